@@ -1,0 +1,75 @@
+// Builds BPF functions with labels, bpf-to-bpf calls and symbolic map
+// references, and links them into one program. Map file descriptors are
+// filled in later by the loader: code generation never touches an fd.
+#pragma once
+
+#include "bpf/insn.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dtrace::bpf {
+
+using Label = int;
+using MapId = int;
+using FunctionId = int;
+
+// Where an instruction came from, to map verifier complaints back to D.
+struct SourceTag {
+    int clause = -1; // DTrace clause index, or -1 for glue code
+    int line = 0;
+};
+
+struct MapReloc {
+    size_t insn = 0; // the first slot of the ld_imm64
+    MapId map = 0;
+    bool value = false; // pointer to the map's value, not the map
+    uint32_t offset = 0;
+};
+
+class Function {
+  public:
+    explicit Function(std::string name) : name_(std::move(name)) {}
+
+    const std::string &name() const { return name_; }
+    Label newLabel();
+    void bind(Label l);
+    void setSource(SourceTag t) { tag_ = t; }
+    SourceTag source() const { return tag_; }
+
+    void emit(const Insn &i);
+    void jump(Label target);
+    void jumpImm(uint8_t op, Reg r, int32_t imm, Label target);
+    void jumpReg(uint8_t op, Reg a, Reg b, Label target);
+    void call(FunctionId target);
+    void callHelper(int helper) { emit(bpf::callHelper(helper)); }
+    void ldImm64(Reg r, uint64_t value);
+    void ldMap(Reg r, MapId map);
+    void ldMapValue(Reg r, MapId map, uint32_t offset);
+    size_t size() const { return code_.size(); }
+
+  private:
+    friend struct Linker;
+    std::string name_;
+    std::vector<Insn> code_;
+    std::vector<SourceTag> tags_;
+    SourceTag tag_;
+    std::vector<int> labels_;
+    std::vector<std::pair<size_t, Label>> jumps_;
+    std::vector<std::pair<size_t, FunctionId>> calls_;
+    std::vector<MapReloc> maps_;
+};
+
+struct LinkedProgram {
+    std::vector<Insn> insns;
+    std::vector<MapReloc> mapRelocs; // absolute instruction indices
+    std::vector<SourceTag> tags;     // one per instruction
+    std::vector<std::pair<size_t, std::string>> functions; // start, name
+};
+
+// Lays the functions out one after the other (the first is the entry
+// point) and resolves jumps and calls.
+LinkedProgram link(const std::vector<Function> &functions);
+
+} // namespace dtrace::bpf

@@ -1,0 +1,191 @@
+#include "bpf/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <unistd.h>
+
+namespace dtrace::bpf {
+
+Fd &Fd::operator=(Fd &&o) noexcept {
+    if (this != &o) {
+        reset();
+        fd_ = o.fd_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+Fd::~Fd() { reset(); }
+
+void Fd::reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+namespace {
+
+std::string errnoText(int err) { return std::strerror(err); }
+
+// Finds the instruction the verifier stopped at: the last "N: (..)" line.
+std::optional<size_t> failingInsn(const std::string &log) {
+    std::optional<size_t> last;
+    std::istringstream in(log);
+    std::string line;
+    static const std::regex insnLine(R"(^([0-9]+): \()");
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_search(line, m, insnLine)) last = std::stoul(m[1]);
+    }
+    return last;
+}
+
+// The verifier's reason: the last non-empty line that is not statistics.
+std::string verifierReason(const std::string &log) {
+    std::istringstream in(log);
+    std::string line, reason;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        if (line.rfind("processed ", 0) == 0 || line.rfind("verification time", 0) == 0 ||
+            line.rfind("stack depth", 0) == 0)
+            continue;
+        if (std::isdigit(static_cast<unsigned char>(line[0])) && line.find(": (") != std::string::npos)
+            continue;
+        reason = line;
+    }
+    return reason;
+}
+
+Fd createMap(const codegen::MapSpec &m, int cpus, int innerFd, std::string &err) {
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
+    if (innerFd >= 0) opts.inner_map_fd = static_cast<__u32>(innerFd);
+    uint32_t entries = m.maxEntries ? m.maxEntries : static_cast<uint32_t>(cpus);
+    int fd = bpf_map_create(static_cast<enum bpf_map_type>(m.type), m.name.c_str(), m.keySize, m.valueSize,
+                            entries, &opts);
+    if (fd < 0) err = "failed to create map " + m.name + ": " + errnoText(errno);
+    return Fd(fd);
+}
+
+void fillSyscallMap(const codegen::CompiledProgram &prog, int mapFd, uint32_t entries) {
+    struct Value {
+        uint32_t entryId, returnId;
+        uint64_t entryMask, returnMask;
+    };
+    std::map<uint32_t, Value> values;
+    for (const auto &p : prog.programs) {
+        bool entry = p.attach == providers::AttachKind::SyscallEntry;
+        bool ret = p.attach == providers::AttachKind::SyscallReturn;
+        if (!entry && !ret) continue;
+        for (const auto *probe : p.probes) {
+            Value &v = values[static_cast<uint32_t>(probe->syscallNr)];
+            (entry ? v.entryId : v.returnId) = probe->id;
+        }
+        for (const auto &m : p.sysMasks)
+            for (const auto *probe : m.probes) {
+                Value &v = values[static_cast<uint32_t>(probe->syscallNr)];
+                (entry ? v.entryMask : v.returnMask) |= 1ull << m.bit;
+            }
+    }
+    for (auto &[nr, v] : values) {
+        if (nr >= entries) continue;
+        bpf_map_update_elem(mapFd, &nr, &v, BPF_ANY);
+    }
+}
+
+} // namespace
+
+std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, bool verbose) {
+    s.cpus = libbpf_num_possible_cpus();
+    if (s.cpus <= 0) s.cpus = 1;
+    std::string err;
+    for (size_t i = 0; i < prog.maps.size(); ++i) {
+        const codegen::MapSpec &m = prog.maps[i];
+        if (m.perCpuRingBuffers) {
+            codegen::MapSpec rb;
+            rb.type = BPF_MAP_TYPE_RINGBUF;
+            rb.maxEntries = m.ringBufferSize;
+            for (int c = 0; c < s.cpus; ++c) {
+                rb.name = "buf" + std::to_string(c);
+                Fd fd = createMap(rb, s.cpus, -1, err);
+                if (!fd.valid()) return LoadError{"could not enable tracing: " + err, ""};
+                s.ringBuffers.push_back(std::move(fd));
+                s.memoryBytes += m.ringBufferSize;
+            }
+            Fd outer = createMap(m, s.cpus, s.ringBuffers.front().get(), err);
+            if (!outer.valid()) return LoadError{"could not enable tracing: " + err, ""};
+            for (int c = 0; c < s.cpus; ++c) {
+                uint32_t key = static_cast<uint32_t>(c);
+                int inner = s.ringBuffers[c].get();
+                if (bpf_map_update_elem(outer.get(), &key, &inner, BPF_ANY) != 0)
+                    return LoadError{"could not enable tracing: buffer setup failed: " + errnoText(errno), ""};
+            }
+            s.maps.push_back(std::move(outer));
+            continue;
+        }
+        Fd fd = createMap(m, s.cpus, -1, err);
+        if (!fd.valid()) {
+            if (errno == E2BIG || errno == ENOMEM)
+                return LoadError{"could not enable tracing: " + err + " (lower dynvarsize, aggsize or strsize)", ""};
+            return LoadError{"could not enable tracing: " + err, ""};
+        }
+        uint64_t entries = m.maxEntries ? m.maxEntries : static_cast<uint64_t>(s.cpus);
+        uint64_t per = m.type == BPF_MAP_TYPE_PERCPU_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_HASH
+                           ? static_cast<uint64_t>(s.cpus)
+                           : 1;
+        if (!(m.flags & BPF_F_NO_PREALLOC)) s.memoryBytes += entries * (m.keySize + m.valueSize * per);
+        if (!m.initialValue.empty()) {
+            uint32_t key = 0;
+            if (bpf_map_update_elem(fd.get(), &key, m.initialValue.data(), BPF_ANY) != 0)
+                return LoadError{"could not enable tracing: cannot initialise " + m.name, ""};
+        }
+        if (m.freeze) bpf_map_freeze(fd.get());
+        if (m.name == "sysprobes") fillSyscallMap(prog, fd.get(), m.maxEntries);
+        s.maps.push_back(std::move(fd));
+    }
+
+    for (const auto &p : prog.programs) {
+        std::vector<struct bpf_insn> insns = p.code.insns;
+        for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
+        LIBBPF_OPTS(bpf_prog_load_opts, opts);
+        if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {
+            // Nothing extra: raw tracepoints need no attach type at load.
+        }
+        int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL", insns.data(),
+                               insns.size(), &opts);
+        if (fd < 0) {
+            int loadErr = errno;
+            // Load again with the verifier's log to say what went wrong.
+            std::string log(4 << 20, '\0');
+            LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_level = 1, .log_size = static_cast<__u32>(log.size()),
+                        .log_buf = log.data());
+            int fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
+                                    insns.data(), insns.size(), &lopts);
+            if (fd2 >= 0) {
+                fd = fd2;
+            } else {
+                log.resize(std::strlen(log.c_str()));
+                std::string where;
+                if (auto insn = failingInsn(log); insn && *insn < p.code.tags.size()) {
+                    const bpf::SourceTag &t = p.code.tags[*insn];
+                    if (t.clause >= 0)
+                        where = " in dt_clause_" + std::to_string(t.clause) + " at line " + std::to_string(t.line);
+                }
+                std::string reason = verifierReason(log);
+                if (reason.empty()) reason = errnoText(loadErr);
+                std::string msg = "could not enable tracing: BPF verifier rejected program " + p.name + where +
+                                  ": " + reason;
+                if (!verbose) msg += " (use -v for the verifier log)";
+                return LoadError{msg, log};
+            }
+        }
+        s.programs.emplace_back(fd);
+    }
+    return std::nullopt;
+}
+
+} // namespace dtrace::bpf

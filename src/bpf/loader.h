@@ -1,0 +1,51 @@
+// Creates maps and loads programs through libbpf's low-level API. Every
+// kernel object is owned by an Fd: closing it (on exit, on a signal, or
+// when the kernel reaps a killed process) releases it.
+#pragma once
+
+#include "codegen/compiled.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::bpf {
+
+class Fd {
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    Fd(Fd &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Fd &operator=(Fd &&o) noexcept;
+    ~Fd();
+    int get() const { return fd_; }
+    bool valid() const { return fd_ >= 0; }
+    void reset();
+
+  private:
+    int fd_ = -1;
+};
+
+struct LoadError {
+    std::string message; // DTrace-style, without the "dtrace: " prefix
+    std::string verifierLog;
+};
+
+// The kernel objects of one tracing session.
+class Session {
+  public:
+    std::vector<Fd> maps;        // by MapId
+    std::vector<Fd> ringBuffers; // one per CPU
+    std::vector<Fd> programs;    // by program index
+    int cpus = 1;
+    size_t memoryBytes = 0; // what the maps hold, for -v
+};
+
+// Creates the maps (filling the string table and the system call table)
+// and loads every program. On failure, everything created so far is
+// released and the error names the D clause the verifier rejected.
+std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &session, bool verbose);
+
+} // namespace dtrace::bpf

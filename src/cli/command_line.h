@@ -1,0 +1,40 @@
+// dtrace's command line, parsed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dtrace::cli {
+
+struct ProgramSource {
+    enum class Kind { Script, Description };
+    Kind kind = Kind::Script;
+    std::string name; // script path or the description as given
+    std::string text; // D source
+    bool fromFlag = false; // -P/-m/-f/-i: a bare description
+};
+
+struct CommandLine {
+    std::vector<ProgramSource> sources;
+    std::vector<std::pair<std::string, std::optional<std::string>>> xoptions; // -x, and flags that set options
+    std::vector<std::string> cppArgs; // -D, -U, -I
+    std::vector<std::string> macroArgs; // $1 ...
+    std::optional<std::string> command; // -c
+    std::optional<int> pid;             // -p
+    std::optional<std::string> outputFile;
+    bool compileOnly = false; // -e
+    bool list = false;        // -l
+    bool disassemble = false; // -S
+    bool verbose = false;     // -v
+    bool version = false;     // -V
+    bool zeroMatchOk = false; // -Z
+    bool cpp = false;         // -C
+};
+
+// Parses argv; on error returns a message for "dtrace: ..." and usage.
+std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &out);
+std::string usage();
+
+} // namespace dtrace::cli

@@ -1,0 +1,366 @@
+#include "cli/dtrace.h"
+
+#include "bpf/disasm.h"
+#include "bpf/loader.h"
+#include "cli/command_line.h"
+#include "cli/preprocess.h"
+#include "codegen/codegen.h"
+#include "frontend/parser.h"
+#include "providers/attach.h"
+#include "runtime/consumer.h"
+#include "sema/sema.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace dtrace::cli {
+
+namespace {
+
+std::atomic<bool> gInterrupted{false};
+
+void onSignal(int) { gInterrupted = true; }
+
+void installSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+void printCompileError(const ProgramSource &src, const CompileError &e, bool errtags) {
+    std::string tag = errtags && !e.tag().empty() ? "[" + e.tag() + "] " : "";
+    std::string where = e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "";
+    if (src.kind == ProgramSource::Kind::Script)
+        std::fprintf(stderr, "dtrace: failed to compile script %s: %s%s%s\n", src.name.c_str(), tag.c_str(),
+                     where.c_str(), e.message().c_str());
+    else
+        std::fprintf(stderr, "dtrace: invalid probe specifier %s: %s%s%s\n", src.name.c_str(), tag.c_str(),
+                     where.c_str(), e.message().c_str());
+}
+
+// The `dtrace -l` table.
+int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
+    std::vector<const providers::Probe *> probes;
+    if (cl.sources.empty()) {
+        probes = catalog.list({});
+    } else {
+        for (const auto &s : cl.sources) {
+            if (s.kind == ProgramSource::Kind::Script) continue;
+            std::string desc = s.name;
+            if (!s.fromFlag) {
+                size_t cut = desc.find_first_of("/{ \t");
+                desc = desc.substr(0, cut);
+            }
+            providers::ProbeDescription d;
+            if (!providers::parseProbeDescription(desc, d)) {
+                std::fprintf(stderr, "dtrace: invalid probe specifier %s: Overspecified probe description\n",
+                             desc.c_str());
+                return 1;
+            }
+            auto m = catalog.list(d);
+            if (m.empty() && !cl.zeroMatchOk) {
+                std::fprintf(stderr, "dtrace: invalid probe specifier %s: probe description %s does not match any probes\n",
+                             s.name.c_str(), d.text().c_str());
+                return 1;
+            }
+            probes.insert(probes.end(), m.begin(), m.end());
+        }
+    }
+    std::printf("%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
+    for (const auto *p : probes)
+        std::printf("%5u %10s %17s %33s %s\n", p->id, p->provider.c_str(), p->module.c_str(), p->function.c_str(),
+                    p->name.c_str());
+    return 0;
+}
+
+// Starts `-c cmd` stopped at a pipe; it runs once tracing is enabled.
+struct Child {
+    pid_t pid = -1;
+    int release = -1;
+};
+
+Child forkCommand(const std::string &command) {
+    int fds[2];
+    if (pipe(fds) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[1]);
+        char c;
+        if (read(fds[0], &c, 1) != 1) _exit(127);
+        close(fds[0]);
+        // DTrace splits the command on white space; no shell.
+        std::vector<std::string> words;
+        size_t i = 0;
+        while (i < command.size()) {
+            while (i < command.size() && std::isspace(static_cast<unsigned char>(command[i]))) ++i;
+            size_t j = i;
+            while (j < command.size() && !std::isspace(static_cast<unsigned char>(command[j]))) ++j;
+            if (j > i) words.push_back(command.substr(i, j - i));
+            i = j;
+        }
+        std::vector<char *> argv;
+        for (auto &w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        if (!argv.empty() && argv[0]) execvp(argv[0], argv.data());
+        std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(), std::strerror(errno));
+        _exit(127);
+    }
+    close(fds[0]);
+    return {pid, fds[1]};
+}
+
+} // namespace
+
+int run(int argc, char **argv) {
+    CommandLine cl;
+    if (auto err = parseCommandLine(argc, argv, cl)) {
+        std::fprintf(stderr, "dtrace: %s\n%s", err->c_str(), usage().c_str());
+        return 2;
+    }
+    if (cl.version) {
+        std::printf("dtrace: Oracle D 2.0\n");
+        if (cl.sources.empty()) return 0;
+    }
+    bool testing = std::getenv("_DTRACE_TESTING") != nullptr;
+
+    sema::Options options;
+    for (const auto &[name, value] : cl.xoptions) {
+        if (name == "cpp") {
+            cl.cpp = true;
+            continue;
+        }
+        if (name == "define" && value) {
+            cl.cppArgs.push_back("-D" + *value);
+            continue;
+        }
+        if (name == "undef" && value) {
+            cl.cppArgs.push_back("-U" + *value);
+            continue;
+        }
+        if (name == "incdir" && value) {
+            cl.cppArgs.push_back("-I" + *value);
+            continue;
+        }
+        auto err = options.set(name, value ? std::optional<std::string_view>(*value) : std::nullopt, false);
+        if (err) {
+            std::fprintf(stderr, "dtrace: failed to set -x %s: %s\n", name.c_str(), err->c_str());
+            return 1;
+        }
+    }
+    if (testing && !options.isSet("quietresize")) options.set("quietresize", std::nullopt, false);
+
+    providers::ProbeCatalog catalog;
+    if (cl.list) return listProbes(cl, catalog);
+    if (cl.sources.empty()) {
+        std::fprintf(stderr, "%s", usage().c_str());
+        return 2;
+    }
+
+    // -c: the command exists before compilation so $target is known.
+    Child child;
+    sema::CompileContext ctx;
+    ctx.allowZeroMatches = cl.zeroMatchOk;
+    if (cl.command) {
+        child = forkCommand(*cl.command);
+        if (child.pid < 0) {
+            std::fprintf(stderr, "dtrace: failed to execute %s\n", cl.command->c_str());
+            return 1;
+        }
+        ctx.targetPid = child.pid;
+    } else if (cl.pid) {
+        if (kill(*cl.pid, 0) != 0 && errno == ESRCH) {
+            std::fprintf(stderr, "dtrace: failed to grab pid %d: No such process\n", *cl.pid);
+            return 1;
+        }
+        ctx.targetPid = *cl.pid;
+    }
+    auto killChild = [&] {
+        if (child.pid > 0) {
+            kill(child.pid, SIGKILL);
+            waitpid(child.pid, nullptr, 0);
+            child.pid = -1;
+        }
+    };
+
+    // Compile every program into one session.
+    std::vector<frontend::Program> asts;
+    asts.reserve(cl.sources.size());
+    std::vector<size_t> matched;
+    sema::Sema sema(options, catalog, ctx);
+    ir::Program program;
+    bool errtags = false;
+    for (const auto &src : cl.sources) {
+        ctx.macroArgs.clear();
+        ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name : std::string(argv[0]));
+        for (const auto &a : cl.macroArgs) ctx.macroArgs.push_back(a);
+        sema.setMacroArguments(ctx.macroArgs);
+        std::string text = src.text;
+        try {
+            errtags = sema.options().flag("errtags");
+            if (cl.cpp && src.kind == ProgramSource::Kind::Script) {
+                auto pre = preprocess(text, cl.cppArgs);
+                if (!pre) {
+                    std::fprintf(stderr, "dtrace: failed to compile script %s: Preprocessor failed to process input program\n",
+                                 src.name.c_str());
+                    killChild();
+                    return 1;
+                }
+                text = *pre;
+            }
+            frontend::Parser parser(text, [&](std::string_view n) { return sema.isTypeName(n); });
+            asts.push_back(parser.parseProgram());
+            matched.push_back(sema.analyzeSource(asts.back()));
+            errtags = sema.options().flag("errtags");
+        } catch (const CompileError &e) {
+            errtags = errtags || sema.options().flag("errtags");
+            printCompileError(src, e, errtags);
+            killChild();
+            return 1;
+        }
+    }
+    program = sema.finish();
+    const sema::Options &opts = program.options;
+
+    codegen::CompiledProgram compiled;
+    try {
+        compiled = codegen::generate(program);
+    } catch (const CompileError &e) {
+        printCompileError(cl.sources.front(), e, opts.flag("errtags"));
+        killChild();
+        return 1;
+    }
+    if (cl.disassemble) std::fputs(bpf::disassemble(compiled).c_str(), stderr);
+    if (cl.compileOnly) {
+        killChild();
+        return 0;
+    }
+    if (compiled.needsDestructive && !opts.destructive()) {
+        std::fprintf(stderr, "dtrace: could not enable tracing: Destructive actions not allowed\n");
+        killChild();
+        return 1;
+    }
+
+    bool quiet = opts.quiet();
+    if (!quiet) {
+        for (size_t i = 0; i < cl.sources.size(); ++i) {
+            const auto &s = cl.sources[i];
+            size_t n = matched[i];
+            std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n",
+                         s.kind == ProgramSource::Kind::Script ? "script" : "description", s.name.c_str(), n,
+                         n == 1 ? "" : "s");
+        }
+    }
+
+    FILE *out = stdout;
+    if (cl.outputFile) {
+        out = std::fopen(cl.outputFile->c_str(), "w");
+        if (!out) {
+            std::fprintf(stderr, "dtrace: failed to open output file '%s': %s\n", cl.outputFile->c_str(),
+                         std::strerror(errno));
+            killChild();
+            return 1;
+        }
+    }
+
+    bpf::Session session;
+    if (auto err = bpf::load(compiled, session, cl.verbose)) {
+        std::fprintf(stderr, "dtrace: %s\n", err->message.c_str());
+        if (cl.verbose && !err->verifierLog.empty()) std::fputs(err->verifierLog.c_str(), stderr);
+        killChild();
+        return 1;
+    }
+    if (cl.verbose) std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n", session.memoryBytes);
+
+    runtime::ConsumerConfig cc;
+    cc.quiet = quiet;
+    cc.testing = testing;
+    cc.droptags = opts.flag("droptags");
+    cc.out = out;
+    runtime::Consumer consumer(compiled, session, catalog, cc);
+    std::string err;
+    if (!consumer.open(err)) {
+        std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", err.c_str());
+        killChild();
+        return 1;
+    }
+    consumer.setWalltimeOffset();
+    installSignals();
+
+    auto programFd = [&](providers::AttachKind k) {
+        for (size_t i = 0; i < compiled.programs.size(); ++i)
+            if (compiled.programs[i].attach == k) return session.programs[i].get();
+        return -1;
+    };
+
+    int beginFd = programFd(providers::AttachKind::Begin);
+    if (beginFd >= 0) {
+        if (auto e = providers::runOnce(beginFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
+        consumer.drain();
+    }
+
+    std::vector<bpf::Fd> links;
+    if (!consumer.exitRequested()) {
+        if (auto e = providers::attachAll(compiled, session, links)) {
+            std::fprintf(stderr, "dtrace: %s\n", e->c_str());
+            killChild();
+            return 1;
+        }
+        if (child.pid > 0) {
+            (void)!write(child.release, "g", 1);
+            close(child.release);
+            child.release = -1;
+        }
+    }
+
+    using Clock = std::chrono::steady_clock;
+    uint64_t switchNs = opts.number("switchrate");
+    uint64_t statusNs = opts.number("statusrate");
+    int pollMs = static_cast<int>(std::clamp<uint64_t>(std::min(switchNs, statusNs) / 1000000, 1, 1000));
+    auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
+    while (!consumer.exitRequested() && !gInterrupted) {
+        consumer.poll(pollMs);
+        if (Clock::now() >= nextStatus) {
+            consumer.reportDrops();
+            nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
+        }
+        if (child.pid > 0) {
+            int status;
+            if (waitpid(child.pid, &status, WNOHANG) == child.pid) {
+                if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child.pid);
+                child.pid = -1;
+                break;
+            }
+        } else if (cl.pid && kill(*cl.pid, 0) != 0 && errno == ESRCH) {
+            if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", *cl.pid);
+            break;
+        }
+    }
+    consumer.stopProbes();
+    links.clear(); // detach
+    consumer.drain();
+
+    int endFd = programFd(providers::AttachKind::End);
+    if (endFd >= 0) {
+        if (auto e = providers::runOnce(endFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
+        consumer.drain();
+    }
+    consumer.reportDrops();
+    consumer.printAggregations();
+    int status = consumer.exitRequested() ? consumer.exitStatus() : 0;
+    if (out != stdout) std::fclose(out);
+    killChild();
+    return status;
+}
+
+} // namespace dtrace::cli

@@ -1,0 +1,9 @@
+// The dtrace(8) command: options, compilation of every -s/-n/-P program,
+// listing, and the tracing session.
+#pragma once
+
+namespace dtrace::cli {
+
+int run(int argc, char **argv);
+
+} // namespace dtrace::cli

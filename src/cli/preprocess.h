@@ -1,0 +1,14 @@
+// Runs the system's C preprocessor over a D program (-C), as DTrace does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::cli {
+
+// The preprocessed text, or nothing when cpp failed (it has then printed
+// its own errors on stderr).
+std::optional<std::string> preprocess(const std::string &source, const std::vector<std::string> &args);
+
+} // namespace dtrace::cli

@@ -1,0 +1,818 @@
+// The program-wide half of code generation: storage for variables and
+// aggregations, the per-CPU context layout, the string table, the maps,
+// and the grouping of clauses into one BPF program per attach point.
+#include "codegen/codegen.h"
+#include "codegen/function.h"
+#include "codegen/program.h"
+#include "providers/syscalls.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace dtrace::codegen {
+
+using namespace bpf;
+using sema::TypeRef;
+
+namespace {
+
+uint32_t round8(uint64_t n) { return static_cast<uint32_t>((n + 7) & ~7ull); }
+
+// Bytes a value of this type takes in D storage: scalars are kept as
+// normalised 64-bit words, strings as strsize+1 bytes.
+uint32_t storageSize(const TypeRef &t, uint32_t strslot) {
+    if (sema::isString(t)) return strslot;
+    if (sema::isScalar(t)) return 8;
+    return std::max<uint32_t>(8, round8(sema::typeSize(t)));
+}
+
+// Bytes a key component takes in a tuple key.
+uint32_t keyComponentSize(const TypeRef &t, uint32_t strslot) { return storageSize(t, strslot); }
+
+void walkNodes(const ir::Node &n, const std::function<void(const ir::Node &)> &fn) {
+    fn(n);
+    for (const auto &k : n.kids) walkNodes(*k, fn);
+}
+
+void walkStmts(const std::vector<ir::StmtPtr> &body, const std::function<void(const ir::Node &)> &fn) {
+    for (const auto &s : body) {
+        if (s->expr) walkNodes(*s->expr, fn);
+        for (const auto &a : s->args) walkNodes(*a, fn);
+        for (const auto &k : s->keys) walkNodes(*k, fn);
+        walkStmts(s->thenBody, fn);
+        walkStmts(s->elseBody, fn);
+    }
+}
+
+void walkClause(const ir::Clause &c, const std::function<void(const ir::Node &)> &fn) {
+    if (c.predicate) walkNodes(*c.predicate, fn);
+    walkStmts(c.body, fn);
+}
+
+uint32_t aggValueSize(ir::AggFunc f) {
+    switch (f) {
+    case ir::AggFunc::Count:
+    case ir::AggFunc::Sum: return 8;
+    case ir::AggFunc::Avg:
+    case ir::AggFunc::Min:
+    case ir::AggFunc::Max: return 16;
+    default: return 16;
+    }
+}
+
+} // namespace
+
+bool usesProbeArguments(const ir::Clause &c) {
+    bool uses = false;
+    walkClause(c, [&](const ir::Node &n) {
+        if (n.kind == ir::NodeKind::BuiltinVar && n.builtin == ir::Builtin::Arg) uses = true;
+        if (n.kind == ir::NodeKind::BuiltinVar && n.builtin == ir::Builtin::Errno) uses = true;
+    });
+    return uses;
+}
+
+// ----------------------------------------------------------- StringTable
+
+uint32_t StringTable::add(const std::string &s) {
+    std::string v = s.substr(0, slot_ - 1);
+    auto it = offsets_.find(v);
+    if (it != offsets_.end()) return it->second;
+    uint32_t off = static_cast<uint32_t>(data_.size());
+    data_.resize(data_.size() + slot_, 0);
+    std::memcpy(data_.data() + off, v.data(), v.size());
+    offsets_[v] = off;
+    return off;
+}
+
+uint32_t StringTable::addIndexed(const std::vector<std::pair<int, std::string>> &names, uint32_t width,
+                                 uint32_t count) {
+    uint32_t off = static_cast<uint32_t>(data_.size());
+    // Room for a full string read from the last entry.
+    data_.resize(data_.size() + width * count + slot_, 0);
+    for (const auto &[nr, name] : names) {
+        if (nr < 0 || static_cast<uint32_t>(nr) >= count) continue;
+        std::memcpy(data_.data() + off + nr * width, name.data(), std::min<size_t>(name.size(), width - 1));
+    }
+    return off;
+}
+
+std::vector<uint8_t> StringTable::bytes() const {
+    std::vector<uint8_t> b = data_;
+    if (b.empty()) b.resize(slot_, 0);
+    return b;
+}
+
+// -------------------------------------------------------------- Generator
+
+Generator::Generator(const ir::Program &p) : prog(p), strtab(0) {
+    strsize = static_cast<uint32_t>(prog.options.strsize());
+    layout.strslot = std::max<uint32_t>(16, round8(strsize + 1));
+    strtab = StringTable(layout.strslot);
+    out.options = prog.options;
+    out.matchedProbes = prog.matchedProbes;
+}
+
+bpf::MapId Generator::addMap(MapSpec spec) {
+    out.maps.push_back(std::move(spec));
+    return static_cast<bpf::MapId>(out.maps.size() - 1);
+}
+
+bool Generator::clauseDescribed(int index) const {
+    return index >= 0 && static_cast<size_t>(index) < described_.size() && described_[index];
+}
+
+ClauseDesc &Generator::clauseDesc(const ir::Clause &c) {
+    if (out.clauses.size() <= static_cast<size_t>(c.index)) {
+        out.clauses.resize(c.index + 1);
+        described_.resize(c.index + 1, false);
+    }
+    ClauseDesc &d = out.clauses[c.index];
+    d.index = c.index;
+    d.description = c.description;
+    return d;
+}
+
+void Generator::planVariables() {
+    uint32_t globalsSize = 0, localsSize = 0;
+    uint64_t dynvarsize = prog.options.number("dynvarsize");
+    uint64_t tlsTypeMax = 1;
+    for (const auto &vp : prog.variables) {
+        const ir::Variable &v = *vp;
+        VarStorage st;
+        st.size = storageSize(v.type, layout.strslot);
+        if (v.isAssoc()) {
+            uint32_t off = 0;
+            for (const auto &k : v.keys) {
+                st.keyOffsets.push_back(off);
+                off += keyComponentSize(k, layout.strslot);
+            }
+            st.keySize = std::max<uint32_t>(8, off);
+            MapSpec m;
+            m.name = "a_" + v.name.substr(0, 10);
+            m.type = BPF_MAP_TYPE_HASH;
+            m.keySize = st.keySize;
+            m.valueSize = st.size;
+            uint64_t ts = std::max<uint64_t>(1, sema::typeSize(v.type));
+            m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / ts, 1, 1u << 22));
+            if (static_cast<uint64_t>(m.maxEntries) * (m.keySize + m.valueSize + 64) > (8u << 20))
+                m.flags = BPF_F_NO_PREALLOC;
+            st.map = addMap(std::move(m));
+            layout.keysSize = std::max(layout.keysSize, st.keySize);
+            layout.zeroSize = std::max(layout.zeroSize, st.size);
+        } else if (v.scope == ir::Scope::Global) {
+            st.offset = globalsSize;
+            globalsSize += st.size;
+        } else if (v.scope == ir::Scope::ClauseLocal) {
+            st.offset = localsSize;
+            localsSize += st.size;
+        } else {
+            tlsValueSize = std::max(tlsValueSize, st.size);
+            tlsTypeMax = std::max<uint64_t>(tlsTypeMax, sema::typeSize(v.type));
+            layout.zeroSize = std::max(layout.zeroSize, st.size);
+        }
+        vars[&v] = st;
+    }
+    bool anyTls = std::any_of(prog.variables.begin(), prog.variables.end(), [](const auto &v) {
+        return v->scope == ir::Scope::ThreadLocal && !v->isAssoc();
+    });
+    if (anyTls) {
+        MapSpec m;
+        m.name = "tvars";
+        m.type = BPF_MAP_TYPE_HASH;
+        m.keySize = 16;
+        m.valueSize = tlsValueSize;
+        m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / tlsTypeMax, 1, 1u << 22));
+        if (static_cast<uint64_t>(m.maxEntries) * (m.keySize + m.valueSize + 64) > (8u << 20))
+            m.flags = BPF_F_NO_PREALLOC;
+        tlsMap = addMap(std::move(m));
+    }
+    MapSpec g;
+    g.name = "globals";
+    g.type = BPF_MAP_TYPE_ARRAY;
+    g.keySize = 4;
+    g.valueSize = std::max<uint32_t>(8, globalsSize);
+    g.maxEntries = 1;
+    globalsMap = addMap(std::move(g));
+    out.globalsMap = globalsMap;
+    layout.localsSize = localsSize;
+}
+
+void Generator::planAggregations() {
+    uint64_t aggsize = prog.options.number("aggsize");
+    for (const auto &ap : prog.aggregations) {
+        const ir::Aggregation &a = *ap;
+        AggStorage st;
+        st.keyed = !a.keys.empty();
+        uint32_t off = 0;
+        AggregationDesc d;
+        for (const auto &k : a.keys) {
+            st.keyOffsets.push_back(off);
+            ValueDesc vd;
+            if (sema::isString(k)) {
+                vd.kind = ValueDesc::Kind::String;
+                vd.size = layout.strslot;
+            } else {
+                vd.kind = ValueDesc::Kind::Integer;
+                vd.size = 8;
+                vd.typeSize = static_cast<uint32_t>(sema::typeSize(k));
+                vd.isSigned = sema::isSignedInt(k);
+                vd.isPointer = sema::isPointer(k);
+            }
+            vd.typeName = sema::typeName(k);
+            d.keys.push_back(vd);
+            off += keyComponentSize(k, layout.strslot);
+        }
+        st.keySize = st.keyed ? std::max<uint32_t>(8, off) : 4;
+        st.valueSize = aggValueSize(a.func);
+        MapSpec m;
+        m.name = "agg_" + std::to_string(a.id);
+        m.type = st.keyed ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_PERCPU_ARRAY;
+        m.keySize = st.keySize;
+        m.valueSize = st.valueSize;
+        m.maxEntries = st.keyed ? static_cast<uint32_t>(std::clamp<uint64_t>(
+                                      aggsize / (st.keySize + st.valueSize), 1, 1u << 20))
+                                : 1;
+        if (st.keyed && static_cast<uint64_t>(m.maxEntries) * (m.keySize + 64) > (8u << 20))
+            m.flags = BPF_F_NO_PREALLOC;
+        st.map = addMap(std::move(m));
+        if (st.keyed) layout.keysSize = std::max(layout.keysSize, st.keySize);
+        layout.zeroSize = std::max(layout.zeroSize, st.valueSize);
+        aggs[&a] = st;
+
+        d.name = a.name;
+        d.id = a.id;
+        d.func = a.func;
+        d.keyOffsets = st.keyOffsets;
+        d.keySize = st.keySize;
+        d.valueSize = st.valueSize;
+        d.map = st.map;
+        d.keyed = st.keyed;
+        d.params = a.params;
+        out.aggregations.push_back(std::move(d));
+    }
+}
+
+void Generator::planKernelOffsets() {
+    auto &types = *prog.types;
+    // Only look at kernel types when the program needs them: loading BTF
+    // costs milliseconds.
+    bool needTask = false, needRegs = false;
+    for (const auto &c : prog.clauses) {
+        walkClause(c, [&](const ir::Node &n) {
+            if (n.kind != ir::NodeKind::BuiltinVar) return;
+            if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp) needTask = true;
+        });
+        for (const auto *p : c.probes)
+            if (p->attach == providers::AttachKind::SyscallEntry ||
+                p->attach == providers::AttachKind::SyscallReturn ||
+                p->attach == providers::AttachKind::Profile || p->attach == providers::AttachKind::Tick)
+                needRegs = true;
+    }
+    if (needTask && types.kernelTypesAvailable()) {
+        auto task = types.tagged(sema::TypeKind::Struct, "task_struct");
+        if (task) {
+            if (auto m = sema::findMember(task, "real_parent")) kernel.taskRealParent = m->offsetBits / 8;
+            if (auto m = sema::findMember(task, "tgid")) kernel.taskTgid = m->offsetBits / 8;
+            if (auto se = sema::findMember(task, "se"))
+                if (auto r = sema::findMember(types.complete(se->type), "sum_exec_runtime"))
+                    kernel.taskExecRuntime = se->offsetBits / 8 + r->offsetBits / 8;
+        }
+    }
+    if (needRegs) {
+#if defined(__x86_64__)
+        // struct pt_regs on x86-64 (the UAPI layout, stable).
+        kernel.argRegs = {112, 104, 96, 56, 72, 64};
+        kernel.regsIp = 128;
+        kernel.regsCs = 136;
+        kernel.regsOrigAx = 120;
+#elif defined(__aarch64__)
+        kernel.argRegs = {0, 8, 16, 24, 32, 40};
+        kernel.regsIp = 256;
+        kernel.regsCs = -1;
+        kernel.regsOrigAx = 272; // syscallno
+#endif
+    }
+}
+
+void Generator::planLayout() {
+    layout.locals = dctx::kFixedEnd;
+    layout.localsSize = round8(layout.localsSize);
+    layout.keys = layout.locals + layout.localsSize;
+    layout.keysSize = round8(std::max<uint32_t>(8, layout.keysSize));
+    layout.zero = layout.keys + layout.keysSize;
+    layout.zeroSize = round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize}));
+    // The sink takes stores to dynamic variables that could not be allocated.
+    layout.strtmp = layout.zero + 2 * layout.zeroSize;
+    uint32_t maxStrings = 0;
+    for (const auto &c : prog.clauses) {
+        uint32_t n = 0;
+        walkClause(c, [&](const ir::Node &node) {
+            if (sema::isString(node.type)) ++n;
+        });
+        maxStrings = std::max(maxStrings, n);
+    }
+    layout.strtmpSlots = maxStrings;
+    layout.record = layout.strtmp + layout.strtmpSlots * layout.strslot;
+    layout.recordSize = 64;
+}
+
+void Generator::buildPrograms() {
+    using providers::AttachKind;
+    std::vector<const ir::Clause *> begin, end;
+    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers;
+    std::vector<const ir::Clause *> sysEntry, sysReturn;
+    std::set<const providers::Probe *> entryProbes, returnProbes;
+    for (const auto &c : prog.clauses) {
+        bool inBegin = false, inEnd = false, inError = false, inEntry = false, inReturn = false;
+        for (const auto *p : c.probes) {
+            switch (p->attach) {
+            case AttachKind::Begin: inBegin = true; break;
+            case AttachKind::End: inEnd = true; break;
+            case AttachKind::Error:
+                inError = true;
+                errorProbeId = p->id;
+                break;
+            case AttachKind::Profile:
+            case AttachKind::Tick: timers[p].push_back(&c); break;
+            case AttachKind::SyscallEntry:
+                inEntry = true;
+                entryProbes.insert(p);
+                break;
+            case AttachKind::SyscallReturn:
+                inReturn = true;
+                returnProbes.insert(p);
+                break;
+            }
+        }
+        if (inBegin) begin.push_back(&c);
+        if (inEnd) end.push_back(&c);
+        if (inError) errorClauses.push_back(&c);
+        if (inEntry) sysEntry.push_back(&c);
+        if (inReturn) sysReturn.push_back(&c);
+    }
+
+    if (!entryProbes.empty() || !returnProbes.empty()) {
+        // System call number -> probe ids and clause masks.
+        int maxNr = 0;
+        std::vector<std::pair<int, std::string>> names;
+        for (const auto &s : providers::syscallTable()) {
+            maxNr = std::max(maxNr, s.nr);
+            names.emplace_back(s.nr, s.name);
+        }
+        syscallCount = static_cast<uint32_t>(maxNr + 1);
+        syscallNamesOffset = strtab.addIndexed(names, kSyscallNameWidth, syscallCount);
+        MapSpec m;
+        m.name = "sysprobes";
+        m.type = BPF_MAP_TYPE_ARRAY;
+        m.keySize = 4;
+        m.valueSize = 24;
+        m.maxEntries = syscallCount;
+        sysprobesMap = addMap(std::move(m));
+    }
+
+    auto addProgram = [&](const std::string &name, ProgramContext ctx, uint32_t type,
+                          const std::vector<const ir::Clause *> &clauses, const std::string &tp) {
+        bool args = std::any_of(clauses.begin(), clauses.end(),
+                                [](const ir::Clause *c) { return usesProbeArguments(*c); });
+        ProgramBuilder pb(*this, std::move(ctx));
+        ProgramSpec spec = pb.build(name, type, clauses, args);
+        spec.tracepoint = tp;
+        out.programs.push_back(std::move(spec));
+    };
+
+    if (!begin.empty() || !errorClauses.empty())
+        addProgram("dt_begin", {AttachKind::Begin, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, begin, "");
+    for (auto &[probe, clauses] : timers) {
+        ProgramContext ctx{probe->attach, {probe}};
+        addProgram(probe->attach == AttachKind::Tick ? "dt_tick" : "dt_profile", ctx,
+                   BPF_PROG_TYPE_PERF_EVENT, clauses, "");
+        out.programs.back().periodNs = probe->periodNs;
+    }
+    if (!sysEntry.empty()) {
+        ProgramContext ctx{AttachKind::SyscallEntry, {entryProbes.begin(), entryProbes.end()}, true};
+        addProgram("dt_sys_enter", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysEntry, "sys_enter");
+    }
+    if (!sysReturn.empty()) {
+        ProgramContext ctx{AttachKind::SyscallReturn, {returnProbes.begin(), returnProbes.end()}, true};
+        addProgram("dt_sys_exit", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysReturn, "sys_exit");
+    }
+    addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
+}
+
+CompiledProgram Generator::run() {
+    // Maps every program uses.
+    MapSpec d;
+    d.name = "dctx";
+    d.type = BPF_MAP_TYPE_ARRAY;
+    d.keySize = 4;
+    d.maxEntries = 0; // the loader makes one entry per possible CPU
+    dctxMap = addMap(std::move(d));
+    MapSpec s;
+    s.name = "state";
+    s.type = BPF_MAP_TYPE_ARRAY;
+    s.keySize = 4;
+    s.valueSize = sizeof(StateValue);
+    s.flags = BPF_F_MMAPABLE;
+    stateMap = addMap(std::move(s));
+    out.stateMap = stateMap;
+    MapSpec dr;
+    dr.name = "drops";
+    dr.type = BPF_MAP_TYPE_PERCPU_ARRAY;
+    dr.keySize = 4;
+    dr.valueSize = 8 * kDropCounters;
+    dropsMap = addMap(std::move(dr));
+    out.dropsMap = dropsMap;
+    MapSpec b;
+    b.name = "buffers";
+    b.type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
+    b.keySize = 4;
+    b.valueSize = 4;
+    b.maxEntries = 0;
+    b.perCpuRingBuffers = true;
+    uint64_t bufsize = prog.options.number("bufsize");
+    uint32_t rb = 4096;
+    while (rb < bufsize && rb < (1u << 30)) rb <<= 1;
+    b.ringBufferSize = rb;
+    buffersMap = addMap(std::move(b));
+    out.buffersMap = buffersMap;
+    MapSpec st;
+    st.name = "strtab";
+    st.type = BPF_MAP_TYPE_ARRAY;
+    st.keySize = 4;
+    st.flags = BPF_F_RDONLY_PROG;
+    st.freeze = true;
+    strtabMap = addMap(std::move(st));
+
+    planVariables();
+    planAggregations();
+    planKernelOffsets();
+    planLayout();
+    buildPrograms();
+
+    out.maps[dctxMap].valueSize = round8(layout.total());
+    auto bytes = strtab.bytes();
+    out.maps[strtabMap].valueSize = static_cast<uint32_t>(bytes.size());
+    out.maps[strtabMap].initialValue = std::move(bytes);
+    for (const auto &c : prog.clauses)
+        if (!clauseDescribed(c.index)) clauseDesc(c);
+    return std::move(out);
+}
+
+// --------------------------------------------------------- ProgramBuilder
+
+ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c) : g(gen), ctx(std::move(c)) {}
+
+bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
+    auto it = subprograms_.find(k);
+    if (it != subprograms_.end()) return it->second;
+    functions.emplace_back(k == SubprogramKind::Strcmp ? "dt_strcmp" : "dt_strlen");
+    auto id = static_cast<bpf::FunctionId>(functions.size() - 1);
+    subprograms_[k] = id;
+    // Emit into a local copy: emitting may not grow `functions` under us.
+    bpf::Function f(functions.back().name());
+    if (k == SubprogramKind::Strcmp) emitStrcmp(f);
+    else emitStrlen(f);
+    functions[id] = std::move(f);
+    return id;
+}
+
+// dt_strcmp(a, b): <0, 0 or >0 as the strings compare, reading at most
+// strsize+1 bytes of each.
+void ProgramBuilder::emitStrcmp(bpf::Function &f) {
+    Label loop = f.newLabel(), differ = f.newLabel(), equal = f.newLabel();
+    f.emit(movImm(R3, 0));
+    f.bind(loop);
+    f.jumpImm(BPF_JGE, R3, static_cast<int32_t>(g.strsize + 1), equal);
+    f.emit(movReg(R4, R1));
+    f.emit(alu64Reg(BPF_ADD, R4, R3));
+    f.emit(load(Size::B, R4, R4, 0));
+    f.emit(movReg(R5, R2));
+    f.emit(alu64Reg(BPF_ADD, R5, R3));
+    f.emit(load(Size::B, R5, R5, 0));
+    f.jumpReg(BPF_JNE, R4, R5, differ);
+    f.jumpImm(BPF_JEQ, R4, 0, equal);
+    f.emit(alu64Imm(BPF_ADD, R3, 1));
+    f.jump(loop);
+    f.bind(differ);
+    f.emit(movReg(R0, R4));
+    f.emit(alu64Reg(BPF_SUB, R0, R5));
+    f.emit(exitInsn());
+    f.bind(equal);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+}
+
+// dt_strlen(s): the length of s, at most strsize.
+void ProgramBuilder::emitStrlen(bpf::Function &f) {
+    Label loop = f.newLabel(), done = f.newLabel();
+    f.emit(movImm(R0, 0));
+    f.bind(loop);
+    f.jumpImm(BPF_JGE, R0, static_cast<int32_t>(g.strsize), done);
+    f.emit(movReg(R4, R1));
+    f.emit(alu64Reg(BPF_ADD, R4, R0));
+    f.emit(load(Size::B, R4, R4, 0));
+    f.jumpImm(BPF_JEQ, R4, 0, done);
+    f.emit(alu64Imm(BPF_ADD, R0, 1));
+    f.jump(loop);
+    f.bind(done);
+    f.emit(exitInsn());
+}
+
+// Writes a record from the per-CPU context to this CPU's ring buffer, or
+// counts a drop. Clobbers r0-r5 and the stack word at fp-8.
+void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size, bool wakeup) {
+    Label drop = f.newLabel(), done = f.newLabel();
+    f.callHelper(BPF_FUNC_get_smp_processor_id);
+    f.emit(store(Size::W, FP, -8, R0));
+    f.ldMap(R1, g.buffersMap);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, drop);
+    f.emit(movReg(R1, R0));
+    f.emit(movReg(R2, R9));
+    f.emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(recordOffset)));
+    f.emit(movImm(R3, static_cast<int32_t>(size)));
+    f.emit(movImm(R4, wakeup ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP));
+    f.callHelper(BPF_FUNC_ringbuf_output);
+    f.jumpImm(BPF_JEQ, R0, 0, done);
+    f.bind(drop);
+    emitDropIncrement(f, g, kPrincipalDrops);
+    f.bind(done);
+}
+
+void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which) {
+    Label skip = f.newLabel();
+    f.emit(storeImm(Size::W, FP, -8, 0));
+    f.ldMap(R1, g.dropsMap);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, skip);
+    f.emit(load(Size::DW, R1, R0, static_cast<int16_t>(8 * which)));
+    f.emit(alu64Imm(BPF_ADD, R1, 1));
+    f.emit(store(Size::DW, R0, static_cast<int16_t>(8 * which), R1));
+    f.bind(skip);
+}
+
+// The probe's arguments into dctx->args, as DTrace numbers them.
+void ProgramBuilder::emitArgs(bpf::Function &f) {
+    using providers::AttachKind;
+    const KernelOffsets &k = g.kernel;
+    for (int i = 0; i < 10; ++i) f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
+    switch (ctx.attach) {
+    case AttachKind::SyscallEntry: {
+        if (k.argRegs.empty()) break;
+        // One read of the span of pt_regs that holds the arguments.
+        int64_t lo = *std::min_element(k.argRegs.begin(), k.argRegs.end());
+        int64_t hi = *std::max_element(k.argRegs.begin(), k.argRegs.end()) + 8;
+        f.emit(load(Size::DW, R3, R6, 0)); // regs
+        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(lo)));
+        f.emit(movReg(R1, R9));
+        f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+        f.emit(movImm(R2, static_cast<int32_t>(hi - lo)));
+        f.callHelper(BPF_FUNC_probe_read_kernel);
+        for (size_t i = 0; i < k.argRegs.size(); ++i) {
+            f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kScratch + (k.argRegs[i] - lo))));
+            f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+        }
+        break;
+    }
+    case AttachKind::SyscallReturn:
+        f.emit(load(Size::DW, R1, R6, 8));
+        f.emit(store(Size::DW, R9, dctx::kArgs, R1));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        break;
+    case AttachKind::Profile:
+    case AttachKind::Tick: {
+        if (k.regsIp < 0) break;
+        // arg0: the kernel PC, or 0 in user mode; arg1: the user PC.
+        Label user = f.newLabel(), done = f.newLabel();
+        f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(k.regsIp)));
+        if (k.regsCs >= 0) {
+            f.emit(load(Size::DW, R2, R6, static_cast<int16_t>(k.regsCs)));
+            f.emit(alu64Imm(BPF_AND, R2, 3));
+            f.jumpImm(BPF_JNE, R2, 0, user);
+        }
+        f.emit(store(Size::DW, R9, dctx::kArgs, R1));
+        f.jump(done);
+        f.bind(user);
+        f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        f.bind(done);
+        break;
+    }
+    default: break;
+    }
+}
+
+void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
+                               const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
+                               bool usesArgs) {
+    using providers::AttachKind;
+    Label out = f.newLabel();
+    f.emit(movReg(R6, R1));
+    f.callHelper(BPF_FUNC_get_smp_processor_id);
+    f.emit(store(Size::W, FP, -8, R0));
+    f.ldMap(R1, g.dctxMap);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, out);
+    f.emit(movReg(R9, R0));
+    if (ctx.attach != AttachKind::End && ctx.attach != AttachKind::Begin) {
+        // Probes do nothing once exit() was called or tracing was stopped.
+        f.ldMapValue(R1, g.stateMap, 0);
+        f.emit(load(Size::W, R1, R1, 0));
+        f.jumpImm(BPF_JNE, R1, 0, out);
+    }
+    bool syscall = ctx.attach == AttachKind::SyscallEntry || ctx.attach == AttachKind::SyscallReturn;
+    if (syscall) {
+        // r7 = system call number, r8 = its sysprobes entry.
+        if (ctx.attach == AttachKind::SyscallEntry) {
+            f.emit(load(Size::DW, R7, R6, 8));
+        } else {
+            f.emit(load(Size::DW, R3, R6, 0));
+            f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.regsOrigAx)));
+            f.emit(movReg(R1, R9));
+            f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+            f.emit(movImm(R2, 8));
+            f.callHelper(BPF_FUNC_probe_read_kernel);
+            f.emit(load(Size::DW, R7, R9, dctx::kScratch));
+        }
+        f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(g.syscallCount), out);
+        f.emit(store(Size::W, FP, -8, R7));
+        f.ldMap(R1, g.sysprobesMap);
+        f.emit(movReg(R2, FP));
+        f.emit(alu64Imm(BPF_ADD, R2, -8));
+        f.callHelper(BPF_FUNC_map_lookup_elem);
+        f.jumpImm(BPF_JEQ, R0, 0, out);
+        f.emit(movReg(R8, R0));
+        bool entry = ctx.attach == AttachKind::SyscallEntry;
+        f.emit(load(Size::W, R1, R8, entry ? 0 : 4));
+        f.jumpImm(BPF_JEQ, R1, 0, out);
+        f.emit(store(Size::W, R9, dctx::kProbeId, R1));
+        f.emit(store(Size::W, R9, dctx::kSyscallNr, R7));
+        f.emit(movReg(R1, R7));
+        f.emit(alu64Imm(BPF_LSH, R1, 5)); // kSyscallNameWidth
+        f.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.syscallNamesOffset)));
+        f.emit(store(Size::W, R9, dctx::kFuncOffset, R1));
+    } else {
+        const providers::Probe *p = probe();
+        uint32_t id = p ? p->id : (ctx.attach == AttachKind::Begin ? 1 : 2);
+        f.emit(storeImm(Size::W, R9, dctx::kProbeId, static_cast<int32_t>(id)));
+    }
+    f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
+    f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
+    f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
+    if (usesArgs) emitArgs(f);
+    if (ctx.attach == AttachKind::SyscallReturn) {
+        // errno: a return value in [-4095, -1] is an error number.
+        Label noErr = f.newLabel();
+        f.emit(load(Size::DW, R1, R6, 8));
+        f.jumpImm(BPF_JSGE, R1, 0, noErr);
+        f.jumpImm(BPF_JSLT, R1, -4095, noErr);
+        f.emit(neg(R1));
+        f.emit(store(Size::DW, R9, dctx::kErrno, R1));
+        f.bind(noErr);
+    }
+    for (uint32_t off = 0; off < g.layout.localsSize; off += 8)
+        f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(g.layout.locals + off), 0));
+
+    // Clause filters for system calls: which numbers each clause wants.
+    uint64_t maskBit = 0;
+    for (size_t i = 0; i < clauses.size(); ++i) {
+        const ir::Clause &c = *clauses[i];
+        Label skip = f.newLabel();
+        if (syscall) {
+            std::set<const providers::Probe *> mine;
+            for (const auto *p : c.probes)
+                if (p->attach == ctx.attach) mine.insert(p);
+            if (mine.size() != ctx.probes.size()) {
+                if (maskBit >= 64) fail("D_UNSUPPORTED", c.loc, "too many system call clauses in one program");
+                f.emit(load(Size::DW, R1, R8, ctx.attach == AttachKind::SyscallEntry ? 8 : 16));
+                f.ldImm64(R2, 1ull << maskBit);
+                f.emit(alu64Reg(BPF_AND, R1, R2));
+                f.jumpImm(BPF_JEQ, R1, 0, skip);
+                sysMasks_.push_back({maskBit, {mine.begin(), mine.end()}});
+                ++maskBit;
+            }
+        }
+        f.emit(movReg(R1, R9));
+        f.call(clauseFns[i]);
+        if (errorFn >= 0) {
+            f.jumpImm(BPF_JEQ, R0, 0, skip);
+            f.emit(movReg(R1, R9));
+            f.call(errorFn);
+        }
+        f.bind(skip);
+    }
+    f.bind(out);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+}
+
+// dt_error(dctx): reports a fault, then runs the ERROR clauses with
+// DTrace's arguments, restoring the faulting probe's state afterwards.
+bpf::FunctionId ProgramBuilder::emitErrorDispatcher() {
+    functions.emplace_back("dt_error");
+    auto id = static_cast<bpf::FunctionId>(functions.size() - 1);
+    std::vector<bpf::FunctionId> errFns;
+    for (const ir::Clause *c : g.errorClauses) {
+        functions.emplace_back("dt_clause_" + std::to_string(c->index));
+        auto fid = static_cast<bpf::FunctionId>(functions.size() - 1);
+        bpf::Function fn(functions[fid].name());
+        FunctionCompiler fc(*this, fn, c, true);
+        fc.compileClause();
+        functions[fid] = std::move(fn);
+        errFns.push_back(fid);
+    }
+    bpf::Function f("dt_error");
+    f.emit(movReg(R9, R1));
+    for (int i = 0; i < 6; ++i) {
+        f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kArgs + 8 * i)));
+        f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kSaved + 8 * i), R1));
+    }
+    f.emit(load(Size::W, R1, R9, dctx::kProbeId));
+    f.emit(store(Size::DW, R9, dctx::kSaved + 48, R1));
+    // The error record, in the record area (the faulting clause's record
+    // is abandoned).
+    uint32_t rec = g.layout.record;
+    f.emit(storeImm(Size::W, R9, static_cast<int16_t>(rec), static_cast<int32_t>(kErrorRecord)));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 4), R1));
+    f.emit(load(Size::W, R2, R9, dctx::kFaultClause));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 8), R2));
+    f.emit(load(Size::W, R2, R9, dctx::kFaultType));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 12), R2));
+    f.emit(load(Size::DW, R2, R9, dctx::kFaultValue));
+    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + 16), R2));
+    f.emit(load(Size::DW, R2, R9, dctx::kFaultPc));
+    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + 24), R2));
+    emitRecordOutput(f, g, rec, sizeof(ErrorRecord), false);
+    if (!errFns.empty()) {
+        f.emit(storeImm(Size::DW, R9, dctx::kArgs, 0));
+        f.emit(load(Size::DW, R1, R9, dctx::kSaved + 48));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        f.emit(load(Size::W, R1, R9, dctx::kFaultClause));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 16, R1));
+        f.emit(load(Size::DW, R1, R9, dctx::kFaultPc));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 24, R1));
+        f.emit(load(Size::W, R1, R9, dctx::kFaultType));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 32, R1));
+        f.emit(load(Size::DW, R1, R9, dctx::kFaultValue));
+        f.emit(store(Size::DW, R9, dctx::kArgs + 40, R1));
+        f.emit(storeImm(Size::W, R9, dctx::kProbeId, static_cast<int32_t>(g.errorProbeId)));
+        for (bpf::FunctionId fid : errFns) {
+            f.emit(movReg(R1, R9));
+            f.call(fid);
+        }
+        for (int i = 0; i < 6; ++i) {
+            f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kSaved + 8 * i)));
+            f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+        }
+        f.emit(load(Size::DW, R1, R9, dctx::kSaved + 48));
+        f.emit(store(Size::W, R9, dctx::kProbeId, R1));
+    }
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+    functions[id] = std::move(f);
+    return id;
+}
+
+ProgramSpec ProgramBuilder::build(const std::string &name, uint32_t progType,
+                                  const std::vector<const ir::Clause *> &clauses, bool usesArgs) {
+    functions.emplace_back(name); // the entry point, filled in last
+    std::vector<bpf::FunctionId> clauseFns;
+    for (const ir::Clause *c : clauses) {
+        functions.emplace_back("dt_clause_" + std::to_string(c->index));
+        auto fid = static_cast<bpf::FunctionId>(functions.size() - 1);
+        bpf::Function fn(functions[fid].name());
+        FunctionCompiler fc(*this, fn, c, false);
+        fc.compileClause();
+        functions[fid] = std::move(fn);
+        clauseFns.push_back(fid);
+    }
+    bool errorsUsed = !clauses.empty();
+    bpf::FunctionId errorFn = errorsUsed ? emitErrorDispatcher() : -1;
+    bool errorArgs = std::any_of(g.errorClauses.begin(), g.errorClauses.end(),
+                                 [](const ir::Clause *c) { return usesProbeArguments(*c); });
+    bpf::Function entry(name);
+    emitEntry(entry, clauses, clauseFns, errorFn, usesArgs || errorArgs);
+    functions[0] = std::move(entry);
+
+    ProgramSpec spec;
+    spec.name = name;
+    spec.type = progType;
+    spec.attach = ctx.attach;
+    spec.probes = ctx.probes;
+    spec.code = bpf::link(functions);
+    spec.sysMasks = sysMasks_;
+    return spec;
+}
+
+CompiledProgram generate(const ir::Program &prog) {
+    Generator g(prog);
+    return g.run();
+}
+
+} // namespace dtrace::codegen

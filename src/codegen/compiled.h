@@ -1,0 +1,140 @@
+// What code generation produces: the maps to create, the BPF programs with
+// their attach points, and the tables the consumer decodes records with.
+// Nothing here holds a file descriptor.
+#pragma once
+
+#include "bpf/assembler.h"
+#include "output/printf_format.h"
+#include "providers/probe.h"
+#include "sema/ir.h"
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dtrace::codegen {
+
+struct MapSpec {
+    std::string name;
+    uint32_t type = 0; // enum bpf_map_type
+    uint32_t keySize = 0;
+    uint32_t valueSize = 0;
+    uint32_t maxEntries = 1;
+    uint32_t flags = 0;
+    std::vector<uint8_t> initialValue; // written to key 0 after creation
+    bool freeze = false;
+    bool perCpuRingBuffers = false; // array of maps: one ring buffer per CPU
+    uint32_t ringBufferSize = 0;
+};
+
+// A clause of a system call program that wants only some of its calls:
+// bit `bit` of the sysprobes mask is set for the probes listed.
+struct SyscallClauseMask {
+    uint64_t bit = 0;
+    std::set<const providers::Probe *> probes;
+};
+
+struct ProgramSpec {
+    std::string name;
+    uint32_t type = 0; // enum bpf_prog_type
+    providers::AttachKind attach = providers::AttachKind::Begin;
+    std::vector<const providers::Probe *> probes;
+    std::string tracepoint; // raw tracepoint name
+    uint64_t periodNs = 0;
+    bpf::LinkedProgram code;
+    std::vector<SyscallClauseMask> sysMasks;
+};
+
+// How the consumer reads one value out of a record.
+struct ValueDesc {
+    enum class Kind { Integer, String, Bytes };
+    Kind kind = Kind::Integer;
+    uint32_t size = 8; // bytes in the record (strings: strsize + 1)
+    uint32_t typeSize = 8; // the D type's size (for integer printing width)
+    bool isSigned = true;
+    bool isPointer = false;
+    std::string typeName;
+};
+
+enum class ItemKind { Trace, Printf, Exit, System };
+
+struct RecordItem {
+    ItemKind kind = ItemKind::Trace;
+    uint32_t offset = 0;      // of the first value
+    int presentBit = -1; // >= 0: bit of the record's presence mask (actions under if)
+    std::vector<ValueDesc> values;
+    std::vector<uint32_t> valueOffsets;
+    output::ParsedFormat format;
+};
+
+struct ClauseDesc {
+    int index = 0; // dt_clause_N
+    std::string description;
+    uint32_t recordSize = 0;
+    bool hasPresence = false;
+    std::vector<RecordItem> items;
+    bool isErrorClause = false;
+};
+
+struct AggregationDesc {
+    std::string name;
+    int id = 0;
+    ir::AggFunc func = ir::AggFunc::Count;
+    std::vector<ValueDesc> keys;
+    std::vector<uint32_t> keyOffsets;
+    uint32_t keySize = 0;
+    uint32_t valueSize = 0;
+    bpf::MapId map = -1;
+    bool keyed = false;
+    std::vector<int64_t> params;
+};
+
+// Record header: every record in a ring buffer starts with one.
+struct RecordHeader {
+    uint32_t epid; // clause index + 1; kErrorRecord for faults
+    uint32_t probeId;
+};
+// Clauses with if/else put a 64-bit presence mask right after the header.
+constexpr uint32_t kPresenceOffset = 8;
+constexpr uint32_t kErrorRecord = 0xffffffffu;
+
+struct ErrorRecord {
+    RecordHeader header;
+    uint32_t clause;
+    uint32_t fault;
+    uint64_t value;
+    uint64_t pc;
+};
+
+// The state map, shared with the consumer (memory-mapped).
+struct StateValue {
+    uint32_t activity; // 0 active, 1 exiting (exit() called), 2 stopped
+    int32_t exitStatus;
+    uint64_t walltimeOffset; // realtime - monotonic, set by the consumer
+    uint64_t heartbeat;
+};
+enum Activity : uint32_t { kActive = 0, kExiting = 1, kStopped = 2 };
+
+// Per-CPU counters of what was lost.
+enum DropCounter : uint32_t {
+    kPrincipalDrops = 0,
+    kDynvarDrops,
+    kAggDrops,
+    kDoubleErrors,
+    kErrors,
+    kDropCounters
+};
+
+struct CompiledProgram {
+    std::vector<MapSpec> maps;
+    std::vector<ProgramSpec> programs;
+    std::vector<ClauseDesc> clauses; // by clause index
+    std::vector<AggregationDesc> aggregations;
+    bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1;
+    sema::Options options;
+    size_t matchedProbes = 0;
+    bool needsDestructive = false;
+};
+
+} // namespace dtrace::codegen

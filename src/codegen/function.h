@@ -1,0 +1,104 @@
+// Compiles one D clause (or the ERROR dispatcher) into one BPF function.
+// Values live in temporaries: r6-r8 first, then stack slots; r9 holds the
+// per-CPU context for the whole function; r0-r5 are scratch.
+#pragma once
+
+#include "bpf/assembler.h"
+#include "codegen/generator.h"
+
+#include <functional>
+
+namespace dtrace::codegen {
+
+class ProgramBuilder;
+
+enum class Space { DMem, Kernel, User };
+
+// An address: a temporary holding a pointer, plus a constant offset.
+struct Address {
+    int slot = -1;
+    int64_t offset = 0;
+    Space space = Space::DMem;
+};
+
+class FunctionCompiler {
+  public:
+    FunctionCompiler(ProgramBuilder &pb, bpf::Function &f, const ir::Clause *clause, bool errorClause);
+
+    // Emits the clause: returns 0, or 1 after a fault (the caller then
+    // runs the ERROR probe).
+    void compileClause();
+
+  private:
+    // Temporaries.
+    int alloc();
+    void release(int slot);
+    bpf::Reg get(int slot, bpf::Reg scratch);
+    void put(int slot, bpf::Reg src);
+    int16_t stackOffset(int slot) const;
+
+    // Emission helpers.
+    void emit(const bpf::Insn &i) { f_.emit(i); }
+    void normalize(bpf::Reg r, const sema::TypeRef &t);
+    void loadImm(bpf::Reg r, int64_t v);
+    void fault(uint32_t type, bpf::Reg value);
+    void faultIfNonZero(bpf::Reg result, uint32_t type, bpf::Reg value);
+    void bumpDrop(DropCounter which);
+    void addressOf(bpf::Reg dst, const Address &a);
+    void checkedRead(bpf::Reg dstPtr, uint32_t size, bpf::Reg src, Space space);
+
+    // Expressions.
+    int value(const ir::Node &n);
+    int constantValue(const ir::Node &n);
+    int stringValue(const ir::Node &n);
+    int builtin(const ir::Node &n);
+    void arith(ir::Op op, bpf::Reg ra, bpf::Reg rb, bool sgn, bool lhsSigned);
+    int binary(const ir::Node &n);
+    int logical(const ir::Node &n);
+    int compare(const ir::Node &n);
+    int conditional(const ir::Node &n);
+    int cast(const ir::Node &n);
+    int assign(const ir::Node &n);
+    int incdec(const ir::Node &n);
+    int call(const ir::Node &n);
+    int loadScalar(const Address &a, const sema::TypeRef &t, unsigned bitOffset, unsigned bitSize);
+    Address address(const ir::Node &n, bool forWrite);
+    Address dynamicAddress(const ir::Node &n, bool forWrite);
+    void buildKey(const ir::Variable &v, const std::vector<int> &keySlots,
+                  const std::vector<const ir::Node *> &keyNodes, uint32_t keySize,
+                  const std::vector<uint32_t> &offsets);
+    void tlsKey(const ir::Variable &v);
+    void storeScalar(const ir::Node &target, int valueSlot);
+    void storeAggregate(const ir::Node &target, const ir::Node &valueNode, int valueSlot);
+    void copyString(bpf::Reg dst, int srcSlot);
+    int stringTemp();
+    int strcmpCall(int a, int b);
+
+    // Statements.
+    void statements(const std::vector<ir::StmtPtr> &body);
+    void statement(const ir::Stmt &s);
+    void recordValue(const ir::Node &n, int slot, uint32_t offset, ValueDesc &desc);
+    ValueDesc describeValue(const sema::TypeRef &t) const;
+    uint32_t reserveRecord(uint32_t size, uint32_t align);
+    void aggregate(const ir::Stmt &s);
+    void exitAction(const ir::Stmt &s);
+
+    ProgramBuilder &pb_;
+    bpf::Function &f_;
+    const ir::Clause *clause_;
+    bool errorClause_;
+    std::vector<bool> slotsInUse_;
+    int maxSlots_ = 0;
+    int strTemps_ = 0;
+    bpf::Label faultLabel_ = -1;
+    bool faultUsed_ = false;
+    bpf::Label endLabel_ = -1;
+    // Record being built.
+    ClauseDesc *desc_ = nullptr;
+    uint32_t recordUsed_ = 0;
+    bool hasRecord_ = false;
+    bool hasExit_ = false;
+    int conditionalDepth_ = 0;
+};
+
+} // namespace dtrace::codegen

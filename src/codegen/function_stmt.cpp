@@ -1,0 +1,345 @@
+// Statement lowering for one clause function: actions, records and
+// aggregations.
+#include "codegen/function.h"
+#include "codegen/program.h"
+
+#include <algorithm>
+
+namespace dtrace::codegen {
+
+using namespace bpf;
+using ir::NodeKind;
+using ir::StmtKind;
+using sema::TypeRef;
+
+namespace {
+
+bool recordsData(const std::vector<ir::StmtPtr> &body) {
+    for (const auto &s : body) {
+        switch (s->kind) {
+        case StmtKind::Trace:
+        case StmtKind::Printf:
+        case StmtKind::Exit:
+        case StmtKind::System: return true;
+        case StmtKind::If:
+            if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
+            break;
+        default: break;
+        }
+    }
+    return false;
+}
+
+bool hasIf(const std::vector<ir::StmtPtr> &body) {
+    return std::any_of(body.begin(), body.end(), [](const auto &s) { return s->kind == StmtKind::If; });
+}
+
+} // namespace
+
+ValueDesc FunctionCompiler::describeValue(const TypeRef &t) const {
+    const Generator &g = pb_.g;
+    ValueDesc d;
+    d.typeName = sema::typeName(t);
+    if (sema::isString(t)) {
+        d.kind = ValueDesc::Kind::String;
+        d.size = g.layout.strslot;
+        d.typeSize = g.strsize;
+    } else if (sema::isScalar(t)) {
+        d.kind = ValueDesc::Kind::Integer;
+        d.size = 8;
+        d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
+        d.isSigned = sema::isSignedInt(t);
+        d.isPointer = sema::isPointer(t);
+    } else {
+        d.kind = ValueDesc::Kind::Bytes;
+        d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
+        d.size = std::max<uint32_t>(8, (d.typeSize + 7) & ~7u);
+    }
+    return d;
+}
+
+uint32_t FunctionCompiler::reserveRecord(uint32_t size, uint32_t align) {
+    uint32_t off = (recordUsed_ + align - 1) / align * align;
+    recordUsed_ = off + size;
+    Generator &g = pb_.g;
+    g.layout.recordSize = std::max(g.layout.recordSize, (recordUsed_ + 7) & ~7u);
+    return off;
+}
+
+void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset, ValueDesc &desc) {
+    Generator &g = pb_.g;
+    uint32_t at = g.layout.record + offset;
+    if (desc.kind == ValueDesc::Kind::Integer) {
+        Reg r = get(slot, R0);
+        emit(store(Size::DW, R9, static_cast<int16_t>(at), r));
+        return;
+    }
+    Reg src = get(slot, R3);
+    if (src != R3) emit(movReg(R3, src));
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(at)));
+    if (desc.kind == ValueDesc::Kind::String) {
+        emit(movImm(R2, static_cast<int32_t>(desc.size)));
+        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        return;
+    }
+    emit(movImm(R2, static_cast<int32_t>(desc.typeSize)));
+    bool user = n.kind == NodeKind::Deref && n.userAddress;
+    f_.callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_.newLabel();
+    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    src = get(slot, R3);
+    fault(1, src);
+    f_.bind(ok);
+}
+
+void FunctionCompiler::compileClause() {
+    Generator &g = pb_.g;
+    const ir::Clause &c = *clause_;
+    faultLabel_ = f_.newLabel();
+    endLabel_ = f_.newLabel();
+    f_.setSource({c.index, c.loc.line});
+    emit(movReg(R9, R1));
+
+    bool fresh = !g.clauseDescribed(c.index);
+    ClauseDesc scratch;
+    desc_ = fresh ? &g.clauseDesc(c) : &scratch;
+    desc_->items.clear();
+    desc_->isErrorClause = errorClause_;
+    hasRecord_ = recordsData(c.body) || c.body.empty();
+    bool presence = hasIf(c.body) && recordsData(c.body);
+    desc_->hasPresence = presence;
+
+    if (c.predicate) {
+        f_.setSource({c.index, c.predicate->loc.line});
+        int p = value(*c.predicate);
+        Reg r = get(p, R0);
+        f_.jumpImm(BPF_JEQ, r, 0, endLabel_);
+        release(p);
+    }
+    uint32_t rec = g.layout.record;
+    if (hasRecord_) {
+        emit(storeImm(Size::W, R9, static_cast<int16_t>(rec), c.index + 1));
+        emit(load(Size::W, R0, R9, dctx::kProbeId));
+        emit(store(Size::W, R9, static_cast<int16_t>(rec + 4), R0));
+        recordUsed_ = 8;
+        if (presence) {
+            emit(storeImm(Size::DW, R9, static_cast<int16_t>(rec + kPresenceOffset), 0));
+            recordUsed_ = 16;
+        }
+        g.layout.recordSize = std::max(g.layout.recordSize, recordUsed_);
+    }
+    statements(c.body);
+    if (hasRecord_) {
+        f_.setSource({c.index, c.loc.line});
+        codegen::emitRecordOutput(f_, g, rec, recordUsed_, hasExit_);
+    }
+    desc_->recordSize = recordUsed_;
+    f_.bind(endLabel_);
+    emit(movImm(R0, 0));
+    emit(exitInsn());
+    if (faultUsed_) {
+        // The verifier refuses unreachable code: only emit what is used.
+        f_.bind(faultLabel_);
+        emit(movImm(R0, 1));
+        emit(exitInsn());
+    }
+    if (fresh) g.markDescribed(c.index);
+}
+
+void FunctionCompiler::statements(const std::vector<ir::StmtPtr> &body) {
+    for (const auto &s : body) {
+        strTemps_ = 0;
+        statement(*s);
+    }
+}
+
+void FunctionCompiler::statement(const ir::Stmt &s) {
+    Generator &g = pb_.g;
+    f_.setSource({clause_->index, s.loc.line});
+    auto markPresent = [&](RecordItem &item) {
+        if (conditionalDepth_ == 0) return;
+        int bit = 0;
+        for (const auto &it : desc_->items)
+            if (it.presentBit >= bit) bit = it.presentBit + 1;
+        if (bit >= 64) fail("D_UNSUPPORTED", s.loc, "too many conditional actions in one clause");
+        item.presentBit = bit;
+        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
+        emit(load(Size::DW, R1, R9, at));
+        f_.ldImm64(R2, 1ull << bit);
+        emit(alu64Reg(BPF_OR, R1, R2));
+        emit(store(Size::DW, R9, at, R1));
+    };
+    switch (s.kind) {
+    case StmtKind::Expr: release(value(*s.expr)); return;
+    case StmtKind::Trace: {
+        RecordItem item;
+        item.kind = ItemKind::Trace;
+        ValueDesc d = describeValue(s.expr->type);
+        int v = value(*s.expr);
+        uint32_t off = reserveRecord(d.size, 8);
+        recordValue(*s.expr, v, off, d);
+        release(v);
+        item.offset = off;
+        item.values.push_back(d);
+        item.valueOffsets.push_back(off);
+        markPresent(item);
+        desc_->items.push_back(std::move(item));
+        return;
+    }
+    case StmtKind::Printf:
+    case StmtKind::System: {
+        RecordItem item;
+        item.kind = s.kind == StmtKind::Printf ? ItemKind::Printf : ItemKind::System;
+        item.format = s.parsedFormat;
+        for (const auto &a : s.args) {
+            ValueDesc d = describeValue(a->type);
+            int v = value(*a);
+            uint32_t off = reserveRecord(d.size, 8);
+            recordValue(*a, v, off, d);
+            release(v);
+            item.values.push_back(d);
+            item.valueOffsets.push_back(off);
+        }
+        item.offset = item.valueOffsets.empty() ? recordUsed_ : item.valueOffsets.front();
+        markPresent(item);
+        desc_->items.push_back(std::move(item));
+        if (s.needsDestructive) g.out.needsDestructive = true;
+        return;
+    }
+    case StmtKind::Exit: exitAction(s); return;
+    case StmtKind::Aggregate: aggregate(s); return;
+    case StmtKind::If: {
+        int c = value(*s.expr);
+        Reg r = get(c, R0);
+        release(c);
+        Label elseL = f_.newLabel(), done = f_.newLabel();
+        f_.jumpImm(BPF_JEQ, r, 0, elseL);
+        ++conditionalDepth_;
+        statements(s.thenBody);
+        f_.jump(done);
+        f_.bind(elseL);
+        statements(s.elseBody);
+        --conditionalDepth_;
+        f_.bind(done);
+        return;
+    }
+    }
+}
+
+void FunctionCompiler::exitAction(const ir::Stmt &s) {
+    Generator &g = pb_.g;
+    int v = value(*s.expr);
+    f_.ldMapValue(R1, g.stateMap, 0);
+    Reg r = get(v, R2);
+    emit(store(Size::W, R1, offsetof(StateValue, exitStatus), r));
+    emit(storeImm(Size::W, R1, offsetof(StateValue, activity), kExiting));
+    RecordItem item;
+    item.kind = ItemKind::Exit;
+    ValueDesc d = describeValue(s.expr->type);
+    uint32_t off = reserveRecord(8, 8);
+    recordValue(*s.expr, v, off, d);
+    release(v);
+    item.offset = off;
+    item.values.push_back(d);
+    item.valueOffsets.push_back(off);
+    if (conditionalDepth_ > 0) {
+        int bit = 0;
+        for (const auto &it : desc_->items)
+            if (it.presentBit >= bit) bit = it.presentBit + 1;
+        item.presentBit = bit;
+        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
+        emit(load(Size::DW, R1, R9, at));
+        f_.ldImm64(R2, 1ull << bit);
+        emit(alu64Reg(BPF_OR, R1, R2));
+        emit(store(Size::DW, R9, at, R1));
+    }
+    desc_->items.push_back(std::move(item));
+    hasExit_ = true;
+}
+
+void FunctionCompiler::aggregate(const ir::Stmt &s) {
+    Generator &g = pb_.g;
+    const AggStorage &st = g.aggs.at(s.agg);
+    std::vector<int> keySlots;
+    std::vector<const ir::Node *> keyNodes;
+    for (const auto &k : s.keys) {
+        keySlots.push_back(value(*k));
+        keyNodes.push_back(k.get());
+    }
+    int arg = s.args.empty() ? -1 : value(*s.args[0]);
+    Label have = f_.newLabel(), done = f_.newLabel();
+    if (st.keyed) {
+        ir::Variable dummy;
+        buildKey(dummy, keySlots, keyNodes, st.keySize, st.keyOffsets);
+        auto keyPtr = [&] {
+            emit(movReg(R2, R9));
+            emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));
+        };
+        f_.ldMap(R1, st.map);
+        keyPtr();
+        f_.callHelper(BPF_FUNC_map_lookup_elem);
+        f_.jumpImm(BPF_JNE, R0, 0, have);
+        f_.ldMap(R1, st.map);
+        keyPtr();
+        emit(movReg(R3, R9));
+        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.layout.zero)));
+        emit(movImm(R4, BPF_NOEXIST));
+        f_.callHelper(BPF_FUNC_map_update_elem);
+        f_.ldMap(R1, st.map);
+        keyPtr();
+        f_.callHelper(BPF_FUNC_map_lookup_elem);
+        f_.jumpImm(BPF_JNE, R0, 0, have);
+        bumpDrop(kAggDrops);
+        f_.jump(done);
+    } else {
+        emit(storeImm(Size::W, FP, -8, 0));
+        f_.ldMap(R1, st.map);
+        emit(movReg(R2, FP));
+        emit(alu64Imm(BPF_ADD, R2, -8));
+        f_.callHelper(BPF_FUNC_map_lookup_elem);
+        f_.jumpImm(BPF_JEQ, R0, 0, done);
+    }
+    f_.bind(have);
+    emit(movReg(R1, R0));
+    Reg ra = arg >= 0 ? get(arg, R3) : R3;
+    switch (s.agg->func) {
+    case ir::AggFunc::Count:
+        emit(load(Size::DW, R2, R1, 0));
+        emit(alu64Imm(BPF_ADD, R2, 1));
+        emit(store(Size::DW, R1, 0, R2));
+        break;
+    case ir::AggFunc::Sum:
+        emit(load(Size::DW, R2, R1, 0));
+        emit(alu64Reg(BPF_ADD, R2, ra));
+        emit(store(Size::DW, R1, 0, R2));
+        break;
+    case ir::AggFunc::Avg:
+        emit(load(Size::DW, R2, R1, 0));
+        emit(alu64Imm(BPF_ADD, R2, 1));
+        emit(store(Size::DW, R1, 0, R2));
+        emit(load(Size::DW, R2, R1, 8));
+        emit(alu64Reg(BPF_ADD, R2, ra));
+        emit(store(Size::DW, R1, 8, R2));
+        break;
+    case ir::AggFunc::Min:
+    case ir::AggFunc::Max: {
+        // value at 0, "has a value" flag at 8.
+        Label set = f_.newLabel();
+        emit(load(Size::DW, R2, R1, 8));
+        f_.jumpImm(BPF_JEQ, R2, 0, set);
+        emit(load(Size::DW, R4, R1, 0));
+        f_.jumpReg(s.agg->func == ir::AggFunc::Min ? BPF_JSGE : BPF_JSLE, ra, R4, done);
+        f_.bind(set);
+        emit(store(Size::DW, R1, 0, ra));
+        emit(storeImm(Size::DW, R1, 8, 1));
+        break;
+    }
+    default: fail("D_UNSUPPORTED", s.loc, "aggregating function not supported yet");
+    }
+    f_.bind(done);
+    for (int k : keySlots) release(k);
+    if (arg >= 0) release(arg);
+}
+
+} // namespace dtrace::codegen

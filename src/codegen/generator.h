@@ -1,0 +1,88 @@
+// Internals of the code generator: data layout, the program-wide
+// generator and the per-function compiler.
+#pragma once
+
+#include "codegen/compiled.h"
+#include "sema/ir.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::codegen {
+
+// Fixed offsets in the per-CPU context (an array map indexed by CPU).
+namespace dctx {
+constexpr int16_t kArgs = 0;         // u64[10]
+constexpr int16_t kProbeId = 80;     // u32: the probe that fired
+constexpr int16_t kSyscallNr = 84;   // u32: system call number (syscall probes)
+constexpr int16_t kTimestamp = 88;   // u64: cached timestamp (0: not yet read)
+constexpr int16_t kVtimestamp = 96;  // u64: cached vtimestamp
+constexpr int16_t kFaultType = 104;  // u32
+constexpr int16_t kFaultClause = 108; // u32
+constexpr int16_t kFaultValue = 112; // u64
+constexpr int16_t kFaultPc = 120;    // u64
+constexpr int16_t kSaved = 128;      // u64[7]: args 0..5 and probe id, while ERROR runs
+constexpr int16_t kErrno = 184;      // u64: errno of this firing
+constexpr int16_t kScratch = 192;    // u64[4]: destination of checked loads
+constexpr int16_t kFuncOffset = 224; // u32: offset of probefunc in the string table
+constexpr int16_t kFixedEnd = 232;
+} // namespace dctx
+
+// Where each variable and aggregation lives.
+struct VarStorage {
+    bpf::MapId map = -1;  // TLS and associative arrays: their hash map
+    uint32_t offset = 0;  // globals (in the globals map) and clause-locals (in dctx)
+    uint32_t size = 0;    // bytes of storage for the value
+    uint32_t keySize = 0; // associative arrays
+    std::vector<uint32_t> keyOffsets;
+};
+
+struct AggStorage {
+    bpf::MapId map = -1;
+    uint32_t keySize = 0;
+    uint32_t valueSize = 0;
+    std::vector<uint32_t> keyOffsets;
+    bool keyed = false;
+};
+
+struct Layout {
+    uint32_t locals = 0, localsSize = 0;
+    uint32_t keys = 0, keysSize = 0;
+    uint32_t zero = 0, zeroSize = 0;
+    uint32_t strtmp = 0, strtmpSlots = 0;
+    uint32_t record = 0, recordSize = 0;
+    uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)
+    uint32_t total() const { return record + recordSize; }
+};
+
+// The string table: every string constant the programs use, each in a
+// slot of strsize+1 bytes so string code may read a full string from it.
+class StringTable {
+  public:
+    explicit StringTable(uint32_t slot) : slot_(slot) {}
+    uint32_t add(const std::string &s);
+    // A table of fixed-width names indexed by number (system call names).
+    uint32_t addIndexed(const std::vector<std::pair<int, std::string>> &names, uint32_t width,
+                        uint32_t count);
+    std::vector<uint8_t> bytes() const;
+    uint32_t slot() const { return slot_; }
+
+  private:
+    uint32_t slot_;
+    std::vector<uint8_t> data_;
+    std::map<std::string, uint32_t> offsets_;
+};
+
+class Generator;
+
+// What one BPF program is for: which probes, which clauses.
+struct ProgramContext {
+    providers::AttachKind attach;
+    std::vector<const providers::Probe *> probes;
+    bool dynamicProbe = false; // probe identity known only at run time (syscalls)
+    bool isErrorFunction = false;
+};
+
+} // namespace dtrace::codegen

@@ -1,0 +1,99 @@
+// The program-wide generator (maps, layout, string table) and the builder
+// of one BPF program (entry function, clause functions, ERROR dispatcher,
+// shared subprograms).
+#pragma once
+
+#include "bpf/assembler.h"
+#include "codegen/generator.h"
+
+#include <map>
+#include <memory>
+
+namespace dtrace::codegen {
+
+enum class SubprogramKind { Strcmp, Strlen };
+
+struct KernelOffsets {
+    int64_t taskRealParent = -1;
+    int64_t taskTgid = -1;
+    int64_t taskExecRuntime = -1;
+    std::vector<int64_t> argRegs; // pt_regs offsets of the first six arguments
+    int64_t regsIp = -1;
+    int64_t regsCs = -1;
+    int64_t regsOrigAx = -1;
+};
+
+class Generator {
+  public:
+    explicit Generator(const ir::Program &prog);
+    CompiledProgram run();
+
+    const ir::Program &prog;
+    CompiledProgram out;
+    Layout layout;
+    StringTable strtab;
+    uint32_t strsize = 256;
+    bpf::MapId dctxMap = -1, stateMap = -1, globalsMap = -1, strtabMap = -1, buffersMap = -1,
+               dropsMap = -1, tlsMap = -1, sysprobesMap = -1;
+    std::map<const ir::Variable *, VarStorage> vars;
+    std::map<const ir::Aggregation *, AggStorage> aggs;
+    uint32_t tlsValueSize = 8;
+    KernelOffsets kernel;
+    std::vector<const ir::Clause *> errorClauses;
+    uint32_t errorProbeId = 3;
+    uint32_t syscallNamesOffset = 0; // string table: names of system calls by number
+    static constexpr uint32_t kSyscallNameWidth = 32;
+    uint32_t syscallCount = 512;
+
+    bpf::MapId addMap(MapSpec spec);
+    ClauseDesc &clauseDesc(const ir::Clause &c);
+    bool clauseDescribed(int index) const;
+    void markDescribed(int index) { described_.at(static_cast<size_t>(index)) = true; }
+
+  private:
+    void planVariables();
+    void planAggregations();
+    void planKernelOffsets();
+    void planLayout();
+    void buildPrograms();
+
+    std::vector<bool> described_;
+};
+
+class ProgramBuilder {
+  public:
+    ProgramBuilder(Generator &g, ProgramContext ctx);
+
+    Generator &g;
+    ProgramContext ctx;
+    std::vector<bpf::Function> functions;
+
+    bpf::FunctionId subprogram(SubprogramKind k);
+    ProgramSpec build(const std::string &name, uint32_t progType,
+                      const std::vector<const ir::Clause *> &clauses, bool usesArgs);
+
+    // Static probe facts for the clause code.
+    bool singleProbe() const { return !ctx.dynamicProbe && ctx.probes.size() == 1; }
+    const providers::Probe *probe() const { return ctx.probes.empty() ? nullptr : ctx.probes.front(); }
+
+  private:
+    void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
+                   const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn, bool usesArgs);
+    void emitArgs(bpf::Function &f);
+    bpf::FunctionId emitErrorDispatcher();
+    void emitStrcmp(bpf::Function &f);
+    void emitStrlen(bpf::Function &f);
+    std::map<SubprogramKind, bpf::FunctionId> subprograms_;
+    std::vector<SyscallClauseMask> sysMasks_;
+};
+
+// Writes a record from the per-CPU context to this CPU's ring buffer, or
+// counts a drop. Clobbers r0-r5 and the stack word at fp-8.
+void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size, bool wakeup);
+// Adds one to a per-CPU drop counter. Clobbers r0-r2 and fp-8.
+void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which);
+
+// Does any clause read arg0..arg9 or args[]?
+bool usesProbeArguments(const ir::Clause &c);
+
+} // namespace dtrace::codegen

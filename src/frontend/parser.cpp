@@ -1,0 +1,866 @@
+#include "frontend/parser.h"
+
+#include <algorithm>
+#include <array>
+
+namespace dtrace::frontend {
+
+namespace {
+
+// Binary operators by precedence level, lowest first.
+const std::array<std::vector<std::string_view>, 11> kBinaryLevels = {{
+    {"||"},
+    {"^^"},
+    {"&&"},
+    {"|"},
+    {"^"},
+    {"&"},
+    {"==", "!="},
+    {"<", ">", "<=", ">="},
+    {"<<", ">>"},
+    {"+", "-"},
+    {"*", "/", "%"},
+}};
+
+constexpr std::array kAssignOps = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="};
+
+bool isTypeKeyword(std::string_view w) {
+    return w == "void" || w == "char" || w == "short" || w == "int" || w == "long" || w == "float" ||
+           w == "double" || w == "signed" || w == "unsigned" || w == "string" || w == "struct" ||
+           w == "union" || w == "enum" || w == "const" || w == "volatile" || w == "restrict" ||
+           w == "userland";
+}
+
+bool isStorageKeyword(std::string_view w) {
+    return w == "auto" || w == "register" || w == "static" || w == "extern" || w == "typedef" ||
+           w == "self" || w == "this";
+}
+
+ExprPtr makeExpr(ExprKind k, SourceLoc loc) { return std::make_unique<Expr>(k, loc); }
+
+} // namespace
+
+Parser::Parser(std::string_view source, std::function<bool(std::string_view)> isTypeName)
+    : src_(source), lexer_(source), isTypeNameOracle_(std::move(isTypeName)) {
+    lexer_.setTypeNameOracle([this](std::string_view w) { return this->isTypeName(w); });
+}
+
+bool Parser::isTypeName(std::string_view name) const {
+    if (typedefs_.count(name)) return true;
+    return isTypeNameOracle_ && isTypeNameOracle_(name);
+}
+
+std::string Parser::spelling(const Token &tok) const {
+    if (tok.kind == TokenKind::End) return "";
+    return std::string(src_.substr(tok.offset, tok.end - tok.offset));
+}
+
+void Parser::advance() {
+    if (next_) {
+        cur_ = std::move(*next_);
+        next_.reset();
+        return;
+    }
+    cur_ = lexer_.next(Lexer::Mode::Expression, inPredicate_);
+}
+
+const Token &Parser::peekNext() {
+    if (!next_) next_ = lexer_.next(Lexer::Mode::Expression, inPredicate_);
+    return *next_;
+}
+
+void Parser::relexProgram() {
+    next_.reset();
+    lexer_.rewind(cur_);
+    cur_ = lexer_.next(Lexer::Mode::Program);
+}
+
+bool Parser::accept(std::string_view punct) {
+    if (!at(punct)) return false;
+    advance();
+    return true;
+}
+
+void Parser::expect(std::string_view punct) {
+    if (!accept(punct)) syntaxError();
+}
+
+void Parser::syntaxError(const Token &tok) {
+    if (tok.kind == TokenKind::End) fail("D_SYNTAX", tok.loc, "syntax error near end of input");
+    if (tok.kind == TokenKind::Punct && nesting_ == 0 && (tok.text == ")" || tok.text == "]"))
+        fail("D_SYNTAX", tok.loc, "extra " + tok.text + " in input stream");
+    fail("D_SYNTAX", tok.loc, "syntax error near \"" + spelling(tok) + "\"");
+}
+
+// ---------------------------------------------------------------- top level
+
+Program Parser::parseProgram() {
+    Program prog;
+    cur_ = lexer_.next(Lexer::Mode::Program);
+    for (;;) {
+        relexProgram();
+        if (cur_.kind == TokenKind::End) {
+            prog.endLine = cur_.loc.line;
+            break;
+        }
+        if (cur_.kind == TokenKind::ProbeSpec) {
+            prog.items.emplace_back(parseClause());
+        } else if (cur_.kind == TokenKind::Keyword && cur_.text == "inline") {
+            prog.items.emplace_back(parseInline());
+        } else if (cur_.kind == TokenKind::Keyword && cur_.text == "translator") {
+            prog.items.emplace_back(parseTranslator());
+        } else if (cur_.kind == TokenKind::Keyword && cur_.text == "provider") {
+            prog.items.emplace_back(parseProvider());
+        } else if (startsDeclSpec(cur_)) {
+            prog.items.emplace_back(parseDeclaration());
+        } else if (at(";")) {
+            advance();
+        } else if (at("{") || at("/")) {
+            // A clause body without a probe description.
+            syntaxError();
+        } else {
+            syntaxError();
+        }
+    }
+    for (const Pragma &p : lexer_.pragmas()) prog.pragmas.push_back({p.loc, p.words});
+    return prog;
+}
+
+ExprPtr Parser::parseStandaloneExpression() {
+    advance();
+    ExprPtr e = parseExpression();
+    if (cur_.kind != TokenKind::End) syntaxError();
+    return e;
+}
+
+Clause Parser::parseClause() {
+    Clause c;
+    c.loc = cur_.loc;
+    for (;;) {
+        c.probes.push_back({cur_.text, cur_.loc});
+        advance();
+        if (!at(",")) break;
+        advance();
+        relexProgram();
+        if (cur_.kind != TokenKind::ProbeSpec) syntaxError();
+    }
+    if (at("/")) {
+        inPredicate_ = true;
+        advance(); // the opening '/'
+        c.predicate = parseExpression();
+        if (cur_.kind != TokenKind::EndPredicate) syntaxError();
+        inPredicate_ = false;
+        advance();
+        if (!at("{")) syntaxError();
+    }
+    if (!at("{")) {
+        fail("D_SYNTAX", c.probes.back().loc,
+             "expected predicate and/or actions following probe description");
+    }
+    advance();
+    c.body = parseStatements();
+    if (!at("}")) syntaxError();
+    advance();
+    return c;
+}
+
+Declaration Parser::parseDeclaration() {
+    Declaration d;
+    d.loc = cur_.loc;
+    d.spec = parseDeclSpec(true);
+    if (!at(";")) {
+        for (;;) {
+            Declarator decl = parseDeclarator(false);
+            if (decl.name.empty()) syntaxError();
+            if (at("=")) syntaxError(); // D has no initialisers
+            if (d.spec.storage == DeclSpec::Storage::Typedef) typedefs_.insert(decl.name);
+            d.declarators.push_back(std::move(decl));
+            if (!accept(",")) break;
+        }
+    }
+    if (!at(";")) syntaxError();
+    advance();
+    return d;
+}
+
+Declaration Parser::parseInline() {
+    Declaration d;
+    d.loc = cur_.loc;
+    d.isInline = true;
+    advance(); // inline
+    d.spec = parseDeclSpec(false);
+    Declarator decl = parseDeclarator(false);
+    if (decl.name.empty()) syntaxError();
+    expect("=");
+    decl.initializer = parseAssignment();
+    d.declarators.push_back(std::move(decl));
+    if (!at(";")) syntaxError();
+    advance();
+    return d;
+}
+
+Translator Parser::parseTranslator() {
+    Translator t;
+    t.loc = cur_.loc;
+    advance(); // translator
+    TypeNamePtr out = parseTypeName();
+    t.output = std::move(*out);
+    expect("<");
+    DeclSpec inSpec = parseDeclSpec(false);
+    Declarator inDecl = parseDeclarator(false);
+    if (inDecl.name.empty()) syntaxError();
+    t.inputName = inDecl.name;
+    t.input.spec = std::move(inSpec);
+    t.input.decl = std::move(inDecl);
+    t.input.decl.name.clear();
+    expect(">");
+    expect("{");
+    while (!at("}")) {
+        if (cur_.kind != TokenKind::Identifier) syntaxError();
+        TranslatorMember m;
+        m.name = cur_.text;
+        m.loc = cur_.loc;
+        advance();
+        expect("=");
+        m.value = parseExpression();
+        expect(";");
+        t.members.push_back(std::move(m));
+    }
+    advance(); // }
+    if (!at(";")) {
+        relexProgram();
+        syntaxError();
+    }
+    advance();
+    return t;
+}
+
+ProviderDef Parser::parseProvider() {
+    ProviderDef p;
+    p.loc = cur_.loc;
+    advance(); // provider
+    if (cur_.kind != TokenKind::Identifier) syntaxError();
+    p.name = cur_.text;
+    advance();
+    expect("{");
+    while (!at("}")) {
+        if (!(cur_.kind == TokenKind::Keyword && cur_.text == "probe")) syntaxError();
+        advance();
+        ProviderProbe pr;
+        pr.loc = cur_.loc;
+        if (cur_.kind != TokenKind::Identifier) syntaxError();
+        pr.name = cur_.text;
+        advance();
+        expect("(");
+        ++nesting_;
+        if (!at(")")) {
+            for (;;) {
+                if (at("...")) syntaxError();
+                pr.params.push_back(parseParam());
+                if (!accept(",")) break;
+            }
+        }
+        --nesting_;
+        expect(")");
+        if (accept(":")) {
+            expect("(");
+            ++nesting_;
+            if (!at(")")) {
+                for (;;) {
+                    pr.xlatedParams.push_back(parseParam());
+                    if (!accept(",")) break;
+                }
+            }
+            --nesting_;
+            expect(")");
+        }
+        expect(";");
+        p.probes.push_back(std::move(pr));
+    }
+    advance();
+    if (!at(";")) syntaxError();
+    advance();
+    return p;
+}
+
+// ------------------------------------------------------------- declarations
+
+bool Parser::startsTypeName(const Token &tok) const {
+    if (tok.kind == TokenKind::Keyword) return isTypeKeyword(tok.text);
+    if (tok.kind == TokenKind::Identifier) return isTypeName(tok.text);
+    return false;
+}
+
+bool Parser::startsDeclSpec(const Token &tok) const {
+    if (tok.kind == TokenKind::Keyword && isStorageKeyword(tok.text)) return true;
+    return startsTypeName(tok);
+}
+
+DeclSpec Parser::parseDeclSpec(bool allowStorage) {
+    DeclSpec s;
+    s.loc = cur_.loc;
+    bool any = false;
+    for (;;) {
+        const Token &t = cur_;
+        if (t.kind == TokenKind::Keyword) {
+            const std::string &w = t.text;
+            if (isStorageKeyword(w)) {
+                if (!allowStorage) syntaxError();
+                DeclSpec::Storage st = w == "auto"       ? DeclSpec::Storage::Auto
+                                       : w == "register" ? DeclSpec::Storage::Register
+                                       : w == "static"   ? DeclSpec::Storage::Static
+                                       : w == "extern"   ? DeclSpec::Storage::Extern
+                                       : w == "typedef"  ? DeclSpec::Storage::Typedef
+                                       : w == "self"     ? DeclSpec::Storage::Self
+                                                         : DeclSpec::Storage::This;
+                if (s.storage != DeclSpec::Storage::None)
+                    fail("D_DECL_CLASS", t.loc, "more than one storage class specified");
+                s.storage = st;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "const") { s.isConst = true; any = true; advance(); continue; }
+            if (w == "volatile") { s.isVolatile = true; any = true; advance(); continue; }
+            if (w == "restrict") { s.isRestrict = true; any = true; advance(); continue; }
+            if (w == "userland") { any = true; advance(); continue; }
+            auto setBase = [&](DeclSpec::Base b) {
+                if (s.base != DeclSpec::Base::None &&
+                    !(s.base == DeclSpec::Base::Int && b == DeclSpec::Base::Int))
+                    fail("D_DECL_COMBO", t.loc, "invalid type combination");
+                s.base = b;
+            };
+            if (w == "void") { setBase(DeclSpec::Base::Void); any = true; advance(); continue; }
+            if (w == "char") { setBase(DeclSpec::Base::Char); any = true; advance(); continue; }
+            if (w == "int") { setBase(DeclSpec::Base::Int); any = true; advance(); continue; }
+            if (w == "float") { setBase(DeclSpec::Base::Float); any = true; advance(); continue; }
+            if (w == "double") { setBase(DeclSpec::Base::Double); any = true; advance(); continue; }
+            if (w == "string") { setBase(DeclSpec::Base::String); any = true; advance(); continue; }
+            if (w == "short") { s.isShort = true; any = true; advance(); continue; }
+            if (w == "long") { ++s.longCount; any = true; advance(); continue; }
+            if (w == "signed") { s.isSigned = true; any = true; advance(); continue; }
+            if (w == "unsigned") { s.isUnsigned = true; any = true; advance(); continue; }
+            if (w == "struct" || w == "union" || w == "enum") {
+                if (s.base != DeclSpec::Base::None) fail("D_DECL_COMBO", t.loc, "invalid type combination");
+                s.base = w == "struct" ? DeclSpec::Base::Struct
+                         : w == "union" ? DeclSpec::Base::Union
+                                        : DeclSpec::Base::Enum;
+                any = true;
+                advance();
+                if (cur_.kind == TokenKind::Identifier) {
+                    s.name = cur_.text;
+                    advance();
+                }
+                if (at("{")) {
+                    if (s.base == DeclSpec::Base::Enum) s.enumBody = parseEnumBody();
+                    else s.structBody = parseStructBody();
+                } else if (s.name.empty()) {
+                    syntaxError();
+                }
+                continue;
+            }
+            break;
+        }
+        if (t.kind == TokenKind::Identifier && s.base == DeclSpec::Base::None && !s.isShort &&
+            s.longCount == 0 && !s.isSigned && !s.isUnsigned && isTypeName(t.text)) {
+            s.base = DeclSpec::Base::Named;
+            s.name = t.text;
+            any = true;
+            advance();
+            continue;
+        }
+        break;
+    }
+    if (!any) syntaxError();
+    return s;
+}
+
+std::shared_ptr<StructBody> Parser::parseStructBody() {
+    auto body = std::make_shared<StructBody>();
+    body->loc = cur_.loc;
+    advance(); // {
+    while (!at("}")) {
+        DeclSpec spec = parseDeclSpec(false);
+        for (;;) {
+            StructMember m;
+            m.spec = spec;
+            if (at(":")) {
+                m.decl.loc = cur_.loc;
+            } else {
+                m.decl = parseDeclarator(false);
+            }
+            if (accept(":")) m.decl.bitWidth = parseConditional();
+            body->members.push_back(std::move(m));
+            if (!accept(",")) break;
+        }
+        expect(";");
+    }
+    advance(); // }
+    return body;
+}
+
+std::shared_ptr<EnumBody> Parser::parseEnumBody() {
+    auto body = std::make_shared<EnumBody>();
+    advance(); // {
+    while (!at("}")) {
+        if (cur_.kind != TokenKind::Identifier) syntaxError();
+        Enumerator e;
+        e.name = cur_.text;
+        e.loc = cur_.loc;
+        advance();
+        if (accept("=")) e.value = parseConditional();
+        body->values.push_back(std::move(e));
+        if (!accept(",")) break;
+    }
+    expect("}");
+    return body;
+}
+
+std::shared_ptr<Param> Parser::parseParam() {
+    auto p = std::make_shared<Param>();
+    p->spec = parseDeclSpec(false);
+    p->decl = parseDeclarator(true);
+    return p;
+}
+
+Declarator Parser::parseDeclarator(bool abstract) {
+    Declarator d;
+    d.loc = cur_.loc;
+    std::vector<Derivation> pointers;
+    while (at("*")) {
+        advance();
+        Derivation p;
+        p.kind = Derivation::Kind::Pointer;
+        while (cur_.kind == TokenKind::Keyword &&
+               (cur_.text == "const" || cur_.text == "volatile" || cur_.text == "restrict")) {
+            if (cur_.text == "const") p.isConst = true;
+            advance();
+        }
+        pointers.push_back(std::move(p));
+    }
+    std::optional<Declarator> inner;
+    if (at("(")) {
+        // A parenthesised declarator, unless this is a function's parameter
+        // list of an abstract declarator.
+        const Token &n = peekNext();
+        bool nested = n.is("*") || n.is("(") ||
+                      (n.kind == TokenKind::Identifier && !isTypeName(n.text) && !abstract) ||
+                      (n.kind == TokenKind::Identifier && abstract && !isTypeName(n.text));
+        if (nested) {
+            advance();
+            ++nesting_;
+            inner = parseDeclarator(abstract);
+            --nesting_;
+            expect(")");
+            d.name = inner->name;
+            d.loc = inner->loc;
+        }
+    } else if (cur_.kind == TokenKind::Identifier) {
+        if (cur_.text.find('`') != std::string::npos)
+            fail("D_DECL_SCOPE", cur_.loc,
+                 "D scoping operator may not be used in a declaration name (" + cur_.text + ")");
+        d.name = cur_.text;
+        d.loc = cur_.loc;
+        advance();
+    } else if (!abstract) {
+        syntaxError();
+    }
+    std::vector<Derivation> suffixes;
+    for (;;) {
+        if (at("[")) {
+            advance();
+            ++nesting_;
+            Derivation a;
+            if (at("]")) {
+                a.kind = Derivation::Kind::Array;
+            } else if (startsTypeName(cur_)) {
+                a.kind = Derivation::Kind::Assoc;
+                for (;;) {
+                    a.keys.push_back(std::shared_ptr<TypeName>(parseTypeName().release()));
+                    if (!accept(",")) break;
+                }
+            } else {
+                a.kind = Derivation::Kind::Array;
+                a.size = std::shared_ptr<Expr>(parseAssignment().release());
+            }
+            --nesting_;
+            expect("]");
+            suffixes.push_back(std::move(a));
+        } else if (at("(")) {
+            advance();
+            ++nesting_;
+            Derivation f;
+            f.kind = Derivation::Kind::Function;
+            if (!at(")")) {
+                for (;;) {
+                    if (at("...")) {
+                        advance();
+                        f.varargs = true;
+                        break;
+                    }
+                    f.params.push_back(parseParam());
+                    if (!accept(",")) break;
+                }
+            }
+            --nesting_;
+            expect(")");
+            suffixes.push_back(std::move(f));
+        } else {
+            break;
+        }
+    }
+    for (auto &p : pointers) d.derivs.push_back(std::move(p));
+    for (auto it = suffixes.rbegin(); it != suffixes.rend(); ++it) d.derivs.push_back(std::move(*it));
+    if (inner)
+        for (auto &x : inner->derivs) d.derivs.push_back(std::move(x));
+    return d;
+}
+
+TypeNamePtr Parser::parseTypeName() {
+    auto t = std::make_unique<TypeName>();
+    t->loc = cur_.loc;
+    t->spec = parseDeclSpec(false);
+    t->decl = parseDeclarator(true);
+    if (!t->decl.name.empty()) syntaxError();
+    return t;
+}
+
+// --------------------------------------------------------------- statements
+
+std::vector<StmtPtr> Parser::parseStatements() {
+    std::vector<StmtPtr> out;
+    while (!at("}") && cur_.kind != TokenKind::End) out.push_back(parseStatement());
+    return out;
+}
+
+StmtPtr Parser::parseStatement() {
+    auto s = std::make_unique<Stmt>();
+    s->loc = cur_.loc;
+    if (at(";")) {
+        advance();
+        s->kind = StmtKind::Empty;
+        return s;
+    }
+    if (at("{")) {
+        advance();
+        s->kind = StmtKind::Block;
+        s->body = parseStatements();
+        expect("}");
+        return s;
+    }
+    if (cur_.kind == TokenKind::Keyword && cur_.text == "if") {
+        advance();
+        s->kind = StmtKind::If;
+        expect("(");
+        ++nesting_;
+        s->expr = parseExpression();
+        --nesting_;
+        expect(")");
+        if (at("{")) {
+            advance();
+            s->body = parseStatements();
+            expect("}");
+        } else {
+            s->body.push_back(parseStatement());
+        }
+        if (cur_.kind == TokenKind::Keyword && cur_.text == "else") {
+            advance();
+            s->hasElse = true;
+            if (at("{")) {
+                advance();
+                s->elseBody = parseStatements();
+                expect("}");
+            } else {
+                s->elseBody.push_back(parseStatement());
+            }
+        }
+        return s;
+    }
+    s->kind = StmtKind::Expr;
+    s->expr = parseExpression();
+    // The last statement of a clause may omit its semicolon.
+    if (at("}")) return s;
+    if (!at(";")) syntaxError();
+    advance();
+    return s;
+}
+
+// -------------------------------------------------------------- expressions
+
+ExprPtr Parser::parseExpression() {
+    ExprPtr e = parseAssignment();
+    while (at(",")) {
+        SourceLoc loc = cur_.loc;
+        advance();
+        ExprPtr c = makeExpr(ExprKind::Comma, loc);
+        c->args.push_back(std::move(e));
+        c->args.push_back(parseAssignment());
+        e = std::move(c);
+    }
+    return e;
+}
+
+ExprPtr Parser::parseAssignment() {
+    ExprPtr lhs = parseConditional();
+    if (cur_.kind == TokenKind::Punct &&
+        std::find(kAssignOps.begin(), kAssignOps.end(), cur_.text) != kAssignOps.end()) {
+        ExprPtr a = makeExpr(ExprKind::Assign, cur_.loc);
+        a->op = cur_.text;
+        advance();
+        a->args.push_back(std::move(lhs));
+        a->args.push_back(parseAssignment());
+        return a;
+    }
+    return lhs;
+}
+
+ExprPtr Parser::parseConditional() {
+    ExprPtr cond = parseBinary(0);
+    if (!at("?")) return cond;
+    ExprPtr c = makeExpr(ExprKind::Conditional, cur_.loc);
+    advance();
+    c->args.push_back(std::move(cond));
+    c->args.push_back(parseExpression());
+    expect(":");
+    c->args.push_back(parseConditional());
+    return c;
+}
+
+ExprPtr Parser::parseBinary(int level) {
+    if (level >= static_cast<int>(kBinaryLevels.size())) return parseCast();
+    ExprPtr lhs = parseBinary(level + 1);
+    for (;;) {
+        if (cur_.kind != TokenKind::Punct) break;
+        const auto &ops = kBinaryLevels[level];
+        if (std::find(ops.begin(), ops.end(), cur_.text) == ops.end()) break;
+        ExprPtr b = makeExpr(ExprKind::Binary, cur_.loc);
+        b->op = cur_.text;
+        advance();
+        b->args.push_back(std::move(lhs));
+        b->args.push_back(parseBinary(level + 1));
+        lhs = std::move(b);
+    }
+    return lhs;
+}
+
+ExprPtr Parser::parseCast() {
+    if (at("(") && startsTypeName(peekNext())) {
+        SourceLoc loc = cur_.loc;
+        advance();
+        ++nesting_;
+        ExprPtr c = makeExpr(ExprKind::Cast, loc);
+        c->typeName = parseTypeName();
+        --nesting_;
+        expect(")");
+        c->args.push_back(parseCast());
+        return c;
+    }
+    return parseUnary();
+}
+
+ExprPtr Parser::parseUnary() {
+    SourceLoc loc = cur_.loc;
+    if (at("++") || at("--")) {
+        ExprPtr e = makeExpr(at("++") ? ExprKind::PreIncrement : ExprKind::PreDecrement, loc);
+        e->op = cur_.text;
+        advance();
+        e->args.push_back(parseUnary());
+        return e;
+    }
+    if (at("-") || at("+") || at("!") || at("~") || at("*") || at("&")) {
+        ExprPtr e = makeExpr(ExprKind::Unary, loc);
+        e->op = cur_.text;
+        advance();
+        e->args.push_back(parseCast());
+        return e;
+    }
+    if (cur_.kind == TokenKind::Keyword && cur_.text == "sizeof") {
+        advance();
+        if (at("(") && startsTypeName(peekNext())) {
+            advance();
+            ++nesting_;
+            ExprPtr e = makeExpr(ExprKind::SizeofType, loc);
+            e->typeName = parseTypeName();
+            --nesting_;
+            expect(")");
+            return e;
+        }
+        ExprPtr e = makeExpr(ExprKind::SizeofExpr, loc);
+        e->args.push_back(parseUnary());
+        return e;
+    }
+    if (cur_.kind == TokenKind::Keyword && cur_.text == "stringof") {
+        advance();
+        ExprPtr e = makeExpr(ExprKind::Stringof, loc);
+        e->args.push_back(parseUnary());
+        return e;
+    }
+    return parsePostfix(parsePrimary());
+}
+
+std::vector<ExprPtr> Parser::parseArguments(std::string_view close) {
+    std::vector<ExprPtr> args;
+    ++nesting_;
+    if (!at(close)) {
+        for (;;) {
+            args.push_back(parseAssignment());
+            if (!accept(",")) break;
+        }
+    }
+    --nesting_;
+    if (!at(close)) {
+        if (cur_.kind == TokenKind::EndPredicate && close == ")")
+            fail("D_SYNTAX", cur_.loc, "closing ) expected in predicate before /");
+        syntaxError();
+    }
+    advance();
+    return args;
+}
+
+ExprPtr Parser::parsePostfix(ExprPtr e) {
+    for (;;) {
+        SourceLoc loc = cur_.loc;
+        if (at("[")) {
+            advance();
+            ExprPtr idx = makeExpr(ExprKind::Index, loc);
+            idx->args.push_back(std::move(e));
+            for (auto &a : parseArguments("]")) idx->args.push_back(std::move(a));
+            e = std::move(idx);
+        } else if (at("(")) {
+            if (e->kind != ExprKind::Identifier) syntaxError();
+            advance();
+            ExprPtr call = makeExpr(ExprKind::Call, e->loc);
+            call->name = e->name;
+            call->args = parseArguments(")");
+            e = std::move(call);
+        } else if (at(".") || at("->")) {
+            bool arrow = at("->");
+            advance();
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            ExprPtr m = makeExpr(arrow ? ExprKind::Arrow : ExprKind::Member, loc);
+            m->name = cur_.text;
+            m->args.push_back(std::move(e));
+            advance();
+            e = std::move(m);
+        } else if (at("++") || at("--")) {
+            ExprPtr p = makeExpr(at("++") ? ExprKind::PostIncrement : ExprKind::PostDecrement, loc);
+            p->op = cur_.text;
+            advance();
+            p->args.push_back(std::move(e));
+            e = std::move(p);
+        } else {
+            return e;
+        }
+    }
+}
+
+ExprPtr Parser::parsePrimary() {
+    const Token &t = cur_;
+    SourceLoc loc = t.loc;
+    switch (t.kind) {
+    case TokenKind::Integer: {
+        ExprPtr e = makeExpr(ExprKind::Integer, loc);
+        e->intValue = t.intValue;
+        e->isUnsigned = t.isUnsigned;
+        e->longCount = t.longCount;
+        e->isDecimal = t.isDecimal;
+        e->isChar = t.isChar;
+        e->text = spelling(t);
+        advance();
+        return e;
+    }
+    case TokenKind::String: {
+        ExprPtr e = makeExpr(ExprKind::String, loc);
+        e->text = t.text;
+        advance();
+        // Adjacent string literals concatenate, as in C.
+        while (cur_.kind == TokenKind::String) {
+            e->text += cur_.text;
+            advance();
+        }
+        return e;
+    }
+    case TokenKind::Identifier: {
+        ExprPtr e = makeExpr(ExprKind::Identifier, loc);
+        e->name = t.text;
+        advance();
+        return e;
+    }
+    case TokenKind::Macro: {
+        ExprPtr e = makeExpr(ExprKind::Macro, loc);
+        e->name = t.text;
+        advance();
+        return e;
+    }
+    case TokenKind::Aggregation: {
+        ExprPtr e = makeExpr(ExprKind::Aggregation, loc);
+        e->name = t.text;
+        advance();
+        return e;
+    }
+    case TokenKind::Keyword: {
+        if (t.text == "self" || t.text == "this") {
+            bool self = t.text == "self";
+            advance();
+            if (!at("->")) syntaxError();
+            advance();
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            ExprPtr e = makeExpr(self ? ExprKind::SelfVar : ExprKind::ThisVar, loc);
+            e->name = cur_.text;
+            advance();
+            return e;
+        }
+        if (t.text == "offsetof") {
+            advance();
+            expect("(");
+            ++nesting_;
+            ExprPtr e = makeExpr(ExprKind::Offsetof, loc);
+            if (!startsTypeName(cur_)) {
+                // DTrace's lexer swallows the rest of the line here.
+                fail("D_SYNTAX", cur_.loc, "syntax error near \"" + lexer_.restOfLine(cur_) + "\"");
+            }
+            e->typeName = parseTypeName();
+            expect(",");
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            e->name = cur_.text;
+            advance();
+            --nesting_;
+            expect(")");
+            return e;
+        }
+        if (t.text == "xlate") {
+            advance();
+            expect("<");
+            ExprPtr e = makeExpr(ExprKind::Xlate, loc);
+            e->typeName = parseTypeName();
+            expect(">");
+            expect("(");
+            ++nesting_;
+            e->args.push_back(parseExpression());
+            --nesting_;
+            expect(")");
+            return e;
+        }
+        syntaxError();
+    }
+    case TokenKind::Punct:
+        if (t.text == "(") {
+            advance();
+            ++nesting_;
+            ExprPtr e = parseExpression();
+            --nesting_;
+            if (!at(")")) {
+                if (cur_.kind == TokenKind::EndPredicate)
+                    fail("D_SYNTAX", cur_.loc, "closing ) expected in predicate before /");
+                syntaxError();
+            }
+            advance();
+            return e;
+        }
+        syntaxError();
+    default:
+        syntaxError();
+    }
+}
+
+} // namespace dtrace::frontend

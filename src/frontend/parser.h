@@ -1,0 +1,82 @@
+// Recursive-descent parser for D. It reports errors as DTrace's yacc grammar
+// does ("syntax error near ..."), plus DTrace's special messages.
+#pragma once
+
+#include "frontend/ast.h"
+#include "frontend/lexer.h"
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace dtrace::frontend {
+
+class Parser {
+  public:
+    // isTypeName answers for names the program did not typedef itself
+    // (D's built-in typedefs, kernel types).
+    Parser(std::string_view source, std::function<bool(std::string_view)> isTypeName);
+
+    Program parseProgram();
+
+    // Parses a single expression (used by tests and by -n probe arguments).
+    ExprPtr parseStandaloneExpression();
+
+  private:
+    // Token handling.
+    const Token &cur() const { return cur_; }
+    void advance();
+    const Token &peekNext();
+    void relexProgram();
+    bool at(std::string_view punct) const { return cur_.is(punct); }
+    bool accept(std::string_view punct);
+    void expect(std::string_view punct);
+    [[noreturn]] void syntaxError(const Token &tok);
+    [[noreturn]] void syntaxError() { syntaxError(cur_); }
+    std::string spelling(const Token &tok) const;
+
+    // Top level.
+    Clause parseClause();
+    Declaration parseDeclaration();
+    Declaration parseInline();
+    Translator parseTranslator();
+    ProviderDef parseProvider();
+
+    // Declarations.
+    bool startsTypeName(const Token &tok) const;
+    bool startsDeclSpec(const Token &tok) const;
+    DeclSpec parseDeclSpec(bool allowStorage);
+    std::shared_ptr<StructBody> parseStructBody();
+    std::shared_ptr<EnumBody> parseEnumBody();
+    Declarator parseDeclarator(bool abstract);
+    std::shared_ptr<Param> parseParam();
+    TypeNamePtr parseTypeName();
+
+    // Statements and expressions.
+    std::vector<StmtPtr> parseStatements();
+    StmtPtr parseStatement();
+    ExprPtr parseExpression();
+    ExprPtr parseAssignment();
+    ExprPtr parseConditional();
+    ExprPtr parseBinary(int level);
+    ExprPtr parseCast();
+    ExprPtr parseUnary();
+    ExprPtr parsePostfix(ExprPtr e);
+    ExprPtr parsePrimary();
+    std::vector<ExprPtr> parseArguments(std::string_view close);
+
+    bool isTypeName(std::string_view name) const;
+
+    std::string_view src_;
+    Lexer lexer_;
+    Token cur_;
+    std::optional<Token> next_;
+    bool inPredicate_ = false;
+    int nesting_ = 0; // open ( and [ inside expressions
+    std::function<bool(std::string_view)> isTypeNameOracle_;
+    std::set<std::string, std::less<>> typedefs_;
+};
+
+} // namespace dtrace::frontend

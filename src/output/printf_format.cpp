@@ -1,0 +1,1022 @@
+#include "output/printf_format.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <bit>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <cwchar>
+#include <netinet/in.h>
+
+namespace dtrace::output {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// The conversion dictionary.
+
+// How a conversion's argument type is checked.
+enum class Check {
+    Integer,      // any integer
+    CharShortInt, // an integer no wider than int
+    Float,        // float, double or long double
+    LongDouble,   // long double only
+    Exact,        // an integer of exactly the given size and signedness
+    Short,        // a 2-byte integer, either signedness
+    Long,         // an 8-byte integer, either signedness
+    Address,      // pointer, array or integer
+    String,       // string or char array
+    WideString,   // wchar_t array
+    Stack,        // stack()/ustack()
+    Time,         // 8-byte integer
+    None          // "%%"
+};
+
+// How a conversion's value is printed.
+enum class Print {
+    SignedInt,   // as a signed value of its own size
+    UnsignedInt, // as an unsigned value of its own size
+    DecimalInt,  // %d: signed or unsigned as its type is
+    Char,        // %c
+    WideChar,    // %lc %wc
+    Float,       // %e %E %f %g %G
+    KernelAddr,  // %a
+    UserAddr,    // %A
+    CString,     // %s
+    EscString,   // %S
+    WideString,  // %ls %ws
+    Stack,       // %k
+    Walltime,    // %Y
+    Rfc822,      // %T
+    Port,        // %P
+    InetAddr,    // %I
+    Percent      // %%
+};
+
+struct ConvDef {
+    const char *name;
+    char out; // C conversion character used for output
+    Check check;
+    Print print;
+    const char *prototype;
+    unsigned exactSize = 0;
+    bool exactSigned = false;
+};
+
+constexpr const char kProtoXint[] = "char, short, int, long, or long long";
+constexpr const char kProtoCsi[] = "char, short, or int";
+constexpr const char kProtoFp[] = "float, double, or long double";
+constexpr const char kProtoAddr[] = "pointer or integer";
+constexpr const char kProtoCstr[] = "char [] or string (or use stringof)";
+constexpr const char kProtoWstr[] = "wchar_t []";
+
+const ConvDef kConversions[] = {
+    {"a", 's', Check::Address, Print::KernelAddr, kProtoAddr},
+    {"A", 's', Check::Address, Print::UserAddr, kProtoAddr},
+    {"c", 'c', Check::CharShortInt, Print::Char, kProtoCsi},
+    {"d", 'd', Check::Integer, Print::DecimalInt, kProtoXint},
+    {"e", 'e', Check::Float, Print::Float, kProtoFp},
+    {"E", 'E', Check::Float, Print::Float, kProtoFp},
+    {"f", 'f', Check::Float, Print::Float, kProtoFp},
+    {"g", 'g', Check::Float, Print::Float, kProtoFp},
+    {"G", 'G', Check::Float, Print::Float, kProtoFp},
+    {"hd", 'd', Check::Exact, Print::SignedInt, "short", 2, true},
+    {"hi", 'i', Check::Exact, Print::SignedInt, "short", 2, true},
+    {"ho", 'o', Check::Exact, Print::UnsignedInt, "unsigned short", 2, false},
+    {"hu", 'u', Check::Exact, Print::UnsignedInt, "unsigned short", 2, false},
+    {"hx", 'x', Check::Short, Print::UnsignedInt, "short"},
+    {"hX", 'X', Check::Short, Print::UnsignedInt, "short"},
+    {"hhd", 'd', Check::Integer, Print::SignedInt, kProtoXint},
+    {"hhi", 'i', Check::Integer, Print::SignedInt, kProtoXint},
+    {"hho", 'o', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"hhu", 'u', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"hhx", 'x', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"hhX", 'X', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"i", 'i', Check::Integer, Print::SignedInt, kProtoXint},
+    {"I", 's', Check::String, Print::InetAddr, kProtoCstr},
+    {"k", 's', Check::Stack, Print::Stack, "stack"},
+    {"lc", 'c', Check::Exact, Print::WideChar, "int", 4, true},
+    {"ld", 'd', Check::Exact, Print::SignedInt, "long", 8, true},
+    {"li", 'i', Check::Exact, Print::SignedInt, "long", 8, true},
+    {"lo", 'o', Check::Exact, Print::UnsignedInt, "unsigned long", 8, false},
+    {"lu", 'u', Check::Exact, Print::UnsignedInt, "unsigned long", 8, false},
+    {"ls", 's', Check::WideString, Print::WideString, kProtoWstr},
+    {"lx", 'x', Check::Long, Print::UnsignedInt, "long"},
+    {"lX", 'X', Check::Long, Print::UnsignedInt, "long"},
+    {"lld", 'd', Check::Exact, Print::SignedInt, "long long", 8, true},
+    {"lli", 'i', Check::Exact, Print::SignedInt, "long long", 8, true},
+    {"llo", 'o', Check::Exact, Print::UnsignedInt, "unsigned long long", 8, false},
+    {"llu", 'u', Check::Exact, Print::UnsignedInt, "unsigned long long", 8, false},
+    {"llx", 'x', Check::Long, Print::UnsignedInt, "long long"},
+    {"llX", 'X', Check::Long, Print::UnsignedInt, "long long"},
+    {"jd", 'd', Check::Integer, Print::DecimalInt, kProtoXint},
+    {"ji", 'i', Check::Integer, Print::SignedInt, kProtoXint},
+    {"jo", 'o', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"ju", 'u', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"jx", 'x', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"jX", 'X', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"td", 'd', Check::Integer, Print::DecimalInt, kProtoXint},
+    {"ti", 'i', Check::Integer, Print::SignedInt, kProtoXint},
+    {"to", 'o', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"tu", 'u', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"tx", 'x', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"tX", 'X', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"zd", 'd', Check::Integer, Print::DecimalInt, kProtoXint},
+    {"zi", 'i', Check::Integer, Print::SignedInt, kProtoXint},
+    {"zo", 'o', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"zu", 'u', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"zx", 'x', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"zX", 'X', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"Le", 'e', Check::LongDouble, Print::Float, "long double"},
+    {"LE", 'E', Check::LongDouble, Print::Float, "long double"},
+    {"Lf", 'f', Check::LongDouble, Print::Float, "long double"},
+    {"Lg", 'g', Check::LongDouble, Print::Float, "long double"},
+    {"LG", 'G', Check::LongDouble, Print::Float, "long double"},
+    {"o", 'o', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"p", 'x', Check::Address, Print::UnsignedInt, kProtoAddr},
+    {"P", 's', Check::Exact, Print::Port, "uint16_t", 2, false},
+    {"s", 's', Check::String, Print::CString, kProtoCstr},
+    {"S", 's', Check::String, Print::EscString, kProtoCstr},
+    {"T", 's', Check::Time, Print::Rfc822, "int64_t"},
+    {"u", 'u', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"wc", 'c', Check::Exact, Print::WideChar, "int", 4, true},
+    {"ws", 's', Check::WideString, Print::WideString, kProtoWstr},
+    {"x", 'x', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"X", 'X', Check::Integer, Print::UnsignedInt, kProtoXint},
+    {"Y", 's', Check::Time, Print::Walltime, "int64_t"},
+    {"%", '%', Check::None, Print::Percent, "void"},
+};
+
+const ConvDef *lookupConv(std::string_view name) {
+    for (const ConvDef &d : kConversions)
+        if (name == d.name) return &d;
+    return nullptr;
+}
+
+const ConvDef &defOf(const Conversion &c) {
+    if (const ConvDef *d = lookupConv(c.name)) return *d;
+    static const ConvDef kFallback{"", 's', Check::None, Print::CString, ""};
+    return kFallback;
+}
+
+// Field widths and precisions beyond this are clamped when formatting.
+constexpr int64_t kMaxField = 1 << 20;
+
+// ---------------------------------------------------------------------------
+// Parsing.
+
+FormatError syntaxError(unsigned n, const std::string &what) {
+    return {"D_SYNTAX", "format conversion #" + std::to_string(n) + " " + what};
+}
+
+bool isIntConvChar(char c) {
+    return std::strchr("diouxX", c) != nullptr && c != '\0';
+}
+
+} // namespace
+
+unsigned Conversion::argumentsConsumed() const {
+    if (isPercent()) return 0;
+    return (dynWidth ? 1u : 0u) + (dynPrec ? 1u : 0u) + (agg ? 0u : 1u);
+}
+
+bool ParsedFormat::hasArgumentConversions() const {
+    for (const Segment &s : segments)
+        if (s.conv && !s.conv->isPercent()) return true;
+    return false;
+}
+
+std::variant<ParsedFormat, FormatError> parseFormat(std::string_view fmt, std::string_view func) {
+    (void)func; // %@ outside printa() is reported by checkArguments(), in order
+    ParsedFormat pf;
+    std::string literal;
+    size_t pos = 0;
+    while (pos < fmt.size()) {
+        size_t pct = fmt.find('%', pos);
+        if (pct == std::string_view::npos) {
+            literal.append(fmt.substr(pos));
+            break;
+        }
+        literal.append(fmt.substr(pos, pct - pos));
+
+        Conversion c;
+        c.index = ++pf.conversions;
+        std::string name;
+        bool dot = false;
+        int digits = 0;
+        size_t p = pct + 1;
+        bool done = false;
+        while (!done) {
+            if (p >= fmt.size() || fmt[p] == '\0')
+                return syntaxError(c.index, "name expected before end of format string");
+            char ch = fmt[p++];
+            switch (ch) {
+            case '0':
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7':
+            case '8':
+            case '9': {
+                if (!dot && digits == 0 && ch == '0') {
+                    c.zeroPad = true;
+                    break;
+                }
+                int64_t n = ch - '0';
+                while (p < fmt.size() && fmt[p] >= '0' && fmt[p] <= '9') {
+                    n = std::min<int64_t>(n * 10 + (fmt[p] - '0'), INT_MAX);
+                    p++;
+                }
+                if (p < fmt.size() && fmt[p] == '$')
+                    return syntaxError(c.index, "uses unsupported positional format (%n$)");
+                if (dot) {
+                    c.precision = static_cast<int>(n);
+                    c.hasPrecision = true;
+                } else {
+                    c.width = static_cast<int>(n);
+                }
+                digits++;
+                break;
+            }
+            case '#': c.alt = true; break;
+            case '*':
+                if (dot ? c.dynPrec : c.dynWidth) {
+                    // DTrace names the precision here even for a second
+                    // width '*'; keep its wording.
+                    return syntaxError(c.index,
+                                       "has more than one '*' specified for the output precision");
+                }
+                (dot ? c.dynPrec : c.dynWidth) = true;
+                break;
+            case '+': c.plus = true; break;
+            case '-': c.left = true; break;
+            case ' ': c.space = true; break;
+            case '\'': c.group = true; break;
+            case '@': c.agg = true; break;
+            case '?': c.width = 16; break; // the width of a 64-bit pointer in hex
+            case '.':
+                if (dot) return syntaxError(c.index, "has more than one '.' specified");
+                dot = true;
+                digits = 0;
+                c.hasPrecision = true;
+                break;
+            case '$': return syntaxError(c.index, "uses unsupported positional format (%n$)");
+            case '%':
+                if (p - 2 != pct)
+                    return syntaxError(c.index, "cannot be combined with other format flags: %%");
+                name = "%";
+                done = true;
+                break;
+            case 'h':
+            case 'l':
+            case 'L':
+            case 'w':
+                if (name.size() < 6) name += ch;
+                break;
+            case 'j':
+            case 't':
+            case 'z':
+                // Length modifiers only when an integer conversion follows;
+                // otherwise they name a (non-existent) conversion.
+                name += ch;
+                done = name.size() >= 6 || p >= fmt.size() || !isIntConvChar(fmt[p]);
+                break;
+            default:
+                name += ch;
+                done = true;
+                break;
+            }
+        }
+
+        const ConvDef *def = lookupConv(name);
+        if (def == nullptr) return syntaxError(c.index, "is undefined: %" + name);
+        c.name = name;
+        c.conv = name.back();
+        c.length = name.substr(0, name.size() - 1);
+        c.prototype = def->prototype;
+        c.text = std::string(fmt.substr(pct, p - pct));
+        if (c.isPercent()) {
+            c = Conversion{};
+            c.index = pf.conversions;
+            c.name = "%";
+            c.conv = '%';
+            c.text = "%%";
+            c.prototype = def->prototype;
+        }
+        if (c.agg) pf.aggConversions++;
+        pf.valueArgs += c.argumentsConsumed();
+        pf.segments.push_back(Segment{std::move(literal), std::move(c)});
+        literal.clear();
+        pos = p;
+    }
+    if (!literal.empty()) pf.segments.push_back(Segment{std::move(literal), std::nullopt});
+    return pf;
+}
+
+// ---------------------------------------------------------------------------
+// Argument types.
+
+std::string PrintfArgType::displayName() const {
+    if (!name.empty()) return name;
+    switch (kind) {
+    case Kind::Integer:
+        switch (size) {
+        case 1: return isSigned ? "char" : "unsigned char";
+        case 2: return isSigned ? "short" : "unsigned short";
+        case 4: return isSigned ? "int" : "unsigned int";
+        default: return isSigned ? "long" : "unsigned long";
+        }
+    case Kind::Pointer: return "void *";
+    case Kind::String: return "string";
+    case Kind::Float: return size == 4 ? "float" : size == 8 ? "double" : "long double";
+    case Kind::Aggregation: return "aggregation";
+    case Kind::Void: return "void";
+    case Kind::Struct: return "struct";
+    case Kind::Union: return "union";
+    case Kind::Array: return "array";
+    case Kind::Stack: return "stack";
+    case Kind::Other: break;
+    }
+    return "<unknown>";
+}
+
+PrintfArgType PrintfArgType::integer(unsigned size, bool isSigned, std::string name) {
+    PrintfArgType t;
+    t.kind = Kind::Integer;
+    t.size = size;
+    t.isSigned = isSigned;
+    t.name = std::move(name);
+    return t;
+}
+
+PrintfArgType PrintfArgType::pointer(std::string name) {
+    PrintfArgType t;
+    t.kind = Kind::Pointer;
+    t.size = 8;
+    t.isSigned = false;
+    t.name = std::move(name);
+    return t;
+}
+
+PrintfArgType PrintfArgType::string() {
+    PrintfArgType t;
+    t.kind = Kind::String;
+    t.size = 256;
+    t.isSigned = false;
+    t.name = "string";
+    return t;
+}
+
+PrintfArgType PrintfArgType::floating(unsigned size, std::string name) {
+    PrintfArgType t;
+    t.kind = Kind::Float;
+    t.size = size;
+    t.name = std::move(name);
+    return t;
+}
+
+PrintfArgType PrintfArgType::charArray(unsigned count) {
+    PrintfArgType t;
+    t.kind = Kind::Array;
+    t.size = count;
+    t.elemKind = Kind::Integer;
+    t.elemSize = 1;
+    t.name = "char [" + std::to_string(count) + "]";
+    return t;
+}
+
+PrintfArgType PrintfArgType::stack() {
+    PrintfArgType t;
+    t.kind = Kind::Stack;
+    t.name = "stack";
+    return t;
+}
+
+PrintfArgType PrintfArgType::voidType() {
+    PrintfArgType t;
+    t.kind = Kind::Void;
+    t.size = 0;
+    t.name = "void";
+    return t;
+}
+
+PrintfArgType PrintfArgType::aggregation(std::vector<PrintfArgType> keys, bool valueSigned) {
+    PrintfArgType t;
+    t.kind = Kind::Aggregation;
+    t.name = "aggregation";
+    t.keys = std::move(keys);
+    t.aggValueSigned = valueSigned;
+    return t;
+}
+
+namespace {
+
+using K = PrintfArgType::Kind;
+
+bool isIntegerType(const PrintfArgType &t) {
+    return t.kind == K::Integer;
+}
+
+bool isStackType(const PrintfArgType &t) {
+    return t.kind == K::Stack || (t.kind == K::Other && t.name == "stack");
+}
+
+bool typeMatches(const ConvDef &d, const PrintfArgType &t) {
+    switch (d.check) {
+    case Check::Integer: return isIntegerType(t);
+    case Check::CharShortInt: return isIntegerType(t) && t.size <= 4;
+    case Check::Float: return t.kind == K::Float;
+    case Check::LongDouble: return t.kind == K::Float && t.size > 8;
+    case Check::Exact:
+        return isIntegerType(t) && t.size == d.exactSize && t.isSigned == d.exactSigned;
+    case Check::Short: return isIntegerType(t) && t.size == 2;
+    case Check::Long: return isIntegerType(t) && t.size == 8;
+    case Check::Address: return isIntegerType(t) || t.kind == K::Pointer || t.kind == K::Array;
+    case Check::String:
+        return t.kind == K::String ||
+               (t.kind == K::Array && t.elemKind == K::Integer && t.elemSize == 1);
+    case Check::WideString:
+        return t.kind == K::Array && t.elemKind == K::Integer && t.elemSize == 4;
+    case Check::Stack: return isStackType(t);
+    case Check::Time: return isIntegerType(t) && t.size == 8;
+    case Check::None: return true;
+    }
+    return false;
+}
+
+std::string fn(std::string_view func) {
+    return std::string(func) + "( )";
+}
+
+} // namespace
+
+std::optional<FormatError>
+checkArguments(const ParsedFormat &pf, std::span<const PrintfArgType> args, std::string_view func) {
+    const bool printa = func == "printa";
+    std::span<const PrintfArgType> vals = args;
+    if (printa) {
+        if (args.empty())
+            return FormatError{"D_PRINTA_PROTO",
+                               fn(func) + " prototype mismatch: 1 args passed, 2 expected"};
+        for (size_t i = 0; i < args.size(); i++) {
+            if (args[i].kind != K::Aggregation)
+                return FormatError{"D_PRINTA_AGGARG",
+                                   fn(func) + " argument #" + std::to_string(i + 2) +
+                                       " is incompatible with prototype:\n\tprototype: "
+                                       "aggregation\n\t argument: " +
+                                       args[i].displayName()};
+        }
+        vals = args[0].keys;
+    }
+
+    size_t j = 0;       // value arguments consumed
+    size_t aggSeen = 0; // %@ conversions seen
+    for (const Segment &seg : pf.segments) {
+        if (!seg.conv || seg.conv->isPercent()) continue;
+        const Conversion &c = *seg.conv;
+        const ConvDef &d = defOf(c);
+        const std::string convNo = std::to_string(c.index);
+
+        if (c.agg && !printa)
+            return FormatError{"D_PRINTF_AGG_CONV",
+                               "%@ conversion requires an aggregation and is not for use with " +
+                                   fn(func)};
+
+        // The width's '*' comes first, then the precision's.
+        for (int k = 0; k < 2; k++) {
+            const char *dyn = k == 0 ? "*" : ".*";
+            if (!(k == 0 ? c.dynWidth : c.dynPrec)) continue;
+            if (j >= vals.size())
+                return FormatError{"D_PRINTF_DYN_PROTO",
+                                   fn(func) + " prototype mismatch: conversion #" + convNo + " (%" +
+                                       c.name + ") is missing a corresponding \"" + dyn +
+                                       "\" argument"};
+            if (!isIntegerType(vals[j]))
+                return FormatError{
+                    "D_PRINTF_DYN_TYPE",
+                    fn(func) + " argument #" + std::to_string(j + 2) +
+                        " is incompatible with conversion #" + convNo +
+                        " prototype:\n\tconversion: % " + dyn + " " + c.name +
+                        "\n\t prototype: int\n\t  argument: " + vals[j].displayName()};
+            j++;
+        }
+
+        if (c.agg) {
+            // The aggregation's value: uint64_t for count(), else int64_t.
+            size_t which = std::min(aggSeen, args.size() - 1);
+            aggSeen++;
+            bool sgn = args[which].aggValueSigned;
+            PrintfArgType vt = PrintfArgType::integer(8, sgn, sgn ? "int64_t" : "uint64_t");
+            if (!typeMatches(d, vt))
+                return FormatError{"D_PRINTF_ARG_TYPE",
+                                   fn(func) + " argument #" + std::to_string(which + 2) +
+                                       " is incompatible with conversion #" + convNo +
+                                       " prototype:\n\tconversion: %" + c.name +
+                                       "\n\t prototype: " + d.prototype +
+                                       "\n\t  argument: " + vt.displayName()};
+            continue;
+        }
+
+        if (j >= vals.size())
+            return FormatError{"D_PRINTF_ARG_PROTO",
+                               fn(func) + " prototype mismatch: conversion #" + convNo + " (%" +
+                                   c.name + ") is missing a corresponding value argument"};
+        if (!typeMatches(d, vals[j]))
+            return FormatError{"D_PRINTF_ARG_TYPE",
+                               fn(func) + " argument #" + std::to_string(j + 2) +
+                                   " is incompatible with conversion #" + convNo +
+                                   " prototype:\n\tconversion: %" + c.name + "\n\t prototype: " +
+                                   d.prototype + "\n\t  argument: " + vals[j].displayName()};
+        j++;
+    }
+
+    if (!printa && j < vals.size())
+        return FormatError{"D_PRINTF_ARG_EXTRA", fn(func) + " prototype mismatch: only " +
+                                                     std::to_string(j) +
+                                                     " arguments required by this format string"};
+    return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// Run-time values.
+
+FormatValue FormatValue::ofInt(uint64_t bits, unsigned size, bool isSigned) {
+    FormatValue v;
+    v.kind = Kind::Integer;
+    v.bits = bits;
+    v.size = size;
+    v.isSigned = isSigned;
+    return v;
+}
+
+FormatValue FormatValue::ofString(std::string s) {
+    FormatValue v;
+    v.kind = Kind::String;
+    v.str = std::move(s);
+    return v;
+}
+
+FormatValue FormatValue::ofFloat(double d, unsigned size) {
+    FormatValue v;
+    v.kind = Kind::Float;
+    v.real = d;
+    v.size = size;
+    return v;
+}
+
+FormatValue FormatValue::ofBytes(std::string bytes) {
+    FormatValue v;
+    v.kind = Kind::Bytes;
+    v.size = static_cast<unsigned>(bytes.size());
+    v.str = std::move(bytes);
+    return v;
+}
+
+FormatValue FormatValue::ofStack(std::vector<uint64_t> pcs, int pid) {
+    FormatValue v;
+    v.kind = Kind::Stack;
+    v.frames = std::move(pcs);
+    v.pid = pid;
+    return v;
+}
+
+FormatValue FormatValue::ofText(std::string text) {
+    FormatValue v;
+    v.kind = Kind::Preformatted;
+    v.str = std::move(text);
+    return v;
+}
+
+namespace {
+
+// The resolved flags, width and precision of one conversion.
+struct Spec {
+    bool left = false, plus = false, space = false, alt = false, zero = false, group = false;
+    int width = 0;     // 0: none
+    int precision = 0; // 0: none
+};
+
+// snprintf into a std::string (the result may hold NULs, from %c).
+template <typename... A> std::string cformat(const std::string &f, A... a) {
+    char buf[256];
+    int n = std::snprintf(buf, sizeof buf, f.c_str(), a...);
+    if (n < 0) return {};
+    if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
+    std::string s(static_cast<size_t>(n) + 1, '\0');
+    n = std::snprintf(s.data(), s.size(), f.c_str(), a...);
+    if (n < 0) return {};
+    s.resize(static_cast<size_t>(n));
+    return s;
+}
+
+// Formats one value with C's printf, with the spec's flags, width and
+// precision and the given length modifier + conversion, e.g. "llx".
+template <typename T> std::string cprint(const Spec &s, const char *lenConv, T v) {
+    std::string f = "%";
+    if (s.alt) f += '#';
+    if (s.zero) f += '0';
+    if (s.left) f += '-';
+    if (s.plus) f += '+';
+    if (s.group) f += '\'';
+    if (s.space) f += ' ';
+    if (s.width > 0) f += '*';
+    if (s.precision > 0) f += ".*";
+    f += lenConv;
+    if (s.width > 0 && s.precision > 0) return cformat(f, s.width, s.precision, v);
+    if (s.width > 0) return cformat(f, s.width, v);
+    if (s.precision > 0) return cformat(f, s.precision, v);
+    return cformat(f, v);
+}
+
+// Pads/truncates a string as "%s" would (stops at a NUL).
+std::string pad(std::string_view text, int width, int precision, bool left) {
+    size_t nul = text.find('\0');
+    if (nul != std::string_view::npos) text = text.substr(0, nul);
+    if (precision > 0 && text.size() > static_cast<size_t>(precision))
+        text = text.substr(0, static_cast<size_t>(precision));
+    std::string out;
+    size_t w = width > 0 ? static_cast<size_t>(width) : 0;
+    if (text.size() >= w) return std::string(text);
+    if (left) {
+        out.assign(text);
+        out.append(w - text.size(), ' ');
+    } else {
+        out.assign(w - text.size(), ' ');
+        out.append(text);
+    }
+    return out;
+}
+
+std::string padSpec(std::string_view text, const Spec &s) {
+    return pad(text, s.width, s.precision, s.left);
+}
+
+unsigned normSize(unsigned size) {
+    if (size <= 1) return 1;
+    if (size <= 2) return 2;
+    if (size <= 4) return 4;
+    return 8;
+}
+
+uint64_t maskTo(uint64_t v, unsigned size) {
+    switch (normSize(size)) {
+    case 1: return v & 0xffu;
+    case 2: return v & 0xffffu;
+    case 4: return v & 0xffffffffu;
+    default: return v;
+    }
+}
+
+int64_t signExtend(uint64_t v, unsigned size) {
+    switch (normSize(size)) {
+    case 1: return static_cast<int8_t>(static_cast<uint8_t>(v));
+    case 2: return static_cast<int16_t>(static_cast<uint16_t>(v));
+    case 4: return static_cast<int32_t>(static_cast<uint32_t>(v));
+    default: return static_cast<int64_t>(v);
+    }
+}
+
+int64_t clampToInt64(double d) {
+    if (std::isnan(d)) return 0;
+    if (d >= 9.2233720368547758e18) return INT64_MAX;
+    if (d <= -9.2233720368547758e18) return INT64_MIN;
+    return static_cast<int64_t>(d);
+}
+
+// A value's raw integer bits and size.
+struct IntView {
+    uint64_t bits = 0;
+    unsigned size = 8;
+    bool isSigned = true;
+};
+
+IntView intOf(const FormatValue &v) {
+    IntView r;
+    switch (v.kind) {
+    case FormatValue::Kind::Integer:
+        r.bits = v.bits;
+        r.size = normSize(v.size);
+        r.isSigned = v.isSigned;
+        break;
+    case FormatValue::Kind::Float: r.bits = static_cast<uint64_t>(clampToInt64(v.real)); break;
+    case FormatValue::Kind::Bytes: {
+        uint64_t b = 0;
+        size_t n = std::min<size_t>(v.str.size(), 8);
+        std::memcpy(&b, v.str.data(), n);
+        r.bits = b;
+        r.size = normSize(static_cast<unsigned>(n));
+        r.isSigned = false;
+        break;
+    }
+    case FormatValue::Kind::Stack: r.bits = v.frames.empty() ? 0 : v.frames[0]; break;
+    default: break;
+    }
+    return r;
+}
+
+double realOf(const FormatValue &v) {
+    if (v.kind == FormatValue::Kind::Float) return v.real;
+    IntView iv = intOf(v);
+    if (iv.isSigned) return static_cast<double>(signExtend(iv.bits, iv.size));
+    return static_cast<double>(maskTo(iv.bits, iv.size));
+}
+
+// A value as text, for the string conversions.
+std::string textOf(const FormatValue &v) {
+    switch (v.kind) {
+    case FormatValue::Kind::String:
+    case FormatValue::Kind::Bytes:
+    case FormatValue::Kind::Preformatted: {
+        size_t nul = v.str.find('\0');
+        return nul == std::string::npos ? v.str : v.str.substr(0, nul);
+    }
+    case FormatValue::Kind::Float: return cformat(std::string("%g"), v.real);
+    case FormatValue::Kind::Integer: {
+        IntView iv = intOf(v);
+        if (iv.isSigned) return std::to_string(signExtend(iv.bits, iv.size));
+        return std::to_string(maskTo(iv.bits, iv.size));
+    }
+    case FormatValue::Kind::Stack: break;
+    }
+    return {};
+}
+
+std::string hexAddr(uint64_t a) {
+    return cformat(std::string("0x%llx"), static_cast<unsigned long long>(a));
+}
+
+uint64_t addrBits(const FormatValue &v) {
+    IntView iv = intOf(v);
+    return iv.size == 4 ? maskTo(iv.bits, 4) : iv.bits;
+}
+
+void appendUtf8(std::string &out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xc0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xe0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x110000) {
+        out += static_cast<char>(0xf0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+        out += '?';
+    }
+}
+
+// A wchar_t (4-byte, host order) array as UTF-8, up to the first NUL.
+std::string wideText(const FormatValue &v) {
+    if (v.kind != FormatValue::Kind::Bytes) return textOf(v);
+    std::string out;
+    for (size_t i = 0; i + 4 <= v.str.size(); i += 4) {
+        uint32_t cp;
+        std::memcpy(&cp, v.str.data() + i, 4);
+        if (cp == 0) break;
+        appendUtf8(out, cp);
+    }
+    return out;
+}
+
+std::string inetText(const FormatValue &v) {
+    std::string bytes;
+    if (v.kind == FormatValue::Kind::Integer && normSize(v.size) == 4) {
+        uint32_t a = static_cast<uint32_t>(v.bits);
+        bytes.assign(reinterpret_cast<const char *>(&a), 4);
+    } else if (v.kind == FormatValue::Kind::Bytes || v.kind == FormatValue::Kind::String) {
+        bytes = v.str;
+    }
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (bytes.size() == 4 && inet_ntop(AF_INET, bytes.data(), buf, sizeof buf)) return buf;
+    if (bytes.size() == 16 && inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf)) return buf;
+    return textOf(v);
+}
+
+std::string rfc822(uint64_t ns) {
+    time_t sec = static_cast<time_t>(ns / 1000000000ull);
+    struct tm tm;
+    if (localtime_r(&sec, &tm) == nullptr) return std::to_string(ns);
+    char buf[128];
+    size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %G %T %Z", &tm);
+    return std::string(buf, n);
+}
+
+std::string symbolOrHex(const SymbolResolver *syms, int pid, bool user, uint64_t addr) {
+    std::string s;
+    if (syms != nullptr)
+        s = user ? syms->userSymbol(pid, addr, true) : syms->kernelSymbol(addr, true);
+    return s.empty() ? hexAddr(addr) : s;
+}
+
+std::string stackText(const FormatValue &v, const Spec &s, const SymbolResolver *syms,
+                      const FormatOptions &opts) {
+    if (v.kind == FormatValue::Kind::String) return textOf(v);
+    if (v.kind != FormatValue::Kind::Stack) return {};
+    int indent = std::clamp(opts.stackIndent, 0, 1024);
+    // A left-justified stack gets no width at all.
+    int width = s.left ? 0 : s.width;
+    std::string out = "\n";
+    for (uint64_t pc : v.frames) {
+        if (pc == 0) break;
+        out.append(static_cast<size_t>(indent), ' ');
+        out += pad(symbolOrHex(syms, v.pid, v.pid >= 0, pc), width, s.precision, false);
+        out += '\n';
+    }
+    return out;
+}
+
+} // namespace
+
+std::string escapeString(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (c == 0) break;
+        switch (c) {
+        case '\a': out += "\\a"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\v': out += "\\v"; break;
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        default:
+            if (c != ' ' && (c < '!' || c > '~')) {
+                out += '\\';
+                out += static_cast<char>('0' + ((c >> 6) & 3));
+                out += static_cast<char>('0' + ((c >> 3) & 7));
+                out += static_cast<char>('0' + (c & 7));
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out;
+}
+
+std::string formatWalltime(uint64_t ns) {
+    static const char *const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t sec = static_cast<time_t>(ns / 1000000000ull);
+    struct tm tm;
+    if (localtime_r(&sec, &tm) == nullptr || tm.tm_mon < 0 || tm.tm_mon > 11)
+        return std::to_string(ns);
+    return cformat(std::string("%d %s %2d %02d:%02d:%02d"), tm.tm_year + 1900, kMonths[tm.tm_mon],
+                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string formatConversion(const Conversion &conv, const FormatValue &value,
+                             std::optional<int64_t> dynWidth, std::optional<int64_t> dynPrec,
+                             const SymbolResolver *syms, const FormatOptions &opts) {
+    if (conv.isPercent()) return "%";
+    if (value.kind == FormatValue::Kind::Preformatted) return value.str;
+
+    Spec s;
+    s.left = conv.left;
+    s.plus = conv.plus;
+    s.space = conv.space;
+    s.alt = conv.alt;
+    s.zero = conv.zeroPad;
+    s.group = conv.group;
+    int64_t width = conv.dynWidth && dynWidth ? *dynWidth : conv.width;
+    if (width < 0) {
+        s.left = true;
+        width = width == INT64_MIN ? INT64_MAX : -width;
+    }
+    s.width = static_cast<int>(std::min(width, kMaxField));
+    int64_t prec = conv.dynPrec && dynPrec ? *dynPrec : (conv.hasPrecision ? conv.precision : 0);
+    s.precision = prec > 0 ? static_cast<int>(std::min(prec, kMaxField)) : 0;
+
+    const ConvDef &d = defOf(conv);
+    switch (d.print) {
+    case Print::SignedInt: {
+        IntView iv = intOf(value);
+        return cprint(s, "lld", static_cast<long long>(signExtend(iv.bits, iv.size)));
+    }
+    case Print::DecimalInt: {
+        IntView iv = intOf(value);
+        if (iv.isSigned)
+            return cprint(s, "lld", static_cast<long long>(signExtend(iv.bits, iv.size)));
+        return cprint(s, "llu", static_cast<unsigned long long>(maskTo(iv.bits, iv.size)));
+    }
+    case Print::UnsignedInt: {
+        IntView iv = intOf(value);
+        char lc[4] = {'l', 'l', d.out, '\0'};
+        return cprint(s, lc, static_cast<unsigned long long>(maskTo(iv.bits, iv.size)));
+    }
+    case Print::Char: {
+        IntView iv = intOf(value);
+        return cprint(s, "c", static_cast<int>(signExtend(iv.bits, iv.size)));
+    }
+    case Print::WideChar: {
+        IntView iv = intOf(value);
+        int64_t c = signExtend(iv.bits, iv.size);
+        std::string r = cprint(s, "lc", static_cast<wint_t>(c));
+        if (r.empty() && c != 0) r = cprint(s, "c", static_cast<int>(c));
+        return r;
+    }
+    case Print::Float: {
+        char fc[2] = {d.out, '\0'};
+        return cprint(s, fc, realOf(value));
+    }
+    case Print::KernelAddr:
+    case Print::UserAddr: {
+        bool user = d.print == Print::UserAddr;
+        return padSpec(symbolOrHex(syms, value.pid, user, addrBits(value)), s);
+    }
+    case Print::CString: return padSpec(textOf(value), s);
+    case Print::EscString: return padSpec(escapeString(textOf(value)), s);
+    case Print::WideString: return padSpec(wideText(value), s);
+    case Print::Stack: return stackText(value, s, syms, opts);
+    case Print::Walltime: return padSpec(formatWalltime(intOf(value).bits), s);
+    case Print::Rfc822: return padSpec(rfc822(intOf(value).bits), s);
+    case Print::Port: {
+        uint16_t port = static_cast<uint16_t>(intOf(value).bits);
+        if constexpr (std::endian::native == std::endian::little)
+            port = static_cast<uint16_t>((port >> 8) | (port << 8));
+        return padSpec(std::to_string(port), s);
+    }
+    case Print::InetAddr: return padSpec(inetText(value), s);
+    case Print::Percent: return "%";
+    }
+    return {};
+}
+
+namespace {
+
+// Dynamic width/precision arguments are ints of their own size.
+std::optional<int64_t> dynValue(const FormatValue *v) {
+    if (v == nullptr) return std::nullopt;
+    if (v->kind == FormatValue::Kind::Float) return clampToInt64(v->real);
+    IntView iv = intOf(*v);
+    if (!iv.isSigned && normSize(iv.size) == 8) {
+        uint64_t u = iv.bits;
+        return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
+    }
+    return iv.isSigned ? signExtend(iv.bits, iv.size)
+                       : static_cast<int64_t>(maskTo(iv.bits, iv.size));
+}
+
+struct Cursor {
+    std::span<const FormatValue> values;
+    size_t next = 0;
+    const FormatValue *take() { return next < values.size() ? &values[next++] : nullptr; }
+};
+
+std::string formatWith(const ParsedFormat &pf, Cursor &keys, std::span<const FormatValue> aggValues,
+                       bool printa, const SymbolResolver *syms, const FormatOptions &opts) {
+    std::string out;
+    size_t aggSeen = 0;
+    for (const Segment &seg : pf.segments) {
+        out += seg.literal;
+        if (!seg.conv) continue;
+        const Conversion &c = *seg.conv;
+        if (c.isPercent()) {
+            out += '%';
+            continue;
+        }
+        std::optional<int64_t> w, p;
+        if (c.dynWidth) w = dynValue(keys.take());
+        if (c.dynPrec) p = dynValue(keys.take());
+        const FormatValue *v = nullptr;
+        if (printa && c.agg) {
+            if (!aggValues.empty()) v = &aggValues[std::min(aggSeen, aggValues.size() - 1)];
+            aggSeen++;
+        } else {
+            v = keys.take();
+        }
+        if (v == nullptr) continue;
+        out += formatConversion(c, *v, w, p, syms, opts);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string format(const ParsedFormat &pf, std::span<const FormatValue> values,
+                   const SymbolResolver *syms, const FormatOptions &opts) {
+    Cursor cur{values};
+    return formatWith(pf, cur, {}, false, syms, opts);
+}
+
+std::string formatAggregation(const ParsedFormat &pf, std::span<const FormatValue> keys,
+                              std::span<const FormatValue> aggValues, const SymbolResolver *syms,
+                              const FormatOptions &opts) {
+    Cursor cur{keys};
+    return formatWith(pf, cur, aggValues, true, syms, opts);
+}
+
+} // namespace dtrace::output

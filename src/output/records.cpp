@@ -1,0 +1,123 @@
+#include "output/records.h"
+
+#include <cctype>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+namespace dtrace::output {
+
+DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data) {
+    DecodedValue v;
+    v.desc = d;
+    switch (d.kind) {
+    case codegen::ValueDesc::Kind::Integer:
+        if (data.size() >= 8) std::memcpy(&v.bits, data.data(), 8);
+        break;
+    case codegen::ValueDesc::Kind::String: {
+        size_t n = 0;
+        while (n < data.size() && data[n] != 0) ++n;
+        v.text.assign(reinterpret_cast<const char *>(data.data()), n);
+        break;
+    }
+    case codegen::ValueDesc::Kind::Bytes:
+        v.bytes.assign(reinterpret_cast<const char *>(data.data()), std::min<size_t>(data.size(), d.typeSize));
+        break;
+    }
+    return v;
+}
+
+namespace {
+
+std::string printfString(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string printfString(const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) return {};
+    if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
+    std::string s(static_cast<size_t>(n) + 1, '\0');
+    va_start(ap, fmt);
+    std::vsnprintf(s.data(), s.size(), fmt, ap);
+    va_end(ap);
+    s.resize(static_cast<size_t>(n));
+    return s;
+}
+
+bool printableByte(uint8_t c) { return std::isprint(c) || std::isspace(c) || c == '\b' || c == '\a'; }
+
+} // namespace
+
+std::string formatBytes(std::span<const uint8_t> c, bool quiet) {
+    size_t n = c.size();
+    // Bytes that hold a NUL-terminated printable string print as one.
+    size_t i = 0;
+    while (i < n && printableByte(c[i])) ++i;
+    if (i > 0 && i < n && c[i] == 0) {
+        size_t j = i;
+        while (j < n && c[j] == 0) ++j;
+        if (j == n) {
+            std::string s(reinterpret_cast<const char *>(c.data()), i);
+            return quiet ? s : printfString("  %-33s", s.c_str());
+        }
+    }
+    std::string out = "\n";
+    out += std::string(11, ' ');
+    for (int k = 0; k < 16; ++k) out += printfString("  %c", "0123456789abcdef"[k]);
+    out += "  0123456789abcdef\n";
+    for (size_t row = 0; row < n; row += 16) {
+        out += printfString("%10zx: ", row);
+        for (size_t k = 0; k < 16; ++k) {
+            if (row + k < n) out += printfString("%02x ", c[row + k]);
+            else out += "   ";
+        }
+        out += " ";
+        for (size_t k = 0; k < 16 && row + k < n; ++k) {
+            uint8_t b = c[row + k];
+            out += std::isprint(b) ? static_cast<char>(b) : '.';
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string formatTrace(const DecodedValue &v, bool quiet) {
+    const codegen::ValueDesc &d = v.desc;
+    switch (d.kind) {
+    case codegen::ValueDesc::Kind::String:
+        return quiet ? v.text : printfString("  %-33s", v.text.c_str());
+    case codegen::ValueDesc::Kind::Bytes:
+        return formatBytes({reinterpret_cast<const uint8_t *>(v.bytes.data()), v.bytes.size()}, quiet);
+    case codegen::ValueDesc::Kind::Integer: break;
+    }
+    int width;
+    switch (d.typeSize) {
+    case 1: width = 3; break;
+    case 2: width = 5; break;
+    case 4: width = 10; break;
+    default: width = 20; break;
+    }
+    bool isSigned = d.isSigned && !d.isPointer;
+    if (quiet) {
+        return isSigned ? printfString("%" PRId64, static_cast<int64_t>(v.bits))
+                        : printfString("%" PRIu64, v.bits);
+    }
+    return isSigned ? printfString(" %*" PRId64, width, static_cast<int64_t>(v.bits))
+                    : printfString(" %*" PRIu64, width, v.bits);
+}
+
+FormatValue toFormatValue(const DecodedValue &v) {
+    switch (v.desc.kind) {
+    case codegen::ValueDesc::Kind::String: return FormatValue::ofString(v.text);
+    case codegen::ValueDesc::Kind::Bytes: return FormatValue::ofBytes(v.bytes);
+    case codegen::ValueDesc::Kind::Integer: break;
+    }
+    unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
+    if (size > 8) size = 8;
+    return FormatValue::ofInt(v.bits, size, v.desc.isSigned && !v.desc.isPointer);
+}
+
+} // namespace dtrace::output

@@ -1,0 +1,33 @@
+// Formats what the consumer reads from the buffers: trace() values, byte
+// dumps, and the default (non-quiet) probe prefix, as DTrace prints them.
+#pragma once
+
+#include "codegen/compiled.h"
+#include "output/printf_format.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace dtrace::output {
+
+// A value read out of a record, according to its description.
+struct DecodedValue {
+    codegen::ValueDesc desc;
+    uint64_t bits = 0;  // integers, normalised to 64 bits
+    std::string text;   // strings
+    std::string bytes;  // structs, arrays
+};
+
+DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data);
+
+// trace(): "%d" style when quiet, fixed-width columns otherwise.
+std::string formatTrace(const DecodedValue &v, bool quiet);
+
+// DTrace's dump of raw bytes: a string if they look like one, else hex.
+std::string formatBytes(std::span<const uint8_t> bytes, bool quiet);
+
+// The value a printf argument takes.
+FormatValue toFormatValue(const DecodedValue &v);
+
+} // namespace dtrace::output

@@ -1,0 +1,90 @@
+#include "providers/attach.h"
+
+#include <bpf/bpf.h>
+#include <linux/perf_event.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace dtrace::providers {
+
+namespace {
+
+int perfEventOpen(struct perf_event_attr *attr, int cpu) {
+    return static_cast<int>(::syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+std::optional<std::string> attachTimer(const codegen::ProgramSpec &p, int progFd, int cpus,
+                                       std::vector<bpf::Fd> &links) {
+    struct perf_event_attr attr {};
+    attr.size = sizeof(attr);
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CPU_CLOCK;
+    attr.sample_period = p.periodNs;
+    attr.disabled = 1;
+    bool tick = p.attach == AttachKind::Tick;
+    int attached = 0;
+    int lastErr = 0;
+    for (int cpu = 0; cpu < cpus; ++cpu) {
+        int fd = perfEventOpen(&attr, cpu);
+        if (fd < 0) {
+            lastErr = errno; // an offline CPU
+            continue;
+        }
+        bpf::Fd owned(fd);
+        if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, progFd) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+            lastErr = errno;
+            continue;
+        }
+        links.push_back(std::move(owned));
+        ++attached;
+        if (tick) break; // tick-N fires on one CPU only
+    }
+    if (attached == 0)
+        return "could not enable tracing: cannot create a CPU clock event for " +
+               (p.probes.empty() ? std::string("profile") : p.probes.front()->name) + ": " +
+               std::strerror(lastErr);
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> attachAll(const codegen::CompiledProgram &prog, const bpf::Session &session,
+                                     std::vector<bpf::Fd> &links) {
+    for (size_t i = 0; i < prog.programs.size(); ++i) {
+        const auto &p = prog.programs[i];
+        int progFd = session.programs.at(i).get();
+        switch (p.attach) {
+        case AttachKind::Begin:
+        case AttachKind::End:
+        case AttachKind::Error: break;
+        case AttachKind::Profile:
+        case AttachKind::Tick:
+            if (auto err = attachTimer(p, progFd, session.cpus, links)) return err;
+            break;
+        case AttachKind::SyscallEntry:
+        case AttachKind::SyscallReturn: {
+            int fd = bpf_raw_tracepoint_open(p.tracepoint.c_str(), progFd);
+            if (fd < 0)
+                return "could not enable tracing: cannot attach to raw tracepoint " + p.tracepoint + ": " +
+                       std::strerror(errno);
+            links.emplace_back(fd);
+            break;
+        }
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> runOnce(int progFd) {
+    uint64_t ctx[2] = {0, 0};
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
+    if (bpf_prog_test_run_opts(progFd, &opts) != 0)
+        return std::string("could not run BEGIN/END: ") + std::strerror(errno);
+    return std::nullopt;
+}
+
+} // namespace dtrace::providers

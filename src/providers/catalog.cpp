@@ -1,0 +1,249 @@
+#include "providers/probe.h"
+#include "providers/syscalls.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+
+namespace dtrace::providers {
+
+bool parseProbeDescription(std::string_view text, ProbeDescription &out) {
+    std::vector<std::string> fields(1);
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 1 < text.size()) {
+            fields.back() += c;
+            fields.back() += text[++i];
+        } else if (c == ':') {
+            fields.emplace_back();
+        } else {
+            fields.back() += c;
+        }
+    }
+    if (fields.size() > 4) return false;
+    // Fields are right-aligned: "a:b" is function a, name b.
+    while (fields.size() < 4) fields.insert(fields.begin(), std::string());
+    out.provider = fields[0];
+    out.module = fields[1];
+    out.function = fields[2];
+    out.name = fields[3];
+    return true;
+}
+
+bool hasGlob(std::string_view p) {
+    return p.find_first_of("*?[\\") != std::string_view::npos;
+}
+
+bool globMatch(std::string_view p, std::string_view s) {
+    size_t pi = 0, si = 0;
+    size_t starP = std::string_view::npos, starS = 0;
+    while (si < s.size()) {
+        if (pi < p.size()) {
+            char c = p[pi];
+            if (c == '*') {
+                starP = pi++;
+                starS = si;
+                continue;
+            }
+            if (c == '?') {
+                ++pi;
+                ++si;
+                continue;
+            }
+            if (c == '[') {
+                size_t j = pi + 1;
+                bool negate = j < p.size() && (p[j] == '!' || p[j] == '^');
+                if (negate) ++j;
+                bool matched = false;
+                bool first = true;
+                while (j < p.size() && (first || p[j] != ']')) {
+                    first = false;
+                    char lo = p[j];
+                    if (j + 2 < p.size() && p[j + 1] == '-' && p[j + 2] != ']') {
+                        if (s[si] >= lo && s[si] <= p[j + 2]) matched = true;
+                        j += 3;
+                    } else {
+                        if (s[si] == lo) matched = true;
+                        ++j;
+                    }
+                }
+                if (j < p.size() && matched != negate) {
+                    pi = j + 1;
+                    ++si;
+                    continue;
+                }
+            } else if (c == '\\' && pi + 1 < p.size()) {
+                if (p[pi + 1] == s[si]) {
+                    pi += 2;
+                    ++si;
+                    continue;
+                }
+            } else if (c == s[si]) {
+                ++pi;
+                ++si;
+                continue;
+            }
+        }
+        if (starP == std::string_view::npos) return false;
+        pi = starP + 1;
+        si = ++starS;
+    }
+    while (pi < p.size() && p[pi] == '*') ++pi;
+    return pi == p.size();
+}
+
+namespace {
+
+bool fieldMatches(const std::string &pattern, const std::string &value) {
+    return pattern.empty() || globMatch(pattern, value);
+}
+
+bool matches(const ProbeDescription &d, const Probe &p) {
+    return fieldMatches(d.provider, p.provider) && fieldMatches(d.module, p.module) &&
+           fieldMatches(d.function, p.function) && fieldMatches(d.name, p.name);
+}
+
+// "profile-97", "tick-10ms": the interval in ns, or nothing if the rate is
+// not one DTrace accepts (below 200us, zero, malformed).
+std::optional<uint64_t> parseRate(std::string_view spec) {
+    size_t i = 0;
+    uint64_t n = 0;
+    while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) {
+        uint64_t d = spec[i] - '0';
+        if (n > (UINT64_MAX - d) / 10) return std::nullopt;
+        n = n * 10 + d;
+        ++i;
+    }
+    if (i == 0 || n == 0) return std::nullopt;
+    std::string_view unit = spec.substr(i);
+    struct Unit {
+        const char *name;
+        uint64_t ns; // 0 means hz
+    };
+    static constexpr std::array<Unit, 15> units = {{{"", 0},
+                                                     {"hz", 0},
+                                                     {"ns", 1},
+                                                     {"nsec", 1},
+                                                     {"us", 1000},
+                                                     {"usec", 1000},
+                                                     {"ms", 1000000},
+                                                     {"msec", 1000000},
+                                                     {"s", 1000000000ull},
+                                                     {"sec", 1000000000ull},
+                                                     {"m", 60000000000ull},
+                                                     {"min", 60000000000ull},
+                                                     {"h", 3600000000000ull},
+                                                     {"hour", 3600000000000ull},
+                                                     {"d", 86400000000000ull}}};
+    uint64_t period = 0;
+    bool found = false;
+    for (const Unit &u : units) {
+        if (unit != u.name) continue;
+        found = true;
+        if (u.ns == 0) {
+            period = 1000000000ull / n;
+        } else {
+            if (n > UINT64_MAX / u.ns) return std::nullopt;
+            period = n * u.ns;
+        }
+    }
+    if (!found && unit == "day") {
+        found = true;
+        period = n * 86400000000000ull;
+    }
+    if (!found) return std::nullopt;
+    if (period < 200000) return std::nullopt; // DTrace's floor: 200us
+    return period;
+}
+
+constexpr std::array kStandardProfileProbes = {"profile-97",   "profile-199", "profile-499",
+                                               "profile-997",  "profile-1999", "profile-4001",
+                                               "profile-4999", "tick-1",       "tick-10",
+                                               "tick-100",     "tick-500",     "tick-1000",
+                                               "tick-5000"};
+
+} // namespace
+
+ProbeCatalog::ProbeCatalog() {
+    for (const char *n : {"BEGIN", "END", "ERROR"}) {
+        Probe p;
+        p.provider = "dtrace";
+        p.name = n;
+        p.attach = std::string_view(n) == "BEGIN" ? AttachKind::Begin
+                   : std::string_view(n) == "END" ? AttachKind::End
+                                                   : AttachKind::Error;
+        addProbe(std::move(p));
+    }
+    for (const char *n : kStandardProfileProbes) profileProbe(n);
+}
+
+ProbeCatalog::~ProbeCatalog() = default;
+
+const Probe *ProbeCatalog::addProbe(Probe p) {
+    p.id = nextId_++;
+    probes_.push_back(std::make_unique<Probe>(std::move(p)));
+    return probes_.back().get();
+}
+
+const Probe *ProbeCatalog::byId(uint32_t id) const {
+    if (id == 0 || id > probes_.size()) return nullptr;
+    return probes_[id - 1].get();
+}
+
+const Probe *ProbeCatalog::profileProbe(std::string_view name) {
+    for (const auto &p : probes_)
+        if (p->provider == "profile" && p->name == name) return p.get();
+    bool tick = name.substr(0, 5) == "tick-";
+    bool profile = name.substr(0, 8) == "profile-";
+    if (!tick && !profile) return nullptr;
+    auto period = parseRate(name.substr(tick ? 5 : 8));
+    if (!period) return nullptr;
+    Probe p;
+    p.provider = "profile";
+    p.name = std::string(name);
+    p.attach = tick ? AttachKind::Tick : AttachKind::Profile;
+    p.periodNs = *period;
+    if (profile) p.argTypes = {"uint64_t", "uint64_t"};
+    return addProbe(std::move(p));
+}
+
+void ProbeCatalog::ensureSyscalls() {
+    if (syscallsLoaded_) return;
+    syscallsLoaded_ = true;
+    for (const SyscallInfo &s : syscallTable()) {
+        for (bool entry : {true, false}) {
+            Probe p;
+            p.provider = "syscall";
+            p.module = "vmlinux";
+            p.function = s.name;
+            p.name = entry ? "entry" : "return";
+            p.attach = entry ? AttachKind::SyscallEntry : AttachKind::SyscallReturn;
+            p.syscallNr = s.nr;
+            p.argTypesLoaded = false;
+            addProbe(std::move(p));
+        }
+    }
+}
+
+std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
+    // profile-N and tick-N exist as soon as someone names them.
+    if (fieldMatches(d.provider, "profile") && d.module.empty() && d.function.empty() &&
+        !hasGlob(d.name))
+        profileProbe(d.name);
+    if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
+    std::vector<const Probe *> out;
+    for (const auto &p : probes_)
+        if (matches(d, *p)) out.push_back(p.get());
+    return out;
+}
+
+std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
+    if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
+    std::vector<const Probe *> out;
+    for (const auto &p : probes_)
+        if (matches(d, *p)) out.push_back(p.get());
+    return out;
+}
+
+} // namespace dtrace::providers

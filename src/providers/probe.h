@@ -1,0 +1,78 @@
+// Probes as the compiler and the loader see them: identity (provider,
+// module, function, name), the kernel hook a probe attaches to, and the
+// native types of its arguments.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtrace::providers {
+
+enum class AttachKind {
+    Begin,         // dtrace:::BEGIN, run in dtrace's own context
+    End,           // dtrace:::END
+    Error,         // dtrace:::ERROR, called from the faulting program
+    Profile,       // profile-N: a CPU-clock perf event on every CPU
+    Tick,          // tick-N: a CPU-clock perf event on one CPU
+    SyscallEntry,  // raw tracepoint sys_enter, filtered by number
+    SyscallReturn, // raw tracepoint sys_exit, filtered by number
+};
+
+struct Probe {
+    uint32_t id = 0;
+    std::string provider;
+    std::string module;
+    std::string function;
+    std::string name;
+    AttachKind attach = AttachKind::Begin;
+    uint64_t periodNs = 0; // profile, tick
+    int syscallNr = -1;    // syscall
+    // Native argument types, C spelling; syscalls read theirs from tracefs
+    // the first time they are asked for.
+    mutable std::vector<std::string> argTypes;
+    mutable bool argTypesLoaded = true;
+
+    std::string fullName() const { return provider + ":" + module + ":" + function + ":" + name; }
+};
+
+// A probe description as written, split into its four fields (an empty
+// field matches anything). Fields may hold globs: * ? [...] and \ escapes.
+struct ProbeDescription {
+    std::string provider, module, function, name;
+    std::string text() const { return provider + ":" + module + ":" + function + ":" + name; }
+};
+
+// The native types of a probe's arguments (args[]).
+const std::vector<std::string> &probeArgTypes(const Probe &p);
+
+// Splits "a:b:c:d", "func:name" ... into a description; false if it has
+// more than four fields.
+bool parseProbeDescription(std::string_view text, ProbeDescription &out);
+// DTrace's glob matching (as in gmatch(3GEN)).
+bool globMatch(std::string_view pattern, std::string_view s);
+bool hasGlob(std::string_view pattern);
+
+// Every probe the providers offer, created lazily by provider.
+class ProbeCatalog {
+  public:
+    ProbeCatalog();
+    ~ProbeCatalog();
+    std::vector<const Probe *> match(const ProbeDescription &desc);
+    // Every probe whose provider matches, for `dtrace -l`.
+    std::vector<const Probe *> list(const ProbeDescription &desc);
+    const Probe *byId(uint32_t id) const;
+
+  private:
+    const Probe *addProbe(Probe p);
+    void ensureSyscalls();
+    const Probe *profileProbe(std::string_view name);
+
+    std::vector<std::unique_ptr<Probe>> probes_;
+    bool syscallsLoaded_ = false;
+    uint32_t nextId_ = 1;
+};
+
+} // namespace dtrace::providers

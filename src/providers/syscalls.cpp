@@ -1,0 +1,72 @@
+#include "providers/syscalls.h"
+
+namespace dtrace::providers {
+
+namespace {
+constexpr SyscallInfo kTable[] = {
+#include "syscall_table.inc"
+};
+} // namespace
+
+std::span<const SyscallInfo> syscallTable() { return kTable; }
+
+std::string_view syscallName(int nr) {
+    for (const SyscallInfo &s : kTable)
+        if (s.nr == nr) return s.name;
+    return {};
+}
+
+} // namespace dtrace::providers
+
+#include "providers/probe.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace dtrace::providers {
+
+namespace {
+
+// Reads the argument types of a system call from its tracefs format file:
+// "field:const char * buf; offset:24; size:8; signed:0;".
+std::vector<std::string> readSyscallFormat(const std::string &event) {
+    std::vector<std::string> types;
+    for (const char *root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+        std::ifstream in(std::string(root) + "/events/syscalls/" + event + "/format");
+        if (!in) continue;
+        std::string line;
+        while (std::getline(in, line)) {
+            size_t f = line.find("field:");
+            if (f == std::string::npos) continue;
+            size_t semi = line.find(';', f);
+            std::string decl = line.substr(f + 6, semi - f - 6);
+            size_t sp = decl.find_last_of(" *");
+            if (sp == std::string::npos) continue;
+            std::string name = decl.substr(sp + 1);
+            std::string type = decl.substr(0, sp + 1);
+            while (!type.empty() && type.back() == ' ') type.pop_back();
+            if (name.rfind("common_", 0) == 0 || name == "__syscall_nr") continue;
+            types.push_back(type);
+        }
+        break;
+    }
+    return types;
+}
+
+} // namespace
+
+const std::vector<std::string> &probeArgTypes(const Probe &p) {
+    if (!p.argTypesLoaded) {
+        const Probe &mp = p;
+        mp.argTypesLoaded = true;
+        if (p.attach == AttachKind::SyscallEntry) {
+            mp.argTypes = readSyscallFormat("sys_enter_" + p.function);
+        } else if (p.attach == AttachKind::SyscallReturn) {
+            // DTrace gives the return value as both arg0 and arg1.
+            mp.argTypes = {"long", "long"};
+        }
+    }
+    return p.argTypes;
+}
+
+} // namespace dtrace::providers

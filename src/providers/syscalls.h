@@ -1,0 +1,18 @@
+// The system call table of the architecture we were built for.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace dtrace::providers {
+
+struct SyscallInfo {
+    const char *name;
+    int nr;
+};
+
+std::span<const SyscallInfo> syscallTable();
+// The name of system call nr, or empty.
+std::string_view syscallName(int nr);
+
+} // namespace dtrace::providers

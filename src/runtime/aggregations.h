@@ -1,0 +1,37 @@
+// Reads aggregations out of their per-CPU maps, merges the CPUs' values
+// and prints them in DTrace's order and format.
+#pragma once
+
+#include "codegen/compiled.h"
+#include "output/records.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dtrace::runtime {
+
+struct AggregationEntry {
+    std::vector<output::DecodedValue> keys;
+    std::vector<uint8_t> rawKey;
+    // Merged values: count/sum: [0]; avg: count, sum; min/max: value, set.
+    std::vector<int64_t> data;
+    int64_t sortValue() const;
+};
+
+struct AggregationSnapshot {
+    const codegen::AggregationDesc *desc = nullptr;
+    std::vector<AggregationEntry> entries;
+};
+
+// Reads one aggregation from its map.
+AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, int cpus);
+
+// Sorts entries as DTrace does: by value, then by key (options aggsortkey,
+// aggsortpos, aggsortkeypos and aggsortrev adjust it).
+void sortEntries(AggregationSnapshot &snap, const sema::Options &opts);
+
+// The default printing of an aggregation (as at exit and by printa(@a)).
+std::string formatAggregation(const AggregationSnapshot &snap);
+
+} // namespace dtrace::runtime

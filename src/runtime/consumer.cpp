@@ -1,0 +1,254 @@
+#include "runtime/consumer.h"
+
+#include "output/printf_format.h"
+#include "output/records.h"
+#include "runtime/aggregations.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cinttypes>
+#include <cstring>
+#include <ctime>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace dtrace::runtime {
+
+namespace {
+
+struct RingContext {
+    Consumer *consumer;
+    int cpu;
+};
+// One context per CPU ring, alive as long as the ring buffer manager.
+std::vector<RingContext> gRingContexts;
+
+std::string faultText(uint32_t fault, uint64_t value) {
+    char buf[96];
+    switch (fault) {
+    case 1: std::snprintf(buf, sizeof buf, "invalid address (0x%" PRIx64 ")", value); return buf;
+    case 2: std::snprintf(buf, sizeof buf, "invalid alignment (0x%" PRIx64 ")", value); return buf;
+    case 3: return "illegal operation";
+    case 4: return "divide-by-zero";
+    case 5: return "out of scratch space";
+    case 6: std::snprintf(buf, sizeof buf, "invalid kernel access (0x%" PRIx64 ")", value); return buf;
+    case 7: std::snprintf(buf, sizeof buf, "invalid user access (0x%" PRIx64 ")", value); return buf;
+    case 8: return "tuple stack overflow";
+    case 9: return "bad stack";
+    case 10: std::snprintf(buf, sizeof buf, "invalid size (0x%" PRIx64 ")", value); return buf;
+    case 11: std::snprintf(buf, sizeof buf, "index out of bounds (%" PRId64 ")", static_cast<int64_t>(value)); return buf;
+    case 1000: return "library-level fault";
+    default: return "unknown fault";
+    }
+}
+
+} // namespace
+
+Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
+                   const providers::ProbeCatalog &catalog, ConsumerConfig config)
+    : prog_(prog), session_(session), catalog_(catalog), config_(config) {}
+
+Consumer::~Consumer() {
+    if (rb_) ring_buffer__free(rb_);
+    if (state_) munmap(state_, sizeof(codegen::StateValue));
+}
+
+int Consumer::onRecord(void *ctx, void *data, size_t size) {
+    auto *rc = static_cast<RingContext *>(ctx);
+    rc->consumer->currentCpu_ = rc->cpu;
+    rc->consumer->record(static_cast<const uint8_t *>(data), size);
+    return 0;
+}
+
+bool Consumer::open(std::string &error) {
+    gRingContexts.clear();
+    gRingContexts.reserve(session_.ringBuffers.size());
+    for (size_t c = 0; c < session_.ringBuffers.size(); ++c) gRingContexts.push_back({this, static_cast<int>(c)});
+    for (size_t c = 0; c < session_.ringBuffers.size(); ++c) {
+        int fd = session_.ringBuffers[c].get();
+        if (!rb_) {
+            rb_ = ring_buffer__new(fd, onRecord, &gRingContexts[c], nullptr);
+            if (!rb_) {
+                error = "cannot open ring buffer";
+                return false;
+            }
+        } else if (ring_buffer__add(rb_, fd, onRecord, &gRingContexts[c]) != 0) {
+            error = "cannot open ring buffer";
+            return false;
+        }
+    }
+    int stateFd = session_.maps.at(prog_.stateMap).get();
+    void *p = mmap(nullptr, sizeof(codegen::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
+    if (p == MAP_FAILED) {
+        error = std::string("cannot map the state map: ") + std::strerror(errno);
+        return false;
+    }
+    state_ = static_cast<codegen::StateValue *>(p);
+    reported_.assign(static_cast<size_t>(session_.cpus) * codegen::kDropCounters, 0);
+    return true;
+}
+
+void Consumer::setWalltimeOffset() {
+    struct timespec real {}, mono {};
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    int64_t r = static_cast<int64_t>(real.tv_sec) * 1000000000 + real.tv_nsec;
+    int64_t m = static_cast<int64_t>(mono.tv_sec) * 1000000000 + mono.tv_nsec;
+    state_->walltimeOffset = static_cast<uint64_t>(r - m);
+}
+
+void Consumer::poll(int timeoutMs) {
+    if (rb_) ring_buffer__poll(rb_, timeoutMs);
+    drain();
+}
+
+void Consumer::drain() {
+    if (rb_) ring_buffer__consume(rb_);
+    fflush(config_.out);
+}
+
+bool Consumer::exitRequested() const { return state_ && state_->activity != codegen::kActive; }
+
+int Consumer::exitStatus() const { return state_ ? state_->exitStatus : 0; }
+
+void Consumer::stopProbes() {
+    if (state_ && state_->activity == codegen::kActive) state_->activity = codegen::kStopped;
+}
+
+std::string Consumer::probeName(uint32_t id) const {
+    const providers::Probe *p = catalog_.byId(id);
+    if (!p) return "";
+    return p->function + ":" + p->name;
+}
+
+void Consumer::printHeaderOnce() {
+    if (headerPrinted_ || config_.quiet) return;
+    headerPrinted_ = true;
+    if (config_.testing) std::fprintf(config_.out, "%32s\n", "FUNCTION:NAME");
+    else std::fprintf(config_.out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+}
+
+void Consumer::runSystem(const std::string &command) {
+    fflush(config_.out);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (config_.out != stdout) dup2(fileno(config_.out), STDOUT_FILENO);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    if (pid > 0) {
+        int status;
+        waitpid(pid, &status, 0);
+    }
+}
+
+void Consumer::errorRecord(const uint8_t *data, size_t size) {
+    if (size < sizeof(codegen::ErrorRecord)) return;
+    codegen::ErrorRecord e;
+    std::memcpy(&e, data, sizeof e);
+    const providers::Probe *p = catalog_.byId(e.header.probeId);
+    std::string probe = p ? p->fullName() : "?";
+    fflush(config_.out);
+    std::fprintf(stderr, "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
+                 e.clause, e.header.probeId, probe.c_str(), faultText(e.fault, e.value).c_str(), e.pc);
+}
+
+void Consumer::record(const uint8_t *data, size_t size) {
+    if (size < sizeof(codegen::RecordHeader)) return;
+    codegen::RecordHeader h;
+    std::memcpy(&h, data, sizeof h);
+    if (h.epid == codegen::kErrorRecord) {
+        errorRecord(data, size);
+        return;
+    }
+    if (h.epid == 0 || h.epid > prog_.clauses.size()) return;
+    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    uint64_t presence = ~0ull;
+    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
+        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    FILE *out = config_.out;
+    if (!config_.quiet) {
+        printHeaderOnce();
+        std::string name = probeName(h.probeId);
+        if (config_.testing) std::fprintf(out, "%32s ", name.c_str());
+        else std::fprintf(out, "%3d %6u %32s ", currentCpu_, h.probeId, name.c_str());
+    }
+    auto decode = [&](const codegen::RecordItem &item, size_t i) {
+        uint32_t off = item.valueOffsets[i];
+        const auto &d = item.values[i];
+        size_t avail = off < size ? size - off : 0;
+        return output::decodeValue(d, {data + off, std::min<size_t>(avail, d.size)});
+    };
+    for (const auto &item : cd.items) {
+        if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
+        switch (item.kind) {
+        case codegen::ItemKind::Trace: {
+            auto v = decode(item, 0);
+            std::fputs(output::formatTrace(v, config_.quiet).c_str(), out);
+            break;
+        }
+        case codegen::ItemKind::Printf:
+        case codegen::ItemKind::System: {
+            std::vector<output::FormatValue> values;
+            for (size_t i = 0; i < item.values.size(); ++i) values.push_back(output::toFormatValue(decode(item, i)));
+            std::string text = output::format(item.format, values);
+            if (item.kind == codegen::ItemKind::Printf) std::fputs(text.c_str(), out);
+            else runSystem(text);
+            break;
+        }
+        case codegen::ItemKind::Exit: break;
+        }
+    }
+    if (!config_.quiet) std::fputs("\n", out);
+}
+
+void Consumer::reportDrops() {
+    int fd = session_.maps.at(prog_.dropsMap).get();
+    size_t n = codegen::kDropCounters;
+    std::vector<uint64_t> values(n * static_cast<size_t>(session_.cpus));
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(fd, &key, values.data()) != 0) return;
+    uint64_t dyn = 0, dbl = 0;
+    fflush(config_.out);
+    for (int c = 0; c < session_.cpus; ++c) {
+        auto at = [&](size_t kind) -> uint64_t & { return values[static_cast<size_t>(c) * n + kind]; };
+        auto rep = [&](size_t kind) -> uint64_t & { return reported_[static_cast<size_t>(c) * n + kind]; };
+        uint64_t principal = at(codegen::kPrincipalDrops) - rep(codegen::kPrincipalDrops);
+        if (principal)
+            std::fprintf(stderr, "dtrace: %s%" PRIu64 " drop%s on CPU %d (raise bufsize with -b or -x bufsize)\n",
+                         config_.droptags ? "[DTRACEDROP_PRINCIPAL] " : "", principal, principal == 1 ? "" : "s", c);
+        uint64_t agg = at(codegen::kAggDrops) - rep(codegen::kAggDrops);
+        if (agg)
+            std::fprintf(stderr, "dtrace: %s%" PRIu64 " aggregation drop%s on CPU %d (raise aggsize)\n",
+                         config_.droptags ? "[DTRACEDROP_AGGREGATION] " : "", agg, agg == 1 ? "" : "s", c);
+        dyn += at(codegen::kDynvarDrops) - rep(codegen::kDynvarDrops);
+        dbl += at(codegen::kDoubleErrors) - rep(codegen::kDoubleErrors);
+        for (size_t k = 0; k < n; ++k) rep(k) = at(k);
+    }
+    if (dyn)
+        std::fprintf(stderr, "dtrace: %s%" PRIu64 " dynamic variable drop%s\n",
+                     config_.droptags ? "[DTRACEDROP_DYNAMIC] " : "", dyn, dyn == 1 ? "" : "s");
+    if (dbl)
+        std::fprintf(stderr, "dtrace: %s%" PRIu64 " error%s in ERROR probe enabling\n",
+                     config_.droptags ? "[DTRACEDROP_DBLERROR] " : "", dbl, dbl == 1 ? "" : "s");
+}
+
+void Consumer::printAggregations() {
+    FILE *out = config_.out;
+    std::fputs("\n", out);
+    bool first = true;
+    for (const auto &a : prog_.aggregations) {
+        AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+        if (snap.entries.empty()) continue;
+        sortEntries(snap, prog_.options);
+        if (!first) std::fputs("\n", out);
+        first = false;
+        std::fputs(formatAggregation(snap).c_str(), out);
+    }
+    fflush(out);
+}
+
+} // namespace dtrace::runtime

@@ -1,0 +1,69 @@
+// The consumer: drains the per-CPU ring buffers, decodes records by EPID,
+// prints them, runs consumer-side actions (system), watches the exit state
+// and reports everything that was lost.
+#pragma once
+
+#include "bpf/loader.h"
+#include "codegen/compiled.h"
+#include "providers/probe.h"
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+struct ring_buffer;
+
+namespace dtrace::runtime {
+
+struct ConsumerConfig {
+    bool quiet = false;
+    bool testing = false; // _DTRACE_TESTING: no CPU and ID columns
+    bool droptags = false;
+    FILE *out = stdout;
+};
+
+class Consumer {
+  public:
+    Consumer(const codegen::CompiledProgram &prog, bpf::Session &session, const providers::ProbeCatalog &catalog,
+             ConsumerConfig config);
+    ~Consumer();
+    Consumer(const Consumer &) = delete;
+    Consumer &operator=(const Consumer &) = delete;
+
+    // Sets up the ring buffers and maps the shared state; false on error.
+    bool open(std::string &error);
+    // Waits up to timeoutMs for a wake-up, then drains every buffer.
+    void poll(int timeoutMs);
+    void drain();
+
+    bool exitRequested() const;
+    int exitStatus() const;
+    // Ctrl-C, the traced command's exit: probes stop doing work.
+    void stopProbes();
+    void setWalltimeOffset();
+    // Prints drop counts that grew since the last report.
+    void reportDrops();
+    // At the end: the blank line and every aggregation not yet printed.
+    void printAggregations();
+
+  private:
+    static int onRecord(void *ctx, void *data, size_t size);
+    void record(const uint8_t *data, size_t size);
+    void errorRecord(const uint8_t *data, size_t size);
+    std::string probeName(uint32_t id) const;
+    void printHeaderOnce();
+    void runSystem(const std::string &command);
+
+    const codegen::CompiledProgram &prog_;
+    bpf::Session &session_;
+    const providers::ProbeCatalog &catalog_;
+    ConsumerConfig config_;
+    ring_buffer *rb_ = nullptr;
+    codegen::StateValue *state_ = nullptr;
+    bool headerPrinted_ = false;
+    int currentCpu_ = 0;
+    std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
+};
+
+} // namespace dtrace::runtime

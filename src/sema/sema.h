@@ -1,0 +1,135 @@
+// Semantic analysis: resolves names, types every expression, checks actions
+// and subroutine prototypes, matches probe descriptions, and produces the
+// IR. Errors are DTrace's, with their D_ tags.
+#pragma once
+
+#include "frontend/ast.h"
+#include "sema/ir.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dtrace::sema {
+
+// What the command line tells the compiler.
+struct CompileContext {
+    std::vector<std::string> macroArgs; // $0 (script name), $1, ...
+    std::optional<int> targetPid;       // $target (-p or -c)
+    bool allowZeroMatches = false;      // -Z
+};
+
+// Where an identifier could resolve in D's global scope.
+struct BuiltinVarInfo {
+    const char *name;
+    ir::Builtin builtin;
+    int argIndex;
+    const char *typeName; // D type: "int", "string", "uint64_t", "struct task_struct *"
+};
+const BuiltinVarInfo *findBuiltinVar(std::string_view name);
+
+class Sema {
+  public:
+    Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx);
+
+    // Analyses one program (-s script or -n description); returns how many
+    // probes it enabled. Programs share variables, as in one DTrace session.
+    size_t analyzeSource(const frontend::Program &prog);
+    ir::Program finish();
+    void setMacroArguments(std::vector<std::string> args) { ctx_.macroArgs = std::move(args); }
+    const Options &options() const { return options_; }
+
+    // Answers the parser's question: is this name a type?
+    bool isTypeName(std::string_view name) const;
+    TypeTable &types() { return *types_; }
+
+  private:
+    // Top level.
+    void applyPragmas(const frontend::Program &prog);
+    void declare(const frontend::Declaration &d);
+    void declareInline(const frontend::Declaration &d);
+    void analyzeClause(const frontend::Clause &c);
+    std::vector<const providers::Probe *> matchProbes(const frontend::ProbeSpecText &spec,
+                                                      std::string &expanded);
+
+    // Types.
+    TypeRef resolveDeclSpec(const frontend::DeclSpec &spec, SourceLoc loc);
+    TypeRef applyDeclarator(TypeRef base, const frontend::Declarator &d,
+                            std::vector<TypeRef> *assocKeys);
+    TypeRef resolveTypeName(const frontend::TypeName &t);
+    TypeRef defineStruct(const frontend::DeclSpec &spec, SourceLoc loc);
+    TypeRef defineEnum(const frontend::DeclSpec &spec, SourceLoc loc);
+    int64_t constantValue(const frontend::Expr &e, const char *tag, const std::string &msg);
+
+    // Statements.
+    void analyzeStatements(const std::vector<frontend::StmtPtr> &in, std::vector<ir::StmtPtr> &out);
+    ir::StmtPtr analyzeStatement(const frontend::Stmt &s);
+    ir::StmtPtr analyzeCallStatement(const frontend::Expr &call);
+    ir::StmtPtr analyzeAggregation(const frontend::Expr &assign);
+    ir::StmtPtr analyzePrintf(const frontend::Expr &call);
+
+    // Expressions.
+    ir::NodePtr expr(const frontend::Expr &e);
+    ir::NodePtr identifier(const frontend::Expr &e, bool forAssignment);
+    ir::NodePtr macro(const frontend::Expr &e);
+    ir::NodePtr unary(const frontend::Expr &e);
+    ir::NodePtr binary(const frontend::Expr &e);
+    ir::NodePtr assign(const frontend::Expr &e);
+    ir::NodePtr incdec(const frontend::Expr &e);
+    ir::NodePtr conditional(const frontend::Expr &e);
+    ir::NodePtr cast(const frontend::Expr &e);
+    ir::NodePtr index(const frontend::Expr &e, bool forAssignment);
+    ir::NodePtr member(const frontend::Expr &e);
+    ir::NodePtr call(const frontend::Expr &e);
+    ir::NodePtr dynamicVar(const frontend::Expr &e, bool forAssignment);
+    ir::NodePtr lvalue(const frontend::Expr &e, const char *op);
+
+    ir::NodePtr binaryNode(ir::Op op, ir::NodePtr a, ir::NodePtr b, SourceLoc loc,
+                           const std::string &spelling);
+    void requireValue(const ir::Node &n, const std::string &op);
+    TypeRef parseTypeString(std::string_view text);
+    TypeRef aggregationType();
+    output::PrintfArgType printfArgType(const ir::Node &n) const;
+    ir::NodePtr convert(ir::NodePtr n, TypeRef to);
+    ir::NodePtr constant(int64_t v, TypeRef t, SourceLoc loc);
+    ir::NodePtr integerConstant(const frontend::Expr &e);
+    ir::NodePtr fold(ir::NodePtr n);
+    TypeRef arithmeticResult(const TypeRef &a, const TypeRef &b) const;
+    TypeRef promote(const TypeRef &t) const;
+    bool assignable(const TypeRef &to, const ir::Node &from) const;
+    void checkAssignable(const TypeRef &to, const ir::Node &from, const std::string &op, SourceLoc loc);
+    void checkArgCount(std::string_view name, size_t passed, size_t min, size_t max, SourceLoc loc,
+                       const char *noun = "arg");
+    [[noreturn]] void protoArgError(std::string_view fn, int argno, const std::string &proto,
+                                    const TypeRef &arg, SourceLoc loc);
+    std::string describe(const TypeRef &t) const;
+
+    ir::Variable *findVariable(ir::Scope scope, std::string_view name);
+    ir::Variable *createVariable(ir::Scope scope, const std::string &name, TypeRef type, SourceLoc loc);
+
+    Options options_;
+    providers::ProbeCatalog &catalog_;
+    CompileContext ctx_;
+    std::unique_ptr<TypeTable> types_;
+    ir::Program out_;
+    std::map<std::string, ir::Variable *, std::less<>> globals_, tls_, locals_;
+    std::map<std::string, ir::Aggregation *, std::less<>> aggs_;
+    std::map<std::string, std::pair<TypeRef, int64_t>, std::less<>> enumerators_;
+    struct InlineDef {
+        TypeRef type;
+        const frontend::Expr *value;
+    };
+    std::map<std::string, InlineDef, std::less<>> inlines_;
+    std::set<const providers::Probe *> enabled_;
+    int clauseCount_ = 0;
+    // The probes of the clause being analysed (for args[] types).
+    std::vector<const providers::Probe *> currentProbes_;
+    bool inPredicate_ = false;
+    TypeRef aggregationType_;
+    int sourceCount_ = 0;
+    size_t countSourceProbes(int source) const;
+};
+
+} // namespace dtrace::sema

@@ -1,0 +1,379 @@
+// Semantic analysis of clauses: probe matching, predicates, statements,
+// actions, aggregations and subroutine calls.
+#include "sema/builtins.h"
+#include "sema/sema.h"
+
+#include <cctype>
+#include <unistd.h>
+
+namespace dtrace::sema {
+
+using frontend::ExprKind;
+using ir::NodeKind;
+using ir::NodePtr;
+
+namespace {
+
+NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) {
+    return std::make_unique<ir::Node>(k, loc, std::move(t));
+}
+
+ir::StmtPtr mkStmt(ir::StmtKind k, SourceLoc loc) {
+    auto s = std::make_unique<ir::Stmt>();
+    s->kind = k;
+    s->loc = loc;
+    return s;
+}
+
+} // namespace
+
+// ------------------------------------------------------------------ probes
+
+std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpecText &spec,
+                                                        std::string &expanded) {
+    // Macro variables may appear in probe descriptions: pid$target:::.
+    std::string text;
+    const std::string &s = spec.text;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '$' || i + 1 >= s.size()) {
+            text += s[i];
+            continue;
+        }
+        size_t j = i + 1;
+        bool digits = std::isdigit(static_cast<unsigned char>(s[j]));
+        while (j < s.size() && (digits ? std::isdigit(static_cast<unsigned char>(s[j]))
+                                       : (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')))
+            ++j;
+        std::string name = s.substr(i + 1, j - i - 1);
+        if (name.empty()) {
+            text += s[i];
+            continue;
+        }
+        std::string value;
+        if (digits) {
+            size_t idx = std::stoul(name);
+            if (idx < ctx_.macroArgs.size()) value = ctx_.macroArgs[idx];
+            else if (options_.flag("defaultargs")) value = "0";
+            else fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");
+        } else if (name == "target") {
+            if (!ctx_.targetPid) fail("D_MACRO_UNDEF", spec.loc, "macro $target is not defined");
+            value = std::to_string(*ctx_.targetPid);
+        } else if (name == "pid") {
+            value = std::to_string(getpid());
+        } else if (name == "ppid") {
+            value = std::to_string(getppid());
+        } else if (name == "uid") {
+            value = std::to_string(getuid());
+        } else if (name == "gid") {
+            value = std::to_string(getgid());
+        } else {
+            fail("D_MACRO_UNDEF", spec.loc, "macro $" + name + " is not defined");
+        }
+        text += value;
+        i = j - 1;
+    }
+    providers::ProbeDescription desc;
+    if (!providers::parseProbeDescription(text, desc))
+        fail("D_PDESC_INVAL", spec.loc, "invalid probe description \"" + text + "\": Overspecified probe description");
+    expanded = desc.text();
+    auto probes = catalog_.match(desc);
+    if (probes.empty() && !ctx_.allowZeroMatches)
+        fail("D_PDESC_ZERO", spec.loc, "probe description " + expanded + " does not match any probes");
+    return probes;
+}
+
+void Sema::analyzeClause(const frontend::Clause &c) {
+    for (const auto &spec : c.probes) {
+        std::string expanded;
+        auto probes = matchProbes(spec, expanded);
+        ir::Clause out;
+        out.index = clauseCount_++;
+        out.probes = probes;
+        out.loc = c.loc;
+        out.description = expanded;
+        out.source = sourceCount_;
+        currentProbes_ = probes;
+        if (c.predicate) {
+            inPredicate_ = true;
+            NodePtr p = expr(*c.predicate);
+            inPredicate_ = false;
+            if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
+                fail("D_PRED_SCALAR", c.predicate->loc, "predicate result must be of scalar type");
+            out.predicate = std::move(p);
+        }
+        analyzeStatements(c.body, out.body);
+        for (const auto *p : probes) enabled_.insert(p);
+        out_.clauses.push_back(std::move(out));
+    }
+    currentProbes_.clear();
+}
+
+// -------------------------------------------------------------- statements
+
+void Sema::analyzeStatements(const std::vector<frontend::StmtPtr> &in, std::vector<ir::StmtPtr> &out) {
+    for (const auto &s : in) {
+        if (s->kind == frontend::StmtKind::Empty) continue;
+        if (s->kind == frontend::StmtKind::Block) {
+            analyzeStatements(s->body, out);
+            continue;
+        }
+        if (auto st = analyzeStatement(*s)) out.push_back(std::move(st));
+    }
+}
+
+ir::StmtPtr Sema::analyzeStatement(const frontend::Stmt &s) {
+    if (s.kind == frontend::StmtKind::If) {
+        auto st = mkStmt(ir::StmtKind::If, s.loc);
+        st->expr = expr(*s.expr);
+        if (!isScalar(st->expr->type))
+            fail("D_IF_SCALAR", s.expr->loc, "if condition must be of scalar type");
+        analyzeStatements(s.body, st->thenBody);
+        analyzeStatements(s.elseBody, st->elseBody);
+        return st;
+    }
+    const frontend::Expr &e = *s.expr;
+    if (e.kind == ExprKind::Call) {
+        const FunctionInfo *f = findFunction(e.name);
+        if (f && f->kind == FunctionKind::Action) return analyzeCallStatement(e);
+        if (f && f->kind == FunctionKind::Aggregating)
+            fail("D_AGG_FUNC", e.loc, e.name + "( ) may only be used as the value of an aggregation");
+    }
+    if (e.kind == ExprKind::Assign &&
+        (e.args[0]->kind == ExprKind::Aggregation ||
+         (e.args[0]->kind == ExprKind::Index && e.args[0]->args[0]->kind == ExprKind::Aggregation)))
+        return analyzeAggregation(e);
+    auto st = mkStmt(ir::StmtKind::Expr, s.loc);
+    st->expr = expr(e);
+    return st;
+}
+
+void Sema::checkArgCount(std::string_view name, size_t passed, size_t min, size_t max, SourceLoc loc,
+                         const char *noun) {
+    if (passed >= min && passed <= max) return;
+    std::string msg = std::string(name) + "( ) prototype mismatch: " + std::to_string(passed) + " " +
+                      noun + (passed == 1 ? "" : "s") + " passed, ";
+    if (min == max) msg += std::to_string(min) + " expected";
+    else if (passed < min) msg += "at least " + std::to_string(min) + " expected";
+    else msg += "at most " + std::to_string(max) + " expected";
+    fail("D_PROTO_LEN", loc, msg);
+}
+
+void Sema::protoArgError(std::string_view fn, int argno, const std::string &proto, const TypeRef &arg,
+                         SourceLoc loc) {
+    fail("D_PROTO_ARG", loc,
+         std::string(fn) + "( ) argument #" + std::to_string(argno) +
+             " is incompatible with prototype:\n\tprototype: " + proto + "\n\t argument: " + describe(arg));
+}
+
+output::PrintfArgType Sema::printfArgType(const ir::Node &n) const {
+    output::PrintfArgType a;
+    a.name = describe(n.type);
+    auto s = stripTypedefs(n.type);
+    if (n.kind == NodeKind::AggregationRef) {
+        a.kind = output::PrintfArgType::Kind::Aggregation;
+        a.name = "aggregation";
+        return a;
+    }
+    if (!s) {
+        a.kind = output::PrintfArgType::Kind::Void;
+        return a;
+    }
+    a.size = static_cast<unsigned>(s->size);
+    a.isSigned = s->isSigned;
+    switch (s->kind) {
+    case TypeKind::Integer:
+    case TypeKind::Enum: a.kind = output::PrintfArgType::Kind::Integer; break;
+    case TypeKind::Pointer: a.kind = output::PrintfArgType::Kind::Pointer; break;
+    case TypeKind::String: a.kind = output::PrintfArgType::Kind::String; break;
+    case TypeKind::Float: a.kind = output::PrintfArgType::Kind::Float; break;
+    case TypeKind::Void: a.kind = output::PrintfArgType::Kind::Void; break;
+    case TypeKind::Struct: a.kind = output::PrintfArgType::Kind::Struct; break;
+    case TypeKind::Union: a.kind = output::PrintfArgType::Kind::Union; break;
+    case TypeKind::Array: a.kind = output::PrintfArgType::Kind::Array; break;
+    default: a.kind = output::PrintfArgType::Kind::Other; break;
+    }
+    return a;
+}
+
+// printf(fmt, ...) and the actions that take a printf format (system).
+ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
+    const std::string &fn = call.name;
+    checkArgCount(fn, call.args.size(), 1, SIZE_MAX, call.loc);
+    const frontend::Expr &fmtExpr = *call.args[0];
+    if (fmtExpr.kind != ExprKind::String) {
+        NodePtr f = expr(fmtExpr);
+        if (isString(f->type))
+            fail("D_PRINTF_ARG_FMT", call.loc,
+                 fn + "( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: " +
+                     describe(f->type));
+        protoArgError(fn, 1, "string", f->type, call.loc);
+    }
+    if (fmtExpr.text.empty()) fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
+    auto st = mkStmt(fn == "printf" ? ir::StmtKind::Printf : ir::StmtKind::System, call.loc);
+    st->format = fmtExpr.text;
+    auto parsed = output::parseFormat(st->format, fn);
+    if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
+    st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
+    std::vector<output::PrintfArgType> types;
+    for (size_t i = 1; i < call.args.size(); ++i) {
+        NodePtr a = expr(*call.args[i]);
+        types.push_back(printfArgType(*a));
+        st->args.push_back(std::move(a));
+    }
+    if (auto err = output::checkArguments(st->parsedFormat, types, fn))
+        fail(err->tag.c_str(), call.loc, err->message);
+    return st;
+}
+
+ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
+    const std::string &fn = call.name;
+    const FunctionInfo *f = findFunction(fn);
+    size_t max = f->maxArgs < 0 ? SIZE_MAX : static_cast<size_t>(f->maxArgs);
+    if (fn == "printf" || fn == "system") {
+        if (call.args.empty()) checkArgCount(fn, 0, 1, max, call.loc);
+        auto st = analyzePrintf(call);
+        if (fn == "system" && !options_.destructive()) st->needsDestructive = true;
+        return st;
+    }
+    checkArgCount(fn, call.args.size(), static_cast<size_t>(f->minArgs), max, call.loc);
+    if (fn == "trace") {
+        NodePtr x = expr(*call.args[0]);
+        if (x->kind == NodeKind::AggregationRef)
+            fail("D_TRACE_DYN", call.loc, "trace( ) may not be applied to a dynamic expression");
+        if (isVoid(x->type)) fail("D_TRACE_VOID", call.loc, "trace( ) may not be applied to a void expression");
+        auto st = mkStmt(ir::StmtKind::Trace, call.loc);
+        st->expr = std::move(x);
+        return st;
+    }
+    if (fn == "exit") {
+        NodePtr x = expr(*call.args[0]);
+        if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef) protoArgError(fn, 1, "int", x->type, call.loc);
+        auto st = mkStmt(ir::StmtKind::Exit, call.loc);
+        st->expr = convert(std::move(x), types_->intType());
+        return st;
+    }
+    // Check the arguments even of actions we cannot run yet.
+    for (const auto &a : call.args) (void)expr(*a);
+    fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
+}
+
+ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
+    const frontend::Expr &lhs = *assign.args[0];
+    const frontend::Expr &rhs = *assign.args[1];
+    if (assign.op != "=")
+        fail("D_AGG_FUNC", assign.loc, "aggregations may only be assigned the result of an aggregating function");
+    const frontend::Expr &aggExpr = lhs.kind == ExprKind::Aggregation ? lhs : *lhs.args[0];
+    std::string name = aggExpr.name;
+    if (rhs.kind != ExprKind::Call || !findFunction(rhs.name) ||
+        findFunction(rhs.name)->kind != FunctionKind::Aggregating)
+        fail("D_AGG_FUNC", assign.loc, name + " must be assigned the result of an aggregating function");
+    const FunctionInfo *f = findFunction(rhs.name);
+    checkArgCount(rhs.name, rhs.args.size(), static_cast<size_t>(f->minArgs),
+                  static_cast<size_t>(f->maxArgs), rhs.loc);
+    auto st = mkStmt(ir::StmtKind::Aggregate, assign.loc);
+    std::vector<TypeRef> keyTypes;
+    if (lhs.kind == ExprKind::Index) {
+        for (size_t i = 1; i < lhs.args.size(); ++i) {
+            NodePtr k = expr(*lhs.args[i]);
+            if (isVoid(k->type) || k->kind == NodeKind::AggregationRef)
+                fail("D_AGG_SCALAR", k->loc, "aggregation key must be of scalar or string type");
+            TypeRef kt = isInteger(k->type) ? promote(k->type) : k->type;
+            if (isInteger(k->type)) k = convert(std::move(k), kt);
+            keyTypes.push_back(k->type);
+            st->keys.push_back(std::move(k));
+        }
+    }
+    ir::AggFunc func = ir::AggFunc::Count;
+    const std::string &fn = rhs.name;
+    if (fn == "count") func = ir::AggFunc::Count;
+    else if (fn == "sum") func = ir::AggFunc::Sum;
+    else if (fn == "avg") func = ir::AggFunc::Avg;
+    else if (fn == "min") func = ir::AggFunc::Min;
+    else if (fn == "max") func = ir::AggFunc::Max;
+    else if (fn == "stddev") func = ir::AggFunc::Stddev;
+    else if (fn == "quantize") func = ir::AggFunc::Quantize;
+    else if (fn == "lquantize") func = ir::AggFunc::Lquantize;
+    else if (fn == "llquantize") func = ir::AggFunc::Llquantize;
+    for (size_t i = 0; i < rhs.args.size(); ++i) {
+        NodePtr a = expr(*rhs.args[i]);
+        if (i == 0) {
+            if (!isScalar(a->type)) protoArgError(fn, 1, "int64_t", a->type, rhs.loc);
+            a = convert(std::move(a), types_->int64Type());
+            st->args.push_back(std::move(a));
+        } else {
+            if (!a->isConstant())
+                fail("D_LQUANT_CONST", rhs.loc, fn + "( ) argument #" + std::to_string(i + 1) + " must be an integer constant");
+            st->params.push_back(a->value);
+        }
+    }
+    if (func == ir::AggFunc::Quantize || func == ir::AggFunc::Lquantize || func == ir::AggFunc::Llquantize ||
+        func == ir::AggFunc::Stddev)
+        fail("D_UNSUPPORTED", rhs.loc, fn + "( ) is not supported yet");
+    ir::Aggregation *agg;
+    if (auto it = aggs_.find(name); it != aggs_.end()) {
+        agg = it->second;
+        if (agg->func != func)
+            fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name + "\n\t current: " + fn +
+                                                "( )\n\tprevious: different aggregating function");
+        if (agg->keys.size() != keyTypes.size())
+            fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name);
+    } else {
+        auto a = std::make_unique<ir::Aggregation>();
+        a->name = name;
+        a->id = static_cast<int>(out_.aggregations.size());
+        a->func = func;
+        a->keys = keyTypes;
+        a->params = st->params;
+        a->loc = assign.loc;
+        agg = a.get();
+        aggs_[name] = agg;
+        out_.aggregations.push_back(std::move(a));
+    }
+    st->agg = agg;
+    return st;
+}
+
+// A call in an expression: subroutines have values; actions are void.
+NodePtr Sema::call(const frontend::Expr &e) {
+    const FunctionInfo *f = findFunction(e.name);
+    if (!f) fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown function name");
+    size_t max = f->maxArgs < 0 ? SIZE_MAX : static_cast<size_t>(f->maxArgs);
+    checkArgCount(e.name, e.args.size(), static_cast<size_t>(f->minArgs), max, e.loc);
+    if (f->kind == FunctionKind::Aggregating)
+        fail("D_AGG_FUNC", e.loc, e.name + "( ) may only be used as the value of an aggregation");
+    std::vector<NodePtr> args;
+    for (const auto &a : e.args) args.push_back(expr(*a));
+    if (f->kind == FunctionKind::Action) {
+        auto n = mk(NodeKind::Call, e.loc, types_->voidType());
+        n->kids = std::move(args);
+        return n;
+    }
+    auto stringArg = [&](size_t i) {
+        if (!isString(args[i]->type) && !(isPointer(args[i]->type)))
+            protoArgError(e.name, static_cast<int>(i + 1), "string", args[i]->type, e.loc);
+        if (!isString(args[i]->type)) args[i] = convert(std::move(args[i]), types_->stringType());
+    };
+    if (e.name == "strlen") {
+        stringArg(0);
+        auto n = mk(NodeKind::Call, e.loc, types_->named("size_t"));
+        n->subr = ir::Subr::Strlen;
+        n->kids = std::move(args);
+        return n;
+    }
+    if (e.name == "strjoin") {
+        stringArg(0);
+        stringArg(1);
+        auto n = mk(NodeKind::Call, e.loc, types_->stringType());
+        n->subr = ir::Subr::Strjoin;
+        n->kids = std::move(args);
+        return n;
+    }
+    if (e.name == "rand") {
+        auto n = mk(NodeKind::Call, e.loc, types_->intType());
+        n->subr = ir::Subr::Rand;
+        return n;
+    }
+    fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
+}
+
+} // namespace dtrace::sema
