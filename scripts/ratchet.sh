@@ -15,4 +15,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 n=$(grep -cv '^\s*\(#\|$\)' "$LIST" || true)
 echo "ratchet: running $n conformance tests that are known to pass"
-"$CONF/run" --dtrace "$DTRACE" -j 2 --timeout 20 --list-failures "@$LIST"
+"$CONF/run" --dtrace "$DTRACE" -j 1 --timeout 20 --list-failures "@$LIST"
