@@ -698,6 +698,12 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
                 ++maskBit;
             }
         }
+        if (ctx.attach != AttachKind::End) {
+            // After exit(), later clauses of this firing do nothing.
+            f.ldMapValue(R1, g.stateMap, 0);
+            f.emit(load(Size::W, R1, R1, 0));
+            f.jumpImm(BPF_JNE, R1, 0, out);
+        }
         f.emit(movReg(R1, R9));
         f.call(clauseFns[i]);
         if (errorFn >= 0) {
@@ -762,10 +768,15 @@ bpf::FunctionId ProgramBuilder::emitErrorDispatcher() {
         f.emit(load(Size::DW, R1, R9, dctx::kFaultValue));
         f.emit(store(Size::DW, R9, dctx::kArgs + 40, R1));
         f.emit(storeImm(Size::W, R9, dctx::kProbeId, static_cast<int32_t>(g.errorProbeId)));
+        Label restore = f.newLabel();
         for (bpf::FunctionId fid : errFns) {
+            f.ldMapValue(R1, g.stateMap, 0);
+            f.emit(load(Size::W, R1, R1, 0));
+            f.jumpImm(BPF_JNE, R1, 0, restore);
             f.emit(movReg(R1, R9));
             f.call(fid);
         }
+        f.bind(restore);
         for (int i = 0; i < 6; ++i) {
             f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kSaved + 8 * i)));
             f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));

@@ -12,7 +12,7 @@ using sema::TypeRef;
 
 namespace {
 
-constexpr int kRegSlots = 3;    // r6, r7, r8
+constexpr int kRegSlots = 3; // r6, r7, r8
 constexpr int kMaxStackSlots = 40;
 constexpr int16_t kStackTlsKey = -24; // 16 bytes: task, variable id
 constexpr int16_t kStackTemps = -32;
@@ -21,7 +21,9 @@ constexpr uint32_t kFltBadAddr = 1;
 constexpr uint32_t kFltDivZero = 4;
 constexpr uint32_t kFltBadIndex = 11;
 
-bool isSigned(const TypeRef &t) { return sema::isSignedInt(t); }
+bool isSigned(const TypeRef &t) {
+    return sema::isSignedInt(t);
+}
 
 } // namespace
 
@@ -70,8 +72,10 @@ void FunctionCompiler::put(int slot, Reg src) {
 // ---------------------------------------------------------------- helpers
 
 void FunctionCompiler::loadImm(Reg r, int64_t v) {
-    if (v >= INT32_MIN && v <= INT32_MAX) emit(movImm(r, static_cast<int32_t>(v)));
-    else f_.ldImm64(r, static_cast<uint64_t>(v));
+    if (v >= INT32_MIN && v <= INT32_MAX)
+        emit(movImm(r, static_cast<int32_t>(v)));
+    else
+        f_.ldImm64(r, static_cast<uint64_t>(v));
 }
 
 // Brings a register to its type's width: sign- or zero-extended.
@@ -116,7 +120,9 @@ void FunctionCompiler::faultIfNonZero(Reg result, uint32_t type, Reg value) {
     f_.bind(ok);
 }
 
-void FunctionCompiler::bumpDrop(DropCounter which) { emitDropIncrement(f_, pb_.g, which); }
+void FunctionCompiler::bumpDrop(DropCounter which) {
+    emitDropIncrement(f_, pb_.g, which);
+}
 
 void FunctionCompiler::addressOf(Reg dst, const Address &a) {
     Reg r = get(a.slot, dst);
@@ -194,7 +200,8 @@ int FunctionCompiler::value(const ir::Node &n) {
         return s;
     }
     case NodeKind::Binary:
-        if (n.op == ir::Op::LogAnd || n.op == ir::Op::LogOr || n.op == ir::Op::LogXor) return logical(n);
+        if (n.op == ir::Op::LogAnd || n.op == ir::Op::LogOr || n.op == ir::Op::LogXor)
+            return logical(n);
         if (n.op == ir::Op::Eq || n.op == ir::Op::Ne || n.op == ir::Op::Lt || n.op == ir::Op::Le ||
             n.op == ir::Op::Gt || n.op == ir::Op::Ge)
             return compare(n);
@@ -360,9 +367,12 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         break;
     case ir::Builtin::Cpu: f_.callHelper(BPF_FUNC_get_smp_processor_id); break;
     case ir::Builtin::Id:
-        if (errorClause_) loadImm(R0, g.errorProbeId);
-        else if (probe && !dynamic) loadImm(R0, probe->id);
-        else emit(load(Size::W, R0, R9, dctx::kProbeId));
+        if (errorClause_)
+            loadImm(R0, g.errorProbeId);
+        else if (probe && !dynamic)
+            loadImm(R0, probe->id);
+        else
+            emit(load(Size::W, R0, R9, dctx::kProbeId));
         break;
     case ir::Builtin::Epid: loadImm(R0, clause_->index + 1); break;
     case ir::Builtin::Probeprov:
@@ -373,7 +383,8 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         if (n.builtin == ir::Builtin::Probefunc && dynamic) {
             Label ok = f_.newLabel();
             emit(load(Size::W, R1, R9, dctx::kFuncOffset));
-            uint32_t max = g.syscallNamesOffset + (g.syscallCount - 1) * Generator::kSyscallNameWidth;
+            uint32_t max =
+                g.syscallNamesOffset + (g.syscallCount - 1) * Generator::kSyscallNameWidth;
             f_.jumpImm(BPF_JLE, R1, static_cast<int32_t>(max), ok);
             emit(movImm(R1, static_cast<int32_t>(g.syscallNamesOffset)));
             f_.bind(ok);
@@ -385,10 +396,11 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         if (kind == providers::AttachKind::Error || kind == providers::AttachKind::Begin ||
             kind == providers::AttachKind::End) {
             prov = "dtrace";
-            name = kind == providers::AttachKind::Error ? "ERROR"
+            name = kind == providers::AttachKind::Error   ? "ERROR"
                    : kind == providers::AttachKind::Begin ? "BEGIN"
                                                           : "END";
-        } else if (kind == providers::AttachKind::SyscallEntry || kind == providers::AttachKind::SyscallReturn) {
+        } else if (kind == providers::AttachKind::SyscallEntry ||
+                   kind == providers::AttachKind::SyscallReturn) {
             prov = "syscall";
             mod = "vmlinux";
             name = kind == providers::AttachKind::SyscallEntry ? "entry" : "return";
@@ -398,8 +410,8 @@ int FunctionCompiler::builtin(const ir::Node &n) {
             func = probe->function;
             name = probe->name;
         }
-        const std::string &text = n.builtin == ir::Builtin::Probeprov  ? prov
-                                  : n.builtin == ir::Builtin::Probemod ? mod
+        const std::string &text = n.builtin == ir::Builtin::Probeprov   ? prov
+                                  : n.builtin == ir::Builtin::Probemod  ? mod
                                   : n.builtin == ir::Builtin::Probefunc ? func
                                                                         : name;
         return probeString(text);
@@ -600,8 +612,11 @@ int FunctionCompiler::cast(const ir::Node &n) {
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
         emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-        if (space == Space::DMem) f_.callHelper(BPF_FUNC_probe_read_kernel_str);
-        else f_.callHelper(space == Space::User ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
+        if (space == Space::DMem)
+            f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        else
+            f_.callHelper(space == Space::User ? BPF_FUNC_probe_read_user_str
+                                               : BPF_FUNC_probe_read_kernel_str);
         Label ok = f_.newLabel();
         f_.jumpImm(BPF_JSGT, R0, 0, ok);
         rs = get(src, R3);
@@ -645,7 +660,8 @@ void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &ke
     bool anyString = std::any_of(keyNodes.begin(), keyNodes.end(),
                                  [](const ir::Node *k) { return sema::isString(k->type); });
     if (anyString)
-        for (uint32_t o = 0; o < keySize; o += 8) emit(storeImm(Size::DW, R9, static_cast<int16_t>(base + o), 0));
+        for (uint32_t o = 0; o < keySize; o += 8)
+            emit(storeImm(Size::DW, R9, static_cast<int16_t>(base + o), 0));
     for (size_t i = 0; i < keySlots.size(); ++i) {
         uint32_t off = base + offsets[i];
         if (sema::isString(keyNodes[i]->type)) {
@@ -795,7 +811,8 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
     fail("D_UNSUPPORTED", n.loc, "cannot take the address of this expression");
 }
 
-int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bitShift, unsigned bitSize) {
+int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bitShift,
+                                 unsigned bitSize) {
     uint64_t size = sema::typeSize(t);
     if (size == 0 || size > 8) size = 8;
     uint64_t loadBytes = size;
@@ -815,7 +832,8 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
         emit(movImm(R2, static_cast<int32_t>(loadBytes)));
-        f_.callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+        f_.callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user
+                                             : BPF_FUNC_probe_read_kernel);
         Label ok = f_.newLabel();
         f_.jumpImm(BPF_JEQ, R0, 0, ok);
         p = get(a.slot, R3);
@@ -859,10 +877,27 @@ void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
                    (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
     if (dynamic) {
         // Storing zero deletes the element.
-        Generator &g = pb_.g;
         Label nonzero = f_.newLabel(), done = f_.newLabel();
         Reg rv = get(v, R0);
         f_.jumpImm(BPF_JNE, rv, 0, nonzero);
+        deleteDynamic(target);
+        f_.jump(done);
+        f_.bind(nonzero);
+        Address a = address(target, true);
+        Reg p = get(a.slot, R1);
+        rv = get(v, R2);
+        emit(store(Size::DW, p, static_cast<int16_t>(a.offset), rv));
+        release(a.slot);
+        f_.bind(done);
+        return;
+    }
+    storeToMemory(target, v);
+}
+
+// Deletes a thread-local variable or associative array element.
+void FunctionCompiler::deleteDynamic(const ir::Node &target) {
+    Generator &g = pb_.g;
+    {
         const ir::Variable &var = *target.var;
         const VarStorage &st = g.vars.at(&var);
         if (var.isAssoc()) {
@@ -884,16 +919,10 @@ void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
             emit(alu64Imm(BPF_ADD, R2, kStackTlsKey));
         }
         f_.callHelper(BPF_FUNC_map_delete_elem);
-        f_.jump(done);
-        f_.bind(nonzero);
-        Address a = address(target, true);
-        Reg p = get(a.slot, R1);
-        rv = get(v, R2);
-        emit(store(Size::DW, p, static_cast<int16_t>(a.offset), rv));
-        release(a.slot);
-        f_.bind(done);
-        return;
     }
+}
+
+void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
     Address a = address(target, true);
     if (a.space != Space::DMem) fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
     uint64_t size = 8;
@@ -954,6 +983,11 @@ int FunctionCompiler::assign(const ir::Node &n) {
     const ir::Node &target = *n.kids[0];
     const ir::Node &val = *n.kids[1];
     if (!sema::isScalar(target.type)) {
+        if (val.isConstant()) {
+            // `x = 0` for a struct-valued dynamic variable deletes it.
+            deleteDynamic(target);
+            return constantValue(val);
+        }
         int v = value(val);
         storeAggregate(target, val, v);
         return v;

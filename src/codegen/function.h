@@ -69,6 +69,8 @@ class FunctionCompiler {
                   const std::vector<uint32_t> &offsets);
     void tlsKey(const ir::Variable &v);
     void storeScalar(const ir::Node &target, int valueSlot);
+    void storeToMemory(const ir::Node &target, int valueSlot);
+    void deleteDynamic(const ir::Node &target);
     void storeAggregate(const ir::Node &target, const ir::Node &valueNode, int valueSlot);
     void copyString(bpf::Reg dst, int srcSlot);
     int stringTemp();

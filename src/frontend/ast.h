@@ -161,6 +161,7 @@ struct Clause {
     ExprPtr predicate;
     std::vector<StmtPtr> body;
     SourceLoc loc;
+    SourceLoc endLoc; // the closing brace
 };
 
 // A declaration at the top level: `int x;`, `self int y;`, `struct s {...};`,

@@ -213,7 +213,10 @@ Token Lexer::lexString(char quote) {
             error("D_STR_NL", quote == '"' ? "end-of-file encountered before closing \""
                                            : "end-of-file encountered before closing '");
         }
-        if (c == '\n') error("D_STR_NL", "newline encountered in string literal");
+        if (c == '\n') {
+            ++line_; // DTrace reports the line after the newline
+            error("D_STR_NL", "newline encountered in string literal");
+        }
         ++pos_;
         if (c == quote) break;
         if (c == '\\') {
@@ -374,6 +377,7 @@ Token Lexer::next(Mode mode, bool inPredicate) {
         ++pos_;
         skipSpaceAndControl();
         bool closes = peek() == '{';
+        int braceLine = line_;
         pos_ = save + 1;
         line_ = saveLine;
         atLineStart_ = false;
@@ -381,6 +385,7 @@ Token Lexer::next(Mode mode, bool inPredicate) {
             Token p;
             p.kind = TokenKind::EndPredicate;
             p.text = "/";
+            p.loc = {braceLine}; // DTrace has read ahead to the brace
             return finish(std::move(p));
         }
         pos_ = save;

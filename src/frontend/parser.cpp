@@ -160,6 +160,7 @@ Clause Parser::parseClause() {
     advance();
     c.body = parseStatements();
     if (!at("}")) syntaxError();
+    c.endLoc = cur_.loc;
     advance();
     return c;
 }
@@ -701,6 +702,8 @@ ExprPtr Parser::parseUnary() {
 std::vector<ExprPtr> Parser::parseArguments(std::string_view close) {
     std::vector<ExprPtr> args;
     ++nesting_;
+    if (cur_.kind == TokenKind::EndPredicate && close == ")")
+        fail("D_SYNTAX", cur_.loc, "closing ) expected in predicate before /");
     if (!at(close)) {
         for (;;) {
             args.push_back(parseAssignment());

@@ -101,6 +101,7 @@ std::string formatTrace(const DecodedValue &v, bool quiet) {
     default: width = 20; break;
     }
     bool isSigned = d.isSigned && !d.isPointer;
+    if (isSigned && width == 20) width = 19; // as DTrace prints a signed 64-bit value
     if (quiet) {
         return isSigned ? printfString("%" PRId64, static_cast<int64_t>(v.bits))
                         : printfString("%" PRIu64, v.bits);

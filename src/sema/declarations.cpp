@@ -3,6 +3,8 @@
 #include "sema/sema.h"
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
 #include <set>
 
 namespace dtrace::sema {
@@ -31,6 +33,7 @@ Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
       types_(std::make_unique<TypeTable>()) {
     for (const NamedConstant &c : kConstants) enumerators_[c.name] = {types_->intType(), c.value};
+    enumerators_["NULL"] = {types_->voidPtrType(), 0};
 }
 
 bool Sema::isTypeName(std::string_view name) const {
@@ -82,8 +85,37 @@ void Sema::applyPragmas(const frontend::Program &prog) {
     }
 }
 
+// DTrace substitutes macro arguments while reading the program, so an
+// undefined $N is reported before any other semantic error.
+void Sema::checkMacros(const frontend::Program &prog) {
+    std::function<void(const frontend::Expr &)> walkExpr = [&](const frontend::Expr &e) {
+        if (e.kind == frontend::ExprKind::Macro) {
+            std::string body = e.name.substr(e.name.size() > 1 && e.name[1] == '$' ? 2 : 1);
+            if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0])) &&
+                std::stoul(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
+                fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
+        }
+        for (const auto &a : e.args) walkExpr(*a);
+    };
+    std::function<void(const std::vector<frontend::StmtPtr> &)> walkStmts =
+        [&](const std::vector<frontend::StmtPtr> &body) {
+            for (const auto &s : body) {
+                if (s->expr) walkExpr(*s->expr);
+                walkStmts(s->body);
+                walkStmts(s->elseBody);
+            }
+        };
+    for (const auto &item : prog.items) {
+        if (const auto *c = std::get_if<frontend::Clause>(&item)) {
+            if (c->predicate) walkExpr(*c->predicate);
+            walkStmts(c->body);
+        }
+    }
+}
+
 size_t Sema::analyzeSource(const frontend::Program &prog) {
     applyPragmas(prog);
+    checkMacros(prog);
     types_->setStringSize(options_.strsize());
     bool anyClause = false;
     for (const auto &item : prog.items) {
@@ -106,10 +138,11 @@ size_t Sema::analyzeSource(const frontend::Program &prog) {
 }
 
 size_t Sema::countSourceProbes(int source) const {
-    std::set<const providers::Probe *> probes;
+    // DTrace counts each clause's matches (BEGIN twice is two probes).
+    size_t n = 0;
     for (const auto &c : out_.clauses)
-        if (c.source == source) probes.insert(c.probes.begin(), c.probes.end());
-    return probes.size();
+        if (c.source == source) n += c.probes.size();
+    return n;
 }
 
 ir::Program Sema::finish() {

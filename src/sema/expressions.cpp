@@ -3,6 +3,7 @@
 // lvalue checks and constant folding.
 #include "sema/builtins.h"
 #include "sema/sema.h"
+#include "providers/kernel_symbols.h"
 
 #include <cctype>
 
@@ -60,6 +61,11 @@ bool sameType(const TypeRef &a, const TypeRef &b) {
 }
 
 } // namespace
+
+NodePtr Sema::emptyString(SourceLoc loc) {
+    auto n = mk(NodeKind::String, loc, types_->stringType());
+    return n;
+}
 
 std::string Sema::describe(const TypeRef &t) const {
     if (!t) return "void";
@@ -223,6 +229,7 @@ bool Sema::assignable(const TypeRef &to, const ir::Node &from) const {
     if (!to || !ft) return false;
     if (isVoid(ft)) return false;
     if (isInteger(to) && isInteger(ft)) return true;
+    if (isString(to) && isPointer(ft) && from.isConstant() && from.value == 0) return true; // NULL
     if (isString(to)) return isString(ft) || (isPointer(ft) && stripTypedefs(stripTypedefs(ft)->target) &&
                                               stripTypedefs(stripTypedefs(ft)->target)->isChar()) ||
                              (isArray(ft) && stripTypedefs(stripTypedefs(ft)->target)->isChar());
@@ -381,9 +388,7 @@ TypeRef Sema::parseTypeString(std::string_view text) {
 
 NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
     const std::string &name = e.name;
-    if (name.find('`') != std::string::npos) {
-        fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + name + ": kernel symbols are not supported yet");
-    }
+    if (name.find('`') != std::string::npos) return kernelSymbol(e);
     if (const BuiltinVarInfo *b = findBuiltinVar(name)) {
         auto n = mk(NodeKind::BuiltinVar, e.loc, parseTypeString(b->typeName));
         n->builtin = b->builtin;
@@ -580,6 +585,9 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
                 return s && (s->kind == TypeKind::Pointer || s->kind == TypeKind::Array) &&
                        stripTypedefs(s->target) && stripTypedefs(s->target)->isChar();
             };
+            // Comparing a string with NULL compares it with "".
+            if (isString(a->type) && b->isConstant() && b->value == 0) b = emptyString(b->loc);
+            if (isString(b->type) && a->isConstant() && a->value == 0) a = emptyString(a->loc);
             if (!strLike(a->type) || !strLike(b->type))
                 fail("D_OP_INCOMPAT", loc,
                      "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling +
@@ -958,9 +966,16 @@ NodePtr Sema::assign(const frontend::Expr &e) {
                 target->kind != NodeKind::Deref && target->kind != NodeKind::Member &&
                 target->kind != NodeKind::Element)
                 fail("D_OP_LVAL", e.loc, "operator = requires modifiable lvalue as an operand");
-            checkAssignable(target->type, *value, "=", e.loc);
+            // Assigning 0 to a dynamic variable deletes it, whatever its type.
+            bool dynamic = target->kind == NodeKind::ArrayElem ||
+                           (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal);
+            bool deletes = dynamic && value->isConstant() && isInteger(value->type) && value->value == 0 &&
+                           !isScalar(target->type);
+            if (!deletes) checkAssignable(target->type, *value, "=", e.loc);
         }
         if (isInteger(target->type) || isPointer(target->type)) value = convert(std::move(value), target->type);
+        else if (isString(target->type) && value->isConstant() && value->value == 0)
+            value = emptyString(value->loc); // a NULL string is the empty string
         else if (isString(target->type) && !isString(value->type))
             value = convert(std::move(value), types_->stringType());
         auto n = mk(NodeKind::Assign, e.loc, target->type);
@@ -1013,7 +1028,7 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
     // ++ on a variable never seen before declares it as an int.
     if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) && !findVariable(ir::Scope::Global, x.name) &&
         !inlines_.count(x.name) && !enumerators_.count(x.name)) {
-        ir::Variable *v = createVariable(ir::Scope::Global, x.name, types_->intType(), x.loc);
+        ir::Variable *v = createVariable(ir::Scope::Global, x.name, types_->int64Type(), x.loc);
         target = mk(NodeKind::Var, x.loc, v->type);
         target->var = v;
     } else if ((x.kind == ExprKind::SelfVar || x.kind == ExprKind::ThisVar) &&
@@ -1021,7 +1036,7 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
                              x.name)) {
         ir::Variable *v = createVariable(
             x.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal, x.name,
-            types_->intType(), x.loc);
+            types_->int64Type(), x.loc);
         target = mk(NodeKind::Var, x.loc, v->type);
         target->var = v;
     } else if (x.kind == ExprKind::Index && x.args[0]->kind != ExprKind::Aggregation) {
@@ -1038,7 +1053,7 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
                 keyTypes.push_back(kt);
                 keys.push_back(convert(std::move(k), kt));
             }
-            ir::Variable *v = createVariable(sc, base.name, types_->intType(), x.loc);
+            ir::Variable *v = createVariable(sc, base.name, types_->int64Type(), x.loc);
             v->keys = keyTypes;
             v->isArrayDecl = true;
             target = mk(NodeKind::ArrayElem, x.loc, v->type);
@@ -1064,6 +1079,24 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
 } // namespace dtrace::sema
 
 namespace dtrace::sema {
+
+// `sym or mod`sym: the kernel object at the symbol's address, typed from
+// BTF where the kernel describes it.
+ir::NodePtr Sema::kernelSymbol(const frontend::Expr &e) {
+    std::string sym = e.name.substr(e.name.find('`') + 1);
+    auto ks = providers::KernelSymbols::instance().byName(sym);
+    std::optional<TypeRef> t = types_->kernelVariable(sym);
+    if (!ks) fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown symbol name");
+    TypeRef type;
+    if (t) type = *t;
+    else if (ks->type == 't' || ks->type == 'T') type = types_->function(types_->intType(), {}, true);
+    else type = types_->intType();
+    auto addr = mk(NodeKind::Const, e.loc, types_->pointerTo(type));
+    addr->value = static_cast<int64_t>(ks->address);
+    auto n = mk(NodeKind::Deref, e.loc, type);
+    n->kids.push_back(std::move(addr));
+    return n;
+}
 
 TypeRef Sema::aggregationType() {
     if (!aggregationType_) {

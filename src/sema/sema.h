@@ -51,6 +51,7 @@ class Sema {
     void declare(const frontend::Declaration &d);
     void declareInline(const frontend::Declaration &d);
     void analyzeClause(const frontend::Clause &c);
+    void declareIncremented(const frontend::Clause &c);
     std::vector<const providers::Probe *> matchProbes(const frontend::ProbeSpecText &spec,
                                                       std::string &expanded);
 
@@ -74,6 +75,8 @@ class Sema {
     ir::NodePtr expr(const frontend::Expr &e);
     ir::NodePtr identifier(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr macro(const frontend::Expr &e);
+    ir::NodePtr kernelSymbol(const frontend::Expr &e);
+    void checkMacros(const frontend::Program &prog);
     ir::NodePtr unary(const frontend::Expr &e);
     ir::NodePtr binary(const frontend::Expr &e);
     ir::NodePtr assign(const frontend::Expr &e);
@@ -94,6 +97,7 @@ class Sema {
     output::PrintfArgType printfArgType(const ir::Node &n) const;
     ir::NodePtr convert(ir::NodePtr n, TypeRef to);
     ir::NodePtr constant(int64_t v, TypeRef t, SourceLoc loc);
+    ir::NodePtr emptyString(SourceLoc loc);
     ir::NodePtr integerConstant(const frontend::Expr &e);
     ir::NodePtr fold(ir::NodePtr n);
     TypeRef arithmeticResult(const TypeRef &a, const TypeRef &b) const;

@@ -4,6 +4,7 @@
 #include "sema/sema.h"
 
 #include <cctype>
+#include <functional>
 #include <unistd.h>
 
 namespace dtrace::sema {
@@ -82,6 +83,36 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
     return probes;
 }
 
+// DTrace creates a variable as soon as it reads `x++` in a clause, so
+// the predicate may use a variable the body increments.
+void Sema::declareIncremented(const frontend::Clause &c) {
+    std::function<void(const frontend::Expr &)> walk = [&](const frontend::Expr &e) {
+        bool incdec = e.kind == ExprKind::PreIncrement || e.kind == ExprKind::PostIncrement ||
+                      e.kind == ExprKind::PreDecrement || e.kind == ExprKind::PostDecrement;
+        if (incdec) {
+            const frontend::Expr &x = *e.args[0];
+            if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) &&
+                !findVariable(ir::Scope::Global, x.name) && !inlines_.count(x.name) &&
+                !enumerators_.count(x.name) && x.name.find('`') == std::string::npos)
+                createVariable(ir::Scope::Global, x.name, types_->int64Type(), x.loc);
+            if (x.kind == ExprKind::SelfVar && !findVariable(ir::Scope::ThreadLocal, x.name))
+                createVariable(ir::Scope::ThreadLocal, x.name, types_->int64Type(), x.loc);
+            if (x.kind == ExprKind::ThisVar && !findVariable(ir::Scope::ClauseLocal, x.name))
+                createVariable(ir::Scope::ClauseLocal, x.name, types_->int64Type(), x.loc);
+        }
+        for (const auto &a : e.args) walk(*a);
+    };
+    std::function<void(const std::vector<frontend::StmtPtr> &)> stmts = [&](const auto &body) {
+        for (const auto &s : body) {
+            if (s->expr) walk(*s->expr);
+            stmts(s->body);
+            stmts(s->elseBody);
+        }
+    };
+    if (c.predicate) walk(*c.predicate);
+    stmts(c.body);
+}
+
 void Sema::analyzeClause(const frontend::Clause &c) {
     for (const auto &spec : c.probes) {
         std::string expanded;
@@ -93,12 +124,13 @@ void Sema::analyzeClause(const frontend::Clause &c) {
         out.description = expanded;
         out.source = sourceCount_;
         currentProbes_ = probes;
+        declareIncremented(c);
         if (c.predicate) {
             inPredicate_ = true;
             NodePtr p = expr(*c.predicate);
             inPredicate_ = false;
             if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
-                fail("D_PRED_SCALAR", c.predicate->loc, "predicate result must be of scalar type");
+                fail("D_PRED_SCALAR", c.endLoc, "predicate result must be of scalar type");
             out.predicate = std::move(p);
         }
         analyzeStatements(c.body, out.body);
