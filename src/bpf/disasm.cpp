@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <map>
 
 namespace dtrace::bpf {
 
@@ -115,6 +116,8 @@ std::string disassemble(const codegen::CompiledProgram &prog) {
     for (const auto &p : prog.programs) {
         out += "\nDisassembly of program " + p.name + ":\n";
         const auto &insns = p.code.insns;
+        std::map<size_t, const MapReloc *> relocs;
+        for (const auto &r : p.code.mapRelocs) relocs[r.insn] = &r;
         size_t fn = 0;
         for (size_t i = 0; i < insns.size(); ++i) {
             while (fn < p.code.functions.size() && p.code.functions[fn].first == i) {
@@ -123,7 +126,14 @@ std::string disassemble(const codegen::CompiledProgram &prog) {
             }
             const SourceTag &t = p.code.tags[i];
             std::string where = t.clause >= 0 ? fmt("  ; clause %d line %d", t.clause, t.line) : "";
-            out += fmt("%5zu: ", i) + disassembleInsn(insns, i) + where + "\n";
+            std::string text = disassembleInsn(insns, i);
+            if (auto r = relocs.find(i); r != relocs.end()) {
+                // Name the map the loader will put here.
+                const std::string &name = prog.maps.at(static_cast<size_t>(r->second->map)).name;
+                text = r->second->value ? fmt("r%d = &map[%s] + %u ll", insns[i].dst_reg, name.c_str(), r->second->offset)
+                                        : fmt("r%d = map[%s] ll", insns[i].dst_reg, name.c_str());
+            }
+            out += fmt("%5zu: ", i) + text + where + "\n";
             if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM)) ++i;
         }
     }

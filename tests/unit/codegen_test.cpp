@@ -1,0 +1,78 @@
+// The code generator: golden BPF disassembly for small programs, and the
+// safety checks every program must carry.
+#include "bpf/disasm.h"
+#include "compile_helpers.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using dtrace::test::compile;
+
+namespace {
+
+std::string disassembly(const std::string &src) {
+    auto c = compile(src);
+    EXPECT_EQ(c->error, "");
+    if (!c->error.empty()) return "";
+    auto prog = dtrace::codegen::generate(c->ir);
+    return dtrace::bpf::disassemble(prog);
+}
+
+// Compares with tests/unit/golden/NAME.txt; DTRACE_UPDATE_GOLDEN=1 rewrites it.
+void expectGolden(const std::string &name, const std::string &actual) {
+    std::string path = std::string(DTRACE_SOURCE_DIR) + "/tests/unit/golden/" + name + ".txt";
+    if (std::getenv("DTRACE_UPDATE_GOLDEN")) {
+        std::ofstream(path) << actual;
+        return;
+    }
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << "missing golden file " << path << " (run with DTRACE_UPDATE_GOLDEN=1)";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), actual) << "golden mismatch for " << name;
+}
+
+} // namespace
+
+TEST(Codegen, GoldenBeginTrace) {
+    expectGolden("begin_trace", disassembly("BEGIN { x = 1 + 2 * pid; trace(x); exit(0); }"));
+}
+
+TEST(Codegen, GoldenSyscallCount) {
+    expectGolden("syscall_count", disassembly("syscall::read:entry { @[execname] = count(); }"));
+}
+
+TEST(Codegen, GoldenThreadLocalAndPredicate) {
+    expectGolden("tls_predicate", disassembly("tick-1s /self->n < 10/ { self->n++; printf(\"%d\\n\", self->n); }"));
+}
+
+TEST(Codegen, DivisionChecksForZero) {
+    std::string d = disassembly("BEGIN { x = 10; y = 100 / x; }");
+    // The divisor is tested before the division.
+    size_t test = d.find("!= 0 goto");
+    size_t div = d.find("/=");
+    ASSERT_NE(test, std::string::npos);
+    ASSERT_NE(div, std::string::npos);
+    EXPECT_LT(test, div);
+}
+
+TEST(Codegen, KernelLoadsGoThroughProbeRead) {
+    std::string d = disassembly("BEGIN { trace(*(int *)0); }");
+    EXPECT_NE(d.find("call 113"), std::string::npos); // bpf_probe_read_kernel
+}
+
+TEST(Codegen, StringComparisonUsesOneSubprogram) {
+    std::string d = disassembly("BEGIN /execname == \"a\" || execname == \"b\"/ { trace(1); }");
+    size_t first = d.find("dt_strcmp:");
+    ASSERT_NE(first, std::string::npos);
+    EXPECT_EQ(d.find("dt_strcmp:", first + 1), std::string::npos);
+}
+
+TEST(Codegen, EveryProgramChecksTheExitState) {
+    std::string d = disassembly("tick-1s { trace(1); }");
+    // The state map is read before any clause runs.
+    EXPECT_NE(d.find("&map[state] + 0"), std::string::npos);
+}

@@ -1,0 +1,41 @@
+// Compiles D text in-process for unit tests: parse, analyse and (optionally)
+// generate code, reporting DTrace-style errors as strings.
+#pragma once
+
+#include "codegen/codegen.h"
+#include "frontend/parser.h"
+#include "sema/sema.h"
+
+#include <memory>
+#include <string>
+
+namespace dtrace::test {
+
+struct Compiled {
+    std::string error; // "TAG line N: message", empty on success
+    std::unique_ptr<providers::ProbeCatalog> catalog;
+    frontend::Program ast;
+    ir::Program ir;
+};
+
+inline std::unique_ptr<Compiled> compile(const std::string &src, std::vector<std::string> args = {}) {
+    auto c = std::make_unique<Compiled>();
+    c->catalog = std::make_unique<providers::ProbeCatalog>();
+    sema::CompileContext ctx;
+    ctx.macroArgs.push_back("test.d");
+    for (auto &a : args) ctx.macroArgs.push_back(a);
+    sema::Sema s(sema::Options(), *c->catalog, ctx);
+    try {
+        frontend::Parser p(src, [&](std::string_view n) { return s.isTypeName(n); });
+        c->ast = p.parseProgram();
+        s.analyzeSource(c->ast);
+        c->ir = s.finish();
+    } catch (const CompileError &e) {
+        c->error = e.tag() + " line " + std::to_string(e.loc().line) + ": " + e.message();
+    }
+    return c;
+}
+
+inline std::string errorOf(const std::string &src) { return compile(src)->error; }
+
+} // namespace dtrace::test
