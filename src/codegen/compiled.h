@@ -57,7 +57,7 @@ struct ValueDesc {
     std::string typeName;
 };
 
-enum class ItemKind { Trace, Printf, Exit, System };
+enum class ItemKind { Trace, Printf, Exit, System, Printa };
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;
@@ -66,6 +66,8 @@ struct RecordItem {
     std::vector<ValueDesc> values;
     std::vector<uint32_t> valueOffsets;
     output::ParsedFormat format;
+    bool hasFormat = false;
+    std::vector<int> aggregations; // printa
 };
 
 struct ClauseDesc {

@@ -20,6 +20,7 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::Trace:
         case StmtKind::Printf:
         case StmtKind::Exit:
+        case StmtKind::Printa:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -208,6 +209,18 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Exit: exitAction(s); return;
+    case StmtKind::Printa: {
+        // The consumer prints the aggregations when it reads this record.
+        RecordItem item;
+        item.kind = ItemKind::Printa;
+        item.format = s.parsedFormat;
+        item.hasFormat = s.hasFormat;
+        for (const auto *a : s.aggs) item.aggregations.push_back(a->id);
+        item.offset = recordUsed_;
+        markPresent(item);
+        desc_->items.push_back(std::move(item));
+        return;
+    }
     case StmtKind::Aggregate: aggregate(s); return;
     case StmtKind::If: {
         int c = value(*s.expr);

@@ -153,9 +153,12 @@ std::string formatAggregation(const AggregationSnapshot &snap) {
                 out += fmt("  %-50s", k.text.c_str());
                 continue;
             }
-            int width = k.desc.typeSize == 1 ? 3 : k.desc.typeSize == 2 ? 5 : k.desc.typeSize == 4 ? 10 : 20;
-            bool sgn = k.desc.isSigned && !k.desc.isPointer;
-            out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(k.bits)) : fmt(" %*" PRIu64, width, k.bits);
+            // DTrace's key columns; char and short keys print unsigned.
+            uint32_t size = k.desc.typeSize;
+            int width = size == 1 ? 3 : size == 2 ? 5 : size == 4 ? 8 : 16;
+            bool sgn = k.desc.isSigned && !k.desc.isPointer && size >= 4;
+            uint64_t bits = size < 8 && !sgn ? k.bits & ((1ull << (8 * size)) - 1) : k.bits;
+            out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits)) : fmt(" %*" PRIu64, width, bits);
         }
         int64_t v = e.data.empty() ? 0 : e.data[0];
         out += fmt(" %16" PRId64 "\n", v);

@@ -200,6 +200,7 @@ void Consumer::record(const uint8_t *data, size_t size) {
             break;
         }
         case codegen::ItemKind::Exit: break;
+        case codegen::ItemKind::Printa: printa(item); break;
         }
     }
     if (!config_.quiet) std::fputs("\n", out);
@@ -236,11 +237,43 @@ void Consumer::reportDrops() {
                      config_.droptags ? "[DTRACEDROP_DBLERROR] " : "", dbl, dbl == 1 ? "" : "s");
 }
 
+void Consumer::printa(const codegen::RecordItem &item) {
+    FILE *out = config_.out;
+    std::vector<AggregationSnapshot> snaps;
+    for (int id : item.aggregations) {
+        const auto &a = prog_.aggregations.at(static_cast<size_t>(id));
+        snaps.push_back(snapshot(a, session_.maps.at(a.map).get(), session_.cpus));
+        printed_.insert(id);
+    }
+    if (snaps.empty()) return;
+    sortEntries(snaps[0], prog_.options);
+    if (!item.hasFormat) {
+        std::fputs("\n", out);
+        std::fputs(formatAggregation(snaps[0]).c_str(), out);
+        return;
+    }
+    for (const auto &e : snaps[0].entries) {
+        std::vector<output::FormatValue> keys;
+        for (const auto &k : e.keys) keys.push_back(output::toFormatValue(k));
+        std::vector<output::FormatValue> values;
+        for (size_t i = 0; i < snaps.size(); ++i) {
+            const AggregationEntry *match = i == 0 ? &e : nullptr;
+            for (const auto &o : snaps[i].entries)
+                if (!match && o.rawKey == e.rawKey) match = &o;
+            int64_t v = match && !match->data.empty() ? match->data[0] : 0;
+            bool sgn = snaps[i].desc->func != ir::AggFunc::Count;
+            values.push_back(output::FormatValue::ofInt(static_cast<uint64_t>(v), 8, sgn));
+        }
+        std::fputs(output::formatAggregation(item.format, keys, values).c_str(), out);
+    }
+}
+
 void Consumer::printAggregations() {
     FILE *out = config_.out;
     std::fputs("\n", out);
     bool first = true;
     for (const auto &a : prog_.aggregations) {
+        if (printed_.count(a.id)) continue;
         AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
         if (snap.entries.empty()) continue;
         sortEntries(snap, prog_.options);

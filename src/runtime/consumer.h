@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,7 @@ class Consumer {
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
+    void printa(const codegen::RecordItem &item);
     void runSystem(const std::string &command);
 
     const codegen::CompiledProgram &prog_;
@@ -64,6 +66,7 @@ class Consumer {
     bool headerPrinted_ = false;
     int currentCpu_ = 0;
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
+    std::set<int> printed_;          // aggregations printa() has printed
 };
 
 } // namespace dtrace::runtime

@@ -138,6 +138,7 @@ enum class StmtKind {
     Aggregate, // @agg[keys] = func(args)
     If,
     System,    // system(fmt, args)
+    Printa,    // printa([fmt,] @a, ...)
 };
 
 struct Stmt;
@@ -151,6 +152,8 @@ struct Stmt {
     std::vector<NodePtr> keys; // Aggregate keys
     std::vector<int64_t> params; // constant arguments (lquantize ...)
     Aggregation *agg = nullptr;
+    std::vector<Aggregation *> aggs; // printa
+    bool hasFormat = false;
     bool needsDestructive = false; // refused at enable time without -w
     std::string format;
     output::ParsedFormat parsedFormat;

@@ -70,6 +70,7 @@ class Sema {
     ir::StmtPtr analyzeCallStatement(const frontend::Expr &call);
     ir::StmtPtr analyzeAggregation(const frontend::Expr &assign);
     ir::StmtPtr analyzePrintf(const frontend::Expr &call);
+    ir::StmtPtr analyzePrinta(const frontend::Expr &call);
 
     // Expressions.
     ir::NodePtr expr(const frontend::Expr &e);

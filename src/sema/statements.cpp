@@ -268,6 +268,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         return st;
     }
     checkArgCount(fn, call.args.size(), static_cast<size_t>(f->minArgs), max, call.loc);
+    if (fn == "printa") return analyzePrinta(call);
     if (fn == "trace") {
         NodePtr x = expr(*call.args[0]);
         if (x->kind == NodeKind::AggregationRef)
@@ -287,6 +288,47 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     // Check the arguments even of actions we cannot run yet.
     for (const auto &a : call.args) (void)expr(*a);
     fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
+}
+
+// printa([format,] @a, @b, ...): print aggregations, joined by key.
+ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
+    auto st = mkStmt(ir::StmtKind::Printa, call.loc);
+    size_t first = 0;
+    if (call.args[0]->kind == ExprKind::String) {
+        st->hasFormat = true;
+        st->format = call.args[0]->text;
+        first = 1;
+        if (call.args.size() < 2)
+            fail("D_PRINTA_PROTO", call.loc, "printa( ) prototype mismatch: 1 args passed, 2 expected");
+    }
+    std::vector<output::PrintfArgType> types;
+    for (size_t i = first; i < call.args.size(); ++i) {
+        const frontend::Expr &a = *call.args[i];
+        if (a.kind != ExprKind::Aggregation) {
+            NodePtr n = expr(a);
+            fail("D_PRINTA_AGGARG", call.loc,
+                 "printa( ) argument #" + std::to_string(i + 1) +
+                     " is incompatible with prototype:\n\tprototype: aggregation\n\t argument: " + describe(n->type));
+        }
+        auto it = aggs_.find(a.name);
+        if (it == aggs_.end()) fail("D_PRINTA_AGGARG", a.loc, a.name + " is not an aggregation defined before printa( )");
+        ir::Aggregation *agg = it->second;
+        std::vector<output::PrintfArgType> keys;
+        for (const auto &k : agg->keys) {
+            ir::Node kn(NodeKind::Const, a.loc, k);
+            keys.push_back(printfArgType(kn));
+        }
+        types.push_back(output::PrintfArgType::aggregation(keys, agg->func != ir::AggFunc::Count));
+        st->aggs.push_back(agg);
+    }
+    if (st->hasFormat) {
+        auto parsed = output::parseFormat(st->format, "printa");
+        if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
+        st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
+        if (auto err = output::checkArguments(st->parsedFormat, types, "printa"))
+            fail(err->tag.c_str(), call.loc, err->message);
+    }
+    return st;
 }
 
 ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
@@ -309,8 +351,6 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
             NodePtr k = expr(*lhs.args[i]);
             if (isVoid(k->type) || k->kind == NodeKind::AggregationRef)
                 fail("D_AGG_SCALAR", k->loc, "aggregation key must be of scalar or string type");
-            TypeRef kt = isInteger(k->type) ? promote(k->type) : k->type;
-            if (isInteger(k->type)) k = convert(std::move(k), kt);
             keyTypes.push_back(k->type);
             st->keys.push_back(std::move(k));
         }

@@ -64,5 +64,5 @@ TEST(Output, AggregationsSortByValue) {
     EXPECT_EQ(snap.entries[0].data[0], 1);
     EXPECT_EQ(snap.entries[2].data[0], 5);
     std::string text = dtrace::runtime::formatAggregation(snap);
-    EXPECT_EQ(text.substr(0, text.find('\n')), "         10                1");
+    EXPECT_EQ(text.substr(0, text.find('\n')), "       10                1");
 }

@@ -1,0 +1,12 @@
+# Compile errors name the script and line, exit 1, and carry [D_TAG] with
+# -xerrtags.
+set -u
+printf 'BEGIN\n{\n\ttrace(x);\n}\n' > e.d
+"$DTRACE" -s e.d 2>err; rc=$?
+[ $rc = 1 ] || { echo "FAIL: exit status $rc"; exit 1; }
+grep -qx 'dtrace: failed to compile script e.d: line 3: failed to resolve x: Unknown variable name' err || { cat err; exit 1; }
+"$DTRACE" -xerrtags -s e.d 2>err
+grep -q '\[D_IDENT_UNDEF\] line 3' err || { cat err; exit 1; }
+"$DTRACE" -n 'BEGIN { trace(1' 2>err
+grep -q "^dtrace: invalid probe specifier BEGIN { trace(1: line 1: syntax error near end of input" err || { cat err; exit 1; }
+exit 0

@@ -1,0 +1,24 @@
+# -C with -D, $1 and $$1, -o, -w and destructive actions, -x options.
+set -u
+cat > s.d <<'D'
+#pragma D option quiet
+BEGIN { printf("%d %s %d\n", $1 + 1, $$2, VALUE); exit(0); }
+D
+out=$("$DTRACE" -C -DVALUE=7 -s s.d 41 word)
+[ "$out" = "42 word 7" ] || { echo "FAIL: macros: '$out'"; exit 1; }
+"$DTRACE" -s s.d 2>err && { echo "FAIL: missing \$1 accepted"; exit 1; }
+grep -q 'macro argument \$1 is not defined' err || { echo "FAIL: message"; cat err; exit 1; }
+
+"$DTRACE" -q -o out.txt -n 'BEGIN { printf("to a file\n"); exit(0); }'
+grep -q '^to a file$' out.txt || { echo "FAIL: -o"; exit 1; }
+
+"$DTRACE" -q -n 'BEGIN { system("echo hi"); exit(0); }' 2>err && { echo "FAIL: system() without -w"; exit 1; }
+grep -q 'Destructive actions not allowed' err || { echo "FAIL: destructive message"; cat err; exit 1; }
+out=$("$DTRACE" -q -w -n 'BEGIN { system("echo hi %d", 5); exit(0); }')
+echo "$out" | grep -q '^hi 5$' || { echo "FAIL: system() with -w: $out"; exit 1; }
+
+out=$("$DTRACE" -x strsize=4 -q -n 'BEGIN { s = "abcdefgh"; printf("%s\n", s); exit(0); }')
+[ "$out" = "abcd" ] || { echo "FAIL: strsize: '$out'"; exit 1; }
+"$DTRACE" -x nosuchoption -n 'BEGIN { exit(0); }' 2>err && { echo "FAIL: bad option accepted"; exit 1; }
+grep -q 'failed to set -x nosuchoption: Invalid option name' err || { echo "FAIL: option message"; cat err; exit 1; }
+exit 0
