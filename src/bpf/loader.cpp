@@ -1,4 +1,5 @@
 #include "bpf/loader.h"
+#include "bpf/verifier_log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -6,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <unistd.h>
 
@@ -31,35 +31,6 @@ void Fd::reset() {
 namespace {
 
 std::string errnoText(int err) { return std::strerror(err); }
-
-// Finds the instruction the verifier stopped at: the last "N: (..)" line.
-std::optional<size_t> failingInsn(const std::string &log) {
-    std::optional<size_t> last;
-    std::istringstream in(log);
-    std::string line;
-    static const std::regex insnLine(R"(^([0-9]+): \()");
-    while (std::getline(in, line)) {
-        std::smatch m;
-        if (std::regex_search(line, m, insnLine)) last = std::stoul(m[1]);
-    }
-    return last;
-}
-
-// The verifier's reason: the last non-empty line that is not statistics.
-std::string verifierReason(const std::string &log) {
-    std::istringstream in(log);
-    std::string line, reason;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        if (line.rfind("processed ", 0) == 0 || line.rfind("verification time", 0) == 0 ||
-            line.rfind("stack depth", 0) == 0)
-            continue;
-        if (std::isdigit(static_cast<unsigned char>(line[0])) && line.find(": (") != std::string::npos)
-            continue;
-        reason = line;
-    }
-    return reason;
-}
 
 Fd createMap(const codegen::MapSpec &m, int cpus, int innerFd, std::string &err) {
     LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
@@ -170,12 +141,13 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             } else {
                 log.resize(std::strlen(log.c_str()));
                 std::string where;
-                if (auto insn = failingInsn(log); insn && *insn < p.code.tags.size()) {
-                    const bpf::SourceTag &t = p.code.tags[*insn];
+                VerifierFailure vf = parseVerifierLog(log);
+                if (vf.insn && *vf.insn < p.code.tags.size()) {
+                    const bpf::SourceTag &t = p.code.tags[*vf.insn];
                     if (t.clause >= 0)
                         where = " in dt_clause_" + std::to_string(t.clause) + " at line " + std::to_string(t.line);
                 }
-                std::string reason = verifierReason(log);
+                std::string reason = vf.reason;
                 if (reason.empty()) reason = errnoText(loadErr);
                 std::string msg = "could not enable tracing: BPF verifier rejected program " + p.name + where +
                                   ": " + reason;

@@ -303,11 +303,12 @@ int run(int argc, char **argv) {
         return -1;
     };
 
+    // BEGIN runs first and completes before any other probe is enabled;
+    // its records are consumed once tracing is on, as in DTrace (so the
+    // effects of its system() actions can be traced).
     int beginFd = programFd(providers::AttachKind::Begin);
-    if (beginFd >= 0) {
+    if (beginFd >= 0)
         if (auto e = providers::runOnce(beginFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
-        consumer.drain();
-    }
 
     std::vector<bpf::Fd> links;
     if (!consumer.exitRequested()) {
@@ -322,6 +323,7 @@ int run(int argc, char **argv) {
             child.release = -1;
         }
     }
+    consumer.drain();
 
     using Clock = std::chrono::steady_clock;
     uint64_t switchNs = opts.number("switchrate");

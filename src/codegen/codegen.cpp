@@ -477,26 +477,58 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     return id;
 }
 
-// dt_strcmp(a, b): <0, 0 or >0 as the strings compare, reading at most
-// strsize+1 bytes of each.
+// dt_strcmp(a, b): <0, 0 or >0 as the strings compare. It walks both
+// strings a 64-bit word at a time with one branch per word (a word that
+// differs or holds a NUL ends the walk), so the verifier explores few
+// states however many comparisons a program makes. Both strings live in
+// buffers of strslot bytes.
 void ProgramBuilder::emitStrcmp(bpf::Function &f) {
-    Label loop = f.newLabel(), differ = f.newLabel(), equal = f.newLabel();
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    Label loop = f.newLabel(), stop = f.newLabel(), equal = f.newLabel(), bytes = f.newLabel();
+    // r1 = a, r2 = b, r3 = offset; r4/r5 = the words; r0 = "stop" bits.
     f.emit(movImm(R3, 0));
     f.bind(loop);
-    f.jumpImm(BPF_JGE, R3, static_cast<int32_t>(g.strsize + 1), equal);
+    f.jumpImm(BPF_JGT, R3, static_cast<int32_t>(g.layout.strslot - 8), equal);
     f.emit(movReg(R4, R1));
     f.emit(alu64Reg(BPF_ADD, R4, R3));
-    f.emit(load(Size::B, R4, R4, 0));
+    f.emit(load(Size::DW, R4, R4, 0));
     f.emit(movReg(R5, R2));
     f.emit(alu64Reg(BPF_ADD, R5, R3));
-    f.emit(load(Size::B, R5, R5, 0));
-    f.jumpReg(BPF_JNE, R4, R5, differ);
-    f.jumpImm(BPF_JEQ, R4, 0, equal);
-    f.emit(alu64Imm(BPF_ADD, R3, 1));
-    f.jump(loop);
-    f.bind(differ);
+    f.emit(load(Size::DW, R5, R5, 0));
+    // stop = (a ^ b) | haszero(a)
     f.emit(movReg(R0, R4));
-    f.emit(alu64Reg(BPF_SUB, R0, R5));
+    f.ldImm64(R6, ones);
+    f.emit(alu64Reg(BPF_SUB, R0, R6));
+    f.emit(movReg(R6, R4));
+    f.emit(alu64Imm(BPF_XOR, R6, -1));
+    f.emit(alu64Reg(BPF_AND, R0, R6));
+    f.ldImm64(R6, highs);
+    f.emit(alu64Reg(BPF_AND, R0, R6));
+    f.emit(movReg(R6, R4));
+    f.emit(alu64Reg(BPF_XOR, R6, R5));
+    f.emit(alu64Reg(BPF_OR, R0, R6));
+    f.jumpImm(BPF_JNE, R0, 0, stop);
+    f.emit(alu64Imm(BPF_ADD, R3, 8));
+    f.jump(loop);
+    // The first byte that differs or ends a: compare the bytes there.
+    f.bind(stop);
+    f.emit(movImm(R3, 0));
+    f.bind(bytes);
+    f.emit(movReg(R1, R4));
+    f.emit(alu64Reg(BPF_RSH, R1, R3));
+    f.emit(alu64Imm(BPF_AND, R1, 0xff));
+    f.emit(movReg(R2, R5));
+    f.emit(alu64Reg(BPF_RSH, R2, R3));
+    f.emit(alu64Imm(BPF_AND, R2, 0xff));
+    Label differ = f.newLabel();
+    f.jumpReg(BPF_JNE, R1, R2, differ);
+    f.jumpImm(BPF_JEQ, R1, 0, equal);
+    f.emit(alu64Imm(BPF_ADD, R3, 8));
+    f.jumpImm(BPF_JLT, R3, 64, bytes);
+    f.jump(equal);
+    f.bind(differ);
+    f.emit(movReg(R0, R1));
+    f.emit(alu64Reg(BPF_SUB, R0, R2));
     f.emit(exitInsn());
     f.bind(equal);
     f.emit(movImm(R0, 0));
