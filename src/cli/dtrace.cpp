@@ -262,6 +262,12 @@ int run(int argc, char **argv) {
         }
     }
 
+    if (program.clauses.empty()) {
+        // Nothing can ever fire: declarations only.
+        killChild();
+        return 0;
+    }
+
     FILE *out = stdout;
     if (cl.outputFile) {
         out = std::fopen(cl.outputFile->c_str(), "w");

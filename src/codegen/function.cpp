@@ -195,7 +195,8 @@ int FunctionCompiler::value(const ir::Node &n) {
         }
         default: break;
         }
-        normalize(r, n.type);
+        // Like DTrace, arithmetic is 64-bit: results narrow to their type
+        // only when stored, cast or recorded.
         put(s, r);
         return s;
     }
@@ -453,7 +454,8 @@ void FunctionCompiler::arith(ir::Op op, Reg ra, Reg rb, bool sgn, bool lhsSigned
         f_.bind(aPos);
         f_.jumpImm(BPF_JSGE, R5, 0, bPos);
         emit(bpf::neg(R5));
-        if (op == ir::Op::Div) emit(alu64Imm(BPF_XOR, R3, 1));
+        // As in DTrace, both quotient and remainder take the sign of a * b.
+        emit(alu64Imm(BPF_XOR, R3, 1));
         f_.bind(bPos);
         emit(alu64Reg(op == ir::Op::Div ? BPF_DIV : BPF_MOD, R4, R5));
         f_.jumpImm(BPF_JEQ, R3, 0, done);
@@ -483,7 +485,6 @@ int FunctionCompiler::binary(const ir::Node &n) {
     Reg ra = get(a, R1);
     Reg rb = get(b, R2);
     arith(n.op, ra, rb, isSigned(n.type), isSigned(n.kids[0]->type));
-    normalize(ra, n.type);
     put(a, ra);
     release(b);
     return a;
@@ -886,7 +887,9 @@ void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
         Address a = address(target, true);
         Reg p = get(a.slot, R1);
         rv = get(v, R2);
-        emit(store(Size::DW, p, static_cast<int16_t>(a.offset), rv));
+        if (rv != R2) emit(movReg(R2, rv));
+        normalize(R2, target.type);
+        emit(store(Size::DW, p, static_cast<int16_t>(a.offset), R2));
         release(a.slot);
         f_.bind(done);
         return;
@@ -950,7 +953,9 @@ void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
         emit(store(sz, R1, static_cast<int16_t>(a.offset), R3));
     } else {
         Reg rv = get(v, R2);
-        emit(store(sizeFor(size), p, static_cast<int16_t>(a.offset), rv));
+        if (rv != R2) emit(movReg(R2, rv));
+        normalize(R2, target.type);
+        emit(store(sizeFor(size), p, static_cast<int16_t>(a.offset), R2));
     }
     release(a.slot);
 }
@@ -992,17 +997,21 @@ int FunctionCompiler::assign(const ir::Node &n) {
         storeAggregate(target, val, v);
         return v;
     }
-    int v = value(val);
     if (!n.str.empty()) {
-        // Compound assignment: target = target op value.
+        // Compound assignment: target = target op value; the target is
+        // read before the value is evaluated.
         int old = value(target);
+        int v = value(val);
         Reg ro = get(old, R1);
         Reg rv = get(v, R2);
         arith(n.op, ro, rv, isSigned(val.type), isSigned(target.type));
         normalize(ro, target.type);
         put(v, ro);
         release(old);
+        storeScalar(target, v);
+        return v;
     }
+    int v = value(val);
     storeScalar(target, v);
     return v;
 }

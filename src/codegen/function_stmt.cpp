@@ -72,7 +72,9 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
     uint32_t at = g.layout.record + offset;
     if (desc.kind == ValueDesc::Kind::Integer) {
         Reg r = get(slot, R0);
-        emit(store(Size::DW, R9, static_cast<int16_t>(at), r));
+        if (r != R0) emit(movReg(R0, r));
+        normalize(R0, n.type);
+        emit(store(Size::DW, R9, static_cast<int16_t>(at), R0));
         return;
     }
     Reg src = get(slot, R3);

@@ -164,7 +164,7 @@ void Lexer::skipSpaceAndControl() {
     }
 }
 
-std::string Lexer::decodeEscape() {
+std::string Lexer::decodeEscape(bool inString) {
     // pos_ is just past the backslash.
     char c = peek();
     ++pos_;
@@ -176,10 +176,12 @@ std::string Lexer::decodeEscape() {
     case 'b': return "\b";
     case 'f': return "\f";
     case 'v': return "\v";
-    case '\\': return "\\";
+    // In string literals DTrace keeps \\ and \? as written (printf
+    // formats decode them when they are parsed).
+    case '\\': return inString ? "\\\\" : "\\";
     case '\'': return "'";
     case '"': return "\"";
-    case '?': return "?";
+    case '?': return inString ? "\\?" : "?";
     case 'x': {
         unsigned v = 0;
         int n = 0;
@@ -225,7 +227,7 @@ Token Lexer::lexString(char quote) {
                 ++line_;
                 continue;
             }
-            value += decodeEscape();
+            value += decodeEscape(quote == '"');
         } else {
             value += c;
         }

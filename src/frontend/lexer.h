@@ -76,7 +76,7 @@ class Lexer {
     void controlLine();
     Token lexNumber();
     Token lexString(char quote);
-    std::string decodeEscape();
+    std::string decodeEscape(bool inString);
     char peek(size_t ahead = 0) const {
         return pos_ + ahead < src_.size() ? src_[pos_ + ahead] : '\0';
     }

@@ -403,13 +403,17 @@ std::shared_ptr<StructBody> Parser::parseStructBody() {
 std::shared_ptr<EnumBody> Parser::parseEnumBody() {
     auto body = std::make_shared<EnumBody>();
     advance(); // {
+    if (at("}")) syntaxError(); // an enum needs enumerators
     while (!at("}")) {
         if (cur_.kind != TokenKind::Identifier) syntaxError();
         Enumerator e;
         e.name = cur_.text;
         e.loc = cur_.loc;
         advance();
-        if (accept("=")) e.value = parseConditional();
+        if (accept("=")) {
+            e.value = parseConditional();
+            e.loc = cur_.loc; // errors in the value are reported after it
+        }
         body->values.push_back(std::move(e));
         if (!accept(",")) break;
     }
@@ -639,6 +643,9 @@ ExprPtr Parser::parseBinary(int level) {
         advance();
         b->args.push_back(std::move(lhs));
         b->args.push_back(parseBinary(level + 1));
+        // DTrace builds the node once it has read the next token, and
+        // reports errors in it at that token's line.
+        b->loc = cur_.loc;
         lhs = std::move(b);
     }
     return lhs;

@@ -110,10 +110,11 @@ NodePtr Sema::integerConstant(const frontend::Expr &e) {
     fail("D_INT_OFLOW", e.loc, "constant " + e.text + " results in integer overflow");
 }
 
+// D's usual arithmetic conversions have no integer promotions: char +
+// char is char (DTrace computes in 64 bits and narrows to the result type).
 TypeRef Sema::promote(const TypeRef &t) const {
     auto s = stripTypedefs(t);
     if (s && s->kind == TypeKind::Enum) return types_->intType();
-    if (s && s->kind == TypeKind::Integer && s->size < 4) return types_->intType();
     return t;
 }
 

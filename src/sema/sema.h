@@ -29,6 +29,7 @@ struct BuiltinVarInfo {
     const char *typeName; // D type: "int", "string", "uint64_t", "struct task_struct *"
 };
 const BuiltinVarInfo *findBuiltinVar(std::string_view name);
+std::string decodeFormatEscapes(const std::string &s);
 
 class Sema {
   public:

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <functional>
+#include <set>
 #include <unistd.h>
 
 namespace dtrace::sema {
@@ -27,6 +28,19 @@ ir::StmtPtr mkStmt(ir::StmtKind k, SourceLoc loc) {
 }
 
 } // namespace
+
+// String literals keep \\ and \? (as DTrace's do); a format decodes them.
+std::string decodeFormatEscapes(const std::string &s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '\\' || s[i + 1] == '?')) {
+            out += s[++i];
+            continue;
+        }
+        out += s[i];
+    }
+    return out;
+}
 
 // ------------------------------------------------------------------ probes
 
@@ -86,11 +100,20 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
 // DTrace creates a variable as soon as it reads `x++` in a clause, so
 // the predicate may use a variable the body increments.
 void Sema::declareIncremented(const frontend::Clause &c) {
+    std::set<std::string> assigned;
     std::function<void(const frontend::Expr &)> walk = [&](const frontend::Expr &e) {
+        if (e.kind == ExprKind::Assign && e.op == "=" && e.args[0]->kind != ExprKind::Index) {
+            for (const auto &a : e.args) walk(*a);
+            const frontend::Expr &t = *e.args[0];
+            assigned.insert((t.kind == ExprKind::SelfVar ? "self->" : t.kind == ExprKind::ThisVar ? "this->" : "") + t.name);
+            return;
+        }
         bool incdec = e.kind == ExprKind::PreIncrement || e.kind == ExprKind::PostIncrement ||
                       e.kind == ExprKind::PreDecrement || e.kind == ExprKind::PostDecrement;
         if (incdec) {
             const frontend::Expr &x = *e.args[0];
+            std::string key = (x.kind == ExprKind::SelfVar ? "self->" : x.kind == ExprKind::ThisVar ? "this->" : "") + x.name;
+            if (assigned.count(key)) return;
             if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) &&
                 !findVariable(ir::Scope::Global, x.name) && !inlines_.count(x.name) &&
                 !enumerators_.count(x.name) && x.name.find('`') == std::string::npos)
@@ -242,7 +265,7 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
     }
     if (fmtExpr.text.empty()) fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
     auto st = mkStmt(fn == "printf" ? ir::StmtKind::Printf : ir::StmtKind::System, call.loc);
-    st->format = fmtExpr.text;
+    st->format = decodeFormatEscapes(fmtExpr.text);
     auto parsed = output::parseFormat(st->format, fn);
     if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
     st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
@@ -296,7 +319,7 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
     size_t first = 0;
     if (call.args[0]->kind == ExprKind::String) {
         st->hasFormat = true;
-        st->format = call.args[0]->text;
+        st->format = decodeFormatEscapes(call.args[0]->text);
         first = 1;
         if (call.args.size() < 2)
             fail("D_PRINTA_PROTO", call.loc, "printa( ) prototype mismatch: 1 args passed, 2 expected");
