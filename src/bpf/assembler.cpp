@@ -36,6 +36,12 @@ void Function::call(FunctionId target) {
     emit(make(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
 }
 
+void Function::ldFunction(Reg r, FunctionId target) {
+    calls_.emplace_back(code_.size(), target);
+    emit(ldImm64Lo(r, BPF_PSEUDO_FUNC, 0));
+    emit(ldImm64Hi(0));
+}
+
 void Function::ldImm64(Reg r, uint64_t value) {
     emit(ldImm64Lo(r, 0, static_cast<int32_t>(value & 0xffffffffu)));
     emit(ldImm64Hi(static_cast<int32_t>(value >> 32)));

@@ -43,6 +43,8 @@ class Function {
     void jumpImm(uint8_t op, Reg r, int32_t imm, Label target);
     void jumpReg(uint8_t op, Reg a, Reg b, Label target);
     void call(FunctionId target);
+    // r = the address of a function, for callbacks (bpf_loop).
+    void ldFunction(Reg r, FunctionId target);
     void callHelper(int helper) { emit(bpf::callHelper(helper)); }
     void ldImm64(Reg r, uint64_t value);
     void ldMap(Reg r, MapId map);

@@ -2,6 +2,7 @@
 #include "bpf/verifier_log.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -68,6 +69,47 @@ void fillSyscallMap(const codegen::CompiledProgram &prog, int mapFd, uint32_t en
     }
 }
 
+// BTF describing a program's functions: the kernel needs func_info for
+// callbacks (bpf_loop) and reports verifier errors by function name.
+class ProgramBtf {
+  public:
+    explicit ProgramBtf(const LinkedProgram &code) {
+        btf_ = btf__new_empty();
+        if (!btf_) return;
+        int intId = btf__add_int(btf_, "int", 4, BTF_INT_SIGNED);
+        int longId = btf__add_int(btf_, "long", 8, BTF_INT_SIGNED);
+        int ptrId = btf__add_ptr(btf_, 0);
+        int mainProto = btf__add_func_proto(btf_, intId);
+        btf__add_func_param(btf_, "ctx", ptrId);
+        int subProto = btf__add_func_proto(btf_, longId);
+        for (const char *a : {"a", "b", "c", "d", "e"}) btf__add_func_param(btf_, a, longId);
+        for (size_t i = 0; i < code.functions.size(); ++i) {
+            const auto &[start, name] = code.functions[i];
+            int id = btf__add_func(btf_, name.c_str(), i == 0 ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
+                                   i == 0 ? mainProto : subProto);
+            if (id < 0) return;
+            info_.push_back({static_cast<__u32>(start), static_cast<__u32>(id)});
+        }
+        if (btf__load_into_kernel(btf_) != 0) info_.clear();
+    }
+    ~ProgramBtf() {
+        if (btf_) btf__free(btf_);
+    }
+    ProgramBtf(const ProgramBtf &) = delete;
+    ProgramBtf &operator=(const ProgramBtf &) = delete;
+    void apply(bpf_prog_load_opts &opts) const {
+        if (info_.empty()) return;
+        opts.prog_btf_fd = btf__fd(btf_);
+        opts.func_info = info_.data();
+        opts.func_info_cnt = static_cast<__u32>(info_.size());
+        opts.func_info_rec_size = sizeof(struct bpf_func_info);
+    }
+
+  private:
+    struct btf *btf_ = nullptr;
+    std::vector<struct bpf_func_info> info_;
+};
+
 } // namespace
 
 std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, bool verbose) {
@@ -122,7 +164,9 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
         for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
+        ProgramBtf btf(p.code);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
+        btf.apply(opts);
         if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {
             // Nothing extra: raw tracepoints need no attach type at load.
         }
@@ -134,6 +178,7 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             std::string log(4 << 20, '\0');
             LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_level = 1, .log_size = static_cast<__u32>(log.size()),
                         .log_buf = log.data());
+            btf.apply(lopts);
             int fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                     insns.data(), insns.size(), &lopts);
             if (fd2 >= 0) {

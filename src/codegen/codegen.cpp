@@ -303,7 +303,9 @@ void Generator::planLayout() {
     layout.zero = layout.keys + layout.keysSize;
     layout.zeroSize = round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize}));
     // The sink takes stores to dynamic variables that could not be allocated.
-    layout.strtmp = layout.zero + 2 * layout.zeroSize;
+    layout.strtok = layout.zero + 2 * layout.zeroSize;
+    layout.numbuf = layout.strtok + layout.strslot + 48;
+    layout.strtmp = layout.numbuf + 72;
     uint32_t maxStrings = 0;
     for (const auto &c : prog.clauses) {
         uint32_t n = 0;
@@ -463,93 +465,6 @@ CompiledProgram Generator::run() {
 
 ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c) : g(gen), ctx(std::move(c)) {}
 
-bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
-    auto it = subprograms_.find(k);
-    if (it != subprograms_.end()) return it->second;
-    functions.emplace_back(k == SubprogramKind::Strcmp ? "dt_strcmp" : "dt_strlen");
-    auto id = static_cast<bpf::FunctionId>(functions.size() - 1);
-    subprograms_[k] = id;
-    // Emit into a local copy: emitting may not grow `functions` under us.
-    bpf::Function f(functions.back().name());
-    if (k == SubprogramKind::Strcmp) emitStrcmp(f);
-    else emitStrlen(f);
-    functions[id] = std::move(f);
-    return id;
-}
-
-// dt_strcmp(a, b): <0, 0 or >0 as the strings compare. It walks both
-// strings a 64-bit word at a time with one branch per word (a word that
-// differs or holds a NUL ends the walk), so the verifier explores few
-// states however many comparisons a program makes. Both strings live in
-// buffers of strslot bytes.
-void ProgramBuilder::emitStrcmp(bpf::Function &f) {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    Label loop = f.newLabel(), stop = f.newLabel(), equal = f.newLabel(), bytes = f.newLabel();
-    // r1 = a, r2 = b, r3 = offset; r4/r5 = the words; r0 = "stop" bits.
-    f.emit(movImm(R3, 0));
-    f.bind(loop);
-    f.jumpImm(BPF_JGT, R3, static_cast<int32_t>(g.layout.strslot - 8), equal);
-    f.emit(movReg(R4, R1));
-    f.emit(alu64Reg(BPF_ADD, R4, R3));
-    f.emit(load(Size::DW, R4, R4, 0));
-    f.emit(movReg(R5, R2));
-    f.emit(alu64Reg(BPF_ADD, R5, R3));
-    f.emit(load(Size::DW, R5, R5, 0));
-    // stop = (a ^ b) | haszero(a)
-    f.emit(movReg(R0, R4));
-    f.ldImm64(R6, ones);
-    f.emit(alu64Reg(BPF_SUB, R0, R6));
-    f.emit(movReg(R6, R4));
-    f.emit(alu64Imm(BPF_XOR, R6, -1));
-    f.emit(alu64Reg(BPF_AND, R0, R6));
-    f.ldImm64(R6, highs);
-    f.emit(alu64Reg(BPF_AND, R0, R6));
-    f.emit(movReg(R6, R4));
-    f.emit(alu64Reg(BPF_XOR, R6, R5));
-    f.emit(alu64Reg(BPF_OR, R0, R6));
-    f.jumpImm(BPF_JNE, R0, 0, stop);
-    f.emit(alu64Imm(BPF_ADD, R3, 8));
-    f.jump(loop);
-    // The first byte that differs or ends a: compare the bytes there.
-    f.bind(stop);
-    f.emit(movImm(R3, 0));
-    f.bind(bytes);
-    f.emit(movReg(R1, R4));
-    f.emit(alu64Reg(BPF_RSH, R1, R3));
-    f.emit(alu64Imm(BPF_AND, R1, 0xff));
-    f.emit(movReg(R2, R5));
-    f.emit(alu64Reg(BPF_RSH, R2, R3));
-    f.emit(alu64Imm(BPF_AND, R2, 0xff));
-    Label differ = f.newLabel();
-    f.jumpReg(BPF_JNE, R1, R2, differ);
-    f.jumpImm(BPF_JEQ, R1, 0, equal);
-    f.emit(alu64Imm(BPF_ADD, R3, 8));
-    f.jumpImm(BPF_JLT, R3, 64, bytes);
-    f.jump(equal);
-    f.bind(differ);
-    f.emit(movReg(R0, R1));
-    f.emit(alu64Reg(BPF_SUB, R0, R2));
-    f.emit(exitInsn());
-    f.bind(equal);
-    f.emit(movImm(R0, 0));
-    f.emit(exitInsn());
-}
-
-// dt_strlen(s): the length of s, at most strsize.
-void ProgramBuilder::emitStrlen(bpf::Function &f) {
-    Label loop = f.newLabel(), done = f.newLabel();
-    f.emit(movImm(R0, 0));
-    f.bind(loop);
-    f.jumpImm(BPF_JGE, R0, static_cast<int32_t>(g.strsize), done);
-    f.emit(movReg(R4, R1));
-    f.emit(alu64Reg(BPF_ADD, R4, R0));
-    f.emit(load(Size::B, R4, R4, 0));
-    f.jumpImm(BPF_JEQ, R4, 0, done);
-    f.emit(alu64Imm(BPF_ADD, R0, 1));
-    f.jump(loop);
-    f.bind(done);
-    f.emit(exitInsn());
-}
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or
 // counts a drop. Clobbers r0-r5 and the stack word at fp-8.

@@ -491,11 +491,29 @@ int FunctionCompiler::binary(const ir::Node &n) {
 }
 
 int FunctionCompiler::compare(const ir::Node &n) {
+    if (sema::isString(n.kids[0]->type) && n.kids[1]->isConstant()) {
+        // s == NULL: s is NULL or "".
+        int a = value(*n.kids[0]);
+        Reg r = get(a, R1);
+        Label isNull = f_.newLabel(), done = f_.newLabel();
+        f_.jumpImm(BPF_JEQ, r, 0, isNull);
+        emit(load(Size::B, R0, r, 0));
+        f_.jumpImm(BPF_JEQ, R0, 0, isNull);
+        emit(movImm(R0, n.op == ir::Op::Ne ? 1 : 0));
+        f_.jump(done);
+        f_.bind(isNull);
+        emit(movImm(R0, n.op == ir::Op::Ne ? 0 : 1));
+        f_.bind(done);
+        put(a, R0);
+        return a;
+    }
     int a = value(*n.kids[0]);
     int b = value(*n.kids[1]);
     Reg ra, rb;
     bool sgn = isSigned(n.kids[0]->type) && isSigned(n.kids[1]->type);
     if (sema::isString(n.kids[0]->type)) {
+        checkNotNull(*n.kids[0], a);
+        checkNotNull(*n.kids[1], b);
         int c = strcmpCall(a, b);
         ra = get(c, R1);
         emit(movImm(R2, 0));
@@ -988,12 +1006,13 @@ int FunctionCompiler::assign(const ir::Node &n) {
     const ir::Node &target = *n.kids[0];
     const ir::Node &val = *n.kids[1];
     if (!sema::isScalar(target.type)) {
-        if (val.isConstant()) {
+        if (val.isConstant() && !sema::isString(target.type)) {
             // `x = 0` for a struct-valued dynamic variable deletes it.
             deleteDynamic(target);
             return constantValue(val);
         }
         int v = value(val);
+        if (sema::isString(target.type)) checkNotNull(val, v);
         storeAggregate(target, val, v);
         return v;
     }
@@ -1034,71 +1053,5 @@ int FunctionCompiler::incdec(const ir::Node &n) {
     return nw;
 }
 
-int FunctionCompiler::strcmpCall(int a, int b) {
-    bpf::FunctionId fn = pb_.subprogram(SubprogramKind::Strcmp);
-    Reg ra = get(a, R1);
-    if (ra != R1) emit(movReg(R1, ra));
-    Reg rb = get(b, R2);
-    if (rb != R2) emit(movReg(R2, rb));
-    f_.call(fn);
-    int s = alloc();
-    put(s, R0);
-    return s;
-}
-
-int FunctionCompiler::call(const ir::Node &n) {
-    Generator &g = pb_.g;
-    switch (n.subr) {
-    case ir::Subr::Strlen: {
-        int a = value(*n.kids[0]);
-        Reg r = get(a, R1);
-        if (r != R1) emit(movReg(R1, r));
-        f_.call(pb_.subprogram(SubprogramKind::Strlen));
-        put(a, R0);
-        return a;
-    }
-    case ir::Subr::Strjoin: {
-        int a = value(*n.kids[0]);
-        int b = value(*n.kids[1]);
-        int t = stringTemp();
-        uint32_t off = g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot;
-        // Copy a, then b after a's characters; the result holds strsize.
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
-        copyString(R1, a);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JSGT, R0, 0, ok);
-        emit(movImm(R0, 1));
-        f_.bind(ok);
-        emit(alu64Imm(BPF_SUB, R0, 1)); // characters copied
-        Label clamped = f_.newLabel();
-        f_.jumpImm(BPF_JLE, R0, static_cast<int32_t>(g.strsize), clamped);
-        emit(movImm(R0, static_cast<int32_t>(g.strsize)));
-        f_.bind(clamped);
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
-        emit(alu64Reg(BPF_ADD, R1, R0));
-        emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-        emit(alu64Reg(BPF_SUB, R2, R0));
-        Reg rb = get(b, R3);
-        if (rb != R3) emit(movReg(R3, rb));
-        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
-        emit(movReg(R0, R9));
-        emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
-        put(a, R0);
-        release(b);
-        return a;
-    }
-    case ir::Subr::Rand: {
-        int s = alloc();
-        f_.callHelper(BPF_FUNC_get_prandom_u32);
-        normalize(R0, n.type);
-        put(s, R0);
-        return s;
-    }
-    case ir::Subr::None: break;
-    }
-    fail("D_UNSUPPORTED", n.loc, "subroutine not supported yet");
-}
 
 } // namespace dtrace::codegen

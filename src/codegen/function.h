@@ -61,6 +61,12 @@ class FunctionCompiler {
     int assign(const ir::Node &n);
     int incdec(const ir::Node &n);
     int call(const ir::Node &n);
+    bool mayBeNull(const ir::Node &n) const;
+    void checkNotNull(const ir::Node &n, int slot);
+    int stringArg(const ir::Node &n);
+    void tempAddress(bpf::Reg r, int t);
+    void substringFromIndex(int src, int dst);
+    void argumentsToRegisters(const std::vector<int> &slots);
     int loadScalar(const Address &a, const sema::TypeRef &t, unsigned bitOffset, unsigned bitSize);
     Address address(const ir::Node &n, bool forWrite);
     Address dynamicAddress(const ir::Node &n, bool forWrite);

@@ -77,6 +77,7 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
         emit(store(Size::DW, R9, static_cast<int16_t>(at), R0));
         return;
     }
+    if (desc.kind == ValueDesc::Kind::String) checkNotNull(n, slot);
     Reg src = get(slot, R3);
     if (src != R3) emit(movReg(R3, src));
     emit(movReg(R1, R9));

@@ -6,12 +6,28 @@
 #include "bpf/assembler.h"
 #include "codegen/generator.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 
 namespace dtrace::codegen {
 
-enum class SubprogramKind { Strcmp, Strlen };
+enum class SubprogramKind {
+    Strcmp,
+    Strlen,
+    Strchr,
+    Strrchr,
+    MatchAt,
+    Index,
+    Rindex,
+    Strtok,
+    ToUpper,
+    ToLower,
+    Lltostr,
+    Basename,
+    Dirname,
+    Substr,
+};
 
 struct KernelOffsets {
     int64_t taskRealParent = -1;
@@ -69,6 +85,7 @@ class ProgramBuilder {
     std::vector<bpf::Function> functions;
 
     bpf::FunctionId subprogram(SubprogramKind k);
+    bpf::FunctionId addFunction(const std::string &name, const std::function<void(bpf::Function &)> &body);
     ProgramSpec build(const std::string &name, uint32_t progType,
                       const std::vector<const ir::Clause *> &clauses, bool usesArgs);
 
@@ -83,6 +100,14 @@ class ProgramBuilder {
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);
     void emitStrlen(bpf::Function &f);
+    void emitStrchr(bpf::Function &f, bool last);
+    void emitMatchAt(bpf::Function &f);
+    void emitIndex(bpf::Function &f, bool reverse);
+    void emitStrtok(bpf::Function &f);
+    void emitCase(bpf::Function &f, bool upper);
+    void emitLltostr(bpf::Function &f);
+    void emitPathPart(bpf::Function &f, bool base);
+    void emitSubstr(bpf::Function &f);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
     std::vector<SyscallClauseMask> sysMasks_;
 };

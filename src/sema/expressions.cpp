@@ -586,9 +586,14 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
                 return s && (s->kind == TypeKind::Pointer || s->kind == TypeKind::Array) &&
                        stripTypedefs(s->target) && stripTypedefs(s->target)->isChar();
             };
-            // Comparing a string with NULL compares it with "".
-            if (isString(a->type) && b->isConstant() && b->value == 0) b = emptyString(b->loc);
-            if (isString(b->type) && a->isConstant() && a->value == 0) a = emptyString(a->loc);
+            // Comparing a string with NULL tests for NULL or "" (a string
+            // set to NULL holds "").
+            if (isString(b->type) && a->isConstant() && a->value == 0) std::swap(a, b);
+            if (isString(a->type) && b->isConstant() && b->value == 0 && (op == ir::Op::Eq || op == ir::Op::Ne)) {
+                n->kids.push_back(std::move(a));
+                n->kids.push_back(std::move(b));
+                return n;
+            }
             if (!strLike(a->type) || !strLike(b->type))
                 fail("D_OP_INCOMPAT", loc,
                      "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling +

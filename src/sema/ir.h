@@ -105,6 +105,23 @@ enum class Subr {
     Strlen,
     Strjoin,
     Rand,
+    Substr,
+    Strchr,
+    Strrchr,
+    Strstr,
+    Index,
+    Rindex,
+    Strtok,
+    Toupper,
+    Tolower,
+    Lltostr,
+    Basename,
+    Dirname,
+    Htons,
+    Htonl,
+    Htonll,
+    Getmajor,
+    Getminor,
 };
 
 struct Node;

@@ -88,6 +88,7 @@ class Sema {
     ir::NodePtr index(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr member(const frontend::Expr &e);
     ir::NodePtr call(const frontend::Expr &e);
+    ir::NodePtr subroutine(const frontend::Expr &e, std::vector<ir::NodePtr> args);
     ir::NodePtr dynamicVar(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr lvalue(const frontend::Expr &e, const char *op);
 

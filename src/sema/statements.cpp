@@ -443,32 +443,103 @@ NodePtr Sema::call(const frontend::Expr &e) {
         n->kids = std::move(args);
         return n;
     }
-    auto stringArg = [&](size_t i) {
-        if (!isString(args[i]->type) && !(isPointer(args[i]->type)))
-            protoArgError(e.name, static_cast<int>(i + 1), "string", args[i]->type, e.loc);
-        if (!isString(args[i]->type)) args[i] = convert(std::move(args[i]), types_->stringType());
-    };
-    if (e.name == "strlen") {
-        stringArg(0);
-        auto n = mk(NodeKind::Call, e.loc, types_->named("size_t"));
-        n->subr = ir::Subr::Strlen;
-        n->kids = std::move(args);
-        return n;
-    }
-    if (e.name == "strjoin") {
-        stringArg(0);
-        stringArg(1);
-        auto n = mk(NodeKind::Call, e.loc, types_->stringType());
-        n->subr = ir::Subr::Strjoin;
-        n->kids = std::move(args);
-        return n;
-    }
-    if (e.name == "rand") {
-        auto n = mk(NodeKind::Call, e.loc, types_->intType());
-        n->subr = ir::Subr::Rand;
-        return n;
-    }
-    fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
+    return subroutine(e, std::move(args));
 }
+
+namespace {
+
+// A subroutine's prototype: D's built-in functions.
+struct SubroutineProto {
+    const char *name;
+    ir::Subr subr;
+    const char *returns;
+    std::vector<const char *> params; // "char *" means any string
+};
+
+const std::vector<SubroutineProto> &subroutineTable() {
+    static const std::vector<SubroutineProto> table = {
+        {"strlen", ir::Subr::Strlen, "size_t", {"char *"}},
+        {"strjoin", ir::Subr::Strjoin, "string", {"char *", "char *"}},
+        {"rand", ir::Subr::Rand, "int", {}},
+        {"substr", ir::Subr::Substr, "string", {"char *", "int", "int"}},
+        {"strchr", ir::Subr::Strchr, "string", {"char *", "char"}},
+        {"strrchr", ir::Subr::Strrchr, "string", {"char *", "char"}},
+        {"strstr", ir::Subr::Strstr, "string", {"char *", "char *"}},
+        {"index", ir::Subr::Index, "int", {"char *", "char *", "int"}},
+        {"rindex", ir::Subr::Rindex, "int", {"char *", "char *", "int"}},
+        {"strtok", ir::Subr::Strtok, "string", {"char *", "char *"}},
+        {"toupper", ir::Subr::Toupper, "string", {"char *"}},
+        {"tolower", ir::Subr::Tolower, "string", {"char *"}},
+        {"lltostr", ir::Subr::Lltostr, "string", {"int64_t", "int"}},
+        {"basename", ir::Subr::Basename, "string", {"char *"}},
+        {"dirname", ir::Subr::Dirname, "string", {"char *"}},
+        {"htons", ir::Subr::Htons, "uint16_t", {"uint16_t"}},
+        {"ntohs", ir::Subr::Htons, "uint16_t", {"uint16_t"}},
+        {"htonl", ir::Subr::Htonl, "uint32_t", {"uint32_t"}},
+        {"ntohl", ir::Subr::Htonl, "uint32_t", {"uint32_t"}},
+        {"htonll", ir::Subr::Htonll, "uint64_t", {"uint64_t"}},
+        {"ntohll", ir::Subr::Htonll, "uint64_t", {"uint64_t"}},
+        {"getmajor", ir::Subr::Getmajor, "uint32_t", {"dev_t"}},
+        {"getminor", ir::Subr::Getminor, "uint32_t", {"dev_t"}},
+        {"progenyof", ir::Subr::None, "int", {"pid_t"}},
+        {"copyin", ir::Subr::None, "void *", {"uintptr_t", "size_t"}},
+        {"copyinstr", ir::Subr::None, "string", {"uintptr_t", "size_t"}},
+        {"copyinto", ir::Subr::None, "void", {"uintptr_t", "size_t", "void *"}},
+        {"alloca", ir::Subr::None, "void *", {"size_t"}},
+        {"bcopy", ir::Subr::None, "void", {"void *", "void *", "size_t"}},
+        {"cleanpath", ir::Subr::None, "string", {"char *"}},
+        {"inet_ntoa", ir::Subr::None, "string", {"ipaddr_t *"}},
+        {"inet_ntoa6", ir::Subr::None, "string", {"in6_addr_t *"}},
+        {"inet_ntop", ir::Subr::None, "string", {"int", "void *"}},
+        {"link_ntop", ir::Subr::None, "string", {"int", "void *"}},
+        {"mutex_owned", ir::Subr::None, "int", {"struct mutex *"}},
+        {"mutex_owner", ir::Subr::None, "struct task_struct *", {"struct mutex *"}},
+        {"mutex_type_adaptive", ir::Subr::None, "int", {"struct mutex *"}},
+        {"mutex_type_spin", ir::Subr::None, "int", {"struct mutex *"}},
+        {"rw_iswriter", ir::Subr::None, "int", {"rwlock_t *"}},
+        {"rw_read_held", ir::Subr::None, "int", {"rwlock_t *"}},
+        {"rw_write_held", ir::Subr::None, "int", {"rwlock_t *"}},
+        {"d_path", ir::Subr::None, "string", {"struct path *"}},
+        {"speculation", ir::Subr::None, "int", {}},
+    };
+    return table;
+}
+
+} // namespace
+
+NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
+    const SubroutineProto *proto = nullptr;
+    for (const auto &p : subroutineTable())
+        if (e.name == p.name) proto = &p;
+    if (!proto) fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
+    for (size_t i = 0; i < args.size() && i < proto->params.size(); ++i) {
+        std::string_view want = proto->params[i];
+        NodePtr &a = args[i];
+        const TypeRef &t = a->type;
+        bool ok;
+        if (want == "char *") {
+            bool nullOk = proto->subr == ir::Subr::Strtok && i == 0 && a->isConstant() && a->value == 0;
+            auto st = stripTypedefs(t);
+            bool charArray = st && st->kind == TypeKind::Array && stripTypedefs(st->target) &&
+                             stripTypedefs(st->target)->isChar();
+            ok = nullOk || isString(t) || isPointer(t) || charArray;
+            if (ok && !nullOk && !isString(t)) a = convert(std::move(a), types_->stringType());
+        } else if (want.back() == '*') {
+            ok = isPointer(t) || isArray(t) || (isInteger(t) && a->isConstant() && a->value == 0);
+        } else if (want == "uintptr_t") {
+            ok = isInteger(t) || isPointer(t);
+        } else {
+            ok = isInteger(t) && a->kind != NodeKind::AggregationRef;
+            if (ok) a = convert(std::move(a), parseTypeString(want));
+        }
+        if (!ok || isVoid(t)) protoArgError(e.name, static_cast<int>(i + 1), std::string(want), t, e.loc);
+    }
+    if (proto->subr == ir::Subr::None) fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
+    auto n = mk(NodeKind::Call, e.loc, parseTypeString(proto->returns));
+    n->subr = proto->subr;
+    n->kids = std::move(args);
+    return n;
+}
+
 
 } // namespace dtrace::sema
