@@ -71,7 +71,7 @@ struct Linker {
         for (size_t fi = 0; fi < fns.size(); ++fi) {
             const Function &f = fns[fi];
             size_t base = starts[fi];
-            out.functions.emplace_back(base, f.name_);
+            out.functions.push_back({base, f.name_, f.global_, f.params_});
             std::vector<Insn> code = f.code_;
             for (const auto &[at, label] : f.jumps_) {
                 int target = f.labels_.at(static_cast<size_t>(label));

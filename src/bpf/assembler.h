@@ -28,6 +28,13 @@ struct MapReloc {
     uint32_t offset = 0;
 };
 
+// How a global function's argument is described to the verifier.
+enum class ParamKind : uint8_t {
+    Scalar,  // a 64-bit integer
+    String,  // a pointer to a string buffer (strslot bytes)
+    Context, // a pointer to the per-CPU context
+};
+
 class Function {
   public:
     explicit Function(std::string name) : name_(std::move(name)) {}
@@ -50,6 +57,12 @@ class Function {
     void ldMap(Reg r, MapId map);
     void ldMapValue(Reg r, MapId map, uint32_t offset);
     size_t size() const { return code_.size(); }
+    // A global function is verified once, on its own, from its BTF
+    // prototype, instead of at every call: the string subprograms.
+    void setGlobal(std::vector<ParamKind> params) {
+        global_ = true;
+        params_ = std::move(params);
+    }
 
   private:
     friend struct Linker;
@@ -61,13 +74,22 @@ class Function {
     std::vector<std::pair<size_t, Label>> jumps_;
     std::vector<std::pair<size_t, FunctionId>> calls_;
     std::vector<MapReloc> maps_;
+    bool global_ = false;
+    std::vector<ParamKind> params_;
+};
+
+struct FunctionInfo {
+    size_t start = 0;
+    std::string name;
+    bool global = false;
+    std::vector<ParamKind> params;
 };
 
 struct LinkedProgram {
     std::vector<Insn> insns;
     std::vector<MapReloc> mapRelocs; // absolute instruction indices
     std::vector<SourceTag> tags;     // one per instruction
-    std::vector<std::pair<size_t, std::string>> functions; // start, name
+    std::vector<FunctionInfo> functions;
 };
 
 // Lays the functions out one after the other (the first is the entry

@@ -120,8 +120,8 @@ std::string disassemble(const codegen::CompiledProgram &prog) {
         for (const auto &r : p.code.mapRelocs) relocs[r.insn] = &r;
         size_t fn = 0;
         for (size_t i = 0; i < insns.size(); ++i) {
-            while (fn < p.code.functions.size() && p.code.functions[fn].first == i) {
-                out += p.code.functions[fn].second + ":\n";
+            while (fn < p.code.functions.size() && p.code.functions[fn].start == i) {
+                out += p.code.functions[fn].name + ":\n";
                 ++fn;
             }
             const SourceTag &t = p.code.tags[i];

@@ -73,7 +73,7 @@ void fillSyscallMap(const codegen::CompiledProgram &prog, int mapFd, uint32_t en
 // callbacks (bpf_loop) and reports verifier errors by function name.
 class ProgramBtf {
   public:
-    explicit ProgramBtf(const LinkedProgram &code) {
+    ProgramBtf(const LinkedProgram &code, uint32_t stringSize, uint32_t contextSize) {
         btf_ = btf__new_empty();
         if (!btf_) return;
         int intId = btf__add_int(btf_, "int", 4, BTF_INT_SIGNED);
@@ -83,12 +83,33 @@ class ProgramBtf {
         btf__add_func_param(btf_, "ctx", ptrId);
         int subProto = btf__add_func_proto(btf_, longId);
         for (const char *a : {"a", "b", "c", "d", "e"}) btf__add_func_param(btf_, a, longId);
+        // Memory a global function may use through a pointer argument.
+        auto bufferType = [&](const char *name, uint32_t size) {
+            int charId = btf__add_int(btf_, "char", 1, BTF_INT_CHAR);
+            int arrayId = btf__add_array(btf_, intId, charId, size);
+            int structId = btf__add_struct(btf_, name, size);
+            btf__add_field(btf_, "bytes", arrayId, 0, 0);
+            return btf__add_ptr(btf_, structId);
+        };
+        int stringPtr = bufferType("dt_string", stringSize);
+        int contextPtr = bufferType("dt_context", contextSize);
         for (size_t i = 0; i < code.functions.size(); ++i) {
-            const auto &[start, name] = code.functions[i];
-            int id = btf__add_func(btf_, name.c_str(), i == 0 ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
-                                   i == 0 ? mainProto : subProto);
+            const FunctionInfo &fn = code.functions[i];
+            int proto = i == 0 ? mainProto : subProto;
+            if (fn.global) {
+                proto = btf__add_func_proto(btf_, longId);
+                for (size_t a = 0; a < fn.params.size(); ++a) {
+                    std::string pname = "p" + std::to_string(a);
+                    int t = fn.params[a] == ParamKind::String    ? stringPtr
+                            : fn.params[a] == ParamKind::Context ? contextPtr
+                                                                 : longId;
+                    btf__add_func_param(btf_, pname.c_str(), t);
+                }
+            }
+            int id = btf__add_func(btf_, fn.name.c_str(), i == 0 || fn.global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
+                                   proto);
             if (id < 0) return;
-            info_.push_back({static_cast<__u32>(start), static_cast<__u32>(id)});
+            info_.push_back({static_cast<__u32>(fn.start), static_cast<__u32>(id)});
         }
         if (btf__load_into_kernel(btf_) != 0) info_.clear();
     }
@@ -164,7 +185,7 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
         for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
-        ProgramBtf btf(p.code);
+        ProgramBtf btf(p.code, prog.stringSize, prog.maps.at(static_cast<size_t>(prog.contextMap)).valueSize);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
         btf.apply(opts);
         if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {

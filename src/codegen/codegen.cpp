@@ -442,7 +442,8 @@ CompiledProgram Generator::run() {
     st.name = "strtab";
     st.type = BPF_MAP_TYPE_ARRAY;
     st.keySize = 4;
-    st.flags = BPF_F_RDONLY_PROG;
+    // Not BPF_F_RDONLY_PROG: the verifier lets global (string) functions
+    // take only writable memory. It is frozen against user space.
     st.freeze = true;
     strtabMap = addMap(std::move(st));
 
@@ -453,6 +454,8 @@ CompiledProgram Generator::run() {
     buildPrograms();
 
     out.maps[dctxMap].valueSize = round8(layout.total());
+    out.contextMap = dctxMap;
+    out.stringSize = layout.strslot;
     auto bytes = strtab.bytes();
     out.maps[strtabMap].valueSize = static_cast<uint32_t>(bytes.size());
     out.maps[strtabMap].initialValue = std::move(bytes);

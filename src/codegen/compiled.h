@@ -133,7 +133,8 @@ struct CompiledProgram {
     std::vector<ProgramSpec> programs;
     std::vector<ClauseDesc> clauses; // by clause index
     std::vector<AggregationDesc> aggregations;
-    bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1;
+    bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1, contextMap = -1;
+    uint32_t stringSize = 0; // strslot: the bytes of every string buffer
     sema::Options options;
     size_t matchedProbes = 0;
     bool needsDestructive = false;

@@ -17,7 +17,6 @@ enum class SubprogramKind {
     Strlen,
     Strchr,
     Strrchr,
-    MatchAt,
     Index,
     Rindex,
     Strtok,
@@ -101,7 +100,6 @@ class ProgramBuilder {
     void emitStrcmp(bpf::Function &f);
     void emitStrlen(bpf::Function &f);
     void emitStrchr(bpf::Function &f, bool last);
-    void emitMatchAt(bpf::Function &f);
     void emitIndex(bpf::Function &f, bool reverse);
     void emitStrtok(bpf::Function &f);
     void emitCase(bpf::Function &f, bool upper);

@@ -6,6 +6,8 @@
 // strslot bytes; every index is bounds-checked before it is used.
 #include "codegen/program.h"
 
+#include <algorithm>
+
 namespace dtrace::codegen {
 
 using namespace bpf;
@@ -25,6 +27,21 @@ void emitLoop(Function &f, FunctionId callback, int32_t count, int16_t ctxOffset
 void returnImm(Function &f, int32_t v) {
     f.emit(movImm(R0, v));
     f.emit(exitInsn());
+}
+
+// Makes f a global function (verified once, on its own) and returns
+// `fallback` when one of its pointer arguments is NULL, as the verifier
+// requires of a global function.
+void makeGlobal(Function &f, std::vector<ParamKind> params, int32_t fallback, std::vector<int> nullable = {}) {
+    for (size_t i = 0; i < params.size(); ++i) {
+        if (params[i] == ParamKind::Scalar) continue;
+        if (std::find(nullable.begin(), nullable.end(), static_cast<int>(i)) != nullable.end()) continue;
+        Label ok = f.newLabel();
+        f.jumpImm(BPF_JNE, static_cast<Reg>(R1 + i), 0, ok);
+        returnImm(f, fallback);
+        f.bind(ok);
+    }
+    f.setGlobal(std::move(params));
 }
 
 // Writes a one-character string ("." or "/") at the pointer in r.
@@ -52,7 +69,6 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     case SubprogramKind::Strlen: id = addFunction("dt_strlen", [&](Function &f) { emitStrlen(f); }); break;
     case SubprogramKind::Strchr: id = addFunction("dt_strchr", [&](Function &f) { emitStrchr(f, false); }); break;
     case SubprogramKind::Strrchr: id = addFunction("dt_strrchr", [&](Function &f) { emitStrchr(f, true); }); break;
-    case SubprogramKind::MatchAt: id = addFunction("dt_match_at", [&](Function &f) { emitMatchAt(f); }); break;
     case SubprogramKind::Index: id = addFunction("dt_index", [&](Function &f) { emitIndex(f, false); }); break;
     case SubprogramKind::Rindex: id = addFunction("dt_rindex", [&](Function &f) { emitIndex(f, true); }); break;
     case SubprogramKind::Strtok: id = addFunction("dt_strtok", [&](Function &f) { emitStrtok(f); }); break;
@@ -71,6 +87,7 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
 // strings a 64-bit word at a time with one branch per word (a word that
 // differs or holds a NUL ends the walk).
 void ProgramBuilder::emitStrcmp(bpf::Function &f) {
+    makeGlobal(f, {ParamKind::String, ParamKind::String}, 0);
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     Label loop = f.newLabel(), stop = f.newLabel(), equal = f.newLabel(), bytes = f.newLabel();
     // r1 = a, r2 = b, r3 = offset; r4/r5 = the words; r0 = "stop" bits.
@@ -125,6 +142,7 @@ void ProgramBuilder::emitStrcmp(bpf::Function &f) {
 // dt_strlen(s): the length of s (at most strsize), a word at a time.
 void ProgramBuilder::emitStrlen(bpf::Function &f) {
     const uint32_t L = g.layout.strslot, S = g.strsize;
+    makeGlobal(f, {ParamKind::String}, 0);
     FunctionId cb = addFunction("dt_strlen_cb", [&](Function &c) {
         const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
         Label storeResult = c.newLabel(), clamp = c.newLabel();
@@ -179,6 +197,7 @@ void ProgramBuilder::emitStrlen(bpf::Function &f) {
 // occurrence of the character c in s, or -1.
 void ProgramBuilder::emitStrchr(bpf::Function &f, bool last) {
     const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::Scalar}, -1);
     FunctionId cb = addFunction(last ? "dt_strrchr_cb" : "dt_strchr_cb", [&](Function &c) {
         Label nomatch = c.newLabel(), stop = c.newLabel();
         c.emit(movReg(R6, R2));
@@ -205,94 +224,89 @@ void ProgramBuilder::emitStrchr(bpf::Function &f, bool last) {
     f.emit(exitInsn());
 }
 
-// dt_match_at(s, sub, i): 1 if sub occurs in s at index i (i <= strsize).
-void ProgramBuilder::emitMatchAt(bpf::Function &f) {
-    const uint32_t S = g.strsize;
-    Label loop = f.newLabel(), match = f.newLabel(), nomatch = f.newLabel();
-    f.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), nomatch);
-    f.emit(movImm(R5, 0)); // j
-    f.bind(loop);
-    f.jumpImm(BPF_JGT, R5, static_cast<int32_t>(S), match);
-    f.emit(movReg(R4, R2));
-    f.emit(alu64Reg(BPF_ADD, R4, R5));
-    f.emit(load(Size::B, R4, R4, 0)); // sub[j]
-    f.jumpImm(BPF_JEQ, R4, 0, match);
-    f.emit(movReg(R0, R3));
-    f.emit(alu64Reg(BPF_ADD, R0, R5));
-    f.jumpImm(BPF_JGT, R0, static_cast<int32_t>(S), nomatch);
-    f.emit(alu64Reg(BPF_ADD, R0, R1));
-    f.emit(load(Size::B, R0, R0, 0)); // s[i + j]
-    f.jumpReg(BPF_JNE, R0, R4, nomatch);
-    f.emit(alu64Imm(BPF_ADD, R5, 1));
-    f.jump(loop);
-    f.bind(match);
-    returnImm(f, 1);
-    f.bind(nomatch);
-    returnImm(f, 0);
-}
-
 // dt_index(s, sub, start) and dt_rindex(s, sub, start): the first
 // occurrence of sub at or after start (the last at or before it), or -1.
 // A negative start means "from the beginning" (rindex: "from the end").
+// One bpf_loop walks (candidate, matched-so-far) pairs, so the verifier
+// checks a single small loop body.
 void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
     const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::String, ParamKind::Scalar}, -1);
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
-    FunctionId match = subprogram(SubprogramKind::MatchAt);
-    // ctx: fp-40 s, -32 sub, -24 first position, -16 result, -8 limit
+    // ctx: fp-48 s, -40 sub, -32 candidate i, -24 result, -16 limit, -8 j
+    // The loop index k stands for the pair (candidate i, position j), j
+    // fastest; ctx[40] remembers the last candidate that failed. Deriving
+    // i and j from k keeps the verifier's view of the loop state fixed.
     FunctionId cb = addFunction(reverse ? "dt_rindex_cb" : "dt_index_cb", [&](Function &c) {
-        Label stop = c.newLabel();
+        Label stop = c.newLabel(), fail = c.newLabel(), found = c.newLabel(), skip = c.newLabel();
         c.emit(movReg(R6, R2));
-        c.emit(load(Size::DW, R3, R6, 16));
+        c.emit(movReg(R7, R1));
+        c.emit(alu64Imm(BPF_DIV, R7, static_cast<int32_t>(S + 1)));
+        c.emit(movReg(R8, R1));
+        c.emit(alu64Imm(BPF_MOD, R8, static_cast<int32_t>(S + 1))); // j
+        c.emit(load(Size::DW, R1, R6, 16));                          // start
         if (reverse) {
-            c.emit(alu64Reg(BPF_SUB, R3, R1));
-            c.jumpImm(BPF_JSLT, R3, 0, stop);
+            c.emit(alu64Reg(BPF_SUB, R1, R7));
+            c.emit(movReg(R7, R1));
+            c.jumpImm(BPF_JSLT, R7, 0, stop);
         } else {
-            c.emit(alu64Reg(BPF_ADD, R3, R1));
-            c.emit(load(Size::DW, R4, R6, 32));
-            c.jumpReg(BPF_JGT, R3, R4, stop);
+            c.emit(alu64Reg(BPF_ADD, R7, R1));
+            c.emit(load(Size::DW, R1, R6, 32));
+            c.jumpReg(BPF_JSGT, R7, R1, stop);
         }
-        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), stop);
-        c.emit(movReg(R7, R3));
-        c.emit(load(Size::DW, R1, R6, 0));
+        c.jumpImm(BPF_JGT, R7, static_cast<int32_t>(S), stop);
+        c.jumpImm(BPF_JGT, R8, static_cast<int32_t>(S), stop);
+        c.emit(load(Size::DW, R1, R6, 40));
+        c.jumpReg(BPF_JEQ, R1, R7, skip); // this candidate already failed
         c.emit(load(Size::DW, R2, R6, 8));
-        c.call(match);
-        Label no = c.newLabel();
-        c.jumpImm(BPF_JEQ, R0, 0, no);
-        c.emit(store(Size::DW, R6, 24, R7));
-        c.jump(stop);
-        c.bind(no);
+        c.emit(alu64Reg(BPF_ADD, R2, R8));
+        c.emit(load(Size::B, R2, R2, 0)); // sub[j]
+        c.jumpImm(BPF_JEQ, R2, 0, found);
+        c.emit(movReg(R3, R7));
+        c.emit(alu64Reg(BPF_ADD, R3, R8));
+        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), fail);
+        c.emit(load(Size::DW, R4, R6, 0));
+        c.emit(alu64Reg(BPF_ADD, R4, R3));
+        c.emit(load(Size::B, R4, R4, 0)); // s[i + j]
+        c.jumpReg(BPF_JEQ, R4, R2, skip);
+        c.bind(fail);
+        c.emit(store(Size::DW, R6, 40, R7));
+        c.bind(skip);
         returnImm(c, 0);
+        c.bind(found);
+        c.emit(store(Size::DW, R6, 24, R7));
         c.bind(stop);
         returnImm(c, 1);
     });
     Label done = f.newLabel(), haveStart = f.newLabel();
-    f.emit(store(Size::DW, FP, -40, R1));
-    f.emit(store(Size::DW, FP, -32, R2));
-    f.emit(store(Size::DW, FP, -24, R3));
-    f.emit(storeImm(Size::DW, FP, -16, -1));
+    f.emit(store(Size::DW, FP, -48, R1));
+    f.emit(store(Size::DW, FP, -40, R2));
+    f.emit(store(Size::DW, FP, -32, R3));
+    f.emit(storeImm(Size::DW, FP, -24, -1));
+    f.emit(storeImm(Size::DW, FP, -8, -1)); // no candidate has failed
     f.call(strlen); // strlen(s)
-    f.emit(store(Size::DW, FP, -8, R0));
+    f.emit(store(Size::DW, FP, -16, R0));
     if (reverse) {
-        f.emit(load(Size::DW, R1, FP, -32));
+        f.emit(load(Size::DW, R1, FP, -40));
         f.call(strlen); // strlen(sub)
-        f.emit(load(Size::DW, R1, FP, -8));
+        f.emit(load(Size::DW, R1, FP, -16));
         f.emit(alu64Reg(BPF_SUB, R1, R0)); // the last position sub fits
         f.jumpImm(BPF_JSLT, R1, 0, done);
-        f.emit(load(Size::DW, R2, FP, -24));
+        f.emit(load(Size::DW, R2, FP, -32));
         f.jumpImm(BPF_JSLT, R2, 0, haveStart);
         f.jumpReg(BPF_JSGT, R2, R1, haveStart);
         f.emit(movReg(R1, R2));
         f.bind(haveStart);
-        f.emit(store(Size::DW, FP, -24, R1));
+        f.emit(store(Size::DW, FP, -32, R1));
     } else {
-        f.emit(load(Size::DW, R2, FP, -24));
+        f.emit(load(Size::DW, R2, FP, -32));
         f.jumpImm(BPF_JSGE, R2, 0, haveStart);
-        f.emit(storeImm(Size::DW, FP, -24, 0));
+        f.emit(storeImm(Size::DW, FP, -32, 0));
         f.bind(haveStart);
     }
-    emitLoop(f, cb, static_cast<int32_t>(S + 1), -40);
+    emitLoop(f, cb, static_cast<int32_t>((S + 2) * (S + 2)), -48);
     f.bind(done);
-    f.emit(load(Size::DW, R0, FP, -16));
+    f.emit(load(Size::DW, R0, FP, -24));
     f.emit(exitInsn());
 }
 
@@ -367,6 +381,7 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     FunctionId skip = scanner("dt_strtok_skip", false);
     FunctionId scan = scanner("dt_strtok_scan", true);
 
+    makeGlobal(f, {ParamKind::Context, ParamKind::String, ParamKind::String}, -1, {1});
     Label saved = f.newLabel(), go = f.newLabel(), none = f.newLabel(), atNul = f.newLabel(), setPos = f.newLabel();
     f.emit(movReg(R6, R1));
     f.emit(store(Size::DW, FP, -32, R1));
@@ -426,6 +441,7 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
 // dt_toupper(dst, src) / dt_tolower(dst, src).
 void ProgramBuilder::emitCase(bpf::Function &f, bool upper) {
     const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::String}, 0);
     FunctionId cb = addFunction(upper ? "dt_toupper_cb" : "dt_tolower_cb", [&](Function &c) {
         Label stop = c.newLabel(), keep = c.newLabel();
         c.emit(movReg(R6, R2));
@@ -455,6 +471,7 @@ void ProgramBuilder::emitCase(bpf::Function &f, bool upper) {
 // dt_lltostr(dst, value, base, dctx): value in base (2..36); negative
 // values print with a sign in base 10.
 void ProgramBuilder::emitLltostr(bpf::Function &f) {
+    makeGlobal(f, {ParamKind::String, ParamKind::Scalar, ParamKind::Scalar, ParamKind::Context}, 0);
     const int16_t buf = static_cast<int16_t>(g.layout.numbuf);
     // ctx: fp-40 dctx, -32 value, -24 base, -16 position, -8 dst
     FunctionId cb = addFunction("dt_lltostr_cb", [&](Function &c) {
@@ -533,6 +550,7 @@ void ProgramBuilder::emitLltostr(bpf::Function &f) {
 // dt_basename(dst, src) and dt_dirname(dst, src), as in libgen.
 void ProgramBuilder::emitPathPart(bpf::Function &f, bool base) {
     const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::String}, 0);
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
     // ctx: fp-24 src, -16 end, -8 start
     // Trailing slashes: end decreases while src[end-1] == '/' and end > 1.
@@ -627,6 +645,7 @@ void ProgramBuilder::emitPathPart(bpf::Function &f, bool base) {
 // characters off the end; the range is clipped to the string.
 void ProgramBuilder::emitSubstr(bpf::Function &f) {
     const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::String, ParamKind::Scalar, ParamKind::Scalar, ParamKind::Scalar}, 0);
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
     Label startOk = f.newLabel(), endSet = f.newLabel(), empty = f.newLabel(), clipStart = f.newLabel(),
           clipEnd = f.newLabel();
