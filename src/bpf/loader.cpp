@@ -139,29 +139,16 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     std::string err;
     for (size_t i = 0; i < prog.maps.size(); ++i) {
         const codegen::MapSpec &m = prog.maps[i];
-        if (m.perCpuRingBuffers) {
-            codegen::MapSpec rb;
-            rb.type = BPF_MAP_TYPE_RINGBUF;
-            rb.maxEntries = m.ringBufferSize;
-            for (int c = 0; c < s.cpus; ++c) {
-                rb.name = "buf" + std::to_string(c);
-                Fd fd = createMap(rb, s.cpus, -1, err);
-                if (!fd.valid()) return LoadError{"could not enable tracing: " + err, ""};
-                s.ringBuffers.push_back(std::move(fd));
-                s.memoryBytes += m.ringBufferSize;
-            }
-            Fd outer = createMap(m, s.cpus, s.ringBuffers.front().get(), err);
-            if (!outer.valid()) return LoadError{"could not enable tracing: " + err, ""};
-            for (int c = 0; c < s.cpus; ++c) {
-                uint32_t key = static_cast<uint32_t>(c);
-                int inner = s.ringBuffers[c].get();
-                if (bpf_map_update_elem(outer.get(), &key, &inner, BPF_ANY) != 0)
-                    return LoadError{"could not enable tracing: buffer setup failed: " + errnoText(errno), ""};
-            }
-            s.maps.push_back(std::move(outer));
-            continue;
+        codegen::MapSpec spec = m;
+        if (m.ringBufferPerCpu) {
+            // A power of two, at least a page, bufsize for every CPU.
+            uint64_t want = static_cast<uint64_t>(m.maxEntries) * static_cast<uint64_t>(s.cpus);
+            uint64_t size = 4096;
+            while (size < want && size < (1ull << 31)) size <<= 1;
+            spec.maxEntries = static_cast<uint32_t>(size);
+            s.memoryBytes += size;
         }
-        Fd fd = createMap(m, s.cpus, -1, err);
+        Fd fd = createMap(spec, s.cpus, -1, err);
         if (!fd.valid()) {
             if (errno == E2BIG || errno == ENOMEM)
                 return LoadError{"could not enable tracing: " + err + " (lower dynvarsize, aggsize or strsize)", ""};

@@ -37,7 +37,6 @@ struct LoadError {
 class Session {
   public:
     std::vector<Fd> maps;        // by MapId
-    std::vector<Fd> ringBuffers; // one per CPU
     std::vector<Fd> programs;    // by program index
     int cpus = 1;
     size_t memoryBytes = 0; // what the maps hold, for -v

@@ -218,7 +218,7 @@ int run(int argc, char **argv) {
                 }
                 text = *pre;
             }
-            frontend::Parser parser(text, [&](std::string_view n) { return sema.isTypeName(n); });
+            frontend::Parser parser(text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
             asts.push_back(parser.parseProgram());
             matched.push_back(sema.analyzeSource(asts.back()));
             errtags = sema.options().flag("errtags");

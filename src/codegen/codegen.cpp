@@ -425,17 +425,14 @@ CompiledProgram Generator::run() {
     dr.valueSize = 8 * kDropCounters;
     dropsMap = addMap(std::move(dr));
     out.dropsMap = dropsMap;
+    // One BPF ring buffer of bufsize bytes per CPU. Not one ring per CPU:
+    // filling an array of ring buffers costs an RCU grace period per CPU
+    // (about 17 ms each here), which would be most of our start-up.
     MapSpec b;
     b.name = "buffers";
-    b.type = BPF_MAP_TYPE_ARRAY_OF_MAPS;
-    b.keySize = 4;
-    b.valueSize = 4;
-    b.maxEntries = 0;
-    b.perCpuRingBuffers = true;
-    uint64_t bufsize = prog.options.number("bufsize");
-    uint32_t rb = 4096;
-    while (rb < bufsize && rb < (1u << 30)) rb <<= 1;
-    b.ringBufferSize = rb;
+    b.type = BPF_MAP_TYPE_RINGBUF;
+    b.maxEntries = static_cast<uint32_t>(std::min<uint64_t>(prog.options.number("bufsize"), 1u << 30));
+    b.ringBufferPerCpu = true;
     buffersMap = addMap(std::move(b));
     out.buffersMap = buffersMap;
     MapSpec st;
@@ -474,13 +471,8 @@ ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c) : g(gen), ctx(s
 void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size, bool wakeup) {
     Label drop = f.newLabel(), done = f.newLabel();
     f.callHelper(BPF_FUNC_get_smp_processor_id);
-    f.emit(store(Size::W, FP, -8, R0));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(recordOffset + offsetof(RecordHeader, cpu)), R0));
     f.ldMap(R1, g.buffersMap);
-    f.emit(movReg(R2, FP));
-    f.emit(alu64Imm(BPF_ADD, R2, -8));
-    f.callHelper(BPF_FUNC_map_lookup_elem);
-    f.jumpImm(BPF_JEQ, R0, 0, drop);
-    f.emit(movReg(R1, R0));
     f.emit(movReg(R2, R9));
     f.emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(recordOffset)));
     f.emit(movImm(R3, static_cast<int32_t>(size)));
@@ -697,13 +689,13 @@ bpf::FunctionId ProgramBuilder::emitErrorDispatcher() {
     f.emit(storeImm(Size::W, R9, static_cast<int16_t>(rec), static_cast<int32_t>(kErrorRecord)));
     f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 4), R1));
     f.emit(load(Size::W, R2, R9, dctx::kFaultClause));
-    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 8), R2));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + offsetof(ErrorRecord, clause)), R2));
     f.emit(load(Size::W, R2, R9, dctx::kFaultType));
-    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + 12), R2));
+    f.emit(store(Size::W, R9, static_cast<int16_t>(rec + offsetof(ErrorRecord, fault)), R2));
     f.emit(load(Size::DW, R2, R9, dctx::kFaultValue));
-    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + 16), R2));
+    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + offsetof(ErrorRecord, value)), R2));
     f.emit(load(Size::DW, R2, R9, dctx::kFaultPc));
-    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + 24), R2));
+    f.emit(store(Size::DW, R9, static_cast<int16_t>(rec + offsetof(ErrorRecord, pc)), R2));
     emitRecordOutput(f, g, rec, sizeof(ErrorRecord), false);
     if (!errFns.empty()) {
         f.emit(storeImm(Size::DW, R9, dctx::kArgs, 0));

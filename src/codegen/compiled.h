@@ -24,8 +24,8 @@ struct MapSpec {
     uint32_t flags = 0;
     std::vector<uint8_t> initialValue; // written to key 0 after creation
     bool freeze = false;
-    bool perCpuRingBuffers = false; // array of maps: one ring buffer per CPU
-    uint32_t ringBufferSize = 0;
+    bool ringBufferPerCpu = false; // a ring buffer of maxEntries bytes per CPU
+
 };
 
 // A clause of a system call program that wants only some of its calls:
@@ -96,9 +96,11 @@ struct AggregationDesc {
 struct RecordHeader {
     uint32_t epid; // clause index + 1; kErrorRecord for faults
     uint32_t probeId;
+    uint32_t cpu; // the CPU the record was made on
+    uint32_t reserved;
 };
 // Clauses with if/else put a 64-bit presence mask right after the header.
-constexpr uint32_t kPresenceOffset = 8;
+constexpr uint32_t kPresenceOffset = sizeof(RecordHeader);
 constexpr uint32_t kErrorRecord = 0xffffffffu;
 
 struct ErrorRecord {

@@ -126,10 +126,10 @@ void FunctionCompiler::compileClause() {
         emit(storeImm(Size::W, R9, static_cast<int16_t>(rec), c.index + 1));
         emit(load(Size::W, R0, R9, dctx::kProbeId));
         emit(store(Size::W, R9, static_cast<int16_t>(rec + 4), R0));
-        recordUsed_ = 8;
+        recordUsed_ = sizeof(RecordHeader);
         if (presence) {
             emit(storeImm(Size::DW, R9, static_cast<int16_t>(rec + kPresenceOffset), 0));
-            recordUsed_ = 16;
+            recordUsed_ += 8;
         }
         g.layout.recordSize = std::max(g.layout.recordSize, recordUsed_);
     }

@@ -40,14 +40,16 @@ ExprPtr makeExpr(ExprKind k, SourceLoc loc) { return std::make_unique<Expr>(k, l
 
 } // namespace
 
-Parser::Parser(std::string_view source, std::function<bool(std::string_view)> isTypeName)
+Parser::Parser(std::string_view source, TypeNameOracle isTypeName)
     : src_(source), lexer_(source), isTypeNameOracle_(std::move(isTypeName)) {
-    lexer_.setTypeNameOracle([this](std::string_view w) { return this->isTypeName(w); });
+    // A top-level word is a declaration only if it names a D type: looking
+    // up every probe name ("BEGIN") among the kernel's types would load BTF.
+    lexer_.setTypeNameOracle([this](std::string_view w) { return this->isTypeName(w, false); });
 }
 
-bool Parser::isTypeName(std::string_view name) const {
+bool Parser::isTypeName(std::string_view name, bool consultKernel) const {
     if (typedefs_.count(name)) return true;
-    return isTypeNameOracle_ && isTypeNameOracle_(name);
+    return isTypeNameOracle_ && isTypeNameOracle_(name, consultKernel);
 }
 
 std::string Parser::spelling(const Token &tok) const {

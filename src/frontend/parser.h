@@ -16,8 +16,9 @@ namespace dtrace::frontend {
 class Parser {
   public:
     // isTypeName answers for names the program did not typedef itself
-    // (D's built-in typedefs, kernel types).
-    Parser(std::string_view source, std::function<bool(std::string_view)> isTypeName);
+    // (D's built-in typedefs and, when consultKernel is set, the kernel's).
+    using TypeNameOracle = std::function<bool(std::string_view name, bool consultKernel)>;
+    Parser(std::string_view source, TypeNameOracle isTypeName);
 
     Program parseProgram();
 
@@ -67,7 +68,7 @@ class Parser {
     ExprPtr parsePrimary();
     std::vector<ExprPtr> parseArguments(std::string_view close);
 
-    bool isTypeName(std::string_view name) const;
+    bool isTypeName(std::string_view name, bool consultKernel = true) const;
 
     std::string_view src_;
     Lexer lexer_;
@@ -75,7 +76,7 @@ class Parser {
     std::optional<Token> next_;
     bool inPredicate_ = false;
     int nesting_ = 0; // open ( and [ inside expressions
-    std::function<bool(std::string_view)> isTypeNameOracle_;
+    TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;
 };
 

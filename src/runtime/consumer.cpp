@@ -18,13 +18,6 @@ namespace dtrace::runtime {
 
 namespace {
 
-struct RingContext {
-    Consumer *consumer;
-    int cpu;
-};
-// One context per CPU ring, alive as long as the ring buffer manager.
-std::vector<RingContext> gRingContexts;
-
 std::string faultText(uint32_t fault, uint64_t value) {
     char buf[96];
     switch (fault) {
@@ -56,28 +49,15 @@ Consumer::~Consumer() {
 }
 
 int Consumer::onRecord(void *ctx, void *data, size_t size) {
-    auto *rc = static_cast<RingContext *>(ctx);
-    rc->consumer->currentCpu_ = rc->cpu;
-    rc->consumer->record(static_cast<const uint8_t *>(data), size);
+    static_cast<Consumer *>(ctx)->record(static_cast<const uint8_t *>(data), size);
     return 0;
 }
 
 bool Consumer::open(std::string &error) {
-    gRingContexts.clear();
-    gRingContexts.reserve(session_.ringBuffers.size());
-    for (size_t c = 0; c < session_.ringBuffers.size(); ++c) gRingContexts.push_back({this, static_cast<int>(c)});
-    for (size_t c = 0; c < session_.ringBuffers.size(); ++c) {
-        int fd = session_.ringBuffers[c].get();
-        if (!rb_) {
-            rb_ = ring_buffer__new(fd, onRecord, &gRingContexts[c], nullptr);
-            if (!rb_) {
-                error = "cannot open ring buffer";
-                return false;
-            }
-        } else if (ring_buffer__add(rb_, fd, onRecord, &gRingContexts[c]) != 0) {
-            error = "cannot open ring buffer";
-            return false;
-        }
+    rb_ = ring_buffer__new(session_.maps.at(prog_.buffersMap).get(), onRecord, this, nullptr);
+    if (!rb_) {
+        error = "cannot open ring buffer";
+        return false;
     }
     int stateFd = session_.maps.at(prog_.stateMap).get();
     void *p = mmap(nullptr, sizeof(codegen::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
@@ -165,6 +145,7 @@ void Consumer::record(const uint8_t *data, size_t size) {
         return;
     }
     if (h.epid == 0 || h.epid > prog_.clauses.size()) return;
+    currentCpu_ = static_cast<int>(h.cpu);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = ~0ull;
     if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)

@@ -36,14 +36,14 @@ Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx
     enumerators_["NULL"] = {types_->voidPtrType(), 0};
 }
 
-bool Sema::isTypeName(std::string_view name) const {
+bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
     // Kernel typedefs are consulted only for names D does not know, so a
     // program that uses none of them never loads BTF.
     if (types_->isTypedefName(name, false)) return true;
     if (findBuiltinVar(name) || globals_.count(name) || inlines_.count(name) ||
         enumerators_.count(name))
         return false;
-    return types_->isTypedefName(name, true);
+    return consultKernel && types_->isTypedefName(name, true);
 }
 
 void Sema::applyPragmas(const frontend::Program &prog) {

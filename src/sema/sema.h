@@ -43,7 +43,7 @@ class Sema {
     const Options &options() const { return options_; }
 
     // Answers the parser's question: is this name a type?
-    bool isTypeName(std::string_view name) const;
+    bool isTypeName(std::string_view name, bool consultKernel = true) const;
     TypeTable &types() { return *types_; }
 
   private:

@@ -26,7 +26,7 @@ inline std::unique_ptr<Compiled> compile(const std::string &src, std::vector<std
     for (auto &a : args) ctx.macroArgs.push_back(a);
     sema::Sema s(sema::Options(), *c->catalog, ctx);
     try {
-        frontend::Parser p(src, [&](std::string_view n) { return s.isTypeName(n); });
+        frontend::Parser p(src, [&](std::string_view n, bool k) { return s.isTypeName(n, k); });
         c->ast = p.parseProgram();
         s.analyzeSource(c->ast);
         c->ir = s.finish();

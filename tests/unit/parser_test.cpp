@@ -10,7 +10,7 @@ namespace fe = dtrace::frontend;
 namespace {
 
 fe::Program parse(const std::string &src) {
-    fe::Parser p(src, [](std::string_view n) { return n == "uint64_t"; });
+    fe::Parser p(src, [](std::string_view n, bool) { return n == "uint64_t"; });
     return p.parseProgram();
 }
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""dtrace against bpftrace, measured in the same run.
+
+1. Start-up: the whole command `dtrace -n 'BEGIN { exit(0); }'` against
+   `bpftrace -e 'BEGIN { exit(); }'` (median wall time and peak RSS).
+2. Cost per probe firing: a workload makes N getppid() calls, untraced and
+   traced by each tool (count(), then a per-thread count); the added time
+   divided by N is the cost of one firing.
+
+Ratios are ours / bpftrace: below 1 means we are cheaper.
+"""
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+STARTUP_RUNS = 15
+FIRING_CALLS = 2_000_000
+FIRING_ROUNDS = 5
+
+
+def run_timed(cmd):
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"{cmd[0]} failed with status {status}")
+    return elapsed, usage.ru_maxrss  # seconds, KiB
+
+
+def startup(cmd):
+    for _ in range(2):
+        run_timed(cmd)
+    times, rss = [], []
+    for _ in range(STARTUP_RUNS):
+        t, r = run_timed(cmd)
+        times.append(t)
+        rss.append(r)
+    return statistics.median(times) * 1000.0, statistics.median(rss) / 1024.0
+
+
+def workload(binary):
+    out = subprocess.run([binary, str(FIRING_CALLS)], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+class Tracer:
+    """A tracer running in the background until stopped with SIGINT."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if "ready" in line:
+                return
+        self.stop()
+        raise RuntimeError(f"{cmd[0]} did not start tracing")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.communicate()
+
+
+def per_firing(work, tracer_cmd):
+    """Median added nanoseconds per firing over several rounds."""
+    costs = []
+    for _ in range(FIRING_ROUNDS):
+        base = workload(work)
+        t = Tracer(tracer_cmd)
+        try:
+            traced = workload(work)
+        finally:
+            t.stop()
+        base2 = workload(work)
+        costs.append((traced - (base + base2) / 2) / FIRING_CALLS)
+    return statistics.median(costs)
+
+
+def main():
+    dtrace, bpftrace, work, out_path = sys.argv[1:5]
+    results = {}
+
+    d_ms, d_rss = startup([dtrace, "-q", "-n", "BEGIN { exit(0); }"])
+    b_ms, b_rss = startup([bpftrace, "-e", "BEGIN { exit(); }"])
+    results["startup"] = {"dtrace_ms": d_ms, "bpftrace_ms": b_ms, "ratio": d_ms / b_ms,
+                          "dtrace_rss_mib": d_rss, "bpftrace_rss_mib": b_rss}
+
+    programs = {
+        "count": ("syscall::getppid:entry { @ = count(); }",
+                  "tracepoint:syscalls:sys_enter_getppid { @ = count(); }"),
+        "count_by_tid": ("syscall::getppid:entry { @[tid] = count(); }",
+                         "tracepoint:syscalls:sys_enter_getppid { @[tid] = count(); }"),
+    }
+    for name, (d_prog, b_prog) in programs.items():
+        d_ns = per_firing(work, [dtrace, "-q", "-x", "switchrate=20hz", "-n",
+                                 'BEGIN { printf("ready\\n"); } ' + d_prog])
+        b_ns = per_firing(work, [bpftrace, "-e", 'BEGIN { printf("ready\\n"); } ' + b_prog])
+        results[name] = {"dtrace_ns": d_ns, "bpftrace_ns": b_ns,
+                         "ratio": d_ns / b_ns if b_ns > 0 else float("nan")}
+
+    print(f"{'benchmark':28} {'dtrace':>12} {'bpftrace':>12} {'ratio':>8}  goal")
+    s = results["startup"]
+    print(f"{'start-up (ms)':28} {s['dtrace_ms']:12.1f} {s['bpftrace_ms']:12.1f} {s['ratio']:8.3f}  <= 0.2")
+    print(f"{'start-up peak RSS (MiB)':28} {s['dtrace_rss_mib']:12.1f} {s['bpftrace_rss_mib']:12.1f} "
+          f"{s['dtrace_rss_mib'] / s['bpftrace_rss_mib']:8.3f}")
+    for name in programs:
+        r = results[name]
+        print(f"{name + ' (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
+    with open(out_path, "w") as f:
+        json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
