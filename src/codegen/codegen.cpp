@@ -301,11 +301,16 @@ void Generator::planLayout() {
     layout.keys = layout.locals + layout.localsSize;
     layout.keysSize = round8(std::max<uint32_t>(8, layout.keysSize));
     layout.zero = layout.keys + layout.keysSize;
-    layout.zeroSize = round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize}));
+    layout.scratchSize = round8(prog.options.number("scratchsize"));
+    // The zero area also zeroes alloca'd memory.
+    layout.zeroSize = round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
     // The sink takes stores to dynamic variables that could not be allocated.
     layout.strtok = layout.zero + 2 * layout.zeroSize;
     layout.numbuf = layout.strtok + layout.strslot + 48;
-    layout.strtmp = layout.numbuf + 72;
+    layout.scratch = layout.numbuf + 72;
+    // A string's worth of slack after the scratch keeps the verifier's
+    // view of a string stored at its top inside the context.
+    layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
     uint32_t maxStrings = 0;
     for (const auto &c : prog.clauses) {
         uint32_t n = 0;
@@ -606,6 +611,8 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     }
     f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
     f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
+    // alloca() hands out real addresses: remember where this context is.
+    f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
     f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
     if (usesArgs) emitArgs(f);
     if (ctx.attach == AttachKind::SyscallReturn) {

@@ -20,6 +20,9 @@ constexpr int16_t kStackTemps = -32;
 constexpr uint32_t kFltBadAddr = 1;
 constexpr uint32_t kFltDivZero = 4;
 constexpr uint32_t kFltBadIndex = 11;
+// An alloca pointer is its offset in the scratch area plus this (so that
+// none is NULL), as DTrace for Linux shows them.
+constexpr int32_t kScratchPointerBias = 8;
 
 bool isSigned(const TypeRef &t) {
     return sema::isSignedInt(t);
@@ -265,6 +268,29 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         return value(*n.kids[1]);
     }
     case NodeKind::Assign: return assign(n);
+    case NodeKind::Deref: {
+        Address a = address(n, false);
+        int s = alloc();
+        if (a.space == Space::Scratch) {
+            emit(movImm(R5, static_cast<int32_t>(g.strsize + 1)));
+            scratchPointer(R0, a, R5, kFltBadAddr);
+        } else {
+            // A string read from kernel memory.
+            Reg r = get(a.slot, R3);
+            if (r != R3) emit(movReg(R3, r));
+            int t = stringTemp();
+            uint32_t off = g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot;
+            emit(movReg(R1, R9));
+            emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
+            emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
+            f_.callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
+            emit(movReg(R0, R9));
+            emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
+        }
+        put(s, R0);
+        release(a.slot);
+        return s;
+    }
     default: break;
     }
     fail("D_UNSUPPORTED", n.loc, "string expression not supported yet");
@@ -623,6 +649,12 @@ int FunctionCompiler::cast(const ir::Node &n) {
             src = value(x);
             auto pt = sema::stripTypedefs(x.type);
             if (pt && pt->kind == sema::TypeKind::Pointer && pt->isUserland) space = Space::User;
+            if (pt && pt->kind == sema::TypeKind::Pointer && pt->isDPtr) {
+                Reg r = get(src, R1);
+                if (r != R1) emit(movReg(R1, r));
+                scratchToAddress(R1);
+                put(src, R1);
+            }
         }
         int t = stringTemp();
         uint32_t off = g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot;
@@ -785,7 +817,7 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
     case NodeKind::ArrayElem: return dynamicAddress(n, forWrite);
     case NodeKind::Deref: {
         int s = value(*n.kids[0]);
-        return {s, 0, n.userAddress ? Space::User : Space::Kernel};
+        return {s, 0, n.scratch ? Space::Scratch : n.userAddress ? Space::User : Space::Kernel};
     }
     case NodeKind::Member: {
         Address a = address(*n.kids[0], forWrite);
@@ -840,7 +872,11 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         loadBytes = need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : 8;
     }
     Reg dst = a.slot < kRegSlots ? static_cast<Reg>(R6 + a.slot) : R0;
-    if (a.space == Space::DMem) {
+    if (a.space == Space::Scratch) {
+        emit(movImm(R5, static_cast<int32_t>(loadBytes)));
+        scratchPointer(R1, a, R5, kFltBadAddr);
+        emit(load(sizeFor(loadBytes), dst, R1, 0));
+    } else if (a.space == Space::DMem) {
         Reg p = get(a.slot, R1);
         // Scalars in D variables are stored as full 64-bit words.
         emit(load(sizeFor(loadBytes), dst, p, static_cast<int16_t>(a.offset)));
@@ -878,6 +914,41 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
     }
     put(a.slot, dst);
     return a.slot;
+}
+
+// Turns an alloca pointer (scratch offset + bias) into the real address
+// helpers can read from.
+void FunctionCompiler::scratchToAddress(Reg r) {
+    emit(load(Size::DW, R0, R9, dctx::kSelfAddress));
+    emit(alu64Reg(BPF_ADD, r, R0));
+    emit(alu64Imm(BPF_ADD, r, static_cast<int32_t>(pb_.g.layout.scratch) - kScratchPointerBias));
+}
+
+// dst = a pointer the verifier accepts for `size` (in a register) bytes at
+// the alloca'd address a, or a fault if they are not all inside memory
+// this clause has alloca'd. Clobbers r0-r5.
+void FunctionCompiler::scratchPointer(Reg dst, const Address &a, Reg size, uint32_t faultType) {
+    const Layout &l = pb_.g.layout;
+    Reg r = get(a.slot, R4);
+    if (r != R4) emit(movReg(R4, r));
+    if (a.offset) emit(alu64Imm(BPF_ADD, R4, static_cast<int32_t>(a.offset)));
+    if (size != R5) emit(movReg(R5, size));
+    emit(movReg(R1, R4));
+    emit(alu64Imm(BPF_SUB, R1, kScratchPointerBias)); // offset into scratch
+    emit(load(Size::DW, R3, R9, dctx::kScratchTop));
+    Label bad = f_.newLabel(), ok = f_.newLabel();
+    f_.jumpReg(BPF_JGE, R1, R3, bad); // before it (negative) or past the top
+    emit(movReg(R0, R1));
+    emit(alu64Reg(BPF_ADD, R0, R5));
+    f_.jumpReg(BPF_JGT, R0, R3, bad);
+    f_.jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
+    f_.jump(ok);
+    f_.bind(bad);
+    fault(faultType, R4);
+    f_.bind(ok);
+    emit(alu64Reg(BPF_ADD, R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(l.scratch)));
+    if (dst != R1) emit(movReg(dst, R1));
 }
 
 // ------------------------------------------------------------- stores
@@ -945,13 +1016,24 @@ void FunctionCompiler::deleteDynamic(const ir::Node &target) {
 
 void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
     Address a = address(target, true);
-    if (a.space != Space::DMem) fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
+    if (a.space != Space::DMem && a.space != Space::Scratch)
+        fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
     uint64_t size = 8;
     if (target.kind == NodeKind::Member || target.kind == NodeKind::Element) {
         size = sema::typeSize(target.type);
         if (size == 0 || size > 8) size = 8;
     }
+    if (target.kind == NodeKind::Deref) {
+        size = sema::typeSize(target.type);
+        if (size == 0 || size > 8) size = 8;
+    }
     Reg p = get(a.slot, R1);
+    if (a.space == Space::Scratch) {
+        emit(movImm(R5, static_cast<int32_t>(size)));
+        scratchPointer(R1, a, R5, kFltBadAddr);
+        p = R1;
+        a.offset = 0;
+    }
     if (target.kind == NodeKind::Member && target.bitSize) {
         unsigned shift = static_cast<unsigned>(target.offsetBits % 8);
         unsigned bits = target.bitSize;
@@ -981,8 +1063,15 @@ void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
 void FunctionCompiler::storeAggregate(const ir::Node &target, const ir::Node &valueNode, int v) {
     Generator &g = pb_.g;
     Address a = address(target, true);
-    if (a.space != Space::DMem) fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
-    addressOf(R1, a);
+    if (a.space != Space::DMem && a.space != Space::Scratch)
+        fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
+    if (a.space == Space::Scratch) {
+        uint32_t size = sema::isString(target.type) ? g.strsize + 1 : static_cast<uint32_t>(sema::typeSize(target.type));
+        emit(movImm(R5, static_cast<int32_t>(size)));
+        scratchPointer(R1, a, R5, kFltBadAddr);
+    } else {
+        addressOf(R1, a);
+    }
     release(a.slot);
     if (sema::isString(target.type)) {
         copyString(R1, v);

@@ -12,7 +12,7 @@ namespace dtrace::codegen {
 
 class ProgramBuilder;
 
-enum class Space { DMem, Kernel, User };
+enum class Space { DMem, Kernel, User, Scratch };
 
 // An address: a temporary holding a pointer, plus a constant offset.
 struct Address {
@@ -46,6 +46,8 @@ class FunctionCompiler {
     void bumpDrop(DropCounter which);
     void addressOf(bpf::Reg dst, const Address &a);
     void checkedRead(bpf::Reg dstPtr, uint32_t size, bpf::Reg src, Space space);
+    void scratchPointer(bpf::Reg dst, const Address &a, bpf::Reg size, uint32_t faultType);
+    void scratchToAddress(bpf::Reg r);
 
     // Expressions.
     int value(const ir::Node &n);
@@ -61,6 +63,8 @@ class FunctionCompiler {
     int assign(const ir::Node &n);
     int incdec(const ir::Node &n);
     int call(const ir::Node &n);
+    int allocaScratch(int sizeSlot);
+    void copyIntoScratch(int dst, int sizeSlot, int src, bool user, bool srcIsScratch);
     bool mayBeNull(const ir::Node &n) const;
     void checkNotNull(const ir::Node &n, int slot);
     int stringArg(const ir::Node &n);

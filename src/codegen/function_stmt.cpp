@@ -114,6 +114,8 @@ void FunctionCompiler::compileClause() {
     bool presence = hasIf(c.body) && recordsData(c.body);
     desc_->hasPresence = presence;
 
+    // Each clause starts with no scratch memory alloca'd.
+    emit(storeImm(Size::DW, R9, dctx::kScratchTop, 0));
     if (c.predicate) {
         f_.setSource({c.index, c.predicate->loc.line});
         int p = value(*c.predicate);

@@ -27,7 +27,9 @@ constexpr int16_t kSaved = 128;      // u64[7]: args 0..5 and probe id, while ER
 constexpr int16_t kErrno = 184;      // u64: errno of this firing
 constexpr int16_t kScratch = 192;    // u64[4]: destination of checked loads
 constexpr int16_t kFuncOffset = 224; // u32: offset of probefunc in the string table
-constexpr int16_t kFixedEnd = 232;
+constexpr int16_t kScratchTop = 232; // u64: bytes of scratch alloca'd by this clause
+constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
+constexpr int16_t kFixedEnd = 248;
 } // namespace dctx
 
 // Where each variable and aggregation lives.
@@ -54,6 +56,7 @@ struct Layout {
     uint32_t strtmp = 0, strtmpSlots = 0;
     uint32_t strtok = 0;  // strtok's buffer (strslot), position, valid flag, delimiter bitmap
     uint32_t numbuf = 0;  // lltostr's digits (72 bytes)
+    uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
     uint32_t record = 0, recordSize = 0;
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)
     uint32_t total() const { return record + recordSize; }

@@ -10,6 +10,8 @@ namespace {
 
 constexpr uint32_t kFltBadAddr = 1;
 constexpr uint32_t kFltIllOp = 3;
+constexpr uint32_t kFltNoScratch = 5;
+constexpr uint32_t kFltBadSize = 10;
 
 } // namespace
 
@@ -90,6 +92,76 @@ void FunctionCompiler::argumentsToRegisters(const std::vector<int> &slots) {
         Reg r = get(slots[i], target);
         if (r != target) emit(movReg(target, r));
     }
+}
+
+// alloca(size): zeroed scratch memory, 8-byte aligned, valid to the end
+// of the clause; the value is a real address.
+int FunctionCompiler::allocaScratch(int sizeSlot) {
+    const Layout &l = pb_.g.layout;
+    Reg rs = get(sizeSlot, R1);
+    if (rs != R1) emit(movReg(R1, rs));
+    Label bad = f_.newLabel(), ok = f_.newLabel();
+    f_.jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
+    emit(load(Size::DW, R2, R9, dctx::kScratchTop));
+    f_.jumpImm(BPF_JGT, R2, static_cast<int32_t>(l.scratchSize), bad);
+    emit(movReg(R3, R1));
+    emit(alu64Imm(BPF_ADD, R3, 7));
+    emit(alu64Imm(BPF_AND, R3, ~7));
+    emit(alu64Reg(BPF_ADD, R3, R2)); // the new top
+    f_.jumpImm(BPF_JGT, R3, static_cast<int32_t>(l.scratchSize), bad);
+    f_.jump(ok);
+    f_.bind(bad);
+    emit(movImm(R1, 0));
+    fault(kFltNoScratch, R1);
+    f_.bind(ok);
+    emit(store(Size::DW, R9, dctx::kScratchTop, R3));
+    // Zero it: copy from the zero area.
+    emit(store(Size::DW, FP, -16, R2));
+    emit(movReg(R4, R2));
+    emit(movReg(R2, R1)); // size
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(l.scratch)));
+    emit(alu64Reg(BPF_ADD, R1, R4));
+    emit(movReg(R3, R9));
+    emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(l.zero)));
+    f_.callHelper(BPF_FUNC_probe_read_kernel);
+    int p = alloc();
+    emit(load(Size::DW, R0, FP, -16));
+    emit(alu64Imm(BPF_ADD, R0, 8)); // the alloca pointer bias
+    put(p, R0);
+    return p;
+}
+
+// Copies size bytes from a kernel (or user) address into alloca'd memory
+// at dst: the destination must lie in memory this clause alloca'd.
+void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user, bool srcIsScratch) {
+    const Layout &l = pb_.g.layout;
+    Reg rs = get(sizeSlot, R5);
+    if (rs != R5) emit(movReg(R5, rs));
+    Label sizeOk = f_.newLabel();
+    f_.jumpImm(BPF_JLE, R5, static_cast<int32_t>(l.scratchSize), sizeOk);
+    fault(kFltBadSize, R5);
+    f_.bind(sizeOk);
+    scratchPointer(R1, {dst, 0, Space::Scratch}, R5, kFltBadAddr);
+    rs = get(sizeSlot, R2);
+    if (rs != R2) emit(movReg(R2, rs));
+    Label sizeOk2 = f_.newLabel();
+    f_.jumpImm(BPF_JLE, R2, static_cast<int32_t>(l.scratchSize), sizeOk2);
+    emit(movImm(R2, 0));
+    f_.bind(sizeOk2);
+    Reg ra = get(src, R3);
+    if (ra != R3) emit(movReg(R3, ra));
+    if (srcIsScratch) {
+        emit(store(Size::DW, FP, -16, R1));
+        scratchToAddress(R3);
+        emit(load(Size::DW, R1, FP, -16));
+    }
+    f_.callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_.newLabel();
+    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    ra = get(src, R3);
+    fault(kFltBadAddr, ra);
+    f_.bind(ok);
 }
 
 int FunctionCompiler::call(const ir::Node &n) {
@@ -309,6 +381,61 @@ int FunctionCompiler::call(const ir::Node &n) {
         else emit(alu64Imm(BPF_AND, r, 0xfffff));
         put(v, r);
         return v;
+    }
+    case ir::Subr::Alloca: {
+        int size = value(*n.kids[0]);
+        int p = allocaScratch(size);
+        release(size);
+        return p;
+    }
+    case ir::Subr::Copyin: {
+        int addr = value(*n.kids[0]);
+        int size = value(*n.kids[1]);
+        int p = allocaScratch(size);
+        copyIntoScratch(p, size, addr, true, false);
+        release(addr);
+        release(size);
+        return p;
+    }
+    case ir::Subr::Bcopy:
+    case ir::Subr::Copyinto: {
+        bool user = n.subr == ir::Subr::Copyinto;
+        int src = value(*n.kids[0]);
+        int dst = value(*n.kids[user ? 2 : 1]);
+        int size = value(*n.kids[user ? 1 : 2]);
+        auto st = sema::stripTypedefs(n.kids[0]->type);
+        copyIntoScratch(dst, size, src, user, !user && st && st->kind == sema::TypeKind::Pointer && st->isDPtr);
+        release(src);
+        release(size);
+        return dst;
+    }
+    case ir::Subr::Copyinstr: {
+        int addr = value(*n.kids[0]);
+        int t = stringTemp();
+        emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
+        if (n.kids.size() > 1) {
+            // At most size bytes (and strsize) are copied.
+            int size = value(*n.kids[1]);
+            Reg rs = get(size, R0);
+            Label keep = f_.newLabel();
+            f_.jumpImm(BPF_JGT, rs, static_cast<int32_t>(g.strsize), keep);
+            emit(movReg(R2, rs));
+            emit(alu64Imm(BPF_ADD, R2, 1));
+            f_.bind(keep);
+            release(size);
+        }
+        Reg ra = get(addr, R3);
+        if (ra != R3) emit(movReg(R3, ra));
+        tempAddress(R1, t);
+        f_.callHelper(BPF_FUNC_probe_read_user_str);
+        Label ok = f_.newLabel();
+        f_.jumpImm(BPF_JSGT, R0, 0, ok);
+        ra = get(addr, R3);
+        fault(kFltBadAddr, ra);
+        f_.bind(ok);
+        tempAddress(R0, t);
+        put(addr, R0);
+        return addr;
     }
     case ir::Subr::None: break;
     }

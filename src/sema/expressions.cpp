@@ -131,6 +131,9 @@ TypeRef Sema::arithmeticResult(const TypeRef &a0, const TypeRef &b0) const {
 
 NodePtr Sema::convert(NodePtr n, TypeRef to) {
     if (!to || !n->type) return n;
+    // A pointer converted to another pointer type still points to alloca'd
+    // memory if it did.
+    if (isPointer(n->type) && isPointer(to) && stripTypedefs(n->type)->isDPtr) to = types_->withDPtr(to);
     if (typeName(n->type) == typeName(to)) {
         n->type = to;
         return n;
@@ -406,7 +409,7 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
     if (ir::Variable *v = findVariable(ir::Scope::Global, name)) {
         if (v->isAssoc())
             fail("D_IDENT_BADREF", e.loc, "associative array '" + name + "' may not be referenced as scalar");
-        auto n = mk(NodeKind::Var, e.loc, v->type);
+        auto n = mk(NodeKind::Var, e.loc, variableType(*v));
         n->var = v;
         return n;
     }
@@ -489,9 +492,37 @@ NodePtr Sema::dynamicVar(const frontend::Expr &e, bool forAssignment) {
     }
     if (v->isAssoc())
         fail("D_IDENT_BADREF", e.loc, "associative array '" + e.name + "' may not be referenced as scalar");
-    auto n = mk(NodeKind::Var, e.loc, v->type);
+    auto n = mk(NodeKind::Var, e.loc, variableType(*v));
     n->var = v;
     return n;
+}
+
+// A variable's type as read: pointers it holds are alloca'd if it was
+// assigned alloca'd memory.
+TypeRef Sema::variableType(const ir::Variable &v) const {
+    if (v.alloca == ir::Variable::Alloca::Yes) return types_->withDPtr(v.type);
+    return v.type;
+}
+
+// D keeps alloca'd and other pointers apart: a variable holds one kind.
+void Sema::trackAlloca(ir::Variable &v, const ir::Node &value, SourceLoc loc) {
+    if (!isPointer(value.type)) return;
+    if (value.kind == NodeKind::Conditional) {
+        bool a = isPointer(value.kids[1]->type) && stripTypedefs(value.kids[1]->type)->isDPtr;
+        bool b = isPointer(value.kids[2]->type) && stripTypedefs(value.kids[2]->type)->isDPtr;
+        bool nullA = value.kids[1]->isConstant() && value.kids[1]->value == 0;
+        bool nullB = value.kids[2]->isConstant() && value.kids[2]->value == 0;
+        if (a != b && !nullA && !nullB)
+            fail("D_ALLOCA_INCOMPAT", loc,
+                 "ternary conditional with alloca and non-alloca branches cannot be assigned to a variable");
+    }
+    if (value.isConstant() && value.value == 0) return; // NULL goes anywhere
+    bool dptr = stripTypedefs(value.type)->isDPtr;
+    auto want = dptr ? ir::Variable::Alloca::Yes : ir::Variable::Alloca::No;
+    if (v.alloca != ir::Variable::Alloca::Unknown && v.alloca != want)
+        fail("D_ALLOCA_INCOMPAT", loc,
+             v.name + ": cannot reuse the same identifier for both alloca and non-alloca allocations");
+    v.alloca = want;
 }
 
 // ---------------------------------------------------------------- operators
@@ -529,6 +560,7 @@ NodePtr Sema::unary(const frontend::Expr &e) {
         if (st && !st->complete && st->btfId) target = types_->complete(target);
         auto n = mk(NodeKind::Deref, e.loc, target);
         n->userAddress = stripTypedefs(x->type)->isUserland;
+        n->scratch = stripTypedefs(x->type)->isDPtr;
         n->kids.push_back(std::move(x));
         return n;
     }
@@ -731,6 +763,7 @@ NodePtr Sema::cast(const frontend::Expr &e) {
     if (isScalar(t) && (isScalar(x->type) || isArray(x->type) || isString(x->type))) {
         if (isInteger(t) && isString(x->type))
             fail("D_CAST_INVAL", e.loc, "invalid cast expression: \"string\" to \"" + describe(t) + "\"");
+        if (isPointer(t) && isPointer(x->type) && stripTypedefs(x->type)->isDPtr) t = types_->withDPtr(t);
         auto n = mk(NodeKind::Cast, e.loc, t);
         n->kids.push_back(std::move(x));
         return fold(std::move(n));
@@ -765,6 +798,7 @@ NodePtr Sema::member(const frontend::Expr &e) {
         }
         auto d = mk(NodeKind::Deref, e.loc, target);
         d->userAddress = stripTypedefs(base->type)->isUserland;
+        d->scratch = stripTypedefs(base->type)->isDPtr;
         d->kids.push_back(std::move(base));
         base = std::move(d);
     } else if (!isStructOrUnion(base->type)) {
@@ -888,6 +922,7 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
         TypeRef target = stripTypedefs(addr->type)->target;
         auto d = mk(NodeKind::Deref, e.loc, types_->complete(target));
         d->userAddress = stripTypedefs(addr->type)->isUserland;
+        d->scratch = stripTypedefs(addr->type)->isDPtr;
         d->kids.push_back(std::move(addr));
         return d;
     }
@@ -938,7 +973,8 @@ NodePtr Sema::assign(const frontend::Expr &e) {
             if (isArray(vt) && stripTypedefs(stripTypedefs(vt)->target)->isChar()) vt = types_->stringType();
             if (lhs.kind == ExprKind::Identifier) {
                 ir::Variable *v = createVariable(ir::Scope::Global, lhs.name, vt, lhs.loc);
-                target = mk(NodeKind::Var, lhs.loc, vt);
+                trackAlloca(*v, *value, e.loc);
+                target = mk(NodeKind::Var, lhs.loc, variableType(*v));
                 target->var = v;
             } else if (lhs.kind == ExprKind::Index) {
                 const frontend::Expr &base = *lhs.args[0];
@@ -962,7 +998,8 @@ NodePtr Sema::assign(const frontend::Expr &e) {
             } else {
                 ir::Scope sc = lhs.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal;
                 ir::Variable *v = createVariable(sc, lhs.name, vt, lhs.loc);
-                target = mk(NodeKind::Var, lhs.loc, vt);
+                trackAlloca(*v, *value, e.loc);
+                target = mk(NodeKind::Var, lhs.loc, variableType(*v));
                 target->var = v;
             }
         } else {
@@ -978,6 +1015,10 @@ NodePtr Sema::assign(const frontend::Expr &e) {
             bool deletes = dynamic && value->isConstant() && isInteger(value->type) && value->value == 0 &&
                            !isScalar(target->type);
             if (!deletes) checkAssignable(target->type, *value, "=", e.loc);
+        }
+        if (target->kind == NodeKind::Var) {
+            trackAlloca(*target->var, *value, e.loc);
+            target->type = variableType(*target->var);
         }
         if (isInteger(target->type) || isPointer(target->type)) value = convert(std::move(value), target->type);
         else if (isString(target->type) && value->isConstant() && value->value == 0)

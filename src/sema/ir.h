@@ -28,6 +28,7 @@ struct Variable {
     int id = 0;                // unique within its scope
     bool declared = false;     // declared explicitly (vs. by first assignment)
     bool isArrayDecl = false;  // declared as an associative array
+    enum class Alloca { Unknown, Yes, No } alloca = Alloca::Unknown; // holds alloca'd pointers?
     SourceLoc loc;
     bool isAssoc() const { return isArrayDecl || !keys.empty(); }
 };
@@ -122,6 +123,11 @@ enum class Subr {
     Htonll,
     Getmajor,
     Getminor,
+    Alloca,
+    Bcopy,
+    Copyin,
+    Copyinto,
+    Copyinstr,
 };
 
 struct Node;
@@ -139,6 +145,7 @@ struct Node {
     Subr subr = Subr::None;
     bool isPostfix = false;
     bool userAddress = false; // Deref of a user-space pointer
+    bool scratch = false;     // Deref of a pointer into alloca'd scratch memory
     uint64_t offsetBits = 0;
     unsigned bitSize = 0;
     std::vector<NodePtr> kids;

@@ -101,6 +101,8 @@ class Sema {
     ir::NodePtr convert(ir::NodePtr n, TypeRef to);
     ir::NodePtr constant(int64_t v, TypeRef t, SourceLoc loc);
     ir::NodePtr emptyString(SourceLoc loc);
+    TypeRef variableType(const ir::Variable &v) const;
+    void trackAlloca(ir::Variable &v, const ir::Node &value, SourceLoc loc);
     ir::NodePtr integerConstant(const frontend::Expr &e);
     ir::NodePtr fold(ir::NodePtr n);
     TypeRef arithmeticResult(const TypeRef &a, const TypeRef &b) const;

@@ -482,11 +482,11 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"getmajor", ir::Subr::Getmajor, "uint32_t", {"dev_t"}},
         {"getminor", ir::Subr::Getminor, "uint32_t", {"dev_t"}},
         {"progenyof", ir::Subr::None, "int", {"pid_t"}},
-        {"copyin", ir::Subr::None, "void *", {"uintptr_t", "size_t"}},
-        {"copyinstr", ir::Subr::None, "string", {"uintptr_t", "size_t"}},
-        {"copyinto", ir::Subr::None, "void", {"uintptr_t", "size_t", "void *"}},
-        {"alloca", ir::Subr::None, "void *", {"size_t"}},
-        {"bcopy", ir::Subr::None, "void", {"void *", "void *", "size_t"}},
+        {"copyin", ir::Subr::Copyin, "void *", {"uintptr_t", "size_t"}},
+        {"copyinstr", ir::Subr::Copyinstr, "string", {"uintptr_t", "size_t"}},
+        {"copyinto", ir::Subr::Copyinto, "void", {"uintptr_t", "size_t", "alloca"}},
+        {"alloca", ir::Subr::Alloca, "void *", {"size_t"}},
+        {"bcopy", ir::Subr::Bcopy, "void", {"void *", "alloca", "size_t"}},
         {"cleanpath", ir::Subr::None, "string", {"char *"}},
         {"inet_ntoa", ir::Subr::None, "string", {"ipaddr_t *"}},
         {"inet_ntoa6", ir::Subr::None, "string", {"in6_addr_t *"}},
@@ -517,7 +517,14 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         NodePtr &a = args[i];
         const TypeRef &t = a->type;
         bool ok;
-        if (want == "char *") {
+        if (want == "alloca") {
+            ok = isPointer(t) && stripTypedefs(t)->isDPtr;
+            if (!ok && (isPointer(t) || isString(t)))
+                fail("D_PROTO_ARG", e.loc,
+                     e.name + "( ) argument #" + std::to_string(i + 1) +
+                         " is incompatible with prototype:\n\tprototype: alloca pointer\n\t argument: non-alloca pointer");
+            want = "void *";
+        } else if (want == "char *") {
             bool nullOk = proto->subr == ir::Subr::Strtok && i == 0 && a->isConstant() && a->value == 0;
             auto st = stripTypedefs(t);
             bool charArray = st && st->kind == TypeKind::Array && stripTypedefs(st->target) &&
@@ -525,7 +532,8 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
             ok = nullOk || isString(t) || isPointer(t) || charArray;
             if (ok && !nullOk && !isString(t)) a = convert(std::move(a), types_->stringType());
         } else if (want.back() == '*') {
-            ok = isPointer(t) || isArray(t) || (isInteger(t) && a->isConstant() && a->value == 0);
+            ok = isPointer(t) || isArray(t) || (isInteger(t) && a->isConstant() && a->value == 0) ||
+                 (want == "void *" && isString(t));
         } else if (want == "uintptr_t") {
             ok = isInteger(t) || isPointer(t);
         } else {
@@ -535,7 +543,18 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         if (!ok || isVoid(t)) protoArgError(e.name, static_cast<int>(i + 1), std::string(want), t, e.loc);
     }
     if (proto->subr == ir::Subr::None) fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
-    auto n = mk(NodeKind::Call, e.loc, parseTypeString(proto->returns));
+    if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin) {
+        // Scratch memory is bounded by scratchsize: a constant request
+        // beyond it is refused now.
+        const ir::Node &size = *args[proto->subr == ir::Subr::Alloca ? 0 : 1];
+        uint64_t scratch = options_.number("scratchsize");
+        if (size.isConstant() && static_cast<uint64_t>(size.value) > scratch)
+            fail("D_ALLOCA_SIZE", e.loc,
+                 e.name + "(" + std::to_string(size.value) + ") size larger than scratchsize " + std::to_string(scratch));
+    }
+    TypeRef ret = parseTypeString(proto->returns);
+    if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin) ret = types_->withDPtr(ret);
+    auto n = mk(NodeKind::Call, e.loc, ret);
     n->subr = proto->subr;
     n->kids = std::move(args);
     return n;

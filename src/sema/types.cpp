@@ -264,6 +264,14 @@ TypeRef TypeTable::withConst(TypeRef t) const {
     return c;
 }
 
+TypeRef TypeTable::withDPtr(const TypeRef &t) const {
+    auto s = stripTypedefs(t);
+    if (!s || s->kind != TypeKind::Pointer || s->isDPtr) return t;
+    auto p = std::make_shared<Type>(*s);
+    p->isDPtr = true;
+    return p;
+}
+
 TypeRef TypeTable::function(TypeRef ret, std::vector<TypeRef> params, bool varargs) const {
     auto f = std::make_shared<Type>();
     f->kind = TypeKind::Function;

@@ -40,6 +40,7 @@ struct Type {
     bool isSigned = false;
     bool isConst = false;
     bool isUserland = false; // pointer into user space
+    bool isDPtr = false;     // pointer into D's scratch memory (alloca)
     TypeRef target;          // pointee, element, typedef target, return type
     uint64_t count = 0;      // array elements
     std::vector<Member> members;
@@ -101,6 +102,8 @@ class TypeTable {
     TypeRef pointerTo(TypeRef t, bool userland = false) const;
     TypeRef arrayOf(TypeRef t, uint64_t count) const;
     TypeRef withConst(TypeRef t) const;
+    // The same pointer type, marked as pointing into D scratch memory.
+    TypeRef withDPtr(const TypeRef &t) const;
     TypeRef function(TypeRef ret, std::vector<TypeRef> params, bool varargs) const;
 
     // Typedef names (D's own, the program's, then the kernel's).
