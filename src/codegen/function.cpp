@@ -537,9 +537,42 @@ int FunctionCompiler::compare(const ir::Node &n) {
     int b = value(*n.kids[1]);
     Reg ra, rb;
     bool sgn = isSigned(n.kids[0]->type) && isSigned(n.kids[1]->type);
-    if (sema::isString(n.kids[0]->type)) {
-        checkNotNull(*n.kids[0], a);
-        checkNotNull(*n.kids[1], b);
+    if (sema::isString(n.kids[0]->type) && (mayBeNull(*n.kids[0]) || mayBeNull(*n.kids[1]))) {
+        // NULL equals only NULL; a NULL orders before any string.
+        Label bothSet = f_.newLabel(), done = f_.newLabel();
+        int c = alloc();
+        Reg ra2 = get(a, R1);
+        if (ra2 != R1) emit(movReg(R1, ra2));
+        Reg rb2 = get(b, R2);
+        if (rb2 != R2) emit(movReg(R2, rb2));
+        Label oneNull = f_.newLabel();
+        f_.jumpImm(BPF_JEQ, R1, 0, oneNull);
+        f_.jumpImm(BPF_JNE, R2, 0, bothSet);
+        f_.bind(oneNull);
+        // r0 = (a != 0) - (b != 0)
+        Label aZero = f_.newLabel(), bZero = f_.newLabel();
+        emit(movImm(R0, 0));
+        f_.jumpImm(BPF_JEQ, R1, 0, aZero);
+        emit(movImm(R0, 1));
+        f_.bind(aZero);
+        f_.jumpImm(BPF_JEQ, R2, 0, bZero);
+        emit(alu64Imm(BPF_SUB, R0, 1));
+        f_.bind(bZero);
+        put(c, R0);
+        f_.jump(done);
+        f_.bind(bothSet);
+        f_.call(pb_.subprogram(SubprogramKind::Strcmp));
+        put(c, R0);
+        f_.bind(done);
+        ra = get(c, R1);
+        emit(movImm(R2, 0));
+        rb = R2;
+        release(b);
+        release(a);
+        a = c;
+        b = -1;
+        sgn = true;
+    } else if (sema::isString(n.kids[0]->type)) {
         int c = strcmpCall(a, b);
         ra = get(c, R1);
         emit(movImm(R2, 0));
@@ -765,7 +798,9 @@ Address FunctionCompiler::dynamicAddress(const ir::Node &n, bool forWrite) {
     keyPtr(R2);
     f_.callHelper(BPF_FUNC_map_lookup_elem);
     f_.jumpImm(BPF_JNE, R0, 0, have);
-    if (!forWrite) {
+    if (!forWrite && sema::isString(n.type)) {
+        emit(movImm(R0, 0)); // a missing string element is NULL
+    } else if (!forWrite) {
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(g.layout.zero)));
     } else {
@@ -830,6 +865,7 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
         uint64_t count, elem;
         if (sema::isString(base.type)) {
             a = {value(base), 0, Space::DMem};
+            checkNotNull(base, a.slot);
             count = g.layout.strslot;
             elem = 1;
         } else {
@@ -855,7 +891,11 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
         return a;
     }
     default:
-        if (sema::isString(n.type)) return {value(n), 0, Space::DMem};
+        if (sema::isString(n.type)) {
+            int s = value(n);
+            checkNotNull(n, s);
+            return {s, 0, Space::DMem};
+        }
         if (!sema::isScalar(n.type)) return {value(n), 0, Space::Kernel};
         break;
     }
@@ -1101,7 +1141,27 @@ int FunctionCompiler::assign(const ir::Node &n) {
             return constantValue(val);
         }
         int v = value(val);
-        if (sema::isString(target.type)) checkNotNull(val, v);
+        if (sema::isString(target.type) && mayBeNull(val)) {
+            // Storing NULL: a dynamic variable is deleted, another holds "".
+            Label notNull = f_.newLabel(), done = f_.newLabel();
+            Reg r = get(v, R1);
+            f_.jumpImm(BPF_JNE, r, 0, notNull);
+            bool dynamic = target.kind == NodeKind::ArrayElem ||
+                           (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
+            if (dynamic) {
+                deleteDynamic(target);
+            } else {
+                Address a = address(target, true);
+                addressOf(R1, a);
+                release(a.slot);
+                emit(storeImm(Size::B, R1, 0, 0));
+            }
+            f_.jump(done);
+            f_.bind(notNull);
+            storeAggregate(target, val, v);
+            f_.bind(done);
+            return v;
+        }
         storeAggregate(target, val, v);
         return v;
     }

@@ -77,7 +77,12 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
         emit(store(Size::DW, R9, static_cast<int16_t>(at), R0));
         return;
     }
-    if (desc.kind == ValueDesc::Kind::String) checkNotNull(n, slot);
+    if (desc.kind == ValueDesc::Kind::String) {
+        checkNotNull(n, slot);
+        // Raw bytes show what follows the NUL: make it zeros.
+        if (g.prog.options.flag("rawbytes"))
+            for (uint32_t o = 0; o < desc.size; o += 8) emit(storeImm(Size::DW, R9, static_cast<int16_t>(at + o), 0));
+    }
     Reg src = get(slot, R3);
     if (src != R3) emit(movReg(R3, src));
     emit(movReg(R1, R9));

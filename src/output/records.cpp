@@ -51,12 +51,12 @@ bool printableByte(uint8_t c) { return std::isprint(c) || std::isspace(c) || c =
 
 } // namespace
 
-std::string formatBytes(std::span<const uint8_t> c, bool quiet) {
+std::string formatBytes(std::span<const uint8_t> c, bool quiet, bool forceDump) {
     size_t n = c.size();
     // Bytes that hold a NUL-terminated printable string print as one.
     size_t i = 0;
     while (i < n && printableByte(c[i])) ++i;
-    if (i > 0 && i < n && c[i] == 0) {
+    if (!forceDump && i > 0 && i < n && c[i] == 0) {
         size_t j = i;
         while (j < n && c[j] == 0) ++j;
         if (j == n) {

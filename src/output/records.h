@@ -25,7 +25,7 @@ DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> d
 std::string formatTrace(const DecodedValue &v, bool quiet);
 
 // DTrace's dump of raw bytes: a string if they look like one, else hex.
-std::string formatBytes(std::span<const uint8_t> bytes, bool quiet);
+std::string formatBytes(std::span<const uint8_t> bytes, bool quiet, bool forceDump = false);
 
 // The value a printf argument takes.
 FormatValue toFormatValue(const DecodedValue &v);

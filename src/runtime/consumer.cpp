@@ -168,6 +168,15 @@ void Consumer::record(const uint8_t *data, size_t size) {
         switch (item.kind) {
         case codegen::ItemKind::Trace: {
             auto v = decode(item, 0);
+            if (prog_.options.flag("rawbytes")) {
+                // rawbytes: every traced value as a byte dump.
+                uint32_t n = v.desc.kind == codegen::ValueDesc::Kind::String ? v.desc.typeSize + 1
+                                                                              : v.desc.typeSize;
+                size_t off = item.valueOffsets[0];
+                n = static_cast<uint32_t>(std::min<size_t>(n, off < size ? size - off : 0));
+                std::fputs(output::formatBytes({data + off, n}, config_.quiet, true).c_str(), out);
+                break;
+            }
             std::fputs(output::formatTrace(v, config_.quiet).c_str(), out);
             break;
         }
