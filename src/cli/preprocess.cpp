@@ -24,6 +24,8 @@ std::optional<std::string> preprocess(const std::string &source, const std::vect
         while (ss >> w) argv.push_back(w);
     }
     for (const auto &a : args) argv.push_back(a);
+    // Name the input as DTrace does, so cpp's messages read "/dev/stdin:N:".
+    argv.push_back("/dev/stdin");
 
     int in[2];
     if (pipe(in) != 0) return std::nullopt;

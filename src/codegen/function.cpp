@@ -741,8 +741,10 @@ void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &ke
                                 const std::vector<uint32_t> &offsets) {
     Generator &g = pb_.g;
     uint32_t base = g.layout.keys;
-    bool anyString = std::any_of(keyNodes.begin(), keyNodes.end(),
-                                 [](const ir::Node *k) { return sema::isString(k->type); });
+    auto byReference = [](const ir::Node *k) {
+        return sema::isString(k->type) || sema::isStructOrUnion(k->type) || sema::isArray(k->type);
+    };
+    bool anyString = std::any_of(keyNodes.begin(), keyNodes.end(), byReference);
     if (anyString)
         for (uint32_t o = 0; o < keySize; o += 8)
             emit(storeImm(Size::DW, R9, static_cast<int16_t>(base + o), 0));
@@ -755,6 +757,14 @@ void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &ke
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
             emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
             f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        } else if (byReference(keyNodes[i])) {
+            // A struct, union or array key is its bytes, not its address.
+            Reg r = get(keySlots[i], R3);
+            if (r != R3) emit(movReg(R3, r));
+            emit(movReg(R1, R9));
+            emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
+            emit(movImm(R2, static_cast<int32_t>(sema::typeSize(keyNodes[i]->type))));
+            f_.callHelper(BPF_FUNC_probe_read_kernel);
         } else {
             Reg r = get(keySlots[i], R0);
             emit(store(Size::DW, R9, static_cast<int16_t>(off), r));

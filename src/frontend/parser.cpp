@@ -425,7 +425,7 @@ std::shared_ptr<EnumBody> Parser::parseEnumBody() {
 
 std::shared_ptr<Param> Parser::parseParam() {
     auto p = std::make_shared<Param>();
-    p->spec = parseDeclSpec(false);
+    p->spec = parseDeclSpec(true); // a storage class here is a semantic error
     p->decl = parseDeclarator(true);
     return p;
 }
@@ -478,6 +478,8 @@ Declarator Parser::parseDeclarator(bool abstract) {
             advance();
             ++nesting_;
             Derivation a;
+            if (at("..."))
+                fail("D_DECL_PROTO_VARARGS", cur_.loc, "array prototype may not use a variable-length argument list");
             if (at("]")) {
                 a.kind = Derivation::Kind::Array;
             } else if (startsTypeName(cur_)) {
@@ -769,6 +771,9 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
 ExprPtr Parser::parsePrimary() {
     const Token &t = cur_;
     SourceLoc loc = t.loc;
+    // A backquote with no symbol after it names nothing in the kernel.
+    if (t.kind == TokenKind::Punct && t.text == "`")
+        fail("D_IDENT_UNDEF", loc, "failed to resolve `: Unknown symbol name");
     switch (t.kind) {
     case TokenKind::Integer: {
         ExprPtr e = makeExpr(ExprKind::Integer, loc);

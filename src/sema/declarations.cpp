@@ -33,7 +33,7 @@ Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
       types_(std::make_unique<TypeTable>()) {
     for (const NamedConstant &c : kConstants) enumerators_[c.name] = {types_->intType(), c.value};
-    enumerators_["NULL"] = {types_->voidPtrType(), 0};
+    enumerators_["NULL"] = {types_->intType(), 0}; // as in C, a plain 0 that converts to any pointer
 }
 
 bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
@@ -184,6 +184,8 @@ TypeRef Sema::defineEnum(const frontend::DeclSpec &spec, SourceLoc loc) {
             fail("D_DECL_ENOFLOW", e.loc,
                  "enumerator '" + e.name + "' value overflows INT_MAX (2147483647)");
         values.push_back({e.name, v});
+        // Later enumerators may use this one, as in C.
+        enumerators_[e.name] = {t, v};
         next = v + 1;
     }
     t->enumerators = values;
@@ -199,9 +201,13 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
     TypeKind kind = spec.base == DeclSpec::Base::Struct ? TypeKind::Struct : TypeKind::Union;
     const char *kw = kind == TypeKind::Struct ? "struct " : "union ";
     if (!spec.structBody) {
-        TypeRef t = types_->tagged(kind, spec.name);
+        // A scoped tag (struct D`s, struct vmlinux`task_struct) names the same
+        // type: D's own and the kernel's types share one name space here.
+        std::string name = spec.name;
+        if (auto q = name.rfind('`'); q != std::string::npos) name = name.substr(q + 1);
+        TypeRef t = types_->tagged(kind, name);
         if (t) return t;
-        return types_->declareTag(kind, spec.name);
+        return types_->declareTag(kind, name);
     }
     if (!spec.name.empty() && types_->tagDefinedByProgram(kind, spec.name))
         fail("D_DECL_TYPERED", loc, "type redeclared: " + std::string(kw) + spec.name);
@@ -213,7 +219,7 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
         TypeRef base = resolveDeclSpec(m.spec, m.decl.loc);
         TypeRef mt = applyDeclarator(base, m.decl, nullptr);
         auto ms = stripTypedefs(mt);
-        if (isVoid(mt)) fail("D_DECL_VOIDOBJ", m.decl.loc, "cannot have void member: " + m.decl.name);
+        if (isVoid(mt) || isFunction(mt)) fail("D_DECL_VOIDOBJ", m.decl.loc, "cannot have void member: " + m.decl.name);
         if (ms && (ms->kind == TypeKind::Struct || ms->kind == TypeKind::Union) && !ms->complete &&
             !ms->btfId)
             fail("D_DECL_INCOMPLETE", m.decl.loc,
@@ -233,7 +239,9 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
                      "invalid type for bit-field: " + (m.decl.name.empty() ? std::string("(anon)") : m.decl.name));
             int64_t w = constantValue(*m.decl.bitWidth, "D_DECL_BFCONST",
                                       "positive integral constant expression expected as bit-field size");
-            if (w < 0 || static_cast<uint64_t>(w) > size * 8)
+            if (w < 0 || (w == 0 && !m.decl.name.empty()))
+                fail("D_DECL_BFCONST", m.decl.loc, "positive integral constant expression expected as bit-field size");
+            if (static_cast<uint64_t>(w) > size * 8)
                 fail("D_DECL_BFSIZE", m.decl.loc, "bit-field size exceeds its type: " + m.decl.name);
             uint64_t unit = size * 8;
             uint64_t pos = kind == TypeKind::Union ? 0 : offsetBits;
@@ -308,7 +316,8 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
         if (s.isSigned || s.isUnsigned)
             fail("D_DECL_SIGNINT", loc, "invalid type declaration: signed and unsigned may only be used with integer type");
         if (s.isShort || s.longCount)
-            fail("D_DECL_LONGINT", loc, "invalid type declaration: long and long long may only be used with integer or floating-point type");
+            fail("D_DECL_LONGINT", s.structBody ? s.structBody->loc : loc,
+                 "invalid type declaration: long and long long may only be used with integer or floating-point type");
         if (s.base == DeclSpec::Base::String) {
             t = types_->stringType();
         } else if (s.base == DeclSpec::Base::Named) {
@@ -336,6 +345,11 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
             if (dv.isConst) t = types_->withConst(t);
             break;
         case Derivation::Kind::Array: {
+            // extern int a[]; declares a kernel array of unknown bound.
+            if (!dv.size && externDeclaration_) {
+                t = types_->arrayOf(t, 0);
+                break;
+            }
             if (!dv.size)
                 fail("D_DECL_ARRNULL", d.loc,
                      "array declaration requires array dimension or tuple signature: " + d.name);
@@ -362,6 +376,13 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
             std::vector<TypeRef> params;
             for (size_t p = 0; p < dv.params.size(); ++p) {
                 const auto &prm = dv.params[p];
+                if (prm->spec.storage != DeclSpec::Storage::None)
+                    fail("D_DECL_PARMCLASS", d.loc, "inappropriate storage class for function or associative array parameter");
+                for (const auto &pd : prm->decl.derivs)
+                    if (pd.kind == Derivation::Kind::Assoc)
+                        fail("D_DECL_PROTO_TYPE", d.loc,
+                             "function prototype may not use parameter of type dynamic variable: " +
+                                 prm->decl.name + ", parameter #" + std::to_string(p + 1));
                 TypeRef pt = applyDeclarator(resolveDeclSpec(prm->spec, d.loc), prm->decl, nullptr);
                 if (isVoid(pt)) {
                     if (dv.params.size() != 1 || !prm->decl.name.empty())
@@ -423,7 +444,9 @@ void Sema::declare(const frontend::Declaration &d) {
     }
     for (const auto &decl : d.declarators) {
         std::vector<TypeRef> keys;
+        externDeclaration_ = d.spec.storage == Storage::Extern;
         TypeRef t = applyDeclarator(base, decl, &keys);
+        externDeclaration_ = false;
         bool isAssoc = !decl.derivs.empty() && decl.derivs.back().kind == Derivation::Kind::Assoc;
         if (d.spec.storage == Storage::Typedef) {
             if (types_->isTypedefName(decl.name, false) && typeName(types_->named(decl.name)) != typeName(t))

@@ -80,7 +80,7 @@ NodePtr Sema::constant(int64_t v, TypeRef t, SourceLoc loc) {
 
 NodePtr Sema::integerConstant(const frontend::Expr &e) {
     uint64_t v = e.intValue;
-    if (e.isChar) return constant(static_cast<int64_t>(v), types_->charType(), e.loc);
+    if (e.isChar) return constant(static_cast<int64_t>(v), types_->intType(), e.loc); // 'c' is an int, as in C
     struct Candidate {
         TypeRef type;
         bool decimalOk;
@@ -305,6 +305,9 @@ NodePtr Sema::expr(const frontend::Expr &e) {
             fail("D_SIZEOF_BITFIELD", e.loc, "cannot apply sizeof to a bit-field");
         if (isVoid(n->type) || isFunction(n->type))
             fail("D_SIZEOF_TYPE", e.loc, "cannot apply sizeof to an operand of unknown size");
+        // A string literal is a char array of its own length, as in C.
+        if (n->kind == NodeKind::String)
+            return constant(static_cast<int64_t>(n->str.size() + 1), types_->ulongType(), e.loc);
         return constant(static_cast<int64_t>(typeSize(n->type)), types_->ulongType(), e.loc);
     }
     case ExprKind::Stringof: {
@@ -318,7 +321,8 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     }
     case ExprKind::Offsetof: {
         TypeRef t = types_->complete(resolveTypeName(*e.typeName));
-        if (!isStructOrUnion(t)) fail("D_OFFSETOF_TYPE", e.loc, "offsetof operand must be a struct or union type");
+        auto st = stripTypedefs(t);
+        if (!isStructOrUnion(t) || (st && !st->complete && !st->btfId)) fail("D_OFFSETOF_TYPE", e.loc, "offsetof operand must be a struct or union type");
         auto m = findMember(t, e.name);
         if (!m) fail("D_UNKNOWN", e.loc, e.name + " is not a member of " + typeName(t));
         if (m->bitSize) fail("D_OFFSETOF_BITFIELD", e.loc, "cannot take offset of a bit-field: " + e.name);
@@ -891,7 +895,7 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
                 fail("D_PROTO_ARG", keys[i]->loc,
                      base.name + "[ ] key #" + std::to_string(i + 1) +
                          " is incompatible with prototype:\n\tprototype: " + describe(kt) +
-                         "\n\t argument: " + describe(keys[i]->type));
+                         "\n\t      key: " + describe(keys[i]->type));
             if (isInteger(kt)) keys[i] = convert(std::move(keys[i]), kt);
         }
         auto n = mk(NodeKind::ArrayElem, e.loc, v->type);

@@ -136,6 +136,7 @@ class Sema {
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;
+    bool externDeclaration_ = false; // extern arrays may omit their bound
     TypeRef aggregationType_;
     int sourceCount_ = 0;
     size_t countSourceProbes(int source) const;

@@ -266,15 +266,16 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
     if (fmtExpr.text.empty()) fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
     auto st = mkStmt(fn == "printf" ? ir::StmtKind::Printf : ir::StmtKind::System, call.loc);
     st->format = decodeFormatEscapes(fmtExpr.text);
-    auto parsed = output::parseFormat(st->format, fn);
-    if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
-    st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
+    // The arguments are checked before the format, as DTrace cooks them first.
     std::vector<output::PrintfArgType> types;
     for (size_t i = 1; i < call.args.size(); ++i) {
         NodePtr a = expr(*call.args[i]);
         types.push_back(printfArgType(*a));
         st->args.push_back(std::move(a));
     }
+    auto parsed = output::parseFormat(st->format, fn);
+    if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
+    st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
     if (auto err = output::checkArguments(st->parsedFormat, types, fn))
         fail(err->tag.c_str(), call.loc, err->message);
     return st;
