@@ -161,9 +161,15 @@ int FunctionCompiler::value(const ir::Node &n) {
     case NodeKind::Element: {
         Address a = address(n, false);
         if (!sema::isScalar(n.type)) {
-            // An aggregate's value is its address.
+            // An aggregate's value is its address (a real one, also for
+            // structs in alloca'd scratch memory).
             int s = alloc();
-            addressOf(R0, a);
+            if (a.space == Space::Scratch) {
+                emit(movImm(R5, static_cast<int32_t>(std::max<uint64_t>(1, sema::typeSize(n.type)))));
+                scratchPointer(R0, a, R5, kFltBadAddr);
+            } else {
+                addressOf(R0, a);
+            }
             put(s, R0);
             release(a.slot);
             return s;

@@ -185,6 +185,7 @@ struct Translator {
     std::string inputName;
     std::vector<TranslatorMember> members;
     SourceLoc loc;
+    SourceLoc endLoc; // the closing brace: DTrace reports declaration errors there
 };
 
 struct ProviderProbe {

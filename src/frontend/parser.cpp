@@ -229,6 +229,7 @@ Translator Parser::parseTranslator() {
         expect(";");
         t.members.push_back(std::move(m));
     }
+    t.endLoc = cur_.loc;
     advance(); // }
     if (!at(";")) {
         relexProgram();

@@ -39,7 +39,7 @@ Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx
 bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
     // Kernel typedefs are consulted only for names D does not know, so a
     // program that uses none of them never loads BTF.
-    if (types_->isTypedefName(name, false)) return true;
+    if (types_->isTypedefName(name, false) || isLibraryTypeName(name)) return true;
     if (findBuiltinVar(name) || globals_.count(name) || inlines_.count(name) ||
         enumerators_.count(name))
         return false;
@@ -125,8 +125,8 @@ size_t Sema::analyzeSource(const frontend::Program &prog) {
         } else if (const auto *c = std::get_if<frontend::Clause>(&item)) {
             anyClause = true;
             analyzeClause(*c);
-        } else if (std::get_if<frontend::Translator>(&item)) {
-            // Translators come with the rest of the D language.
+        } else if (const auto *t = std::get_if<frontend::Translator>(&item)) {
+            defineTranslator(*t);
         } else if (std::get_if<frontend::ProviderDef>(&item)) {
             // USDT provider definitions matter only to -h and -G.
         }
@@ -322,6 +322,10 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
             t = types_->stringType();
         } else if (s.base == DeclSpec::Base::Named) {
             t = types_->named(s.name);
+            if (!t && isLibraryTypeName(s.name)) {
+                loadTranslatorLibrary();
+                t = types_->named(s.name);
+            }
             if (!t) fail("D_TYPE_ERR", loc, "failed to resolve type " + s.name + ": Unknown type name");
         } else if (s.base == DeclSpec::Base::Enum) {
             t = defineEnum(s, loc);
@@ -490,6 +494,17 @@ void Sema::declareInline(const frontend::Declaration &d) {
     TypeRef t = applyDeclarator(base, decl, nullptr);
     if (inlines_.count(decl.name) || globals_.count(decl.name) || findBuiltinVar(decl.name))
         fail("D_DECL_IDRED", decl.loc, "identifier redeclared: " + decl.name);
+    if (const frontend::Expr *x = findXlate(*decl.initializer)) {
+        // A translated value is built where the inline is used.
+        TypeRef outType;
+        lookupTranslator(*x, outType);
+        if (typeName(stripTypedefs(t)) != typeName(stripTypedefs(outType)) && !(isPointer(t) && isPointer(outType)))
+            fail("D_OP_INCOMPAT", decl.loc,
+                 "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
+                     "\" = \"" + describe(outType) + "\"");
+        inlines_[decl.name] = {t, decl.initializer.get()};
+        return;
+    }
     ir::NodePtr value = expr(*decl.initializer);
     if (!assignable(t, *value))
         fail("D_OP_INCOMPAT", decl.loc,

@@ -233,7 +233,8 @@ bool Sema::assignable(const TypeRef &to, const ir::Node &from) const {
     if (!to || !ft) return false;
     if (isVoid(ft)) return false;
     if (isInteger(to) && isInteger(ft)) return true;
-    if (isString(to) && isPointer(ft) && from.isConstant() && from.value == 0) return true; // NULL
+    if (isString(to) && (isPointer(ft) || isInteger(ft)) && from.isConstant() && from.value == 0)
+        return true; // NULL
     if (isString(to)) return isString(ft) || (isPointer(ft) && stripTypedefs(stripTypedefs(ft)->target) &&
                                               stripTypedefs(stripTypedefs(ft)->target)->isChar()) ||
                              (isArray(ft) && stripTypedefs(stripTypedefs(ft)->target)->isChar());
@@ -328,8 +329,7 @@ NodePtr Sema::expr(const frontend::Expr &e) {
         if (m->bitSize) fail("D_OFFSETOF_BITFIELD", e.loc, "cannot take offset of a bit-field: " + e.name);
         return constant(static_cast<int64_t>(m->offsetBits / 8), types_->ulongType(), e.loc);
     }
-    case ExprKind::Xlate:
-        fail("D_XLATE_NONE", e.loc, "xlate< > is not supported yet");
+    case ExprKind::Xlate: return translatedValue(e);
     case ExprKind::Call: return call(e);
     case ExprKind::Index: return index(e, false);
     case ExprKind::Member:
@@ -397,6 +397,12 @@ TypeRef Sema::parseTypeString(std::string_view text) {
 NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
     const std::string &name = e.name;
     if (name.find('`') != std::string::npos) return kernelSymbol(e);
+    if (!bindings_.empty()) {
+        bool bound = false;
+        NodePtr b = boundIdentifier(name, e.loc, bound);
+        if (bound) return b;
+    }
+    if (isLibraryIdentifier(name) && !inlines_.count(name) && !globals_.count(name)) loadTranslatorLibrary();
     if (const BuiltinVarInfo *b = findBuiltinVar(name)) {
         auto n = mk(NodeKind::BuiltinVar, e.loc, parseTypeString(b->typeName));
         n->builtin = b->builtin;
@@ -764,6 +770,9 @@ NodePtr Sema::cast(const frontend::Expr &e) {
         return n;
     }
     requireValue(*x, "cast");
+    if (translatedPointers_.count(x.get()))
+        fail("D_CAST_INVAL", e.loc,
+             "invalid cast expression: \"pointer to translated data\" to \"" + describe(t) + "\"");
     if (isScalar(t) && (isScalar(x->type) || isArray(x->type) || isString(x->type))) {
         if (isInteger(t) && isString(x->type))
             fail("D_CAST_INVAL", e.loc, "invalid cast expression: \"string\" to \"" + describe(t) + "\"");
@@ -783,8 +792,9 @@ NodePtr Sema::cast(const frontend::Expr &e) {
 }
 
 NodePtr Sema::member(const frontend::Expr &e) {
-    NodePtr base = expr(*e.args[0]);
     bool arrow = e.kind == ExprKind::Arrow;
+    if (const frontend::Expr *x = findXlate(*e.args[0])) return translatedMember(*x, e.name, arrow, e.loc);
+    NodePtr base = expr(*e.args[0]);
     if (arrow) {
         if (!isPointer(base->type)) fail("D_OP_PTR", e.loc, "operator -> must be applied to a pointer");
         TypeRef target = stripTypedefs(base->type)->target;
@@ -912,7 +922,8 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
     if (!isInteger(i->type)) fail("D_PROTO_ARG", e.loc, "array subscript must be an integer");
     if (isArray(b->type)) {
         auto at = stripTypedefs(b->type);
-        if (i->isConstant() && (i->value < 0 || static_cast<uint64_t>(i->value) >= at->count))
+        // A zero-length array is C's flexible array member: unbounded.
+        if (i->isConstant() && at->count != 0 && (i->value < 0 || static_cast<uint64_t>(i->value) >= at->count))
             fail("D_ARR_BOUNDS", e.loc,
                  "index outside array bounds: " + std::to_string(i->value) + ", max is " +
                      std::to_string(at->count));

@@ -7,6 +7,7 @@
 #include "sema/ir.h"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,6 +30,9 @@ struct BuiltinVarInfo {
     const char *typeName; // D type: "int", "string", "uint64_t", "struct task_struct *"
 };
 const BuiltinVarInfo *findBuiltinVar(std::string_view name);
+// Names the D library (psinfo_t, curpsinfo, ...) defines when first used.
+bool isLibraryTypeName(std::string_view name);
+bool isLibraryIdentifier(std::string_view name);
 std::string decodeFormatEscapes(const std::string &s);
 
 class Sema {
@@ -92,6 +96,19 @@ class Sema {
     ir::NodePtr dynamicVar(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr lvalue(const frontend::Expr &e, const char *op);
 
+    // Translators (translators.cpp).
+    void defineTranslator(const frontend::Translator &t);
+    const frontend::Expr *findXlate(const frontend::Expr &e);
+    struct TranslatorDef;
+    const TranslatorDef &lookupTranslator(const frontend::Expr &xlate, TypeRef &outType);
+    ir::NodePtr translatedMember(const frontend::Expr &xlate, const std::string &member, bool arrow,
+                                 SourceLoc loc);
+    ir::NodePtr translatedValue(const frontend::Expr &xlate);
+    ir::NodePtr boundIdentifier(std::string_view name, SourceLoc loc, bool &found);
+    ir::NodePtr translateMemberValue(const TranslatorDef &t, const std::string &member,
+                                     const frontend::Expr *arg, SourceLoc loc);
+    void loadTranslatorLibrary();
+
     ir::NodePtr binaryNode(ir::Op op, ir::NodePtr a, ir::NodePtr b, SourceLoc loc,
                            const std::string &spelling);
     void requireValue(const ir::Node &n, const std::string &op);
@@ -138,6 +155,27 @@ class Sema {
     bool inPredicate_ = false;
     bool externDeclaration_ = false; // extern arrays may omit their bound
     TypeRef aggregationType_;
+    struct TranslatorDef {
+        TypeRef output; // a struct or union
+        TypeRef input;
+        std::string inputName;
+        std::map<std::string, const frontend::Expr *, std::less<>> members;
+    };
+    std::vector<TranslatorDef> translators_;
+    // Translator input names in scope while a member's expression is
+    // analysed: bound to the xlate argument (re-analysed where it is used),
+    // or to a typed placeholder when a declaration is checked.
+    struct Binding {
+        std::string name;
+        const frontend::Expr *argument = nullptr;
+        TypeRef placeholder;
+        size_t outerDepth = 0;
+    };
+    std::vector<Binding> bindings_;
+    std::set<const ir::Node *> translatedPointers_; // pointer-to-translated-data values
+    int xlateTemps_ = 0;
+    bool libraryLoaded_ = false;
+    std::vector<std::unique_ptr<frontend::Program>> library_; // D library sources kept alive
     int sourceCount_ = 0;
     size_t countSourceProbes(int source) const;
 };

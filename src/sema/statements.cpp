@@ -270,6 +270,10 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
     std::vector<output::PrintfArgType> types;
     for (size_t i = 1; i < call.args.size(); ++i) {
         NodePtr a = expr(*call.args[i]);
+        // A char array prints as the string it holds.
+        if (auto at = stripTypedefs(a->type); at && at->kind == TypeKind::Array && stripTypedefs(at->target) &&
+                                              stripTypedefs(at->target)->isChar())
+            a = convert(std::move(a), types_->stringType());
         types.push_back(printfArgType(*a));
         st->args.push_back(std::move(a));
     }
@@ -516,7 +520,7 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
     for (size_t i = 0; i < args.size() && i < proto->params.size(); ++i) {
         std::string_view want = proto->params[i];
         NodePtr &a = args[i];
-        const TypeRef &t = a->type;
+        TypeRef t = a->type;
         bool ok;
         if (want == "alloca") {
             ok = isPointer(t) && stripTypedefs(t)->isDPtr;
@@ -526,6 +530,9 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
                          " is incompatible with prototype:\n\tprototype: alloca pointer\n\t argument: non-alloca pointer");
             want = "void *";
         } else if (want == "char *") {
+            // NULL is an int 0; as a string argument it is a NULL pointer.
+            if (a->isConstant() && a->value == 0 && isInteger(t) && !(proto->subr == ir::Subr::Strtok && i == 0))
+                a = constant(0, types_->voidPtrType(), a->loc), t = a->type;
             bool nullOk = proto->subr == ir::Subr::Strtok && i == 0 && a->isConstant() && a->value == 0;
             auto st = stripTypedefs(t);
             bool charArray = st && st->kind == TypeKind::Array && stripTypedefs(st->target) &&
