@@ -611,10 +611,11 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     }
     f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
     f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
-    // alloca() hands out real addresses: remember where this context is.
-    f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
     f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
     if (usesArgs) emitArgs(f);
+    // alloca() hands out real addresses: remember where this context is
+    // (after the arguments, whose staging area overlaps this word).
+    f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
     if (ctx.attach == AttachKind::SyscallReturn) {
         // errno: a return value in [-4095, -1] is an error number.
         Label noErr = f.newLabel();

@@ -84,6 +84,7 @@ class FunctionCompiler {
     void storeAggregate(const ir::Node &target, const ir::Node &valueNode, int valueSlot);
     void copyString(bpf::Reg dst, int srcSlot);
     int stringTemp();
+    int addressToString(const ir::Node &n);
     int strcmpCall(int a, int b);
 
     // Statements.

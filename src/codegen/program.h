@@ -26,7 +26,23 @@ enum class SubprogramKind {
     Basename,
     Dirname,
     Substr,
+    FormatInet4,
+    FormatInet6,
+    FormatInet6Strict,
+    FormatLinkEther,
+    FormatLinkInfiniband,
 };
+
+// The address formats of inet_ntoa, inet_ntoa6, inet_ntop and link_ntop.
+enum class AddressFormat { Inet4, Inet6, Inet6Strict, LinkEther, LinkInfiniband };
+// How many address bytes a format reads.
+uint32_t addressFormatBytes(AddressFormat kind);
+
+// Makes f a global function (verified once, on its own) that returns
+// `fallback` when one of its pointer arguments (other than those in
+// `nullable`) is NULL, as the verifier requires.
+void makeGlobalFunction(bpf::Function &f, std::vector<bpf::ParamKind> params, int32_t fallback,
+                        std::vector<int> nullable = {});
 
 struct KernelOffsets {
     int64_t taskRealParent = -1;
@@ -106,6 +122,7 @@ class ProgramBuilder {
     void emitLltostr(bpf::Function &f);
     void emitPathPart(bpf::Function &f, bool base);
     void emitSubstr(bpf::Function &f);
+    void emitAddressFormat(bpf::Function &f, AddressFormat kind);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
     std::vector<SyscallClauseMask> sysMasks_;
 };

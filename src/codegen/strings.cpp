@@ -29,10 +29,16 @@ void returnImm(Function &f, int32_t v) {
     f.emit(exitInsn());
 }
 
-// Makes f a global function (verified once, on its own) and returns
-// `fallback` when one of its pointer arguments is NULL, as the verifier
-// requires of a global function.
 void makeGlobal(Function &f, std::vector<ParamKind> params, int32_t fallback, std::vector<int> nullable = {}) {
+    makeGlobalFunction(f, std::move(params), fallback, std::move(nullable));
+}
+
+// Writes a one-character string ("." or "/") at the pointer in r.
+void emitConstantString(Function &f, Reg r, char c) { f.emit(storeImm(Size::H, r, 0, c)); }
+
+} // namespace
+
+void makeGlobalFunction(Function &f, std::vector<ParamKind> params, int32_t fallback, std::vector<int> nullable) {
     for (size_t i = 0; i < params.size(); ++i) {
         if (params[i] == ParamKind::Scalar) continue;
         if (std::find(nullable.begin(), nullable.end(), static_cast<int>(i)) != nullable.end()) continue;
@@ -43,11 +49,6 @@ void makeGlobal(Function &f, std::vector<ParamKind> params, int32_t fallback, st
     }
     f.setGlobal(std::move(params));
 }
-
-// Writes a one-character string ("." or "/") at the pointer in r.
-void emitConstantString(Function &f, Reg r, char c) { f.emit(storeImm(Size::H, r, 0, c)); }
-
-} // namespace
 
 bpf::FunctionId ProgramBuilder::addFunction(const std::string &name,
                                             const std::function<void(bpf::Function &)> &body) {
@@ -78,6 +79,21 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     case SubprogramKind::Basename: id = addFunction("dt_basename", [&](Function &f) { emitPathPart(f, true); }); break;
     case SubprogramKind::Dirname: id = addFunction("dt_dirname", [&](Function &f) { emitPathPart(f, false); }); break;
     case SubprogramKind::Substr: id = addFunction("dt_substr", [&](Function &f) { emitSubstr(f); }); break;
+    case SubprogramKind::FormatInet4:
+        id = addFunction("dt_ntop_inet4", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet4); });
+        break;
+    case SubprogramKind::FormatInet6:
+        id = addFunction("dt_ntop_inet6", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6); });
+        break;
+    case SubprogramKind::FormatInet6Strict:
+        id = addFunction("dt_ntop_inet6s", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6Strict); });
+        break;
+    case SubprogramKind::FormatLinkEther:
+        id = addFunction("dt_ntop_ether", [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkEther); });
+        break;
+    case SubprogramKind::FormatLinkInfiniband:
+        id = addFunction("dt_ntop_ib", [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkInfiniband); });
+        break;
     }
     subprograms_[k] = id;
     return id;

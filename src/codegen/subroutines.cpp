@@ -366,6 +366,10 @@ int FunctionCompiler::call(const ir::Node &n) {
         release(ctx);
         return d;
     }
+    case ir::Subr::InetNtoa:
+    case ir::Subr::InetNtoa6:
+    case ir::Subr::InetNtop:
+    case ir::Subr::LinkNtop: return addressToString(n);
     case ir::Subr::Htons:
     case ir::Subr::Htonl:
     case ir::Subr::Htonll: {
@@ -445,6 +449,89 @@ int FunctionCompiler::call(const ir::Node &n) {
     case ir::Subr::None: break;
     }
     fail("D_UNSUPPORTED", n.loc, "subroutine not supported yet");
+}
+
+} // namespace dtrace::codegen
+
+namespace dtrace::codegen {
+
+// inet_ntoa, inet_ntoa6, inet_ntop and link_ntop: the address bytes are
+// copied into the context (a bad address faults), then a shared global
+// function formats them. A family or link type known only at run time
+// picks the format there; an unknown one is an illegal operation.
+int FunctionCompiler::addressToString(const ir::Node &n) {
+    Generator &g = pb_.g;
+    bool twoArgs = n.subr == ir::Subr::InetNtop || n.subr == ir::Subr::LinkNtop;
+    const ir::Node &addrNode = *n.kids[twoArgs ? 1 : 0];
+    std::vector<std::pair<int64_t, AddressFormat>> choices;
+    switch (n.subr) {
+    case ir::Subr::InetNtoa: choices = {{0, AddressFormat::Inet4}}; break;
+    case ir::Subr::InetNtoa6: {
+        bool strict = n.kids.size() > 1 && n.kids[1]->value != 0;
+        choices = {{0, strict ? AddressFormat::Inet6Strict : AddressFormat::Inet6}};
+        break;
+    }
+    case ir::Subr::InetNtop: choices = {{2, AddressFormat::Inet4}, {10, AddressFormat::Inet6Strict}}; break;
+    default: choices = {{1, AddressFormat::LinkEther}, {32, AddressFormat::LinkInfiniband}}; break;
+    }
+    int kind = -1;
+    if (twoArgs) {
+        const ir::Node &k = *n.kids[0];
+        bool known = k.isConstant() && std::any_of(choices.begin(), choices.end(),
+                                                    [&](const auto &c) { return c.first == k.value; });
+        if (known) std::erase_if(choices, [&](const auto &c) { return c.first != k.value; });
+        else kind = value(k); // decided (or refused) when it runs
+
+    }
+    int src = value(addrNode);
+    bool srcIsScratch = sema::isPointer(addrNode.type) && sema::stripTypedefs(addrNode.type)->isDPtr;
+    int t = stringTemp();
+    int d = alloc();
+    tempAddress(R0, t);
+    put(d, R0);
+    int ctx = alloc();
+    emit(movReg(R0, R9));
+    put(ctx, R0);
+    Label done = f_.newLabel();
+    for (size_t i = 0; i < choices.size(); ++i) {
+        auto [code, format] = choices[i];
+        Label next = f_.newLabel();
+        if (kind >= 0) {
+            Reg rk = get(kind, R1);
+            f_.jumpImm(BPF_JNE, rk, static_cast<int32_t>(code), next);
+        }
+        // Copy the address bytes into the context's number buffer.
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.numbuf)));
+        emit(movImm(R2, static_cast<int32_t>(addressFormatBytes(format))));
+        Reg ra = get(src, R3);
+        if (ra != R3) emit(movReg(R3, ra));
+        if (srcIsScratch) scratchToAddress(R3);
+        f_.callHelper(BPF_FUNC_probe_read_kernel);
+        Label readOk = f_.newLabel();
+        f_.jumpImm(BPF_JEQ, R0, 0, readOk);
+        ra = get(src, R3);
+        fault(kFltBadAddr, ra);
+        f_.bind(readOk);
+        argumentsToRegisters({d, ctx});
+        SubprogramKind sk = format == AddressFormat::Inet4         ? SubprogramKind::FormatInet4
+                            : format == AddressFormat::Inet6       ? SubprogramKind::FormatInet6
+                            : format == AddressFormat::Inet6Strict ? SubprogramKind::FormatInet6Strict
+                            : format == AddressFormat::LinkEther   ? SubprogramKind::FormatLinkEther
+                                                                   : SubprogramKind::FormatLinkInfiniband;
+        f_.call(pb_.subprogram(sk));
+        f_.jump(done);
+        f_.bind(next);
+    }
+    if (kind >= 0) {
+        Reg rk = get(kind, R1);
+        fault(kFltIllOp, rk);
+    }
+    f_.bind(done);
+    if (kind >= 0) release(kind);
+    release(src);
+    release(ctx);
+    return d;
 }
 
 } // namespace dtrace::codegen

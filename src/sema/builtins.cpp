@@ -98,7 +98,7 @@ constexpr std::array kFunctions = {
     FunctionInfo{"htons", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"index", FunctionKind::Subroutine, 2, 3},
     FunctionInfo{"inet_ntoa", FunctionKind::Subroutine, 1, 1},
-    FunctionInfo{"inet_ntoa6", FunctionKind::Subroutine, 1, 1},
+    FunctionInfo{"inet_ntoa6", FunctionKind::Subroutine, 1, 2},
     FunctionInfo{"inet_ntop", FunctionKind::Subroutine, 2, 2},
     FunctionInfo{"link_ntop", FunctionKind::Subroutine, 2, 2},
     FunctionInfo{"lltostr", FunctionKind::Subroutine, 1, 2},

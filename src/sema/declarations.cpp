@@ -25,6 +25,9 @@ constexpr NamedConstant kConstants[] = {
     {"DTRACEFLT_KPRIV", 6},     {"DTRACEFLT_UPRIV", 7},    {"DTRACEFLT_TUPOFLOW", 8},
     {"DTRACEFLT_BADSTACK", 9},  {"DTRACEFLT_BADSIZE", 10}, {"DTRACEFLT_BADINDEX", 11},
     {"DTRACEFLT_LIBRARY", 1000},
+    // Address families and link types for inet_ntop and link_ntop.
+    {"AF_INET", 2},             {"AF_INET6", 10},          {"ARPHRD_ETHER", 1},
+    {"ARPHRD_INFINIBAND", 32},
 };
 
 } // namespace

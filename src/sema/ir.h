@@ -128,6 +128,10 @@ enum class Subr {
     Copyin,
     Copyinto,
     Copyinstr,
+    InetNtoa,
+    InetNtoa6,
+    InetNtop,
+    LinkNtop,
 };
 
 struct Node;

@@ -493,10 +493,10 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"alloca", ir::Subr::Alloca, "void *", {"size_t"}},
         {"bcopy", ir::Subr::Bcopy, "void", {"void *", "alloca", "size_t"}},
         {"cleanpath", ir::Subr::None, "string", {"char *"}},
-        {"inet_ntoa", ir::Subr::None, "string", {"ipaddr_t *"}},
-        {"inet_ntoa6", ir::Subr::None, "string", {"in6_addr_t *"}},
-        {"inet_ntop", ir::Subr::None, "string", {"int", "void *"}},
-        {"link_ntop", ir::Subr::None, "string", {"int", "void *"}},
+        {"inet_ntoa", ir::Subr::InetNtoa, "string", {"void *"}},
+        {"inet_ntoa6", ir::Subr::InetNtoa6, "string", {"void *", "int"}},
+        {"inet_ntop", ir::Subr::InetNtop, "string", {"int", "void *"}},
+        {"link_ntop", ir::Subr::LinkNtop, "string", {"int", "void *"}},
         {"mutex_owned", ir::Subr::None, "int", {"struct mutex *"}},
         {"mutex_owner", ir::Subr::None, "struct task_struct *", {"struct mutex *"}},
         {"mutex_type_adaptive", ir::Subr::None, "int", {"struct mutex *"}},
@@ -559,6 +559,18 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         if (size.isConstant() && static_cast<uint64_t>(size.value) > scratch)
             fail("D_ALLOCA_SIZE", e.loc,
                  e.name + "(" + std::to_string(size.value) + ") size larger than scratchsize " + std::to_string(scratch));
+    }
+    if (proto->subr == ir::Subr::InetNtoa6) {
+        // The address is a struct in6_addr; the strict flag a constant.
+        const TypeRef &t = args[0]->type;
+        auto target = isPointer(t) ? stripTypedefs(stripTypedefs(t)->target) : nullptr;
+        bool in6 = target && target->kind == TypeKind::Struct && typeName(target) == "struct in6_addr";
+        if (!in6 && !(args[0]->isConstant() && args[0]->value == 0))
+            protoArgError(e.name, 1, "struct in6_addr *", t, e.loc);
+        if (args.size() > 1 && !args[1]->isConstant())
+            fail("D_PROTO_ARG", e.loc,
+                 e.name + "( ) argument #2 is incompatible with prototype:\n\tprototype: integer constant\n\t argument: " +
+                     describe(args[1]->type));
     }
     TypeRef ret = parseTypeString(proto->returns);
     if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin) ret = types_->withDPtr(ret);

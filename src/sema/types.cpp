@@ -181,6 +181,7 @@ TypeTable::TypeTable() {
     td("uint32_t", uint_);
     td("uint64_t", ulonglong_);
     td("uintptr_t", ulong_);
+    td("ipaddr_t", uint_); // an IPv4 address, as inet_ntoa takes it
     td("uchar_t", uchar_);
     td("ushort_t", ushort_);
     td("uint_t", uint_);
