@@ -311,13 +311,30 @@ void Generator::planLayout() {
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
+    // String temporaries live for one statement (codegen reuses them from
+    // the next), so the context needs the most any one statement uses.
     uint32_t maxStrings = 0;
-    for (const auto &c : prog.clauses) {
+    auto countStrings = [](const ir::Node &root) {
         uint32_t n = 0;
-        walkClause(c, [&](const ir::Node &node) {
+        walkNodes(root, [&](const ir::Node &node) {
             if (sema::isString(node.type)) ++n;
         });
-        maxStrings = std::max(maxStrings, n);
+        return n;
+    };
+    std::function<void(const std::vector<ir::StmtPtr> &)> visit = [&](const std::vector<ir::StmtPtr> &body) {
+        for (const auto &st : body) {
+            uint32_t n = 0;
+            if (st->expr) n += countStrings(*st->expr);
+            for (const auto &a : st->args) n += countStrings(*a);
+            for (const auto &k : st->keys) n += countStrings(*k);
+            maxStrings = std::max(maxStrings, n);
+            visit(st->thenBody);
+            visit(st->elseBody);
+        }
+    };
+    for (const auto &c : prog.clauses) {
+        if (c.predicate) maxStrings = std::max(maxStrings, countStrings(*c.predicate));
+        visit(c.body);
     }
     layout.strtmpSlots = maxStrings;
     layout.record = layout.strtmp + layout.strtmpSlots * layout.strslot;
@@ -456,6 +473,12 @@ CompiledProgram Generator::run() {
     buildPrograms();
 
     out.maps[dctxMap].valueSize = round8(layout.total());
+    // Instructions address the context with 16-bit signed offsets.
+    if (layout.total() > 32767)
+        fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
+             "program needs " + std::to_string(layout.total()) +
+                 " bytes of per-CPU working memory, more than 32767: lower strsize or scratchsize, or use "
+                 "fewer strings in one statement");
     out.contextMap = dctxMap;
     out.stringSize = layout.strslot;
     auto bytes = strtab.bytes();

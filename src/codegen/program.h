@@ -26,6 +26,7 @@ enum class SubprogramKind {
     Basename,
     Dirname,
     Substr,
+    Cleanpath,
     FormatInet4,
     FormatInet6,
     FormatInet6Strict,
@@ -123,6 +124,7 @@ class ProgramBuilder {
     void emitPathPart(bpf::Function &f, bool base);
     void emitSubstr(bpf::Function &f);
     void emitAddressFormat(bpf::Function &f, AddressFormat kind);
+    void emitCleanpath(bpf::Function &f);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
     std::vector<SyscallClauseMask> sysMasks_;
 };

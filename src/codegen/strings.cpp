@@ -79,6 +79,7 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     case SubprogramKind::Basename: id = addFunction("dt_basename", [&](Function &f) { emitPathPart(f, true); }); break;
     case SubprogramKind::Dirname: id = addFunction("dt_dirname", [&](Function &f) { emitPathPart(f, false); }); break;
     case SubprogramKind::Substr: id = addFunction("dt_substr", [&](Function &f) { emitSubstr(f); }); break;
+    case SubprogramKind::Cleanpath: id = addFunction("dt_cleanpath", [&](Function &f) { emitCleanpath(f); }); break;
     case SubprogramKind::FormatInet4:
         id = addFunction("dt_ntop_inet4", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet4); });
         break;
@@ -398,7 +399,8 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     FunctionId scan = scanner("dt_strtok_scan", true);
 
     makeGlobal(f, {ParamKind::Context, ParamKind::String, ParamKind::String}, -1, {1});
-    Label saved = f.newLabel(), go = f.newLabel(), none = f.newLabel(), atNul = f.newLabel(), setPos = f.newLabel();
+    Label saved = f.newLabel(), go = f.newLabel(), none = f.newLabel(), atNul = f.newLabel(), setPos = f.newLabel(),
+          restore = f.newLabel();
     f.emit(movReg(R6, R1));
     f.emit(store(Size::DW, FP, -32, R1));
     f.emit(store(Size::DW, FP, -24, R3));
@@ -413,8 +415,17 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     f.jump(go);
     f.bind(saved);
     f.emit(load(Size::DW, R0, R6, valid));
-    f.jumpImm(BPF_JNE, R0, 0, go);
+    f.jumpImm(BPF_JNE, R0, 0, restore);
     returnImm(f, -2);
+    // The previous token ended at a delimiter that was replaced by NUL:
+    // put it back, as the next token starts there (DTrace skips only the
+    // delimiters of the new call).
+    f.bind(restore);
+    f.emit(load(Size::DW, R1, R6, pos));
+    f.jumpImm(BPF_JGT, R1, static_cast<int32_t>(S), go);
+    f.emit(load(Size::B, R2, R6, static_cast<int16_t>(valid + 4)));
+    f.emit(alu64Reg(BPF_ADD, R1, R6));
+    f.emit(store(Size::B, R1, static_cast<int16_t>(tok), R2));
     f.bind(go);
     for (int i = 0; i < 4; ++i) f.emit(storeImm(Size::DW, R6, static_cast<int16_t>(bitmap + 8 * i), 0));
     emitLoop(f, bits, static_cast<int32_t>(S + 1), -32);
@@ -441,8 +452,10 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     f.emit(load(Size::B, R2, R1, static_cast<int16_t>(tok)));
     f.jumpImm(BPF_JEQ, R2, 0, atNul);
     f.emit(storeImm(Size::B, R1, static_cast<int16_t>(tok), 0));
-    f.emit(alu64Imm(BPF_ADD, R8, 1));
+    f.emit(store(Size::B, R6, static_cast<int16_t>(valid + 4), R2)); // the delimiter, for next time
+    f.jump(setPos);
     f.bind(atNul);
+    f.emit(storeImm(Size::B, R6, static_cast<int16_t>(valid + 4), 0));
     f.bind(setPos);
     f.emit(store(Size::DW, R6, pos, R8));
     f.emit(movReg(R0, R7));
@@ -558,6 +571,12 @@ void ProgramBuilder::emitLltostr(bpf::Function &f) {
     f.emit(alu64Reg(BPF_ADD, R3, R7));
     f.emit(movImm(R2, 71));
     f.emit(alu64Reg(BPF_SUB, R2, R7));
+    if (g.strsize + 1 < 71) {
+        Label fits = f.newLabel();
+        f.jumpImm(BPF_JLE, R2, static_cast<int32_t>(g.strsize + 1), fits); // truncated at strsize
+        f.emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
+        f.bind(fits);
+    }
     f.emit(load(Size::DW, R1, FP, -8));
     f.callHelper(BPF_FUNC_probe_read_kernel_str);
     returnImm(f, 0);

@@ -320,19 +320,30 @@ int FunctionCompiler::call(const ir::Node &n) {
     case ir::Subr::Toupper:
     case ir::Subr::Tolower:
     case ir::Subr::Basename:
+    case ir::Subr::Cleanpath:
     case ir::Subr::Dirname: {
         int s = stringArg(*n.kids[0]);
         int t = stringTemp();
         int d = alloc();
         tempAddress(R0, t);
         put(d, R0);
-        argumentsToRegisters({d, s});
+        int ctx = -1;
+        if (n.subr == ir::Subr::Cleanpath) {
+            ctx = alloc();
+            emit(movReg(R0, R9));
+            put(ctx, R0);
+            argumentsToRegisters({d, s, ctx});
+        } else {
+            argumentsToRegisters({d, s});
+        }
         SubprogramKind k = n.subr == ir::Subr::Toupper   ? SubprogramKind::ToUpper
                            : n.subr == ir::Subr::Tolower ? SubprogramKind::ToLower
                            : n.subr == ir::Subr::Basename ? SubprogramKind::Basename
+                           : n.subr == ir::Subr::Cleanpath ? SubprogramKind::Cleanpath
                                                           : SubprogramKind::Dirname;
         f_.call(pb_.subprogram(k));
         release(s);
+        if (ctx >= 0) release(ctx);
         return d;
     }
     case ir::Subr::Lltostr: {

@@ -128,6 +128,7 @@ enum class Subr {
     Copyin,
     Copyinto,
     Copyinstr,
+    Cleanpath,
     InetNtoa,
     InetNtoa6,
     InetNtop,

@@ -492,7 +492,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"copyinto", ir::Subr::Copyinto, "void", {"uintptr_t", "size_t", "alloca"}},
         {"alloca", ir::Subr::Alloca, "void *", {"size_t"}},
         {"bcopy", ir::Subr::Bcopy, "void", {"void *", "alloca", "size_t"}},
-        {"cleanpath", ir::Subr::None, "string", {"char *"}},
+        {"cleanpath", ir::Subr::Cleanpath, "string", {"char *"}},
         {"inet_ntoa", ir::Subr::InetNtoa, "string", {"void *"}},
         {"inet_ntoa6", ir::Subr::InetNtoa6, "string", {"void *", "int"}},
         {"inet_ntop", ir::Subr::InetNtop, "string", {"int", "void *"}},

@@ -1,0 +1,206 @@
+// cleanpath(): the lexical clean-up of a path name (empty and "."
+// components dropped, ".." removing the component before it, no trailing
+// slash). One bpf_loop callback advances a small state machine by one step
+// per iteration: at a component, copying a name, or backing up over one.
+#include "codegen/program.h"
+
+namespace dtrace::codegen {
+
+using namespace bpf;
+
+namespace {
+
+// Callback context, on the global function's stack: the buffers.
+constexpr int16_t kDst = -8;      // the result buffer
+constexpr int16_t kSrc = -16;     // the path
+constexpr int16_t kDctx = -24;    // the per-CPU context
+constexpr int16_t kContext = -24; // the lowest word: what bpf_loop is given
+
+// Context offsets as the callback sees them (relative to its R2).
+constexpr int16_t at(int16_t fpOffset) { return static_cast<int16_t>(fpOffset - kContext); }
+
+// The state machine's words, in the per-CPU context's number buffer: a map
+// value, whose contents the verifier does not track, so every iteration
+// looks alike to it and the loop is verified once.
+constexpr int32_t kRead = 0;    // read index
+constexpr int32_t kWrite = 8;   // write index
+constexpr int32_t kDotDot = 16; // the write index ".." may not back up past
+constexpr int32_t kMode = 24;   // 0 at a component, 1 copying a name, 2 backing up
+constexpr int32_t kRooted = 32;
+
+} // namespace
+
+// dt_cleanpath(dst, src)
+void ProgramBuilder::emitCleanpath(bpf::Function &f) {
+    const int32_t S = static_cast<int32_t>(g.strsize);
+    const int32_t numbuf = static_cast<int32_t>(g.layout.numbuf);
+    auto state = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
+    makeGlobalFunction(f, {ParamKind::String, ParamKind::String, ParamKind::Context}, 0);
+    FunctionId step = addFunction("dt_cleanpath_step", [&](Function &c) {
+        Label stop = c.newLabel(), copying = c.newLabel(), backing = c.newLabel(), next = c.newLabel();
+        Label notSlash = c.newLabel(), notDot = c.newLabel(), notDotDot = c.newLabel(), name = c.newLabel();
+        Label noSeparator = c.newLabel(), separator = c.newLabel();
+        c.emit(movReg(R6, R2));
+        c.emit(load(Size::DW, R2, R6, at(kDctx))); // R2: the per-CPU context, all through
+        c.emit(load(Size::DW, R7, R2, state(kRead)));
+        c.emit(load(Size::DW, R8, R2, state(kWrite)));
+        c.jumpImm(BPF_JGT, R7, S - 2, stop);  // keeps src[r + 2] inside the buffer
+        c.jumpImm(BPF_JGE, R8, S - 3, stop);  // room for "/.." and the NUL
+        c.emit(load(Size::DW, R0, R2, state(kMode)));
+        c.jumpImm(BPF_JEQ, R0, 1, copying);
+        c.jumpImm(BPF_JEQ, R0, 2, backing);
+        // At a component: r0..r2 = src[r], src[r + 1], src[r + 2].
+        c.emit(load(Size::DW, R9, R6, at(kSrc)));
+        c.emit(alu64Reg(BPF_ADD, R9, R7));
+        c.emit(load(Size::B, R3, R9, 0));
+        c.jumpImm(BPF_JEQ, R3, 0, stop);
+        c.jumpImm(BPF_JNE, R3, '/', notSlash);
+        c.emit(alu64Imm(BPF_ADD, R7, 1)); // an empty component
+        c.jump(next);
+        c.bind(notSlash);
+        c.emit(load(Size::B, R4, R9, 1));
+        c.jumpImm(BPF_JNE, R3, '.', name);
+        Label dotEnds = c.newLabel();
+        c.jumpImm(BPF_JEQ, R4, 0, dotEnds);
+        c.jumpImm(BPF_JNE, R4, '/', notDot);
+        c.bind(dotEnds);
+        c.emit(alu64Imm(BPF_ADD, R7, 1)); // "."
+        c.jump(next);
+        c.bind(notDot);
+        c.jumpImm(BPF_JNE, R4, '.', name);
+        c.emit(load(Size::B, R5, R9, 2));
+        Label dotDotEnds = c.newLabel();
+        c.jumpImm(BPF_JEQ, R5, 0, dotDotEnds);
+        c.jumpImm(BPF_JNE, R5, '/', notDotDot);
+        c.bind(dotDotEnds);
+        // "..": back up over the last name, or keep it where nothing can
+        // be backed up over in a relative path.
+        c.emit(alu64Imm(BPF_ADD, R7, 2));
+        c.emit(load(Size::DW, R1, R2, state(kDotDot)));
+        Label keep = c.newLabel();
+        c.jumpReg(BPF_JLE, R8, R1, keep);
+        c.emit(alu64Imm(BPF_SUB, R8, 1));
+        c.emit(storeImm(Size::DW, R2, state(kMode), 2));
+        c.jump(next);
+        c.bind(keep);
+        c.emit(load(Size::DW, R1, R2, state(kRooted)));
+        c.jumpImm(BPF_JNE, R1, 0, next);
+        c.emit(load(Size::DW, R9, R6, at(kDst)));
+        c.emit(alu64Reg(BPF_ADD, R9, R8));
+        Label noSlash = c.newLabel();
+        c.jumpImm(BPF_JEQ, R8, 0, noSlash);
+        c.emit(storeImm(Size::B, R9, 0, '/'));
+        c.emit(alu64Imm(BPF_ADD, R9, 1));
+        c.emit(alu64Imm(BPF_ADD, R8, 1));
+        c.bind(noSlash);
+        c.emit(storeImm(Size::B, R9, 0, '.'));
+        c.emit(storeImm(Size::B, R9, 1, '.'));
+        c.emit(alu64Imm(BPF_ADD, R8, 2));
+        c.emit(store(Size::DW, R2, state(kDotDot), R8));
+        c.jump(next);
+        c.bind(notDotDot);
+        c.bind(name);
+        // A name: a separator unless it is the first thing written.
+        c.emit(load(Size::DW, R1, R2, state(kRooted)));
+        c.jumpImm(BPF_JEQ, R1, 0, separator);
+        c.jumpImm(BPF_JEQ, R8, 1, noSeparator);
+        Label writeSep = c.newLabel();
+        c.jump(writeSep);
+        c.bind(separator);
+        c.jumpImm(BPF_JEQ, R8, 0, noSeparator);
+        c.bind(writeSep);
+        c.emit(load(Size::DW, R9, R6, at(kDst)));
+        c.emit(alu64Reg(BPF_ADD, R9, R8));
+        c.emit(storeImm(Size::B, R9, 0, '/'));
+        c.emit(alu64Imm(BPF_ADD, R8, 1));
+        c.bind(noSeparator);
+        c.emit(storeImm(Size::DW, R2, state(kMode), 1));
+        c.jump(next);
+
+        // Copying a name: one character, or back to a component.
+        c.bind(copying);
+        {
+            Label done = c.newLabel();
+            c.emit(load(Size::DW, R9, R6, at(kSrc)));
+            c.emit(alu64Reg(BPF_ADD, R9, R7));
+            c.emit(load(Size::B, R3, R9, 0));
+            c.jumpImm(BPF_JEQ, R3, 0, done);
+            c.jumpImm(BPF_JEQ, R3, '/', done);
+            c.emit(load(Size::DW, R9, R6, at(kDst)));
+            c.emit(alu64Reg(BPF_ADD, R9, R8));
+            c.emit(store(Size::B, R9, 0, R3));
+            c.emit(alu64Imm(BPF_ADD, R8, 1));
+            c.emit(alu64Imm(BPF_ADD, R7, 1));
+            c.jump(next);
+            c.bind(done);
+            c.emit(storeImm(Size::DW, R2, state(kMode), 0));
+            c.jump(next);
+        }
+
+        // Backing up: to the previous slash, or to where ".." may reach.
+        c.bind(backing);
+        {
+            Label done = c.newLabel();
+            c.emit(load(Size::DW, R1, R2, state(kDotDot)));
+            c.jumpReg(BPF_JLE, R8, R1, done);
+            c.emit(load(Size::DW, R9, R6, at(kDst)));
+            c.emit(alu64Reg(BPF_ADD, R9, R8));
+            c.emit(load(Size::B, R3, R9, 0));
+            c.jumpImm(BPF_JEQ, R3, '/', done);
+            c.emit(alu64Imm(BPF_SUB, R8, 1));
+            c.jump(next);
+            c.bind(done);
+            c.emit(storeImm(Size::DW, R2, state(kMode), 0));
+        }
+
+        c.bind(next);
+        c.emit(store(Size::DW, R2, state(kRead), R7));
+        c.emit(store(Size::DW, R2, state(kWrite), R8));
+        c.emit(movImm(R0, 0));
+        c.emit(exitInsn());
+        c.bind(stop);
+        c.emit(movImm(R0, 1));
+        c.emit(exitInsn());
+    });
+
+    Label relative = f.newLabel(), run = f.newLabel();
+    f.emit(store(Size::DW, FP, kDst, R1));
+    f.emit(store(Size::DW, FP, kSrc, R2));
+    f.emit(store(Size::DW, FP, kDctx, R3));
+    for (int32_t w : {kRead, kWrite, kDotDot, kMode, kRooted}) f.emit(storeImm(Size::DW, R3, state(w), 0));
+    f.emit(load(Size::B, R4, R2, 0));
+    f.jumpImm(BPF_JNE, R4, '/', relative);
+    f.emit(storeImm(Size::B, R1, 0, '/'));
+    for (int32_t w : {kRead, kWrite, kDotDot, kRooted}) f.emit(storeImm(Size::DW, R3, state(w), 1));
+    f.jump(run);
+    f.bind(relative);
+    f.bind(run);
+    // Each character is read once, written at most once and backed up
+    // over at most once; components add a step each.
+    f.emit(movImm(R1, 4 * (S + 2)));
+    f.ldFunction(R2, step);
+    f.emit(movReg(R3, FP));
+    f.emit(alu64Imm(BPF_ADD, R3, kContext));
+    f.emit(movImm(R4, 0));
+    f.callHelper(BPF_FUNC_loop);
+    // Terminate; a relative path that cleaned away to nothing is ".".
+    Label notEmpty = f.newLabel(), terminate = f.newLabel();
+    f.emit(load(Size::DW, R6, FP, kDst));
+    f.emit(load(Size::DW, R7, FP, kDctx));
+    f.emit(load(Size::DW, R7, R7, state(kWrite)));
+    f.jumpImm(BPF_JGT, R7, S, terminate);
+    f.jumpImm(BPF_JNE, R7, 0, notEmpty);
+    f.emit(load(Size::DW, R2, FP, kSrc));
+    f.emit(load(Size::B, R3, R2, 0));
+    f.jumpImm(BPF_JEQ, R3, 0, notEmpty);
+    f.emit(storeImm(Size::B, R6, 0, '.'));
+    f.emit(movImm(R7, 1));
+    f.bind(notEmpty);
+    f.emit(alu64Reg(BPF_ADD, R6, R7));
+    f.emit(storeImm(Size::B, R6, 0, 0));
+    f.bind(terminate);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+}
+
+} // namespace dtrace::codegen
