@@ -202,6 +202,10 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
                 }
                 std::string reason = vf.reason;
                 if (reason.empty()) reason = errnoText(loadErr);
+                // Writing user memory is refused under kernel lockdown.
+                if (reason.find("bpf_probe_write_user") != std::string::npos)
+                    reason += " (copyout and copyoutstr need a kernel that is not locked down; see "
+                              "/sys/kernel/security/lockdown)";
                 std::string msg = "could not enable tracing: BPF verifier rejected program " + p.name + where +
                                   ": " + reason;
                 if (!verbose) msg += " (use -v for the verifier log)";

@@ -85,6 +85,7 @@ class FunctionCompiler {
     void copyString(bpf::Reg dst, int srcSlot);
     int stringTemp();
     int addressToString(const ir::Node &n);
+    int copyOut(const ir::Node &n);
     int strcmpCall(int a, int b);
 
     // Statements.

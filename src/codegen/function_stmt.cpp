@@ -182,7 +182,10 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         emit(store(Size::DW, R9, at, R1));
     };
     switch (s.kind) {
-    case StmtKind::Expr: release(value(*s.expr)); return;
+    case StmtKind::Expr:
+        if (s.needsDestructive) g.out.needsDestructive = true;
+        release(value(*s.expr));
+        return;
     case StmtKind::Trace: {
         RecordItem item;
         item.kind = ItemKind::Trace;

@@ -377,6 +377,20 @@ int FunctionCompiler::call(const ir::Node &n) {
         release(ctx);
         return d;
     }
+    case ir::Subr::Copyout:
+    case ir::Subr::Copyoutstr: return copyOut(n);
+    case ir::Subr::Raise: {
+        // raise(sig): a signal to the current thread's process.
+        int sig = value(*n.kids[0]);
+        Reg r = get(sig, R1);
+        if (r != R1) emit(movReg(R1, r));
+        f_.callHelper(BPF_FUNC_send_signal);
+        release(sig);
+        int s = alloc();
+        emit(movImm(R0, 0));
+        put(s, R0);
+        return s;
+    }
     case ir::Subr::InetNtoa:
     case ir::Subr::InetNtoa6:
     case ir::Subr::InetNtop:
@@ -543,6 +557,77 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
     release(src);
     release(ctx);
     return d;
+}
+
+} // namespace dtrace::codegen
+
+namespace dtrace::codegen {
+
+// copyout(buf, addr, nbytes) and copyoutstr(str, addr, maxlen): writes to
+// the current process's memory. The source is alloca'd memory (checked to
+// lie inside what the clause allocated) or a D string; a write the kernel
+// refuses is a bad-address fault at the user address.
+int FunctionCompiler::copyOut(const ir::Node &n) {
+    Generator &g = pb_.g;
+    const ir::Node &src = *n.kids[0];
+    bool isStr = n.subr == ir::Subr::Copyoutstr || sema::isString(src.type);
+    bool scratch = sema::isPointer(src.type) && sema::stripTypedefs(src.type)->isDPtr;
+    if (!isStr && !scratch)
+        fail("D_UNSUPPORTED", n.loc, "copyout( ) copies from alloca'd memory or a string");
+    int s = isStr ? stringArg(src) : value(src);
+    int addr = value(*n.kids[1]);
+    int size = value(*n.kids[2]);
+    if (isStr) {
+        // At most the string and its NUL, at most maxlen, inside its buffer.
+        int len = alloc();
+        Reg rs = get(s, R1);
+        if (rs != R1) emit(movReg(R1, rs));
+        f_.call(pb_.subprogram(SubprogramKind::Strlen));
+        emit(alu64Imm(BPF_ADD, R0, 1));
+        Reg rn = get(size, R1);
+        Label keep = f_.newLabel();
+        f_.jumpReg(BPF_JLE, R0, rn, keep);
+        emit(movReg(R0, rn));
+        f_.bind(keep);
+        put(len, R0);
+        release(size);
+        size = len;
+    }
+    Reg rn = get(size, R3);
+    if (rn != R3) emit(movReg(R3, rn));
+    Label bad = f_.newLabel(), done = f_.newLabel(), sizeOk = f_.newLabel();
+    uint32_t limit = isStr ? g.layout.strslot : g.layout.scratchSize;
+    f_.jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), sizeOk);
+    fault(kFltBadSize, R3);
+    f_.bind(sizeOk);
+    f_.jumpImm(BPF_JEQ, R3, 0, done);
+    if (scratch && !isStr) {
+        scratchPointer(R2, {s, 0, Space::Scratch}, R3, kFltBadAddr);
+        rn = get(size, R3);
+        if (rn != R3) emit(movReg(R3, rn));
+        Label ok2 = f_.newLabel();
+        f_.jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), ok2);
+        emit(movImm(R3, 0));
+        f_.bind(ok2);
+    } else {
+        Reg rp = get(s, R2);
+        if (rp != R2) emit(movReg(R2, rp));
+    }
+    Reg ra = get(addr, R1);
+    if (ra != R1) emit(movReg(R1, ra));
+    f_.callHelper(BPF_FUNC_probe_write_user);
+    f_.jumpImm(BPF_JEQ, R0, 0, done);
+    f_.bind(bad);
+    ra = get(addr, R1);
+    fault(kFltBadAddr, ra);
+    f_.bind(done);
+    release(s);
+    release(addr);
+    release(size);
+    int r = alloc();
+    emit(movImm(R0, 0));
+    put(r, R0);
+    return r;
 }
 
 } // namespace dtrace::codegen

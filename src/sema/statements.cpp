@@ -313,6 +313,16 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         st->expr = convert(std::move(x), types_->intType());
         return st;
     }
+    if (fn == "copyout" || fn == "copyoutstr" || fn == "raise") {
+        // Destructive actions with subroutine prototypes; refused at
+        // enable time without -w.
+        std::vector<NodePtr> args;
+        for (const auto &a : call.args) args.push_back(expr(*a));
+        auto st = mkStmt(ir::StmtKind::Expr, call.loc);
+        st->expr = subroutine(call, std::move(args));
+        if (!options_.destructive()) st->needsDestructive = true;
+        return st;
+    }
     // Check the arguments even of actions we cannot run yet.
     for (const auto &a : call.args) (void)expr(*a);
     fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
@@ -492,6 +502,9 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"copyinto", ir::Subr::Copyinto, "void", {"uintptr_t", "size_t", "alloca"}},
         {"alloca", ir::Subr::Alloca, "void *", {"size_t"}},
         {"bcopy", ir::Subr::Bcopy, "void", {"void *", "alloca", "size_t"}},
+        {"copyout", ir::Subr::Copyout, "void", {"void *", "uintptr_t", "size_t"}},
+        {"copyoutstr", ir::Subr::Copyoutstr, "void", {"char *", "uintptr_t", "size_t"}},
+        {"raise", ir::Subr::Raise, "void", {"int"}},
         {"cleanpath", ir::Subr::Cleanpath, "string", {"char *"}},
         {"inet_ntoa", ir::Subr::InetNtoa, "string", {"void *"}},
         {"inet_ntoa6", ir::Subr::InetNtoa6, "string", {"void *", "int"}},
