@@ -274,6 +274,37 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         return value(*n.kids[1]);
     }
     case NodeKind::Assign: return assign(n);
+    case NodeKind::Binary: {
+        // string + offset: the characters from the offset on (at most to
+        // the NUL), copied into a temporary.
+        int str = stringArg(*n.kids[0]);
+        int off = value(*n.kids[1]);
+        Reg rs = get(str, R1);
+        if (rs != R1) emit(movReg(R1, rs));
+        f_.call(pb_.subprogram(SubprogramKind::Strlen));
+        Reg ro = get(off, R3);
+        if (ro != R3) emit(movReg(R3, ro));
+        Label notNegative = f_.newLabel(), inside = f_.newLabel();
+        f_.jumpImm(BPF_JSGE, R3, 0, notNegative);
+        emit(movImm(R3, 0));
+        f_.bind(notNegative);
+        f_.jumpReg(BPF_JLE, R3, R0, inside);
+        emit(movReg(R3, R0));
+        f_.bind(inside);
+        rs = get(str, R0);
+        emit(alu64Reg(BPF_ADD, R3, rs));
+        int t = stringTemp();
+        uint32_t toff = g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot;
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(toff)));
+        emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
+        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        release(off);
+        emit(movReg(R0, R9));
+        emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(toff)));
+        put(str, R0);
+        return str;
+    }
     case NodeKind::Deref: {
         Address a = address(n, false);
         int s = alloc();
@@ -1151,7 +1182,9 @@ int FunctionCompiler::assign(const ir::Node &n) {
     const ir::Node &target = *n.kids[0];
     const ir::Node &val = *n.kids[1];
     if (!sema::isScalar(target.type)) {
-        if (val.isConstant() && !sema::isString(target.type)) {
+        bool dynamicTarget = target.kind == NodeKind::ArrayElem ||
+                             (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
+        if (val.isConstant() && (!sema::isString(target.type) || dynamicTarget)) {
             // `x = 0` for a struct-valued dynamic variable deletes it.
             deleteDynamic(target);
             return constantValue(val);

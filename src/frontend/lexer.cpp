@@ -115,6 +115,13 @@ void Lexer::controlLine() {
             Pragma p;
             p.loc = {startLine};
             p.words.assign(words.begin() + 1, words.end());
+            // DTrace acts on a pragma as it reads it: bad attributes are
+            // refused here, before whatever follows fails to parse.
+            if (p.words.size() == 4 && p.words[1] == "attributes" &&
+                std::count(p.words[2].begin(), p.words[2].end(), '/') != 2) {
+                line_ = startLine;
+                error("D_PRAGMA_INVAL", "invalid attributes specified by #pragma attributes");
+            }
             pragmas_.push_back(std::move(p));
         }
         return; // other pragmas (ident, ...) are ignored, as DTrace does

@@ -495,7 +495,11 @@ void Sema::declareInline(const frontend::Declaration &d) {
     TypeRef base = resolveDeclSpec(d.spec, d.loc);
     const auto &decl = d.declarators.front();
     TypeRef t = applyDeclarator(base, decl, nullptr);
-    if (inlines_.count(decl.name) || globals_.count(decl.name) || findBuiltinVar(decl.name))
+    if (inlines_.count(decl.name))
+        fail("D_DECL_IDRED", decl.loc,
+             "identifier redefined: " + decl.name + "\n\t current: inline definition\n\tprevious: " +
+                 (isArray(inlines_.at(decl.name).type) ? "array inline" : "scalar inline"));
+    if (globals_.count(decl.name) || findBuiltinVar(decl.name))
         fail("D_DECL_IDRED", decl.loc, "identifier redeclared: " + decl.name);
     if (const frontend::Expr *x = findXlate(*decl.initializer)) {
         // A translated value is built where the inline is used.

@@ -240,6 +240,8 @@ bool Sema::assignable(const TypeRef &to, const ir::Node &from) const {
                              (isArray(ft) && stripTypedefs(stripTypedefs(ft)->target)->isChar());
     if (isPointer(to)) {
         if (isPointer(ft)) return true;
+        // A string's characters may be reached through a char pointer.
+        if (isString(ft)) return stripTypedefs(stripTypedefs(to)->target) && stripTypedefs(stripTypedefs(to)->target)->isChar();
         if (isArray(ft)) return true;
         return isInteger(ft) && from.isConstant() && from.value == 0;
     }
@@ -263,7 +265,7 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     case ExprKind::Integer: return integerConstant(e);
     case ExprKind::String: {
         auto n = mk(NodeKind::String, e.loc, types_->stringType());
-        n->str = e.text;
+        n->str = e.text.substr(0, options_.strsize()); // a D string holds at most strsize bytes
         return n;
     }
     case ExprKind::Identifier: return identifier(e, false);
@@ -541,6 +543,7 @@ NodePtr Sema::unary(const frontend::Expr &e) {
     const std::string &op = e.op;
     if (op == "&") {
         NodePtr x = expr(*e.args[0]);
+        if (x->kind == NodeKind::AggregationRef) fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
         if (x->kind == NodeKind::Var && x->var->scope != ir::Scope::Global)
             fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
         if (x->kind == NodeKind::ArrayElem)
@@ -663,6 +666,15 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
                     op == ir::Op::Shr || op == ir::Op::Mod;
     if (integral && (!isInteger(a->type) || !isInteger(b->type)))
         fail("D_OP_INT", loc, "operator " + spelling + " requires operands of integral type");
+    // A string plus an integer: the string from that character on.
+    if (op == ir::Op::Add && ((isString(a->type) && isInteger(b->type)) || (isInteger(a->type) && isString(b->type)))) {
+        if (isString(b->type)) std::swap(a, b);
+        auto n = mk(NodeKind::Binary, loc, types_->stringType());
+        n->op = ir::Op::Add;
+        n->kids.push_back(std::move(a));
+        n->kids.push_back(convert(std::move(b), types_->longType()));
+        return n;
+    }
     // Pointer arithmetic.
     if ((op == ir::Op::Add || op == ir::Op::Sub) && (isPointer(a->type) || isPointer(b->type))) {
         if (isPointer(a->type) && isPointer(b->type) && op == ir::Op::Sub) {
@@ -915,9 +927,11 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
     }
     // Arrays and pointers.
     NodePtr b = expr(base);
+    if (nkeys != 1 && b->kind == NodeKind::Var)
+        fail("D_ARR_BADREF", e.loc, "cannot access scalar " + b->var->name + " as an associative array");
     if (nkeys != 1) fail("D_SYNTAX", e.loc, "array subscript requires exactly one index");
     NodePtr i = expr(*e.args[1]);
-    if (b->kind == NodeKind::Var && !isArray(b->type) && !isPointer(b->type))
+    if (b->kind == NodeKind::Var && !isArray(b->type) && !isPointer(b->type) && !isString(b->type))
         fail("D_ARR_BADREF", e.loc, "cannot access scalar " + b->var->name + " as an associative array");
     if (!isInteger(i->type)) fail("D_PROTO_ARG", e.loc, "array subscript must be an integer");
     if (isArray(b->type)) {
@@ -1036,6 +1050,10 @@ NodePtr Sema::assign(const frontend::Expr &e) {
             target->type = variableType(*target->var);
         }
         if (isInteger(target->type) || isPointer(target->type)) value = convert(std::move(value), target->type);
+        else if (isString(target->type) && value->isConstant() && value->value == 0 &&
+                 (target->kind == NodeKind::ArrayElem ||
+                  (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal)))
+            value = constant(0, types_->voidPtrType(), value->loc); // deletes the element
         else if (isString(target->type) && value->isConstant() && value->value == 0)
             value = emptyString(value->loc); // a NULL string is the empty string
         else if (isString(target->type) && !isString(value->type))

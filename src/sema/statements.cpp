@@ -571,7 +571,8 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         uint64_t scratch = options_.number("scratchsize");
         if (size.isConstant() && static_cast<uint64_t>(size.value) > scratch)
             fail("D_ALLOCA_SIZE", e.loc,
-                 e.name + "(" + std::to_string(size.value) + ") size larger than scratchsize " + std::to_string(scratch));
+                 e.name + "(" + std::to_string(static_cast<uint64_t>(size.value)) + ") size larger than scratchsize " +
+                     std::to_string(scratch));
     }
     if (proto->subr == ir::Subr::InetNtoa6) {
         // The address is a struct in6_addr; the strict flag a constant.
