@@ -260,6 +260,7 @@ void Generator::planKernelOffsets() {
     bool needTask = false, needRegs = false;
     for (const auto &c : prog.clauses) {
         walkClause(c, [&](const ir::Node &n) {
+            if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::Progenyof) needTask = true;
             if (n.kind != ir::NodeKind::BuiltinVar) return;
             if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp) needTask = true;
         });

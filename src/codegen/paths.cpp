@@ -203,4 +203,68 @@ void ProgramBuilder::emitCleanpath(bpf::Function &f) {
     f.emit(exitInsn());
 }
 
+// dt_progenyof(pid, dctx): walks from the current task up its real parents
+// (at most 256 generations) looking for a process whose tgid is pid.
+void ProgramBuilder::emitProgenyof(bpf::Function &f) {
+    const int32_t numbuf = static_cast<int32_t>(g.layout.numbuf);
+    auto slot = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
+    const int32_t tgidOff = static_cast<int32_t>(g.kernel.taskTgid);
+    const int32_t parentOff = static_cast<int32_t>(g.kernel.taskRealParent);
+    // ctx: fp-16 dctx, fp-8 pid. The task, tgid, parent and result words
+    // live in the context's number buffer (untracked map memory).
+    makeGlobalFunction(f, {ParamKind::Scalar, ParamKind::Context}, 0);
+    FunctionId step = addFunction("dt_progenyof_step", [&](Function &c) {
+        Label stop = c.newLabel();
+        c.emit(movReg(R6, R2));
+        c.emit(load(Size::DW, R7, R6, 0)); // dctx
+        c.emit(load(Size::DW, R8, R7, slot(0)));
+        c.jumpImm(BPF_JEQ, R8, 0, stop);
+        c.emit(movReg(R1, R7));
+        c.emit(alu64Imm(BPF_ADD, R1, numbuf + 8));
+        c.emit(movImm(R2, 4));
+        c.emit(movReg(R3, R8));
+        c.emit(alu64Imm(BPF_ADD, R3, tgidOff));
+        c.callHelper(BPF_FUNC_probe_read_kernel);
+        c.jumpImm(BPF_JNE, R0, 0, stop);
+        c.emit(load(Size::W, R1, R7, slot(8)));
+        c.emit(load(Size::DW, R2, R6, 8)); // pid
+        Label notIt = c.newLabel();
+        c.emit(alu64Imm(BPF_LSH, R2, 32));
+        c.emit(alu64Imm(BPF_RSH, R2, 32));
+        c.jumpReg(BPF_JNE, R1, R2, notIt);
+        c.emit(storeImm(Size::DW, R7, slot(24), 1));
+        c.jump(stop);
+        c.bind(notIt);
+        c.emit(movReg(R1, R7));
+        c.emit(alu64Imm(BPF_ADD, R1, numbuf + 16));
+        c.emit(movImm(R2, 8));
+        c.emit(movReg(R3, R8));
+        c.emit(alu64Imm(BPF_ADD, R3, parentOff));
+        c.callHelper(BPF_FUNC_probe_read_kernel);
+        c.jumpImm(BPF_JNE, R0, 0, stop);
+        c.emit(load(Size::DW, R1, R7, slot(16)));
+        c.jumpReg(BPF_JEQ, R1, R8, stop); // the idle task is its own parent
+        c.emit(store(Size::DW, R7, slot(0), R1));
+        c.emit(movImm(R0, 0));
+        c.emit(exitInsn());
+        c.bind(stop);
+        c.emit(movImm(R0, 1));
+        c.emit(exitInsn());
+    });
+    f.emit(store(Size::DW, FP, -8, R1));
+    f.emit(store(Size::DW, FP, -16, R2));
+    f.emit(movReg(R6, R2));
+    f.callHelper(BPF_FUNC_get_current_task);
+    f.emit(store(Size::DW, R6, slot(0), R0));
+    f.emit(storeImm(Size::DW, R6, slot(24), 0));
+    f.emit(movImm(R1, 256));
+    f.ldFunction(R2, step);
+    f.emit(movReg(R3, FP));
+    f.emit(alu64Imm(BPF_ADD, R3, -16));
+    f.emit(movImm(R4, 0));
+    f.callHelper(BPF_FUNC_loop);
+    f.emit(load(Size::DW, R0, R6, slot(24)));
+    f.emit(exitInsn());
+}
+
 } // namespace dtrace::codegen

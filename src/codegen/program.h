@@ -27,6 +27,7 @@ enum class SubprogramKind {
     Dirname,
     Substr,
     Cleanpath,
+    Progenyof,
     FormatInet4,
     FormatInet6,
     FormatInet6Strict,
@@ -125,6 +126,7 @@ class ProgramBuilder {
     void emitSubstr(bpf::Function &f);
     void emitAddressFormat(bpf::Function &f, AddressFormat kind);
     void emitCleanpath(bpf::Function &f);
+    void emitProgenyof(bpf::Function &f);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
     std::vector<SyscallClauseMask> sysMasks_;
 };

@@ -379,6 +379,20 @@ int FunctionCompiler::call(const ir::Node &n) {
     }
     case ir::Subr::Copyout:
     case ir::Subr::Copyoutstr: return copyOut(n);
+    case ir::Subr::Progenyof: {
+        // Is the current process pid or one of its descendants?
+        if (pb_.g.kernel.taskRealParent < 0 || pb_.g.kernel.taskTgid < 0)
+            fail("D_UNSUPPORTED", n.loc, "progenyof( ) needs the kernel's task_struct from BTF");
+        int pid = value(*n.kids[0]);
+        int ctx = alloc();
+        emit(movReg(R0, R9));
+        put(ctx, R0);
+        argumentsToRegisters({pid, ctx});
+        f_.call(pb_.subprogram(SubprogramKind::Progenyof));
+        release(ctx);
+        put(pid, R0);
+        return pid;
+    }
     case ir::Subr::Raise: {
         // raise(sig): a signal to the current thread's process.
         int sig = value(*n.kids[0]);

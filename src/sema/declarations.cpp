@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -29,6 +30,15 @@ constexpr NamedConstant kConstants[] = {
     {"AF_INET", 2},             {"AF_INET6", 10},          {"ARPHRD_ETHER", 1},
     {"ARPHRD_INFINIBAND", 32},
 };
+
+// Whether /proc/modules lists a kernel module.
+bool kernelModuleLoaded(const std::string &name) {
+    std::ifstream in("/proc/modules");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.compare(0, name.size() + 1, name + " ") == 0) return true;
+    return false;
+}
 
 } // namespace
 
@@ -79,7 +89,20 @@ void Sema::applyPragmas(const frontend::Program &prog) {
             std::string msg = "#error: ";
             for (size_t i = 2; i < p.words.size(); ++i) msg += p.words[i] + " ";
             fail("D_PRAGERR", p.loc, msg);
-        } else if (what == "binding" || what == "depends_on" || what == "stability" ||
+        } else if (what == "depends_on") {
+            // A program may require a provider or a kernel module.
+            if (p.words.size() != 4) fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma depends_on <class> <name>");
+            const std::string &kind = p.words[2], &name = p.words[3];
+            if (kind == "provider") {
+                providers::ProbeDescription d{name, "", "", ""};
+                if (catalog_.list(d).empty()) fail("D_PRAGMA_DEPEND", p.loc, "program requires provider " + name);
+            } else if (kind == "module") {
+                if (name != "vmlinux" && !kernelModuleLoaded(name))
+                    fail("D_PRAGMA_DEPEND", p.loc, "program requires module " + name);
+            } else if (kind != "library") {
+                fail("D_PRAGMA_INVAL", p.loc, "invalid class " + kind + " specified by #pragma depends_on");
+            }
+        } else if (what == "binding" || what == "stability" ||
                    what == "ident" || what == "line") {
             // Accepted; libraries and stability are not modelled yet.
         } else {

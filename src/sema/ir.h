@@ -129,6 +129,7 @@ enum class Subr {
     Copyinto,
     Copyinstr,
     Cleanpath,
+    Progenyof,
     Copyout,
     Copyoutstr,
     Raise,

@@ -496,7 +496,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"ntohll", ir::Subr::Htonll, "uint64_t", {"uint64_t"}},
         {"getmajor", ir::Subr::Getmajor, "uint32_t", {"dev_t"}},
         {"getminor", ir::Subr::Getminor, "uint32_t", {"dev_t"}},
-        {"progenyof", ir::Subr::None, "int", {"pid_t"}},
+        {"progenyof", ir::Subr::Progenyof, "int", {"pid_t"}},
         {"copyin", ir::Subr::Copyin, "void *", {"uintptr_t", "size_t"}},
         {"copyinstr", ir::Subr::Copyinstr, "string", {"uintptr_t", "size_t"}},
         {"copyinto", ir::Subr::Copyinto, "void", {"uintptr_t", "size_t", "alloca"}},

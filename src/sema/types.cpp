@@ -182,6 +182,7 @@ TypeTable::TypeTable() {
     td("uint64_t", ulonglong_);
     td("uintptr_t", ulong_);
     td("ipaddr_t", uint_); // an IPv4 address, as inet_ntoa takes it
+    td("pid_t", int_);
     td("uchar_t", uchar_);
     td("ushort_t", ushort_);
     td("uint_t", uint_);
