@@ -11,4 +11,5 @@ fi
 bench/setup.sh
 mkdir -p bench/build bench/results
 gcc -O2 -o bench/build/workload bench/workload.c
-exec python3 bench/bench.py "$DTRACE" "$(command -v bpftrace)" bench/build/workload bench/results/latest.json
+exec python3 bench/bench.py "$DTRACE" "$(command -v bpftrace)" bench/build/workload bench/results/latest.json \
+    "${CONFORMANCE_TESTS:-../shared/conformance/tests}"

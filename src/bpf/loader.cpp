@@ -175,11 +175,22 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
         ProgramBtf btf(p.code, prog.stringSize, prog.maps.at(static_cast<size_t>(prog.contextMap)).valueSize);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
         btf.apply(opts);
+        // _DTRACE_VERIFIER_STATS=1 prints what the verifier spent on each
+        // program (for bench/ and for finding costly code patterns).
+        std::string stats;
+        if (std::getenv("_DTRACE_VERIFIER_STATS")) {
+            stats.assign(4096, '\0');
+            opts.log_level = 4; // BPF_LOG_STATS
+            opts.log_size = static_cast<__u32>(stats.size());
+            opts.log_buf = stats.data();
+        }
         if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {
             // Nothing extra: raw tracepoints need no attach type at load.
         }
         int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL", insns.data(),
                                insns.size(), &opts);
+        if (!stats.empty() && fd >= 0)
+            std::fprintf(stderr, "dtrace: verifier: %s (%zu insns): %s", p.name.c_str(), insns.size(), stats.c_str());
         if (fd < 0) {
             int loadErr = errno;
             // Load again with the verifier's log to say what went wrong.

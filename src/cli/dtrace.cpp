@@ -287,6 +287,11 @@ int run(int argc, char **argv) {
         return 1;
     }
     if (cl.verbose) std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n", session.memoryBytes);
+    // For bench/: the cost of compiling and verifying, without tracing.
+    if (std::getenv("_DTRACE_LOAD_ONLY")) {
+        killChild();
+        return 0;
+    }
 
     runtime::ConsumerConfig cc;
     cc.quiet = quiet;

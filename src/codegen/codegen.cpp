@@ -308,7 +308,7 @@ void Generator::planLayout() {
     // The sink takes stores to dynamic variables that could not be allocated.
     layout.strtok = layout.zero + 2 * layout.zeroSize;
     layout.numbuf = layout.strtok + layout.strslot + 48;
-    layout.scratch = layout.numbuf + 72;
+    layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
@@ -511,6 +511,28 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
     f.bind(drop);
     emitDropIncrement(f, g, kPrincipalDrops);
     f.bind(done);
+}
+
+bpf::FunctionId ProgramBuilder::lookupFunction(bpf::MapId map) {
+    if (auto it = lookups_.find(map); it != lookups_.end()) return it->second;
+    bpf::FunctionId id = addFunction("dt_lookup_" + g.out.maps.at(static_cast<size_t>(map)).name, [&](Function &f) {
+        f.ldMap(R1, map);
+        f.callHelper(BPF_FUNC_map_lookup_elem);
+        f.emit(exitInsn());
+    });
+    lookups_[map] = id;
+    return id;
+}
+
+bpf::FunctionId ProgramBuilder::dropFunction(DropCounter which) {
+    if (auto it = drops_.find(which); it != drops_.end()) return it->second;
+    bpf::FunctionId id = addFunction("dt_drop_" + std::to_string(which), [&](Function &f) {
+        emitDropIncrement(f, g, which);
+        f.emit(movImm(R0, 0));
+        f.emit(exitInsn());
+    });
+    drops_[which] = id;
+    return id;
 }
 
 void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which) {

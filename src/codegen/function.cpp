@@ -32,7 +32,7 @@ bool isSigned(const TypeRef &t) {
 
 FunctionCompiler::FunctionCompiler(ProgramBuilder &pb, bpf::Function &f, const ir::Clause *clause,
                                    bool errorClause)
-    : pb_(pb), f_(f), clause_(clause), errorClause_(errorClause) {}
+    : pb_(pb), f_(&f), clause_(clause), errorClause_(errorClause) {}
 
 // ------------------------------------------------------------ temporaries
 
@@ -78,7 +78,7 @@ void FunctionCompiler::loadImm(Reg r, int64_t v) {
     if (v >= INT32_MIN && v <= INT32_MAX)
         emit(movImm(r, static_cast<int32_t>(v)));
     else
-        f_.ldImm64(r, static_cast<uint64_t>(v));
+        f_->ldImm64(r, static_cast<uint64_t>(v));
 }
 
 // Brings a register to its type's width: sign- or zero-extended.
@@ -102,29 +102,29 @@ void FunctionCompiler::normalize(Reg r, const TypeRef &t) {
 void FunctionCompiler::fault(uint32_t type, Reg value) {
     if (errorClause_) {
         // A fault in an ERROR clause is a double error: counted, not reported.
-        emitDropIncrement(f_, pb_.g, kDoubleErrors);
+        f_->call(pb_.dropFunction(kDoubleErrors));
         emit(movImm(R0, 0));
         emit(exitInsn());
         return;
     }
-    uint32_t pc = static_cast<uint32_t>(f_.size());
+    uint32_t pc = static_cast<uint32_t>(f_->size());
     emit(store(Size::DW, R9, dctx::kFaultValue, value));
     emit(storeImm(Size::W, R9, dctx::kFaultType, static_cast<int32_t>(type)));
     emit(storeImm(Size::DW, R9, dctx::kFaultPc, static_cast<int32_t>(pc)));
     emit(storeImm(Size::W, R9, dctx::kFaultClause, clause_->index));
-    f_.jump(faultLabel_);
+    f_->jump(faultLabel_);
     faultUsed_ = true;
 }
 
 void FunctionCompiler::faultIfNonZero(Reg result, uint32_t type, Reg value) {
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, result, 0, ok);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, result, 0, ok);
     fault(type, value);
-    f_.bind(ok);
+    f_->bind(ok);
 }
 
 void FunctionCompiler::bumpDrop(DropCounter which) {
-    emitDropIncrement(f_, pb_.g, which);
+    f_->call(pb_.dropFunction(which));
 }
 
 void FunctionCompiler::addressOf(Reg dst, const Address &a) {
@@ -139,11 +139,11 @@ void FunctionCompiler::checkedRead(Reg dstPtr, uint32_t size, Reg src, Space spa
     emit(movReg(R3, src));
     if (dstPtr != R1) emit(movReg(R1, dstPtr));
     emit(movImm(R2, static_cast<int32_t>(size)));
-    f_.callHelper(space == Space::User ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    f_->callHelper(space == Space::User ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
     fault(kFltBadAddr, R3 == src ? R3 : src);
-    f_.bind(ok);
+    f_->bind(ok);
 }
 
 // --------------------------------------------------------------- values
@@ -193,13 +193,13 @@ int FunctionCompiler::value(const ir::Node &n) {
         case ir::Op::Neg: emit(bpf::neg(r)); break;
         case ir::Op::BitNot: emit(alu64Imm(BPF_XOR, r, -1)); break;
         case ir::Op::LogNot: {
-            Label zero = f_.newLabel(), done = f_.newLabel();
-            f_.jumpImm(BPF_JEQ, r, 0, zero);
+            Label zero = f_->newLabel(), done = f_->newLabel();
+            f_->jumpImm(BPF_JEQ, r, 0, zero);
             emit(movImm(r, 0));
-            f_.jump(done);
-            f_.bind(zero);
+            f_->jump(done);
+            f_->bind(zero);
             emit(movImm(r, 1));
-            f_.bind(done);
+            f_->bind(done);
             break;
         }
         default: break;
@@ -250,7 +250,7 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
     switch (n.kind) {
     case NodeKind::String: {
         int s = alloc();
-        f_.ldMapValue(R0, g.strtabMap, g.strtab.add(n.str));
+        f_->ldMapValue(R0, g.strtabMap, g.strtab.add(n.str));
         put(s, R0);
         return s;
     }
@@ -281,16 +281,16 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         int off = value(*n.kids[1]);
         Reg rs = get(str, R1);
         if (rs != R1) emit(movReg(R1, rs));
-        f_.call(pb_.subprogram(SubprogramKind::Strlen));
+        f_->call(pb_.subprogram(SubprogramKind::Strlen));
         Reg ro = get(off, R3);
         if (ro != R3) emit(movReg(R3, ro));
-        Label notNegative = f_.newLabel(), inside = f_.newLabel();
-        f_.jumpImm(BPF_JSGE, R3, 0, notNegative);
+        Label notNegative = f_->newLabel(), inside = f_->newLabel();
+        f_->jumpImm(BPF_JSGE, R3, 0, notNegative);
         emit(movImm(R3, 0));
-        f_.bind(notNegative);
-        f_.jumpReg(BPF_JLE, R3, R0, inside);
+        f_->bind(notNegative);
+        f_->jumpReg(BPF_JLE, R3, R0, inside);
         emit(movReg(R3, R0));
-        f_.bind(inside);
+        f_->bind(inside);
         rs = get(str, R0);
         emit(alu64Reg(BPF_ADD, R3, rs));
         int t = stringTemp();
@@ -298,7 +298,7 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(toff)));
         emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         release(off);
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(toff)));
@@ -320,7 +320,7 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
             emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-            f_.callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
+            f_->callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
             emit(movReg(R0, R9));
             emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
         }
@@ -337,7 +337,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
     Generator &g = pb_.g;
     int s = alloc();
     auto probeString = [&](const std::string &text) {
-        f_.ldMapValue(R0, g.strtabMap, g.strtab.add(text));
+        f_->ldMapValue(R0, g.strtabMap, g.strtab.add(text));
         put(s, R0);
         return s;
     };
@@ -348,44 +348,44 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         emit(load(Size::DW, R0, R9, static_cast<int16_t>(dctx::kArgs + 8 * n.value)));
         break;
     case ir::Builtin::Pid:
-        f_.callHelper(BPF_FUNC_get_current_pid_tgid);
+        f_->callHelper(BPF_FUNC_get_current_pid_tgid);
         emit(alu64Imm(BPF_RSH, R0, 32));
         break;
     case ir::Builtin::Tid:
-        f_.callHelper(BPF_FUNC_get_current_pid_tgid);
+        f_->callHelper(BPF_FUNC_get_current_pid_tgid);
         emit(alu32Reg(BPF_MOV, R0, R0));
         break;
     case ir::Builtin::Uid:
-        f_.callHelper(BPF_FUNC_get_current_uid_gid);
+        f_->callHelper(BPF_FUNC_get_current_uid_gid);
         emit(alu32Reg(BPF_MOV, R0, R0));
         break;
     case ir::Builtin::Gid:
-        f_.callHelper(BPF_FUNC_get_current_uid_gid);
+        f_->callHelper(BPF_FUNC_get_current_uid_gid);
         emit(alu64Imm(BPF_RSH, R0, 32));
         break;
     case ir::Builtin::Ppid: {
-        Label done = f_.newLabel();
+        Label done = f_->newLabel();
         emit(movImm(R0, 0));
         put(s, R0);
         if (g.kernel.taskRealParent < 0 || g.kernel.taskTgid < 0) break;
-        f_.callHelper(BPF_FUNC_get_current_task);
+        f_->callHelper(BPF_FUNC_get_current_task);
         emit(movReg(R3, R0));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskRealParent)));
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
         emit(movImm(R2, 8));
-        f_.callHelper(BPF_FUNC_probe_read_kernel);
-        f_.jumpImm(BPF_JNE, R0, 0, done);
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        f_->jumpImm(BPF_JNE, R0, 0, done);
         emit(load(Size::DW, R3, R9, dctx::kScratch));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskTgid)));
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
         emit(movImm(R2, 4));
-        f_.callHelper(BPF_FUNC_probe_read_kernel);
-        f_.jumpImm(BPF_JNE, R0, 0, done);
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        f_->jumpImm(BPF_JNE, R0, 0, done);
         emit(load(Size::W, R0, R9, dctx::kScratch));
         put(s, R0);
-        f_.bind(done);
+        f_->bind(done);
         return s;
     }
     case ir::Builtin::Execname: {
@@ -394,7 +394,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
         emit(movImm(R2, static_cast<int32_t>(std::min<uint32_t>(16, g.strsize + 1))));
-        f_.callHelper(BPF_FUNC_get_current_comm);
+        f_->callHelper(BPF_FUNC_get_current_comm);
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
         break;
@@ -404,32 +404,32 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         // Constant for the whole probe firing, as in DTrace.
         bool v = n.builtin == ir::Builtin::Vtimestamp;
         int16_t cache = v ? dctx::kVtimestamp : dctx::kTimestamp;
-        Label have = f_.newLabel();
+        Label have = f_->newLabel();
         emit(load(Size::DW, R0, R9, cache));
-        f_.jumpImm(BPF_JNE, R0, 0, have);
+        f_->jumpImm(BPF_JNE, R0, 0, have);
         if (v && g.kernel.taskExecRuntime >= 0) {
-            f_.callHelper(BPF_FUNC_get_current_task);
+            f_->callHelper(BPF_FUNC_get_current_task);
             emit(movReg(R3, R0));
             emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskExecRuntime)));
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
             emit(movImm(R2, 8));
-            f_.callHelper(BPF_FUNC_probe_read_kernel);
+            f_->callHelper(BPF_FUNC_probe_read_kernel);
             emit(load(Size::DW, R0, R9, dctx::kScratch));
         } else {
-            f_.callHelper(BPF_FUNC_ktime_get_ns);
+            f_->callHelper(BPF_FUNC_ktime_get_ns);
         }
         emit(store(Size::DW, R9, cache, R0));
-        f_.bind(have);
+        f_->bind(have);
         break;
     }
     case ir::Builtin::Walltimestamp:
-        f_.callHelper(BPF_FUNC_ktime_get_ns);
-        f_.ldMapValue(R1, g.stateMap, 0);
+        f_->callHelper(BPF_FUNC_ktime_get_ns);
+        f_->ldMapValue(R1, g.stateMap, 0);
         emit(load(Size::DW, R1, R1, offsetof(StateValue, walltimeOffset)));
         emit(alu64Reg(BPF_ADD, R0, R1));
         break;
-    case ir::Builtin::Cpu: f_.callHelper(BPF_FUNC_get_smp_processor_id); break;
+    case ir::Builtin::Cpu: f_->callHelper(BPF_FUNC_get_smp_processor_id); break;
     case ir::Builtin::Id:
         if (errorClause_)
             loadImm(R0, g.errorProbeId);
@@ -445,14 +445,14 @@ int FunctionCompiler::builtin(const ir::Node &n) {
     case ir::Builtin::Probename: {
         providers::AttachKind kind = errorClause_ ? providers::AttachKind::Error : pb_.ctx.attach;
         if (n.builtin == ir::Builtin::Probefunc && dynamic) {
-            Label ok = f_.newLabel();
+            Label ok = f_->newLabel();
             emit(load(Size::W, R1, R9, dctx::kFuncOffset));
             uint32_t max =
                 g.syscallNamesOffset + (g.syscallCount - 1) * Generator::kSyscallNameWidth;
-            f_.jumpImm(BPF_JLE, R1, static_cast<int32_t>(max), ok);
+            f_->jumpImm(BPF_JLE, R1, static_cast<int32_t>(max), ok);
             emit(movImm(R1, static_cast<int32_t>(g.syscallNamesOffset)));
-            f_.bind(ok);
-            f_.ldMapValue(R0, g.strtabMap, 0);
+            f_->bind(ok);
+            f_->ldMapValue(R0, g.strtabMap, 0);
             emit(alu64Reg(BPF_ADD, R0, R1));
             break;
         }
@@ -481,7 +481,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         return probeString(text);
     }
     case ir::Builtin::Errno: emit(load(Size::DW, R0, R9, dctx::kErrno)); break;
-    case ir::Builtin::Curthread: f_.callHelper(BPF_FUNC_get_current_task); break;
+    case ir::Builtin::Curthread: f_->callHelper(BPF_FUNC_get_current_task); break;
     case ir::Builtin::Caller:
     case ir::Builtin::Ucaller:
     case ir::Builtin::Stackdepth:
@@ -496,34 +496,34 @@ int FunctionCompiler::builtin(const ir::Node &n) {
 // ra = ra op rb, with C's semantics for the operand types.
 void FunctionCompiler::arith(ir::Op op, Reg ra, Reg rb, bool sgn, bool lhsSigned) {
     if (op == ir::Op::Div || op == ir::Op::Mod) {
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JNE, rb, 0, ok);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JNE, rb, 0, ok);
         emit(movImm(R0, 0));
         fault(kFltDivZero, R0);
-        f_.bind(ok);
+        f_->bind(ok);
         if (!sgn) {
             emit(alu64Reg(op == ir::Op::Div ? BPF_DIV : BPF_MOD, ra, rb));
             return;
         }
         // Signed division from unsigned: divide magnitudes, fix the sign.
         // r3 = result is negative, r4 = |a|, r5 = |b|.
-        Label aPos = f_.newLabel(), bPos = f_.newLabel(), done = f_.newLabel();
+        Label aPos = f_->newLabel(), bPos = f_->newLabel(), done = f_->newLabel();
         emit(movReg(R4, ra));
         emit(movReg(R5, rb));
         emit(movImm(R3, 0));
-        f_.jumpImm(BPF_JSGE, R4, 0, aPos);
+        f_->jumpImm(BPF_JSGE, R4, 0, aPos);
         emit(bpf::neg(R4));
         emit(alu64Imm(BPF_XOR, R3, 1));
-        f_.bind(aPos);
-        f_.jumpImm(BPF_JSGE, R5, 0, bPos);
+        f_->bind(aPos);
+        f_->jumpImm(BPF_JSGE, R5, 0, bPos);
         emit(bpf::neg(R5));
         // As in DTrace, both quotient and remainder take the sign of a * b.
         emit(alu64Imm(BPF_XOR, R3, 1));
-        f_.bind(bPos);
+        f_->bind(bPos);
         emit(alu64Reg(op == ir::Op::Div ? BPF_DIV : BPF_MOD, R4, R5));
-        f_.jumpImm(BPF_JEQ, R3, 0, done);
+        f_->jumpImm(BPF_JEQ, R3, 0, done);
         emit(bpf::neg(R4));
-        f_.bind(done);
+        f_->bind(done);
         emit(movReg(ra, R4));
         return;
     }
@@ -558,15 +558,15 @@ int FunctionCompiler::compare(const ir::Node &n) {
         // s == NULL: s is NULL or "".
         int a = value(*n.kids[0]);
         Reg r = get(a, R1);
-        Label isNull = f_.newLabel(), done = f_.newLabel();
-        f_.jumpImm(BPF_JEQ, r, 0, isNull);
+        Label isNull = f_->newLabel(), done = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, r, 0, isNull);
         emit(load(Size::B, R0, r, 0));
-        f_.jumpImm(BPF_JEQ, R0, 0, isNull);
+        f_->jumpImm(BPF_JEQ, R0, 0, isNull);
         emit(movImm(R0, n.op == ir::Op::Ne ? 1 : 0));
-        f_.jump(done);
-        f_.bind(isNull);
+        f_->jump(done);
+        f_->bind(isNull);
         emit(movImm(R0, n.op == ir::Op::Ne ? 0 : 1));
-        f_.bind(done);
+        f_->bind(done);
         put(a, R0);
         return a;
     }
@@ -576,31 +576,31 @@ int FunctionCompiler::compare(const ir::Node &n) {
     bool sgn = isSigned(n.kids[0]->type) && isSigned(n.kids[1]->type);
     if (sema::isString(n.kids[0]->type) && (mayBeNull(*n.kids[0]) || mayBeNull(*n.kids[1]))) {
         // NULL equals only NULL; a NULL orders before any string.
-        Label bothSet = f_.newLabel(), done = f_.newLabel();
+        Label bothSet = f_->newLabel(), done = f_->newLabel();
         int c = alloc();
         Reg ra2 = get(a, R1);
         if (ra2 != R1) emit(movReg(R1, ra2));
         Reg rb2 = get(b, R2);
         if (rb2 != R2) emit(movReg(R2, rb2));
-        Label oneNull = f_.newLabel();
-        f_.jumpImm(BPF_JEQ, R1, 0, oneNull);
-        f_.jumpImm(BPF_JNE, R2, 0, bothSet);
-        f_.bind(oneNull);
+        Label oneNull = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R1, 0, oneNull);
+        f_->jumpImm(BPF_JNE, R2, 0, bothSet);
+        f_->bind(oneNull);
         // r0 = (a != 0) - (b != 0)
-        Label aZero = f_.newLabel(), bZero = f_.newLabel();
+        Label aZero = f_->newLabel(), bZero = f_->newLabel();
         emit(movImm(R0, 0));
-        f_.jumpImm(BPF_JEQ, R1, 0, aZero);
+        f_->jumpImm(BPF_JEQ, R1, 0, aZero);
         emit(movImm(R0, 1));
-        f_.bind(aZero);
-        f_.jumpImm(BPF_JEQ, R2, 0, bZero);
+        f_->bind(aZero);
+        f_->jumpImm(BPF_JEQ, R2, 0, bZero);
         emit(alu64Imm(BPF_SUB, R0, 1));
-        f_.bind(bZero);
+        f_->bind(bZero);
         put(c, R0);
-        f_.jump(done);
-        f_.bind(bothSet);
-        f_.call(pb_.subprogram(SubprogramKind::Strcmp));
+        f_->jump(done);
+        f_->bind(bothSet);
+        f_->call(pb_.subprogram(SubprogramKind::Strcmp));
         put(c, R0);
-        f_.bind(done);
+        f_->bind(done);
         ra = get(c, R1);
         emit(movImm(R2, 0));
         rb = R2;
@@ -633,11 +633,11 @@ int FunctionCompiler::compare(const ir::Node &n) {
     case ir::Op::Ge: code = sgn ? BPF_JSGE : BPF_JGE; break;
     default: break;
     }
-    Label yes = f_.newLabel();
+    Label yes = f_->newLabel();
     emit(movImm(R0, 1));
-    f_.jumpReg(code, ra, rb, yes);
+    f_->jumpReg(code, ra, rb, yes);
     emit(movImm(R0, 0));
-    f_.bind(yes);
+    f_->bind(yes);
     put(a, R0);
     release(b);
     return a;
@@ -646,53 +646,53 @@ int FunctionCompiler::compare(const ir::Node &n) {
 int FunctionCompiler::logical(const ir::Node &n) {
     int a = value(*n.kids[0]);
     Reg ra = get(a, R1);
-    Label done = f_.newLabel();
+    Label done = f_->newLabel();
     // Normalise a to 0/1.
-    Label aZero = f_.newLabel(), aDone = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, ra, 0, aZero);
+    Label aZero = f_->newLabel(), aDone = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, ra, 0, aZero);
     emit(movImm(ra, 1));
-    f_.jump(aDone);
-    f_.bind(aZero);
+    f_->jump(aDone);
+    f_->bind(aZero);
     emit(movImm(ra, 0));
-    f_.bind(aDone);
+    f_->bind(aDone);
     put(a, ra);
-    if (n.op == ir::Op::LogAnd) f_.jumpImm(BPF_JEQ, ra, 0, done);
-    if (n.op == ir::Op::LogOr) f_.jumpImm(BPF_JNE, ra, 0, done);
+    if (n.op == ir::Op::LogAnd) f_->jumpImm(BPF_JEQ, ra, 0, done);
+    if (n.op == ir::Op::LogOr) f_->jumpImm(BPF_JNE, ra, 0, done);
     int b = value(*n.kids[1]);
     Reg rb = get(b, R2);
-    Label bZero = f_.newLabel(), bDone = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, rb, 0, bZero);
+    Label bZero = f_->newLabel(), bDone = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, rb, 0, bZero);
     emit(movImm(R0, 1));
-    f_.jump(bDone);
-    f_.bind(bZero);
+    f_->jump(bDone);
+    f_->bind(bZero);
     emit(movImm(R0, 0));
-    f_.bind(bDone);
+    f_->bind(bDone);
     if (n.op == ir::Op::LogXor) {
         ra = get(a, R1);
         emit(alu64Reg(BPF_XOR, R0, ra));
     }
     put(a, R0);
     release(b);
-    f_.bind(done);
+    f_->bind(done);
     return a;
 }
 
 int FunctionCompiler::conditional(const ir::Node &n) {
     int c = value(*n.kids[0]);
     Reg rc = get(c, R1);
-    Label elseL = f_.newLabel(), done = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, rc, 0, elseL);
+    Label elseL = f_->newLabel(), done = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, rc, 0, elseL);
     int a = value(*n.kids[1]);
     Reg ra = get(a, R0);
     put(c, ra);
     release(a);
-    f_.jump(done);
-    f_.bind(elseL);
+    f_->jump(done);
+    f_->bind(elseL);
     int b = value(*n.kids[2]);
     Reg rb = get(b, R0);
     put(c, rb);
     release(b);
-    f_.bind(done);
+    f_->bind(done);
     return c;
 }
 
@@ -734,15 +734,15 @@ int FunctionCompiler::cast(const ir::Node &n) {
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
         emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
         if (space == Space::DMem)
-            f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+            f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         else
-            f_.callHelper(space == Space::User ? BPF_FUNC_probe_read_user_str
+            f_->callHelper(space == Space::User ? BPF_FUNC_probe_read_user_str
                                                : BPF_FUNC_probe_read_kernel_str);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JSGT, R0, 0, ok);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JSGT, R0, 0, ok);
         rs = get(src, R3);
         fault(kFltBadAddr, rs);
-        f_.bind(ok);
+        f_->bind(ok);
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
         put(src, R0);
@@ -767,7 +767,7 @@ int FunctionCompiler::cast(const ir::Node &n) {
 // ------------------------------------------------------------- addresses
 
 void FunctionCompiler::tlsKey(const ir::Variable &v) {
-    f_.callHelper(BPF_FUNC_get_current_task);
+    f_->callHelper(BPF_FUNC_get_current_task);
     emit(store(Size::DW, FP, kStackTlsKey, R0));
     emit(storeImm(Size::DW, FP, kStackTlsKey + 8, v.id));
 }
@@ -793,7 +793,7 @@ void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &ke
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
             emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-            f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+            f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         } else if (byReference(keyNodes[i])) {
             // A struct, union or array key is its bytes, not its address.
             Reg r = get(keySlots[i], R3);
@@ -801,7 +801,7 @@ void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &ke
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
             emit(movImm(R2, static_cast<int32_t>(sema::typeSize(keyNodes[i]->type))));
-            f_.callHelper(BPF_FUNC_probe_read_kernel);
+            f_->callHelper(BPF_FUNC_probe_read_kernel);
         } else {
             Reg r = get(keySlots[i], R0);
             emit(store(Size::DW, R9, static_cast<int16_t>(off), r));
@@ -840,37 +840,35 @@ Address FunctionCompiler::dynamicAddress(const ir::Node &n, bool forWrite) {
         map = g.tlsMap;
         tlsKey(v);
     }
-    Label have = f_.newLabel(), done = f_.newLabel();
-    f_.ldMap(R1, map);
+    Label have = f_->newLabel(), done = f_->newLabel();
     keyPtr(R2);
-    f_.callHelper(BPF_FUNC_map_lookup_elem);
-    f_.jumpImm(BPF_JNE, R0, 0, have);
+    f_->call(pb_.lookupFunction(map));
+    f_->jumpImm(BPF_JNE, R0, 0, have);
     if (!forWrite && sema::isString(n.type)) {
         emit(movImm(R0, 0)); // a missing string element is NULL
     } else if (!forWrite) {
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(g.layout.zero)));
     } else {
-        Label sink = f_.newLabel();
-        f_.ldMap(R1, map);
+        Label sink = f_->newLabel();
+        f_->ldMap(R1, map);
         keyPtr(R2);
         emit(movReg(R3, R9));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.layout.zero)));
         emit(movImm(R4, BPF_NOEXIST));
-        f_.callHelper(BPF_FUNC_map_update_elem);
-        f_.jumpImm(BPF_JNE, R0, 0, sink);
-        f_.ldMap(R1, map);
+        f_->callHelper(BPF_FUNC_map_update_elem);
+        f_->jumpImm(BPF_JNE, R0, 0, sink);
         keyPtr(R2);
-        f_.callHelper(BPF_FUNC_map_lookup_elem);
-        f_.jumpImm(BPF_JNE, R0, 0, have);
-        f_.bind(sink);
+        f_->call(pb_.lookupFunction(map));
+        f_->jumpImm(BPF_JNE, R0, 0, have);
+        f_->bind(sink);
         bumpDrop(kDynvarDrops);
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(g.layout.zero + g.layout.zeroSize)));
     }
-    f_.jump(done);
-    f_.bind(have);
-    f_.bind(done);
+    f_->jump(done);
+    f_->bind(have);
+    f_->bind(done);
     int s = alloc();
     put(s, R0);
     return {s, 0, Space::DMem};
@@ -884,7 +882,7 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
         const VarStorage &st = g.vars.at(&v);
         if (v.scope == ir::Scope::Global) {
             int s = alloc();
-            f_.ldMapValue(R0, g.globalsMap, st.offset);
+            f_->ldMapValue(R0, g.globalsMap, st.offset);
             put(s, R0);
             return {s, 0, Space::DMem};
         }
@@ -925,10 +923,10 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
         Reg ri = get(i, R1);
         if (ri != R1) emit(movReg(R1, ri));
         if (a.space == Space::DMem) {
-            Label ok = f_.newLabel();
-            f_.jumpImm(BPF_JLT, R1, static_cast<int32_t>(count), ok);
+            Label ok = f_->newLabel();
+            f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(count), ok);
             fault(kFltBadIndex, R1);
-            f_.bind(ok);
+            f_->bind(ok);
         }
         if (elem != 1) emit(alu64Imm(BPF_MUL, R1, static_cast<int32_t>(elem)));
         Reg rb = get(a.slot, R2);
@@ -974,15 +972,15 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
         emit(movImm(R2, static_cast<int32_t>(loadBytes)));
-        f_.callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user
+        f_->callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user
                                              : BPF_FUNC_probe_read_kernel);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JEQ, R0, 0, ok);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R0, 0, ok);
         p = get(a.slot, R3);
         if (p != R3) emit(movReg(R3, p));
         if (a.offset) emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(a.offset)));
         fault(kFltBadAddr, R3);
-        f_.bind(ok);
+        f_->bind(ok);
         emit(load(sizeFor(loadBytes), dst, R9, dctx::kScratch));
     }
     if (bitSize) {
@@ -993,7 +991,7 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         } else if (bitSize < 32) {
             emit(alu64Imm(BPF_AND, dst, static_cast<int32_t>((1u << bitSize) - 1)));
         } else if (bitSize < 64) {
-            f_.ldImm64(R2, (1ull << bitSize) - 1);
+            f_->ldImm64(R2, (1ull << bitSize) - 1);
             emit(alu64Reg(BPF_AND, dst, R2));
         }
     } else {
@@ -1023,16 +1021,16 @@ void FunctionCompiler::scratchPointer(Reg dst, const Address &a, Reg size, uint3
     emit(movReg(R1, R4));
     emit(alu64Imm(BPF_SUB, R1, kScratchPointerBias)); // offset into scratch
     emit(load(Size::DW, R3, R9, dctx::kScratchTop));
-    Label bad = f_.newLabel(), ok = f_.newLabel();
-    f_.jumpReg(BPF_JGE, R1, R3, bad); // before it (negative) or past the top
+    Label bad = f_->newLabel(), ok = f_->newLabel();
+    f_->jumpReg(BPF_JGE, R1, R3, bad); // before it (negative) or past the top
     emit(movReg(R0, R1));
     emit(alu64Reg(BPF_ADD, R0, R5));
-    f_.jumpReg(BPF_JGT, R0, R3, bad);
-    f_.jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
-    f_.jump(ok);
-    f_.bind(bad);
+    f_->jumpReg(BPF_JGT, R0, R3, bad);
+    f_->jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jump(ok);
+    f_->bind(bad);
     fault(faultType, R4);
-    f_.bind(ok);
+    f_->bind(ok);
     emit(alu64Reg(BPF_ADD, R1, R9));
     emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(l.scratch)));
     if (dst != R1) emit(movReg(dst, R1));
@@ -1046,7 +1044,7 @@ void FunctionCompiler::copyString(Reg dst, int srcSlot) {
     Reg rs = get(srcSlot, R3);
     if (rs != R3) emit(movReg(R3, rs));
     emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-    f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+    f_->callHelper(BPF_FUNC_probe_read_kernel_str);
 }
 
 void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
@@ -1054,12 +1052,12 @@ void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
                    (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
     if (dynamic) {
         // Storing zero deletes the element.
-        Label nonzero = f_.newLabel(), done = f_.newLabel();
+        Label nonzero = f_->newLabel(), done = f_->newLabel();
         Reg rv = get(v, R0);
-        f_.jumpImm(BPF_JNE, rv, 0, nonzero);
+        f_->jumpImm(BPF_JNE, rv, 0, nonzero);
         deleteDynamic(target);
-        f_.jump(done);
-        f_.bind(nonzero);
+        f_->jump(done);
+        f_->bind(nonzero);
         Address a = address(target, true);
         Reg p = get(a.slot, R1);
         rv = get(v, R2);
@@ -1067,7 +1065,7 @@ void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
         normalize(R2, target.type);
         emit(store(Size::DW, p, static_cast<int16_t>(a.offset), R2));
         release(a.slot);
-        f_.bind(done);
+        f_->bind(done);
         return;
     }
     storeToMemory(target, v);
@@ -1088,16 +1086,16 @@ void FunctionCompiler::deleteDynamic(const ir::Node &target) {
             }
             buildKey(var, slots, nodes, st.keySize, st.keyOffsets);
             for (int s : slots) release(s);
-            f_.ldMap(R1, st.map);
+            f_->ldMap(R1, st.map);
             emit(movReg(R2, R9));
             emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));
         } else {
             tlsKey(var);
-            f_.ldMap(R1, g.tlsMap);
+            f_->ldMap(R1, g.tlsMap);
             emit(movReg(R2, FP));
             emit(alu64Imm(BPF_ADD, R2, kStackTlsKey));
         }
-        f_.callHelper(BPF_FUNC_map_delete_elem);
+        f_->callHelper(BPF_FUNC_map_delete_elem);
     }
 }
 
@@ -1129,12 +1127,12 @@ void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
         uint64_t mask = (bits >= 64 ? ~0ull : ((1ull << bits) - 1)) << shift;
         if (p != R1) emit(movReg(R1, p));
         emit(load(sz, R3, R1, static_cast<int16_t>(a.offset)));
-        f_.ldImm64(R4, ~mask);
+        f_->ldImm64(R4, ~mask);
         emit(alu64Reg(BPF_AND, R3, R4));
         Reg rv = get(v, R2);
         emit(movReg(R5, rv));
         if (shift) emit(alu64Imm(BPF_LSH, R5, static_cast<int32_t>(shift)));
-        f_.ldImm64(R4, mask);
+        f_->ldImm64(R4, mask);
         emit(alu64Reg(BPF_AND, R5, R4));
         emit(alu64Reg(BPF_OR, R3, R5));
         emit(store(sz, R1, static_cast<int16_t>(a.offset), R3));
@@ -1169,12 +1167,12 @@ void FunctionCompiler::storeAggregate(const ir::Node &target, const ir::Node &va
     if (rs != R3) emit(movReg(R3, rs));
     emit(movImm(R2, static_cast<int32_t>(size)));
     bool user = valueNode.kind == NodeKind::Deref && valueNode.userAddress;
-    f_.callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
     rs = get(v, R3);
     fault(kFltBadAddr, rs);
-    f_.bind(ok);
+    f_->bind(ok);
     (void)g;
 }
 
@@ -1192,9 +1190,9 @@ int FunctionCompiler::assign(const ir::Node &n) {
         int v = value(val);
         if (sema::isString(target.type) && mayBeNull(val)) {
             // Storing NULL: a dynamic variable is deleted, another holds "".
-            Label notNull = f_.newLabel(), done = f_.newLabel();
+            Label notNull = f_->newLabel(), done = f_->newLabel();
             Reg r = get(v, R1);
-            f_.jumpImm(BPF_JNE, r, 0, notNull);
+            f_->jumpImm(BPF_JNE, r, 0, notNull);
             bool dynamic = target.kind == NodeKind::ArrayElem ||
                            (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
             if (dynamic) {
@@ -1205,10 +1203,10 @@ int FunctionCompiler::assign(const ir::Node &n) {
                 release(a.slot);
                 emit(storeImm(Size::B, R1, 0, 0));
             }
-            f_.jump(done);
-            f_.bind(notNull);
+            f_->jump(done);
+            f_->bind(notNull);
             storeAggregate(target, val, v);
-            f_.bind(done);
+            f_->bind(done);
             return v;
         }
         storeAggregate(target, val, v);

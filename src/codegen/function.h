@@ -38,7 +38,7 @@ class FunctionCompiler {
     int16_t stackOffset(int slot) const;
 
     // Emission helpers.
-    void emit(const bpf::Insn &i) { f_.emit(i); }
+    void emit(const bpf::Insn &i) { f_->emit(i); }
     void normalize(bpf::Reg r, const sema::TypeRef &t);
     void loadImm(bpf::Reg r, int64_t v);
     void fault(uint32_t type, bpf::Reg value);
@@ -90,6 +90,7 @@ class FunctionCompiler {
 
     // Statements.
     void statements(const std::vector<ir::StmtPtr> &body);
+    void clauseBody(const std::vector<ir::StmtPtr> &body);
     void statement(const ir::Stmt &s);
     void recordValue(const ir::Node &n, int slot, uint32_t offset, ValueDesc &desc);
     ValueDesc describeValue(const sema::TypeRef &t) const;
@@ -98,7 +99,7 @@ class FunctionCompiler {
     void exitAction(const ir::Stmt &s);
 
     ProgramBuilder &pb_;
-    bpf::Function &f_;
+    bpf::Function *f_; // the function being emitted: the clause, or a part of it
     const ir::Clause *clause_;
     bool errorClause_;
     std::vector<bool> slotsInUse_;

@@ -89,25 +89,25 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
     emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(at)));
     if (desc.kind == ValueDesc::Kind::String) {
         emit(movImm(R2, static_cast<int32_t>(desc.size)));
-        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         return;
     }
     emit(movImm(R2, static_cast<int32_t>(desc.typeSize)));
     bool user = n.kind == NodeKind::Deref && n.userAddress;
-    f_.callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
     src = get(slot, R3);
     fault(1, src);
-    f_.bind(ok);
+    f_->bind(ok);
 }
 
 void FunctionCompiler::compileClause() {
     Generator &g = pb_.g;
     const ir::Clause &c = *clause_;
-    faultLabel_ = f_.newLabel();
-    endLabel_ = f_.newLabel();
-    f_.setSource({c.index, c.loc.line});
+    faultLabel_ = f_->newLabel();
+    endLabel_ = f_->newLabel();
+    f_->setSource({c.index, c.loc.line});
     emit(movReg(R9, R1));
 
     bool fresh = !g.clauseDescribed(c.index);
@@ -122,10 +122,10 @@ void FunctionCompiler::compileClause() {
     // Each clause starts with no scratch memory alloca'd.
     emit(storeImm(Size::DW, R9, dctx::kScratchTop, 0));
     if (c.predicate) {
-        f_.setSource({c.index, c.predicate->loc.line});
+        f_->setSource({c.index, c.predicate->loc.line});
         int p = value(*c.predicate);
         Reg r = get(p, R0);
-        f_.jumpImm(BPF_JEQ, r, 0, endLabel_);
+        f_->jumpImm(BPF_JEQ, r, 0, endLabel_);
         release(p);
     }
     uint32_t rec = g.layout.record;
@@ -140,22 +140,72 @@ void FunctionCompiler::compileClause() {
         }
         g.layout.recordSize = std::max(g.layout.recordSize, recordUsed_);
     }
-    statements(c.body);
+    clauseBody(c.body);
     if (hasRecord_) {
-        f_.setSource({c.index, c.loc.line});
-        codegen::emitRecordOutput(f_, g, rec, recordUsed_, hasExit_);
+        f_->setSource({c.index, c.loc.line});
+        codegen::emitRecordOutput(*f_, g, rec, recordUsed_, hasExit_);
     }
     desc_->recordSize = recordUsed_;
-    f_.bind(endLabel_);
+    f_->bind(endLabel_);
     emit(movImm(R0, 0));
     emit(exitInsn());
     if (faultUsed_) {
         // The verifier refuses unreachable code: only emit what is used.
-        f_.bind(faultLabel_);
+        f_->bind(faultLabel_);
         emit(movImm(R0, 1));
         emit(exitInsn());
     }
     if (fresh) g.markDescribed(c.index);
+}
+
+// A long clause is verified in parts. The verifier's work on one function
+// grows faster than its length, so statements beyond the first
+// kPartInsns instructions go into global functions of about that size,
+// each verified on its own; the clause calls them in turn, and a fault in
+// one ends the clause as it would have inline.
+void FunctionCompiler::clauseBody(const std::vector<ir::StmtPtr> &body) {
+    constexpr size_t kPartInsns = 1500;
+    size_t next = 0;
+    while (next < body.size() && f_->size() < kPartInsns) {
+        strTemps_ = 0;
+        statement(*body[next++]);
+    }
+    int part = 0;
+    while (next < body.size()) {
+        std::string name = "dt_clause_" + std::to_string(clause_->index) + "_" + std::to_string(++part);
+        bpf::FunctionId id = pb_.addFunction(name, [&](bpf::Function &pf) {
+            makeGlobalFunction(pf, {bpf::ParamKind::Context}, 1);
+            bpf::Function *outer = f_;
+            bpf::Label outerFault = faultLabel_;
+            bool outerFaultUsed = faultUsed_;
+            auto outerSlots = slotsInUse_;
+            f_ = &pf;
+            faultLabel_ = f_->newLabel();
+            faultUsed_ = false;
+            slotsInUse_.clear();
+            emit(bpf::movReg(bpf::R9, bpf::R1));
+            size_t start = f_->size();
+            do {
+                strTemps_ = 0;
+                statement(*body[next++]);
+            } while (next < body.size() && f_->size() - start < kPartInsns);
+            emit(bpf::movImm(bpf::R0, 0));
+            emit(bpf::exitInsn());
+            if (faultUsed_) {
+                f_->bind(faultLabel_);
+                emit(bpf::movImm(bpf::R0, 1));
+                emit(bpf::exitInsn());
+            }
+            f_ = outer;
+            faultLabel_ = outerFault;
+            faultUsed_ = outerFaultUsed;
+            slotsInUse_ = std::move(outerSlots);
+        });
+        emit(bpf::movReg(bpf::R1, bpf::R9));
+        f_->call(id);
+        f_->jumpImm(BPF_JNE, bpf::R0, 0, faultLabel_);
+        faultUsed_ = true;
+    }
 }
 
 void FunctionCompiler::statements(const std::vector<ir::StmtPtr> &body) {
@@ -167,7 +217,7 @@ void FunctionCompiler::statements(const std::vector<ir::StmtPtr> &body) {
 
 void FunctionCompiler::statement(const ir::Stmt &s) {
     Generator &g = pb_.g;
-    f_.setSource({clause_->index, s.loc.line});
+    f_->setSource({clause_->index, s.loc.line});
     auto markPresent = [&](RecordItem &item) {
         if (conditionalDepth_ == 0) return;
         int bit = 0;
@@ -177,7 +227,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         item.presentBit = bit;
         int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
         emit(load(Size::DW, R1, R9, at));
-        f_.ldImm64(R2, 1ull << bit);
+        f_->ldImm64(R2, 1ull << bit);
         emit(alu64Reg(BPF_OR, R1, R2));
         emit(store(Size::DW, R9, at, R1));
     };
@@ -239,15 +289,15 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         int c = value(*s.expr);
         Reg r = get(c, R0);
         release(c);
-        Label elseL = f_.newLabel(), done = f_.newLabel();
-        f_.jumpImm(BPF_JEQ, r, 0, elseL);
+        Label elseL = f_->newLabel(), done = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, r, 0, elseL);
         ++conditionalDepth_;
         statements(s.thenBody);
-        f_.jump(done);
-        f_.bind(elseL);
+        f_->jump(done);
+        f_->bind(elseL);
         statements(s.elseBody);
         --conditionalDepth_;
-        f_.bind(done);
+        f_->bind(done);
         return;
     }
     }
@@ -256,7 +306,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
 void FunctionCompiler::exitAction(const ir::Stmt &s) {
     Generator &g = pb_.g;
     int v = value(*s.expr);
-    f_.ldMapValue(R1, g.stateMap, 0);
+    f_->ldMapValue(R1, g.stateMap, 0);
     Reg r = get(v, R2);
     emit(store(Size::W, R1, offsetof(StateValue, exitStatus), r));
     emit(storeImm(Size::W, R1, offsetof(StateValue, activity), kExiting));
@@ -276,7 +326,7 @@ void FunctionCompiler::exitAction(const ir::Stmt &s) {
         item.presentBit = bit;
         int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
         emit(load(Size::DW, R1, R9, at));
-        f_.ldImm64(R2, 1ull << bit);
+        f_->ldImm64(R2, 1ull << bit);
         emit(alu64Reg(BPF_OR, R1, R2));
         emit(store(Size::DW, R9, at, R1));
     }
@@ -294,7 +344,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         keyNodes.push_back(k.get());
     }
     int arg = s.args.empty() ? -1 : value(*s.args[0]);
-    Label have = f_.newLabel(), done = f_.newLabel();
+    Label have = f_->newLabel(), done = f_->newLabel();
     if (st.keyed) {
         ir::Variable dummy;
         buildKey(dummy, keySlots, keyNodes, st.keySize, st.keyOffsets);
@@ -302,31 +352,28 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
             emit(movReg(R2, R9));
             emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));
         };
-        f_.ldMap(R1, st.map);
         keyPtr();
-        f_.callHelper(BPF_FUNC_map_lookup_elem);
-        f_.jumpImm(BPF_JNE, R0, 0, have);
-        f_.ldMap(R1, st.map);
+        f_->call(pb_.lookupFunction(st.map));
+        f_->jumpImm(BPF_JNE, R0, 0, have);
+        f_->ldMap(R1, st.map);
         keyPtr();
         emit(movReg(R3, R9));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.layout.zero)));
         emit(movImm(R4, BPF_NOEXIST));
-        f_.callHelper(BPF_FUNC_map_update_elem);
-        f_.ldMap(R1, st.map);
+        f_->callHelper(BPF_FUNC_map_update_elem);
         keyPtr();
-        f_.callHelper(BPF_FUNC_map_lookup_elem);
-        f_.jumpImm(BPF_JNE, R0, 0, have);
+        f_->call(pb_.lookupFunction(st.map));
+        f_->jumpImm(BPF_JNE, R0, 0, have);
         bumpDrop(kAggDrops);
-        f_.jump(done);
+        f_->jump(done);
     } else {
         emit(storeImm(Size::W, FP, -8, 0));
-        f_.ldMap(R1, st.map);
         emit(movReg(R2, FP));
         emit(alu64Imm(BPF_ADD, R2, -8));
-        f_.callHelper(BPF_FUNC_map_lookup_elem);
-        f_.jumpImm(BPF_JEQ, R0, 0, done);
+        f_->call(pb_.lookupFunction(st.map));
+        f_->jumpImm(BPF_JEQ, R0, 0, done);
     }
-    f_.bind(have);
+    f_->bind(have);
     emit(movReg(R1, R0));
     Reg ra = arg >= 0 ? get(arg, R3) : R3;
     switch (s.agg->func) {
@@ -351,19 +398,19 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
     case ir::AggFunc::Min:
     case ir::AggFunc::Max: {
         // value at 0, "has a value" flag at 8.
-        Label set = f_.newLabel();
+        Label set = f_->newLabel();
         emit(load(Size::DW, R2, R1, 8));
-        f_.jumpImm(BPF_JEQ, R2, 0, set);
+        f_->jumpImm(BPF_JEQ, R2, 0, set);
         emit(load(Size::DW, R4, R1, 0));
-        f_.jumpReg(s.agg->func == ir::AggFunc::Min ? BPF_JSGE : BPF_JSLE, ra, R4, done);
-        f_.bind(set);
+        f_->jumpReg(s.agg->func == ir::AggFunc::Min ? BPF_JSGE : BPF_JSLE, ra, R4, done);
+        f_->bind(set);
         emit(store(Size::DW, R1, 0, ra));
         emit(storeImm(Size::DW, R1, 8, 1));
         break;
     }
     default: fail("D_UNSUPPORTED", s.loc, "aggregating function not supported yet");
     }
-    f_.bind(done);
+    f_->bind(done);
     for (int k : keySlots) release(k);
     if (arg >= 0) release(arg);
 }

@@ -102,6 +102,12 @@ class ProgramBuilder {
     std::vector<bpf::Function> functions;
 
     bpf::FunctionId subprogram(SubprogramKind k);
+    // Shared static subprograms for map lookups (key in r2; the map value
+    // or NULL in r0) and drop counters. The verifier rewrites each lookup
+    // call it inlines, at a cost that grows with the program's length, so
+    // clause code calls these instead of the helper at every use.
+    bpf::FunctionId lookupFunction(bpf::MapId map);
+    bpf::FunctionId dropFunction(DropCounter which);
     bpf::FunctionId addFunction(const std::string &name, const std::function<void(bpf::Function &)> &body);
     ProgramSpec build(const std::string &name, uint32_t progType,
                       const std::vector<const ir::Clause *> &clauses, bool usesArgs);
@@ -128,6 +134,8 @@ class ProgramBuilder {
     void emitCleanpath(bpf::Function &f);
     void emitProgenyof(bpf::Function &f);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
+    std::map<bpf::MapId, bpf::FunctionId> lookups_;
+    std::map<int, bpf::FunctionId> drops_;
     std::vector<SyscallClauseMask> sysMasks_;
 };
 

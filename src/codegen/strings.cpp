@@ -503,15 +503,20 @@ void ProgramBuilder::emitCase(bpf::Function &f, bool upper) {
 void ProgramBuilder::emitLltostr(bpf::Function &f) {
     makeGlobal(f, {ParamKind::String, ParamKind::Scalar, ParamKind::Scalar, ParamKind::Context}, 0);
     const int16_t buf = static_cast<int16_t>(g.layout.numbuf);
-    // ctx: fp-40 dctx, -32 value, -24 base, -16 position, -8 dst
+    // The digits go into the context's number buffer, right to left; the
+    // position, value and base live after them (map memory the verifier
+    // does not track, so the loop body is verified once, not per digit).
+    const int16_t position = static_cast<int16_t>(buf + 72), value = static_cast<int16_t>(buf + 80),
+                  radix = static_cast<int16_t>(buf + 88);
+    // ctx: fp-40 dctx, -8 dst
     FunctionId cb = addFunction("dt_lltostr_cb", [&](Function &c) {
         Label stop = c.newLabel(), letter = c.newLabel(), put = c.newLabel();
-        c.emit(movReg(R6, R2));
-        c.emit(load(Size::DW, R7, R6, 24)); // position
+        c.emit(load(Size::DW, R6, R2, 0)); // dctx
+        c.emit(load(Size::DW, R7, R6, position));
         c.jumpImm(BPF_JSLT, R7, 1, stop);
         c.jumpImm(BPF_JGT, R7, 70, stop);
-        c.emit(load(Size::DW, R3, R6, 8));  // value
-        c.emit(load(Size::DW, R4, R6, 16)); // base
+        c.emit(load(Size::DW, R3, R6, value));
+        c.emit(load(Size::DW, R4, R6, radix));
         c.jumpImm(BPF_JEQ, R4, 0, stop);
         c.emit(movReg(R5, R3));
         c.emit(alu64Reg(BPF_MOD, R5, R4));
@@ -521,13 +526,13 @@ void ProgramBuilder::emitLltostr(bpf::Function &f) {
         c.bind(letter);
         c.emit(alu64Imm(BPF_ADD, R5, 'a' - 10));
         c.bind(put);
-        c.emit(load(Size::DW, R0, R6, 0));
+        c.emit(movReg(R0, R6));
         c.emit(alu64Reg(BPF_ADD, R0, R7));
         c.emit(store(Size::B, R0, buf, R5));
         c.emit(alu64Imm(BPF_SUB, R7, 1));
-        c.emit(store(Size::DW, R6, 24, R7));
+        c.emit(store(Size::DW, R6, position, R7));
         c.emit(alu64Reg(BPF_DIV, R3, R4));
-        c.emit(store(Size::DW, R6, 8, R3));
+        c.emit(store(Size::DW, R6, value, R3));
         c.jumpImm(BPF_JEQ, R3, 0, stop);
         returnImm(c, 0);
         c.bind(stop);
@@ -536,20 +541,20 @@ void ProgramBuilder::emitLltostr(bpf::Function &f) {
     Label positive = f.newLabel(), noSign = f.newLabel(), ok = f.newLabel();
     f.emit(store(Size::DW, FP, -40, R4));
     f.emit(store(Size::DW, FP, -8, R1));
-    f.emit(store(Size::DW, FP, -24, R3));
+    f.emit(store(Size::DW, R4, radix, R3));
     f.emit(movImm(R5, 0)); // negative?
     f.jumpImm(BPF_JNE, R3, 10, positive);
     f.jumpImm(BPF_JSGE, R2, 0, positive);
     f.emit(bpf::neg(R2));
     f.emit(movImm(R5, 1));
     f.bind(positive);
-    f.emit(store(Size::DW, FP, -32, R2));
-    f.emit(storeImm(Size::DW, FP, -16, 70));
+    f.emit(store(Size::DW, R4, value, R2));
+    f.emit(storeImm(Size::DW, R4, position, 70));
     f.emit(storeImm(Size::B, R4, static_cast<int16_t>(buf + 71), 0));
     f.emit(movReg(R6, R5));
     emitLoop(f, cb, 70, -40);
-    f.emit(load(Size::DW, R7, FP, -16)); // position
     f.emit(load(Size::DW, R8, FP, -40)); // dctx
+    f.emit(load(Size::DW, R7, R8, position));
     f.jumpImm(BPF_JEQ, R6, 0, noSign);
     f.jumpImm(BPF_JSLT, R7, 0, noSign);
     f.jumpImm(BPF_JGT, R7, 70, noSign);

@@ -34,11 +34,11 @@ bool FunctionCompiler::mayBeNull(const ir::Node &n) const {
 void FunctionCompiler::checkNotNull(const ir::Node &n, int slot) {
     if (!mayBeNull(n)) return;
     Reg r = get(slot, R1);
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JNE, r, 0, ok);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JNE, r, 0, ok);
     emit(movImm(R1, 0));
     fault(kFltBadAddr, R1);
-    f_.bind(ok);
+    f_->bind(ok);
 }
 
 int FunctionCompiler::stringArg(const ir::Node &n) {
@@ -58,23 +58,23 @@ void FunctionCompiler::tempAddress(Reg r, int t) {
 // leaves in slot dst a copy of the string from that index, or NULL.
 void FunctionCompiler::substringFromIndex(int src, int dst) {
     Generator &g = pb_.g;
-    Label none = f_.newLabel(), done = f_.newLabel();
-    f_.jumpImm(BPF_JSLT, R0, 0, none);
-    f_.jumpImm(BPF_JGT, R0, static_cast<int32_t>(g.strsize), none);
+    Label none = f_->newLabel(), done = f_->newLabel();
+    f_->jumpImm(BPF_JSLT, R0, 0, none);
+    f_->jumpImm(BPF_JGT, R0, static_cast<int32_t>(g.strsize), none);
     Reg rs = get(src, R3);
     if (rs != R3) emit(movReg(R3, rs));
     emit(alu64Reg(BPF_ADD, R3, R0));
     int t = stringTemp();
     tempAddress(R1, t);
     emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-    f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+    f_->callHelper(BPF_FUNC_probe_read_kernel_str);
     tempAddress(R0, t);
     put(dst, R0);
-    f_.jump(done);
-    f_.bind(none);
+    f_->jump(done);
+    f_->bind(none);
     emit(movImm(R0, 0));
     put(dst, R0);
-    f_.bind(done);
+    f_->bind(done);
 }
 
 int FunctionCompiler::strcmpCall(int a, int b) {
@@ -83,7 +83,7 @@ int FunctionCompiler::strcmpCall(int a, int b) {
     if (ra != R1) emit(movReg(R1, ra));
     Reg rb = get(b, R2);
     if (rb != R2) emit(movReg(R2, rb));
-    f_.call(fn);
+    f_->call(fn);
     int s = alloc();
     put(s, R0);
     return s;
@@ -105,20 +105,20 @@ int FunctionCompiler::allocaScratch(int sizeSlot) {
     const Layout &l = pb_.g.layout;
     Reg rs = get(sizeSlot, R1);
     if (rs != R1) emit(movReg(R1, rs));
-    Label bad = f_.newLabel(), ok = f_.newLabel();
-    f_.jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
+    Label bad = f_->newLabel(), ok = f_->newLabel();
+    f_->jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
     emit(load(Size::DW, R2, R9, dctx::kScratchTop));
-    f_.jumpImm(BPF_JGT, R2, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jumpImm(BPF_JGT, R2, static_cast<int32_t>(l.scratchSize), bad);
     emit(movReg(R3, R1));
     emit(alu64Imm(BPF_ADD, R3, 7));
     emit(alu64Imm(BPF_AND, R3, ~7));
     emit(alu64Reg(BPF_ADD, R3, R2)); // the new top
-    f_.jumpImm(BPF_JGT, R3, static_cast<int32_t>(l.scratchSize), bad);
-    f_.jump(ok);
-    f_.bind(bad);
+    f_->jumpImm(BPF_JGT, R3, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jump(ok);
+    f_->bind(bad);
     emit(movImm(R1, 0));
     fault(kFltNoScratch, R1);
-    f_.bind(ok);
+    f_->bind(ok);
     emit(store(Size::DW, R9, dctx::kScratchTop, R3));
     // Zero it: copy from the zero area.
     emit(store(Size::DW, FP, -16, R2));
@@ -129,7 +129,7 @@ int FunctionCompiler::allocaScratch(int sizeSlot) {
     emit(alu64Reg(BPF_ADD, R1, R4));
     emit(movReg(R3, R9));
     emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(l.zero)));
-    f_.callHelper(BPF_FUNC_probe_read_kernel);
+    f_->callHelper(BPF_FUNC_probe_read_kernel);
     int p = alloc();
     emit(load(Size::DW, R0, FP, -16));
     emit(alu64Imm(BPF_ADD, R0, 8)); // the alloca pointer bias
@@ -143,17 +143,17 @@ void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user
     const Layout &l = pb_.g.layout;
     Reg rs = get(sizeSlot, R5);
     if (rs != R5) emit(movReg(R5, rs));
-    Label sizeOk = f_.newLabel();
-    f_.jumpImm(BPF_JLE, R5, static_cast<int32_t>(l.scratchSize), sizeOk);
+    Label sizeOk = f_->newLabel();
+    f_->jumpImm(BPF_JLE, R5, static_cast<int32_t>(l.scratchSize), sizeOk);
     fault(kFltBadSize, R5);
-    f_.bind(sizeOk);
+    f_->bind(sizeOk);
     scratchPointer(R1, {dst, 0, Space::Scratch}, R5, kFltBadAddr);
     rs = get(sizeSlot, R2);
     if (rs != R2) emit(movReg(R2, rs));
-    Label sizeOk2 = f_.newLabel();
-    f_.jumpImm(BPF_JLE, R2, static_cast<int32_t>(l.scratchSize), sizeOk2);
+    Label sizeOk2 = f_->newLabel();
+    f_->jumpImm(BPF_JLE, R2, static_cast<int32_t>(l.scratchSize), sizeOk2);
     emit(movImm(R2, 0));
-    f_.bind(sizeOk2);
+    f_->bind(sizeOk2);
     Reg ra = get(src, R3);
     if (ra != R3) emit(movReg(R3, ra));
     if (srcIsScratch) {
@@ -161,12 +161,12 @@ void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user
         scratchToAddress(R3);
         emit(load(Size::DW, R1, FP, -16));
     }
-    f_.callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
-    Label ok = f_.newLabel();
-    f_.jumpImm(BPF_JEQ, R0, 0, ok);
+    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
     ra = get(src, R3);
     fault(kFltBadAddr, ra);
-    f_.bind(ok);
+    f_->bind(ok);
 }
 
 int FunctionCompiler::call(const ir::Node &n) {
@@ -175,7 +175,7 @@ int FunctionCompiler::call(const ir::Node &n) {
     case ir::Subr::Strlen: {
         int a = stringArg(*n.kids[0]);
         argumentsToRegisters({a});
-        f_.call(pb_.subprogram(SubprogramKind::Strlen));
+        f_->call(pb_.subprogram(SubprogramKind::Strlen));
         put(a, R0);
         return a;
     }
@@ -186,22 +186,22 @@ int FunctionCompiler::call(const ir::Node &n) {
         // Copy a, then b after a's characters; the result holds strsize.
         tempAddress(R1, t);
         copyString(R1, a);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JSGT, R0, 0, ok);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JSGT, R0, 0, ok);
         emit(movImm(R0, 1));
-        f_.bind(ok);
+        f_->bind(ok);
         emit(alu64Imm(BPF_SUB, R0, 1)); // characters copied
-        Label clamped = f_.newLabel();
-        f_.jumpImm(BPF_JLE, R0, static_cast<int32_t>(g.strsize), clamped);
+        Label clamped = f_->newLabel();
+        f_->jumpImm(BPF_JLE, R0, static_cast<int32_t>(g.strsize), clamped);
         emit(movImm(R0, static_cast<int32_t>(g.strsize)));
-        f_.bind(clamped);
+        f_->bind(clamped);
         tempAddress(R1, t);
         emit(alu64Reg(BPF_ADD, R1, R0));
         emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
         emit(alu64Reg(BPF_SUB, R2, R0));
         Reg rb = get(b, R3);
         if (rb != R3) emit(movReg(R3, rb));
-        f_.callHelper(BPF_FUNC_probe_read_kernel_str);
+        f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         tempAddress(R0, t);
         put(a, R0);
         release(b);
@@ -209,7 +209,7 @@ int FunctionCompiler::call(const ir::Node &n) {
     }
     case ir::Subr::Rand: {
         int s = alloc();
-        f_.callHelper(BPF_FUNC_get_prandom_u32);
+        f_->callHelper(BPF_FUNC_get_prandom_u32);
         normalize(R0, n.type);
         put(s, R0);
         return s;
@@ -227,7 +227,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(movImm(R0, hasCount ? 1 : 0));
         put(h, R0);
         argumentsToRegisters({d, s, i, c, h});
-        f_.call(pb_.subprogram(SubprogramKind::Substr));
+        f_->call(pb_.subprogram(SubprogramKind::Substr));
         release(s);
         release(i);
         release(c);
@@ -239,7 +239,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         int s = stringArg(*n.kids[0]);
         int c = value(*n.kids[1]);
         argumentsToRegisters({s, c});
-        f_.call(pb_.subprogram(n.subr == ir::Subr::Strchr ? SubprogramKind::Strchr : SubprogramKind::Strrchr));
+        f_->call(pb_.subprogram(n.subr == ir::Subr::Strchr ? SubprogramKind::Strchr : SubprogramKind::Strrchr));
         int d = alloc();
         substringFromIndex(s, d);
         release(s);
@@ -261,18 +261,18 @@ int FunctionCompiler::call(const ir::Node &n) {
             put(start, R0);
         }
         argumentsToRegisters({s, sub, start});
-        Label done = f_.newLabel();
+        Label done = f_->newLabel();
         if (n.subr == ir::Subr::Rindex && explicitStart) {
             // An explicit negative start finds nothing in rindex(); the
             // subprogram reads a negative start as "from the end".
-            Label go = f_.newLabel();
-            f_.jumpImm(BPF_JSGE, R3, 0, go);
+            Label go = f_->newLabel();
+            f_->jumpImm(BPF_JSGE, R3, 0, go);
             emit(movImm(R0, -1));
-            f_.jump(done);
-            f_.bind(go);
+            f_->jump(done);
+            f_->bind(go);
         }
-        f_.call(pb_.subprogram(n.subr == ir::Subr::Rindex ? SubprogramKind::Rindex : SubprogramKind::Index));
-        f_.bind(done);
+        f_->call(pb_.subprogram(n.subr == ir::Subr::Rindex ? SubprogramKind::Rindex : SubprogramKind::Index));
+        f_->bind(done);
         release(start);
         if (n.subr == ir::Subr::Strstr) {
             int d = alloc();
@@ -300,14 +300,14 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(movReg(R0, R9));
         put(ctx, R0);
         argumentsToRegisters({ctx, s, delim});
-        f_.call(pb_.subprogram(SubprogramKind::Strtok));
+        f_->call(pb_.subprogram(SubprogramKind::Strtok));
         release(delim);
         release(ctx);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JNE, R0, -2, ok);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JNE, R0, -2, ok);
         emit(movImm(R1, 0));
         fault(kFltBadAddr, R1); // strtok(NULL, ...) with nothing to continue
-        f_.bind(ok);
+        f_->bind(ok);
         // The token lives in strtok's buffer; hand out a copy.
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.strtok)));
@@ -341,7 +341,7 @@ int FunctionCompiler::call(const ir::Node &n) {
                            : n.subr == ir::Subr::Basename ? SubprogramKind::Basename
                            : n.subr == ir::Subr::Cleanpath ? SubprogramKind::Cleanpath
                                                           : SubprogramKind::Dirname;
-        f_.call(pb_.subprogram(k));
+        f_->call(pb_.subprogram(k));
         release(s);
         if (ctx >= 0) release(ctx);
         return d;
@@ -352,12 +352,12 @@ int FunctionCompiler::call(const ir::Node &n) {
         if (n.kids.size() > 1) {
             base = value(*n.kids[1]);
             Reg r = get(base, R1);
-            Label bad = f_.newLabel(), ok = f_.newLabel();
-            f_.jumpImm(BPF_JSLT, r, 2, bad);
-            f_.jumpImm(BPF_JSLE, r, 36, ok);
-            f_.bind(bad);
+            Label bad = f_->newLabel(), ok = f_->newLabel();
+            f_->jumpImm(BPF_JSLT, r, 2, bad);
+            f_->jumpImm(BPF_JSLE, r, 36, ok);
+            f_->bind(bad);
             fault(kFltIllOp, r);
-            f_.bind(ok);
+            f_->bind(ok);
         } else {
             base = alloc();
             emit(movImm(R0, 10));
@@ -371,7 +371,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(movReg(R0, R9));
         put(ctx, R0);
         argumentsToRegisters({d, v, base, ctx});
-        f_.call(pb_.subprogram(SubprogramKind::Lltostr));
+        f_->call(pb_.subprogram(SubprogramKind::Lltostr));
         release(v);
         release(base);
         release(ctx);
@@ -388,7 +388,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(movReg(R0, R9));
         put(ctx, R0);
         argumentsToRegisters({pid, ctx});
-        f_.call(pb_.subprogram(SubprogramKind::Progenyof));
+        f_->call(pb_.subprogram(SubprogramKind::Progenyof));
         release(ctx);
         put(pid, R0);
         return pid;
@@ -398,7 +398,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         int sig = value(*n.kids[0]);
         Reg r = get(sig, R1);
         if (r != R1) emit(movReg(R1, r));
-        f_.callHelper(BPF_FUNC_send_signal);
+        f_->callHelper(BPF_FUNC_send_signal);
         release(sig);
         int s = alloc();
         emit(movImm(R0, 0));
@@ -465,22 +465,22 @@ int FunctionCompiler::call(const ir::Node &n) {
             // At most size bytes (and strsize) are copied.
             int size = value(*n.kids[1]);
             Reg rs = get(size, R0);
-            Label keep = f_.newLabel();
-            f_.jumpImm(BPF_JGT, rs, static_cast<int32_t>(g.strsize), keep);
+            Label keep = f_->newLabel();
+            f_->jumpImm(BPF_JGT, rs, static_cast<int32_t>(g.strsize), keep);
             emit(movReg(R2, rs));
             emit(alu64Imm(BPF_ADD, R2, 1));
-            f_.bind(keep);
+            f_->bind(keep);
             release(size);
         }
         Reg ra = get(addr, R3);
         if (ra != R3) emit(movReg(R3, ra));
         tempAddress(R1, t);
-        f_.callHelper(BPF_FUNC_probe_read_user_str);
-        Label ok = f_.newLabel();
-        f_.jumpImm(BPF_JSGT, R0, 0, ok);
+        f_->callHelper(BPF_FUNC_probe_read_user_str);
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JSGT, R0, 0, ok);
         ra = get(addr, R3);
         fault(kFltBadAddr, ra);
-        f_.bind(ok);
+        f_->bind(ok);
         tempAddress(R0, t);
         put(addr, R0);
         return addr;
@@ -531,13 +531,13 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
     int ctx = alloc();
     emit(movReg(R0, R9));
     put(ctx, R0);
-    Label done = f_.newLabel();
+    Label done = f_->newLabel();
     for (size_t i = 0; i < choices.size(); ++i) {
         auto [code, format] = choices[i];
-        Label next = f_.newLabel();
+        Label next = f_->newLabel();
         if (kind >= 0) {
             Reg rk = get(kind, R1);
-            f_.jumpImm(BPF_JNE, rk, static_cast<int32_t>(code), next);
+            f_->jumpImm(BPF_JNE, rk, static_cast<int32_t>(code), next);
         }
         // Copy the address bytes into the context's number buffer.
         emit(movReg(R1, R9));
@@ -546,27 +546,27 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
         Reg ra = get(src, R3);
         if (ra != R3) emit(movReg(R3, ra));
         if (srcIsScratch) scratchToAddress(R3);
-        f_.callHelper(BPF_FUNC_probe_read_kernel);
-        Label readOk = f_.newLabel();
-        f_.jumpImm(BPF_JEQ, R0, 0, readOk);
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        Label readOk = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R0, 0, readOk);
         ra = get(src, R3);
         fault(kFltBadAddr, ra);
-        f_.bind(readOk);
+        f_->bind(readOk);
         argumentsToRegisters({d, ctx});
         SubprogramKind sk = format == AddressFormat::Inet4         ? SubprogramKind::FormatInet4
                             : format == AddressFormat::Inet6       ? SubprogramKind::FormatInet6
                             : format == AddressFormat::Inet6Strict ? SubprogramKind::FormatInet6Strict
                             : format == AddressFormat::LinkEther   ? SubprogramKind::FormatLinkEther
                                                                    : SubprogramKind::FormatLinkInfiniband;
-        f_.call(pb_.subprogram(sk));
-        f_.jump(done);
-        f_.bind(next);
+        f_->call(pb_.subprogram(sk));
+        f_->jump(done);
+        f_->bind(next);
     }
     if (kind >= 0) {
         Reg rk = get(kind, R1);
         fault(kFltIllOp, rk);
     }
-    f_.bind(done);
+    f_->bind(done);
     if (kind >= 0) release(kind);
     release(src);
     release(ctx);
@@ -596,45 +596,45 @@ int FunctionCompiler::copyOut(const ir::Node &n) {
         int len = alloc();
         Reg rs = get(s, R1);
         if (rs != R1) emit(movReg(R1, rs));
-        f_.call(pb_.subprogram(SubprogramKind::Strlen));
+        f_->call(pb_.subprogram(SubprogramKind::Strlen));
         emit(alu64Imm(BPF_ADD, R0, 1));
         Reg rn = get(size, R1);
-        Label keep = f_.newLabel();
-        f_.jumpReg(BPF_JLE, R0, rn, keep);
+        Label keep = f_->newLabel();
+        f_->jumpReg(BPF_JLE, R0, rn, keep);
         emit(movReg(R0, rn));
-        f_.bind(keep);
+        f_->bind(keep);
         put(len, R0);
         release(size);
         size = len;
     }
     Reg rn = get(size, R3);
     if (rn != R3) emit(movReg(R3, rn));
-    Label bad = f_.newLabel(), done = f_.newLabel(), sizeOk = f_.newLabel();
+    Label bad = f_->newLabel(), done = f_->newLabel(), sizeOk = f_->newLabel();
     uint32_t limit = isStr ? g.layout.strslot : g.layout.scratchSize;
-    f_.jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), sizeOk);
+    f_->jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), sizeOk);
     fault(kFltBadSize, R3);
-    f_.bind(sizeOk);
-    f_.jumpImm(BPF_JEQ, R3, 0, done);
+    f_->bind(sizeOk);
+    f_->jumpImm(BPF_JEQ, R3, 0, done);
     if (scratch && !isStr) {
         scratchPointer(R2, {s, 0, Space::Scratch}, R3, kFltBadAddr);
         rn = get(size, R3);
         if (rn != R3) emit(movReg(R3, rn));
-        Label ok2 = f_.newLabel();
-        f_.jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), ok2);
+        Label ok2 = f_->newLabel();
+        f_->jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), ok2);
         emit(movImm(R3, 0));
-        f_.bind(ok2);
+        f_->bind(ok2);
     } else {
         Reg rp = get(s, R2);
         if (rp != R2) emit(movReg(R2, rp));
     }
     Reg ra = get(addr, R1);
     if (ra != R1) emit(movReg(R1, ra));
-    f_.callHelper(BPF_FUNC_probe_write_user);
-    f_.jumpImm(BPF_JEQ, R0, 0, done);
-    f_.bind(bad);
+    f_->callHelper(BPF_FUNC_probe_write_user);
+    f_->jumpImm(BPF_JEQ, R0, 0, done);
+    f_->bind(bad);
     ra = get(addr, R1);
     fault(kFltBadAddr, ra);
-    f_.bind(done);
+    f_->bind(done);
     release(s);
     release(addr);
     release(size);

@@ -364,8 +364,8 @@ void BtfTypes::load() {
     if (tried_) return;
     tried_ = true;
     btf_ = btf__load_vmlinux_btf();
-    // libbpf 1.x returns NULL (errno set) on failure.
-    if (btf_) buildIndex();
+    // libbpf 1.x returns NULL (errno set) on failure. The name index is
+    // built only once a program looks up many names (see find()).
 }
 
 bool BtfTypes::available() {
@@ -378,27 +378,56 @@ struct ::btf *BtfTypes::raw() {
     return btf_;
 }
 
+namespace {
+
+// The slot of a BTF kind in BtfTypes::NamedIds, or -1.
+int kindSlot(int kind) {
+    switch (kind) {
+    case BTF_KIND_STRUCT: return 0;
+    case BTF_KIND_UNION: return 1;
+    case BTF_KIND_ENUM:
+    case BTF_KIND_ENUM64: return 2;
+    case BTF_KIND_TYPEDEF: return 3;
+    case BTF_KIND_VAR: return 4;
+    default: return -1;
+    }
+}
+
+} // namespace
+
 void BtfTypes::buildIndex() {
     unsigned n = btf__type_cnt(btf_);
+    index_.reserve(n / 2);
     for (unsigned id = 1; id < n; ++id) {
         const struct btf_type *t = btf__type_by_id(btf_, id);
-        int kind = btf_kind(t);
-        if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION && kind != BTF_KIND_ENUM &&
-            kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_VAR && kind != BTF_KIND_ENUM64)
-            continue;
-        if (kind == BTF_KIND_ENUM64) kind = BTF_KIND_ENUM;
+        int slot = kindSlot(btf_kind(t));
+        if (slot < 0 || t->name_off == 0) continue;
         const char *name = btf__name_by_offset(btf_, t->name_off);
         if (!name || !*name) continue;
-        index_.emplace(std::make_pair(std::string(name), kind), static_cast<int>(id));
+        int &entry = index_[std::string_view(name)].ids[slot];
+        if (entry == 0) entry = static_cast<int>(id); // the first of a name, as before
     }
 }
 
 std::optional<int> BtfTypes::find(std::string_view name, int kind) {
     load();
     if (!btf_) return std::nullopt;
-    auto it = index_.find(std::make_pair(std::string(name), kind));
-    if (it == index_.end()) return std::nullopt;
-    return it->second;
+    // The first few lookups scan the kernel's types (a fraction of a
+    // millisecond each); a program that looks up more pays once for a
+    // hashed index of the names.
+    constexpr int kScansBeforeIndex = 8;
+    if (index_.empty() && ++scans_ <= kScansBeforeIndex) {
+        std::string n(name);
+        int id = btf__find_by_name_kind(btf_, n.c_str(), kind);
+        if (id <= 0 && kind == BTF_KIND_ENUM) id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_ENUM64);
+        if (id <= 0) return std::nullopt;
+        return id;
+    }
+    if (index_.empty()) buildIndex();
+    int slot = kindSlot(kind);
+    auto it = index_.find(name);
+    if (slot < 0 || it == index_.end() || it->second.ids[slot] == 0) return std::nullopt;
+    return it->second.ids[slot];
 }
 
 std::optional<TypeRef> BtfTypes::typedefNamed(std::string_view name) {
