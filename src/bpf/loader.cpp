@@ -179,7 +179,7 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
         // program (for bench/ and for finding costly code patterns).
         std::string stats;
         if (std::getenv("_DTRACE_VERIFIER_STATS")) {
-            stats.assign(4096, '\0');
+            stats.assign(1 << 16, '\0');
             opts.log_level = 4; // BPF_LOG_STATS
             opts.log_size = static_cast<__u32>(stats.size());
             opts.log_buf = stats.data();
@@ -191,6 +191,7 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
                                insns.size(), &opts);
         if (!stats.empty() && fd >= 0)
             std::fprintf(stderr, "dtrace: verifier: %s (%zu insns): %s", p.name.c_str(), insns.size(), stats.c_str());
+        if (!stats.empty() && fd < 0) std::fprintf(stderr, "dtrace: verifier: %s: load failed (%s)\n", p.name.c_str(), std::strerror(errno));
         if (fd < 0) {
             int loadErr = errno;
             // Load again with the verifier's log to say what went wrong.

@@ -159,6 +159,22 @@ int FunctionCompiler::value(const ir::Node &n) {
     case NodeKind::Member:
     case NodeKind::Deref:
     case NodeKind::Element: {
+        bool dynamic = n.kind == NodeKind::ArrayElem ||
+                       (n.kind == NodeKind::Var && n.var->scope == ir::Scope::ThreadLocal);
+        if (dynamic && sema::isScalar(n.type)) {
+            // A shared global function reads it (0 when it does not exist).
+            const ir::Variable &var = *n.var;
+            bool tls = !var.isAssoc();
+            bpf::MapId map = tls ? pb_.g.tlsMap : pb_.g.vars.at(&var).map;
+            if (!tls) dynamicKey(n);
+            emit(movReg(R1, R9));
+            emit(movImm(R2, static_cast<int32_t>(var.id)));
+            f_->call(pb_.dynamicAccessFunction(map, tls, false));
+            normalize(R0, n.type);
+            int s = alloc();
+            put(s, R0);
+            return s;
+        }
         Address a = address(n, false);
         if (!sema::isScalar(n.type)) {
             // An aggregate's value is its address (a real one, also for
@@ -772,6 +788,20 @@ void FunctionCompiler::tlsKey(const ir::Variable &v) {
     emit(storeImm(Size::DW, FP, kStackTlsKey + 8, v.id));
 }
 
+// Evaluates an associative array element's keys into the context's key
+// buffer.
+void FunctionCompiler::dynamicKey(const ir::Node &n) {
+    const VarStorage &st = pb_.g.vars.at(n.var);
+    std::vector<int> slots;
+    std::vector<const ir::Node *> nodes;
+    for (const auto &k : n.kids) {
+        slots.push_back(value(*k));
+        nodes.push_back(k.get());
+    }
+    buildKey(*n.var, slots, nodes, st.keySize, st.keyOffsets);
+    for (int s : slots) release(s);
+}
+
 // Fills the key buffer in the per-CPU context from evaluated keys.
 void FunctionCompiler::buildKey(const ir::Variable &, const std::vector<int> &keySlots,
                                 const std::vector<const ir::Node *> &keyNodes, uint32_t keySize,
@@ -1050,6 +1080,20 @@ void FunctionCompiler::copyString(Reg dst, int srcSlot) {
 void FunctionCompiler::storeScalar(const ir::Node &target, int v) {
     bool dynamic = target.kind == NodeKind::ArrayElem ||
                    (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
+    if (dynamic && sema::isScalar(target.type)) {
+        // A shared global function stores it (or deletes it, for 0).
+        const ir::Variable &var = *target.var;
+        bool tls = !var.isAssoc();
+        bpf::MapId map = tls ? pb_.g.tlsMap : pb_.g.vars.at(&var).map;
+        if (!tls) dynamicKey(target);
+        Reg rv = get(v, R3);
+        if (rv != R3) emit(movReg(R3, rv));
+        normalize(R3, target.type);
+        emit(movReg(R1, R9));
+        emit(movImm(R2, static_cast<int32_t>(var.id)));
+        f_->call(pb_.dynamicAccessFunction(map, tls, true));
+        return;
+    }
     if (dynamic) {
         // Storing zero deletes the element.
         Label nonzero = f_->newLabel(), done = f_->newLabel();

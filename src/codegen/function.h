@@ -78,6 +78,7 @@ class FunctionCompiler {
                   const std::vector<const ir::Node *> &keyNodes, uint32_t keySize,
                   const std::vector<uint32_t> &offsets);
     void tlsKey(const ir::Variable &v);
+    void dynamicKey(const ir::Node &n);
     void storeScalar(const ir::Node &target, int valueSlot);
     void storeToMemory(const ir::Node &target, int valueSlot);
     void deleteDynamic(const ir::Node &target);

@@ -108,6 +108,9 @@ class ProgramBuilder {
     // clause code calls these instead of the helper at every use.
     bpf::FunctionId lookupFunction(bpf::MapId map);
     bpf::FunctionId dropFunction(DropCounter which);
+    // Global functions that load or store a scalar dynamic variable
+    // (dynvars.cpp).
+    bpf::FunctionId dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store);
     bpf::FunctionId addFunction(const std::string &name, const std::function<void(bpf::Function &)> &body);
     ProgramSpec build(const std::string &name, uint32_t progType,
                       const std::vector<const ir::Clause *> &clauses, bool usesArgs);
@@ -133,9 +136,12 @@ class ProgramBuilder {
     void emitAddressFormat(bpf::Function &f, AddressFormat kind);
     void emitCleanpath(bpf::Function &f);
     void emitProgenyof(bpf::Function &f);
+    void emitDynamicLoad(bpf::Function &f, bpf::MapId map, bool threadLocal);
+    void emitDynamicStore(bpf::Function &f, bpf::MapId map, bool threadLocal);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;
     std::map<bpf::MapId, bpf::FunctionId> lookups_;
     std::map<int, bpf::FunctionId> drops_;
+    std::map<std::pair<bpf::MapId, bool>, bpf::FunctionId> dynamicAccess_;
     std::vector<SyscallClauseMask> sysMasks_;
 };
 
