@@ -193,6 +193,15 @@ int run(int argc, char **argv) {
         }
     };
 
+    // _DTRACE_TIMING=1 prints where start-up time goes (for bench/).
+    using Clock = std::chrono::steady_clock;
+    const bool timing = std::getenv("_DTRACE_TIMING") != nullptr;
+    Clock::time_point phaseStart = Clock::now();
+    double cppMs = 0;
+    auto elapsedMs = [](Clock::time_point since) {
+        return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+    };
+
     // Compile every program into one session.
     std::vector<frontend::Program> asts;
     asts.reserve(cl.sources.size());
@@ -209,7 +218,9 @@ int run(int argc, char **argv) {
         try {
             errtags = sema.options().flag("errtags");
             if (cl.cpp && src.kind == ProgramSource::Kind::Script) {
+                Clock::time_point cppStart = Clock::now();
                 auto pre = preprocess(text, cl.cppArgs);
+                cppMs += elapsedMs(cppStart);
                 if (!pre) {
                     std::fprintf(stderr, "dtrace: failed to compile script %s: Preprocessor failed to process input program\n",
                                  src.name.c_str());
@@ -232,6 +243,8 @@ int run(int argc, char **argv) {
     program = sema.finish();
     const sema::Options &opts = program.options;
 
+    double compileMs = elapsedMs(phaseStart) - cppMs;
+    Clock::time_point codegenStart = Clock::now();
     codegen::CompiledProgram compiled;
     try {
         compiled = codegen::generate(program);
@@ -279,6 +292,8 @@ int run(int argc, char **argv) {
         }
     }
 
+    double codegenMs = elapsedMs(codegenStart);
+    Clock::time_point loadStart = Clock::now();
     bpf::Session session;
     if (auto err = bpf::load(compiled, session, cl.verbose)) {
         std::fprintf(stderr, "dtrace: %s\n", err->message.c_str());
@@ -287,6 +302,9 @@ int run(int argc, char **argv) {
         return 1;
     }
     if (cl.verbose) std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n", session.memoryBytes);
+    if (timing)
+        std::fprintf(stderr, "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps and verifier %.2f ms\n",
+                     cppMs, compileMs, codegenMs, elapsedMs(loadStart));
     // For bench/: the cost of compiling and verifying, without tracing.
     if (std::getenv("_DTRACE_LOAD_ONLY")) {
         killChild();

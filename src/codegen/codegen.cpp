@@ -135,7 +135,17 @@ ClauseDesc &Generator::clauseDesc(const ir::Clause &c) {
 
 void Generator::planVariables() {
     uint32_t globalsSize = 0, localsSize = 0;
-    uint64_t dynvarsize = prog.options.number("dynvarsize");
+    // dynvarsize bounds all dynamic variables together: each map (every
+    // associative array, and the one for thread-locals) gets an equal
+    // share, counted in values as Oracle's DTrace for Linux counts them.
+    uint64_t dynamicMaps = 0;
+    bool anyThreadLocal = false;
+    for (const auto &vp : prog.variables) {
+        if (vp->isAssoc()) ++dynamicMaps;
+        else if (vp->scope == ir::Scope::ThreadLocal) anyThreadLocal = true;
+    }
+    if (anyThreadLocal) ++dynamicMaps;
+    uint64_t dynvarsize = prog.options.number("dynvarsize") / std::max<uint64_t>(1, dynamicMaps);
     uint64_t tlsTypeMax = 1;
     for (const auto &vp : prog.variables) {
         const ir::Variable &v = *vp;

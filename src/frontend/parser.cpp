@@ -49,6 +49,9 @@ Parser::Parser(std::string_view source, TypeNameOracle isTypeName)
 
 bool Parser::isTypeName(std::string_view name, bool consultKernel) const {
     if (typedefs_.count(name)) return true;
+    // A variable this program declared is no type (and needs no look-up
+    // among the kernel's types).
+    if (variables_.count(name)) return false;
     return isTypeNameOracle_ && isTypeNameOracle_(name, consultKernel);
 }
 
@@ -177,6 +180,7 @@ Declaration Parser::parseDeclaration() {
             if (decl.name.empty()) syntaxError();
             if (at("=")) syntaxError(); // D has no initialisers
             if (d.spec.storage == DeclSpec::Storage::Typedef) typedefs_.insert(decl.name);
+            else variables_.insert(decl.name);
             d.declarators.push_back(std::move(decl));
             if (!accept(",")) break;
         }

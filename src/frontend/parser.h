@@ -78,6 +78,7 @@ class Parser {
     int nesting_ = 0; // open ( and [ inside expressions
     TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;
+    std::set<std::string, std::less<>> variables_;
 };
 
 } // namespace dtrace::frontend

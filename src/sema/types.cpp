@@ -1,6 +1,8 @@
 #include "sema/types.h"
 
 #include <bpf/btf.h>
+#include <cstdio>
+#include <cstdlib>
 
 #include <cstring>
 
