@@ -267,10 +267,11 @@ void Generator::planKernelOffsets() {
     auto &types = *prog.types;
     // Only look at kernel types when the program needs them: loading BTF
     // costs milliseconds.
-    bool needTask = false, needRegs = false;
+    bool needTask = false, needRegs = false, needPaths = false;
     for (const auto &c : prog.clauses) {
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::Progenyof) needTask = true;
+            if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) needPaths = true;
             if (n.kind != ir::NodeKind::BuiltinVar) return;
             if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp) needTask = true;
         });
@@ -289,6 +290,26 @@ void Generator::planKernelOffsets() {
                 if (auto r = sema::findMember(types.complete(se->type), "sum_exec_runtime"))
                     kernel.taskExecRuntime = se->offsetBits / 8 + r->offsetBits / 8;
         }
+    }
+    if (needPaths && types.kernelTypesAvailable()) {
+        auto offsetOf = [&](const char *tag, const char *member) -> int64_t {
+            auto t = types.tagged(sema::TypeKind::Struct, tag);
+            if (!t) return -1;
+            auto m = sema::findMember(types.complete(t), member);
+            return m ? static_cast<int64_t>(m->offsetBits / 8) : -1;
+        };
+        kernel.pathMnt = offsetOf("path", "mnt");
+        kernel.pathDentry = offsetOf("path", "dentry");
+        kernel.dentryParent = offsetOf("dentry", "d_parent");
+        int64_t dname = offsetOf("dentry", "d_name"), qlen = offsetOf("qstr", "len"), qname = offsetOf("qstr", "name");
+        if (dname >= 0 && qlen >= 0 && qname >= 0) {
+            kernel.dentryNameLen = dname + qlen;
+            kernel.dentryNameName = dname + qname;
+        }
+        kernel.vfsmountRoot = offsetOf("vfsmount", "mnt_root");
+        kernel.mountParent = offsetOf("mount", "mnt_parent");
+        kernel.mountMountpoint = offsetOf("mount", "mnt_mountpoint");
+        kernel.mountMnt = offsetOf("mount", "mnt");
     }
     if (needRegs) {
 #if defined(__x86_64__)
@@ -319,6 +340,15 @@ void Generator::planLayout() {
     layout.strtok = layout.zero + 2 * layout.zeroSize;
     layout.numbuf = layout.strtok + layout.strslot + 48;
     layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
+    bool usesDPath = false;
+    for (const auto &c : prog.clauses)
+        walkClause(c, [&](const ir::Node &n) {
+            if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) usesDPath = true;
+        });
+    if (usesDPath) {
+        layout.pathbuf = layout.scratch;
+        layout.scratch += 2 * layout.strslot + 8;
+    }
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;

@@ -56,6 +56,7 @@ struct Layout {
     uint32_t strtmp = 0, strtmpSlots = 0;
     uint32_t strtok = 0;  // strtok's buffer (strslot), position, valid flag, delimiter bitmap
     uint32_t numbuf = 0;  // lltostr's digits (72 bytes) and state (24), address formatting
+    uint32_t pathbuf = 0; // d_path's path, built right to left (2 strslots), when used
     uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
     uint32_t record = 0, recordSize = 0;
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)

@@ -267,4 +267,127 @@ void ProgramBuilder::emitProgenyof(bpf::Function &f) {
     f.emit(exitInsn());
 }
 
+// dt_d_path(dst, dctx): the caller has left the path's vfsmount at
+// numbuf+0 and its dentry at numbuf+8. Each step of the loop prepends one
+// name ("/name") or climbs from a mount's root to where it is mounted.
+// Returns 0, or 1 when kernel memory could not be read.
+void ProgramBuilder::emitDPath(bpf::Function &f) {
+    const KernelOffsets &k = g.kernel;
+    const int32_t numbuf = static_cast<int32_t>(g.layout.numbuf);
+    const int32_t buf = static_cast<int32_t>(g.layout.pathbuf);
+    const int32_t end = static_cast<int32_t>(g.layout.strslot); // the NUL's index in the path buffer
+    auto slot = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
+    const int16_t kMnt = slot(0), kDentry = slot(8), kPos = slot(16), kFailed = slot(24), kTmp = slot(32),
+                  kLen = slot(40), kName = slot(48);
+    makeGlobalFunction(f, {ParamKind::String, ParamKind::Context}, 0);
+    // r7: dctx. Reads a kernel word at (reg + off) into tmp; on failure
+    // marks the walk failed and stops.
+    FunctionId step = addFunction("dt_d_path_step", [&](Function &c) {
+        Label stop = c.newLabel(), fail = c.newLabel(), notRoot = c.newLabel(), next = c.newLabel();
+        auto readWord = [&](Reg base, int64_t off, int16_t into, uint32_t size) {
+            c.emit(movReg(R1, R7));
+            c.emit(alu64Imm(BPF_ADD, R1, into));
+            c.emit(movImm(R2, static_cast<int32_t>(size)));
+            c.emit(movReg(R3, base));
+            c.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(off)));
+            c.callHelper(BPF_FUNC_probe_read_kernel);
+            c.jumpImm(BPF_JNE, R0, 0, fail);
+        };
+        c.emit(load(Size::DW, R7, R2, 0)); // dctx
+        c.emit(load(Size::DW, R8, R7, kDentry));
+        c.emit(load(Size::DW, R6, R7, kMnt));
+        c.jumpImm(BPF_JEQ, R8, 0, stop);
+        // At the root of this mount (or of the file system)?
+        readWord(R6, k.vfsmountRoot, kTmp, 8);
+        c.emit(load(Size::DW, R1, R7, kTmp));
+        Label atRoot = c.newLabel();
+        c.jumpReg(BPF_JEQ, R1, R8, atRoot);
+        readWord(R8, k.dentryParent, kTmp, 8);
+        c.emit(load(Size::DW, R1, R7, kTmp));
+        c.jumpReg(BPF_JNE, R1, R8, notRoot);
+        c.bind(atRoot);
+        {
+            // Cross to the mount point in the parent mount, or stop at the
+            // top of the tree.
+            c.emit(movReg(R9, R6));
+            c.emit(alu64Imm(BPF_SUB, R9, static_cast<int32_t>(k.mountMnt))); // struct mount
+            readWord(R9, k.mountParent, kTmp, 8);
+            c.emit(load(Size::DW, R1, R7, kTmp));
+            c.jumpReg(BPF_JEQ, R1, R9, stop);
+            c.jumpImm(BPF_JEQ, R1, 0, stop);
+            c.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(k.mountMnt)));
+            c.emit(store(Size::DW, R7, kMnt, R1));
+            readWord(R9, k.mountMountpoint, kDentry, 8);
+            c.jump(next);
+        }
+        c.bind(notRoot);
+        // Prepend "/name".
+        readWord(R8, k.dentryNameLen, kLen, 4);
+        readWord(R8, k.dentryNameName, kName, 8);
+        c.emit(load(Size::W, R2, R7, kLen));
+        c.emit(load(Size::DW, R3, R7, kPos));
+        c.jumpImm(BPF_JGT, R2, end, stop); // a name longer than a string: stop here
+        c.emit(movReg(R4, R3));
+        c.emit(alu64Reg(BPF_SUB, R4, R2));
+        c.emit(alu64Imm(BPF_SUB, R4, 1));
+        c.jumpImm(BPF_JSLT, R4, 0, stop); // no room left
+        c.jumpImm(BPF_JGT, R4, end, stop);
+        c.emit(store(Size::DW, R7, kPos, R4));
+        c.emit(movReg(R1, R7));
+        c.emit(alu64Reg(BPF_ADD, R1, R4));
+        c.emit(storeImm(Size::B, R1, static_cast<int16_t>(buf), '/'));
+        c.emit(alu64Imm(BPF_ADD, R1, buf + 1));
+        c.emit(load(Size::DW, R3, R7, kName));
+        c.callHelper(BPF_FUNC_probe_read_kernel);
+        c.jumpImm(BPF_JNE, R0, 0, fail);
+        c.emit(load(Size::DW, R1, R7, kTmp)); // the parent, read above
+        c.emit(store(Size::DW, R7, kDentry, R1));
+        c.bind(next);
+        c.emit(movImm(R0, 0));
+        c.emit(exitInsn());
+        c.bind(fail);
+        c.emit(storeImm(Size::DW, R7, kFailed, 1));
+        c.bind(stop);
+        c.emit(movImm(R0, 1));
+        c.emit(exitInsn());
+    });
+    f.emit(store(Size::DW, FP, -8, R2));
+    f.emit(store(Size::DW, FP, -16, R1));
+    f.emit(movReg(R7, R2));
+    f.emit(storeImm(Size::DW, R7, kPos, end));
+    f.emit(storeImm(Size::DW, R7, kFailed, 0));
+    f.emit(storeImm(Size::B, R7, static_cast<int16_t>(buf + end), 0));
+    f.emit(movImm(R1, 256));
+    f.ldFunction(R2, step);
+    f.emit(movReg(R3, FP));
+    f.emit(alu64Imm(BPF_ADD, R3, -8));
+    f.emit(movImm(R4, 0));
+    f.callHelper(BPF_FUNC_loop);
+    f.emit(load(Size::DW, R7, FP, -8));
+    f.emit(load(Size::DW, R6, FP, -16));
+    Label bad = f.newLabel(), copy = f.newLabel();
+    f.emit(load(Size::DW, R0, R7, kFailed));
+    f.jumpImm(BPF_JNE, R0, 0, bad);
+    // Nothing prepended: the root.
+    f.emit(load(Size::DW, R3, R7, kPos));
+    f.jumpImm(BPF_JNE, R3, end, copy);
+    f.emit(storeImm(Size::B, R7, static_cast<int16_t>(buf + end - 1), '/'));
+    f.emit(movImm(R3, end - 1));
+    f.bind(copy);
+    Label inRange = f.newLabel();
+    f.jumpImm(BPF_JLE, R3, end, inRange);
+    f.emit(movImm(R3, end));
+    f.bind(inRange);
+    f.emit(alu64Reg(BPF_ADD, R3, R7));
+    f.emit(alu64Imm(BPF_ADD, R3, buf));
+    f.emit(movReg(R1, R6));
+    f.emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
+    f.callHelper(BPF_FUNC_probe_read_kernel_str);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+    f.bind(bad);
+    f.emit(movImm(R0, 1));
+    f.emit(exitInsn());
+}
+
 } // namespace dtrace::codegen

@@ -28,6 +28,7 @@ enum class SubprogramKind {
     Substr,
     Cleanpath,
     Progenyof,
+    DPath,
     FormatInet4,
     FormatInet6,
     FormatInet6Strict,
@@ -54,6 +55,14 @@ struct KernelOffsets {
     int64_t regsIp = -1;
     int64_t regsCs = -1;
     int64_t regsOrigAx = -1;
+    // d_path(): struct path, dentry, qstr, vfsmount and mount.
+    int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1, dentryNameName = -1,
+            vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1, mountMnt = -1;
+    bool pathsKnown() const {
+        return pathMnt >= 0 && pathDentry >= 0 && dentryParent >= 0 && dentryNameLen >= 0 &&
+               dentryNameName >= 0 && vfsmountRoot >= 0 && mountParent >= 0 && mountMountpoint >= 0 &&
+               mountMnt >= 0;
+    }
 };
 
 class Generator {
@@ -136,6 +145,7 @@ class ProgramBuilder {
     void emitAddressFormat(bpf::Function &f, AddressFormat kind);
     void emitCleanpath(bpf::Function &f);
     void emitProgenyof(bpf::Function &f);
+    void emitDPath(bpf::Function &f);
     void emitDynamicLoad(bpf::Function &f, bpf::MapId map, bool threadLocal);
     void emitDynamicStore(bpf::Function &f, bpf::MapId map, bool threadLocal);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;

@@ -379,6 +379,55 @@ int FunctionCompiler::call(const ir::Node &n) {
     }
     case ir::Subr::Copyout:
     case ir::Subr::Copyoutstr: return copyOut(n);
+    case ir::Subr::DPath: {
+        // d_path(struct path *): the path's mount and dentry are read here
+        // (a bad address faults); a global function walks up the dentries
+        // and across mounts, building the name right to left.
+        Generator &g = pb_.g;
+        if (!g.kernel.pathsKnown())
+            fail("D_UNSUPPORTED", n.loc, "d_path( ) needs the kernel's path, dentry and mount types from BTF");
+        int p = value(*n.kids[0]);
+        const uint32_t state = g.layout.numbuf;
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state)));
+        Reg rp = get(p, R3);
+        if (rp != R3) emit(movReg(R3, rp));
+        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.pathMnt)));
+        emit(movImm(R2, 8));
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        Label ok1 = f_->newLabel(), ok2 = f_->newLabel(), ok3 = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R0, 0, ok1);
+        rp = get(p, R3);
+        fault(kFltBadAddr, rp);
+        f_->bind(ok1);
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state + 8)));
+        rp = get(p, R3);
+        if (rp != R3) emit(movReg(R3, rp));
+        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.pathDentry)));
+        emit(movImm(R2, 8));
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        f_->jumpImm(BPF_JEQ, R0, 0, ok2);
+        rp = get(p, R3);
+        fault(kFltBadAddr, rp);
+        f_->bind(ok2);
+        int t = stringTemp();
+        int d = alloc();
+        tempAddress(R0, t);
+        put(d, R0);
+        int ctx = alloc();
+        emit(movReg(R0, R9));
+        put(ctx, R0);
+        argumentsToRegisters({d, ctx});
+        f_->call(pb_.subprogram(SubprogramKind::DPath));
+        f_->jumpImm(BPF_JEQ, R0, 0, ok3);
+        rp = get(p, R3);
+        fault(kFltBadAddr, rp);
+        f_->bind(ok3);
+        release(p);
+        release(ctx);
+        return d;
+    }
     case ir::Subr::Progenyof: {
         // Is the current process pid or one of its descendants?
         if (pb_.g.kernel.taskRealParent < 0 || pb_.g.kernel.taskTgid < 0)

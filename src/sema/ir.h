@@ -130,6 +130,7 @@ enum class Subr {
     Copyinstr,
     Cleanpath,
     Progenyof,
+    DPath,
     Copyout,
     Copyoutstr,
     Raise,

@@ -517,7 +517,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"rw_iswriter", ir::Subr::None, "int", {"rwlock_t *"}},
         {"rw_read_held", ir::Subr::None, "int", {"rwlock_t *"}},
         {"rw_write_held", ir::Subr::None, "int", {"rwlock_t *"}},
-        {"d_path", ir::Subr::None, "string", {"struct path *"}},
+        {"d_path", ir::Subr::DPath, "string", {"void *"}},
         {"speculation", ir::Subr::None, "int", {}},
     };
     return table;

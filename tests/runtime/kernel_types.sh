@@ -44,4 +44,16 @@ kill $victim 2>/dev/null
 echo "$out"
 echo "expected from /proc: $expect"
 [ "$out" = "$expect" ] || { echo "FAIL: fields differ from /proc"; exit 1; }
+
+# d_path() walks dentries and mounts: the working directory, and a path
+# under /proc (a different mount).
+dir=$(mktemp -d)
+mkdir -p "$dir/x/y"
+out=$(cd "$dir/x/y" && "$DTRACE" -q -n 'BEGIN { printf("%s\n", d_path(&curthread->fs->pwd)); exit(0); }' 2>&1)
+rm -rf "$dir"
+echo "$out"
+[ "$out" = "$dir/x/y" ] || { echo "FAIL: d_path of the working directory"; exit 1; }
+out=$(cd /proc/self && "$DTRACE" -q -n 'BEGIN { printf("%s\n", d_path(&curthread->fs->pwd)); exit(0); }' 2>&1)
+echo "$out"
+case "$out" in /proc/[0-9]*) ;; *) echo "FAIL: d_path across a mount"; exit 1 ;; esac
 exit 0
