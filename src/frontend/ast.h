@@ -170,6 +170,9 @@ struct Declaration {
     DeclSpec spec;
     std::vector<Declarator> declarators;
     bool isInline = false;
+    // A C function definition from an included header (static inline
+    // helpers in <endian.h> ...): parsed past and otherwise ignored.
+    bool isCFunction = false;
     SourceLoc loc;
 };
 

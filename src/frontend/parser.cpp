@@ -174,10 +174,33 @@ Declaration Parser::parseDeclaration() {
     Declaration d;
     d.loc = cur_.loc;
     d.spec = parseDeclSpec(true);
+    // C's `static inline` functions come with system headers under -C.
+    bool cInline = false;
+    if (cur_.kind == TokenKind::Keyword && cur_.text == "inline" && d.spec.storage != DeclSpec::Storage::None) {
+        cInline = true;
+        advance();
+        DeclSpec rest = parseDeclSpec(false);
+        rest.storage = d.spec.storage;
+        d.spec = std::move(rest);
+    }
     if (!at(";")) {
         for (;;) {
             Declarator decl = parseDeclarator(false);
             if (decl.name.empty()) syntaxError();
+            if (at("{") && !decl.derivs.empty() && decl.derivs.back().kind == Derivation::Kind::Function &&
+                d.declarators.empty()) {
+                // A function body: skip it, braces balanced.
+                int depth = 0;
+                do {
+                    if (cur_.kind == TokenKind::End) syntaxError();
+                    if (at("{")) ++depth;
+                    else if (at("}")) --depth;
+                    advance();
+                } while (depth > 0);
+                d.isCFunction = true;
+                return d;
+            }
+            if (cInline) syntaxError();
             if (at("=")) syntaxError(); // D has no initialisers
             if (d.spec.storage == DeclSpec::Storage::Typedef) typedefs_.insert(decl.name);
             else variables_.insert(decl.name);

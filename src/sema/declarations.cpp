@@ -459,6 +459,7 @@ ir::Variable *Sema::createVariable(ir::Scope scope, const std::string &name, Typ
 
 void Sema::declare(const frontend::Declaration &d) {
     using Storage = DeclSpec::Storage;
+    if (d.isCFunction) return; // D has no functions of its own: a header's are ignored
     if (d.spec.storage == Storage::Auto || d.spec.storage == Storage::Register ||
         d.spec.storage == Storage::Static)
         fail("D_DECL_BADCLASS", d.loc, "specified storage class not appropriate in D");
