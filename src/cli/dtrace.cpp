@@ -352,14 +352,19 @@ int run(int argc, char **argv) {
             child.release = -1;
         }
     }
+    consumer.heartbeat();
     consumer.drain();
 
-    using Clock = std::chrono::steady_clock;
     uint64_t switchNs = opts.number("switchrate");
     uint64_t statusNs = opts.number("statusrate");
-    int pollMs = static_cast<int>(std::clamp<uint64_t>(std::min(switchNs, statusNs) / 1000000, 1, 1000));
+    uint64_t deadmanNs = opts.number("deadman");
+    // Go round the loop well within the deadman interval.
+    uint64_t loopNs = std::min(switchNs, statusNs);
+    if (deadmanNs) loopNs = std::min(loopNs, deadmanNs / 4);
+    int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
     while (!consumer.exitRequested() && !gInterrupted) {
+        consumer.heartbeat();
         consumer.poll(pollMs);
         if (Clock::now() >= nextStatus) {
             consumer.reportDrops();
@@ -380,6 +385,13 @@ int run(int argc, char **argv) {
     consumer.stopProbes();
     links.clear(); // detach
     consumer.drain();
+    if (consumer.aborted()) {
+        std::fprintf(stderr, "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
+        consumer.reportDrops();
+        if (out != stdout) std::fclose(out);
+        killChild();
+        return 1;
+    }
 
     int endFd = programFd(providers::AttachKind::End);
     if (endFd >= 0) {

@@ -463,6 +463,42 @@ void Generator::buildPrograms() {
         addProgram("dt_sys_exit", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysReturn, "sys_exit");
     }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
+    addDeadman();
+}
+
+// The deadman: a CPU-clock event on one CPU that checks, a few times per
+// deadman interval, when the consumer last went round its loop. If that is
+// longer ago than -x deadman, every probe stops doing work at its next
+// firing (they test the activity word first) and the consumer reports the
+// abort when it runs again. Nothing is added to the probes' own cost.
+void Generator::addDeadman() {
+    uint64_t deadmanNs = prog.options.number("deadman");
+    if (deadmanNs == 0) return;
+    bpf::Function f("dt_deadman");
+    Label done = f.newLabel();
+    f.ldMapValue(R1, stateMap, 0);
+    f.emit(load(Size::DW, R6, R1, kStateHeartbeatOffset));
+    f.jumpImm(BPF_JEQ, R6, 0, done); // tracing has not started
+    f.emit(load(Size::W, R2, R1, kStateActivityOffset));
+    f.jumpImm(BPF_JNE, R2, kActive, done);
+    f.callHelper(BPF_FUNC_ktime_get_ns);
+    f.emit(alu64Reg(BPF_SUB, R0, R6));
+    f.ldImm64(R1, deadmanNs);
+    f.jumpReg(BPF_JLE, R0, R1, done);
+    f.ldMapValue(R1, stateMap, 0);
+    f.emit(storeImm(Size::W, R1, kStateActivityOffset, kAborted));
+    f.bind(done);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+    std::vector<bpf::Function> fns;
+    fns.push_back(std::move(f));
+    ProgramSpec spec;
+    spec.name = "dt_deadman";
+    spec.type = BPF_PROG_TYPE_PERF_EVENT;
+    spec.attach = providers::AttachKind::Tick;
+    spec.periodNs = std::clamp<uint64_t>(deadmanNs / 10, 1000000, 1000000000);
+    spec.code = bpf::link(fns);
+    out.programs.push_back(std::move(spec));
 }
 
 CompiledProgram Generator::run() {

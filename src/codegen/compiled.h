@@ -113,12 +113,15 @@ struct ErrorRecord {
 
 // The state map, shared with the consumer (memory-mapped).
 struct StateValue {
-    uint32_t activity; // 0 active, 1 exiting (exit() called), 2 stopped
+    uint32_t activity; // see Activity
     int32_t exitStatus;
     uint64_t walltimeOffset; // realtime - monotonic, set by the consumer
-    uint64_t heartbeat;
+    uint64_t heartbeat;      // CLOCK_MONOTONIC ns of the consumer's last pass; 0 before tracing
 };
-enum Activity : uint32_t { kActive = 0, kExiting = 1, kStopped = 2 };
+// kAborted: the deadman found the consumer unresponsive; probes do nothing.
+enum Activity : uint32_t { kActive = 0, kExiting = 1, kStopped = 2, kAborted = 3 };
+constexpr int16_t kStateActivityOffset = 0;
+constexpr int16_t kStateHeartbeatOffset = 16;
 
 // Per-CPU counters of what was lost.
 enum DropCounter : uint32_t {

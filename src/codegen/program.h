@@ -98,6 +98,7 @@ class Generator {
     void planKernelOffsets();
     void planLayout();
     void buildPrograms();
+    void addDeadman();
 
     std::vector<bool> described_;
 };

@@ -91,6 +91,17 @@ void Consumer::drain() {
 
 bool Consumer::exitRequested() const { return state_ && state_->activity != codegen::kActive; }
 
+void Consumer::heartbeat() {
+    if (!state_) return;
+    struct timespec mono {};
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    // bpf_ktime_get_ns() counts CLOCK_MONOTONIC too.
+    __atomic_store_n(&state_->heartbeat, static_cast<uint64_t>(mono.tv_sec) * 1000000000 + mono.tv_nsec,
+                     __ATOMIC_RELAXED);
+}
+
+bool Consumer::aborted() const { return state_ && state_->activity == codegen::kAborted; }
+
 int Consumer::exitStatus() const { return state_ ? state_->exitStatus : 0; }
 
 void Consumer::stopProbes() {

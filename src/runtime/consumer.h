@@ -39,6 +39,10 @@ class Consumer {
     void drain();
 
     bool exitRequested() const;
+    // The consumer is alive: the deadman measures from the last call.
+    void heartbeat();
+    // The deadman stopped tracing while the consumer did not run.
+    bool aborted() const;
     int exitStatus() const;
     // Ctrl-C, the traced command's exit: probes stop doing work.
     void stopProbes();
