@@ -7,7 +7,9 @@
    traced by each tool (count(), then a per-thread count); the added time
    divided by N is the cost of one firing.
 
-3. Program load time: compile plus BPF verification (no tracing) of every
+3. The overload governor's accounting: count() per firing with it and
+   without it (-x nooverload).
+4. Program load time: compile plus BPF verification (no tracing) of every
    conformance test of the D-language categories that the ratchet holds,
    as `_DTRACE_LOAD_ONLY=1 dtrace -s test.d`; the slowest is reported.
 
@@ -156,6 +158,13 @@ def main():
         results[name] = {"dtrace_ns": d_ns, "bpftrace_ns": b_ns,
                          "ratio": d_ns / b_ns if b_ns > 0 else float("nan")}
 
+    # What the overload governor's accounting adds to a firing: count()
+    # with it (the default) and without it (-x nooverload).
+    plain = per_firing(work, [dtrace, "-q", "-x", "switchrate=20hz", "-x", "nooverload", "-n",
+                              'BEGIN { printf("ready\\n"); } ' + programs["count"][0]])
+    results["accounting"] = {"with_ns": results["count"]["dtrace_ns"], "without_ns": plain,
+                             "added_ns": results["count"]["dtrace_ns"] - plain}
+
     if corpus and os.path.isdir(corpus):
         times = load_times(dtrace, corpus, "tests/conformance/ratchet.txt")
         if times:
@@ -171,6 +180,9 @@ def main():
     for name in programs:
         r = results[name]
         print(f"{name + ' (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
+    a = results["accounting"]
+    print(f"overload accounting adds {a['added_ns']:.1f} ns per firing (count(): {a['with_ns']:.1f} ns with it, "
+          f"{a['without_ns']:.1f} ns with -x nooverload)")
     if "load" in results:
         l = results["load"]
         print(f"load (compile + verify) of {l['programs']} language tests: median {l['median_ms']:.1f} ms, "

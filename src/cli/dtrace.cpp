@@ -8,6 +8,7 @@
 #include "frontend/parser.h"
 #include "providers/attach.h"
 #include "runtime/consumer.h"
+#include "runtime/overhead.h"
 #include "sema/sema.h"
 
 #include <atomic>
@@ -354,6 +355,11 @@ int run(int argc, char **argv) {
     }
     consumer.heartbeat();
     consumer.drain();
+    runtime::OverheadMonitor overhead(compiled, session);
+    overhead.start();
+    const bool governor = !opts.flag("nooverload");
+    const double overloadPct = static_cast<double>(opts.number("overload"));
+    std::optional<std::string> overloaded;
 
     uint64_t switchNs = opts.number("switchrate");
     uint64_t statusNs = opts.number("statusrate");
@@ -368,6 +374,8 @@ int run(int argc, char **argv) {
         consumer.poll(pollMs);
         if (Clock::now() >= nextStatus) {
             consumer.reportDrops();
+            // SystemTap's overload governor: too much of a CPU in probes.
+            if (governor && (overloaded = overhead.check(overloadPct))) break;
             nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
         }
         if (child.pid > 0) {
@@ -385,6 +393,13 @@ int run(int argc, char **argv) {
     consumer.stopProbes();
     links.clear(); // detach
     consumer.drain();
+    if (overloaded) {
+        std::fputs(overloaded->c_str(), stderr);
+        if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
+        if (out != stdout) std::fclose(out);
+        killChild();
+        return 1;
+    }
     if (consumer.aborted()) {
         std::fprintf(stderr, "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
         consumer.reportDrops();
@@ -400,6 +415,7 @@ int run(int argc, char **argv) {
     }
     consumer.reportDrops();
     consumer.printAggregations();
+    if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
     int status = consumer.exitRequested() ? consumer.exitStatus() : 0;
     if (out != stdout) std::fclose(out);
     killChild();

@@ -378,7 +378,10 @@ void Generator::planLayout() {
         visit(c.body);
     }
     layout.strtmpSlots = maxStrings;
-    layout.record = layout.strtmp + layout.strtmpSlots * layout.strslot;
+    layout.stats = layout.strtmp + layout.strtmpSlots * layout.strslot;
+    bool accounting = !prog.options.flag("nooverload") || prog.options.flag("probestats");
+    layout.statsClauses = accounting ? static_cast<uint32_t>(prog.clauses.size()) : 0;
+    layout.record = layout.stats + (accounting ? 8 + layout.statsClauses * sizeof(ClauseStats) : 0);
     layout.recordSize = 64;
 }
 
@@ -550,6 +553,12 @@ CompiledProgram Generator::run() {
     buildPrograms();
 
     out.maps[dctxMap].valueSize = round8(layout.total());
+    out.contextSize = out.maps[dctxMap].valueSize;
+    if (layout.statsClauses) {
+        out.statsOffset = layout.stats;
+        out.statsClauses = layout.statsClauses;
+        out.timesEveryFiring = prog.options.flag("probestats");
+    }
     // Instructions address the context with 16-bit signed offsets.
     if (layout.total() > 32767)
         fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
@@ -776,8 +785,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             f.emit(load(Size::W, R1, R1, 0));
             f.jumpImm(BPF_JNE, R1, 0, out);
         }
-        f.emit(movReg(R1, R9));
-        f.call(clauseFns[i]);
+        emitAccountedCall(f, c.index, clauseFns[i]);
         if (errorFn >= 0) {
             f.jumpImm(BPF_JEQ, R0, 0, skip);
             f.emit(movReg(R1, R9));
@@ -788,6 +796,67 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     f.bind(out);
     f.emit(movImm(R0, 0));
     f.emit(exitInsn());
+}
+
+// Calls a clause (r0: its fault flag), counting the firing and, for one
+// firing in kSampleEvery (every one under -x probestats), timing it: the
+// overload governor and probestats read these counters from each CPU's
+// context. Without accounting, a plain call.
+void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn) {
+    const Layout &l = g.layout;
+    if (l.statsClauses == 0 || static_cast<uint32_t>(clauseIndex) >= l.statsClauses) {
+        f.emit(movReg(R1, R9));
+        f.call(fn);
+        return;
+    }
+    auto word = [&](size_t field) {
+        return static_cast<int16_t>(l.stats + 8 + static_cast<uint32_t>(clauseIndex) * sizeof(ClauseStats) +
+                                    field * 8);
+    };
+    constexpr size_t kFirings = 0, kTimed = 1, kTotal = 2, kMin = 3, kMax = 4;
+    Label untimed = f.newLabel(), done = f.newLabel();
+    f.emit(load(Size::DW, R1, R9, word(kFirings)));
+    f.emit(alu64Imm(BPF_ADD, R1, 1));
+    f.emit(store(Size::DW, R9, word(kFirings), R1));
+    if (!g.prog.options.flag("probestats")) {
+        f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(l.stats)));
+        f.emit(alu64Imm(BPF_ADD, R1, 1));
+        f.emit(store(Size::DW, R9, static_cast<int16_t>(l.stats), R1));
+        f.emit(alu64Imm(BPF_AND, R1, kSampleEvery - 1));
+        f.jumpImm(BPF_JNE, R1, 0, untimed);
+    }
+    f.callHelper(BPF_FUNC_ktime_get_ns);
+    f.emit(store(Size::DW, FP, -16, R0));
+    f.emit(movReg(R1, R9));
+    f.call(fn);
+    f.emit(store(Size::DW, FP, -24, R0));
+    f.callHelper(BPF_FUNC_ktime_get_ns);
+    f.emit(load(Size::DW, R1, FP, -16));
+    f.emit(alu64Reg(BPF_SUB, R0, R1)); // this firing's ns
+    f.emit(load(Size::DW, R1, R9, word(kTimed)));
+    f.emit(alu64Imm(BPF_ADD, R1, 1));
+    f.emit(store(Size::DW, R9, word(kTimed), R1));
+    f.emit(load(Size::DW, R1, R9, word(kTotal)));
+    f.emit(alu64Reg(BPF_ADD, R1, R0));
+    f.emit(store(Size::DW, R9, word(kTotal), R1));
+    Label notMin = f.newLabel(), setMin = f.newLabel(), notMax = f.newLabel();
+    f.emit(load(Size::DW, R1, R9, word(kMin)));
+    f.jumpImm(BPF_JEQ, R1, 0, setMin);
+    f.jumpReg(BPF_JGE, R0, R1, notMin);
+    f.bind(setMin);
+    f.emit(store(Size::DW, R9, word(kMin), R0));
+    f.bind(notMin);
+    f.emit(load(Size::DW, R1, R9, word(kMax)));
+    f.jumpReg(BPF_JLE, R0, R1, notMax);
+    f.emit(store(Size::DW, R9, word(kMax), R0));
+    f.bind(notMax);
+    f.emit(load(Size::DW, R0, FP, -24));
+    if (g.prog.options.flag("probestats")) return; // every firing was timed
+    f.jump(done);
+    f.bind(untimed);
+    f.emit(movReg(R1, R9));
+    f.call(fn);
+    f.bind(done);
 }
 
 // dt_error(dctx): reports a fault, then runs the ERROR clauses with

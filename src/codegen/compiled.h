@@ -133,6 +133,16 @@ enum DropCounter : uint32_t {
     kDropCounters
 };
 
+// Per-CPU accounting of one clause, in the per-CPU context: firings, the
+// firings that were timed, their total, shortest and longest (ns).
+struct ClauseStats {
+    uint64_t firings;
+    uint64_t timed;
+    uint64_t totalNs;
+    uint64_t minNs;
+    uint64_t maxNs;
+};
+
 struct CompiledProgram {
     std::vector<MapSpec> maps;
     std::vector<ProgramSpec> programs;
@@ -143,6 +153,13 @@ struct CompiledProgram {
     sema::Options options;
     size_t matchedProbes = 0;
     bool needsDestructive = false;
+    // Where the ClauseStats of clause i are in each CPU's context (at
+    // statsOffset + 8 + i * sizeof(ClauseStats)); 0 when not accounted.
+    uint32_t statsOffset = 0;
+    uint32_t statsClauses = 0;
+    uint32_t contextSize = 0;
+    bool timesEveryFiring = false; // -x probestats; else 1 in kSampleEvery
 };
+constexpr uint32_t kSampleEvery = 16;
 
 } // namespace dtrace::codegen

@@ -58,6 +58,9 @@ struct Layout {
     uint32_t numbuf = 0;  // lltostr's digits (72 bytes) and state (24), address formatting
     uint32_t pathbuf = 0; // d_path's path, built right to left (2 strslots), when used
     uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
+    // Per-clause accounting (overload governor, probestats): a sample
+    // counter, then for each clause the words of ClauseStats.
+    uint32_t stats = 0, statsClauses = 0;
     uint32_t record = 0, recordSize = 0;
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)
     uint32_t total() const { return record + recordSize; }

@@ -133,6 +133,7 @@ class ProgramBuilder {
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn, bool usesArgs);
     void emitArgs(bpf::Function &f);
+    void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);
     void emitStrlen(bpf::Function &f);
