@@ -323,6 +323,16 @@ Token Lexer::next(Mode mode, bool inPredicate) {
         std::string_view word = src_.substr(pos_, e - pos_);
         bool declarationWord =
             isPlainIdentifier(word) && (isKeyword(word) || (isTypeName_ && isTypeName_(word)));
+        // `int*x` is a declaration, not a probe named by a glob: a word
+        // with no ':' that starts with a type's name.
+        if (!declarationWord && word.find(':') == std::string_view::npos) {
+            size_t n = 0;
+            while (n < word.size() && (std::isalnum(static_cast<unsigned char>(word[n])) || word[n] == '_')) ++n;
+            std::string_view head = word.substr(0, n);
+            if (n > 0 && n < word.size() && isPlainIdentifier(head) &&
+                (isKeyword(head) || (isTypeName_ && isTypeName_(head))))
+                declarationWord = true;
+        }
         if (!declarationWord) {
             pos_ = e;
             Token p;

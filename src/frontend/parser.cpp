@@ -91,7 +91,11 @@ void Parser::expect(std::string_view punct) {
 }
 
 void Parser::syntaxError(const Token &tok) {
-    if (tok.kind == TokenKind::End) fail("D_SYNTAX", tok.loc, "syntax error near end of input");
+    // DTrace's grammar names the end of the file "end-of-input" where a
+    // top-level declaration is unfinished, "end of input" elsewhere.
+    if (tok.kind == TokenKind::End)
+        fail("D_SYNTAX", tok.loc,
+             inDeclaration_ ? "syntax error near end-of-input" : "syntax error near end of input");
     if (tok.kind == TokenKind::Punct && nesting_ == 0 && (tok.text == ")" || tok.text == "]"))
         fail("D_SYNTAX", tok.loc, "extra " + tok.text + " in input stream");
     fail("D_SYNTAX", tok.loc, "syntax error near \"" + spelling(tok) + "\"");
@@ -171,6 +175,11 @@ Clause Parser::parseClause() {
 }
 
 Declaration Parser::parseDeclaration() {
+    struct Flag {
+        bool &f;
+        explicit Flag(bool &x) : f(x) { f = true; }
+        ~Flag() { f = false; }
+    } inDeclaration(inDeclaration_);
     Declaration d;
     d.loc = cur_.loc;
     d.spec = parseDeclSpec(true);

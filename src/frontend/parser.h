@@ -79,6 +79,7 @@ class Parser {
     TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;
     std::set<std::string, std::less<>> variables_;
+    bool inDeclaration_ = false; // a top-level declaration is being parsed
 };
 
 } // namespace dtrace::frontend

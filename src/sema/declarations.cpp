@@ -114,12 +114,15 @@ void Sema::applyPragmas(const frontend::Program &prog) {
 // DTrace substitutes macro arguments while reading the program, so an
 // undefined $N is reported before any other semantic error.
 void Sema::checkMacros(const frontend::Program &prog) {
+    std::set<unsigned long> referenced;
     std::function<void(const frontend::Expr &)> walkExpr = [&](const frontend::Expr &e) {
         if (e.kind == frontend::ExprKind::Macro) {
             std::string body = e.name.substr(e.name.size() > 1 && e.name[1] == '$' ? 2 : 1);
-            if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0])) &&
-                std::stoul(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
-                fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
+            if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
+                referenced.insert(std::stoul(body));
+                if (std::stoul(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
+                    fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
+            }
         }
         for (const auto &a : e.args) walkExpr(*a);
     };
@@ -133,10 +136,25 @@ void Sema::checkMacros(const frontend::Program &prog) {
         };
     for (const auto &item : prog.items) {
         if (const auto *c = std::get_if<frontend::Clause>(&item)) {
+            // $1 in a probe description counts as a use.
+            for (const auto &p : c->probes)
+                for (size_t i = p.text.find('$'); i != std::string::npos; i = p.text.find('$', i + 1)) {
+                    size_t j = i + 1;
+                    if (j < p.text.size() && p.text[j] == '$') ++j;
+                    if (j < p.text.size() && std::isdigit(static_cast<unsigned char>(p.text[j])))
+                        referenced.insert(std::stoul(p.text.substr(j)));
+                }
             if (c->predicate) walkExpr(*c->predicate);
             walkStmts(c->body);
         }
     }
+    // As in DTrace, an argument no program text uses is an error (unless
+    // -x argref says arguments need not be used).
+    if (!options_.flag("argref"))
+        for (size_t i = 1; i < ctx_.macroArgs.size(); ++i)
+            if (!referenced.count(i))
+                fail("D_MACRO_UNUSED", SourceLoc{prog.endLine},
+                     "extraneous argument '" + ctx_.macroArgs[i] + "' ($" + std::to_string(i) + " is not referenced)");
 }
 
 size_t Sema::analyzeSource(const frontend::Program &prog) {

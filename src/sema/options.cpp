@@ -198,7 +198,8 @@ std::optional<std::string> Options::set(std::string_view name, std::optional<std
         if (!value) return "Invalid value for specified option";
         auto v = parseSize(*value);
         if (!v) return "Invalid value for specified option";
-        if (name == "strsize" && *v == 0) return "Invalid value for specified option";
+        // A string holds at least one character and its NUL.
+        if (name == "strsize" && *v < 2) return "Invalid value for specified option";
         if (name == "bufsize" && *v == 0) return "Invalid value for specified option";
         values_[key] = std::string(*value);
         numbers_[key] = *v;
