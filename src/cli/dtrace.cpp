@@ -153,6 +153,16 @@ int run(int argc, char **argv) {
             cl.cppArgs.push_back("-I" + *value);
             continue;
         }
+        if (name == "stdc") {
+            // The C dialect the preprocessor follows: a (ANSI, the default),
+            // c (strict ANSI), s (K&R: no __STDC__), t (transition).
+            if (!value || value->size() != 1 || std::string("acst").find((*value)[0]) == std::string::npos) {
+                std::fprintf(stderr, "dtrace: failed to set -x stdc: Invalid value for specified option\n");
+                return 1;
+            }
+            if (*value == "s") cl.cppArgs.push_back("-traditional-cpp");
+            continue;
+        }
         auto err = options.set(name, value ? std::optional<std::string_view>(*value) : std::nullopt, false);
         if (err) {
             std::fprintf(stderr, "dtrace: failed to set -x %s: %s\n", name.c_str(), err->c_str());

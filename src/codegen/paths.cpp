@@ -390,4 +390,42 @@ void ProgramBuilder::emitDPath(bpf::Function &f) {
     f.emit(exitInsn());
 }
 
+// dt_chill(ns): spins until ns nanoseconds have passed, at most 500 ms
+// (DTrace's chill limit) and at most bpf_loop's iteration bound.
+void ProgramBuilder::emitChill(bpf::Function &f) {
+    makeGlobalFunction(f, {ParamKind::Scalar}, 0);
+    FunctionId step = addFunction("dt_chill_step", [&](Function &c) {
+        Label more = c.newLabel();
+        c.emit(movReg(R6, R2));
+        c.callHelper(BPF_FUNC_ktime_get_ns);
+        c.emit(load(Size::DW, R1, R6, 8)); // deadline
+        c.jumpReg(BPF_JLT, R0, R1, more);
+        c.emit(movImm(R0, 1));
+        c.emit(exitInsn());
+        c.bind(more);
+        c.emit(movImm(R0, 0));
+        c.emit(exitInsn());
+    });
+    Label capped = f.newLabel(), positive = f.newLabel();
+    f.emit(movReg(R6, R1));
+    f.jumpImm(BPF_JSGT, R6, 0, positive);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+    f.bind(positive);
+    f.jumpImm(BPF_JLE, R6, 500000000, capped);
+    f.emit(movImm(R6, 500000000));
+    f.bind(capped);
+    f.callHelper(BPF_FUNC_ktime_get_ns);
+    f.emit(alu64Reg(BPF_ADD, R0, R6));
+    f.emit(store(Size::DW, FP, -8, R0));
+    f.emit(movImm(R1, 1 << 23));
+    f.ldFunction(R2, step);
+    f.emit(movReg(R3, FP));
+    f.emit(alu64Imm(BPF_ADD, R3, -16));
+    f.emit(movImm(R4, 0));
+    f.callHelper(BPF_FUNC_loop);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
+}
+
 } // namespace dtrace::codegen

@@ -29,6 +29,7 @@ enum class SubprogramKind {
     Cleanpath,
     Progenyof,
     DPath,
+    Chill,
     FormatInet4,
     FormatInet6,
     FormatInet6Strict,
@@ -148,6 +149,7 @@ class ProgramBuilder {
     void emitCleanpath(bpf::Function &f);
     void emitProgenyof(bpf::Function &f);
     void emitDPath(bpf::Function &f);
+    void emitChill(bpf::Function &f);
     void emitDynamicLoad(bpf::Function &f, bpf::MapId map, bool threadLocal);
     void emitDynamicStore(bpf::Function &f, bpf::MapId map, bool threadLocal);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;

@@ -80,6 +80,7 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     case SubprogramKind::Dirname: id = addFunction("dt_dirname", [&](Function &f) { emitPathPart(f, false); }); break;
     case SubprogramKind::Substr: id = addFunction("dt_substr", [&](Function &f) { emitSubstr(f); }); break;
     case SubprogramKind::Progenyof: id = addFunction("dt_progenyof", [&](Function &f) { emitProgenyof(f); }); break;
+    case SubprogramKind::Chill: id = addFunction("dt_chill", [&](Function &f) { emitChill(f); }); break;
     case SubprogramKind::DPath: id = addFunction("dt_d_path", [&](Function &f) { emitDPath(f); }); break;
     case SubprogramKind::Cleanpath: id = addFunction("dt_cleanpath", [&](Function &f) { emitCleanpath(f); }); break;
     case SubprogramKind::FormatInet4:

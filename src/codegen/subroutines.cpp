@@ -442,6 +442,23 @@ int FunctionCompiler::call(const ir::Node &n) {
         put(pid, R0);
         return pid;
     }
+    case ir::Subr::Stop: {
+        // stop(): the process stops (SIGSTOP) as soon as it leaves the kernel.
+        emit(movImm(R1, 19));
+        f_->callHelper(BPF_FUNC_send_signal);
+        int s = alloc();
+        emit(movImm(R0, 0));
+        put(s, R0);
+        return s;
+    }
+    case ir::Subr::Chill: {
+        // chill(ns): spin on this CPU for ns nanoseconds (a bounded loop).
+        int ns = value(*n.kids[0]);
+        argumentsToRegisters({ns});
+        f_->call(pb_.subprogram(SubprogramKind::Chill));
+        put(ns, R0);
+        return ns;
+    }
     case ir::Subr::Raise: {
         // raise(sig): a signal to the current thread's process.
         int sig = value(*n.kids[0]);
@@ -635,9 +652,23 @@ int FunctionCompiler::copyOut(const ir::Node &n) {
     const ir::Node &src = *n.kids[0];
     bool isStr = n.subr == ir::Subr::Copyoutstr || sema::isString(src.type);
     bool scratch = sema::isPointer(src.type) && sema::stripTypedefs(src.type)->isDPtr;
-    if (!isStr && !scratch)
-        fail("D_UNSUPPORTED", n.loc, "copyout( ) copies from alloca'd memory or a string");
     int s = isStr ? stringArg(src) : value(src);
+    if (!isStr && !scratch) {
+        // Only alloca'd memory and strings are known to the verifier as
+        // readable: any other source is a bad address when it runs.
+        Label never = f_->newLabel();
+        Reg rs = get(s, R1);
+        if (rs != R1) emit(movReg(R1, rs));
+        emit(movImm(R0, 1));
+        f_->jumpImm(BPF_JEQ, R0, 0, never); // keeps what follows reachable
+        fault(kFltBadAddr, R1);
+        f_->bind(never);
+        release(s);
+        int r = alloc();
+        emit(movImm(R0, 0));
+        put(r, R0);
+        return r;
+    }
     int addr = value(*n.kids[1]);
     int size = value(*n.kids[2]);
     if (isStr) {

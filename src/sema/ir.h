@@ -134,6 +134,8 @@ enum class Subr {
     Copyout,
     Copyoutstr,
     Raise,
+    Stop,
+    Chill,
     InetNtoa,
     InetNtoa6,
     InetNtop,

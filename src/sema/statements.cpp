@@ -313,7 +313,20 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         st->expr = convert(std::move(x), types_->intType());
         return st;
     }
-    if (fn == "copyout" || fn == "copyoutstr" || fn == "raise") {
+    if (fn == "breakpoint" || fn == "panic") {
+        // Destructive twice over: without -w refused like the others, with
+        // it refused on Linux, where there is no debugger to drop into and
+        // crashing the kernel is not a tracer's business.
+        auto st = mkStmt(ir::StmtKind::Expr, call.loc);
+        if (options_.destructive())
+            fail("D_UNSUPPORTED", call.loc,
+                 fn + "( ) is not available on Linux: " +
+                     (fn == "panic" ? "dtrace does not crash the kernel" : "there is no kernel debugger to stop in"));
+        st->expr = constant(0, types_->intType(), call.loc);
+        st->needsDestructive = true;
+        return st;
+    }
+    if (fn == "copyout" || fn == "copyoutstr" || fn == "raise" || fn == "stop" || fn == "chill") {
         // Destructive actions with subroutine prototypes; refused at
         // enable time without -w.
         std::vector<NodePtr> args;
@@ -505,6 +518,8 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"copyout", ir::Subr::Copyout, "void", {"void *", "uintptr_t", "size_t"}},
         {"copyoutstr", ir::Subr::Copyoutstr, "void", {"char *", "uintptr_t", "size_t"}},
         {"raise", ir::Subr::Raise, "void", {"int"}},
+        {"stop", ir::Subr::Stop, "void", {}},
+        {"chill", ir::Subr::Chill, "void", {"int"}},
         {"cleanpath", ir::Subr::Cleanpath, "string", {"char *"}},
         {"inet_ntoa", ir::Subr::InetNtoa, "string", {"void *"}},
         {"inet_ntoa6", ir::Subr::InetNtoa6, "string", {"void *", "int"}},
