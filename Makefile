@@ -3,7 +3,7 @@ BUILD ?= build
 SHARED ?= $(abspath ../shared)
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test unit runtime ratchet conformance bench clean
+.PHONY: all setup build demo test unit runtime ratchet conformance bench fuzz asan clean
 
 all: build
 
@@ -33,6 +33,21 @@ conformance: build
 
 bench: build
 	@bench/run.sh $(BUILD)/dtrace
+
+# The compiler fuzzer, built with AddressSanitizer and UBSan, for
+# FUZZ_SECONDS (default 1800); new inputs go to fuzz/corpus, the input of a
+# crash or hang to fuzz-crashes/current.
+FUZZ_SECONDS ?= 1800
+fuzz: setup
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
+	cmake --build build-asan -j $(JOBS) --target compile_fuzzer
+	build-asan/compile_fuzzer -seconds $(FUZZ_SECONDS) -corpus fuzz/corpus -crashes fuzz-crashes
+
+# The unit and runtime tests under AddressSanitizer and LeakSanitizer.
+asan: setup
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1
 
 clean:
 	rm -rf $(BUILD)

@@ -224,7 +224,13 @@ TypeTable::TypeTable() {
     td("daddr_t", long_);
 }
 
-TypeTable::~TypeTable() = default;
+// Types refer to each other through shared pointers, and a struct may hold
+// a pointer to itself: clearing every struct's and union's members breaks
+// those cycles, so that the types are freed.
+TypeTable::~TypeTable() {
+    for (auto *tags : {&structs_, &unions_, &enums_})
+        for (auto &[name, t] : *tags) t->members.clear();
+}
 
 void TypeTable::setStringSize(uint64_t n) {
     auto s = std::make_shared<Type>(*string_);
@@ -359,6 +365,10 @@ bool TypeTable::kernelTypesAvailable() const { return btf().available(); }
 BtfTypes::BtfTypes(const TypeTable &table) : table_(table) {}
 
 BtfTypes::~BtfTypes() {
+    // As in ~TypeTable: break the cycles between kernel types. The types
+    // were made here (non-const); the cache holds them as const.
+    for (auto *cache : {&shallow_, &full_})
+        for (auto &[id, t] : *cache) const_cast<Type &>(*t).members.clear();
     if (btf_) btf__free(btf_);
 }
 

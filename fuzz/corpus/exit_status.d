@@ -1,0 +1,2 @@
+/* OPTIONS: -q */
+BEGIN { exit(3); }
