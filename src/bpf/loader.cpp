@@ -140,15 +140,34 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     for (size_t i = 0; i < prog.maps.size(); ++i) {
         const codegen::MapSpec &m = prog.maps[i];
         codegen::MapSpec spec = m;
+        Fd fd;
         if (m.ringBufferPerCpu) {
-            // A power of two, at least a page, bufsize for every CPU.
-            uint64_t want = static_cast<uint64_t>(m.maxEntries) * static_cast<uint64_t>(s.cpus);
+            // A power of two, at least a page, bufsize for every CPU. What
+            // the kernel will not give is halved (bufresize=auto, reported)
+            // or refused (bufresize=manual).
+            uint64_t perCpu = std::max<uint64_t>(1, prog.options.number("bufsize"));
+            uint64_t want = perCpu * static_cast<uint64_t>(s.cpus);
             uint64_t size = 4096;
-            while (size < want && size < (1ull << 31)) size <<= 1;
-            spec.maxEntries = static_cast<uint32_t>(size);
+            while (size < want && size < (1ull << 40)) size <<= 1;
+            bool manual = prog.options.text("bufresize") == "manual";
+            for (;;) {
+                if (size <= (1ull << 31)) {
+                    spec.maxEntries = static_cast<uint32_t>(size);
+                    fd = createMap(spec, s.cpus, -1, err);
+                    if (fd.valid()) break;
+                }
+                if (manual || size <= 4096)
+                    return LoadError{"could not enable tracing: cannot allocate a principal buffer of " +
+                                         std::to_string(perCpu) + " bytes per CPU: " +
+                                         (err.empty() ? std::string("too large") : err) + " (lower bufsize)",
+                                     ""};
+                size >>= 1;
+                s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
+            }
             s.memoryBytes += size;
+        } else {
+            fd = createMap(spec, s.cpus, -1, err);
         }
-        Fd fd = createMap(spec, s.cpus, -1, err);
         if (!fd.valid()) {
             if (errno == E2BIG || errno == ENOMEM)
                 return LoadError{"could not enable tracing: " + err + " (lower dynvarsize, aggsize or strsize)", ""};

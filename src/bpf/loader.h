@@ -40,6 +40,9 @@ class Session {
     std::vector<Fd> programs;    // by program index
     int cpus = 1;
     size_t memoryBytes = 0; // what the maps hold, for -v
+    // bufresize=auto: the per-CPU principal buffer size finally used, when
+    // the requested one could not be had (0: as requested).
+    uint64_t bufsizeLowered = 0;
 };
 
 // Creates the maps (filling the string table and the system call table)

@@ -305,6 +305,26 @@ int run(int argc, char **argv) {
 
     double codegenMs = elapsedMs(codegenStart);
     Clock::time_point loadStart = Clock::now();
+    // Every record must fit the principal buffer (with its ring header),
+    // unless the buffer is a ring that may drop anything.
+    {
+        uint64_t bufsize = opts.number("bufsize");
+        std::string policy = opts.text("bufpolicy");
+        uint64_t largest = sizeof(codegen::ErrorRecord) + 8, largestEnd = 0;
+        for (const auto &c : compiled.clauses) {
+            uint64_t size = c.recordSize ? c.recordSize + 8 : 0;
+            largest = std::max(largest, size);
+            if (c.isEndClause) largestEnd = std::max(largestEnd, size);
+        }
+        const char *refusal = nullptr;
+        if (policy == "fill" && largestEnd > bufsize) refusal = "END enablings exceed size of principal buffer";
+        else if (policy != "ring" && largest > bufsize) refusal = "Enabling exceeds size of buffer";
+        if (refusal) {
+            std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", refusal);
+            killChild();
+            return 1;
+        }
+    }
     bpf::Session session;
     if (auto err = bpf::load(compiled, session, cl.verbose)) {
         std::fprintf(stderr, "dtrace: %s\n", err->message.c_str());
@@ -313,6 +333,14 @@ int run(int argc, char **argv) {
         return 1;
     }
     if (cl.verbose) std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n", session.memoryBytes);
+    if (session.bufsizeLowered && !opts.flag("quietresize")) {
+        uint64_t b = session.bufsizeLowered;
+        const char *unit = "";
+        for (const char *u : {"k", "m", "g"})
+            if (b >= 1024 && b % 1024 == 0) b /= 1024, unit = u;
+        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n", static_cast<unsigned long long>(b),
+                     unit);
+    }
     if (timing)
         std::fprintf(stderr, "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps and verifier %.2f ms\n",
                      cppMs, compileMs, codegenMs, elapsedMs(loadStart));

@@ -130,6 +130,8 @@ ClauseDesc &Generator::clauseDesc(const ir::Clause &c) {
     ClauseDesc &d = out.clauses[c.index];
     d.index = c.index;
     d.description = c.description;
+    d.isEndClause = std::any_of(c.probes.begin(), c.probes.end(),
+                                [](const providers::Probe *p) { return p->attach == providers::AttachKind::End; });
     return d;
 }
 
@@ -533,7 +535,7 @@ CompiledProgram Generator::run() {
     MapSpec b;
     b.name = "buffers";
     b.type = BPF_MAP_TYPE_RINGBUF;
-    b.maxEntries = static_cast<uint32_t>(std::min<uint64_t>(prog.options.number("bufsize"), 1u << 30));
+    b.maxEntries = 0; // sized by the loader from bufsize
     b.ringBufferPerCpu = true;
     buffersMap = addMap(std::move(b));
     out.buffersMap = buffersMap;

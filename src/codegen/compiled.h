@@ -77,6 +77,7 @@ struct ClauseDesc {
     bool hasPresence = false;
     std::vector<RecordItem> items;
     bool isErrorClause = false;
+    bool isEndClause = false;
 };
 
 struct AggregationDesc {

@@ -1,0 +1,23 @@
+# Buffers are sized from options up front: a record that cannot fit is
+# refused at start-up, a buffer the kernel will not give is lowered (and
+# said so) or refused under bufresize=manual.
+set -u
+out=$("$DTRACE" -q -x bufsize=32 -n 'BEGIN { printf("%s %s\n", execname, execname); exit(0); }' 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$out" = "dtrace: could not enable tracing: Enabling exceeds size of buffer" ] ||
+    { echo "FAIL: small buffer: $rc $out"; exit 1; }
+out=$("$DTRACE" -q -x bufsize=32 -x bufpolicy=fill -x strsize=64 -n 'BEGIN { exit(0); } END { trace(execname); }' 2>&1)
+[ "$out" = "dtrace: could not enable tracing: END enablings exceed size of principal buffer" ] ||
+    { echo "FAIL: END record: $out"; exit 1; }
+out=$("$DTRACE" -q -x bufsize=16 -x bufpolicy=ring -n 'BEGIN { exit(0); }' 2>&1)
+[ $? = 0 ] || { echo "FAIL: a ring buffer may be smaller than a record: $out"; exit 1; }
+out=$("$DTRACE" -q -x bufsize=1t -x bufresize=manual -n 'BEGIN { exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q '^dtrace: could not enable tracing: cannot allocate a principal buffer of 1099511627776 bytes per CPU' ||
+    { echo "FAIL: bufresize=manual"; exit 1; }
+out=$("$DTRACE" -q -x bufsize=1t -n 'BEGIN { exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -Eq '^dtrace: principal buffer size lowered to [0-9]+[kmg]?$' || { echo "FAIL: bufresize=auto"; exit 1; }
+out=$("$DTRACE" -q -x strsize=1 -n 'BEGIN { exit(0); }' 2>&1)
+[ "$out" = "dtrace: failed to set -x strsize: Invalid value for specified option" ] || { echo "FAIL: strsize=1: $out"; exit 1; }
+exit 0
