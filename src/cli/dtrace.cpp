@@ -319,6 +319,11 @@ int run(int argc, char **argv) {
         const char *refusal = nullptr;
         if (policy == "fill" && largestEnd > bufsize) refusal = "END enablings exceed size of principal buffer";
         else if (policy != "ring" && largest > bufsize) refusal = "Enabling exceeds size of buffer";
+        // The dynamic variable space must hold at least one element of
+        // every associative array.
+        for (const auto &m : compiled.maps)
+            if (m.name.rfind("a_", 0) == 0 && m.keySize + m.valueSize > opts.number("dynvarsize"))
+                refusal = "Enabling exceeds size of buffer";
         if (refusal) {
             std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", refusal);
             killChild();

@@ -890,6 +890,9 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
     }
     if (isAssocBase) {
         ir::Scope sc = base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
+        // DTrace passes a tuple in eight registers.
+        constexpr size_t kMaxTupleKeys = 8;
+        if (nkeys > kMaxTupleKeys) fail("D_TUPLE_OVERFLOW", SourceLoc{}, "Insufficient tuple registers to generate code");
         std::vector<NodePtr> keys;
         for (size_t i = 1; i < e.args.size(); ++i) {
             NodePtr k = expr(*e.args[i]);
