@@ -310,7 +310,9 @@ int run(int argc, char **argv) {
     {
         uint64_t bufsize = opts.number("bufsize");
         std::string policy = opts.text("bufpolicy");
-        uint64_t largest = sizeof(codegen::ErrorRecord) + 8, largestEnd = 0;
+        // (An error record that does not fit is counted as a drop, as DTrace
+        // does not size the buffer for faults.)
+        uint64_t largest = 0, largestEnd = 0;
         for (const auto &c : compiled.clauses) {
             uint64_t size = c.recordSize ? c.recordSize + 8 : 0;
             largest = std::max(largest, size);
