@@ -31,6 +31,20 @@ constexpr NamedConstant kConstants[] = {
     {"ARPHRD_INFINIBAND", 32},
 };
 
+} // namespace
+
+size_t macroArgumentIndex(std::string_view digits) {
+    size_t v = 0;
+    for (char c : digits) {
+        if (!std::isdigit(static_cast<unsigned char>(c))) break;
+        if (v > (SIZE_MAX - 9) / 10) return SIZE_MAX;
+        v = v * 10 + static_cast<size_t>(c - '0');
+    }
+    return v;
+}
+
+namespace {
+
 // Whether /proc/modules lists a kernel module.
 bool kernelModuleLoaded(const std::string &name) {
     std::ifstream in("/proc/modules");
@@ -119,8 +133,8 @@ void Sema::checkMacros(const frontend::Program &prog) {
         if (e.kind == frontend::ExprKind::Macro) {
             std::string body = e.name.substr(e.name.size() > 1 && e.name[1] == '$' ? 2 : 1);
             if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
-                referenced.insert(std::stoul(body));
-                if (std::stoul(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
+                referenced.insert(macroArgumentIndex(body));
+                if (macroArgumentIndex(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
                     fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
             }
         }
@@ -142,7 +156,7 @@ void Sema::checkMacros(const frontend::Program &prog) {
                     size_t j = i + 1;
                     if (j < p.text.size() && p.text[j] == '$') ++j;
                     if (j < p.text.size() && std::isdigit(static_cast<unsigned char>(p.text[j])))
-                        referenced.insert(std::stoul(p.text.substr(j)));
+                        referenced.insert(macroArgumentIndex(p.text.substr(j)));
                 }
             if (c->predicate) walkExpr(*c->predicate);
             walkStmts(c->body);

@@ -434,7 +434,7 @@ NodePtr Sema::macro(const frontend::Expr &e) {
     bool asString = m.size() > 1 && m[1] == '$';
     std::string body = m.substr(asString ? 2 : 1);
     if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
-        size_t idx = std::stoul(body);
+        size_t idx = macroArgumentIndex(body);
         std::optional<std::string> value;
         if (idx < ctx_.macroArgs.size()) value = ctx_.macroArgs[idx];
         if (!value) {

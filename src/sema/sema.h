@@ -33,6 +33,9 @@ const BuiltinVarInfo *findBuiltinVar(std::string_view name);
 // Names the D library (psinfo_t, curpsinfo, ...) defines when first used.
 bool isLibraryTypeName(std::string_view name);
 bool isLibraryIdentifier(std::string_view name);
+// The number of a macro argument ($12 -> 12); one too large to be an
+// argument's (more digits than any argv) counts as SIZE_MAX.
+size_t macroArgumentIndex(std::string_view digits);
 std::string decodeFormatEscapes(const std::string &s);
 
 class Sema {

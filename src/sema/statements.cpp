@@ -66,7 +66,7 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
         }
         std::string value;
         if (digits) {
-            size_t idx = std::stoul(name);
+            size_t idx = macroArgumentIndex(name);
             if (idx < ctx_.macroArgs.size()) value = ctx_.macroArgs[idx];
             else if (options_.flag("defaultargs")) value = "0";
             else fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");

@@ -9,4 +9,8 @@ grep -qx 'dtrace: failed to compile script e.d: line 3: failed to resolve x: Unk
 grep -q '\[D_IDENT_UNDEF\] line 3' err || { cat err; exit 1; }
 "$DTRACE" -n 'BEGIN { trace(1' 2>err
 grep -q "^dtrace: invalid probe specifier BEGIN { trace(1: line 1: syntax error near end of input" err || { cat err; exit 1; }
+# Found by the fuzzer: a macro argument number beyond any integer.
+"$DTRACE" -n 'BEGIN { trace($$1718446744073709551615); }' 2>err; rc=$?
+[ $rc = 1 ] || { echo "FAIL: huge macro argument: status $rc"; cat err; exit 1; }
+grep -q 'macro argument \$\$1718446744073709551615 is not defined' err || { cat err; exit 1; }
 exit 0
