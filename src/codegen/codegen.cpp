@@ -135,6 +135,10 @@ ClauseDesc &Generator::clauseDesc(const ir::Clause &c) {
     return d;
 }
 
+// Dynamic variables live in preallocated hash maps, so that a probe never
+// allocates memory: creating one with 2^18 elements takes about 10 ms.
+constexpr uint64_t kMaxDynamicEntries = 1u << 18;
+
 void Generator::planVariables() {
     uint32_t globalsSize = 0, localsSize = 0;
     // dynvarsize bounds all dynamic variables together: each map (every
@@ -165,10 +169,9 @@ void Generator::planVariables() {
             m.type = BPF_MAP_TYPE_HASH;
             m.keySize = st.keySize;
             m.valueSize = st.size;
-            uint64_t ts = std::max<uint64_t>(1, sema::typeSize(v.type));
-            m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / ts, 1, 1u << 22));
-            if (static_cast<uint64_t>(m.maxEntries) * (m.keySize + m.valueSize + 64) > (8u << 20))
-                m.flags = BPF_F_NO_PREALLOC;
+            // An element is charged the bytes it is stored in (8 for a scalar).
+            uint64_t ts = std::max<uint64_t>(1, st.size);
+            m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / ts, 1, kMaxDynamicEntries));
             st.map = addMap(std::move(m));
             layout.keysSize = std::max(layout.keysSize, st.keySize);
             layout.zeroSize = std::max(layout.zeroSize, st.size);
@@ -194,9 +197,7 @@ void Generator::planVariables() {
         m.type = BPF_MAP_TYPE_HASH;
         m.keySize = 16;
         m.valueSize = tlsValueSize;
-        m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / tlsTypeMax, 1, 1u << 22));
-        if (static_cast<uint64_t>(m.maxEntries) * (m.keySize + m.valueSize + 64) > (8u << 20))
-            m.flags = BPF_F_NO_PREALLOC;
+        m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / tlsTypeMax, 1, kMaxDynamicEntries));
         tlsMap = addMap(std::move(m));
     }
     MapSpec g;
