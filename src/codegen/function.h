@@ -14,6 +14,23 @@ class ProgramBuilder;
 
 enum class Space { DMem, Kernel, User, Scratch };
 
+// DTrace's fault types (DTRACEFLT_*), as the ERROR probe's arg4 gives them.
+inline constexpr uint32_t kFltBadAddr = 1;
+inline constexpr uint32_t kFltIllOp = 3;
+inline constexpr uint32_t kFltDivZero = 4;
+inline constexpr uint32_t kFltNoScratch = 5;
+inline constexpr uint32_t kFltBadSize = 10;
+inline constexpr uint32_t kFltBadIndex = 11;
+
+// The clause function's frame: temporaries r6-r8 then stack slots.
+inline constexpr int kRegSlots = 3;
+inline constexpr int kMaxStackSlots = 40;
+inline constexpr int16_t kStackTlsKey = -24; // 16 bytes: task, variable id
+inline constexpr int16_t kStackTemps = -32;
+// An alloca pointer is its offset in the scratch area plus this (so that
+// none is NULL), as DTrace for Linux shows them.
+inline constexpr int32_t kScratchPointerBias = 8;
+
 // An address: a temporary holding a pointer, plus a constant offset.
 struct Address {
     int slot = -1;

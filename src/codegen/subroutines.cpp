@@ -6,15 +6,6 @@ namespace dtrace::codegen {
 
 using namespace bpf;
 
-namespace {
-
-constexpr uint32_t kFltBadAddr = 1;
-constexpr uint32_t kFltIllOp = 3;
-constexpr uint32_t kFltNoScratch = 5;
-constexpr uint32_t kFltBadSize = 10;
-
-} // namespace
-
 // Results of these may be NULL (no match, no more tokens).
 bool FunctionCompiler::mayBeNull(const ir::Node &n) const {
     if (n.kind == ir::NodeKind::Call)

@@ -36,6 +36,8 @@ bool isLibraryIdentifier(std::string_view name);
 // The number of a macro argument ($12 -> 12); one too large to be an
 // argument's (more digits than any argv) counts as SIZE_MAX.
 size_t macroArgumentIndex(std::string_view digits);
+// The operator a spelling names ("+" ... "^^").
+ir::Op binaryOperator(const std::string &op);
 std::string decodeFormatEscapes(const std::string &s);
 
 class Sema {
