@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ctx.allowZeroMatches = true;
     try {
         sema::Sema sema(options, catalog, ctx);
-        frontend::Parser parser(text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
+        frontend::Parser parser(text,
+                                [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
         frontend::Program program = parser.parseProgram();
         sema.analyzeSource(program);
         ir::Program ir = sema.finish();

@@ -28,20 +28,133 @@ extern std::string gFuzzOutcome;
 
 namespace {
 
-const char *const kDictionary[] = {
-    "{", "}", "(", ")", "[", "]", "/", ";", ",", ":", "::", "*", "&", "->", ".", "=", "==", "!=", "<", ">",
-    "<<", ">>", "+", "-", "++", "--", "?", "!", "~", "^^", "&&", "||", "`", "@", "@a", "@a[", "$1", "$$1",
-    "$pid", "$target", "self->", "this->", "BEGIN", "END", "ERROR", "tick-1s", "profile-97",
-    "syscall::read:entry", "syscall:::", "dtrace:::BEGIN", "int", "char", "long", "unsigned", "string",
-    "struct", "union", "enum", "typedef", "inline", "translator", "provider", "probe", "xlate<", ">(",
-    "sizeof", "offsetof", "stringof", "if", "else", "static", "extern", "const", "self", "this",
-    "#pragma D option ", "quiet", "strsize=", "\n", " ", "0", "1", "-1", "0x7fffffffffffffff",
-    "18446744073709551615", "'a'", "'\\n'", "\"s\"", "\"\\n\"", "\"%d\"", "\"%s\"",
-    "trace(", "printf(", "printa(", "exit(", "count()", "sum(", "avg(", "min(", "max(",
-    "strlen(", "strjoin(", "substr(", "strtok(", "index(", "lltostr(", "cleanpath(", "inet_ntoa6(",
-    "alloca(", "bcopy(", "copyin(", "copyinstr(", "progenyof(", "d_path(", "curthread", "curpsinfo",
-    "curlwpsinfo", "arg0", "args[0]", "execname", "pid", "timestamp", "struct task_struct *",
-    "`jiffies", "NULL", "0.5", "1e9"};
+const char *const kDictionary[] = {"{",
+                                   "}",
+                                   "(",
+                                   ")",
+                                   "[",
+                                   "]",
+                                   "/",
+                                   ";",
+                                   ",",
+                                   ":",
+                                   "::",
+                                   "*",
+                                   "&",
+                                   "->",
+                                   ".",
+                                   "=",
+                                   "==",
+                                   "!=",
+                                   "<",
+                                   ">",
+                                   "<<",
+                                   ">>",
+                                   "+",
+                                   "-",
+                                   "++",
+                                   "--",
+                                   "?",
+                                   "!",
+                                   "~",
+                                   "^^",
+                                   "&&",
+                                   "||",
+                                   "`",
+                                   "@",
+                                   "@a",
+                                   "@a[",
+                                   "$1",
+                                   "$$1",
+                                   "$pid",
+                                   "$target",
+                                   "self->",
+                                   "this->",
+                                   "BEGIN",
+                                   "END",
+                                   "ERROR",
+                                   "tick-1s",
+                                   "profile-97",
+                                   "syscall::read:entry",
+                                   "syscall:::",
+                                   "dtrace:::BEGIN",
+                                   "int",
+                                   "char",
+                                   "long",
+                                   "unsigned",
+                                   "string",
+                                   "struct",
+                                   "union",
+                                   "enum",
+                                   "typedef",
+                                   "inline",
+                                   "translator",
+                                   "provider",
+                                   "probe",
+                                   "xlate<",
+                                   ">(",
+                                   "sizeof",
+                                   "offsetof",
+                                   "stringof",
+                                   "if",
+                                   "else",
+                                   "static",
+                                   "extern",
+                                   "const",
+                                   "self",
+                                   "this",
+                                   "#pragma D option ",
+                                   "quiet",
+                                   "strsize=",
+                                   "\n",
+                                   " ",
+                                   "0",
+                                   "1",
+                                   "-1",
+                                   "0x7fffffffffffffff",
+                                   "18446744073709551615",
+                                   "'a'",
+                                   "'\\n'",
+                                   "\"s\"",
+                                   "\"\\n\"",
+                                   "\"%d\"",
+                                   "\"%s\"",
+                                   "trace(",
+                                   "printf(",
+                                   "printa(",
+                                   "exit(",
+                                   "count()",
+                                   "sum(",
+                                   "avg(",
+                                   "min(",
+                                   "max(",
+                                   "strlen(",
+                                   "strjoin(",
+                                   "substr(",
+                                   "strtok(",
+                                   "index(",
+                                   "lltostr(",
+                                   "cleanpath(",
+                                   "inet_ntoa6(",
+                                   "alloca(",
+                                   "bcopy(",
+                                   "copyin(",
+                                   "copyinstr(",
+                                   "progenyof(",
+                                   "d_path(",
+                                   "curthread",
+                                   "curpsinfo",
+                                   "curlwpsinfo",
+                                   "arg0",
+                                   "args[0]",
+                                   "execname",
+                                   "pid",
+                                   "timestamp",
+                                   "struct task_struct *",
+                                   "`jiffies",
+                                   "NULL",
+                                   "0.5",
+                                   "1e9"};
 
 std::vector<std::string> gCorpus;
 std::set<std::string> gOutcomes;
@@ -104,7 +217,8 @@ std::string mutate(std::string s, std::mt19937_64 &rng) {
             const std::string &o = gCorpus[pick(gCorpus.size())];
             if (o.empty()) break;
             size_t at = pick(o.size());
-            s = s.substr(0, pick(s.size() + 1)) + o.substr(at, 1 + pick(std::min<size_t>(64, o.size() - at)));
+            s = s.substr(0, pick(s.size() + 1)) +
+                o.substr(at, 1 + pick(std::min<size_t>(64, o.size() - at)));
             break;
         }
         }
@@ -120,7 +234,8 @@ std::string outcomeOf(const std::string &input) {
 }
 
 void onAlarm(int) {
-    const char msg[] = "driver: an input took too long (a hang); it is in the crash directory as 'current'\n";
+    const char msg[] =
+        "driver: an input took too long (a hang); it is in the crash directory as 'current'\n";
     (void)!write(2, msg, sizeof msg - 1);
     _exit(3);
 }
@@ -134,11 +249,16 @@ int main(int argc, char **argv) {
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "-seconds" && i + 1 < argc) seconds = std::atol(argv[++i]);
-        else if (a == "-corpus" && i + 1 < argc) corpusDir = argv[++i];
-        else if (a == "-crashes" && i + 1 < argc) crashDir = argv[++i];
-        else if (a == "-seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
-        else files.push_back(a);
+        if (a == "-seconds" && i + 1 < argc)
+            seconds = std::atol(argv[++i]);
+        else if (a == "-corpus" && i + 1 < argc)
+            corpusDir = argv[++i];
+        else if (a == "-crashes" && i + 1 < argc)
+            crashDir = argv[++i];
+        else if (a == "-seed" && i + 1 < argc)
+            seed = std::strtoull(argv[++i], nullptr, 10);
+        else
+            files.push_back(a);
     }
     if (!corpusDir.empty()) loadDirectory(corpusDir);
     for (const auto &f : files) gCorpus.push_back(readFile(f));
@@ -167,13 +287,16 @@ int main(int argc, char **argv) {
             gCorpus.push_back(input);
             ++kept;
             if (!corpusDir.empty())
-                writeFile(corpusDir + "/new-" + std::to_string(seed) + "-" + std::to_string(kept), input);
+                writeFile(corpusDir + "/new-" + std::to_string(seed) + "-" + std::to_string(kept),
+                          input);
         }
     }
     alarm(0);
     unlink(gCurrentPath.c_str());
-    std::printf("driver: %llu inputs in %ld s (seed %llu), no crash, no hang; %zu outcomes seen; corpus %zu -> %zu\n",
-                static_cast<unsigned long long>(runs), seconds, static_cast<unsigned long long>(seed),
-                gOutcomes.size(), corpusSize, gCorpus.size());
+    std::printf("driver: %llu inputs in %ld s (seed %llu), no crash, no hang; %zu outcomes seen; "
+                "corpus %zu -> %zu\n",
+                static_cast<unsigned long long>(runs), seconds,
+                static_cast<unsigned long long>(seed), gOutcomes.size(), corpusSize,
+                gCorpus.size());
     return 0;
 }

@@ -9,7 +9,9 @@ Label Function::newLabel() {
     return static_cast<Label>(labels_.size() - 1);
 }
 
-void Function::bind(Label l) { labels_.at(static_cast<size_t>(l)) = static_cast<int>(code_.size()); }
+void Function::bind(Label l) {
+    labels_.at(static_cast<size_t>(l)) = static_cast<int>(code_.size());
+}
 
 void Function::emit(const Insn &i) {
     code_.push_back(i);
@@ -77,7 +79,8 @@ struct Linker {
                 int target = f.labels_.at(static_cast<size_t>(label));
                 if (target < 0) throw std::logic_error("unbound label in " + f.name_);
                 long off = static_cast<long>(target) - static_cast<long>(at) - 1;
-                if (off < INT16_MIN || off > INT16_MAX) throw std::length_error("jump too far in " + f.name_);
+                if (off < INT16_MIN || off > INT16_MAX)
+                    throw std::length_error("jump too far in " + f.name_);
                 code[at].off = static_cast<int16_t>(off);
             }
             for (const auto &[at, callee] : f.calls_) {
@@ -96,6 +99,8 @@ struct Linker {
     }
 };
 
-LinkedProgram link(const std::vector<Function> &functions) { return Linker::run(functions); }
+LinkedProgram link(const std::vector<Function> &functions) {
+    return Linker::run(functions);
+}
 
 } // namespace dtrace::bpf

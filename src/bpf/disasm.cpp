@@ -74,23 +74,30 @@ std::string disassembleInsn(std::span<const Insn> insns, size_t i) {
         const char *r = cls == BPF_ALU64 ? "r" : "w";
         uint8_t op = BPF_OP(in.code);
         if (op == BPF_NEG) return fmt("%s%d = -%s%d", r, in.dst_reg, r, in.dst_reg);
-        if (BPF_SRC(in.code) == BPF_X) return fmt("%s%d %s %s%d", r, in.dst_reg, aluName(op), r, in.src_reg);
+        if (BPF_SRC(in.code) == BPF_X)
+            return fmt("%s%d %s %s%d", r, in.dst_reg, aluName(op), r, in.src_reg);
         return fmt("%s%d %s %d", r, in.dst_reg, aluName(op), in.imm);
     }
     case BPF_LDX:
-        return fmt("r%d = *(%s *)(r%d %+d)", in.dst_reg, sizeName(BPF_SIZE(in.code)), in.src_reg, in.off);
+        return fmt("r%d = *(%s *)(r%d %+d)", in.dst_reg, sizeName(BPF_SIZE(in.code)), in.src_reg,
+                   in.off);
     case BPF_STX:
         if (BPF_MODE(in.code) == BPF_ATOMIC)
-            return fmt("lock *(%s *)(r%d %+d) += r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off, in.src_reg);
-        return fmt("*(%s *)(r%d %+d) = r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off, in.src_reg);
+            return fmt("lock *(%s *)(r%d %+d) += r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg,
+                       in.off, in.src_reg);
+        return fmt("*(%s *)(r%d %+d) = r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off,
+                   in.src_reg);
     case BPF_ST:
-        return fmt("*(%s *)(r%d %+d) = %d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off, in.imm);
+        return fmt("*(%s *)(r%d %+d) = %d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off,
+                   in.imm);
     case BPF_LD: {
         if (in.code != (BPF_LD | BPF_DW | BPF_IMM) || i + 1 >= insns.size()) return "(bad ld)";
-        uint64_t v = static_cast<uint32_t>(in.imm) | (static_cast<uint64_t>(static_cast<uint32_t>(insns[i + 1].imm)) << 32);
+        uint64_t v = static_cast<uint32_t>(in.imm) |
+                     (static_cast<uint64_t>(static_cast<uint32_t>(insns[i + 1].imm)) << 32);
         if (in.src_reg == BPF_PSEUDO_MAP_FD) return fmt("r%d = map[%d] ll", in.dst_reg, in.imm);
         if (in.src_reg == BPF_PSEUDO_MAP_VALUE)
-            return fmt("r%d = &map[%d] + %u ll", in.dst_reg, in.imm, static_cast<uint32_t>(insns[i + 1].imm));
+            return fmt("r%d = &map[%d] + %u ll", in.dst_reg, in.imm,
+                       static_cast<uint32_t>(insns[i + 1].imm));
         return fmt("r%d = 0x%" PRIx64 " ll", in.dst_reg, v);
     }
     case BPF_JMP:
@@ -104,7 +111,8 @@ std::string disassembleInsn(std::span<const Insn> insns, size_t i) {
         if (op == BPF_JA) return fmt("goto pc%+d", in.off);
         const char *r = cls == BPF_JMP ? "r" : "w";
         if (BPF_SRC(in.code) == BPF_X)
-            return fmt("if %s%d %s %s%d goto pc%+d", r, in.dst_reg, jumpName(op), r, in.src_reg, in.off);
+            return fmt("if %s%d %s %s%d goto pc%+d", r, in.dst_reg, jumpName(op), r, in.src_reg,
+                       in.off);
         return fmt("if %s%d %s %d goto pc%+d", r, in.dst_reg, jumpName(op), in.imm, in.off);
     }
     default: return fmt("(code 0x%02x)", in.code);
@@ -130,7 +138,8 @@ std::string disassemble(const codegen::CompiledProgram &prog) {
             if (auto r = relocs.find(i); r != relocs.end()) {
                 // Name the map the loader will put here.
                 const std::string &name = prog.maps.at(static_cast<size_t>(r->second->map)).name;
-                text = r->second->value ? fmt("r%d = &map[%s] + %u ll", insns[i].dst_reg, name.c_str(), r->second->offset)
+                text = r->second->value ? fmt("r%d = &map[%s] + %u ll", insns[i].dst_reg,
+                                              name.c_str(), r->second->offset)
                                         : fmt("r%d = map[%s] ll", insns[i].dst_reg, name.c_str());
             }
             out += fmt("%5zu: ", i) + text + where + "\n";

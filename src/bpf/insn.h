@@ -35,13 +35,27 @@ inline Insn make(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t im
 }
 
 // ALU (64-bit unless named 32).
-inline Insn alu64Imm(uint8_t op, Reg dst, int32_t imm) { return make(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm); }
-inline Insn alu64Reg(uint8_t op, Reg dst, Reg src) { return make(BPF_ALU64 | op | BPF_X, dst, src, 0, 0); }
-inline Insn alu32Imm(uint8_t op, Reg dst, int32_t imm) { return make(BPF_ALU | op | BPF_K, dst, 0, 0, imm); }
-inline Insn alu32Reg(uint8_t op, Reg dst, Reg src) { return make(BPF_ALU | op | BPF_X, dst, src, 0, 0); }
-inline Insn movImm(Reg dst, int32_t imm) { return alu64Imm(BPF_MOV, dst, imm); }
-inline Insn movReg(Reg dst, Reg src) { return alu64Reg(BPF_MOV, dst, src); }
-inline Insn neg(Reg dst) { return make(BPF_ALU64 | BPF_NEG, dst, 0, 0, 0); }
+inline Insn alu64Imm(uint8_t op, Reg dst, int32_t imm) {
+    return make(BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+}
+inline Insn alu64Reg(uint8_t op, Reg dst, Reg src) {
+    return make(BPF_ALU64 | op | BPF_X, dst, src, 0, 0);
+}
+inline Insn alu32Imm(uint8_t op, Reg dst, int32_t imm) {
+    return make(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
+}
+inline Insn alu32Reg(uint8_t op, Reg dst, Reg src) {
+    return make(BPF_ALU | op | BPF_X, dst, src, 0, 0);
+}
+inline Insn movImm(Reg dst, int32_t imm) {
+    return alu64Imm(BPF_MOV, dst, imm);
+}
+inline Insn movReg(Reg dst, Reg src) {
+    return alu64Reg(BPF_MOV, dst, src);
+}
+inline Insn neg(Reg dst) {
+    return make(BPF_ALU64 | BPF_NEG, dst, 0, 0, 0);
+}
 
 // Memory.
 inline Insn load(Size sz, Reg dst, Reg src, int16_t off) {
@@ -58,14 +72,28 @@ inline Insn atomicAdd(Size sz, Reg dst, int16_t off, Reg src) {
 }
 
 // Jumps; offsets are filled in by the assembler from labels.
-inline Insn jumpImm(uint8_t op, Reg dst, int32_t imm) { return make(BPF_JMP | op | BPF_K, dst, 0, 0, imm); }
-inline Insn jumpReg(uint8_t op, Reg dst, Reg src) { return make(BPF_JMP | op | BPF_X, dst, src, 0, 0); }
-inline Insn jump() { return make(BPF_JMP | BPF_JA, 0, 0, 0, 0); }
-inline Insn callHelper(int32_t helper) { return make(BPF_JMP | BPF_CALL, 0, 0, 0, helper); }
-inline Insn exitInsn() { return make(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+inline Insn jumpImm(uint8_t op, Reg dst, int32_t imm) {
+    return make(BPF_JMP | op | BPF_K, dst, 0, 0, imm);
+}
+inline Insn jumpReg(uint8_t op, Reg dst, Reg src) {
+    return make(BPF_JMP | op | BPF_X, dst, src, 0, 0);
+}
+inline Insn jump() {
+    return make(BPF_JMP | BPF_JA, 0, 0, 0, 0);
+}
+inline Insn callHelper(int32_t helper) {
+    return make(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+inline Insn exitInsn() {
+    return make(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
 
 // 64-bit immediates take two instruction slots.
-inline Insn ldImm64Lo(Reg dst, uint8_t src, int32_t lo) { return make(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, lo); }
-inline Insn ldImm64Hi(int32_t hi) { return make(0, 0, 0, 0, hi); }
+inline Insn ldImm64Lo(Reg dst, uint8_t src, int32_t lo) {
+    return make(BPF_LD | BPF_DW | BPF_IMM, dst, src, 0, lo);
+}
+inline Insn ldImm64Hi(int32_t hi) {
+    return make(0, 0, 0, 0, hi);
+}
 
 } // namespace dtrace::bpf

@@ -22,7 +22,9 @@ Fd &Fd::operator=(Fd &&o) noexcept {
     return *this;
 }
 
-Fd::~Fd() { reset(); }
+Fd::~Fd() {
+    reset();
+}
 
 void Fd::reset() {
     if (fd_ >= 0) ::close(fd_);
@@ -31,14 +33,16 @@ void Fd::reset() {
 
 namespace {
 
-std::string errnoText(int err) { return std::strerror(err); }
+std::string errnoText(int err) {
+    return std::strerror(err);
+}
 
 Fd createMap(const codegen::MapSpec &m, int cpus, int innerFd, std::string &err) {
     LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
     if (innerFd >= 0) opts.inner_map_fd = static_cast<__u32>(innerFd);
     uint32_t entries = m.maxEntries ? m.maxEntries : static_cast<uint32_t>(cpus);
-    int fd = bpf_map_create(static_cast<enum bpf_map_type>(m.type), m.name.c_str(), m.keySize, m.valueSize,
-                            entries, &opts);
+    int fd = bpf_map_create(static_cast<enum bpf_map_type>(m.type), m.name.c_str(), m.keySize,
+                            m.valueSize, entries, &opts);
     if (fd < 0) err = "failed to create map " + m.name + ": " + errnoText(errno);
     return Fd(fd);
 }
@@ -106,8 +110,8 @@ class ProgramBtf {
                     btf__add_func_param(btf_, pname.c_str(), t);
                 }
             }
-            int id = btf__add_func(btf_, fn.name.c_str(), i == 0 || fn.global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
-                                   proto);
+            int id = btf__add_func(btf_, fn.name.c_str(),
+                                   i == 0 || fn.global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
             if (id < 0) return;
             info_.push_back({static_cast<__u32>(fn.start), static_cast<__u32>(id)});
         }
@@ -157,10 +161,11 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
                     if (fd.valid()) break;
                 }
                 if (manual || size <= 4096)
-                    return LoadError{"could not enable tracing: cannot allocate a principal buffer of " +
-                                         std::to_string(perCpu) + " bytes per CPU: " +
-                                         (err.empty() ? std::string("too large") : err) + " (lower bufsize)",
-                                     ""};
+                    return LoadError{
+                        "could not enable tracing: cannot allocate a principal buffer of " +
+                            std::to_string(perCpu) + " bytes per CPU: " +
+                            (err.empty() ? std::string("too large") : err) + " (lower bufsize)",
+                        ""};
                 size >>= 1;
                 s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
             }
@@ -170,14 +175,17 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
         }
         if (!fd.valid()) {
             if (errno == E2BIG || errno == ENOMEM)
-                return LoadError{"could not enable tracing: " + err + " (lower dynvarsize, aggsize or strsize)", ""};
+                return LoadError{"could not enable tracing: " + err +
+                                     " (lower dynvarsize, aggsize or strsize)",
+                                 ""};
             return LoadError{"could not enable tracing: " + err, ""};
         }
         uint64_t entries = m.maxEntries ? m.maxEntries : static_cast<uint64_t>(s.cpus);
         uint64_t per = m.type == BPF_MAP_TYPE_PERCPU_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_HASH
                            ? static_cast<uint64_t>(s.cpus)
                            : 1;
-        if (!(m.flags & BPF_F_NO_PREALLOC)) s.memoryBytes += entries * (m.keySize + m.valueSize * per);
+        if (!(m.flags & BPF_F_NO_PREALLOC))
+            s.memoryBytes += entries * (m.keySize + m.valueSize * per);
         if (!m.initialValue.empty()) {
             uint32_t key = 0;
             if (bpf_map_update_elem(fd.get(), &key, m.initialValue.data(), BPF_ANY) != 0)
@@ -191,7 +199,8 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
         for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
-        ProgramBtf btf(p.code, prog.stringSize, prog.maps.at(static_cast<size_t>(prog.contextMap)).valueSize);
+        ProgramBtf btf(p.code, prog.stringSize,
+                       prog.maps.at(static_cast<size_t>(prog.contextMap)).valueSize);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
         btf.apply(opts);
         // _DTRACE_VERIFIER_STATS=1 prints what the verifier spent on each
@@ -206,17 +215,20 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
         if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {
             // Nothing extra: raw tracepoints need no attach type at load.
         }
-        int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL", insns.data(),
-                               insns.size(), &opts);
+        int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
+                               insns.data(), insns.size(), &opts);
         if (!stats.empty() && fd >= 0)
-            std::fprintf(stderr, "dtrace: verifier: %s (%zu insns): %s", p.name.c_str(), insns.size(), stats.c_str());
-        if (!stats.empty() && fd < 0) std::fprintf(stderr, "dtrace: verifier: %s: load failed (%s)\n", p.name.c_str(), std::strerror(errno));
+            std::fprintf(stderr, "dtrace: verifier: %s (%zu insns): %s", p.name.c_str(),
+                         insns.size(), stats.c_str());
+        if (!stats.empty() && fd < 0)
+            std::fprintf(stderr, "dtrace: verifier: %s: load failed (%s)\n", p.name.c_str(),
+                         std::strerror(errno));
         if (fd < 0) {
             int loadErr = errno;
             // Load again with the verifier's log to say what went wrong.
             std::string log(4 << 20, '\0');
-            LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_level = 1, .log_size = static_cast<__u32>(log.size()),
-                        .log_buf = log.data());
+            LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_level = 1,
+                        .log_size = static_cast<__u32>(log.size()), .log_buf = log.data());
             btf.apply(lopts);
             int fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                     insns.data(), insns.size(), &lopts);
@@ -229,7 +241,8 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
                 if (vf.insn && *vf.insn < p.code.tags.size()) {
                     const bpf::SourceTag &t = p.code.tags[*vf.insn];
                     if (t.clause >= 0)
-                        where = " in dt_clause_" + std::to_string(t.clause) + " at line " + std::to_string(t.line);
+                        where = " in dt_clause_" + std::to_string(t.clause) + " at line " +
+                                std::to_string(t.line);
                 }
                 std::string reason = vf.reason;
                 if (reason.empty()) reason = errnoText(loadErr);
@@ -237,8 +250,8 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
                 if (reason.find("bpf_probe_write_user") != std::string::npos)
                     reason += " (copyout and copyoutstr need a kernel that is not locked down; see "
                               "/sys/kernel/security/lockdown)";
-                std::string msg = "could not enable tracing: BPF verifier rejected program " + p.name + where +
-                                  ": " + reason;
+                std::string msg = "could not enable tracing: BPF verifier rejected program " +
+                                  p.name + where + ": " + reason;
                 if (!verbose) msg += " (use -v for the verifier log)";
                 return LoadError{msg, log};
             }

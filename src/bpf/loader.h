@@ -36,8 +36,8 @@ struct LoadError {
 // The kernel objects of one tracing session.
 class Session {
   public:
-    std::vector<Fd> maps;        // by MapId
-    std::vector<Fd> programs;    // by program index
+    std::vector<Fd> maps;     // by MapId
+    std::vector<Fd> programs; // by program index
     int cpus = 1;
     size_t memoryBytes = 0; // what the maps hold, for -v
     // bufresize=auto: the per-CPU principal buffer size finally used, when

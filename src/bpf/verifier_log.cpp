@@ -33,12 +33,13 @@ VerifierFailure parseVerifierLog(const std::string &log) {
             continue;
         }
         // Register state dumps ("R1=ctx() R10=fp0") and source lines are not reasons.
-        if (line.rfind("R", 0) == 0 && line.find('=') != std::string::npos && line.find(' ') != std::string::npos &&
-            line.find("R0") != std::string::npos)
+        if (line.rfind("R", 0) == 0 && line.find('=') != std::string::npos &&
+            line.find(' ') != std::string::npos && line.find("R0") != std::string::npos)
             continue;
         if (line[0] == ';' || line.rfind("from ", 0) == 0 || line.rfind("func#", 0) == 0 ||
-            line.rfind("last_idx", 0) == 0 || line.rfind("regs=", 0) == 0 || line.rfind("mark_precise", 0) == 0 ||
-            line.rfind("parent didn't", 0) == 0 || line.rfind("caller:", 0) == 0 || line.rfind("callee:", 0) == 0 ||
+            line.rfind("last_idx", 0) == 0 || line.rfind("regs=", 0) == 0 ||
+            line.rfind("mark_precise", 0) == 0 || line.rfind("parent didn't", 0) == 0 ||
+            line.rfind("caller:", 0) == 0 || line.rfind("callee:", 0) == 0 ||
             line.rfind("returning from", 0) == 0 || line.rfind("propagating", 0) == 0)
             continue;
         f.reason = line;

@@ -46,7 +46,9 @@ std::string usage() {
 
 namespace {
 
-bool takesArgument(char c) { return std::string_view("bcDfiILmnopPsUxX").find(c) != std::string_view::npos; }
+bool takesArgument(char c) {
+    return std::string_view("bcDfiILmnopPsUxX").find(c) != std::string_view::npos;
+}
 
 std::optional<std::string> readFile(const std::string &path, std::string &text) {
     std::ifstream in(path, std::ios::binary);
@@ -128,8 +130,10 @@ std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &
             case 'w': out.xoptions.emplace_back("destructive", std::nullopt); break;
             case 'x': {
                 size_t eq = arg.find('=');
-                if (eq == std::string::npos) out.xoptions.emplace_back(arg, std::nullopt);
-                else out.xoptions.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
+                if (eq == std::string::npos)
+                    out.xoptions.emplace_back(arg, std::nullopt);
+                else
+                    out.xoptions.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
                 break;
             }
             case 'X': break;

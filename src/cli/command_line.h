@@ -11,15 +11,16 @@ namespace dtrace::cli {
 struct ProgramSource {
     enum class Kind { Script, Description };
     Kind kind = Kind::Script;
-    std::string name; // script path or the description as given
-    std::string text; // D source
+    std::string name;      // script path or the description as given
+    std::string text;      // D source
     bool fromFlag = false; // -P/-m/-f/-i: a bare description
 };
 
 struct CommandLine {
     std::vector<ProgramSource> sources;
-    std::vector<std::pair<std::string, std::optional<std::string>>> xoptions; // -x, and flags that set options
-    std::vector<std::string> cppArgs; // -D, -U, -I
+    std::vector<std::pair<std::string, std::optional<std::string>>>
+        xoptions;                       // -x, and flags that set options
+    std::vector<std::string> cppArgs;   // -D, -U, -I
     std::vector<std::string> macroArgs; // $1 ...
     std::optional<std::string> command; // -c
     std::optional<int> pid;             // -p

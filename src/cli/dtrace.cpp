@@ -27,7 +27,9 @@ namespace {
 
 std::atomic<bool> gInterrupted{false};
 
-void onSignal(int) { gInterrupted = true; }
+void onSignal(int) {
+    gInterrupted = true;
+}
 
 void installSignals() {
     struct sigaction sa {};
@@ -43,11 +45,11 @@ void printCompileError(const ProgramSource &src, const CompileError &e, bool err
     std::string tag = errtags && !e.tag().empty() ? "[" + e.tag() + "] " : "";
     std::string where = e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "";
     if (src.kind == ProgramSource::Kind::Script)
-        std::fprintf(stderr, "dtrace: failed to compile script %s: %s%s%s\n", src.name.c_str(), tag.c_str(),
-                     where.c_str(), e.message().c_str());
+        std::fprintf(stderr, "dtrace: failed to compile script %s: %s%s%s\n", src.name.c_str(),
+                     tag.c_str(), where.c_str(), e.message().c_str());
     else
-        std::fprintf(stderr, "dtrace: invalid probe specifier %s: %s%s%s\n", src.name.c_str(), tag.c_str(),
-                     where.c_str(), e.message().c_str());
+        std::fprintf(stderr, "dtrace: invalid probe specifier %s: %s%s%s\n", src.name.c_str(),
+                     tag.c_str(), where.c_str(), e.message().c_str());
 }
 
 // The `dtrace -l` table.
@@ -65,13 +67,16 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
             }
             providers::ProbeDescription d;
             if (!providers::parseProbeDescription(desc, d)) {
-                std::fprintf(stderr, "dtrace: invalid probe specifier %s: Overspecified probe description\n",
-                             desc.c_str());
+                std::fprintf(
+                    stderr, "dtrace: invalid probe specifier %s: Overspecified probe description\n",
+                    desc.c_str());
                 return 1;
             }
             auto m = catalog.list(d);
             if (m.empty() && !cl.zeroMatchOk) {
-                std::fprintf(stderr, "dtrace: invalid probe specifier %s: probe description %s does not match any probes\n",
+                std::fprintf(stderr,
+                             "dtrace: invalid probe specifier %s: probe description %s does not "
+                             "match any probes\n",
                              s.name.c_str(), d.text().c_str());
                 return 1;
             }
@@ -80,8 +85,8 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
     }
     std::printf("%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
     for (const auto *p : probes)
-        std::printf("%5u %10s %17s %33s %s\n", p->id, p->provider.c_str(), p->module.c_str(), p->function.c_str(),
-                    p->name.c_str());
+        std::printf("%5u %10s %17s %33s %s\n", p->id, p->provider.c_str(), p->module.c_str(),
+                    p->function.c_str(), p->name.c_str());
     return 0;
 }
 
@@ -114,7 +119,8 @@ Child forkCommand(const std::string &command) {
         for (auto &w : words) argv.push_back(w.data());
         argv.push_back(nullptr);
         if (!argv.empty() && argv[0]) execvp(argv[0], argv.data());
-        std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(),
+                     std::strerror(errno));
         _exit(127);
     }
     close(fds[0]);
@@ -156,14 +162,17 @@ int run(int argc, char **argv) {
         if (name == "stdc") {
             // The C dialect the preprocessor follows: a (ANSI, the default),
             // c (strict ANSI), s (K&R: no __STDC__), t (transition).
-            if (!value || value->size() != 1 || std::string("acst").find((*value)[0]) == std::string::npos) {
-                std::fprintf(stderr, "dtrace: failed to set -x stdc: Invalid value for specified option\n");
+            if (!value || value->size() != 1 ||
+                std::string("acst").find((*value)[0]) == std::string::npos) {
+                std::fprintf(stderr,
+                             "dtrace: failed to set -x stdc: Invalid value for specified option\n");
                 return 1;
             }
             if (*value == "s") cl.cppArgs.push_back("-traditional-cpp");
             continue;
         }
-        auto err = options.set(name, value ? std::optional<std::string_view>(*value) : std::nullopt, false);
+        auto err = options.set(name, value ? std::optional<std::string_view>(*value) : std::nullopt,
+                               false);
         if (err) {
             std::fprintf(stderr, "dtrace: failed to set -x %s: %s\n", name.c_str(), err->c_str());
             return 1;
@@ -222,7 +231,8 @@ int run(int argc, char **argv) {
     bool errtags = false;
     for (const auto &src : cl.sources) {
         ctx.macroArgs.clear();
-        ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name : std::string(argv[0]));
+        ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name
+                                                                        : std::string(argv[0]));
         for (const auto &a : cl.macroArgs) ctx.macroArgs.push_back(a);
         sema.setMacroArguments(ctx.macroArgs);
         std::string text = src.text;
@@ -233,14 +243,17 @@ int run(int argc, char **argv) {
                 auto pre = preprocess(text, cl.cppArgs);
                 cppMs += elapsedMs(cppStart);
                 if (!pre) {
-                    std::fprintf(stderr, "dtrace: failed to compile script %s: Preprocessor failed to process input program\n",
+                    std::fprintf(stderr,
+                                 "dtrace: failed to compile script %s: Preprocessor failed to "
+                                 "process input program\n",
                                  src.name.c_str());
                     killChild();
                     return 1;
                 }
                 text = *pre;
             }
-            frontend::Parser parser(text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
+            frontend::Parser parser(
+                text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
             asts.push_back(parser.parseProgram());
             matched.push_back(sema.analyzeSource(asts.back()));
             errtags = sema.options().flag("errtags");
@@ -281,8 +294,8 @@ int run(int argc, char **argv) {
             const auto &s = cl.sources[i];
             size_t n = matched[i];
             std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n",
-                         s.kind == ProgramSource::Kind::Script ? "script" : "description", s.name.c_str(), n,
-                         n == 1 ? "" : "s");
+                         s.kind == ProgramSource::Kind::Script ? "script" : "description",
+                         s.name.c_str(), n, n == 1 ? "" : "s");
         }
     }
 
@@ -296,8 +309,8 @@ int run(int argc, char **argv) {
     if (cl.outputFile) {
         out = std::fopen(cl.outputFile->c_str(), "w");
         if (!out) {
-            std::fprintf(stderr, "dtrace: failed to open output file '%s': %s\n", cl.outputFile->c_str(),
-                         std::strerror(errno));
+            std::fprintf(stderr, "dtrace: failed to open output file '%s': %s\n",
+                         cl.outputFile->c_str(), std::strerror(errno));
             killChild();
             return 1;
         }
@@ -319,8 +332,10 @@ int run(int argc, char **argv) {
             if (c.isEndClause) largestEnd = std::max(largestEnd, size);
         }
         const char *refusal = nullptr;
-        if (policy == "fill" && largestEnd > bufsize) refusal = "END enablings exceed size of principal buffer";
-        else if (policy != "ring" && largest > bufsize) refusal = "Enabling exceeds size of buffer";
+        if (policy == "fill" && largestEnd > bufsize)
+            refusal = "END enablings exceed size of principal buffer";
+        else if (policy != "ring" && largest > bufsize)
+            refusal = "Enabling exceeds size of buffer";
         // The dynamic variable space must hold at least one element of
         // every associative array.
         for (const auto &m : compiled.maps)
@@ -339,17 +354,21 @@ int run(int argc, char **argv) {
         killChild();
         return 1;
     }
-    if (cl.verbose) std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n", session.memoryBytes);
+    if (cl.verbose)
+        std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n",
+                     session.memoryBytes);
     if (session.bufsizeLowered && !opts.flag("quietresize")) {
         uint64_t b = session.bufsizeLowered;
         const char *unit = "";
         for (const char *u : {"k", "m", "g"})
             if (b >= 1024 && b % 1024 == 0) b /= 1024, unit = u;
-        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n", static_cast<unsigned long long>(b),
-                     unit);
+        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n",
+                     static_cast<unsigned long long>(b), unit);
     }
     if (timing)
-        std::fprintf(stderr, "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps and verifier %.2f ms\n",
+        std::fprintf(stderr,
+                     "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps "
+                     "and verifier %.2f ms\n",
                      cppMs, compileMs, codegenMs, elapsedMs(loadStart));
     // For bench/: the cost of compiling and verifying, without tracing.
     if (std::getenv("_DTRACE_LOAD_ONLY")) {
@@ -446,7 +465,8 @@ int run(int argc, char **argv) {
         return 1;
     }
     if (consumer.aborted()) {
-        std::fprintf(stderr, "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
+        std::fprintf(stderr,
+                     "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
         consumer.reportDrops();
         if (out != stdout) std::fclose(out);
         killChild();

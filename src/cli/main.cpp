@@ -1,3 +1,5 @@
 #include "cli/dtrace.h"
 
-int main(int argc, char **argv) { return dtrace::cli::run(argc, argv); }
+int main(int argc, char **argv) {
+    return dtrace::cli::run(argc, argv);
+}

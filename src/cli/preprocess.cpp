@@ -9,11 +9,13 @@
 
 namespace dtrace::cli {
 
-std::optional<std::string> preprocess(const std::string &source, const std::vector<std::string> &args) {
+std::optional<std::string> preprocess(const std::string &source,
+                                      const std::vector<std::string> &args) {
     // As DTrace runs it: the platform's own predefinitions stay, but not
     // __GNUC__, so system headers keep to what D can parse.
-    std::vector<std::string> argv = {"cpp",          "-D__linux__", "-D__linux", "-D__unix",    "-D__SVR4",
-                                     "-D__SUNW_D=1", "-U__GNUC__",  "-D__SUNW_D_64", "-D__Linux"};
+    std::vector<std::string> argv = {"cpp",        "-D__linux__",   "-D__linux",
+                                     "-D__unix",   "-D__SVR4",      "-D__SUNW_D=1",
+                                     "-U__GNUC__", "-D__SUNW_D_64", "-D__Linux"};
     if (const char *extra = std::getenv("DTRACE_OPT_CPPARGS")) {
         std::istringstream ss(extra);
         std::string w;

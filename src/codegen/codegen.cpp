@@ -17,7 +17,9 @@ using sema::TypeRef;
 
 namespace {
 
-uint32_t round8(uint64_t n) { return static_cast<uint32_t>((n + 7) & ~7ull); }
+uint32_t round8(uint64_t n) {
+    return static_cast<uint32_t>((n + 7) & ~7ull);
+}
 
 // Bytes a value of this type takes in D storage: scalars are kept as
 // normalised 64-bit words, strings as strsize+1 bytes.
@@ -28,14 +30,17 @@ uint32_t storageSize(const TypeRef &t, uint32_t strslot) {
 }
 
 // Bytes a key component takes in a tuple key.
-uint32_t keyComponentSize(const TypeRef &t, uint32_t strslot) { return storageSize(t, strslot); }
+uint32_t keyComponentSize(const TypeRef &t, uint32_t strslot) {
+    return storageSize(t, strslot);
+}
 
 void walkNodes(const ir::Node &n, const std::function<void(const ir::Node &)> &fn) {
     fn(n);
     for (const auto &k : n.kids) walkNodes(*k, fn);
 }
 
-void walkStmts(const std::vector<ir::StmtPtr> &body, const std::function<void(const ir::Node &)> &fn) {
+void walkStmts(const std::vector<ir::StmtPtr> &body,
+               const std::function<void(const ir::Node &)> &fn) {
     for (const auto &s : body) {
         if (s->expr) walkNodes(*s->expr, fn);
         for (const auto &a : s->args) walkNodes(*a, fn);
@@ -85,14 +90,15 @@ uint32_t StringTable::add(const std::string &s) {
     return off;
 }
 
-uint32_t StringTable::addIndexed(const std::vector<std::pair<int, std::string>> &names, uint32_t width,
-                                 uint32_t count) {
+uint32_t StringTable::addIndexed(const std::vector<std::pair<int, std::string>> &names,
+                                 uint32_t width, uint32_t count) {
     uint32_t off = static_cast<uint32_t>(data_.size());
     // Room for a full string read from the last entry.
     data_.resize(data_.size() + width * count + slot_, 0);
     for (const auto &[nr, name] : names) {
         if (nr < 0 || static_cast<uint32_t>(nr) >= count) continue;
-        std::memcpy(data_.data() + off + nr * width, name.data(), std::min<size_t>(name.size(), width - 1));
+        std::memcpy(data_.data() + off + nr * width, name.data(),
+                    std::min<size_t>(name.size(), width - 1));
     }
     return off;
 }
@@ -130,8 +136,9 @@ ClauseDesc &Generator::clauseDesc(const ir::Clause &c) {
     ClauseDesc &d = out.clauses[c.index];
     d.index = c.index;
     d.description = c.description;
-    d.isEndClause = std::any_of(c.probes.begin(), c.probes.end(),
-                                [](const providers::Probe *p) { return p->attach == providers::AttachKind::End; });
+    d.isEndClause = std::any_of(c.probes.begin(), c.probes.end(), [](const providers::Probe *p) {
+        return p->attach == providers::AttachKind::End;
+    });
     return d;
 }
 
@@ -147,8 +154,10 @@ void Generator::planVariables() {
     uint64_t dynamicMaps = 0;
     bool anyThreadLocal = false;
     for (const auto &vp : prog.variables) {
-        if (vp->isAssoc()) ++dynamicMaps;
-        else if (vp->scope == ir::Scope::ThreadLocal) anyThreadLocal = true;
+        if (vp->isAssoc())
+            ++dynamicMaps;
+        else if (vp->scope == ir::Scope::ThreadLocal)
+            anyThreadLocal = true;
     }
     if (anyThreadLocal) ++dynamicMaps;
     uint64_t dynvarsize = prog.options.number("dynvarsize") / std::max<uint64_t>(1, dynamicMaps);
@@ -171,7 +180,8 @@ void Generator::planVariables() {
             m.valueSize = st.size;
             // An element is charged the bytes it is stored in (8 for a scalar).
             uint64_t ts = std::max<uint64_t>(1, st.size);
-            m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / ts, 1, kMaxDynamicEntries));
+            m.maxEntries =
+                static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / ts, 1, kMaxDynamicEntries));
             st.map = addMap(std::move(m));
             layout.keysSize = std::max(layout.keysSize, st.keySize);
             layout.zeroSize = std::max(layout.zeroSize, st.size);
@@ -197,7 +207,8 @@ void Generator::planVariables() {
         m.type = BPF_MAP_TYPE_HASH;
         m.keySize = 16;
         m.valueSize = tlsValueSize;
-        m.maxEntries = static_cast<uint32_t>(std::clamp<uint64_t>(dynvarsize / tlsTypeMax, 1, kMaxDynamicEntries));
+        m.maxEntries = static_cast<uint32_t>(
+            std::clamp<uint64_t>(dynvarsize / tlsTypeMax, 1, kMaxDynamicEntries));
         tlsMap = addMap(std::move(m));
     }
     MapSpec g;
@@ -276,18 +287,21 @@ void Generator::planKernelOffsets() {
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::Progenyof) needTask = true;
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) needPaths = true;
             if (n.kind != ir::NodeKind::BuiltinVar) return;
-            if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp) needTask = true;
+            if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp)
+                needTask = true;
         });
         for (const auto *p : c.probes)
             if (p->attach == providers::AttachKind::SyscallEntry ||
                 p->attach == providers::AttachKind::SyscallReturn ||
-                p->attach == providers::AttachKind::Profile || p->attach == providers::AttachKind::Tick)
+                p->attach == providers::AttachKind::Profile ||
+                p->attach == providers::AttachKind::Tick)
                 needRegs = true;
     }
     if (needTask && types.kernelTypesAvailable()) {
         auto task = types.tagged(sema::TypeKind::Struct, "task_struct");
         if (task) {
-            if (auto m = sema::findMember(task, "real_parent")) kernel.taskRealParent = m->offsetBits / 8;
+            if (auto m = sema::findMember(task, "real_parent"))
+                kernel.taskRealParent = m->offsetBits / 8;
             if (auto m = sema::findMember(task, "tgid")) kernel.taskTgid = m->offsetBits / 8;
             if (auto se = sema::findMember(task, "se"))
                 if (auto r = sema::findMember(types.complete(se->type), "sum_exec_runtime"))
@@ -304,7 +318,8 @@ void Generator::planKernelOffsets() {
         kernel.pathMnt = offsetOf("path", "mnt");
         kernel.pathDentry = offsetOf("path", "dentry");
         kernel.dentryParent = offsetOf("dentry", "d_parent");
-        int64_t dname = offsetOf("dentry", "d_name"), qlen = offsetOf("qstr", "len"), qname = offsetOf("qstr", "name");
+        int64_t dname = offsetOf("dentry", "d_name"), qlen = offsetOf("qstr", "len"),
+                qname = offsetOf("qstr", "name");
         if (dname >= 0 && qlen >= 0 && qname >= 0) {
             kernel.dentryNameLen = dname + qlen;
             kernel.dentryNameName = dname + qname;
@@ -338,7 +353,8 @@ void Generator::planLayout() {
     layout.zero = layout.keys + layout.keysSize;
     layout.scratchSize = round8(prog.options.number("scratchsize"));
     // The zero area also zeroes alloca'd memory.
-    layout.zeroSize = round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
+    layout.zeroSize =
+        round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
     // The sink takes stores to dynamic variables that could not be allocated.
     layout.strtok = layout.zero + 2 * layout.zeroSize;
     layout.numbuf = layout.strtok + layout.strslot + 48;
@@ -365,17 +381,18 @@ void Generator::planLayout() {
         });
         return n;
     };
-    std::function<void(const std::vector<ir::StmtPtr> &)> visit = [&](const std::vector<ir::StmtPtr> &body) {
-        for (const auto &st : body) {
-            uint32_t n = 0;
-            if (st->expr) n += countStrings(*st->expr);
-            for (const auto &a : st->args) n += countStrings(*a);
-            for (const auto &k : st->keys) n += countStrings(*k);
-            maxStrings = std::max(maxStrings, n);
-            visit(st->thenBody);
-            visit(st->elseBody);
-        }
-    };
+    std::function<void(const std::vector<ir::StmtPtr> &)> visit =
+        [&](const std::vector<ir::StmtPtr> &body) {
+            for (const auto &st : body) {
+                uint32_t n = 0;
+                if (st->expr) n += countStrings(*st->expr);
+                for (const auto &a : st->args) n += countStrings(*a);
+                for (const auto &k : st->keys) n += countStrings(*k);
+                maxStrings = std::max(maxStrings, n);
+                visit(st->thenBody);
+                visit(st->elseBody);
+            }
+        };
     for (const auto &c : prog.clauses) {
         if (c.predicate) maxStrings = std::max(maxStrings, countStrings(*c.predicate));
         visit(c.body);
@@ -461,11 +478,13 @@ void Generator::buildPrograms() {
         out.programs.back().periodNs = probe->periodNs;
     }
     if (!sysEntry.empty()) {
-        ProgramContext ctx{AttachKind::SyscallEntry, {entryProbes.begin(), entryProbes.end()}, true};
+        ProgramContext ctx{
+            AttachKind::SyscallEntry, {entryProbes.begin(), entryProbes.end()}, true};
         addProgram("dt_sys_enter", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysEntry, "sys_enter");
     }
     if (!sysReturn.empty()) {
-        ProgramContext ctx{AttachKind::SyscallReturn, {returnProbes.begin(), returnProbes.end()}, true};
+        ProgramContext ctx{
+            AttachKind::SyscallReturn, {returnProbes.begin(), returnProbes.end()}, true};
         addProgram("dt_sys_exit", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysReturn, "sys_exit");
     }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
@@ -566,7 +585,8 @@ CompiledProgram Generator::run() {
     if (layout.total() > 32767)
         fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
              "program needs " + std::to_string(layout.total()) +
-                 " bytes of per-CPU working memory, more than 32767: lower strsize or scratchsize, or use "
+                 " bytes of per-CPU working memory, more than 32767: lower strsize or scratchsize, "
+                 "or use "
                  "fewer strings in one statement");
     out.contextMap = dctxMap;
     out.stringSize = layout.strslot;
@@ -582,13 +602,14 @@ CompiledProgram Generator::run() {
 
 ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c) : g(gen), ctx(std::move(c)) {}
 
-
 // Writes a record from the per-CPU context to this CPU's ring buffer, or
 // counts a drop. Clobbers r0-r5 and the stack word at fp-8.
-void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size, bool wakeup) {
+void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size,
+                      bool wakeup) {
     Label drop = f.newLabel(), done = f.newLabel();
     f.callHelper(BPF_FUNC_get_smp_processor_id);
-    f.emit(store(Size::W, R9, static_cast<int16_t>(recordOffset + offsetof(RecordHeader, cpu)), R0));
+    f.emit(
+        store(Size::W, R9, static_cast<int16_t>(recordOffset + offsetof(RecordHeader, cpu)), R0));
     f.ldMap(R1, g.buffersMap);
     f.emit(movReg(R2, R9));
     f.emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(recordOffset)));
@@ -603,11 +624,12 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
 
 bpf::FunctionId ProgramBuilder::lookupFunction(bpf::MapId map) {
     if (auto it = lookups_.find(map); it != lookups_.end()) return it->second;
-    bpf::FunctionId id = addFunction("dt_lookup_" + g.out.maps.at(static_cast<size_t>(map)).name, [&](Function &f) {
-        f.ldMap(R1, map);
-        f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.emit(exitInsn());
-    });
+    bpf::FunctionId id =
+        addFunction("dt_lookup_" + g.out.maps.at(static_cast<size_t>(map)).name, [&](Function &f) {
+            f.ldMap(R1, map);
+            f.callHelper(BPF_FUNC_map_lookup_elem);
+            f.emit(exitInsn());
+        });
     lookups_[map] = id;
     return id;
 }
@@ -641,7 +663,8 @@ void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which) {
 void ProgramBuilder::emitArgs(bpf::Function &f) {
     using providers::AttachKind;
     const KernelOffsets &k = g.kernel;
-    for (int i = 0; i < 10; ++i) f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
+    for (int i = 0; i < 10; ++i)
+        f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
     switch (ctx.attach) {
     case AttachKind::SyscallEntry: {
         if (k.argRegs.empty()) break;
@@ -655,7 +678,8 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         f.emit(movImm(R2, static_cast<int32_t>(hi - lo)));
         f.callHelper(BPF_FUNC_probe_read_kernel);
         for (size_t i = 0; i < k.argRegs.size(); ++i) {
-            f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kScratch + (k.argRegs[i] - lo))));
+            f.emit(
+                load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kScratch + (k.argRegs[i] - lo))));
             f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
         }
         break;
@@ -688,8 +712,8 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
 }
 
 void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
-                               const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
-                               bool usesArgs) {
+                               const std::vector<bpf::FunctionId> &clauseFns,
+                               bpf::FunctionId errorFn, bool usesArgs) {
     using providers::AttachKind;
     Label out = f.newLabel();
     f.emit(movReg(R6, R1));
@@ -707,7 +731,8 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         f.emit(load(Size::W, R1, R1, 0));
         f.jumpImm(BPF_JNE, R1, 0, out);
     }
-    bool syscall = ctx.attach == AttachKind::SyscallEntry || ctx.attach == AttachKind::SyscallReturn;
+    bool syscall =
+        ctx.attach == AttachKind::SyscallEntry || ctx.attach == AttachKind::SyscallReturn;
     if (syscall) {
         // r7 = system call number, r8 = its sysprobes entry.
         if (ctx.attach == AttachKind::SyscallEntry) {
@@ -773,7 +798,8 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             for (const auto *p : c.probes)
                 if (p->attach == ctx.attach) mine.insert(p);
             if (mine.size() != ctx.probes.size()) {
-                if (maskBit >= 64) fail("D_UNSUPPORTED", c.loc, "too many system call clauses in one program");
+                if (maskBit >= 64)
+                    fail("D_UNSUPPORTED", c.loc, "too many system call clauses in one program");
                 f.emit(load(Size::DW, R1, R8, ctx.attach == AttachKind::SyscallEntry ? 8 : 16));
                 f.ldImm64(R2, 1ull << maskBit);
                 f.emit(alu64Reg(BPF_AND, R1, R2));
@@ -813,8 +839,8 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
         return;
     }
     auto word = [&](size_t field) {
-        return static_cast<int16_t>(l.stats + 8 + static_cast<uint32_t>(clauseIndex) * sizeof(ClauseStats) +
-                                    field * 8);
+        return static_cast<int16_t>(
+            l.stats + 8 + static_cast<uint32_t>(clauseIndex) * sizeof(ClauseStats) + field * 8);
     };
     constexpr size_t kFirings = 0, kTimed = 1, kTotal = 2, kMin = 3, kMax = 4;
     Label untimed = f.newLabel(), done = f.newLabel();

@@ -25,7 +25,6 @@ struct MapSpec {
     std::vector<uint8_t> initialValue; // written to key 0 after creation
     bool freeze = false;
     bool ringBufferPerCpu = false; // a ring buffer of maxEntries bytes per CPU
-
 };
 
 // A clause of a system call program that wants only some of its calls:
@@ -50,7 +49,7 @@ struct ProgramSpec {
 struct ValueDesc {
     enum class Kind { Integer, String, Bytes };
     Kind kind = Kind::Integer;
-    uint32_t size = 8; // bytes in the record (strings: strsize + 1)
+    uint32_t size = 8;     // bytes in the record (strings: strsize + 1)
     uint32_t typeSize = 8; // the D type's size (for integer printing width)
     bool isSigned = true;
     bool isPointer = false;
@@ -61,7 +60,7 @@ enum class ItemKind { Trace, Printf, Exit, System, Printa };
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;
-    uint32_t offset = 0;      // of the first value
+    uint32_t offset = 0; // of the first value
     int presentBit = -1; // >= 0: bit of the record's presence mask (actions under if)
     std::vector<ValueDesc> values;
     std::vector<uint32_t> valueOffsets;

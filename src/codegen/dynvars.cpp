@@ -97,13 +97,17 @@ void ProgramBuilder::emitDynamicStore(bpf::Function &f, bpf::MapId map, bool thr
     f.emit(exitInsn());
 }
 
-bpf::FunctionId ProgramBuilder::dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store) {
+bpf::FunctionId ProgramBuilder::dynamicAccessFunction(bpf::MapId map, bool threadLocal,
+                                                      bool store) {
     auto key = std::make_pair(map, store);
     if (auto it = dynamicAccess_.find(key); it != dynamicAccess_.end()) return it->second;
-    std::string name = std::string(store ? "dt_dynstore_" : "dt_dynload_") + g.out.maps.at(static_cast<size_t>(map)).name;
+    std::string name = std::string(store ? "dt_dynstore_" : "dt_dynload_") +
+                       g.out.maps.at(static_cast<size_t>(map)).name;
     bpf::FunctionId id = addFunction(name, [&](Function &f) {
-        if (store) emitDynamicStore(f, map, threadLocal);
-        else emitDynamicLoad(f, map, threadLocal);
+        if (store)
+            emitDynamicStore(f, map, threadLocal);
+        else
+            emitDynamicLoad(f, map, threadLocal);
     });
     dynamicAccess_[key] = id;
     return id;

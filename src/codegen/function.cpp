@@ -169,7 +169,8 @@ int FunctionCompiler::value(const ir::Node &n) {
             // structs in alloca'd scratch memory).
             int s = alloc();
             if (a.space == Space::Scratch) {
-                emit(movImm(R5, static_cast<int32_t>(std::max<uint64_t>(1, sema::typeSize(n.type)))));
+                emit(movImm(R5,
+                            static_cast<int32_t>(std::max<uint64_t>(1, sema::typeSize(n.type)))));
                 scratchPointer(R0, a, R5, kFltBadAddr);
             } else {
                 addressOf(R0, a);
@@ -324,7 +325,8 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(off)));
             emit(movImm(R2, static_cast<int32_t>(g.strsize + 1)));
-            f_->callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user_str : BPF_FUNC_probe_read_kernel_str);
+            f_->callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user_str
+                                                  : BPF_FUNC_probe_read_kernel_str);
             emit(movReg(R0, R9));
             emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
         }
@@ -741,7 +743,7 @@ int FunctionCompiler::cast(const ir::Node &n) {
             f_->callHelper(BPF_FUNC_probe_read_kernel_str);
         else
             f_->callHelper(space == Space::User ? BPF_FUNC_probe_read_user_str
-                                               : BPF_FUNC_probe_read_kernel_str);
+                                                : BPF_FUNC_probe_read_kernel_str);
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JSGT, R0, 0, ok);
         rs = get(src, R3);

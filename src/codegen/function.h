@@ -40,7 +40,8 @@ struct Address {
 
 class FunctionCompiler {
   public:
-    FunctionCompiler(ProgramBuilder &pb, bpf::Function &f, const ir::Clause *clause, bool errorClause);
+    FunctionCompiler(ProgramBuilder &pb, bpf::Function &f, const ir::Clause *clause,
+                     bool errorClause);
 
     // Emits the clause: returns 0, or 1 after a fault (the caller then
     // runs the ERROR probe).

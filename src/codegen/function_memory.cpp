@@ -14,7 +14,9 @@ using sema::TypeRef;
 
 namespace {
 
-bool isSigned(const TypeRef &t) { return sema::isSignedInt(t); }
+bool isSigned(const TypeRef &t) {
+    return sema::isSignedInt(t);
+}
 
 } // namespace
 
@@ -241,7 +243,7 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
         emit(movImm(R2, static_cast<int32_t>(loadBytes)));
         f_->callHelper(a.space == Space::User ? BPF_FUNC_probe_read_user
-                                             : BPF_FUNC_probe_read_kernel);
+                                              : BPF_FUNC_probe_read_kernel);
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JEQ, R0, 0, ok);
         p = get(a.slot, R3);
@@ -433,7 +435,9 @@ void FunctionCompiler::storeAggregate(const ir::Node &target, const ir::Node &va
     if (a.space != Space::DMem && a.space != Space::Scratch)
         fail("D_UNSUPPORTED", target.loc, "cannot store to kernel memory");
     if (a.space == Space::Scratch) {
-        uint32_t size = sema::isString(target.type) ? g.strsize + 1 : static_cast<uint32_t>(sema::typeSize(target.type));
+        uint32_t size = sema::isString(target.type)
+                            ? g.strsize + 1
+                            : static_cast<uint32_t>(sema::typeSize(target.type));
         emit(movImm(R5, static_cast<int32_t>(size)));
         scratchPointer(R1, a, R5, kFltBadAddr);
     } else {
@@ -462,8 +466,9 @@ int FunctionCompiler::assign(const ir::Node &n) {
     const ir::Node &target = *n.kids[0];
     const ir::Node &val = *n.kids[1];
     if (!sema::isScalar(target.type)) {
-        bool dynamicTarget = target.kind == NodeKind::ArrayElem ||
-                             (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
+        bool dynamicTarget =
+            target.kind == NodeKind::ArrayElem ||
+            (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
         if (val.isConstant() && (!sema::isString(target.type) || dynamicTarget)) {
             // `x = 0` for a struct-valued dynamic variable deletes it.
             deleteDynamic(target);
@@ -475,8 +480,9 @@ int FunctionCompiler::assign(const ir::Node &n) {
             Label notNull = f_->newLabel(), done = f_->newLabel();
             Reg r = get(v, R1);
             f_->jumpImm(BPF_JNE, r, 0, notNull);
-            bool dynamic = target.kind == NodeKind::ArrayElem ||
-                           (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
+            bool dynamic =
+                target.kind == NodeKind::ArrayElem ||
+                (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
             if (dynamic) {
                 deleteDynamic(target);
             } else {

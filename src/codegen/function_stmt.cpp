@@ -32,7 +32,8 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
 }
 
 bool hasIf(const std::vector<ir::StmtPtr> &body) {
-    return std::any_of(body.begin(), body.end(), [](const auto &s) { return s->kind == StmtKind::If; });
+    return std::any_of(body.begin(), body.end(),
+                       [](const auto &s) { return s->kind == StmtKind::If; });
 }
 
 } // namespace
@@ -81,7 +82,8 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
         checkNotNull(n, slot);
         // Raw bytes show what follows the NUL: make it zeros.
         if (g.prog.options.flag("rawbytes"))
-            for (uint32_t o = 0; o < desc.size; o += 8) emit(storeImm(Size::DW, R9, static_cast<int16_t>(at + o), 0));
+            for (uint32_t o = 0; o < desc.size; o += 8)
+                emit(storeImm(Size::DW, R9, static_cast<int16_t>(at + o), 0));
     }
     Reg src = get(slot, R3);
     if (src != R3) emit(movReg(R3, src));
@@ -172,7 +174,8 @@ void FunctionCompiler::clauseBody(const std::vector<ir::StmtPtr> &body) {
     }
     int part = 0;
     while (next < body.size()) {
-        std::string name = "dt_clause_" + std::to_string(clause_->index) + "_" + std::to_string(++part);
+        std::string name =
+            "dt_clause_" + std::to_string(clause_->index) + "_" + std::to_string(++part);
         bpf::FunctionId id = pb_.addFunction(name, [&](bpf::Function &pf) {
             makeGlobalFunction(pf, {bpf::ParamKind::Context}, 1);
             bpf::Function *outer = f_;

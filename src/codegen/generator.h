@@ -14,20 +14,20 @@ namespace dtrace::codegen {
 
 // Fixed offsets in the per-CPU context (an array map indexed by CPU).
 namespace dctx {
-constexpr int16_t kArgs = 0;         // u64[10]
-constexpr int16_t kProbeId = 80;     // u32: the probe that fired
-constexpr int16_t kSyscallNr = 84;   // u32: system call number (syscall probes)
-constexpr int16_t kTimestamp = 88;   // u64: cached timestamp (0: not yet read)
-constexpr int16_t kVtimestamp = 96;  // u64: cached vtimestamp
-constexpr int16_t kFaultType = 104;  // u32
+constexpr int16_t kArgs = 0;          // u64[10]
+constexpr int16_t kProbeId = 80;      // u32: the probe that fired
+constexpr int16_t kSyscallNr = 84;    // u32: system call number (syscall probes)
+constexpr int16_t kTimestamp = 88;    // u64: cached timestamp (0: not yet read)
+constexpr int16_t kVtimestamp = 96;   // u64: cached vtimestamp
+constexpr int16_t kFaultType = 104;   // u32
 constexpr int16_t kFaultClause = 108; // u32
-constexpr int16_t kFaultValue = 112; // u64
-constexpr int16_t kFaultPc = 120;    // u64
-constexpr int16_t kSaved = 128;      // u64[7]: args 0..5 and probe id, while ERROR runs
-constexpr int16_t kErrno = 184;      // u64: errno of this firing
-constexpr int16_t kScratch = 192;    // u64[4]: destination of checked loads
-constexpr int16_t kFuncOffset = 224; // u32: offset of probefunc in the string table
-constexpr int16_t kScratchTop = 232; // u64: bytes of scratch alloca'd by this clause
+constexpr int16_t kFaultValue = 112;  // u64
+constexpr int16_t kFaultPc = 120;     // u64
+constexpr int16_t kSaved = 128;       // u64[7]: args 0..5 and probe id, while ERROR runs
+constexpr int16_t kErrno = 184;       // u64: errno of this firing
+constexpr int16_t kScratch = 192;     // u64[4]: destination of checked loads
+constexpr int16_t kFuncOffset = 224;  // u32: offset of probefunc in the string table
+constexpr int16_t kScratchTop = 232;  // u64: bytes of scratch alloca'd by this clause
 constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
 constexpr int16_t kFixedEnd = 248;
 } // namespace dctx

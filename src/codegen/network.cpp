@@ -23,7 +23,7 @@ constexpr int32_t kSourceBytes = 0; // up to 20 address bytes
 constexpr int32_t kPos = 32;        // output position
 constexpr int32_t kCurLen = 40;     // current run of zero words
 constexpr int32_t kCurStart = 48;
-constexpr int32_t kBestLen = 56;    // longest run of zero words
+constexpr int32_t kBestLen = 56; // longest run of zero words
 constexpr int32_t kBestStart = 64;
 
 class AddressFormatter {
@@ -51,8 +51,10 @@ class AddressFormatter {
         f_.jumpImm(BPF_JGE, R1, strsize_, skip);
         f_.emit(movReg(R2, R6));
         f_.emit(alu64Reg(BPF_ADD, R2, R1));
-        if (c) f_.emit(storeImm(Size::B, R2, 0, *c));
-        else f_.emit(store(Size::B, R2, 0, R3));
+        if (c)
+            f_.emit(storeImm(Size::B, R2, 0, *c));
+        else
+            f_.emit(store(Size::B, R2, 0, R3));
         f_.emit(alu64Imm(BPF_ADD, R1, 1));
         f_.emit(store(Size::DW, R7, slot(kPos), R1));
         f_.bind(skip);

@@ -17,7 +17,9 @@ constexpr int16_t kDctx = -24;    // the per-CPU context
 constexpr int16_t kContext = -24; // the lowest word: what bpf_loop is given
 
 // Context offsets as the callback sees them (relative to its R2).
-constexpr int16_t at(int16_t fpOffset) { return static_cast<int16_t>(fpOffset - kContext); }
+constexpr int16_t at(int16_t fpOffset) {
+    return static_cast<int16_t>(fpOffset - kContext);
+}
 
 // The state machine's words, in the per-CPU context's number buffer: a map
 // value, whose contents the verifier does not track, so every iteration
@@ -37,15 +39,17 @@ void ProgramBuilder::emitCleanpath(bpf::Function &f) {
     auto state = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
     makeGlobalFunction(f, {ParamKind::String, ParamKind::String, ParamKind::Context}, 0);
     FunctionId step = addFunction("dt_cleanpath_step", [&](Function &c) {
-        Label stop = c.newLabel(), copying = c.newLabel(), backing = c.newLabel(), next = c.newLabel();
-        Label notSlash = c.newLabel(), notDot = c.newLabel(), notDotDot = c.newLabel(), name = c.newLabel();
+        Label stop = c.newLabel(), copying = c.newLabel(), backing = c.newLabel(),
+              next = c.newLabel();
+        Label notSlash = c.newLabel(), notDot = c.newLabel(), notDotDot = c.newLabel(),
+              name = c.newLabel();
         Label noSeparator = c.newLabel(), separator = c.newLabel();
         c.emit(movReg(R6, R2));
         c.emit(load(Size::DW, R2, R6, at(kDctx))); // R2: the per-CPU context, all through
         c.emit(load(Size::DW, R7, R2, state(kRead)));
         c.emit(load(Size::DW, R8, R2, state(kWrite)));
-        c.jumpImm(BPF_JGT, R7, S - 2, stop);  // keeps src[r + 2] inside the buffer
-        c.jumpImm(BPF_JGE, R8, S - 3, stop);  // room for "/.." and the NUL
+        c.jumpImm(BPF_JGT, R7, S - 2, stop); // keeps src[r + 2] inside the buffer
+        c.jumpImm(BPF_JGE, R8, S - 3, stop); // room for "/.." and the NUL
         c.emit(load(Size::DW, R0, R2, state(kMode)));
         c.jumpImm(BPF_JEQ, R0, 1, copying);
         c.jumpImm(BPF_JEQ, R0, 2, backing);
@@ -167,7 +171,8 @@ void ProgramBuilder::emitCleanpath(bpf::Function &f) {
     f.emit(store(Size::DW, FP, kDst, R1));
     f.emit(store(Size::DW, FP, kSrc, R2));
     f.emit(store(Size::DW, FP, kDctx, R3));
-    for (int32_t w : {kRead, kWrite, kDotDot, kMode, kRooted}) f.emit(storeImm(Size::DW, R3, state(w), 0));
+    for (int32_t w : {kRead, kWrite, kDotDot, kMode, kRooted})
+        f.emit(storeImm(Size::DW, R3, state(w), 0));
     f.emit(load(Size::B, R4, R2, 0));
     f.jumpImm(BPF_JNE, R4, '/', relative);
     f.emit(storeImm(Size::B, R1, 0, '/'));
@@ -275,10 +280,11 @@ void ProgramBuilder::emitDPath(bpf::Function &f) {
     const KernelOffsets &k = g.kernel;
     const int32_t numbuf = static_cast<int32_t>(g.layout.numbuf);
     const int32_t buf = static_cast<int32_t>(g.layout.pathbuf);
-    const int32_t end = static_cast<int32_t>(g.layout.strslot); // the NUL's index in the path buffer
+    const int32_t end =
+        static_cast<int32_t>(g.layout.strslot); // the NUL's index in the path buffer
     auto slot = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
-    const int16_t kMnt = slot(0), kDentry = slot(8), kPos = slot(16), kFailed = slot(24), kTmp = slot(32),
-                  kLen = slot(40), kName = slot(48);
+    const int16_t kMnt = slot(0), kDentry = slot(8), kPos = slot(16), kFailed = slot(24),
+                  kTmp = slot(32), kLen = slot(40), kName = slot(48);
     makeGlobalFunction(f, {ParamKind::String, ParamKind::Context}, 0);
     // r7: dctx. Reads a kernel word at (reg + off) into tmp; on failure
     // marks the walk failed and stops.

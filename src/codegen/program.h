@@ -57,12 +57,13 @@ struct KernelOffsets {
     int64_t regsCs = -1;
     int64_t regsOrigAx = -1;
     // d_path(): struct path, dentry, qstr, vfsmount and mount.
-    int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1, dentryNameName = -1,
-            vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1, mountMnt = -1;
+    int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1,
+            dentryNameName = -1, vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1,
+            mountMnt = -1;
     bool pathsKnown() const {
         return pathMnt >= 0 && pathDentry >= 0 && dentryParent >= 0 && dentryNameLen >= 0 &&
-               dentryNameName >= 0 && vfsmountRoot >= 0 && mountParent >= 0 && mountMountpoint >= 0 &&
-               mountMnt >= 0;
+               dentryNameName >= 0 && vfsmountRoot >= 0 && mountParent >= 0 &&
+               mountMountpoint >= 0 && mountMnt >= 0;
     }
 };
 
@@ -122,17 +123,21 @@ class ProgramBuilder {
     // Global functions that load or store a scalar dynamic variable
     // (dynvars.cpp).
     bpf::FunctionId dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store);
-    bpf::FunctionId addFunction(const std::string &name, const std::function<void(bpf::Function &)> &body);
+    bpf::FunctionId addFunction(const std::string &name,
+                                const std::function<void(bpf::Function &)> &body);
     ProgramSpec build(const std::string &name, uint32_t progType,
                       const std::vector<const ir::Clause *> &clauses, bool usesArgs);
 
     // Static probe facts for the clause code.
     bool singleProbe() const { return !ctx.dynamicProbe && ctx.probes.size() == 1; }
-    const providers::Probe *probe() const { return ctx.probes.empty() ? nullptr : ctx.probes.front(); }
+    const providers::Probe *probe() const {
+        return ctx.probes.empty() ? nullptr : ctx.probes.front();
+    }
 
   private:
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
-                   const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn, bool usesArgs);
+                   const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
+                   bool usesArgs);
     void emitArgs(bpf::Function &f);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
@@ -161,7 +166,8 @@ class ProgramBuilder {
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or
 // counts a drop. Clobbers r0-r5 and the stack word at fp-8.
-void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size, bool wakeup);
+void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uint32_t size,
+                      bool wakeup);
 // Adds one to a per-CPU drop counter. Clobbers r0-r2 and fp-8.
 void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which);
 

@@ -29,19 +29,24 @@ void returnImm(Function &f, int32_t v) {
     f.emit(exitInsn());
 }
 
-void makeGlobal(Function &f, std::vector<ParamKind> params, int32_t fallback, std::vector<int> nullable = {}) {
+void makeGlobal(Function &f, std::vector<ParamKind> params, int32_t fallback,
+                std::vector<int> nullable = {}) {
     makeGlobalFunction(f, std::move(params), fallback, std::move(nullable));
 }
 
 // Writes a one-character string ("." or "/") at the pointer in r.
-void emitConstantString(Function &f, Reg r, char c) { f.emit(storeImm(Size::H, r, 0, c)); }
+void emitConstantString(Function &f, Reg r, char c) {
+    f.emit(storeImm(Size::H, r, 0, c));
+}
 
 } // namespace
 
-void makeGlobalFunction(Function &f, std::vector<ParamKind> params, int32_t fallback, std::vector<int> nullable) {
+void makeGlobalFunction(Function &f, std::vector<ParamKind> params, int32_t fallback,
+                        std::vector<int> nullable) {
     for (size_t i = 0; i < params.size(); ++i) {
         if (params[i] == ParamKind::Scalar) continue;
-        if (std::find(nullable.begin(), nullable.end(), static_cast<int>(i)) != nullable.end()) continue;
+        if (std::find(nullable.begin(), nullable.end(), static_cast<int>(i)) != nullable.end())
+            continue;
         Label ok = f.newLabel();
         f.jumpImm(BPF_JNE, static_cast<Reg>(R1 + i), 0, ok);
         returnImm(f, fallback);
@@ -66,37 +71,76 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     if (it != subprograms_.end()) return it->second;
     bpf::FunctionId id = -1;
     switch (k) {
-    case SubprogramKind::Strcmp: id = addFunction("dt_strcmp", [&](Function &f) { emitStrcmp(f); }); break;
-    case SubprogramKind::Strlen: id = addFunction("dt_strlen", [&](Function &f) { emitStrlen(f); }); break;
-    case SubprogramKind::Strchr: id = addFunction("dt_strchr", [&](Function &f) { emitStrchr(f, false); }); break;
-    case SubprogramKind::Strrchr: id = addFunction("dt_strrchr", [&](Function &f) { emitStrchr(f, true); }); break;
-    case SubprogramKind::Index: id = addFunction("dt_index", [&](Function &f) { emitIndex(f, false); }); break;
-    case SubprogramKind::Rindex: id = addFunction("dt_rindex", [&](Function &f) { emitIndex(f, true); }); break;
-    case SubprogramKind::Strtok: id = addFunction("dt_strtok", [&](Function &f) { emitStrtok(f); }); break;
-    case SubprogramKind::ToUpper: id = addFunction("dt_toupper", [&](Function &f) { emitCase(f, true); }); break;
-    case SubprogramKind::ToLower: id = addFunction("dt_tolower", [&](Function &f) { emitCase(f, false); }); break;
-    case SubprogramKind::Lltostr: id = addFunction("dt_lltostr", [&](Function &f) { emitLltostr(f); }); break;
-    case SubprogramKind::Basename: id = addFunction("dt_basename", [&](Function &f) { emitPathPart(f, true); }); break;
-    case SubprogramKind::Dirname: id = addFunction("dt_dirname", [&](Function &f) { emitPathPart(f, false); }); break;
-    case SubprogramKind::Substr: id = addFunction("dt_substr", [&](Function &f) { emitSubstr(f); }); break;
-    case SubprogramKind::Progenyof: id = addFunction("dt_progenyof", [&](Function &f) { emitProgenyof(f); }); break;
-    case SubprogramKind::Chill: id = addFunction("dt_chill", [&](Function &f) { emitChill(f); }); break;
-    case SubprogramKind::DPath: id = addFunction("dt_d_path", [&](Function &f) { emitDPath(f); }); break;
-    case SubprogramKind::Cleanpath: id = addFunction("dt_cleanpath", [&](Function &f) { emitCleanpath(f); }); break;
+    case SubprogramKind::Strcmp:
+        id = addFunction("dt_strcmp", [&](Function &f) { emitStrcmp(f); });
+        break;
+    case SubprogramKind::Strlen:
+        id = addFunction("dt_strlen", [&](Function &f) { emitStrlen(f); });
+        break;
+    case SubprogramKind::Strchr:
+        id = addFunction("dt_strchr", [&](Function &f) { emitStrchr(f, false); });
+        break;
+    case SubprogramKind::Strrchr:
+        id = addFunction("dt_strrchr", [&](Function &f) { emitStrchr(f, true); });
+        break;
+    case SubprogramKind::Index:
+        id = addFunction("dt_index", [&](Function &f) { emitIndex(f, false); });
+        break;
+    case SubprogramKind::Rindex:
+        id = addFunction("dt_rindex", [&](Function &f) { emitIndex(f, true); });
+        break;
+    case SubprogramKind::Strtok:
+        id = addFunction("dt_strtok", [&](Function &f) { emitStrtok(f); });
+        break;
+    case SubprogramKind::ToUpper:
+        id = addFunction("dt_toupper", [&](Function &f) { emitCase(f, true); });
+        break;
+    case SubprogramKind::ToLower:
+        id = addFunction("dt_tolower", [&](Function &f) { emitCase(f, false); });
+        break;
+    case SubprogramKind::Lltostr:
+        id = addFunction("dt_lltostr", [&](Function &f) { emitLltostr(f); });
+        break;
+    case SubprogramKind::Basename:
+        id = addFunction("dt_basename", [&](Function &f) { emitPathPart(f, true); });
+        break;
+    case SubprogramKind::Dirname:
+        id = addFunction("dt_dirname", [&](Function &f) { emitPathPart(f, false); });
+        break;
+    case SubprogramKind::Substr:
+        id = addFunction("dt_substr", [&](Function &f) { emitSubstr(f); });
+        break;
+    case SubprogramKind::Progenyof:
+        id = addFunction("dt_progenyof", [&](Function &f) { emitProgenyof(f); });
+        break;
+    case SubprogramKind::Chill:
+        id = addFunction("dt_chill", [&](Function &f) { emitChill(f); });
+        break;
+    case SubprogramKind::DPath:
+        id = addFunction("dt_d_path", [&](Function &f) { emitDPath(f); });
+        break;
+    case SubprogramKind::Cleanpath:
+        id = addFunction("dt_cleanpath", [&](Function &f) { emitCleanpath(f); });
+        break;
     case SubprogramKind::FormatInet4:
-        id = addFunction("dt_ntop_inet4", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet4); });
+        id = addFunction("dt_ntop_inet4",
+                         [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet4); });
         break;
     case SubprogramKind::FormatInet6:
-        id = addFunction("dt_ntop_inet6", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6); });
+        id = addFunction("dt_ntop_inet6",
+                         [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6); });
         break;
     case SubprogramKind::FormatInet6Strict:
-        id = addFunction("dt_ntop_inet6s", [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6Strict); });
+        id = addFunction("dt_ntop_inet6s",
+                         [&](Function &f) { emitAddressFormat(f, AddressFormat::Inet6Strict); });
         break;
     case SubprogramKind::FormatLinkEther:
-        id = addFunction("dt_ntop_ether", [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkEther); });
+        id = addFunction("dt_ntop_ether",
+                         [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkEther); });
         break;
     case SubprogramKind::FormatLinkInfiniband:
-        id = addFunction("dt_ntop_ib", [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkInfiniband); });
+        id = addFunction("dt_ntop_ib",
+                         [&](Function &f) { emitAddressFormat(f, AddressFormat::LinkInfiniband); });
         break;
     }
     subprograms_[k] = id;
@@ -264,7 +308,7 @@ void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
         c.emit(alu64Imm(BPF_DIV, R7, static_cast<int32_t>(S + 1)));
         c.emit(movReg(R8, R1));
         c.emit(alu64Imm(BPF_MOD, R8, static_cast<int32_t>(S + 1))); // j
-        c.emit(load(Size::DW, R1, R6, 16));                          // start
+        c.emit(load(Size::DW, R1, R6, 16));                         // start
         if (reverse) {
             c.emit(alu64Reg(BPF_SUB, R1, R7));
             c.emit(movReg(R7, R1));
@@ -304,7 +348,7 @@ void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
     f.emit(store(Size::DW, FP, -32, R3));
     f.emit(storeImm(Size::DW, FP, -24, -1));
     f.emit(storeImm(Size::DW, FP, -8, -1)); // no candidate has failed
-    f.call(strlen); // strlen(s)
+    f.call(strlen);                         // strlen(s)
     f.emit(store(Size::DW, FP, -16, R0));
     if (reverse) {
         f.emit(load(Size::DW, R1, FP, -40));
@@ -402,8 +446,8 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     FunctionId scan = scanner("dt_strtok_scan", true);
 
     makeGlobal(f, {ParamKind::Context, ParamKind::String, ParamKind::String}, -1, {1});
-    Label saved = f.newLabel(), go = f.newLabel(), none = f.newLabel(), atNul = f.newLabel(), setPos = f.newLabel(),
-          restore = f.newLabel();
+    Label saved = f.newLabel(), go = f.newLabel(), none = f.newLabel(), atNul = f.newLabel(),
+          setPos = f.newLabel(), restore = f.newLabel();
     f.emit(movReg(R6, R1));
     f.emit(store(Size::DW, FP, -32, R1));
     f.emit(store(Size::DW, FP, -24, R3));
@@ -430,7 +474,8 @@ void ProgramBuilder::emitStrtok(bpf::Function &f) {
     f.emit(alu64Reg(BPF_ADD, R1, R6));
     f.emit(store(Size::B, R1, static_cast<int16_t>(tok), R2));
     f.bind(go);
-    for (int i = 0; i < 4; ++i) f.emit(storeImm(Size::DW, R6, static_cast<int16_t>(bitmap + 8 * i), 0));
+    for (int i = 0; i < 4; ++i)
+        f.emit(storeImm(Size::DW, R6, static_cast<int16_t>(bitmap + 8 * i), 0));
     emitLoop(f, bits, static_cast<int32_t>(S + 1), -32);
     f.emit(load(Size::DW, R6, FP, -32));
     f.emit(load(Size::DW, R1, R6, pos));
@@ -597,39 +642,41 @@ void ProgramBuilder::emitPathPart(bpf::Function &f, bool base) {
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
     // ctx: fp-24 src, -16 end, -8 start
     // Trailing slashes: end decreases while src[end-1] == '/' and end > 1.
-    FunctionId trailing = addFunction(base ? "dt_basename_trail" : "dt_dirname_trail", [&](Function &c) {
-        Label stop = c.newLabel();
-        c.emit(movReg(R6, R2));
-        c.emit(load(Size::DW, R3, R6, 8));
-        c.jumpImm(BPF_JLE, R3, 1, stop);
-        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S + 1), stop);
-        c.emit(load(Size::DW, R4, R6, 0));
-        c.emit(alu64Reg(BPF_ADD, R4, R3));
-        c.emit(load(Size::B, R4, R4, -1));
-        c.jumpImm(BPF_JNE, R4, '/', stop);
-        c.emit(alu64Imm(BPF_SUB, R3, 1));
-        c.emit(store(Size::DW, R6, 8, R3));
-        returnImm(c, 0);
-        c.bind(stop);
-        returnImm(c, 1);
-    });
+    FunctionId trailing =
+        addFunction(base ? "dt_basename_trail" : "dt_dirname_trail", [&](Function &c) {
+            Label stop = c.newLabel();
+            c.emit(movReg(R6, R2));
+            c.emit(load(Size::DW, R3, R6, 8));
+            c.jumpImm(BPF_JLE, R3, 1, stop);
+            c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S + 1), stop);
+            c.emit(load(Size::DW, R4, R6, 0));
+            c.emit(alu64Reg(BPF_ADD, R4, R3));
+            c.emit(load(Size::B, R4, R4, -1));
+            c.jumpImm(BPF_JNE, R4, '/', stop);
+            c.emit(alu64Imm(BPF_SUB, R3, 1));
+            c.emit(store(Size::DW, R6, 8, R3));
+            returnImm(c, 0);
+            c.bind(stop);
+            returnImm(c, 1);
+        });
     // The last component: start decreases while src[start-1] != '/'.
-    FunctionId component = addFunction(base ? "dt_basename_comp" : "dt_dirname_comp", [&](Function &c) {
-        Label stop = c.newLabel();
-        c.emit(movReg(R6, R2));
-        c.emit(load(Size::DW, R3, R6, 16));
-        c.jumpImm(BPF_JEQ, R3, 0, stop);
-        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S + 1), stop);
-        c.emit(load(Size::DW, R4, R6, 0));
-        c.emit(alu64Reg(BPF_ADD, R4, R3));
-        c.emit(load(Size::B, R4, R4, -1));
-        c.jumpImm(BPF_JEQ, R4, '/', stop);
-        c.emit(alu64Imm(BPF_SUB, R3, 1));
-        c.emit(store(Size::DW, R6, 16, R3));
-        returnImm(c, 0);
-        c.bind(stop);
-        returnImm(c, 1);
-    });
+    FunctionId component =
+        addFunction(base ? "dt_basename_comp" : "dt_dirname_comp", [&](Function &c) {
+            Label stop = c.newLabel();
+            c.emit(movReg(R6, R2));
+            c.emit(load(Size::DW, R3, R6, 16));
+            c.jumpImm(BPF_JEQ, R3, 0, stop);
+            c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S + 1), stop);
+            c.emit(load(Size::DW, R4, R6, 0));
+            c.emit(alu64Reg(BPF_ADD, R4, R3));
+            c.emit(load(Size::B, R4, R4, -1));
+            c.jumpImm(BPF_JEQ, R4, '/', stop);
+            c.emit(alu64Imm(BPF_SUB, R3, 1));
+            c.emit(store(Size::DW, R6, 16, R3));
+            returnImm(c, 0);
+            c.bind(stop);
+            returnImm(c, 1);
+        });
     Label dot = f.newLabel(), slash = f.newLabel(), copy = f.newLabel();
     f.emit(movReg(R8, R1)); // dst
     f.emit(store(Size::DW, FP, -24, R2));
@@ -688,10 +735,13 @@ void ProgramBuilder::emitPathPart(bpf::Function &f, bool base) {
 // characters off the end; the range is clipped to the string.
 void ProgramBuilder::emitSubstr(bpf::Function &f) {
     const uint32_t S = g.strsize;
-    makeGlobal(f, {ParamKind::String, ParamKind::String, ParamKind::Scalar, ParamKind::Scalar, ParamKind::Scalar}, 0);
+    makeGlobal(f,
+               {ParamKind::String, ParamKind::String, ParamKind::Scalar, ParamKind::Scalar,
+                ParamKind::Scalar},
+               0);
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
-    Label startOk = f.newLabel(), endSet = f.newLabel(), empty = f.newLabel(), clipStart = f.newLabel(),
-          clipEnd = f.newLabel();
+    Label startOk = f.newLabel(), endSet = f.newLabel(), empty = f.newLabel(),
+          clipStart = f.newLabel(), clipEnd = f.newLabel();
     f.emit(movReg(R6, R1)); // dst
     f.emit(movReg(R7, R2)); // s
     f.emit(store(Size::DW, FP, -8, R3));
@@ -699,8 +749,8 @@ void ProgramBuilder::emitSubstr(bpf::Function &f) {
     f.emit(store(Size::DW, FP, -24, R5));
     f.emit(movReg(R1, R2));
     f.call(strlen);
-    f.emit(movReg(R8, R0));              // slen
-    f.emit(load(Size::DW, R1, FP, -8));  // start
+    f.emit(movReg(R8, R0));             // slen
+    f.emit(load(Size::DW, R1, FP, -8)); // start
     f.jumpImm(BPF_JSGE, R1, 0, startOk);
     f.emit(alu64Reg(BPF_ADD, R1, R8));
     f.bind(startOk);

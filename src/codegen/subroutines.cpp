@@ -9,8 +9,8 @@ using namespace bpf;
 // Results of these may be NULL (no match, no more tokens).
 bool FunctionCompiler::mayBeNull(const ir::Node &n) const {
     if (n.kind == ir::NodeKind::Call)
-        return n.subr == ir::Subr::Strchr || n.subr == ir::Subr::Strrchr || n.subr == ir::Subr::Strstr ||
-               n.subr == ir::Subr::Strtok;
+        return n.subr == ir::Subr::Strchr || n.subr == ir::Subr::Strrchr ||
+               n.subr == ir::Subr::Strstr || n.subr == ir::Subr::Strtok;
     if (n.kind == ir::NodeKind::Conditional) return mayBeNull(*n.kids[1]) || mayBeNull(*n.kids[2]);
     // A string element that was never assigned (or deleted) is NULL.
     if (sema::isString(n.type) &&
@@ -42,7 +42,9 @@ int FunctionCompiler::stringArg(const ir::Node &n) {
 void FunctionCompiler::tempAddress(Reg r, int t) {
     Generator &g = pb_.g;
     emit(movReg(r, R9));
-    emit(alu64Imm(BPF_ADD, r, static_cast<int32_t>(g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot)));
+    emit(alu64Imm(
+        BPF_ADD, r,
+        static_cast<int32_t>(g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot)));
 }
 
 // Given an index in r0 (-1 for none) into the string in slot src,
@@ -130,7 +132,8 @@ int FunctionCompiler::allocaScratch(int sizeSlot) {
 
 // Copies size bytes from a kernel (or user) address into alloca'd memory
 // at dst: the destination must lie in memory this clause alloca'd.
-void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user, bool srcIsScratch) {
+void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user,
+                                       bool srcIsScratch) {
     const Layout &l = pb_.g.layout;
     Reg rs = get(sizeSlot, R5);
     if (rs != R5) emit(movReg(R5, rs));
@@ -209,7 +212,8 @@ int FunctionCompiler::call(const ir::Node &n) {
         int s = stringArg(*n.kids[0]);
         int i = value(*n.kids[1]);
         bool hasCount = n.kids.size() > 2;
-        int c = hasCount ? value(*n.kids[2]) : constantValue(ir::Node(ir::NodeKind::Const, n.loc, n.type));
+        int c = hasCount ? value(*n.kids[2])
+                         : constantValue(ir::Node(ir::NodeKind::Const, n.loc, n.type));
         int t = stringTemp();
         int d = alloc();
         tempAddress(R0, t);
@@ -230,7 +234,8 @@ int FunctionCompiler::call(const ir::Node &n) {
         int s = stringArg(*n.kids[0]);
         int c = value(*n.kids[1]);
         argumentsToRegisters({s, c});
-        f_->call(pb_.subprogram(n.subr == ir::Subr::Strchr ? SubprogramKind::Strchr : SubprogramKind::Strrchr));
+        f_->call(pb_.subprogram(n.subr == ir::Subr::Strchr ? SubprogramKind::Strchr
+                                                           : SubprogramKind::Strrchr));
         int d = alloc();
         substringFromIndex(s, d);
         release(s);
@@ -262,7 +267,8 @@ int FunctionCompiler::call(const ir::Node &n) {
             f_->jump(done);
             f_->bind(go);
         }
-        f_->call(pb_.subprogram(n.subr == ir::Subr::Rindex ? SubprogramKind::Rindex : SubprogramKind::Index));
+        f_->call(pb_.subprogram(n.subr == ir::Subr::Rindex ? SubprogramKind::Rindex
+                                                           : SubprogramKind::Index));
         f_->bind(done);
         release(start);
         if (n.subr == ir::Subr::Strstr) {
@@ -327,11 +333,11 @@ int FunctionCompiler::call(const ir::Node &n) {
         } else {
             argumentsToRegisters({d, s});
         }
-        SubprogramKind k = n.subr == ir::Subr::Toupper   ? SubprogramKind::ToUpper
-                           : n.subr == ir::Subr::Tolower ? SubprogramKind::ToLower
-                           : n.subr == ir::Subr::Basename ? SubprogramKind::Basename
+        SubprogramKind k = n.subr == ir::Subr::Toupper     ? SubprogramKind::ToUpper
+                           : n.subr == ir::Subr::Tolower   ? SubprogramKind::ToLower
+                           : n.subr == ir::Subr::Basename  ? SubprogramKind::Basename
                            : n.subr == ir::Subr::Cleanpath ? SubprogramKind::Cleanpath
-                                                          : SubprogramKind::Dirname;
+                                                           : SubprogramKind::Dirname;
         f_->call(pb_.subprogram(k));
         release(s);
         if (ctx >= 0) release(ctx);
@@ -376,7 +382,8 @@ int FunctionCompiler::call(const ir::Node &n) {
         // and across mounts, building the name right to left.
         Generator &g = pb_.g;
         if (!g.kernel.pathsKnown())
-            fail("D_UNSUPPORTED", n.loc, "d_path( ) needs the kernel's path, dentry and mount types from BTF");
+            fail("D_UNSUPPORTED", n.loc,
+                 "d_path( ) needs the kernel's path, dentry and mount types from BTF");
         int p = value(*n.kids[0]);
         const uint32_t state = g.layout.numbuf;
         emit(movReg(R1, R9));
@@ -482,8 +489,10 @@ int FunctionCompiler::call(const ir::Node &n) {
         int v = value(*n.kids[0]);
         Reg r = get(v, R0);
         emit(alu32Reg(BPF_MOV, r, r));
-        if (n.subr == ir::Subr::Getmajor) emit(alu64Imm(BPF_RSH, r, 20));
-        else emit(alu64Imm(BPF_AND, r, 0xfffff));
+        if (n.subr == ir::Subr::Getmajor)
+            emit(alu64Imm(BPF_RSH, r, 20));
+        else
+            emit(alu64Imm(BPF_AND, r, 0xfffff));
         put(v, r);
         return v;
     }
@@ -509,7 +518,8 @@ int FunctionCompiler::call(const ir::Node &n) {
         int dst = value(*n.kids[user ? 2 : 1]);
         int size = value(*n.kids[user ? 1 : 2]);
         auto st = sema::stripTypedefs(n.kids[0]->type);
-        copyIntoScratch(dst, size, src, user, !user && st && st->kind == sema::TypeKind::Pointer && st->isDPtr);
+        copyIntoScratch(dst, size, src, user,
+                        !user && st && st->kind == sema::TypeKind::Pointer && st->isDPtr);
         release(src);
         release(size);
         return dst;
@@ -567,20 +577,25 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
         choices = {{0, strict ? AddressFormat::Inet6Strict : AddressFormat::Inet6}};
         break;
     }
-    case ir::Subr::InetNtop: choices = {{2, AddressFormat::Inet4}, {10, AddressFormat::Inet6Strict}}; break;
+    case ir::Subr::InetNtop:
+        choices = {{2, AddressFormat::Inet4}, {10, AddressFormat::Inet6Strict}};
+        break;
     default: choices = {{1, AddressFormat::LinkEther}, {32, AddressFormat::LinkInfiniband}}; break;
     }
     int kind = -1;
     if (twoArgs) {
         const ir::Node &k = *n.kids[0];
-        bool known = k.isConstant() && std::any_of(choices.begin(), choices.end(),
-                                                    [&](const auto &c) { return c.first == k.value; });
-        if (known) std::erase_if(choices, [&](const auto &c) { return c.first != k.value; });
-        else kind = value(k); // decided (or refused) when it runs
-
+        bool known =
+            k.isConstant() && std::any_of(choices.begin(), choices.end(),
+                                          [&](const auto &c) { return c.first == k.value; });
+        if (known)
+            std::erase_if(choices, [&](const auto &c) { return c.first != k.value; });
+        else
+            kind = value(k); // decided (or refused) when it runs
     }
     int src = value(addrNode);
-    bool srcIsScratch = sema::isPointer(addrNode.type) && sema::stripTypedefs(addrNode.type)->isDPtr;
+    bool srcIsScratch =
+        sema::isPointer(addrNode.type) && sema::stripTypedefs(addrNode.type)->isDPtr;
     int t = stringTemp();
     int d = alloc();
     tempAddress(R0, t);
@@ -610,11 +625,12 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
         fault(kFltBadAddr, ra);
         f_->bind(readOk);
         argumentsToRegisters({d, ctx});
-        SubprogramKind sk = format == AddressFormat::Inet4         ? SubprogramKind::FormatInet4
-                            : format == AddressFormat::Inet6       ? SubprogramKind::FormatInet6
-                            : format == AddressFormat::Inet6Strict ? SubprogramKind::FormatInet6Strict
-                            : format == AddressFormat::LinkEther   ? SubprogramKind::FormatLinkEther
-                                                                   : SubprogramKind::FormatLinkInfiniband;
+        SubprogramKind sk =
+            format == AddressFormat::Inet4         ? SubprogramKind::FormatInet4
+            : format == AddressFormat::Inet6       ? SubprogramKind::FormatInet6
+            : format == AddressFormat::Inet6Strict ? SubprogramKind::FormatInet6Strict
+            : format == AddressFormat::LinkEther   ? SubprogramKind::FormatLinkEther
+                                                   : SubprogramKind::FormatLinkInfiniband;
         f_->call(pb_.subprogram(sk));
         f_->jump(done);
         f_->bind(next);

@@ -45,8 +45,8 @@ struct Param;
 struct Derivation {
     enum class Kind { Pointer, Array, Assoc, Function };
     Kind kind = Kind::Pointer;
-    bool isConst = false;                    // pointer qualifiers
-    std::shared_ptr<Expr> size;              // Array: dimension (null for [])
+    bool isConst = false;                        // pointer qualifiers
+    std::shared_ptr<Expr> size;                  // Array: dimension (null for [])
     std::vector<std::shared_ptr<TypeName>> keys; // Assoc: key types
     std::vector<std::shared_ptr<Param>> params;  // Function
     bool varargs = false;
@@ -55,8 +55,8 @@ struct Derivation {
 struct Declarator {
     std::string name; // empty for an abstract declarator
     SourceLoc loc;
-    std::vector<Derivation> derivs; // applied in order to the base type
-    std::shared_ptr<Expr> bitWidth;   // struct members only
+    std::vector<Derivation> derivs;    // applied in order to the base type
+    std::shared_ptr<Expr> bitWidth;    // struct members only
     std::shared_ptr<Expr> initializer; // inline only
 };
 
@@ -94,8 +94,8 @@ struct EnumBody {
 enum class ExprKind {
     Integer,
     String,
-    Identifier, // also scoped kernel symbols: mod`sym, `sym
-    Macro,      // $1, $$1, $pid, $target, ...
+    Identifier,  // also scoped kernel symbols: mod`sym, `sym
+    Macro,       // $1, $$1, $pid, $target, ...
     Aggregation, // a bare @name used as a value (trace(@a), printa(@a))
     SelfVar,     // self->name
     ThisVar,     // this->name
@@ -104,8 +104,8 @@ enum class ExprKind {
     PreDecrement,
     PostIncrement,
     PostDecrement,
-    Binary,  // op: arithmetic, bitwise, relational, && || ^^
-    Assign,  // op: = += -= ...
+    Binary, // op: arithmetic, bitwise, relational, && || ^^
+    Assign, // op: = += -= ...
     Conditional,
     Comma,
     Cast,
@@ -145,8 +145,8 @@ using StmtPtr = std::unique_ptr<Stmt>;
 struct Stmt {
     StmtKind kind = StmtKind::Empty;
     SourceLoc loc;
-    ExprPtr expr;               // Expr: the expression; If: the condition
-    std::vector<StmtPtr> body;  // Block, If: then-branch
+    ExprPtr expr;              // Expr: the expression; If: the condition
+    std::vector<StmtPtr> body; // Block, If: then-branch
     std::vector<StmtPtr> elseBody;
     bool hasElse = false;
 };

@@ -14,7 +14,8 @@ struct SourceLoc {
 class CompileError : public std::runtime_error {
   public:
     CompileError(std::string tag, SourceLoc loc, std::string message)
-        : std::runtime_error(message), tag_(std::move(tag)), loc_(loc), message_(std::move(message)) {}
+        : std::runtime_error(message), tag_(std::move(tag)), loc_(loc),
+          message_(std::move(message)) {}
 
     const std::string &tag() const { return tag_; }
     SourceLoc loc() const { return loc_; }

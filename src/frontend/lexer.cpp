@@ -9,17 +9,20 @@ namespace dtrace::frontend {
 namespace {
 
 constexpr std::array kKeywords = {
-    "auto",     "break",     "case",     "char",     "const",      "continue", "counter",
-    "default",  "do",        "double",   "else",     "enum",       "extern",   "float",
-    "for",      "goto",      "if",       "import",   "inline",     "int",      "long",
-    "offsetof", "probe",     "provider", "register", "restrict",   "return",   "self",
-    "short",    "signed",    "sizeof",   "static",   "string",     "stringof", "struct",
-    "switch",   "this",      "translator", "typedef", "union",     "unsigned", "userland",
-    "void",     "volatile",  "while",    "xlate",
+    "auto",     "break",    "case",   "char",     "const",  "continue",   "counter", "default",
+    "do",       "double",   "else",   "enum",     "extern", "float",      "for",     "goto",
+    "if",       "import",   "inline", "int",      "long",   "offsetof",   "probe",   "provider",
+    "register", "restrict", "return", "self",     "short",  "signed",     "sizeof",  "static",
+    "string",   "stringof", "struct", "switch",   "this",   "translator", "typedef", "union",
+    "unsigned", "userland", "void",   "volatile", "while",  "xlate",
 };
 
-bool isIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool isIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool isIdentStart(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool isIdentChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // Characters of a probe description word (DTrace's RGX_PSPEC).
 bool isProbeSpecStart(char c) {
@@ -37,10 +40,10 @@ bool isPlainIdentifier(std::string_view s) {
 
 // Longest-match punctuation, longest first.
 constexpr std::array kPuncts = {
-    ">>=", "<<=", "...", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||",
-    "^^",  "+=",  "-=",  "*=", "/=", "%=", "&=", "|=", "^=", "+",  "-",  "*",  "/",  "%",
-    "&",   "|",   "^",   "!",  "~",  "<",  ">",  "=",  "?",  ":",  ";",  ",",  ".",  "(",
-    ")",   "[",   "]",   "{",  "}",  "`",  "#",  "\\",
+    ">>=", "<<=", "...", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&",
+    "||",  "^^",  "+=",  "-=", "*=", "/=", "%=", "&=", "|=", "^=", "+",  "-",  "*",
+    "/",   "%",   "&",   "|",  "^",  "!",  "~",  "<",  ">",  "=",  "?",  ":",  ";",
+    ",",   ".",   "(",   ")",  "[",  "]",  "{",  "}",  "`",  "#",  "\\",
 };
 
 } // namespace
@@ -51,7 +54,9 @@ bool Lexer::isKeyword(std::string_view word) {
     return std::find(kKeywords.begin(), kKeywords.end(), word) != kKeywords.end();
 }
 
-void Lexer::error(const char *tag, std::string msg) const { fail(tag, {line_}, std::move(msg)); }
+void Lexer::error(const char *tag, std::string msg) const {
+    fail(tag, {line_}, std::move(msg));
+}
 
 void Lexer::rewind(const Token &tok) {
     pos_ = tok.offset;
@@ -72,7 +77,8 @@ void Lexer::controlLine() {
     if (e == std::string_view::npos) {
         // DTrace insists on a newline ending every control line.
         bool interpreterLine = startLine == 1 && src_.substr(start, 2) == "#!";
-        if (!interpreterLine) error("D_SYNTAX", "end-of-file encountered before end of control line");
+        if (!interpreterLine)
+            error("D_SYNTAX", "end-of-file encountered before end of control line");
         e = src_.size();
     }
     std::string_view text = src_.substr(start + 1, e - start - 1);
@@ -194,8 +200,9 @@ std::string Lexer::decodeEscape(bool inString) {
         int n = 0;
         while (std::isxdigit(static_cast<unsigned char>(peek())) && n < 2) {
             char h = peek();
-            v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
-                                                                       : (std::tolower(h) - 'a' + 10));
+            v = v * 16 + (std::isdigit(static_cast<unsigned char>(h))
+                              ? h - '0'
+                              : (std::tolower(h) - 'a' + 10));
             ++pos_;
             ++n;
         }
@@ -204,7 +211,8 @@ std::string Lexer::decodeEscape(bool inString) {
     default:
         if (c >= '0' && c <= '7') {
             unsigned v = c - '0';
-            for (int n = 0; n < 2 && peek() >= '0' && peek() <= '7'; ++n) v = v * 8 + (src_[pos_++] - '0');
+            for (int n = 0; n < 2 && peek() >= '0' && peek() <= '7'; ++n)
+                v = v * 8 + (src_[pos_++] - '0');
             return std::string(1, static_cast<char>(v));
         }
         return std::string(1, c);
@@ -248,7 +256,8 @@ Token Lexer::lexString(char quote) {
         uint64_t v = 0;
         for (char ch : value) v = (v << 8) | static_cast<unsigned char>(ch);
         // A single character is a (signed) char value promoted to int.
-        if (value.size() == 1) v = static_cast<uint64_t>(static_cast<int64_t>(static_cast<signed char>(value[0])));
+        if (value.size() == 1)
+            v = static_cast<uint64_t>(static_cast<int64_t>(static_cast<signed char>(value[0])));
         t.kind = TokenKind::Integer;
         t.intValue = v;
         t.isChar = true;
@@ -275,17 +284,22 @@ Token Lexer::lexNumber() {
         ++pos_;
     std::string_view digits = src_.substr(digitsStart, pos_ - digitsStart);
     while (peek() == 'u' || peek() == 'U' || peek() == 'l' || peek() == 'L') {
-        if (peek() == 'u' || peek() == 'U') t.isUnsigned = true;
-        else ++t.longCount;
+        if (peek() == 'u' || peek() == 'U')
+            t.isUnsigned = true;
+        else
+            ++t.longCount;
         ++pos_;
     }
     std::string spelling(src_.substr(start, pos_ - start));
     t.text = spelling;
-    if (base == 16 && digits.empty()) error("D_INT_DIGIT", "constant " + spelling + " contains no digits");
+    if (base == 16 && digits.empty())
+        error("D_INT_DIGIT", "constant " + spelling + " contains no digits");
     uint64_t v = 0;
     for (char c : digits) {
-        unsigned d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-        if (d >= base) error("D_INT_DIGIT", "constant " + spelling + " contains invalid digit " + c);
+        unsigned d =
+            std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
+        if (d >= base)
+            error("D_INT_DIGIT", "constant " + spelling + " contains invalid digit " + c);
         if (v > (UINT64_MAX - d) / base)
             error("D_INT_OFLOW", "constant " + spelling + " results in integer overflow");
         v = v * base + d;
@@ -327,7 +341,9 @@ Token Lexer::next(Mode mode, bool inPredicate) {
         // with no ':' that starts with a type's name.
         if (!declarationWord && word.find(':') == std::string_view::npos) {
             size_t n = 0;
-            while (n < word.size() && (std::isalnum(static_cast<unsigned char>(word[n])) || word[n] == '_')) ++n;
+            while (n < word.size() &&
+                   (std::isalnum(static_cast<unsigned char>(word[n])) || word[n] == '_'))
+                ++n;
             std::string_view head = word.substr(0, n);
             if (n > 0 && n < word.size() && isPlainIdentifier(head) &&
                 (isKeyword(head) || (isTypeName_ && isTypeName_(head))))

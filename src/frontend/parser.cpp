@@ -22,13 +22,14 @@ const std::array<std::vector<std::string_view>, 11> kBinaryLevels = {{
     {"*", "/", "%"},
 }};
 
-constexpr std::array kAssignOps = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="};
+constexpr std::array kAssignOps = {
+    "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="};
 
 bool isTypeKeyword(std::string_view w) {
-    return w == "void" || w == "char" || w == "short" || w == "int" || w == "long" || w == "float" ||
-           w == "double" || w == "signed" || w == "unsigned" || w == "string" || w == "struct" ||
-           w == "union" || w == "enum" || w == "const" || w == "volatile" || w == "restrict" ||
-           w == "userland";
+    return w == "void" || w == "char" || w == "short" || w == "int" || w == "long" ||
+           w == "float" || w == "double" || w == "signed" || w == "unsigned" || w == "string" ||
+           w == "struct" || w == "union" || w == "enum" || w == "const" || w == "volatile" ||
+           w == "restrict" || w == "userland";
 }
 
 bool isStorageKeyword(std::string_view w) {
@@ -36,7 +37,9 @@ bool isStorageKeyword(std::string_view w) {
            w == "self" || w == "this";
 }
 
-ExprPtr makeExpr(ExprKind k, SourceLoc loc) { return std::make_unique<Expr>(k, loc); }
+ExprPtr makeExpr(ExprKind k, SourceLoc loc) {
+    return std::make_unique<Expr>(k, loc);
+}
 
 } // namespace
 
@@ -185,7 +188,8 @@ Declaration Parser::parseDeclaration() {
     d.spec = parseDeclSpec(true);
     // C's `static inline` functions come with system headers under -C.
     bool cInline = false;
-    if (cur_.kind == TokenKind::Keyword && cur_.text == "inline" && d.spec.storage != DeclSpec::Storage::None) {
+    if (cur_.kind == TokenKind::Keyword && cur_.text == "inline" &&
+        d.spec.storage != DeclSpec::Storage::None) {
         cInline = true;
         advance();
         DeclSpec rest = parseDeclSpec(false);
@@ -196,14 +200,16 @@ Declaration Parser::parseDeclaration() {
         for (;;) {
             Declarator decl = parseDeclarator(false);
             if (decl.name.empty()) syntaxError();
-            if (at("{") && !decl.derivs.empty() && decl.derivs.back().kind == Derivation::Kind::Function &&
-                d.declarators.empty()) {
+            if (at("{") && !decl.derivs.empty() &&
+                decl.derivs.back().kind == Derivation::Kind::Function && d.declarators.empty()) {
                 // A function body: skip it, braces balanced.
                 int depth = 0;
                 do {
                     if (cur_.kind == TokenKind::End) syntaxError();
-                    if (at("{")) ++depth;
-                    else if (at("}")) --depth;
+                    if (at("{"))
+                        ++depth;
+                    else if (at("}"))
+                        --depth;
                     advance();
                 } while (depth > 0);
                 d.isCFunction = true;
@@ -211,8 +217,10 @@ Declaration Parser::parseDeclaration() {
             }
             if (cInline) syntaxError();
             if (at("=")) syntaxError(); // D has no initialisers
-            if (d.spec.storage == DeclSpec::Storage::Typedef) typedefs_.insert(decl.name);
-            else variables_.insert(decl.name);
+            if (d.spec.storage == DeclSpec::Storage::Typedef)
+                typedefs_.insert(decl.name);
+            else
+                variables_.insert(decl.name);
             d.declarators.push_back(std::move(decl));
             if (!accept(",")) break;
         }
@@ -360,29 +368,99 @@ DeclSpec Parser::parseDeclSpec(bool allowStorage) {
                 advance();
                 continue;
             }
-            if (w == "const") { s.isConst = true; any = true; advance(); continue; }
-            if (w == "volatile") { s.isVolatile = true; any = true; advance(); continue; }
-            if (w == "restrict") { s.isRestrict = true; any = true; advance(); continue; }
-            if (w == "userland") { any = true; advance(); continue; }
+            if (w == "const") {
+                s.isConst = true;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "volatile") {
+                s.isVolatile = true;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "restrict") {
+                s.isRestrict = true;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "userland") {
+                any = true;
+                advance();
+                continue;
+            }
             auto setBase = [&](DeclSpec::Base b) {
                 if (s.base != DeclSpec::Base::None &&
                     !(s.base == DeclSpec::Base::Int && b == DeclSpec::Base::Int))
                     fail("D_DECL_COMBO", t.loc, "invalid type combination");
                 s.base = b;
             };
-            if (w == "void") { setBase(DeclSpec::Base::Void); any = true; advance(); continue; }
-            if (w == "char") { setBase(DeclSpec::Base::Char); any = true; advance(); continue; }
-            if (w == "int") { setBase(DeclSpec::Base::Int); any = true; advance(); continue; }
-            if (w == "float") { setBase(DeclSpec::Base::Float); any = true; advance(); continue; }
-            if (w == "double") { setBase(DeclSpec::Base::Double); any = true; advance(); continue; }
-            if (w == "string") { setBase(DeclSpec::Base::String); any = true; advance(); continue; }
-            if (w == "short") { s.isShort = true; any = true; advance(); continue; }
-            if (w == "long") { ++s.longCount; any = true; advance(); continue; }
-            if (w == "signed") { s.isSigned = true; any = true; advance(); continue; }
-            if (w == "unsigned") { s.isUnsigned = true; any = true; advance(); continue; }
+            if (w == "void") {
+                setBase(DeclSpec::Base::Void);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "char") {
+                setBase(DeclSpec::Base::Char);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "int") {
+                setBase(DeclSpec::Base::Int);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "float") {
+                setBase(DeclSpec::Base::Float);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "double") {
+                setBase(DeclSpec::Base::Double);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "string") {
+                setBase(DeclSpec::Base::String);
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "short") {
+                s.isShort = true;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "long") {
+                ++s.longCount;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "signed") {
+                s.isSigned = true;
+                any = true;
+                advance();
+                continue;
+            }
+            if (w == "unsigned") {
+                s.isUnsigned = true;
+                any = true;
+                advance();
+                continue;
+            }
             if (w == "struct" || w == "union" || w == "enum") {
-                if (s.base != DeclSpec::Base::None) fail("D_DECL_COMBO", t.loc, "invalid type combination");
-                s.base = w == "struct" ? DeclSpec::Base::Struct
+                if (s.base != DeclSpec::Base::None)
+                    fail("D_DECL_COMBO", t.loc, "invalid type combination");
+                s.base = w == "struct"  ? DeclSpec::Base::Struct
                          : w == "union" ? DeclSpec::Base::Union
                                         : DeclSpec::Base::Enum;
                 any = true;
@@ -392,8 +470,10 @@ DeclSpec Parser::parseDeclSpec(bool allowStorage) {
                     advance();
                 }
                 if (at("{")) {
-                    if (s.base == DeclSpec::Base::Enum) s.enumBody = parseEnumBody();
-                    else s.structBody = parseStructBody();
+                    if (s.base == DeclSpec::Base::Enum)
+                        s.enumBody = parseEnumBody();
+                    else
+                        s.structBody = parseStructBody();
                 } else if (s.name.empty()) {
                     syntaxError();
                 }
@@ -441,7 +521,7 @@ std::shared_ptr<StructBody> Parser::parseStructBody() {
 
 std::shared_ptr<EnumBody> Parser::parseEnumBody() {
     auto body = std::make_shared<EnumBody>();
-    advance(); // {
+    advance();                  // {
     if (at("}")) syntaxError(); // an enum needs enumerators
     while (!at("}")) {
         if (cur_.kind != TokenKind::Identifier) syntaxError();
@@ -516,7 +596,8 @@ Declarator Parser::parseDeclarator(bool abstract) {
             ++nesting_;
             Derivation a;
             if (at("..."))
-                fail("D_DECL_PROTO_VARARGS", cur_.loc, "array prototype may not use a variable-length argument list");
+                fail("D_DECL_PROTO_VARARGS", cur_.loc,
+                     "array prototype may not use a variable-length argument list");
             if (at("]")) {
                 a.kind = Derivation::Kind::Array;
             } else if (startsTypeName(cur_)) {
@@ -556,7 +637,8 @@ Declarator Parser::parseDeclarator(bool abstract) {
         }
     }
     for (auto &p : pointers) d.derivs.push_back(std::move(p));
-    for (auto it = suffixes.rbegin(); it != suffixes.rend(); ++it) d.derivs.push_back(std::move(*it));
+    for (auto it = suffixes.rbegin(); it != suffixes.rend(); ++it)
+        d.derivs.push_back(std::move(*it));
     if (inner)
         for (auto &x : inner->derivs) d.derivs.push_back(std::move(x));
     return d;
@@ -787,7 +869,8 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
         } else if (at(".") || at("->")) {
             bool arrow = at("->");
             advance();
-            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword)
+                syntaxError();
             ExprPtr m = makeExpr(arrow ? ExprKind::Arrow : ExprKind::Member, loc);
             m->name = cur_.text;
             m->args.push_back(std::move(e));
@@ -858,7 +941,8 @@ ExprPtr Parser::parsePrimary() {
             advance();
             if (!at("->")) syntaxError();
             advance();
-            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword)
+                syntaxError();
             ExprPtr e = makeExpr(self ? ExprKind::SelfVar : ExprKind::ThisVar, loc);
             e->name = cur_.text;
             advance();
@@ -875,7 +959,8 @@ ExprPtr Parser::parsePrimary() {
             }
             e->typeName = parseTypeName();
             expect(",");
-            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword) syntaxError();
+            if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword)
+                syntaxError();
             e->name = cur_.text;
             advance();
             --nesting_;
@@ -912,8 +997,7 @@ ExprPtr Parser::parsePrimary() {
             return e;
         }
         syntaxError();
-    default:
-        syntaxError();
+    default: syntaxError();
     }
 }
 

@@ -22,7 +22,8 @@ DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> d
         break;
     }
     case codegen::ValueDesc::Kind::Bytes:
-        v.bytes.assign(reinterpret_cast<const char *>(data.data()), std::min<size_t>(data.size(), d.typeSize));
+        v.bytes.assign(reinterpret_cast<const char *>(data.data()),
+                       std::min<size_t>(data.size(), d.typeSize));
         break;
     }
     return v;
@@ -47,7 +48,9 @@ std::string printfString(const char *fmt, ...) {
     return s;
 }
 
-bool printableByte(uint8_t c) { return std::isprint(c) || std::isspace(c) || c == '\b' || c == '\a'; }
+bool printableByte(uint8_t c) {
+    return std::isprint(c) || std::isspace(c) || c == '\b' || c == '\a';
+}
 
 } // namespace
 
@@ -71,8 +74,10 @@ std::string formatBytes(std::span<const uint8_t> c, bool quiet, bool forceDump) 
     for (size_t row = 0; row < n; row += 16) {
         out += printfString("%10zx: ", row);
         for (size_t k = 0; k < 16; ++k) {
-            if (row + k < n) out += printfString("%02x ", c[row + k]);
-            else out += "   ";
+            if (row + k < n)
+                out += printfString("%02x ", c[row + k]);
+            else
+                out += "   ";
         }
         out += " ";
         for (size_t k = 0; k < 16 && row + k < n; ++k) {
@@ -90,7 +95,8 @@ std::string formatTrace(const DecodedValue &v, bool quiet) {
     case codegen::ValueDesc::Kind::String:
         return quiet ? v.text : printfString("  %-33s", v.text.c_str());
     case codegen::ValueDesc::Kind::Bytes:
-        return formatBytes({reinterpret_cast<const uint8_t *>(v.bytes.data()), v.bytes.size()}, quiet);
+        return formatBytes({reinterpret_cast<const uint8_t *>(v.bytes.data()), v.bytes.size()},
+                           quiet);
     case codegen::ValueDesc::Kind::Integer: break;
     }
     int width;

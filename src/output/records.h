@@ -14,9 +14,9 @@ namespace dtrace::output {
 // A value read out of a record, according to its description.
 struct DecodedValue {
     codegen::ValueDesc desc;
-    uint64_t bits = 0;  // integers, normalised to 64 bits
-    std::string text;   // strings
-    std::string bytes;  // structs, arrays
+    uint64_t bits = 0; // integers, normalised to 64 bits
+    std::string text;  // strings
+    std::string bytes; // structs, arrays
 };
 
 DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data);

@@ -14,7 +14,8 @@ namespace dtrace::providers {
 namespace {
 
 int perfEventOpen(struct perf_event_attr *attr, int cpu) {
-    return static_cast<int>(::syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+    return static_cast<int>(
+        ::syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 std::optional<std::string> attachTimer(const codegen::ProgramSpec &p, int progFd, int cpus,
@@ -35,7 +36,8 @@ std::optional<std::string> attachTimer(const codegen::ProgramSpec &p, int progFd
             continue;
         }
         bpf::Fd owned(fd);
-        if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, progFd) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+        if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, progFd) != 0 ||
+            ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
             lastErr = errno;
             continue;
         }
@@ -52,8 +54,8 @@ std::optional<std::string> attachTimer(const codegen::ProgramSpec &p, int progFd
 
 } // namespace
 
-std::optional<std::string> attachAll(const codegen::CompiledProgram &prog, const bpf::Session &session,
-                                     std::vector<bpf::Fd> &links) {
+std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
+                                     const bpf::Session &session, std::vector<bpf::Fd> &links) {
     for (size_t i = 0; i < prog.programs.size(); ++i) {
         const auto &p = prog.programs[i];
         int progFd = session.programs.at(i).get();
@@ -69,8 +71,8 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog, const
         case AttachKind::SyscallReturn: {
             int fd = bpf_raw_tracepoint_open(p.tracepoint.c_str(), progFd);
             if (fd < 0)
-                return "could not enable tracing: cannot attach to raw tracepoint " + p.tracepoint + ": " +
-                       std::strerror(errno);
+                return "could not enable tracing: cannot attach to raw tracepoint " + p.tracepoint +
+                       ": " + std::strerror(errno);
             links.emplace_back(fd);
             break;
         }

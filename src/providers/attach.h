@@ -14,8 +14,8 @@ namespace dtrace::providers {
 
 // Attaches every program that has a kernel hook. The links it returns own
 // the attachments: destroying them detaches.
-std::optional<std::string> attachAll(const codegen::CompiledProgram &prog, const bpf::Session &session,
-                                     std::vector<bpf::Fd> &links);
+std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
+                                     const bpf::Session &session, std::vector<bpf::Fd> &links);
 
 // Runs a BEGIN or END program once on this CPU, in this process's context.
 std::optional<std::string> runOnce(int progFd);

@@ -122,20 +122,20 @@ std::optional<uint64_t> parseRate(std::string_view spec) {
         uint64_t ns; // 0 means hz
     };
     static constexpr std::array<Unit, 15> units = {{{"", 0},
-                                                     {"hz", 0},
-                                                     {"ns", 1},
-                                                     {"nsec", 1},
-                                                     {"us", 1000},
-                                                     {"usec", 1000},
-                                                     {"ms", 1000000},
-                                                     {"msec", 1000000},
-                                                     {"s", 1000000000ull},
-                                                     {"sec", 1000000000ull},
-                                                     {"m", 60000000000ull},
-                                                     {"min", 60000000000ull},
-                                                     {"h", 3600000000000ull},
-                                                     {"hour", 3600000000000ull},
-                                                     {"d", 86400000000000ull}}};
+                                                    {"hz", 0},
+                                                    {"ns", 1},
+                                                    {"nsec", 1},
+                                                    {"us", 1000},
+                                                    {"usec", 1000},
+                                                    {"ms", 1000000},
+                                                    {"msec", 1000000},
+                                                    {"s", 1000000000ull},
+                                                    {"sec", 1000000000ull},
+                                                    {"m", 60000000000ull},
+                                                    {"min", 60000000000ull},
+                                                    {"h", 3600000000000ull},
+                                                    {"hour", 3600000000000ull},
+                                                    {"d", 86400000000000ull}}};
     uint64_t period = 0;
     bool found = false;
     for (const Unit &u : units) {
@@ -157,11 +157,10 @@ std::optional<uint64_t> parseRate(std::string_view spec) {
     return period;
 }
 
-constexpr std::array kStandardProfileProbes = {"profile-97",   "profile-199", "profile-499",
-                                               "profile-997",  "profile-1999", "profile-4001",
-                                               "profile-4999", "tick-1",       "tick-10",
-                                               "tick-100",     "tick-500",     "tick-1000",
-                                               "tick-5000"};
+constexpr std::array kStandardProfileProbes = {
+    "profile-97",   "profile-199",  "profile-499", "profile-997", "profile-1999",
+    "profile-4001", "profile-4999", "tick-1",      "tick-10",     "tick-100",
+    "tick-500",     "tick-1000",    "tick-5000"};
 
 } // namespace
 
@@ -172,7 +171,7 @@ ProbeCatalog::ProbeCatalog() {
         p.name = n;
         p.attach = std::string_view(n) == "BEGIN" ? AttachKind::Begin
                    : std::string_view(n) == "END" ? AttachKind::End
-                                                   : AttachKind::Error;
+                                                  : AttachKind::Error;
         addProbe(std::move(p));
     }
     for (const char *n : kStandardProfileProbes) profileProbe(n);

@@ -25,8 +25,9 @@ void KernelSymbols::load() {
         symbols_.push_back({addr, type, name, n == 4 ? mod : "vmlinux"});
     }
     std::fclose(f);
-    std::stable_sort(symbols_.begin(), symbols_.end(),
-                     [](const KernelSymbol &a, const KernelSymbol &b) { return a.address < b.address; });
+    std::stable_sort(
+        symbols_.begin(), symbols_.end(),
+        [](const KernelSymbol &a, const KernelSymbol &b) { return a.address < b.address; });
 }
 
 std::optional<KernelSymbol> KernelSymbols::byName(std::string_view name) {

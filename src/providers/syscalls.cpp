@@ -8,7 +8,9 @@ constexpr SyscallInfo kTable[] = {
 };
 } // namespace
 
-std::span<const SyscallInfo> syscallTable() { return kTable; }
+std::span<const SyscallInfo> syscallTable() {
+    return kTable;
+}
 
 std::string_view syscallName(int nr) {
     for (const SyscallInfo &s : kTable)

@@ -20,7 +20,8 @@ namespace {
 std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSize, int cpus) {
     auto word = [&](int cpu, size_t i) {
         int64_t v;
-        std::memcpy(&v, values + static_cast<size_t>(cpu) * ((valueSize + 7) & ~size_t{7}) + 8 * i, 8);
+        std::memcpy(&v, values + static_cast<size_t>(cpu) * ((valueSize + 7) & ~size_t{7}) + 8 * i,
+                    8);
         return v;
     };
     std::vector<int64_t> out;
@@ -66,7 +67,8 @@ std::string fmt(const char *f, ...) {
     va_start(ap, f);
     int n = std::vsnprintf(buf, sizeof buf, f, ap);
     va_end(ap);
-    return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+    return n < 0 ? std::string()
+                 : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
 int compareKeys(const AggregationEntry &a, const AggregationEntry &b) {
@@ -158,7 +160,8 @@ std::string formatAggregation(const AggregationSnapshot &snap) {
             int width = size == 1 ? 3 : size == 2 ? 5 : size == 4 ? 8 : 16;
             bool sgn = k.desc.isSigned && !k.desc.isPointer && size >= 4;
             uint64_t bits = size < 8 && !sgn ? k.bits & ((1ull << (8 * size)) - 1) : k.bits;
-            out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits)) : fmt(" %*" PRIu64, width, bits);
+            out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits))
+                       : fmt(" %*" PRIu64, width, bits);
         }
         int64_t v = e.data.empty() ? 0 : e.data[0];
         out += fmt(" %16" PRId64 "\n", v);

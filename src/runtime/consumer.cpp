@@ -26,12 +26,19 @@ std::string faultText(uint32_t fault, uint64_t value) {
     case 3: return "illegal operation";
     case 4: return "divide-by-zero";
     case 5: return "out of scratch space";
-    case 6: std::snprintf(buf, sizeof buf, "invalid kernel access (0x%" PRIx64 ")", value); return buf;
-    case 7: std::snprintf(buf, sizeof buf, "invalid user access (0x%" PRIx64 ")", value); return buf;
+    case 6:
+        std::snprintf(buf, sizeof buf, "invalid kernel access (0x%" PRIx64 ")", value);
+        return buf;
+    case 7:
+        std::snprintf(buf, sizeof buf, "invalid user access (0x%" PRIx64 ")", value);
+        return buf;
     case 8: return "tuple stack overflow";
     case 9: return "bad stack";
     case 10: std::snprintf(buf, sizeof buf, "invalid size (0x%" PRIx64 ")", value); return buf;
-    case 11: std::snprintf(buf, sizeof buf, "index out of bounds (%" PRId64 ")", static_cast<int64_t>(value)); return buf;
+    case 11:
+        std::snprintf(buf, sizeof buf, "index out of bounds (%" PRId64 ")",
+                      static_cast<int64_t>(value));
+        return buf;
     case 1000: return "library-level fault";
     default: return "unknown fault";
     }
@@ -60,7 +67,8 @@ bool Consumer::open(std::string &error) {
         return false;
     }
     int stateFd = session_.maps.at(prog_.stateMap).get();
-    void *p = mmap(nullptr, sizeof(codegen::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
+    void *p =
+        mmap(nullptr, sizeof(codegen::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
     if (p == MAP_FAILED) {
         error = std::string("cannot map the state map: ") + std::strerror(errno);
         return false;
@@ -71,7 +79,8 @@ bool Consumer::open(std::string &error) {
 }
 
 void Consumer::setWalltimeOffset() {
-    struct timespec real {}, mono {};
+    struct timespec real {
+    }, mono{};
     clock_gettime(CLOCK_REALTIME, &real);
     clock_gettime(CLOCK_MONOTONIC, &mono);
     int64_t r = static_cast<int64_t>(real.tv_sec) * 1000000000 + real.tv_nsec;
@@ -89,20 +98,27 @@ void Consumer::drain() {
     fflush(config_.out);
 }
 
-bool Consumer::exitRequested() const { return state_ && state_->activity != codegen::kActive; }
+bool Consumer::exitRequested() const {
+    return state_ && state_->activity != codegen::kActive;
+}
 
 void Consumer::heartbeat() {
     if (!state_) return;
     struct timespec mono {};
     clock_gettime(CLOCK_MONOTONIC, &mono);
     // bpf_ktime_get_ns() counts CLOCK_MONOTONIC too.
-    __atomic_store_n(&state_->heartbeat, static_cast<uint64_t>(mono.tv_sec) * 1000000000 + mono.tv_nsec,
+    __atomic_store_n(&state_->heartbeat,
+                     static_cast<uint64_t>(mono.tv_sec) * 1000000000 + mono.tv_nsec,
                      __ATOMIC_RELAXED);
 }
 
-bool Consumer::aborted() const { return state_ && state_->activity == codegen::kAborted; }
+bool Consumer::aborted() const {
+    return state_ && state_->activity == codegen::kAborted;
+}
 
-int Consumer::exitStatus() const { return state_ ? state_->exitStatus : 0; }
+int Consumer::exitStatus() const {
+    return state_ ? state_->exitStatus : 0;
+}
 
 void Consumer::stopProbes() {
     if (state_ && state_->activity == codegen::kActive) state_->activity = codegen::kStopped;
@@ -117,8 +133,10 @@ std::string Consumer::probeName(uint32_t id) const {
 void Consumer::printHeaderOnce() {
     if (headerPrinted_ || config_.quiet) return;
     headerPrinted_ = true;
-    if (config_.testing) std::fprintf(config_.out, "%32s\n", "FUNCTION:NAME");
-    else std::fprintf(config_.out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+    if (config_.testing)
+        std::fprintf(config_.out, "%32s\n", "FUNCTION:NAME");
+    else
+        std::fprintf(config_.out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
 }
 
 void Consumer::runSystem(const std::string &command) {
@@ -143,8 +161,9 @@ void Consumer::errorRecord(const uint8_t *data, size_t size) {
     const providers::Probe *p = catalog_.byId(e.header.probeId);
     std::string probe = p ? p->fullName() : "?";
     fflush(config_.out);
-    std::fprintf(stderr, "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
-                 e.clause, e.header.probeId, probe.c_str(), faultText(e.fault, e.value).c_str(), e.pc);
+    std::fprintf(
+        stderr, "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
+        e.clause, e.header.probeId, probe.c_str(), faultText(e.fault, e.value).c_str(), e.pc);
 }
 
 void Consumer::record(const uint8_t *data, size_t size) {
@@ -165,8 +184,10 @@ void Consumer::record(const uint8_t *data, size_t size) {
     if (!config_.quiet) {
         printHeaderOnce();
         std::string name = probeName(h.probeId);
-        if (config_.testing) std::fprintf(out, "%32s ", name.c_str());
-        else std::fprintf(out, "%3d %6u %32s ", currentCpu_, h.probeId, name.c_str());
+        if (config_.testing)
+            std::fprintf(out, "%32s ", name.c_str());
+        else
+            std::fprintf(out, "%3d %6u %32s ", currentCpu_, h.probeId, name.c_str());
     }
     auto decode = [&](const codegen::RecordItem &item, size_t i) {
         uint32_t off = item.valueOffsets[i];
@@ -182,7 +203,7 @@ void Consumer::record(const uint8_t *data, size_t size) {
             if (prog_.options.flag("rawbytes")) {
                 // rawbytes: every traced value as a byte dump.
                 uint32_t n = v.desc.kind == codegen::ValueDesc::Kind::String ? v.desc.typeSize + 1
-                                                                              : v.desc.typeSize;
+                                                                             : v.desc.typeSize;
                 size_t off = item.valueOffsets[0];
                 n = static_cast<uint32_t>(std::min<size_t>(n, off < size ? size - off : 0));
                 std::fputs(output::formatBytes({data + off, n}, config_.quiet, true).c_str(), out);
@@ -194,10 +215,13 @@ void Consumer::record(const uint8_t *data, size_t size) {
         case codegen::ItemKind::Printf:
         case codegen::ItemKind::System: {
             std::vector<output::FormatValue> values;
-            for (size_t i = 0; i < item.values.size(); ++i) values.push_back(output::toFormatValue(decode(item, i)));
+            for (size_t i = 0; i < item.values.size(); ++i)
+                values.push_back(output::toFormatValue(decode(item, i)));
             std::string text = output::format(item.format, values);
-            if (item.kind == codegen::ItemKind::Printf) std::fputs(text.c_str(), out);
-            else runSystem(text);
+            if (item.kind == codegen::ItemKind::Printf)
+                std::fputs(text.c_str(), out);
+            else
+                runSystem(text);
             break;
         }
         case codegen::ItemKind::Exit: break;
@@ -216,16 +240,24 @@ void Consumer::reportDrops() {
     uint64_t dyn = 0, dbl = 0;
     fflush(config_.out);
     for (int c = 0; c < session_.cpus; ++c) {
-        auto at = [&](size_t kind) -> uint64_t & { return values[static_cast<size_t>(c) * n + kind]; };
-        auto rep = [&](size_t kind) -> uint64_t & { return reported_[static_cast<size_t>(c) * n + kind]; };
+        auto at = [&](size_t kind) -> uint64_t & {
+            return values[static_cast<size_t>(c) * n + kind];
+        };
+        auto rep = [&](size_t kind) -> uint64_t & {
+            return reported_[static_cast<size_t>(c) * n + kind];
+        };
         uint64_t principal = at(codegen::kPrincipalDrops) - rep(codegen::kPrincipalDrops);
         if (principal)
-            std::fprintf(stderr, "dtrace: %s%" PRIu64 " drop%s on CPU %d (raise bufsize with -b or -x bufsize)\n",
-                         config_.droptags ? "[DTRACEDROP_PRINCIPAL] " : "", principal, principal == 1 ? "" : "s", c);
+            std::fprintf(stderr,
+                         "dtrace: %s%" PRIu64
+                         " drop%s on CPU %d (raise bufsize with -b or -x bufsize)\n",
+                         config_.droptags ? "[DTRACEDROP_PRINCIPAL] " : "", principal,
+                         principal == 1 ? "" : "s", c);
         uint64_t agg = at(codegen::kAggDrops) - rep(codegen::kAggDrops);
         if (agg)
-            std::fprintf(stderr, "dtrace: %s%" PRIu64 " aggregation drop%s on CPU %d (raise aggsize)\n",
-                         config_.droptags ? "[DTRACEDROP_AGGREGATION] " : "", agg, agg == 1 ? "" : "s", c);
+            std::fprintf(
+                stderr, "dtrace: %s%" PRIu64 " aggregation drop%s on CPU %d (raise aggsize)\n",
+                config_.droptags ? "[DTRACEDROP_AGGREGATION] " : "", agg, agg == 1 ? "" : "s", c);
         dyn += at(codegen::kDynvarDrops) - rep(codegen::kDynvarDrops);
         dbl += at(codegen::kDoubleErrors) - rep(codegen::kDoubleErrors);
         for (size_t k = 0; k < n; ++k) rep(k) = at(k);

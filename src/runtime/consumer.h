@@ -26,8 +26,8 @@ struct ConsumerConfig {
 
 class Consumer {
   public:
-    Consumer(const codegen::CompiledProgram &prog, bpf::Session &session, const providers::ProbeCatalog &catalog,
-             ConsumerConfig config);
+    Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
+             const providers::ProbeCatalog &catalog, ConsumerConfig config);
     ~Consumer();
     Consumer(const Consumer &) = delete;
     Consumer &operator=(const Consumer &) = delete;

@@ -57,7 +57,8 @@ std::optional<std::string> OverheadMonitor::check(double thresholdPct) {
         double total = static_cast<double>(b.totalNs - a.totalNs);
         if (firings <= 0) return 0.0;
         if (timed > 0) return total / timed * firings;
-        return b.timed ? static_cast<double>(b.totalNs) / static_cast<double>(b.timed) * firings : 0.0;
+        return b.timed ? static_cast<double>(b.totalNs) / static_cast<double>(b.timed) * firings
+                       : 0.0;
     };
     size_t worstCpu = 0;
     double worst = 0;
@@ -69,11 +70,13 @@ std::optional<std::string> OverheadMonitor::check(double thresholdPct) {
     double pct = worst / wallNs * 100.0;
     if (pct <= thresholdPct) return std::nullopt;
     char line[256];
-    std::snprintf(line, sizeof line, "dtrace: processing aborted: probe overhead exceeded threshold (%.0f%% > %.0f%%)\n",
-                  pct, thresholdPct);
+    std::snprintf(
+        line, sizeof line,
+        "dtrace: processing aborted: probe overhead exceeded threshold (%.0f%% > %.0f%%)\n", pct,
+        thresholdPct);
     std::string msg = line;
-    std::snprintf(line, sizeof line, "dtrace: costliest clauses on CPU %zu over the last %.2f s:\n", worstCpu,
-                  wallNs / 1e9);
+    std::snprintf(line, sizeof line, "dtrace: costliest clauses on CPU %zu over the last %.2f s:\n",
+                  worstCpu, wallNs / 1e9);
     msg += line;
     std::vector<std::pair<double, uint32_t>> order;
     for (uint32_t c = 0; c < prog_.statsClauses; ++c)
@@ -83,7 +86,8 @@ std::optional<std::string> OverheadMonitor::check(double thresholdPct) {
     for (auto [b, c] : order) {
         const auto &a = before[worstCpu][c], &n = now[worstCpu][c];
         uint64_t firings = n.firings - a.firings;
-        std::snprintf(line, sizeof line, "  %5.1f%% of the CPU  %12llu firings  %8.0f ns each  %s\n",
+        std::snprintf(line, sizeof line,
+                      "  %5.1f%% of the CPU  %12llu firings  %8.0f ns each  %s\n",
                       b / wallNs * 100.0, static_cast<unsigned long long>(firings),
                       firings ? b / static_cast<double>(firings) : 0.0, clauseLabel(c).c_str());
         msg += line;
@@ -94,9 +98,11 @@ std::optional<std::string> OverheadMonitor::check(double thresholdPct) {
 std::string OverheadMonitor::statistics() {
     std::vector<Counters> now;
     if (!read(now)) return "";
-    std::string out = "dtrace: probe statistics (each clause: firings, and nanoseconds per firing):\n";
+    std::string out =
+        "dtrace: probe statistics (each clause: firings, and nanoseconds per firing):\n";
     char line[256];
-    std::snprintf(line, sizeof line, "  %12s %10s %10s %10s  %s\n", "firings", "min", "mean", "max", "clause");
+    std::snprintf(line, sizeof line, "  %12s %10s %10s %10s  %s\n", "firings", "min", "mean", "max",
+                  "clause");
     out += line;
     for (uint32_t c = 0; c < prog_.statsClauses; ++c) {
         uint64_t firings = 0, timed = 0, total = 0, mn = 0, mx = 0;
@@ -109,8 +115,8 @@ std::string OverheadMonitor::statistics() {
             mx = std::max(mx, s.maxNs);
         }
         if (c < prog_.clauses.size() && prog_.clauses[c].isErrorClause && firings == 0) continue;
-        std::snprintf(line, sizeof line, "  %12llu %10llu %10llu %10llu  %s\n", static_cast<unsigned long long>(firings),
-                      static_cast<unsigned long long>(mn),
+        std::snprintf(line, sizeof line, "  %12llu %10llu %10llu %10llu  %s\n",
+                      static_cast<unsigned long long>(firings), static_cast<unsigned long long>(mn),
                       static_cast<unsigned long long>(timed ? total / timed : 0),
                       static_cast<unsigned long long>(mx), clauseLabel(c).c_str());
         out += line;

@@ -11,7 +11,9 @@ using ir::NodePtr;
 
 namespace {
 
-NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) { return std::make_unique<ir::Node>(k, loc, std::move(t)); }
+NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) {
+    return std::make_unique<ir::Node>(k, loc, std::move(t));
+}
 
 } // namespace
 
@@ -20,14 +22,18 @@ NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) { return std::make_unique<ir::N
 NodePtr Sema::lvalue(const frontend::Expr &e, const char *op) {
     NodePtr n = expr(e);
     if (n->kind == NodeKind::BuiltinVar)
-        fail("D_OP_WRITE", e.loc, std::string("operator ") + op + " can only be applied to a writable variable");
-    bool ok = n->kind == NodeKind::Var || n->kind == NodeKind::ArrayElem || n->kind == NodeKind::Deref ||
-              n->kind == NodeKind::Member || n->kind == NodeKind::Element;
+        fail("D_OP_WRITE", e.loc,
+             std::string("operator ") + op + " can only be applied to a writable variable");
+    bool ok = n->kind == NodeKind::Var || n->kind == NodeKind::ArrayElem ||
+              n->kind == NodeKind::Deref || n->kind == NodeKind::Member ||
+              n->kind == NodeKind::Element;
     if (n->kind == NodeKind::Element && isString(n->kids[0]->type)) ok = false;
     if (!ok)
-        fail("D_OP_LVAL", e.loc, std::string("operator ") + op + " requires modifiable lvalue as an operand");
+        fail("D_OP_LVAL", e.loc,
+             std::string("operator ") + op + " requires modifiable lvalue as an operand");
     if (n->type && n->type->isConst)
-        fail("D_OP_LVAL", e.loc, std::string("operator ") + op + " requires modifiable lvalue as an operand");
+        fail("D_OP_LVAL", e.loc,
+             std::string("operator ") + op + " requires modifiable lvalue as an operand");
     return n;
 }
 
@@ -36,20 +42,27 @@ NodePtr Sema::assign(const frontend::Expr &e) {
     const std::string &op = e.op;
     if (lhs.kind == ExprKind::Aggregation ||
         (lhs.kind == ExprKind::Index && lhs.args[0]->kind == ExprKind::Aggregation))
-        fail("D_AGG_FUNC", e.loc, "aggregations may only be assigned the result of an aggregating function");
+        fail("D_AGG_FUNC", e.loc,
+             "aggregations may only be assigned the result of an aggregating function");
     // A first assignment declares the variable with the value's type.
     if (op == "=") {
         NodePtr target;
-        if (lhs.kind == ExprKind::Identifier) target = identifier(lhs, true);
-        else if (lhs.kind == ExprKind::SelfVar || lhs.kind == ExprKind::ThisVar) target = dynamicVar(lhs, true);
-        else if (lhs.kind == ExprKind::Index) target = index(lhs, true);
-        else target = lvalue(lhs, "=");
+        if (lhs.kind == ExprKind::Identifier)
+            target = identifier(lhs, true);
+        else if (lhs.kind == ExprKind::SelfVar || lhs.kind == ExprKind::ThisVar)
+            target = dynamicVar(lhs, true);
+        else if (lhs.kind == ExprKind::Index)
+            target = index(lhs, true);
+        else
+            target = lvalue(lhs, "=");
         NodePtr value = expr(*e.args[1]);
         if (!target) {
             if (isVoid(value->type) || value->kind == NodeKind::AggregationRef)
-                fail("D_OP_INCOMPAT", e.loc, "operands have incompatible types: \"int\" = \"void\"");
+                fail("D_OP_INCOMPAT", e.loc,
+                     "operands have incompatible types: \"int\" = \"void\"");
             TypeRef vt = value->type;
-            if (isArray(vt) && stripTypedefs(stripTypedefs(vt)->target)->isChar()) vt = types_->stringType();
+            if (isArray(vt) && stripTypedefs(stripTypedefs(vt)->target)->isChar())
+                vt = types_->stringType();
             if (lhs.kind == ExprKind::Identifier) {
                 ir::Variable *v = createVariable(ir::Scope::Global, lhs.name, vt, lhs.loc);
                 trackAlloca(*v, *value, e.loc);
@@ -57,12 +70,14 @@ NodePtr Sema::assign(const frontend::Expr &e) {
                 target->var = v;
             } else if (lhs.kind == ExprKind::Index) {
                 const frontend::Expr &base = *lhs.args[0];
-                ir::Scope sc = base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
+                ir::Scope sc =
+                    base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
                 std::vector<NodePtr> keys;
                 std::vector<TypeRef> keyTypes;
                 for (size_t i = 1; i < lhs.args.size(); ++i) {
                     NodePtr k = expr(*lhs.args[i]);
-                    if (isVoid(k->type)) fail("D_PROTO_ARG", k->loc, "associative array key is void");
+                    if (isVoid(k->type))
+                        fail("D_PROTO_ARG", k->loc, "associative array key is void");
                     TypeRef kt = isInteger(k->type) ? promote(k->type) : k->type;
                     if (isArray(kt)) kt = types_->stringType();
                     keyTypes.push_back(kt);
@@ -75,7 +90,8 @@ NodePtr Sema::assign(const frontend::Expr &e) {
                 target->var = v;
                 target->kids = std::move(keys);
             } else {
-                ir::Scope sc = lhs.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal;
+                ir::Scope sc =
+                    lhs.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal;
                 ir::Variable *v = createVariable(sc, lhs.name, vt, lhs.loc);
                 trackAlloca(*v, *value, e.loc);
                 target = mk(NodeKind::Var, lhs.loc, variableType(*v));
@@ -89,17 +105,19 @@ NodePtr Sema::assign(const frontend::Expr &e) {
                 target->kind != NodeKind::Element)
                 fail("D_OP_LVAL", e.loc, "operator = requires modifiable lvalue as an operand");
             // Assigning 0 to a dynamic variable deletes it, whatever its type.
-            bool dynamic = target->kind == NodeKind::ArrayElem ||
-                           (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal);
-            bool deletes = dynamic && value->isConstant() && isInteger(value->type) && value->value == 0 &&
-                           !isScalar(target->type);
+            bool dynamic =
+                target->kind == NodeKind::ArrayElem ||
+                (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal);
+            bool deletes = dynamic && value->isConstant() && isInteger(value->type) &&
+                           value->value == 0 && !isScalar(target->type);
             if (!deletes) checkAssignable(target->type, *value, "=", e.loc);
         }
         if (target->kind == NodeKind::Var) {
             trackAlloca(*target->var, *value, e.loc);
             target->type = variableType(*target->var);
         }
-        if (isInteger(target->type) || isPointer(target->type)) value = convert(std::move(value), target->type);
+        if (isInteger(target->type) || isPointer(target->type))
+            value = convert(std::move(value), target->type);
         else if (isString(target->type) && value->isConstant() && value->value == 0 &&
                  (target->kind == NodeKind::ArrayElem ||
                   (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal)))
@@ -130,7 +148,8 @@ NodePtr Sema::assign(const frontend::Expr &e) {
     n->str = binop;
     // The value is combined in codegen as target (op) value, then converted.
     if (isInteger(target->type)) {
-        if ((n->op == ir::Op::Div || n->op == ir::Op::Mod) && value->isConstant() && value->value == 0)
+        if ((n->op == ir::Op::Div || n->op == ir::Op::Mod) && value->isConstant() &&
+            value->value == 0)
             fail("D_DIV_ZERO", e.loc, "expression contains division by zero");
         value = convert(std::move(value), arithmeticResult(target->type, value->type));
     } else {
@@ -156,17 +175,19 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
     const frontend::Expr &x = *e.args[0];
     NodePtr target;
     // ++ on a variable never seen before declares it as an int.
-    if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) && !findVariable(ir::Scope::Global, x.name) &&
-        !inlines_.count(x.name) && !enumerators_.count(x.name)) {
+    if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) &&
+        !findVariable(ir::Scope::Global, x.name) && !inlines_.count(x.name) &&
+        !enumerators_.count(x.name)) {
         ir::Variable *v = createVariable(ir::Scope::Global, x.name, types_->int64Type(), x.loc);
         target = mk(NodeKind::Var, x.loc, v->type);
         target->var = v;
     } else if ((x.kind == ExprKind::SelfVar || x.kind == ExprKind::ThisVar) &&
-               !findVariable(x.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal,
+               !findVariable(x.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal
+                                                         : ir::Scope::ClauseLocal,
                              x.name)) {
-        ir::Variable *v = createVariable(
-            x.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal, x.name,
-            types_->int64Type(), x.loc);
+        ir::Variable *v = createVariable(x.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal
+                                                                     : ir::Scope::ClauseLocal,
+                                         x.name, types_->int64Type(), x.loc);
         target = mk(NodeKind::Var, x.loc, v->type);
         target->var = v;
     } else if (x.kind == ExprKind::Index && x.args[0]->kind != ExprKind::Aggregation) {
@@ -174,7 +195,8 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
         if (!target) {
             // Create the array: int values, keys as given.
             const frontend::Expr &base = *x.args[0];
-            ir::Scope sc = base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
+            ir::Scope sc =
+                base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
             std::vector<NodePtr> keys;
             std::vector<TypeRef> keyTypes;
             for (size_t i = 1; i < x.args.size(); ++i) {
@@ -192,14 +214,18 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
         }
     } else {
         if (x.kind == ExprKind::Macro || x.kind == ExprKind::Integer)
-            fail("D_OP_LVAL", e.loc, std::string("operator ") + op + " requires modifiable lvalue as an operand");
+            fail("D_OP_LVAL", e.loc,
+                 std::string("operator ") + op + " requires modifiable lvalue as an operand");
         target = lvalue(x, op);
     }
     if (!isScalar(target->type))
-        fail("D_OP_SCALAR", e.loc, std::string("operator ") + op + " requires operand of scalar type");
+        fail("D_OP_SCALAR", e.loc,
+             std::string("operator ") + op + " requires operand of scalar type");
     auto n = mk(NodeKind::IncDec, e.loc, target->type);
     int64_t step = 1;
-    if (isPointer(target->type)) step = static_cast<int64_t>(std::max<uint64_t>(1, typeSize(stripTypedefs(target->type)->target)));
+    if (isPointer(target->type))
+        step = static_cast<int64_t>(
+            std::max<uint64_t>(1, typeSize(stripTypedefs(target->type)->target)));
     n->value = inc ? step : -step;
     n->isPostfix = post;
     n->kids.push_back(std::move(target));
@@ -208,6 +234,4 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
 
 } // namespace dtrace::sema
 
-namespace dtrace::sema {
-
-} // namespace dtrace::sema
+namespace dtrace::sema {} // namespace dtrace::sema

@@ -21,13 +21,23 @@ struct NamedConstant {
     int64_t value;
 };
 constexpr NamedConstant kConstants[] = {
-    {"DTRACEFLT_UNKNOWN", 0},   {"DTRACEFLT_BADADDR", 1},  {"DTRACEFLT_BADALIGN", 2},
-    {"DTRACEFLT_ILLOP", 3},     {"DTRACEFLT_DIVZERO", 4},  {"DTRACEFLT_NOSCRATCH", 5},
-    {"DTRACEFLT_KPRIV", 6},     {"DTRACEFLT_UPRIV", 7},    {"DTRACEFLT_TUPOFLOW", 8},
-    {"DTRACEFLT_BADSTACK", 9},  {"DTRACEFLT_BADSIZE", 10}, {"DTRACEFLT_BADINDEX", 11},
+    {"DTRACEFLT_UNKNOWN", 0},
+    {"DTRACEFLT_BADADDR", 1},
+    {"DTRACEFLT_BADALIGN", 2},
+    {"DTRACEFLT_ILLOP", 3},
+    {"DTRACEFLT_DIVZERO", 4},
+    {"DTRACEFLT_NOSCRATCH", 5},
+    {"DTRACEFLT_KPRIV", 6},
+    {"DTRACEFLT_UPRIV", 7},
+    {"DTRACEFLT_TUPOFLOW", 8},
+    {"DTRACEFLT_BADSTACK", 9},
+    {"DTRACEFLT_BADSIZE", 10},
+    {"DTRACEFLT_BADINDEX", 11},
     {"DTRACEFLT_LIBRARY", 1000},
     // Address families and link types for inet_ntop and link_ntop.
-    {"AF_INET", 2},             {"AF_INET6", 10},          {"ARPHRD_ETHER", 1},
+    {"AF_INET", 2},
+    {"AF_INET6", 10},
+    {"ARPHRD_ETHER", 1},
     {"ARPHRD_INFINIBAND", 32},
 };
 
@@ -60,7 +70,8 @@ Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
       types_(std::make_unique<TypeTable>()) {
     for (const NamedConstant &c : kConstants) enumerators_[c.name] = {types_->intType(), c.value};
-    enumerators_["NULL"] = {types_->intType(), 0}; // as in C, a plain 0 that converts to any pointer
+    enumerators_["NULL"] = {types_->intType(),
+                            0}; // as in C, a plain 0 that converts to any pointer
 }
 
 bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
@@ -84,9 +95,8 @@ void Sema::applyPragmas(const frontend::Program &prog) {
                 std::string name = w.substr(0, eq);
                 std::optional<std::string> value;
                 if (eq != std::string::npos) value = w.substr(eq + 1);
-                auto err = options_.set(name, value ? std::optional<std::string_view>(*value)
-                                                    : std::nullopt,
-                                        true);
+                auto err = options_.set(
+                    name, value ? std::optional<std::string_view>(*value) : std::nullopt, true);
                 if (err) {
                     std::string msg = "failed to set option '" + name + "'";
                     if (value) msg += " to '" + *value + "'";
@@ -94,7 +104,9 @@ void Sema::applyPragmas(const frontend::Program &prog) {
                 }
             }
         } else if (what == "attributes") {
-            if (p.words.size() != 4) fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma attributes <attributes> <ident>");
+            if (p.words.size() != 4)
+                fail("D_PRAGMA_MALFORM", p.loc,
+                     "malformed #pragma attributes <attributes> <ident>");
             // Stability attributes are name/name/class triples.
             const std::string &a = p.words[2];
             if (std::count(a.begin(), a.end(), '/') != 2)
@@ -105,19 +117,21 @@ void Sema::applyPragmas(const frontend::Program &prog) {
             fail("D_PRAGERR", p.loc, msg);
         } else if (what == "depends_on") {
             // A program may require a provider or a kernel module.
-            if (p.words.size() != 4) fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma depends_on <class> <name>");
+            if (p.words.size() != 4)
+                fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma depends_on <class> <name>");
             const std::string &kind = p.words[2], &name = p.words[3];
             if (kind == "provider") {
                 providers::ProbeDescription d{name, "", "", ""};
-                if (catalog_.list(d).empty()) fail("D_PRAGMA_DEPEND", p.loc, "program requires provider " + name);
+                if (catalog_.list(d).empty())
+                    fail("D_PRAGMA_DEPEND", p.loc, "program requires provider " + name);
             } else if (kind == "module") {
                 if (name != "vmlinux" && !kernelModuleLoaded(name))
                     fail("D_PRAGMA_DEPEND", p.loc, "program requires module " + name);
             } else if (kind != "library") {
-                fail("D_PRAGMA_INVAL", p.loc, "invalid class " + kind + " specified by #pragma depends_on");
+                fail("D_PRAGMA_INVAL", p.loc,
+                     "invalid class " + kind + " specified by #pragma depends_on");
             }
-        } else if (what == "binding" || what == "stability" ||
-                   what == "ident" || what == "line") {
+        } else if (what == "binding" || what == "stability" || what == "ident" || what == "line") {
             // Accepted; libraries and stability are not modelled yet.
         } else {
             fail("D_PRAGMA_INVAL", p.loc, "invalid #pragma D directive: " + what);
@@ -134,7 +148,8 @@ void Sema::checkMacros(const frontend::Program &prog) {
             std::string body = e.name.substr(e.name.size() > 1 && e.name[1] == '$' ? 2 : 1);
             if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
                 referenced.insert(macroArgumentIndex(body));
-                if (macroArgumentIndex(body) >= ctx_.macroArgs.size() && !options_.flag("defaultargs"))
+                if (macroArgumentIndex(body) >= ctx_.macroArgs.size() &&
+                    !options_.flag("defaultargs"))
                     fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
             }
         }
@@ -152,7 +167,8 @@ void Sema::checkMacros(const frontend::Program &prog) {
         if (const auto *c = std::get_if<frontend::Clause>(&item)) {
             // $1 in a probe description counts as a use.
             for (const auto &p : c->probes)
-                for (size_t i = p.text.find('$'); i != std::string::npos; i = p.text.find('$', i + 1)) {
+                for (size_t i = p.text.find('$'); i != std::string::npos;
+                     i = p.text.find('$', i + 1)) {
                     size_t j = i + 1;
                     if (j < p.text.size() && p.text[j] == '$') ++j;
                     if (j < p.text.size() && std::isdigit(static_cast<unsigned char>(p.text[j])))
@@ -168,7 +184,8 @@ void Sema::checkMacros(const frontend::Program &prog) {
         for (size_t i = 1; i < ctx_.macroArgs.size(); ++i)
             if (!referenced.count(i))
                 fail("D_MACRO_UNUSED", SourceLoc{prog.endLine},
-                     "extraneous argument '" + ctx_.macroArgs[i] + "' ($" + std::to_string(i) + " is not referenced)");
+                     "extraneous argument '" + ctx_.macroArgs[i] + "' ($" + std::to_string(i) +
+                         " is not referenced)");
 }
 
 size_t Sema::analyzeSource(const frontend::Program &prog) {
@@ -178,8 +195,10 @@ size_t Sema::analyzeSource(const frontend::Program &prog) {
     bool anyClause = false;
     for (const auto &item : prog.items) {
         if (const auto *d = std::get_if<frontend::Declaration>(&item)) {
-            if (d->isInline) declareInline(*d);
-            else declare(*d);
+            if (d->isInline)
+                declareInline(*d);
+            else
+                declare(*d);
         } else if (const auto *c = std::get_if<frontend::Clause>(&item)) {
             anyClause = true;
             analyzeClause(*c);
@@ -236,7 +255,8 @@ TypeRef Sema::defineEnum(const frontend::DeclSpec &spec, SourceLoc loc) {
         int64_t v = next;
         if (e.value) {
             v = constantValue(*e.value, "D_DECL_ENCONST",
-                              "enumerator '" + e.name + "' must be assigned to an integral constant expression");
+                              "enumerator '" + e.name +
+                                  "' must be assigned to an integral constant expression");
         }
         if (v > INT32_MAX || v < INT32_MIN)
             fail("D_DECL_ENOFLOW", e.loc,
@@ -277,7 +297,8 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
         TypeRef base = resolveDeclSpec(m.spec, m.decl.loc);
         TypeRef mt = applyDeclarator(base, m.decl, nullptr);
         auto ms = stripTypedefs(mt);
-        if (isVoid(mt) || isFunction(mt)) fail("D_DECL_VOIDOBJ", m.decl.loc, "cannot have void member: " + m.decl.name);
+        if (isVoid(mt) || isFunction(mt))
+            fail("D_DECL_VOIDOBJ", m.decl.loc, "cannot have void member: " + m.decl.name);
         if (ms && (ms->kind == TypeKind::Struct || ms->kind == TypeKind::Union) && !ms->complete &&
             !ms->btfId)
             fail("D_DECL_INCOMPLETE", m.decl.loc,
@@ -294,13 +315,17 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
         if (m.decl.bitWidth) {
             if (!isInteger(mt))
                 fail("D_DECL_BFTYPE", m.decl.loc,
-                     "invalid type for bit-field: " + (m.decl.name.empty() ? std::string("(anon)") : m.decl.name));
-            int64_t w = constantValue(*m.decl.bitWidth, "D_DECL_BFCONST",
-                                      "positive integral constant expression expected as bit-field size");
+                     "invalid type for bit-field: " +
+                         (m.decl.name.empty() ? std::string("(anon)") : m.decl.name));
+            int64_t w =
+                constantValue(*m.decl.bitWidth, "D_DECL_BFCONST",
+                              "positive integral constant expression expected as bit-field size");
             if (w < 0 || (w == 0 && !m.decl.name.empty()))
-                fail("D_DECL_BFCONST", m.decl.loc, "positive integral constant expression expected as bit-field size");
+                fail("D_DECL_BFCONST", m.decl.loc,
+                     "positive integral constant expression expected as bit-field size");
             if (static_cast<uint64_t>(w) > size * 8)
-                fail("D_DECL_BFSIZE", m.decl.loc, "bit-field size exceeds its type: " + m.decl.name);
+                fail("D_DECL_BFSIZE", m.decl.loc,
+                     "bit-field size exceeds its type: " + m.decl.name);
             uint64_t unit = size * 8;
             uint64_t pos = kind == TypeKind::Union ? 0 : offsetBits;
             if (w == 0) {
@@ -313,7 +338,9 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
             if (kind == TypeKind::Struct) offsetBits = pos + w;
             sizeBits = std::max(sizeBits, pos + w);
         } else {
-            uint64_t pos = kind == TypeKind::Union ? 0 : (offsetBits + align * 8 - 1) / (align * 8) * (align * 8);
+            uint64_t pos = kind == TypeKind::Union
+                               ? 0
+                               : (offsetBits + align * 8 - 1) / (align * 8) * (align * 8);
             mem.offsetBits = pos;
             if (kind == TypeKind::Struct) offsetBits = pos + size * 8;
             sizeBits = std::max(sizeBits, pos + size * 8);
@@ -339,22 +366,28 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
     switch (s.base) {
     case DeclSpec::Base::None:
     case DeclSpec::Base::Int:
-        if (s.isShort && s.longCount) fail("D_UNKNOWN", loc, "failed to resolve type short long : Unknown type name");
+        if (s.isShort && s.longCount)
+            fail("D_UNKNOWN", loc, "failed to resolve type short long : Unknown type name");
         t = types_->integer(false, s.isShort, s.longCount, s.isUnsigned, s.isSigned);
         break;
     case DeclSpec::Base::Char:
         if (s.isShort || s.longCount)
-            fail("D_DECL_CHARATTR", loc, "invalid type declaration: short and long may not be used with char type");
+            fail("D_DECL_CHARATTR", loc,
+                 "invalid type declaration: short and long may not be used with char type");
         t = types_->integer(true, false, 0, s.isUnsigned, s.isSigned);
         break;
     case DeclSpec::Base::Void:
-        if (intMods) fail("D_DECL_VOIDATTR", loc, "invalid type declaration: attributes may not be used with void type");
+        if (intMods)
+            fail("D_DECL_VOIDATTR", loc,
+                 "invalid type declaration: attributes may not be used with void type");
         t = types_->voidType();
         break;
     case DeclSpec::Base::Float:
     case DeclSpec::Base::Double: {
         if (s.isSigned || s.isUnsigned || s.isShort)
-            fail("D_DECL_SIGNINT", loc, "invalid type declaration: signed and unsigned may only be used with integer type");
+            fail(
+                "D_DECL_SIGNINT", loc,
+                "invalid type declaration: signed and unsigned may only be used with integer type");
         auto f = std::make_shared<Type>();
         f->kind = TypeKind::Float;
         bool isDouble = s.base == DeclSpec::Base::Double;
@@ -362,7 +395,9 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
         f->size = isDouble ? (s.longCount ? 16 : 8) : 4;
         f->align = static_cast<unsigned>(std::min<uint64_t>(f->size, 16));
         if (!isDouble && s.longCount)
-            fail("D_DECL_LONGINT", loc, "invalid type declaration: long and long long may only be used with integer or floating-point type");
+            fail("D_DECL_LONGINT", loc,
+                 "invalid type declaration: long and long long may only be used with integer or "
+                 "floating-point type");
         t = f;
         break;
     }
@@ -372,10 +407,13 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
     case DeclSpec::Base::Union:
     case DeclSpec::Base::Enum:
         if (s.isSigned || s.isUnsigned)
-            fail("D_DECL_SIGNINT", loc, "invalid type declaration: signed and unsigned may only be used with integer type");
+            fail(
+                "D_DECL_SIGNINT", loc,
+                "invalid type declaration: signed and unsigned may only be used with integer type");
         if (s.isShort || s.longCount)
             fail("D_DECL_LONGINT", s.structBody ? s.structBody->loc : loc,
-                 "invalid type declaration: long and long long may only be used with integer or floating-point type");
+                 "invalid type declaration: long and long long may only be used with integer or "
+                 "floating-point type");
         if (s.base == DeclSpec::Base::String) {
             t = types_->stringType();
         } else if (s.base == DeclSpec::Base::Named) {
@@ -384,7 +422,8 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
                 loadTranslatorLibrary();
                 t = types_->named(s.name);
             }
-            if (!t) fail("D_TYPE_ERR", loc, "failed to resolve type " + s.name + ": Unknown type name");
+            if (!t)
+                fail("D_TYPE_ERR", loc, "failed to resolve type " + s.name + ": Unknown type name");
         } else if (s.base == DeclSpec::Base::Enum) {
             t = defineEnum(s, loc);
         } else {
@@ -416,20 +455,24 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
                 fail("D_DECL_ARRNULL", d.loc,
                      "array declaration requires array dimension or tuple signature: " + d.name);
             int64_t n = constantValue(*dv.size, "D_DECL_ARRSUB",
-                                      "positive integral constant expression or tuple signature expected as array declaration subscript");
+                                      "positive integral constant expression or tuple signature "
+                                      "expected as array declaration subscript");
             if (n <= 0)
                 fail("D_DECL_ARRSUB", d.loc,
-                     "positive integral constant expression or tuple signature expected as array declaration subscript");
+                     "positive integral constant expression or tuple signature expected as array "
+                     "declaration subscript");
             t = types_->arrayOf(t, static_cast<uint64_t>(n));
             break;
         }
         case Derivation::Kind::Assoc: {
             if (!assocKeys || i + 1 != d.derivs.size())
                 fail("D_DECL_ARRSUB", d.loc,
-                     "positive integral constant expression or tuple signature expected as array declaration subscript");
+                     "positive integral constant expression or tuple signature expected as array "
+                     "declaration subscript");
             for (const auto &k : dv.keys) {
                 if (k->spec.storage != DeclSpec::Storage::None)
-                    fail("D_DECL_PARMCLASS", d.loc, "inappropriate storage class for function or associative array parameter");
+                    fail("D_DECL_PARMCLASS", d.loc,
+                         "inappropriate storage class for function or associative array parameter");
                 assocKeys->push_back(resolveTypeName(*k));
             }
             break;
@@ -439,7 +482,8 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
             for (size_t p = 0; p < dv.params.size(); ++p) {
                 const auto &prm = dv.params[p];
                 if (prm->spec.storage != DeclSpec::Storage::None)
-                    fail("D_DECL_PARMCLASS", d.loc, "inappropriate storage class for function or associative array parameter");
+                    fail("D_DECL_PARMCLASS", d.loc,
+                         "inappropriate storage class for function or associative array parameter");
                 for (const auto &pd : prm->decl.derivs)
                     if (pd.kind == Derivation::Kind::Assoc)
                         fail("D_DECL_PROTO_TYPE", d.loc,
@@ -469,7 +513,9 @@ TypeRef Sema::resolveTypeName(const frontend::TypeName &tn) {
 // ---------------------------------------------------------- declarations
 
 ir::Variable *Sema::findVariable(ir::Scope scope, std::string_view name) {
-    auto &m = scope == ir::Scope::Global ? globals_ : scope == ir::Scope::ThreadLocal ? tls_ : locals_;
+    auto &m = scope == ir::Scope::Global        ? globals_
+              : scope == ir::Scope::ThreadLocal ? tls_
+                                                : locals_;
     auto it = m.find(name);
     return it == m.end() ? nullptr : it->second;
 }
@@ -481,7 +527,9 @@ ir::Variable *Sema::createVariable(ir::Scope scope, const std::string &name, Typ
     v->scope = scope;
     v->type = std::move(type);
     v->loc = loc;
-    auto &m = scope == ir::Scope::Global ? globals_ : scope == ir::Scope::ThreadLocal ? tls_ : locals_;
+    auto &m = scope == ir::Scope::Global        ? globals_
+              : scope == ir::Scope::ThreadLocal ? tls_
+                                                : locals_;
     v->id = static_cast<int>(m.size());
     ir::Variable *raw = v.get();
     m[name] = raw;
@@ -497,11 +545,11 @@ void Sema::declare(const frontend::Declaration &d) {
         fail("D_DECL_BADCLASS", d.loc, "specified storage class not appropriate in D");
     TypeRef base = resolveDeclSpec(d.spec, d.loc);
     if (d.declarators.empty()) {
-        bool definesSomething = d.spec.structBody || d.spec.enumBody ||
-                                ((d.spec.base == DeclSpec::Base::Struct ||
-                                  d.spec.base == DeclSpec::Base::Union ||
-                                  d.spec.base == DeclSpec::Base::Enum) &&
-                                 !d.spec.name.empty());
+        bool definesSomething =
+            d.spec.structBody || d.spec.enumBody ||
+            ((d.spec.base == DeclSpec::Base::Struct || d.spec.base == DeclSpec::Base::Union ||
+              d.spec.base == DeclSpec::Base::Enum) &&
+             !d.spec.name.empty());
         if (!definesSomething) fail("D_DECL_USELESS", d.loc, "useless declaration");
         return;
     }
@@ -512,7 +560,8 @@ void Sema::declare(const frontend::Declaration &d) {
         externDeclaration_ = false;
         bool isAssoc = !decl.derivs.empty() && decl.derivs.back().kind == Derivation::Kind::Assoc;
         if (d.spec.storage == Storage::Typedef) {
-            if (types_->isTypedefName(decl.name, false) && typeName(types_->named(decl.name)) != typeName(t))
+            if (types_->isTypedefName(decl.name, false) &&
+                typeName(types_->named(decl.name)) != typeName(t))
                 fail("D_DECL_IDRED", decl.loc, "identifier redefined: " + decl.name);
             types_->addTypedef(decl.name, t);
             continue;
@@ -522,18 +571,21 @@ void Sema::declare(const frontend::Declaration &d) {
                           : d.spec.storage == Storage::This ? ir::Scope::ClauseLocal
                                                             : ir::Scope::Global;
         if (scope == ir::Scope::ClauseLocal && isAssoc)
-            fail("D_DECL_LOCASSC", decl.loc, "associative arrays may not be declared as local variables: " + decl.name);
+            fail("D_DECL_LOCASSC", decl.loc,
+                 "associative arrays may not be declared as local variables: " + decl.name);
         if (isFunction(t)) continue; // prototypes declare nothing we store
         if (isVoid(t)) fail("D_DECL_VOIDOBJ", decl.loc, "cannot have void object: " + decl.name);
         auto st = stripTypedefs(t);
         if (st && (st->kind == TypeKind::Struct || st->kind == TypeKind::Union) && !st->complete) {
-            if (st->btfId) t = types_->complete(t);
+            if (st->btfId)
+                t = types_->complete(t);
             else
                 fail("D_DECL_INCOMPLETE", decl.loc,
                      "incomplete struct/union/enum " + typeName(t) + ": " + decl.name);
         }
         if (scope == ir::Scope::Global &&
-            (findBuiltinVar(decl.name) || enumerators_.count(decl.name) || inlines_.count(decl.name)))
+            (findBuiltinVar(decl.name) || enumerators_.count(decl.name) ||
+             inlines_.count(decl.name)))
             fail("D_DECL_IDRED", decl.loc, "identifier redeclared: " + decl.name);
         if (ir::Variable *old = findVariable(scope, decl.name)) {
             if (old->declared && (typeName(old->type) != typeName(t) || old->isAssoc() != isAssoc))
@@ -553,7 +605,8 @@ void Sema::declareInline(const frontend::Declaration &d) {
     TypeRef t = applyDeclarator(base, decl, nullptr);
     if (inlines_.count(decl.name))
         fail("D_DECL_IDRED", decl.loc,
-             "identifier redefined: " + decl.name + "\n\t current: inline definition\n\tprevious: " +
+             "identifier redefined: " + decl.name +
+                 "\n\t current: inline definition\n\tprevious: " +
                  (isArray(inlines_.at(decl.name).type) ? "array inline" : "scalar inline"));
     if (globals_.count(decl.name) || findBuiltinVar(decl.name))
         fail("D_DECL_IDRED", decl.loc, "identifier redeclared: " + decl.name);
@@ -561,7 +614,8 @@ void Sema::declareInline(const frontend::Declaration &d) {
         // A translated value is built where the inline is used.
         TypeRef outType;
         lookupTranslator(*x, outType);
-        if (typeName(stripTypedefs(t)) != typeName(stripTypedefs(outType)) && !(isPointer(t) && isPointer(outType)))
+        if (typeName(stripTypedefs(t)) != typeName(stripTypedefs(outType)) &&
+            !(isPointer(t) && isPointer(outType)))
             fail("D_OP_INCOMPAT", decl.loc,
                  "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
                      "\" = \"" + describe(outType) + "\"");

@@ -1,9 +1,9 @@
 // Semantic analysis of D expressions: name resolution, C's typing rules
 // with D's additions (strings, dynamic variables, associative arrays),
 // lvalue checks and constant folding.
+#include "providers/kernel_symbols.h"
 #include "sema/builtins.h"
 #include "sema/sema.h"
-#include "providers/kernel_symbols.h"
 
 #include <cctype>
 
@@ -41,7 +41,9 @@ bool isComparison(ir::Op o) {
            o == ir::Op::Gt || o == ir::Op::Ge;
 }
 
-bool isLogical(ir::Op o) { return o == ir::Op::LogAnd || o == ir::Op::LogOr || o == ir::Op::LogXor; }
+bool isLogical(ir::Op o) {
+    return o == ir::Op::LogAnd || o == ir::Op::LogOr || o == ir::Op::LogXor;
+}
 
 bool sameType(const TypeRef &a, const TypeRef &b) {
     return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
@@ -51,17 +53,16 @@ bool sameType(const TypeRef &a, const TypeRef &b) {
 
 ir::Op binaryOperator(const std::string &op) {
     static const std::pair<const char *, ir::Op> table[] = {
-        {"+", ir::Op::Add},     {"-", ir::Op::Sub},     {"*", ir::Op::Mul},  {"/", ir::Op::Div},
-        {"%", ir::Op::Mod},     {"&", ir::Op::And},     {"|", ir::Op::Or},   {"^", ir::Op::Xor},
-        {"<<", ir::Op::Shl},    {">>", ir::Op::Shr},    {"==", ir::Op::Eq},  {"!=", ir::Op::Ne},
-        {"<", ir::Op::Lt},      {"<=", ir::Op::Le},     {">", ir::Op::Gt},   {">=", ir::Op::Ge},
-        {"&&", ir::Op::LogAnd}, {"||", ir::Op::LogOr},  {"^^", ir::Op::LogXor},
+        {"+", ir::Op::Add},     {"-", ir::Op::Sub},    {"*", ir::Op::Mul},     {"/", ir::Op::Div},
+        {"%", ir::Op::Mod},     {"&", ir::Op::And},    {"|", ir::Op::Or},      {"^", ir::Op::Xor},
+        {"<<", ir::Op::Shl},    {">>", ir::Op::Shr},   {"==", ir::Op::Eq},     {"!=", ir::Op::Ne},
+        {"<", ir::Op::Lt},      {"<=", ir::Op::Le},    {">", ir::Op::Gt},      {">=", ir::Op::Ge},
+        {"&&", ir::Op::LogAnd}, {"||", ir::Op::LogOr}, {"^^", ir::Op::LogXor},
     };
     for (const auto &[s, o] : table)
         if (op == s) return o;
     return ir::Op::Add;
 }
-
 
 NodePtr Sema::emptyString(SourceLoc loc) {
     auto n = mk(NodeKind::String, loc, types_->stringType());
@@ -81,7 +82,9 @@ NodePtr Sema::constant(int64_t v, TypeRef t, SourceLoc loc) {
 
 NodePtr Sema::integerConstant(const frontend::Expr &e) {
     uint64_t v = e.intValue;
-    if (e.isChar) return constant(static_cast<int64_t>(v), types_->intType(), e.loc); // 'c' is an int, as in C
+    if (e.isChar)
+        return constant(static_cast<int64_t>(v), types_->intType(),
+                        e.loc); // 'c' is an int, as in C
     struct Candidate {
         TypeRef type;
         bool decimalOk;
@@ -89,17 +92,22 @@ NodePtr Sema::integerConstant(const frontend::Expr &e) {
     std::vector<TypeRef> order;
     bool hexOct = !e.isDecimal;
     if (e.isUnsigned) {
-        if (e.longCount == 0) order = {types_->uintType(), types_->ulongType(), types_->ulonglongType()};
-        else if (e.longCount == 1) order = {types_->ulongType(), types_->ulonglongType()};
-        else order = {types_->ulonglongType()};
+        if (e.longCount == 0)
+            order = {types_->uintType(), types_->ulongType(), types_->ulonglongType()};
+        else if (e.longCount == 1)
+            order = {types_->ulongType(), types_->ulonglongType()};
+        else
+            order = {types_->ulonglongType()};
     } else if (e.longCount == 0) {
         if (hexOct)
-            order = {types_->intType(), types_->uintType(), types_->longType(), types_->ulongType(),
-                     types_->longlongType(), types_->ulonglongType()};
+            order = {types_->intType(),   types_->uintType(),     types_->longType(),
+                     types_->ulongType(), types_->longlongType(), types_->ulonglongType()};
         else
-            order = {types_->intType(), types_->longType(), types_->longlongType(), types_->ulonglongType()};
+            order = {types_->intType(), types_->longType(), types_->longlongType(),
+                     types_->ulonglongType()};
     } else if (e.longCount == 1) {
-        order = {types_->longType(), types_->ulongType(), types_->longlongType(), types_->ulonglongType()};
+        order = {types_->longType(), types_->ulongType(), types_->longlongType(),
+                 types_->ulonglongType()};
     } else {
         order = {types_->longlongType(), types_->ulonglongType()};
     }
@@ -134,7 +142,8 @@ NodePtr Sema::convert(NodePtr n, TypeRef to) {
     if (!to || !n->type) return n;
     // A pointer converted to another pointer type still points to alloca'd
     // memory if it did.
-    if (isPointer(n->type) && isPointer(to) && stripTypedefs(n->type)->isDPtr) to = types_->withDPtr(to);
+    if (isPointer(n->type) && isPointer(to) && stripTypedefs(n->type)->isDPtr)
+        to = types_->withDPtr(to);
     if (typeName(n->type) == typeName(to)) {
         n->type = to;
         return n;
@@ -149,8 +158,8 @@ NodePtr Sema::convert(NodePtr n, TypeRef to) {
     }
     if (sameType(n->type, to) || (isPointer(n->type) && isPointer(to))) {
         // Same representation; keep the node, retype it.
-        if (n->kind != NodeKind::Var && n->kind != NodeKind::ArrayElem && n->kind != NodeKind::Member &&
-            n->kind != NodeKind::Deref) {
+        if (n->kind != NodeKind::Var && n->kind != NodeKind::ArrayElem &&
+            n->kind != NodeKind::Member && n->kind != NodeKind::Deref) {
             n->type = to;
             return n;
         }
@@ -183,7 +192,8 @@ NodePtr Sema::fold(NodePtr n) {
     if (n->kind == NodeKind::Binary) {
         const TypeRef &ot = n->kids[0]->type;
         bool uns = isUnsignedType(ot) || isUnsignedType(n->kids[1]->type);
-        uint64_t ua = static_cast<uint64_t>(n->kids[0]->value), ub = static_cast<uint64_t>(n->kids[1]->value);
+        uint64_t ua = static_cast<uint64_t>(n->kids[0]->value),
+                 ub = static_cast<uint64_t>(n->kids[1]->value);
         int64_t a = n->kids[0]->value, b = n->kids[1]->value;
         int64_t r = 0;
         switch (n->op) {
@@ -193,9 +203,12 @@ NodePtr Sema::fold(NodePtr n) {
         case ir::Op::Div:
         case ir::Op::Mod:
             if (b == 0) fail("D_DIV_ZERO", n->loc, "expression contains division by zero");
-            if (uns) r = static_cast<int64_t>(n->op == ir::Op::Div ? ua / ub : ua % ub);
-            else if (a == INT64_MIN && b == -1) r = n->op == ir::Op::Div ? a : 0;
-            else r = n->op == ir::Op::Div ? a / b : a % b;
+            if (uns)
+                r = static_cast<int64_t>(n->op == ir::Op::Div ? ua / ub : ua % ub);
+            else if (a == INT64_MIN && b == -1)
+                r = n->op == ir::Op::Div ? a : 0;
+            else
+                r = n->op == ir::Op::Div ? a / b : a % b;
             break;
         case ir::Op::And: r = a & b; break;
         case ir::Op::Or: r = a | b; break;
@@ -236,13 +249,17 @@ bool Sema::assignable(const TypeRef &to, const ir::Node &from) const {
     if (isInteger(to) && isInteger(ft)) return true;
     if (isString(to) && (isPointer(ft) || isInteger(ft)) && from.isConstant() && from.value == 0)
         return true; // NULL
-    if (isString(to)) return isString(ft) || (isPointer(ft) && stripTypedefs(stripTypedefs(ft)->target) &&
-                                              stripTypedefs(stripTypedefs(ft)->target)->isChar()) ||
-                             (isArray(ft) && stripTypedefs(stripTypedefs(ft)->target)->isChar());
+    if (isString(to))
+        return isString(ft) ||
+               (isPointer(ft) && stripTypedefs(stripTypedefs(ft)->target) &&
+                stripTypedefs(stripTypedefs(ft)->target)->isChar()) ||
+               (isArray(ft) && stripTypedefs(stripTypedefs(ft)->target)->isChar());
     if (isPointer(to)) {
         if (isPointer(ft)) return true;
         // A string's characters may be reached through a char pointer.
-        if (isString(ft)) return stripTypedefs(stripTypedefs(to)->target) && stripTypedefs(stripTypedefs(to)->target)->isChar();
+        if (isString(ft))
+            return stripTypedefs(stripTypedefs(to)->target) &&
+                   stripTypedefs(stripTypedefs(to)->target)->isChar();
         if (isArray(ft)) return true;
         return isInteger(ft) && from.isConstant() && from.value == 0;
     }
@@ -252,7 +269,8 @@ bool Sema::assignable(const TypeRef &to, const ir::Node &from) const {
     return false;
 }
 
-void Sema::checkAssignable(const TypeRef &to, const ir::Node &from, const std::string &op, SourceLoc loc) {
+void Sema::checkAssignable(const TypeRef &to, const ir::Node &from, const std::string &op,
+                           SourceLoc loc) {
     if (!assignable(to, from))
         fail("D_OP_INCOMPAT", loc,
              "operands have incompatible types: \"" + describe(to) + "\" " + op + " \"" +
@@ -326,10 +344,12 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     case ExprKind::Offsetof: {
         TypeRef t = types_->complete(resolveTypeName(*e.typeName));
         auto st = stripTypedefs(t);
-        if (!isStructOrUnion(t) || (st && !st->complete && !st->btfId)) fail("D_OFFSETOF_TYPE", e.loc, "offsetof operand must be a struct or union type");
+        if (!isStructOrUnion(t) || (st && !st->complete && !st->btfId))
+            fail("D_OFFSETOF_TYPE", e.loc, "offsetof operand must be a struct or union type");
         auto m = findMember(t, e.name);
         if (!m) fail("D_UNKNOWN", e.loc, e.name + " is not a member of " + typeName(t));
-        if (m->bitSize) fail("D_OFFSETOF_BITFIELD", e.loc, "cannot take offset of a bit-field: " + e.name);
+        if (m->bitSize)
+            fail("D_OFFSETOF_BITFIELD", e.loc, "cannot take offset of a bit-field: " + e.name);
         return constant(static_cast<int64_t>(m->offsetBits / 8), types_->ulongType(), e.loc);
     }
     case ExprKind::Xlate: return translatedValue(e);
@@ -379,17 +399,25 @@ TypeRef Sema::parseTypeString(std::string_view text) {
             size_t j = s.find(' ', i);
             if (j == std::string::npos) j = s.size();
             std::string w = s.substr(i, j - i);
-            if (w == "unsigned") isUnsigned = true;
-            else if (w == "signed") explicitSigned = true;
-            else if (w == "char") isChar = true;
-            else if (w == "short") isShort = true;
-            else if (w == "long") ++longs;
+            if (w == "unsigned")
+                isUnsigned = true;
+            else if (w == "signed")
+                explicitSigned = true;
+            else if (w == "char")
+                isChar = true;
+            else if (w == "short")
+                isShort = true;
+            else if (w == "long")
+                ++longs;
             else if (w == "int") {
-            } else allWords = false;
+            } else
+                allWords = false;
             i = j + 1;
         }
-        if (allWords) t = types_->integer(isChar, isShort, longs, isUnsigned, explicitSigned);
-        else t = types_->named(s);
+        if (allWords)
+            t = types_->integer(isChar, isShort, longs, isUnsigned, explicitSigned);
+        else
+            t = types_->named(s);
         if (!t) t = types_->longType();
     }
     if (isConst) t = types_->withConst(t);
@@ -405,7 +433,8 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
         NodePtr b = boundIdentifier(name, e.loc, bound);
         if (bound) return b;
     }
-    if (isLibraryIdentifier(name) && !inlines_.count(name) && !globals_.count(name)) loadTranslatorLibrary();
+    if (isLibraryIdentifier(name) && !inlines_.count(name) && !globals_.count(name))
+        loadTranslatorLibrary();
     if (const BuiltinVarInfo *b = findBuiltinVar(name)) {
         auto n = mk(NodeKind::BuiltinVar, e.loc, parseTypeString(b->typeName));
         n->builtin = b->builtin;
@@ -421,7 +450,8 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
         return constant(it->second.second, it->second.first, e.loc);
     if (ir::Variable *v = findVariable(ir::Scope::Global, name)) {
         if (v->isAssoc())
-            fail("D_IDENT_BADREF", e.loc, "associative array '" + name + "' may not be referenced as scalar");
+            fail("D_IDENT_BADREF", e.loc,
+                 "associative array '" + name + "' may not be referenced as scalar");
         auto n = mk(NodeKind::Var, e.loc, variableType(*v));
         n->var = v;
         return n;
@@ -462,7 +492,8 @@ NodePtr Sema::macro(const frontend::Expr &e) {
             ie.text = v;
             return integerConstant(ie);
         }
-        if (!v.empty() && v[0] == '-' && v.size() > 1 && std::isdigit(static_cast<unsigned char>(v[1]))) {
+        if (!v.empty() && v[0] == '-' && v.size() > 1 &&
+            std::isdigit(static_cast<unsigned char>(v[1]))) {
             long long sn = std::strtoll(v.c_str(), &end, 0);
             if (end && *end == '\0') return constant(sn, types_->intType(), e.loc);
         }
@@ -504,7 +535,8 @@ NodePtr Sema::dynamicVar(const frontend::Expr &e, bool forAssignment) {
         fail("D_VAR_UNDEF", e.loc, spelled + " has not yet been declared or assigned");
     }
     if (v->isAssoc())
-        fail("D_IDENT_BADREF", e.loc, "associative array '" + e.name + "' may not be referenced as scalar");
+        fail("D_IDENT_BADREF", e.loc,
+             "associative array '" + e.name + "' may not be referenced as scalar");
     auto n = mk(NodeKind::Var, e.loc, variableType(*v));
     n->var = v;
     return n;
@@ -527,14 +559,16 @@ void Sema::trackAlloca(ir::Variable &v, const ir::Node &value, SourceLoc loc) {
         bool nullB = value.kids[2]->isConstant() && value.kids[2]->value == 0;
         if (a != b && !nullA && !nullB)
             fail("D_ALLOCA_INCOMPAT", loc,
-                 "ternary conditional with alloca and non-alloca branches cannot be assigned to a variable");
+                 "ternary conditional with alloca and non-alloca branches cannot be assigned to a "
+                 "variable");
     }
     if (value.isConstant() && value.value == 0) return; // NULL goes anywhere
     bool dptr = stripTypedefs(value.type)->isDPtr;
     auto want = dptr ? ir::Variable::Alloca::Yes : ir::Variable::Alloca::No;
     if (v.alloca != ir::Variable::Alloca::Unknown && v.alloca != want)
         fail("D_ALLOCA_INCOMPAT", loc,
-             v.name + ": cannot reuse the same identifier for both alloca and non-alloca allocations");
+             v.name +
+                 ": cannot reuse the same identifier for both alloca and non-alloca allocations");
     v.alloca = want;
 }
 
@@ -544,7 +578,8 @@ NodePtr Sema::unary(const frontend::Expr &e) {
     const std::string &op = e.op;
     if (op == "&") {
         NodePtr x = expr(*e.args[0]);
-        if (x->kind == NodeKind::AggregationRef) fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
+        if (x->kind == NodeKind::AggregationRef)
+            fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
         if (x->kind == NodeKind::Var && x->var->scope != ir::Scope::Global)
             fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
         if (x->kind == NodeKind::ArrayElem)
@@ -554,7 +589,8 @@ NodePtr Sema::unary(const frontend::Expr &e) {
         if (x->kind != NodeKind::Deref && x->kind != NodeKind::Member && x->kind != NodeKind::Var &&
             x->kind != NodeKind::Element)
             fail("D_ADDROF_LVAL", e.loc, "unacceptable operand for unary & operator");
-        if (x->kind == NodeKind::Var) fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
+        if (x->kind == NodeKind::Var)
+            fail("D_ADDROF_VAR", e.loc, "cannot take address of dynamic variable");
         if (x->kind == NodeKind::Deref) {
             NodePtr p = std::move(x->kids[0]);
             return p;
@@ -569,7 +605,8 @@ NodePtr Sema::unary(const frontend::Expr &e) {
             fail("D_DEREF_NONPTR", e.loc, "cannot dereference non-pointer type");
         TypeRef target = stripTypedefs(x->type)->target;
         if (isVoid(target)) fail("D_DEREF_VOID", e.loc, "cannot dereference pointer to void");
-        if (isFunction(target)) fail("D_DEREF_FUNC", e.loc, "cannot dereference pointer to function");
+        if (isFunction(target))
+            fail("D_DEREF_FUNC", e.loc, "cannot dereference pointer to function");
         auto st = stripTypedefs(target);
         if (st && !st->complete && st->btfId) target = types_->complete(target);
         auto n = mk(NodeKind::Deref, e.loc, target);
@@ -580,14 +617,16 @@ NodePtr Sema::unary(const frontend::Expr &e) {
     }
     requireValue(*x, op);
     if (op == "!") {
-        if (!isScalar(x->type)) fail("D_OP_SCALAR", e.loc, "operator ! requires an operand of scalar type");
+        if (!isScalar(x->type))
+            fail("D_OP_SCALAR", e.loc, "operator ! requires an operand of scalar type");
         auto n = mk(NodeKind::Unary, e.loc, types_->intType());
         n->op = ir::Op::LogNot;
         n->kids.push_back(std::move(x));
         return fold(std::move(n));
     }
     if (op == "~") {
-        if (!isInteger(x->type)) fail("D_OP_INT", e.loc, "operator ~ requires an operand of integral type");
+        if (!isInteger(x->type))
+            fail("D_OP_INT", e.loc, "operator ~ requires an operand of integral type");
         TypeRef t = promote(x->type);
         auto n = mk(NodeKind::Unary, e.loc, t);
         n->op = ir::Op::BitNot;
@@ -610,7 +649,8 @@ void Sema::requireValue(const ir::Node &n, const std::string &op) {
         fail("D_OP_VOID", n.loc, "operator " + op + " requires an operand that is not void");
 }
 
-NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const std::string &spelling) {
+NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc,
+                         const std::string &spelling) {
     requireValue(*a, spelling);
     requireValue(*b, spelling);
     if (isLogical(op)) {
@@ -635,7 +675,8 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
             // Comparing a string with NULL tests for NULL or "" (a string
             // set to NULL holds "").
             if (isString(b->type) && a->isConstant() && a->value == 0) std::swap(a, b);
-            if (isString(a->type) && b->isConstant() && b->value == 0 && (op == ir::Op::Eq || op == ir::Op::Ne)) {
+            if (isString(a->type) && b->isConstant() && b->value == 0 &&
+                (op == ir::Op::Eq || op == ir::Op::Ne)) {
                 n->kids.push_back(std::move(a));
                 n->kids.push_back(std::move(b));
                 return n;
@@ -656,19 +697,20 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
             b = convert(std::move(b), t);
         } else if (!(isScalar(a->type) && isScalar(b->type))) {
             fail("D_OP_INCOMPAT", loc,
-                 "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling + " \"" +
-                     describe(b->type) + "\"");
+                 "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling +
+                     " \"" + describe(b->type) + "\"");
         }
         n->kids.push_back(std::move(a));
         n->kids.push_back(std::move(b));
         return fold(std::move(n));
     }
-    bool integral = op == ir::Op::And || op == ir::Op::Or || op == ir::Op::Xor || op == ir::Op::Shl ||
-                    op == ir::Op::Shr || op == ir::Op::Mod;
+    bool integral = op == ir::Op::And || op == ir::Op::Or || op == ir::Op::Xor ||
+                    op == ir::Op::Shl || op == ir::Op::Shr || op == ir::Op::Mod;
     if (integral && (!isInteger(a->type) || !isInteger(b->type)))
         fail("D_OP_INT", loc, "operator " + spelling + " requires operands of integral type");
     // A string plus an integer: the string from that character on.
-    if (op == ir::Op::Add && ((isString(a->type) && isInteger(b->type)) || (isInteger(a->type) && isString(b->type)))) {
+    if (op == ir::Op::Add &&
+        ((isString(a->type) && isInteger(b->type)) || (isInteger(a->type) && isString(b->type)))) {
         if (isString(b->type)) std::swap(a, b);
         auto n = mk(NodeKind::Binary, loc, types_->stringType());
         n->op = ir::Op::Add;
@@ -692,13 +734,16 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc, const s
             return div;
         }
         if (isPointer(b->type)) {
-            if (op == ir::Op::Sub) fail("D_OP_INCOMPAT", loc, "operands have incompatible types: \"" + describe(a->type) + "\" - \"" + describe(b->type) + "\"");
+            if (op == ir::Op::Sub)
+                fail("D_OP_INCOMPAT", loc,
+                     "operands have incompatible types: \"" + describe(a->type) + "\" - \"" +
+                         describe(b->type) + "\"");
             std::swap(a, b);
         }
         if (!isInteger(b->type) || isVoid(stripTypedefs(a->type)->target))
             fail("D_OP_INCOMPAT", loc,
-                 "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling + " \"" +
-                     describe(b->type) + "\"");
+                 "operands have incompatible types: \"" + describe(a->type) + "\" " + spelling +
+                     " \"" + describe(b->type) + "\"");
         uint64_t sz = typeSize(stripTypedefs(a->type)->target);
         b = convert(std::move(b), types_->longType());
         if (sz != 1) {
@@ -745,7 +790,8 @@ NodePtr Sema::binary(const frontend::Expr &e) {
 
 NodePtr Sema::conditional(const frontend::Expr &e) {
     NodePtr c = expr(*e.args[0]);
-    if (!isScalar(c->type)) fail("D_OP_SCALAR", e.loc, "operator ?: expression must be of scalar type");
+    if (!isScalar(c->type))
+        fail("D_OP_SCALAR", e.loc, "operator ?: expression must be of scalar type");
     NodePtr a = expr(*e.args[1]);
     NodePtr b = expr(*e.args[2]);
     TypeRef t;
@@ -764,8 +810,7 @@ NodePtr Sema::conditional(const frontend::Expr &e) {
     } else if (sameType(a->type, b->type) && !isVoid(a->type)) {
         t = a->type;
     } else {
-        fail("D_OP_INCOMPAT", e.loc,
-             "operator ?: operands must have compatible types");
+        fail("D_OP_INCOMPAT", e.loc, "operator ?: operands must have compatible types");
     }
     auto n = mk(NodeKind::Conditional, e.loc, t);
     n->kids.push_back(std::move(c));
@@ -788,8 +833,10 @@ NodePtr Sema::cast(const frontend::Expr &e) {
              "invalid cast expression: \"pointer to translated data\" to \"" + describe(t) + "\"");
     if (isScalar(t) && (isScalar(x->type) || isArray(x->type) || isString(x->type))) {
         if (isInteger(t) && isString(x->type))
-            fail("D_CAST_INVAL", e.loc, "invalid cast expression: \"string\" to \"" + describe(t) + "\"");
-        if (isPointer(t) && isPointer(x->type) && stripTypedefs(x->type)->isDPtr) t = types_->withDPtr(t);
+            fail("D_CAST_INVAL", e.loc,
+                 "invalid cast expression: \"string\" to \"" + describe(t) + "\"");
+        if (isPointer(t) && isPointer(x->type) && stripTypedefs(x->type)->isDPtr)
+            t = types_->withDPtr(t);
         auto n = mk(NodeKind::Cast, e.loc, t);
         n->kids.push_back(std::move(x));
         return fold(std::move(n));
@@ -806,10 +853,12 @@ NodePtr Sema::cast(const frontend::Expr &e) {
 
 NodePtr Sema::member(const frontend::Expr &e) {
     bool arrow = e.kind == ExprKind::Arrow;
-    if (const frontend::Expr *x = findXlate(*e.args[0])) return translatedMember(*x, e.name, arrow, e.loc);
+    if (const frontend::Expr *x = findXlate(*e.args[0]))
+        return translatedMember(*x, e.name, arrow, e.loc);
     NodePtr base = expr(*e.args[0]);
     if (arrow) {
-        if (!isPointer(base->type)) fail("D_OP_PTR", e.loc, "operator -> must be applied to a pointer");
+        if (!isPointer(base->type))
+            fail("D_OP_PTR", e.loc, "operator -> must be applied to a pointer");
         TypeRef target = stripTypedefs(base->type)->target;
         if (!isStructOrUnion(target))
             fail("D_OP_SOU", e.loc,
@@ -819,8 +868,8 @@ NodePtr Sema::member(const frontend::Expr &e) {
         if (!st->complete) {
             if (!st->btfId)
                 fail("D_OP_INCOMPLETE", e.loc,
-                     "operator -> cannot be applied to a forward declaration: no " + typeName(target) +
-                         " definition is available");
+                     "operator -> cannot be applied to a forward declaration: no " +
+                         typeName(target) + " definition is available");
             target = types_->complete(target);
         }
         auto d = mk(NodeKind::Deref, e.loc, target);
@@ -834,10 +883,13 @@ NodePtr Sema::member(const frontend::Expr &e) {
                  "\"; must be applied to a struct or union");
     }
     auto m = findMember(base->type, e.name);
-    if (!m) fail("D_TYPE_MEMBER", e.loc, e.name + " is not a member of " + typeName(stripTypedefs(base->type)));
+    if (!m)
+        fail("D_TYPE_MEMBER", e.loc,
+             e.name + " is not a member of " + typeName(stripTypedefs(base->type)));
     TypeRef mt = m->type;
     auto ms = stripTypedefs(mt);
-    if (ms && !ms->complete && ms->btfId && (ms->kind == TypeKind::Struct || ms->kind == TypeKind::Union))
+    if (ms && !ms->complete && ms->btfId &&
+        (ms->kind == TypeKind::Struct || ms->kind == TypeKind::Union))
         mt = types_->complete(mt);
     auto n = mk(NodeKind::Member, e.loc, mt);
     n->offsetBits = m->offsetBits;
@@ -883,28 +935,33 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
             isAssocBase = false;
     }
     if (isAssocBase && base.kind != ExprKind::Identifier) {
-        ir::Scope sc = base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal;
+        ir::Scope sc =
+            base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::ClauseLocal;
         ir::Variable *v = findVariable(sc, base.name);
         if (sc == ir::Scope::ClauseLocal && (!v || v->isAssoc()))
-            fail("D_ARR_LOCAL", e.loc, "local variables may not be used as associative arrays: " + base.name);
+            fail("D_ARR_LOCAL", e.loc,
+                 "local variables may not be used as associative arrays: " + base.name);
         if (v && !v->isAssoc()) isAssocBase = false;
     }
     if (isAssocBase) {
         ir::Scope sc = base.kind == ExprKind::SelfVar ? ir::Scope::ThreadLocal : ir::Scope::Global;
         // DTrace passes a tuple in eight registers.
         constexpr size_t kMaxTupleKeys = 8;
-        if (nkeys > kMaxTupleKeys) fail("D_TUPLE_OVERFLOW", SourceLoc{}, "Insufficient tuple registers to generate code");
+        if (nkeys > kMaxTupleKeys)
+            fail("D_TUPLE_OVERFLOW", SourceLoc{}, "Insufficient tuple registers to generate code");
         std::vector<NodePtr> keys;
         for (size_t i = 1; i < e.args.size(); ++i) {
             NodePtr k = expr(*e.args[i]);
             if (isVoid(k->type) || k->kind == NodeKind::AggregationRef)
-                fail("D_PROTO_ARG", k->loc, base.name + "[ ] key #" + std::to_string(i) + " is incompatible");
+                fail("D_PROTO_ARG", k->loc,
+                     base.name + "[ ] key #" + std::to_string(i) + " is incompatible");
             keys.push_back(std::move(k));
         }
         ir::Variable *v = findVariable(sc, base.name);
         if (!v) {
             if (!forAssignment)
-                fail("D_IDENT_UNDEF", base.loc, "failed to resolve " + base.name + ": Unknown variable name");
+                fail("D_IDENT_UNDEF", base.loc,
+                     "failed to resolve " + base.name + ": Unknown variable name");
             return nullptr; // the caller creates it once the value type is known
         }
         if (v->keys.size() != keys.size())
@@ -932,16 +989,19 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
     // Arrays and pointers.
     NodePtr b = expr(base);
     if (nkeys != 1 && b->kind == NodeKind::Var)
-        fail("D_ARR_BADREF", e.loc, "cannot access scalar " + b->var->name + " as an associative array");
+        fail("D_ARR_BADREF", e.loc,
+             "cannot access scalar " + b->var->name + " as an associative array");
     if (nkeys != 1) fail("D_SYNTAX", e.loc, "array subscript requires exactly one index");
     NodePtr i = expr(*e.args[1]);
     if (b->kind == NodeKind::Var && !isArray(b->type) && !isPointer(b->type) && !isString(b->type))
-        fail("D_ARR_BADREF", e.loc, "cannot access scalar " + b->var->name + " as an associative array");
+        fail("D_ARR_BADREF", e.loc,
+             "cannot access scalar " + b->var->name + " as an associative array");
     if (!isInteger(i->type)) fail("D_PROTO_ARG", e.loc, "array subscript must be an integer");
     if (isArray(b->type)) {
         auto at = stripTypedefs(b->type);
         // A zero-length array is C's flexible array member: unbounded.
-        if (i->isConstant() && at->count != 0 && (i->value < 0 || static_cast<uint64_t>(i->value) >= at->count))
+        if (i->isConstant() && at->count != 0 &&
+            (i->value < 0 || static_cast<uint64_t>(i->value) >= at->count))
             fail("D_ARR_BOUNDS", e.loc,
                  "index outside array bounds: " + std::to_string(i->value) + ", max is " +
                      std::to_string(at->count));
@@ -977,9 +1037,12 @@ ir::NodePtr Sema::kernelSymbol(const frontend::Expr &e) {
     std::optional<TypeRef> t = types_->kernelVariable(sym);
     if (!ks) fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown symbol name");
     TypeRef type;
-    if (t) type = *t;
-    else if (ks->type == 't' || ks->type == 'T') type = types_->function(types_->intType(), {}, true);
-    else type = types_->intType();
+    if (t)
+        type = *t;
+    else if (ks->type == 't' || ks->type == 'T')
+        type = types_->function(types_->intType(), {}, true);
+    else
+        type = types_->intType();
     auto addr = mk(NodeKind::Const, e.loc, types_->pointerTo(type));
     addr->value = static_cast<int64_t>(ks->address);
     auto n = mk(NodeKind::Deref, e.loc, type);

@@ -68,36 +68,55 @@ struct Aggregation {
     AggFunc func = AggFunc::Count;
     std::vector<TypeRef> keys;
     TypeRef argType;
-    std::vector<int64_t> params; // lquantize: base, limit, step; llquantize: factor, low, high, nsteps
+    std::vector<int64_t>
+        params; // lquantize: base, limit, step; llquantize: factor, low, high, nsteps
     SourceLoc loc;
 };
 
 enum class Op {
-    Add, Sub, Mul, Div, Mod, And, Or, Xor, Shl, Shr,
-    Eq, Ne, Lt, Le, Gt, Ge,
-    LogAnd, LogOr, LogXor,
-    Neg, LogNot, BitNot,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    And,
+    Or,
+    Xor,
+    Shl,
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LogAnd,
+    LogOr,
+    LogXor,
+    Neg,
+    LogNot,
+    BitNot,
 };
 
 enum class NodeKind {
-    Const,       // integer constant: value
-    String,      // string literal: str
-    Var,         // a variable: var (scalar value, or the storage of an aggregate)
-    ArrayElem,   // associative array element: var, kids = keys
-    BuiltinVar,  // builtin (+ value for Arg)
-    ArgN,        // args[i] with a run-time index: kids[0]
-    Unary,       // op, kids[0]
-    Binary,      // op, kids[0], kids[1] (arithmetic, bitwise, comparison, logical)
-    Conditional, // kids[0] ? kids[1] : kids[2]
-    Cast,        // kids[0] converted to type
-    Deref,       // the object kids[0] points to (kernel memory)
-    AddrOf,      // &kids[0]
-    Member,      // kids[0]'s member at offset (bits) with bitSize
-    Assign,      // kids[0] = kids[1]; op set for compound assignment
-    IncDec,      // kids[0] ++/--: value = +1/-1, isPostfix
-    Call,        // subroutine: subr, kids = arguments
-    Comma,       // kids[0], kids[1]
-    Element,     // kids[0][kids[1]] of an array (or a string's character)
+    Const,          // integer constant: value
+    String,         // string literal: str
+    Var,            // a variable: var (scalar value, or the storage of an aggregate)
+    ArrayElem,      // associative array element: var, kids = keys
+    BuiltinVar,     // builtin (+ value for Arg)
+    ArgN,           // args[i] with a run-time index: kids[0]
+    Unary,          // op, kids[0]
+    Binary,         // op, kids[0], kids[1] (arithmetic, bitwise, comparison, logical)
+    Conditional,    // kids[0] ? kids[1] : kids[2]
+    Cast,           // kids[0] converted to type
+    Deref,          // the object kids[0] points to (kernel memory)
+    AddrOf,         // &kids[0]
+    Member,         // kids[0]'s member at offset (bits) with bitSize
+    Assign,         // kids[0] = kids[1]; op set for compound assignment
+    IncDec,         // kids[0] ++/--: value = +1/-1, isPostfix
+    Call,           // subroutine: subr, kids = arguments
+    Comma,          // kids[0], kids[1]
+    Element,        // kids[0][kids[1]] of an array (or a string's character)
     AggregationRef, // @name as a value (printa, trace errors): str
 };
 
@@ -173,8 +192,8 @@ enum class StmtKind {
     Exit,      // exit(expr)
     Aggregate, // @agg[keys] = func(args)
     If,
-    System,    // system(fmt, args)
-    Printa,    // printa([fmt,] @a, ...)
+    System, // system(fmt, args)
+    Printa, // printa([fmt,] @a, ...)
 };
 
 struct Stmt;
@@ -183,9 +202,9 @@ using StmtPtr = std::unique_ptr<Stmt>;
 struct Stmt {
     StmtKind kind = StmtKind::Expr;
     SourceLoc loc;
-    NodePtr expr;              // Expr, Trace, Exit, If (condition)
-    std::vector<NodePtr> args; // Printf values; Aggregate function arguments
-    std::vector<NodePtr> keys; // Aggregate keys
+    NodePtr expr;                // Expr, Trace, Exit, If (condition)
+    std::vector<NodePtr> args;   // Printf values; Aggregate function arguments
+    std::vector<NodePtr> keys;   // Aggregate keys
     std::vector<int64_t> params; // constant arguments (lquantize ...)
     Aggregation *agg = nullptr;
     std::vector<Aggregation *> aggs; // printa

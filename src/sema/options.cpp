@@ -179,8 +179,8 @@ Options::Options() {
     values_.erase("_unused");
 }
 
-std::optional<std::string> Options::set(std::string_view name, std::optional<std::string_view> value,
-                                        bool fromProgram) {
+std::optional<std::string> Options::set(std::string_view name,
+                                        std::optional<std::string_view> value, bool fromProgram) {
     const OptionInfo *o = lookup(name);
     if (!o) return "Invalid option name";
     if (fromProgram && !o->programAllowed) return "Option cannot be used from within a D program";
@@ -211,7 +211,8 @@ std::optional<std::string> Options::set(std::string_view name, std::optional<std
         size_t i = 0;
         auto v = parseUnsigned(*value, i);
         if (!v || i != value->size()) return "Invalid value for specified option";
-        if (o->kind == Kind::Percent && (*v == 0 || *v > 100)) return "Invalid value for specified option";
+        if (o->kind == Kind::Percent && (*v == 0 || *v > 100))
+            return "Invalid value for specified option";
         values_[key] = std::string(*value);
         numbers_[key] = *v;
         return std::nullopt;
@@ -225,7 +226,8 @@ std::optional<std::string> Options::set(std::string_view name, std::optional<std
         return std::nullopt;
     }
     case Kind::Text:
-        if (name == "bufpolicy" && value && *value != "switch" && *value != "fill" && *value != "ring")
+        if (name == "bufpolicy" && value && *value != "switch" && *value != "fill" &&
+            *value != "ring")
             return "Invalid value for specified option";
         if (name == "bufresize" && value && *value != "auto" && *value != "manual")
             return "Invalid value for specified option";
@@ -233,9 +235,9 @@ std::optional<std::string> Options::set(std::string_view name, std::optional<std
             return "Invalid value for specified option";
         if (name == "version") {
             if (!value) return "Invalid value for specified option";
-            static constexpr std::array known = {"1.0", "1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.4",
-                                                 "1.4.1", "1.5", "1.6", "1.6.1", "1.6.2", "1.6.3",
-                                                 "1.6.4", "2.0"};
+            static constexpr std::array known = {"1.0",   "1.1",   "1.2",   "1.2.1", "1.2.2",
+                                                 "1.3",   "1.4",   "1.4.1", "1.5",   "1.6",
+                                                 "1.6.1", "1.6.2", "1.6.3", "1.6.4", "2.0"};
             bool ok = false;
             for (const char *k : known) ok = ok || *value == k;
             if (!ok) return "Requested version is not supported by compiler";
@@ -246,9 +248,13 @@ std::optional<std::string> Options::set(std::string_view name, std::optional<std
     return std::nullopt;
 }
 
-bool Options::isSet(std::string_view name) const { return values_.count(name) != 0; }
+bool Options::isSet(std::string_view name) const {
+    return values_.count(name) != 0;
+}
 
-bool Options::flag(std::string_view name) const { return values_.count(name) != 0; }
+bool Options::flag(std::string_view name) const {
+    return values_.count(name) != 0;
+}
 
 uint64_t Options::number(std::string_view name) const {
     auto it = numbers_.find(name);

@@ -130,7 +130,8 @@ class Sema {
     TypeRef arithmeticResult(const TypeRef &a, const TypeRef &b) const;
     TypeRef promote(const TypeRef &t) const;
     bool assignable(const TypeRef &to, const ir::Node &from) const;
-    void checkAssignable(const TypeRef &to, const ir::Node &from, const std::string &op, SourceLoc loc);
+    void checkAssignable(const TypeRef &to, const ir::Node &from, const std::string &op,
+                         SourceLoc loc);
     void checkArgCount(std::string_view name, size_t passed, size_t min, size_t max, SourceLoc loc,
                        const char *noun = "arg");
     [[noreturn]] void protoArgError(std::string_view fn, int argno, const std::string &proto,
@@ -138,7 +139,8 @@ class Sema {
     std::string describe(const TypeRef &t) const;
 
     ir::Variable *findVariable(ir::Scope scope, std::string_view name);
-    ir::Variable *createVariable(ir::Scope scope, const std::string &name, TypeRef type, SourceLoc loc);
+    ir::Variable *createVariable(ir::Scope scope, const std::string &name, TypeRef type,
+                                 SourceLoc loc);
 
     Options options_;
     providers::ProbeCatalog &catalog_;

@@ -56,8 +56,9 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
         }
         size_t j = i + 1;
         bool digits = std::isdigit(static_cast<unsigned char>(s[j]));
-        while (j < s.size() && (digits ? std::isdigit(static_cast<unsigned char>(s[j]))
-                                       : (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')))
+        while (j < s.size() &&
+               (digits ? std::isdigit(static_cast<unsigned char>(s[j]))
+                       : (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')))
             ++j;
         std::string name = s.substr(i + 1, j - i - 1);
         if (name.empty()) {
@@ -67,9 +68,12 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
         std::string value;
         if (digits) {
             size_t idx = macroArgumentIndex(name);
-            if (idx < ctx_.macroArgs.size()) value = ctx_.macroArgs[idx];
-            else if (options_.flag("defaultargs")) value = "0";
-            else fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");
+            if (idx < ctx_.macroArgs.size())
+                value = ctx_.macroArgs[idx];
+            else if (options_.flag("defaultargs"))
+                value = "0";
+            else
+                fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");
         } else if (name == "target") {
             if (!ctx_.targetPid) fail("D_MACRO_UNDEF", spec.loc, "macro $target is not defined");
             value = std::to_string(*ctx_.targetPid);
@@ -89,11 +93,13 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
     }
     providers::ProbeDescription desc;
     if (!providers::parseProbeDescription(text, desc))
-        fail("D_PDESC_INVAL", spec.loc, "invalid probe description \"" + text + "\": Overspecified probe description");
+        fail("D_PDESC_INVAL", spec.loc,
+             "invalid probe description \"" + text + "\": Overspecified probe description");
     expanded = desc.text();
     auto probes = catalog_.match(desc);
     if (probes.empty() && !ctx_.allowZeroMatches)
-        fail("D_PDESC_ZERO", spec.loc, "probe description " + expanded + " does not match any probes");
+        fail("D_PDESC_ZERO", spec.loc,
+             "probe description " + expanded + " does not match any probes");
     return probes;
 }
 
@@ -105,14 +111,20 @@ void Sema::declareIncremented(const frontend::Clause &c) {
         if (e.kind == ExprKind::Assign && e.op == "=" && e.args[0]->kind != ExprKind::Index) {
             for (const auto &a : e.args) walk(*a);
             const frontend::Expr &t = *e.args[0];
-            assigned.insert((t.kind == ExprKind::SelfVar ? "self->" : t.kind == ExprKind::ThisVar ? "this->" : "") + t.name);
+            assigned.insert((t.kind == ExprKind::SelfVar   ? "self->"
+                             : t.kind == ExprKind::ThisVar ? "this->"
+                                                           : "") +
+                            t.name);
             return;
         }
         bool incdec = e.kind == ExprKind::PreIncrement || e.kind == ExprKind::PostIncrement ||
                       e.kind == ExprKind::PreDecrement || e.kind == ExprKind::PostDecrement;
         if (incdec) {
             const frontend::Expr &x = *e.args[0];
-            std::string key = (x.kind == ExprKind::SelfVar ? "self->" : x.kind == ExprKind::ThisVar ? "this->" : "") + x.name;
+            std::string key = (x.kind == ExprKind::SelfVar   ? "self->"
+                               : x.kind == ExprKind::ThisVar ? "this->"
+                                                             : "") +
+                              x.name;
             if (assigned.count(key)) return;
             if (x.kind == ExprKind::Identifier && !findBuiltinVar(x.name) &&
                 !findVariable(ir::Scope::Global, x.name) && !inlines_.count(x.name) &&
@@ -165,7 +177,8 @@ void Sema::analyzeClause(const frontend::Clause &c) {
 
 // -------------------------------------------------------------- statements
 
-void Sema::analyzeStatements(const std::vector<frontend::StmtPtr> &in, std::vector<ir::StmtPtr> &out) {
+void Sema::analyzeStatements(const std::vector<frontend::StmtPtr> &in,
+                             std::vector<ir::StmtPtr> &out) {
     for (const auto &s : in) {
         if (s->kind == frontend::StmtKind::Empty) continue;
         if (s->kind == frontend::StmtKind::Block) {
@@ -191,7 +204,8 @@ ir::StmtPtr Sema::analyzeStatement(const frontend::Stmt &s) {
         const FunctionInfo *f = findFunction(e.name);
         if (f && f->kind == FunctionKind::Action) return analyzeCallStatement(e);
         if (f && f->kind == FunctionKind::Aggregating)
-            fail("D_AGG_FUNC", e.loc, e.name + "( ) may only be used as the value of an aggregation");
+            fail("D_AGG_FUNC", e.loc,
+                 e.name + "( ) may only be used as the value of an aggregation");
     }
     if (e.kind == ExprKind::Assign &&
         (e.args[0]->kind == ExprKind::Aggregation ||
@@ -202,22 +216,26 @@ ir::StmtPtr Sema::analyzeStatement(const frontend::Stmt &s) {
     return st;
 }
 
-void Sema::checkArgCount(std::string_view name, size_t passed, size_t min, size_t max, SourceLoc loc,
-                         const char *noun) {
+void Sema::checkArgCount(std::string_view name, size_t passed, size_t min, size_t max,
+                         SourceLoc loc, const char *noun) {
     if (passed >= min && passed <= max) return;
-    std::string msg = std::string(name) + "( ) prototype mismatch: " + std::to_string(passed) + " " +
-                      noun + (passed == 1 ? "" : "s") + " passed, ";
-    if (min == max) msg += std::to_string(min) + " expected";
-    else if (passed < min) msg += "at least " + std::to_string(min) + " expected";
-    else msg += "at most " + std::to_string(max) + " expected";
+    std::string msg = std::string(name) + "( ) prototype mismatch: " + std::to_string(passed) +
+                      " " + noun + (passed == 1 ? "" : "s") + " passed, ";
+    if (min == max)
+        msg += std::to_string(min) + " expected";
+    else if (passed < min)
+        msg += "at least " + std::to_string(min) + " expected";
+    else
+        msg += "at most " + std::to_string(max) + " expected";
     fail("D_PROTO_LEN", loc, msg);
 }
 
-void Sema::protoArgError(std::string_view fn, int argno, const std::string &proto, const TypeRef &arg,
-                         SourceLoc loc) {
+void Sema::protoArgError(std::string_view fn, int argno, const std::string &proto,
+                         const TypeRef &arg, SourceLoc loc) {
     fail("D_PROTO_ARG", loc,
          std::string(fn) + "( ) argument #" + std::to_string(argno) +
-             " is incompatible with prototype:\n\tprototype: " + proto + "\n\t argument: " + describe(arg));
+             " is incompatible with prototype:\n\tprototype: " + proto +
+             "\n\t argument: " + describe(arg));
 }
 
 output::PrintfArgType Sema::printfArgType(const ir::Node &n) const {
@@ -259,11 +277,14 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
         NodePtr f = expr(fmtExpr);
         if (isString(f->type))
             fail("D_PRINTF_ARG_FMT", call.loc,
-                 fn + "( ) argument #1 is incompatible with prototype:\n\tprototype: string constant\n\t argument: " +
+                 fn +
+                     "( ) argument #1 is incompatible with prototype:\n\tprototype: string "
+                     "constant\n\t argument: " +
                      describe(f->type));
         protoArgError(fn, 1, "string", f->type, call.loc);
     }
-    if (fmtExpr.text.empty()) fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
+    if (fmtExpr.text.empty())
+        fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
     auto st = mkStmt(fn == "printf" ? ir::StmtKind::Printf : ir::StmtKind::System, call.loc);
     st->format = decodeFormatEscapes(fmtExpr.text);
     // The arguments are checked before the format, as DTrace cooks them first.
@@ -271,14 +292,16 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
     for (size_t i = 1; i < call.args.size(); ++i) {
         NodePtr a = expr(*call.args[i]);
         // A char array prints as the string it holds.
-        if (auto at = stripTypedefs(a->type); at && at->kind == TypeKind::Array && stripTypedefs(at->target) &&
+        if (auto at = stripTypedefs(a->type); at && at->kind == TypeKind::Array &&
+                                              stripTypedefs(at->target) &&
                                               stripTypedefs(at->target)->isChar())
             a = convert(std::move(a), types_->stringType());
         types.push_back(printfArgType(*a));
         st->args.push_back(std::move(a));
     }
     auto parsed = output::parseFormat(st->format, fn);
-    if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
+    if (auto *err = std::get_if<output::FormatError>(&parsed))
+        fail(err->tag.c_str(), call.loc, err->message);
     st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
     if (auto err = output::checkArguments(st->parsedFormat, types, fn))
         fail(err->tag.c_str(), call.loc, err->message);
@@ -301,14 +324,16 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         NodePtr x = expr(*call.args[0]);
         if (x->kind == NodeKind::AggregationRef)
             fail("D_TRACE_DYN", call.loc, "trace( ) may not be applied to a dynamic expression");
-        if (isVoid(x->type)) fail("D_TRACE_VOID", call.loc, "trace( ) may not be applied to a void expression");
+        if (isVoid(x->type))
+            fail("D_TRACE_VOID", call.loc, "trace( ) may not be applied to a void expression");
         auto st = mkStmt(ir::StmtKind::Trace, call.loc);
         st->expr = std::move(x);
         return st;
     }
     if (fn == "exit") {
         NodePtr x = expr(*call.args[0]);
-        if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef) protoArgError(fn, 1, "int", x->type, call.loc);
+        if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef)
+            protoArgError(fn, 1, "int", x->type, call.loc);
         auto st = mkStmt(ir::StmtKind::Exit, call.loc);
         st->expr = convert(std::move(x), types_->intType());
         return st;
@@ -321,7 +346,8 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         if (options_.destructive())
             fail("D_UNSUPPORTED", call.loc,
                  fn + "( ) is not available on Linux: " +
-                     (fn == "panic" ? "dtrace does not crash the kernel" : "there is no kernel debugger to stop in"));
+                     (fn == "panic" ? "dtrace does not crash the kernel"
+                                    : "there is no kernel debugger to stop in"));
         st->expr = constant(0, types_->intType(), call.loc);
         st->needsDestructive = true;
         return st;
@@ -350,7 +376,8 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
         st->format = decodeFormatEscapes(call.args[0]->text);
         first = 1;
         if (call.args.size() < 2)
-            fail("D_PRINTA_PROTO", call.loc, "printa( ) prototype mismatch: 1 args passed, 2 expected");
+            fail("D_PRINTA_PROTO", call.loc,
+                 "printa( ) prototype mismatch: 1 args passed, 2 expected");
     }
     std::vector<output::PrintfArgType> types;
     for (size_t i = first; i < call.args.size(); ++i) {
@@ -359,10 +386,13 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
             NodePtr n = expr(a);
             fail("D_PRINTA_AGGARG", call.loc,
                  "printa( ) argument #" + std::to_string(i + 1) +
-                     " is incompatible with prototype:\n\tprototype: aggregation\n\t argument: " + describe(n->type));
+                     " is incompatible with prototype:\n\tprototype: aggregation\n\t argument: " +
+                     describe(n->type));
         }
         auto it = aggs_.find(a.name);
-        if (it == aggs_.end()) fail("D_PRINTA_AGGARG", a.loc, a.name + " is not an aggregation defined before printa( )");
+        if (it == aggs_.end())
+            fail("D_PRINTA_AGGARG", a.loc,
+                 a.name + " is not an aggregation defined before printa( )");
         ir::Aggregation *agg = it->second;
         std::vector<output::PrintfArgType> keys;
         for (const auto &k : agg->keys) {
@@ -374,7 +404,8 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
     }
     if (st->hasFormat) {
         auto parsed = output::parseFormat(st->format, "printa");
-        if (auto *err = std::get_if<output::FormatError>(&parsed)) fail(err->tag.c_str(), call.loc, err->message);
+        if (auto *err = std::get_if<output::FormatError>(&parsed))
+            fail(err->tag.c_str(), call.loc, err->message);
         st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
         if (auto err = output::checkArguments(st->parsedFormat, types, "printa"))
             fail(err->tag.c_str(), call.loc, err->message);
@@ -386,12 +417,14 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     const frontend::Expr &lhs = *assign.args[0];
     const frontend::Expr &rhs = *assign.args[1];
     if (assign.op != "=")
-        fail("D_AGG_FUNC", assign.loc, "aggregations may only be assigned the result of an aggregating function");
+        fail("D_AGG_FUNC", assign.loc,
+             "aggregations may only be assigned the result of an aggregating function");
     const frontend::Expr &aggExpr = lhs.kind == ExprKind::Aggregation ? lhs : *lhs.args[0];
     std::string name = aggExpr.name;
     if (rhs.kind != ExprKind::Call || !findFunction(rhs.name) ||
         findFunction(rhs.name)->kind != FunctionKind::Aggregating)
-        fail("D_AGG_FUNC", assign.loc, name + " must be assigned the result of an aggregating function");
+        fail("D_AGG_FUNC", assign.loc,
+             name + " must be assigned the result of an aggregating function");
     const FunctionInfo *f = findFunction(rhs.name);
     checkArgCount(rhs.name, rhs.args.size(), static_cast<size_t>(f->minArgs),
                   static_cast<size_t>(f->maxArgs), rhs.loc);
@@ -408,15 +441,24 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     }
     ir::AggFunc func = ir::AggFunc::Count;
     const std::string &fn = rhs.name;
-    if (fn == "count") func = ir::AggFunc::Count;
-    else if (fn == "sum") func = ir::AggFunc::Sum;
-    else if (fn == "avg") func = ir::AggFunc::Avg;
-    else if (fn == "min") func = ir::AggFunc::Min;
-    else if (fn == "max") func = ir::AggFunc::Max;
-    else if (fn == "stddev") func = ir::AggFunc::Stddev;
-    else if (fn == "quantize") func = ir::AggFunc::Quantize;
-    else if (fn == "lquantize") func = ir::AggFunc::Lquantize;
-    else if (fn == "llquantize") func = ir::AggFunc::Llquantize;
+    if (fn == "count")
+        func = ir::AggFunc::Count;
+    else if (fn == "sum")
+        func = ir::AggFunc::Sum;
+    else if (fn == "avg")
+        func = ir::AggFunc::Avg;
+    else if (fn == "min")
+        func = ir::AggFunc::Min;
+    else if (fn == "max")
+        func = ir::AggFunc::Max;
+    else if (fn == "stddev")
+        func = ir::AggFunc::Stddev;
+    else if (fn == "quantize")
+        func = ir::AggFunc::Quantize;
+    else if (fn == "lquantize")
+        func = ir::AggFunc::Lquantize;
+    else if (fn == "llquantize")
+        func = ir::AggFunc::Llquantize;
     for (size_t i = 0; i < rhs.args.size(); ++i) {
         NodePtr a = expr(*rhs.args[i]);
         if (i == 0) {
@@ -425,19 +467,22 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
             st->args.push_back(std::move(a));
         } else {
             if (!a->isConstant())
-                fail("D_LQUANT_CONST", rhs.loc, fn + "( ) argument #" + std::to_string(i + 1) + " must be an integer constant");
+                fail("D_LQUANT_CONST", rhs.loc,
+                     fn + "( ) argument #" + std::to_string(i + 1) +
+                         " must be an integer constant");
             st->params.push_back(a->value);
         }
     }
-    if (func == ir::AggFunc::Quantize || func == ir::AggFunc::Lquantize || func == ir::AggFunc::Llquantize ||
-        func == ir::AggFunc::Stddev)
+    if (func == ir::AggFunc::Quantize || func == ir::AggFunc::Lquantize ||
+        func == ir::AggFunc::Llquantize || func == ir::AggFunc::Stddev)
         fail("D_UNSUPPORTED", rhs.loc, fn + "( ) is not supported yet");
     ir::Aggregation *agg;
     if (auto it = aggs_.find(name); it != aggs_.end()) {
         agg = it->second;
         if (agg->func != func)
-            fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name + "\n\t current: " + fn +
-                                                "( )\n\tprevious: different aggregating function");
+            fail("D_AGG_REDEF", assign.loc,
+                 "aggregation redefined: " + name + "\n\t current: " + fn +
+                     "( )\n\tprevious: different aggregating function");
         if (agg->keys.size() != keyTypes.size())
             fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name);
     } else {
@@ -555,13 +600,16 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
             if (!ok && (isPointer(t) || isString(t)))
                 fail("D_PROTO_ARG", e.loc,
                      e.name + "( ) argument #" + std::to_string(i + 1) +
-                         " is incompatible with prototype:\n\tprototype: alloca pointer\n\t argument: non-alloca pointer");
+                         " is incompatible with prototype:\n\tprototype: alloca pointer\n\t "
+                         "argument: non-alloca pointer");
             want = "void *";
         } else if (want == "char *") {
             // NULL is an int 0; as a string argument it is a NULL pointer.
-            if (a->isConstant() && a->value == 0 && isInteger(t) && !(proto->subr == ir::Subr::Strtok && i == 0))
+            if (a->isConstant() && a->value == 0 && isInteger(t) &&
+                !(proto->subr == ir::Subr::Strtok && i == 0))
                 a = constant(0, types_->voidPtrType(), a->loc), t = a->type;
-            bool nullOk = proto->subr == ir::Subr::Strtok && i == 0 && a->isConstant() && a->value == 0;
+            bool nullOk =
+                proto->subr == ir::Subr::Strtok && i == 0 && a->isConstant() && a->value == 0;
             auto st = stripTypedefs(t);
             bool charArray = st && st->kind == TypeKind::Array && stripTypedefs(st->target) &&
                              stripTypedefs(st->target)->isChar();
@@ -576,9 +624,11 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
             ok = isInteger(t) && a->kind != NodeKind::AggregationRef;
             if (ok) a = convert(std::move(a), parseTypeString(want));
         }
-        if (!ok || isVoid(t)) protoArgError(e.name, static_cast<int>(i + 1), std::string(want), t, e.loc);
+        if (!ok || isVoid(t))
+            protoArgError(e.name, static_cast<int>(i + 1), std::string(want), t, e.loc);
     }
-    if (proto->subr == ir::Subr::None) fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
+    if (proto->subr == ir::Subr::None)
+        fail("D_UNSUPPORTED", e.loc, e.name + "( ) is not supported yet");
     if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin) {
         // Scratch memory is bounded by scratchsize: a constant request
         // beyond it is refused now.
@@ -586,28 +636,31 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         uint64_t scratch = options_.number("scratchsize");
         if (size.isConstant() && static_cast<uint64_t>(size.value) > scratch)
             fail("D_ALLOCA_SIZE", e.loc,
-                 e.name + "(" + std::to_string(static_cast<uint64_t>(size.value)) + ") size larger than scratchsize " +
-                     std::to_string(scratch));
+                 e.name + "(" + std::to_string(static_cast<uint64_t>(size.value)) +
+                     ") size larger than scratchsize " + std::to_string(scratch));
     }
     if (proto->subr == ir::Subr::InetNtoa6) {
         // The address is a struct in6_addr; the strict flag a constant.
         const TypeRef &t = args[0]->type;
         auto target = isPointer(t) ? stripTypedefs(stripTypedefs(t)->target) : nullptr;
-        bool in6 = target && target->kind == TypeKind::Struct && typeName(target) == "struct in6_addr";
+        bool in6 =
+            target && target->kind == TypeKind::Struct && typeName(target) == "struct in6_addr";
         if (!in6 && !(args[0]->isConstant() && args[0]->value == 0))
             protoArgError(e.name, 1, "struct in6_addr *", t, e.loc);
         if (args.size() > 1 && !args[1]->isConstant())
             fail("D_PROTO_ARG", e.loc,
-                 e.name + "( ) argument #2 is incompatible with prototype:\n\tprototype: integer constant\n\t argument: " +
+                 e.name +
+                     "( ) argument #2 is incompatible with prototype:\n\tprototype: integer "
+                     "constant\n\t argument: " +
                      describe(args[1]->type));
     }
     TypeRef ret = parseTypeString(proto->returns);
-    if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin) ret = types_->withDPtr(ret);
+    if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin)
+        ret = types_->withDPtr(ret);
     auto n = mk(NodeKind::Call, e.loc, ret);
     n->subr = proto->subr;
     n->kids = std::move(args);
     return n;
 }
-
 
 } // namespace dtrace::sema

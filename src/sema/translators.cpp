@@ -16,7 +16,9 @@ using ir::NodePtr;
 
 namespace {
 
-NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) { return std::make_unique<ir::Node>(k, loc, std::move(t)); }
+NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) {
+    return std::make_unique<ir::Node>(k, loc, std::move(t));
+}
 
 bool sameTypeName(const TypeRef &a, const TypeRef &b) {
     return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
@@ -145,8 +147,12 @@ inline lwpsinfo_t *curlwpsinfo = xlate <lwpsinfo_t *> (curthread);
 
 } // namespace
 
-bool isLibraryTypeName(std::string_view name) { return name == "psinfo_t" || name == "lwpsinfo_t"; }
-bool isLibraryIdentifier(std::string_view name) { return name == "curpsinfo" || name == "curlwpsinfo"; }
+bool isLibraryTypeName(std::string_view name) {
+    return name == "psinfo_t" || name == "lwpsinfo_t";
+}
+bool isLibraryIdentifier(std::string_view name) {
+    return name == "curpsinfo" || name == "curlwpsinfo";
+}
 
 void Sema::loadTranslatorLibrary() {
     if (libraryLoaded_) return;
@@ -161,7 +167,8 @@ void Sema::loadTranslatorLibrary() {
                 // The library's inlines are trusted: recorded, not re-checked.
                 TypeRef base = resolveDeclSpec(d->spec, d->loc);
                 const auto &decl = d->declarators.front();
-                inlines_[decl.name] = {applyDeclarator(base, decl, nullptr), decl.initializer.get()};
+                inlines_[decl.name] = {applyDeclarator(base, decl, nullptr),
+                                       decl.initializer.get()};
             } else {
                 declare(*d);
             }
@@ -178,10 +185,12 @@ void Sema::loadTranslatorLibrary() {
 }
 
 void Sema::defineTranslator(const frontend::Translator &t) {
-    if (t.output.spec.base == frontend::DeclSpec::Base::Named && isLibraryTypeName(t.output.spec.name))
+    if (t.output.spec.base == frontend::DeclSpec::Base::Named &&
+        isLibraryTypeName(t.output.spec.name))
         loadTranslatorLibrary();
     TypeRef out = resolveTypeName(t.output);
-    if (!isStructOrUnion(out)) fail("D_XLATE_SOU", t.endLoc, "translator output type must be a struct or union");
+    if (!isStructOrUnion(out))
+        fail("D_XLATE_SOU", t.endLoc, "translator output type must be a struct or union");
     auto so = stripTypedefs(out);
     if (!so->complete && !so->btfId)
         fail("D_XLATE_SOU", t.endLoc, "incomplete struct/union/enum " + typeName(so));
@@ -190,7 +199,8 @@ void Sema::defineTranslator(const frontend::Translator &t) {
     for (const auto &x : translators_)
         if (sameTypeName(x.output, out) && sameTypeName(x.input, in))
             fail("D_XLATE_REDECL", t.endLoc,
-                 "translator from " + describe(in) + " to " + describe(out) + " has already been declared");
+                 "translator from " + describe(in) + " to " + describe(out) +
+                     " has already been declared");
     TranslatorDef def;
     def.output = out;
     def.input = in;
@@ -234,7 +244,8 @@ const frontend::Expr *Sema::findXlate(const frontend::Expr &e) {
 
 const Sema::TranslatorDef &Sema::lookupTranslator(const frontend::Expr &xlate, TypeRef &outType) {
     const frontend::TypeName &tn = *xlate.typeName;
-    if (tn.spec.base == frontend::DeclSpec::Base::Named && isLibraryTypeName(tn.spec.name)) loadTranslatorLibrary();
+    if (tn.spec.base == frontend::DeclSpec::Base::Named && isLibraryTypeName(tn.spec.name))
+        loadTranslatorLibrary();
     outType = resolveTypeName(tn);
     TypeRef target = isPointer(outType) ? stripTypedefs(outType)->target : outType;
     if (!isStructOrUnion(target))
@@ -251,7 +262,9 @@ const Sema::TranslatorDef &Sema::lookupTranslator(const frontend::Expr &xlate, T
 NodePtr Sema::translateMemberValue(const TranslatorDef &t, const std::string &member,
                                    const frontend::Expr *arg, SourceLoc loc) {
     auto m = findMember(t.output, member);
-    if (!m) fail("D_TYPE_MEMBER", loc, member + " is not a member of " + typeName(stripTypedefs(t.output)));
+    if (!m)
+        fail("D_TYPE_MEMBER", loc,
+             member + " is not a member of " + typeName(stripTypedefs(t.output)));
     auto it = t.members.find(member);
     if (it == t.members.end())
         fail("D_XLATE_NOCONV", loc, "translator does not define conversion for member: " + member);
@@ -266,7 +279,8 @@ NodePtr Sema::translatedMember(const frontend::Expr &xlate, const std::string &m
                                SourceLoc loc) {
     TypeRef outType;
     const TranslatorDef &t = lookupTranslator(xlate, outType);
-    if (arrow && !isPointer(outType)) fail("D_OP_PTR", loc, "operator -> must be applied to a pointer");
+    if (arrow && !isPointer(outType))
+        fail("D_OP_PTR", loc, "operator -> must be applied to a pointer");
     if (!arrow && isPointer(outType))
         fail("D_OP_SOU", loc,
              "operator . cannot be applied to type \"" + describe(outType) +
@@ -284,7 +298,8 @@ NodePtr Sema::translatedValue(const frontend::Expr &xlate) {
     SourceLoc loc = xlate.loc;
     std::string tmpName = "%xlate" + std::to_string(++xlateTemps_);
     TypeRef ptrType = types_->withDPtr(types_->pointerTo(structType));
-    ir::Variable *tmp = createVariable(ir::Scope::ClauseLocal, tmpName, types_->pointerTo(structType), loc);
+    ir::Variable *tmp =
+        createVariable(ir::Scope::ClauseLocal, tmpName, types_->pointerTo(structType), loc);
     tmp->alloca = ir::Variable::Alloca::Yes;
     auto var = [&] {
         auto v = mk(NodeKind::Var, loc, ptrType);
@@ -322,15 +337,18 @@ NodePtr Sema::translatedValue(const frontend::Expr &xlate) {
             copy->subr = ir::Subr::Bcopy;
             auto src = std::move(value);
             if (isArray(src->type)) {
-                auto addr = mk(NodeKind::AddrOf, loc, types_->pointerTo(stripTypedefs(src->type)->target));
+                auto addr =
+                    mk(NodeKind::AddrOf, loc, types_->pointerTo(stripTypedefs(src->type)->target));
                 addr->kids.push_back(std::move(src));
                 src = std::move(addr);
             }
-            auto dst = mk(NodeKind::AddrOf, loc, types_->withDPtr(types_->pointerTo(stripTypedefs(m.type)->target)));
+            auto dst = mk(NodeKind::AddrOf, loc,
+                          types_->withDPtr(types_->pointerTo(stripTypedefs(m.type)->target)));
             dst->kids.push_back(std::move(target));
             copy->kids.push_back(std::move(src));
             copy->kids.push_back(std::move(dst));
-            copy->kids.push_back(constant(static_cast<int64_t>(typeSize(m.type)), types_->ulongType(), loc));
+            copy->kids.push_back(
+                constant(static_cast<int64_t>(typeSize(m.type)), types_->ulongType(), loc));
             seq.push_back(std::move(copy));
             continue;
         }
@@ -373,7 +391,8 @@ NodePtr Sema::boundIdentifier(std::string_view name, SourceLoc loc, bool &found)
             n->builtin = ir::Builtin::Arg;
             return n;
         }
-        std::vector<Binding> saved(bindings_.begin() + static_cast<std::ptrdiff_t>(b.outerDepth), bindings_.end());
+        std::vector<Binding> saved(bindings_.begin() + static_cast<std::ptrdiff_t>(b.outerDepth),
+                                   bindings_.end());
         bindings_.resize(b.outerDepth);
         NodePtr v = expr(*b.argument);
         bindings_.insert(bindings_.end(), saved.begin(), saved.end());

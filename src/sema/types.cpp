@@ -23,9 +23,12 @@ bool isPointer(const TypeRef &t) {
 }
 bool isArithmetic(const TypeRef &t) {
     auto s = stripTypedefs(t);
-    return s && (s->kind == TypeKind::Integer || s->kind == TypeKind::Enum || s->kind == TypeKind::Float);
+    return s && (s->kind == TypeKind::Integer || s->kind == TypeKind::Enum ||
+                 s->kind == TypeKind::Float);
 }
-bool isScalar(const TypeRef &t) { return isInteger(t) || isPointer(t); }
+bool isScalar(const TypeRef &t) {
+    return isInteger(t) || isPointer(t);
+}
 bool isString(const TypeRef &t) {
     auto s = stripTypedefs(t);
     return s && s->kind == TypeKind::String;
@@ -93,9 +96,15 @@ void spell(const TypeRef &t, std::string &prefix, std::string &suffix) {
         spell(t->target, prefix, suffix);
         return;
     }
-    case TypeKind::Struct: prefix = "struct " + (t->name.empty() ? std::string("(anon)") : t->name); break;
-    case TypeKind::Union: prefix = "union " + (t->name.empty() ? std::string("(anon)") : t->name); break;
-    case TypeKind::Enum: prefix = "enum " + (t->name.empty() ? std::string("(anon)") : t->name); break;
+    case TypeKind::Struct:
+        prefix = "struct " + (t->name.empty() ? std::string("(anon)") : t->name);
+        break;
+    case TypeKind::Union:
+        prefix = "union " + (t->name.empty() ? std::string("(anon)") : t->name);
+        break;
+    case TypeKind::Enum:
+        prefix = "enum " + (t->name.empty() ? std::string("(anon)") : t->name);
+        break;
     default: prefix = t->name; break;
     }
     if (t->isConst) prefix = "const " + prefix;
@@ -317,7 +326,9 @@ void TypeTable::addTypedef(const std::string &name, TypeRef target) {
 }
 
 TypeRef TypeTable::tagged(TypeKind kind, std::string_view tag) const {
-    const auto &m = kind == TypeKind::Struct ? structs_ : kind == TypeKind::Union ? unions_ : enums_;
+    const auto &m = kind == TypeKind::Struct  ? structs_
+                    : kind == TypeKind::Union ? unions_
+                                              : enums_;
     auto it = m.find(tag);
     if (it != m.end()) return it->second;
     if (auto k = btf().tagged(kind, tag)) return *k;
@@ -339,7 +350,9 @@ std::shared_ptr<Type> TypeTable::declareTag(TypeKind kind, const std::string &ta
 }
 
 bool TypeTable::tagDefinedByProgram(TypeKind kind, std::string_view tag) const {
-    const auto &m = kind == TypeKind::Struct ? structs_ : kind == TypeKind::Union ? unions_ : enums_;
+    const auto &m = kind == TypeKind::Struct  ? structs_
+                    : kind == TypeKind::Union ? unions_
+                                              : enums_;
     auto it = m.find(tag);
     return it != m.end() && it->second->complete;
 }
@@ -358,7 +371,9 @@ BtfTypes &TypeTable::btf() const {
     return *btf_;
 }
 
-bool TypeTable::kernelTypesAvailable() const { return btf().available(); }
+bool TypeTable::kernelTypesAvailable() const {
+    return btf().available();
+}
 
 // ----------------------------------------------------------------- BtfTypes
 
@@ -431,7 +446,8 @@ std::optional<int> BtfTypes::find(std::string_view name, int kind) {
     if (index_.empty() && ++scans_ <= kScansBeforeIndex) {
         std::string n(name);
         int id = btf__find_by_name_kind(btf_, n.c_str(), kind);
-        if (id <= 0 && kind == BTF_KIND_ENUM) id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_ENUM64);
+        if (id <= 0 && kind == BTF_KIND_ENUM)
+            id = btf__find_by_name_kind(btf_, n.c_str(), BTF_KIND_ENUM64);
         if (id <= 0) return std::nullopt;
         return id;
     }
@@ -449,7 +465,7 @@ std::optional<TypeRef> BtfTypes::typedefNamed(std::string_view name) {
 }
 
 std::optional<TypeRef> BtfTypes::tagged(TypeKind kind, std::string_view name) {
-    int k = kind == TypeKind::Struct ? BTF_KIND_STRUCT
+    int k = kind == TypeKind::Struct  ? BTF_KIND_STRUCT
             : kind == TypeKind::Union ? BTF_KIND_UNION
                                       : BTF_KIND_ENUM;
     auto id = find(name, k);
@@ -582,8 +598,7 @@ TypeRef BtfTypes::typeById(int id, bool completeStructs) {
     }
     case BTF_KIND_VOLATILE:
     case BTF_KIND_RESTRICT:
-    case BTF_KIND_TYPE_TAG:
-        return typeById(static_cast<int>(bt->type), completeStructs);
+    case BTF_KIND_TYPE_TAG: return typeById(static_cast<int>(bt->type), completeStructs);
     case BTF_KIND_CONST:
         return table_.withConst(typeById(static_cast<int>(bt->type), completeStructs));
     case BTF_KIND_FUNC_PROTO: {
@@ -597,10 +612,10 @@ TypeRef BtfTypes::typeById(int id, bool completeStructs) {
             }
             params.push_back(typeById(static_cast<int>(p[i].type), false));
         }
-        return table_.function(typeById(static_cast<int>(bt->type), false), std::move(params), varargs);
+        return table_.function(typeById(static_cast<int>(bt->type), false), std::move(params),
+                               varargs);
     }
-    default:
-        return table_.voidType();
+    default: return table_.voidType();
     }
     full_[id] = t;
     return t;

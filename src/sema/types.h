@@ -16,7 +16,19 @@ struct btf;
 
 namespace dtrace::sema {
 
-enum class TypeKind { Void, Integer, Float, Pointer, Array, Struct, Union, Enum, Function, String, Typedef };
+enum class TypeKind {
+    Void,
+    Integer,
+    Float,
+    Pointer,
+    Array,
+    Struct,
+    Union,
+    Enum,
+    Function,
+    String,
+    Typedef
+};
 
 struct Type;
 using TypeRef = std::shared_ptr<const Type>;
@@ -50,7 +62,9 @@ struct Type {
     bool varargs = false;
     bool complete = true; // false for a forward-declared struct/union/enum
     int btfId = 0;        // kernel type it came from, if any
-    bool isChar() const { return kind == TypeKind::Integer && size == 1 && name.find("char") != std::string::npos; }
+    bool isChar() const {
+        return kind == TypeKind::Integer && size == 1 && name.find("char") != std::string::npos;
+    }
 };
 
 // Type predicates see through typedefs.
@@ -99,7 +113,8 @@ class TypeTable {
     TypeRef uint64Type() const { return named("uint64_t"); }
 
     // An integer type from C's specifiers (short, long count, unsigned).
-    TypeRef integer(bool isChar, bool isShort, int longCount, bool isUnsigned, bool explicitSigned) const;
+    TypeRef integer(bool isChar, bool isShort, int longCount, bool isUnsigned,
+                    bool explicitSigned) const;
     TypeRef pointerTo(TypeRef t, bool userland = false) const;
     TypeRef arrayOf(TypeRef t, uint64_t count) const;
     TypeRef withConst(TypeRef t) const;

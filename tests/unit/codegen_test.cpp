@@ -46,7 +46,8 @@ TEST(Codegen, GoldenSyscallCount) {
 }
 
 TEST(Codegen, GoldenThreadLocalAndPredicate) {
-    expectGolden("tls_predicate", disassembly("tick-1s /self->n < 10/ { self->n++; printf(\"%d\\n\", self->n); }"));
+    expectGolden("tls_predicate",
+                 disassembly("tick-1s /self->n < 10/ { self->n++; printf(\"%d\\n\", self->n); }"));
 }
 
 TEST(Codegen, DivisionChecksForZero) {

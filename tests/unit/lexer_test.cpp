@@ -65,7 +65,8 @@ TEST(Lexer, StringEscapesAreDecoded) {
 
 TEST(Lexer, NewlineInStringIsReportedOnTheNextLine) {
     int line = 0;
-    EXPECT_EQ(errorTag("x = \"hello\nthere\";", &line), "D_STR_NL: newline encountered in string literal");
+    EXPECT_EQ(errorTag("x = \"hello\nthere\";", &line),
+              "D_STR_NL: newline encountered in string literal");
     EXPECT_EQ(line, 2);
 }
 
@@ -145,10 +146,12 @@ TEST(Lexer, LineDirectivesRenumber) {
 
 TEST(Lexer, UnterminatedCommentIsReported) {
     int line = 0;
-    EXPECT_EQ(errorTag("/* no end\n", &line), "D_SYNTAX: end-of-file encountered before matching */");
+    EXPECT_EQ(errorTag("/* no end\n", &line),
+              "D_SYNTAX: end-of-file encountered before matching */");
     EXPECT_EQ(line, 2);
 }
 
 TEST(Lexer, UnterminatedControlLineIsReported) {
-    EXPECT_EQ(errorTag("x;\n#pragma"), "D_SYNTAX: end-of-file encountered before end of control line");
+    EXPECT_EQ(errorTag("x;\n#pragma"),
+              "D_SYNTAX: end-of-file encountered before end of control line");
 }

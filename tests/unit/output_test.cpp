@@ -21,10 +21,13 @@ DecodedValue integer(uint64_t bits, uint32_t size, bool isSigned) {
 } // namespace
 
 TEST(Output, TraceIntegersUseDTraceColumns) {
-    EXPECT_EQ(dtrace::output::formatTrace(integer(static_cast<uint64_t>(-1), 1, true), false), "  -1");
-    EXPECT_EQ(dtrace::output::formatTrace(integer(static_cast<uint64_t>(-1), 2, true), false), "    -1");
+    EXPECT_EQ(dtrace::output::formatTrace(integer(static_cast<uint64_t>(-1), 1, true), false),
+              "  -1");
+    EXPECT_EQ(dtrace::output::formatTrace(integer(static_cast<uint64_t>(-1), 2, true), false),
+              "    -1");
     EXPECT_EQ(dtrace::output::formatTrace(integer(255, 1, false), false), " 255");
-    EXPECT_EQ(dtrace::output::formatTrace(integer(~0ull, 8, false), false), " 18446744073709551615");
+    EXPECT_EQ(dtrace::output::formatTrace(integer(~0ull, 8, false), false),
+              " 18446744073709551615");
     EXPECT_EQ(dtrace::output::formatTrace(integer(static_cast<uint64_t>(-1), 4, true), true), "-1");
 }
 

@@ -61,13 +61,17 @@ TEST(Parser, DeclarationsAndCasts) {
 }
 
 TEST(Parser, DTraceSyntaxErrors) {
-    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(epid));\n}"), "D_SYNTAX line 3: extra ) in input stream");
-    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(args[0]]);\n}"), "D_SYNTAX line 3: extra ] in input stream");
-    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(epid);\n"), "D_SYNTAX line 4: syntax error near end of input");
+    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(epid));\n}"),
+              "D_SYNTAX line 3: extra ) in input stream");
+    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(args[0]]);\n}"),
+              "D_SYNTAX line 3: extra ] in input stream");
+    EXPECT_EQ(parseError("BEGIN\n{\n\ttrace(epid);\n"),
+              "D_SYNTAX line 4: syntax error near end of input");
     EXPECT_EQ(parseError("BEGIN\n{\n\ti */= i;\n}"), "D_SYNTAX line 3: syntax error near \"/=\"");
     EXPECT_EQ(parseError("profile-1\nint i;\n{}"),
               "D_SYNTAX line 1: expected predicate and/or actions following probe description");
-    EXPECT_EQ(parseError("BEGIN\n/rand(/\n{\n}"), "D_SYNTAX line 3: closing ) expected in predicate before /");
+    EXPECT_EQ(parseError("BEGIN\n/rand(/\n{\n}"),
+              "D_SYNTAX line 3: closing ) expected in predicate before /");
     EXPECT_EQ(parseError("int i = 0;"), "D_SYNTAX line 1: syntax error near \"=\"");
 }
 

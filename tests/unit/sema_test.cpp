@@ -8,22 +8,27 @@ using dtrace::test::errorOf;
 namespace ir = dtrace::ir;
 
 TEST(Sema, UndefinedVariable) {
-    EXPECT_EQ(errorOf("BEGIN\n{\n\texit(x);\n}"), "D_IDENT_UNDEF line 3: failed to resolve x: Unknown variable name");
+    EXPECT_EQ(errorOf("BEGIN\n{\n\texit(x);\n}"),
+              "D_IDENT_UNDEF line 3: failed to resolve x: Unknown variable name");
 }
 
 TEST(Sema, ActionPrototypes) {
-    EXPECT_EQ(errorOf("BEGIN { exit(); }"), "D_PROTO_LEN line 1: exit( ) prototype mismatch: 0 args passed, 1 expected");
+    EXPECT_EQ(errorOf("BEGIN { exit(); }"),
+              "D_PROTO_LEN line 1: exit( ) prototype mismatch: 0 args passed, 1 expected");
     EXPECT_EQ(errorOf("BEGIN { trace(1, 2); }"),
               "D_PROTO_LEN line 1: trace( ) prototype mismatch: 2 args passed, 1 expected");
     EXPECT_EQ(errorOf("BEGIN { exit(\"\"); }"),
-              "D_PROTO_ARG line 1: exit( ) argument #1 is incompatible with prototype:\n\tprototype: int\n\t argument: string");
-    EXPECT_EQ(errorOf("BEGIN { trace(exit(0)); }"), "D_TRACE_VOID line 1: trace( ) may not be applied to a void expression");
+              "D_PROTO_ARG line 1: exit( ) argument #1 is incompatible with "
+              "prototype:\n\tprototype: int\n\t argument: string");
+    EXPECT_EQ(errorOf("BEGIN { trace(exit(0)); }"),
+              "D_TRACE_VOID line 1: trace( ) may not be applied to a void expression");
     EXPECT_EQ(errorOf("BEGIN { @a = count(); trace(@a); }"),
               "D_TRACE_DYN line 1: trace( ) may not be applied to a dynamic expression");
 }
 
 TEST(Sema, WritingBuiltinsIsRefused) {
-    EXPECT_EQ(errorOf("BEGIN { pid = 1; }"), "D_OP_WRITE line 1: operator = can only be applied to a writable variable");
+    EXPECT_EQ(errorOf("BEGIN { pid = 1; }"),
+              "D_OP_WRITE line 1: operator = can only be applied to a writable variable");
     EXPECT_EQ(errorOf("BEGIN { $pid++; }"),
               "D_OP_LVAL line 1: operator ++ requires modifiable lvalue as an operand");
 }
@@ -39,13 +44,16 @@ TEST(Sema, ConstantFoldingAndDivisionByZero) {
     const ir::Node &assign = *c->ir.clauses[0].body[0]->expr;
     ASSERT_EQ(assign.kids[1]->kind, ir::NodeKind::Const);
     EXPECT_EQ(assign.kids[1]->value, 20);
-    EXPECT_EQ(errorOf("BEGIN { x = 1 / 0; }"), "D_DIV_ZERO line 1: expression contains division by zero");
+    EXPECT_EQ(errorOf("BEGIN { x = 1 / 0; }"),
+              "D_DIV_ZERO line 1: expression contains division by zero");
 }
 
 TEST(Sema, IntegerConstantTypesFollowC) {
     auto c = compile("BEGIN { a = 1; b = 0x80000000; c = 5000000000; d = -1ul; e = (char)0x1ff; }");
     ASSERT_EQ(c->error, "");
-    auto typeOf = [&](size_t i) { return dtrace::sema::typeName(c->ir.clauses[0].body[i]->expr->type); };
+    auto typeOf = [&](size_t i) {
+        return dtrace::sema::typeName(c->ir.clauses[0].body[i]->expr->type);
+    };
     EXPECT_EQ(typeOf(0), "int");
     EXPECT_EQ(typeOf(1), "unsigned int");
     EXPECT_EQ(typeOf(2), "long");
@@ -73,18 +81,22 @@ TEST(Sema, MacroArguments) {
     ASSERT_EQ(c->error, "");
     EXPECT_EQ(c->ir.clauses[0].body[0]->expr->kids[1]->value, 42);
     EXPECT_EQ(c->ir.clauses[0].body[1]->expr->kids[1]->str, "text");
-    EXPECT_EQ(errorOf("BEGIN { x = $3; }"), "D_MACRO_UNDEF line 1: macro argument $3 is not defined");
+    EXPECT_EQ(errorOf("BEGIN { x = $3; }"),
+              "D_MACRO_UNDEF line 1: macro argument $3 is not defined");
 }
 
 TEST(Sema, PrintfFormatIsChecked) {
     EXPECT_EQ(errorOf("BEGIN { printf(\"%d %d\", 1, 2, 3); }"),
-              "D_PRINTF_ARG_EXTRA line 1: printf( ) prototype mismatch: only 2 arguments required by this format string");
-    EXPECT_EQ(errorOf("BEGIN { printf(\"\"); }"), "D_PRINTF_FMT_EMPTY line 1: printf( ) format string is empty");
+              "D_PRINTF_ARG_EXTRA line 1: printf( ) prototype mismatch: only 2 arguments required "
+              "by this format string");
+    EXPECT_EQ(errorOf("BEGIN { printf(\"\"); }"),
+              "D_PRINTF_FMT_EMPTY line 1: printf( ) format string is empty");
 }
 
 TEST(Sema, StructsAndMembers) {
-    auto c = compile("struct s { char a; int b; short c : 4; short d : 4; };\n"
-                     "struct s v;\nBEGIN { v.b = 1; x = sizeof (struct s); y = offsetof(struct s, b); }");
+    auto c = compile(
+        "struct s { char a; int b; short c : 4; short d : 4; };\n"
+        "struct s v;\nBEGIN { v.b = 1; x = sizeof (struct s); y = offsetof(struct s, b); }");
     ASSERT_EQ(c->error, "");
     EXPECT_EQ(c->ir.clauses[0].body[1]->expr->kids[1]->value, 12);
     EXPECT_EQ(c->ir.clauses[0].body[2]->expr->kids[1]->value, 4);
@@ -98,5 +110,6 @@ TEST(Sema, AssociativeArrayKeysAreChecked) {
 }
 
 TEST(Sema, PredicateMustBeScalar) {
-    EXPECT_EQ(errorOf("int a[4];\nBEGIN\n/a/\n{\n}"), "D_PRED_SCALAR line 5: predicate result must be of scalar type");
+    EXPECT_EQ(errorOf("int a[4];\nBEGIN\n/a/\n{\n}"),
+              "D_PRED_SCALAR line 5: predicate result must be of scalar type");
 }

@@ -18,8 +18,9 @@ TEST(VerifierLog, FindsTheLastInstructionAndTheReason) {
 }
 
 TEST(VerifierLog, ComplexityLimit) {
-    auto f = dtrace::bpf::parseVerifierLog("5: (05) goto pc-3\nThe sequence of 8193 jumps is too complex.\n"
-                                           "verification time 1234 usec\n");
+    auto f = dtrace::bpf::parseVerifierLog(
+        "5: (05) goto pc-3\nThe sequence of 8193 jumps is too complex.\n"
+        "verification time 1234 usec\n");
     EXPECT_EQ(f.reason, "The sequence of 8193 jumps is too complex.");
     EXPECT_EQ(f.insn.value_or(0), 5u);
 }
