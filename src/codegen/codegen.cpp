@@ -619,6 +619,14 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
     f.jumpImm(BPF_JEQ, R0, 0, done);
     f.bind(drop);
     emitDropIncrement(f, g, kPrincipalDrops);
+    if (g.prog.options.text("bufpolicy") == "fill") {
+        // bufpolicy=fill: a full buffer ends tracing, as exit(0) would (END
+        // still runs, once the consumer has emptied the buffer).
+        f.ldMapValue(R1, g.stateMap, 0);
+        f.emit(load(Size::W, R2, R1, kStateActivityOffset));
+        f.jumpImm(BPF_JNE, R2, kActive, done);
+        f.emit(storeImm(Size::W, R1, kStateActivityOffset, kExiting));
+    }
     f.bind(done);
 }
 

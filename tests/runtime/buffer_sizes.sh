@@ -20,4 +20,11 @@ echo "$out"
 echo "$out" | grep -Eq '^dtrace: principal buffer size lowered to [0-9]+[kmg]?$' || { echo "FAIL: bufresize=auto"; exit 1; }
 out=$("$DTRACE" -q -x strsize=1 -n 'BEGIN { exit(0); }' 2>&1)
 [ "$out" = "dtrace: failed to set -x strsize: Invalid value for specified option" ] || { echo "FAIL: strsize=1: $out"; exit 1; }
+# bufpolicy=fill: a full buffer ends tracing; END still runs.
+out=$(timeout 30 "$DTRACE" -q -x bufpolicy=fill -x bufsize=8k -x switchrate=10s \
+    -n 'profile-997 { printf("%d %s\n", timestamp, execname); } END { printf("END ran\n"); }' 2>&1)
+rc=$?
+echo "$out" | tail -2
+[ "$rc" = 0 ] || { echo "FAIL: bufpolicy=fill did not end tracing ($rc)"; exit 1; }
+echo "$out" | grep -q '^END ran$' || { echo "FAIL: END did not run after the buffer filled"; exit 1; }
 exit 0
