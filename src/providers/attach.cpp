@@ -4,6 +4,7 @@
 #include <linux/perf_event.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -65,7 +66,15 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
         case AttachKind::Error: break;
         case AttachKind::Profile:
         case AttachKind::Tick:
-            if (auto err = attachTimer(p, progFd, session.cpus, links)) return err;
+            if (auto err = attachTimer(p, progFd, session.cpus, links)) {
+                // The deadman's own timer (a program with no probes) is a
+                // safety net: without it, tracing goes on, and dtrace says so.
+                if (p.probes.empty()) {
+                    std::fprintf(stderr, "dtrace: the deadman is off: %s\n", err->c_str());
+                    break;
+                }
+                return err;
+            }
             break;
         case AttachKind::SyscallEntry:
         case AttachKind::SyscallReturn: {
