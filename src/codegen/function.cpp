@@ -10,14 +10,6 @@ using namespace bpf;
 using ir::NodeKind;
 using sema::TypeRef;
 
-namespace {
-
-bool isSigned(const TypeRef &t) {
-    return sema::isSignedInt(t);
-}
-
-} // namespace
-
 FunctionCompiler::FunctionCompiler(ProgramBuilder &pb, bpf::Function &f, const ir::Clause *clause,
                                    bool errorClause)
     : pb_(pb), f_(&f), clause_(clause), errorClause_(errorClause) {}

@@ -31,6 +31,10 @@ inline constexpr int16_t kStackTemps = -32;
 // none is NULL), as DTrace for Linux shows them.
 inline constexpr int32_t kScratchPointerBias = 8;
 
+inline bool isSigned(const sema::TypeRef &t) {
+    return sema::isSignedInt(t);
+}
+
 // An address: a temporary holding a pointer, plus a constant offset.
 struct Address {
     int slot = -1;

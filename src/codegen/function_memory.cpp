@@ -12,14 +12,6 @@ using namespace bpf;
 using ir::NodeKind;
 using sema::TypeRef;
 
-namespace {
-
-bool isSigned(const TypeRef &t) {
-    return sema::isSignedInt(t);
-}
-
-} // namespace
-
 // ------------------------------------------------------------- addresses
 
 void FunctionCompiler::tlsKey(const ir::Variable &v) {

@@ -614,8 +614,7 @@ void Sema::declareInline(const frontend::Declaration &d) {
         // A translated value is built where the inline is used.
         TypeRef outType;
         lookupTranslator(*x, outType);
-        if (typeName(stripTypedefs(t)) != typeName(stripTypedefs(outType)) &&
-            !(isPointer(t) && isPointer(outType)))
+        if (!sameType(t, outType) && !(isPointer(t) && isPointer(outType)))
             fail("D_OP_INCOMPAT", decl.loc,
                  "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
                      "\" = \"" + describe(outType) + "\"");

@@ -45,10 +45,6 @@ bool isLogical(ir::Op o) {
     return o == ir::Op::LogAnd || o == ir::Op::LogOr || o == ir::Op::LogXor;
 }
 
-bool sameType(const TypeRef &a, const TypeRef &b) {
-    return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
-}
-
 } // namespace
 
 ir::Op binaryOperator(const std::string &op) {
@@ -828,7 +824,7 @@ NodePtr Sema::cast(const frontend::Expr &e) {
         return n;
     }
     requireValue(*x, "cast");
-    if (translatedPointers_.count(x.get()))
+    if (x->translated)
         fail("D_CAST_INVAL", e.loc,
              "invalid cast expression: \"pointer to translated data\" to \"" + describe(t) + "\"");
     if (isScalar(t) && (isScalar(x->type) || isArray(x->type) || isString(x->type))) {

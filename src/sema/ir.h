@@ -177,6 +177,7 @@ struct Node {
     bool isPostfix = false;
     bool userAddress = false; // Deref of a user-space pointer
     bool scratch = false;     // Deref of a pointer into alloca'd scratch memory
+    bool translated = false;  // a pointer to translated data (xlate<T *>), which may not be cast
     uint64_t offsetBits = 0;
     unsigned bitSize = 0;
     std::vector<NodePtr> kids;

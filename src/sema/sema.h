@@ -179,7 +179,6 @@ class Sema {
         size_t outerDepth = 0;
     };
     std::vector<Binding> bindings_;
-    std::set<const ir::Node *> translatedPointers_; // pointer-to-translated-data values
     int xlateTemps_ = 0;
     bool libraryLoaded_ = false;
     std::vector<std::unique_ptr<frontend::Program>> library_; // D library sources kept alive

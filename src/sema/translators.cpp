@@ -20,18 +20,14 @@ NodePtr mk(NodeKind k, SourceLoc loc, TypeRef t) {
     return std::make_unique<ir::Node>(k, loc, std::move(t));
 }
 
-bool sameTypeName(const TypeRef &a, const TypeRef &b) {
-    return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
-}
-
 // Whether an xlate argument of type `arg` may use a translator whose input
 // type is `input`: the same type, any integer for an integer, or pointers to
 // the same type (qualifiers and typedefs aside).
 bool inputMatches(const TypeRef &input, const TypeRef &arg) {
-    if (sameTypeName(input, arg)) return true;
+    if (sameType(input, arg)) return true;
     if (isInteger(input) && isInteger(arg)) return true;
     if (isPointer(input) && isPointer(arg))
-        return sameTypeName(stripTypedefs(input)->target, stripTypedefs(arg)->target);
+        return sameType(stripTypedefs(input)->target, stripTypedefs(arg)->target);
     return false;
 }
 
@@ -197,7 +193,7 @@ void Sema::defineTranslator(const frontend::Translator &t) {
     out = types_->complete(out);
     TypeRef in = resolveTypeName(t.input);
     for (const auto &x : translators_)
-        if (sameTypeName(x.output, out) && sameTypeName(x.input, in))
+        if (sameType(x.output, out) && sameType(x.input, in))
             fail("D_XLATE_REDECL", t.endLoc,
                  "translator from " + describe(in) + " to " + describe(out) +
                      " has already been declared");
@@ -252,9 +248,8 @@ const Sema::TranslatorDef &Sema::lookupTranslator(const frontend::Expr &xlate, T
         fail("D_XLATE_SOU", xlate.loc,
              "translator output type must be a struct or union: " + describe(outType));
     NodePtr arg = expr(*xlate.args[0]);
-    if (stripTypedefs(arg->type) && isLibraryTypeName(typeName(target))) loadTranslatorLibrary();
     for (const auto &t : translators_)
-        if (sameTypeName(t.output, target) && inputMatches(t.input, arg->type)) return t;
+        if (sameType(t.output, target) && inputMatches(t.input, arg->type)) return t;
     fail("D_XLATE_NONE", xlate.loc,
          "translator does not exist: " + describe(arg->type) + " -> " + describe(target));
 }
@@ -374,7 +369,7 @@ NodePtr Sema::translatedValue(const frontend::Expr &xlate) {
         c->kids.push_back(std::move(seq[i]));
         chain = std::move(c);
     }
-    if (isPointer(outType)) translatedPointers_.insert(chain.get());
+    chain->translated = isPointer(outType);
     return chain;
 }
 

@@ -112,6 +112,10 @@ void spell(const TypeRef &t, std::string &prefix, std::string &suffix) {
 
 } // namespace
 
+bool sameType(const TypeRef &a, const TypeRef &b) {
+    return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
+}
+
 std::string typeName(const TypeRef &t) {
     std::string prefix, suffix;
     spell(t, prefix, suffix);

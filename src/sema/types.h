@@ -82,6 +82,8 @@ bool isSignedInt(const TypeRef &t);
 uint64_t typeSize(const TypeRef &t);
 // The C spelling of a type: "int", "char *", "struct foo", "int [4]".
 std::string typeName(const TypeRef &t);
+// The same type, typedefs aside.
+bool sameType(const TypeRef &a, const TypeRef &b);
 // Member lookup, searching anonymous members too.
 std::optional<Member> findMember(const TypeRef &structType, std::string_view name);
 
