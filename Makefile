@@ -35,13 +35,14 @@ bench: build
 	@bench/run.sh $(BUILD)/dtrace
 
 # The compiler fuzzer, built with AddressSanitizer and UBSan, for
-# FUZZ_SECONDS (default 1800); new inputs go to fuzz/corpus, the input of a
-# crash or hang to fuzz-crashes/current.
+# FUZZ_SECONDS (default 1800), seeded with fuzz/corpus and the runtime
+# tests' D programs; new inputs go to fuzz/corpus, the input of a crash or
+# hang to fuzz-crashes/current.
 FUZZ_SECONDS ?= 1800
 fuzz: setup
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
 	cmake --build build-asan -j $(JOBS) --target compile_fuzzer
-	build-asan/compile_fuzzer -seconds $(FUZZ_SECONDS) -corpus fuzz/corpus -crashes fuzz-crashes
+	build-asan/compile_fuzzer -seconds $(FUZZ_SECONDS) -corpus fuzz/corpus -crashes fuzz-crashes tests/runtime/*.d
 
 # The unit and runtime tests under AddressSanitizer and LeakSanitizer.
 asan: setup

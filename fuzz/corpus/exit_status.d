@@ -1,2 +1,0 @@
-/* OPTIONS: -q */
-BEGIN { exit(3); }
