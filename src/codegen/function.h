@@ -107,6 +107,7 @@ class FunctionCompiler {
     void storeAggregate(const ir::Node &target, const ir::Node &valueNode, int valueSlot);
     void copyString(bpf::Reg dst, int srcSlot);
     int stringTemp();
+    int stringResult();
     int addressToString(const ir::Node &n);
     int copyOut(const ir::Node &n);
     int strcmpCall(int a, int b);

@@ -38,6 +38,15 @@ int FunctionCompiler::stringArg(const ir::Node &n) {
     return s;
 }
 
+// A new string temporary, its address in a temporary slot (for results).
+int FunctionCompiler::stringResult() {
+    int t = stringTemp();
+    int d = alloc();
+    tempAddress(R0, t);
+    put(d, R0);
+    return d;
+}
+
 // The address of string temporary t in r.
 void FunctionCompiler::tempAddress(Reg r, int t) {
     Generator &g = pb_.g;
@@ -214,10 +223,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         bool hasCount = n.kids.size() > 2;
         int c = hasCount ? value(*n.kids[2])
                          : constantValue(ir::Node(ir::NodeKind::Const, n.loc, n.type));
-        int t = stringTemp();
-        int d = alloc();
-        tempAddress(R0, t);
-        put(d, R0);
+        int d = stringResult();
         int h = alloc();
         emit(movImm(R0, hasCount ? 1 : 0));
         put(h, R0);
@@ -320,10 +326,7 @@ int FunctionCompiler::call(const ir::Node &n) {
     case ir::Subr::Cleanpath:
     case ir::Subr::Dirname: {
         int s = stringArg(*n.kids[0]);
-        int t = stringTemp();
-        int d = alloc();
-        tempAddress(R0, t);
-        put(d, R0);
+        int d = stringResult();
         int ctx = -1;
         if (n.subr == ir::Subr::Cleanpath) {
             ctx = alloc();
@@ -360,10 +363,7 @@ int FunctionCompiler::call(const ir::Node &n) {
             emit(movImm(R0, 10));
             put(base, R0);
         }
-        int t = stringTemp();
-        int d = alloc();
-        tempAddress(R0, t);
-        put(d, R0);
+        int d = stringResult();
         int ctx = alloc();
         emit(movReg(R0, R9));
         put(ctx, R0);
@@ -409,10 +409,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         rp = get(p, R3);
         fault(kFltBadAddr, rp);
         f_->bind(ok2);
-        int t = stringTemp();
-        int d = alloc();
-        tempAddress(R0, t);
-        put(d, R0);
+        int d = stringResult();
         int ctx = alloc();
         emit(movReg(R0, R9));
         put(ctx, R0);
@@ -596,10 +593,7 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
     int src = value(addrNode);
     bool srcIsScratch =
         sema::isPointer(addrNode.type) && sema::stripTypedefs(addrNode.type)->isDPtr;
-    int t = stringTemp();
-    int d = alloc();
-    tempAddress(R0, t);
-    put(d, R0);
+    int d = stringResult();
     int ctx = alloc();
     emit(movReg(R0, R9));
     put(ctx, R0);
