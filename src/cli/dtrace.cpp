@@ -318,8 +318,7 @@ int run(int argc, char **argv) {
 
     double codegenMs = elapsedMs(codegenStart);
     Clock::time_point loadStart = Clock::now();
-    // Every record must fit the principal buffer (with its ring header),
-    // unless the buffer is a ring that may drop anything.
+    // Every record must fit the principal buffer (with its ring header).
     {
         uint64_t bufsize = opts.number("bufsize");
         std::string policy = opts.text("bufpolicy");
@@ -327,14 +326,17 @@ int run(int argc, char **argv) {
         // does not size the buffer for faults.)
         uint64_t largest = 0, largestEnd = 0;
         for (const auto &c : compiled.clauses) {
-            uint64_t size = c.recordSize ? c.recordSize + 8 : 0;
+            // A ring counts records as DTrace does (see dtraceRecordBytes).
+            uint64_t size = !c.recordSize      ? 0
+                            : policy == "ring" ? codegen::dtraceRecordBytes(c)
+                                               : c.recordSize + 8;
             largest = std::max(largest, size);
             if (c.isEndClause) largestEnd = std::max(largestEnd, size);
         }
         const char *refusal = nullptr;
         if (policy == "fill" && largestEnd > bufsize)
             refusal = "END enablings exceed size of principal buffer";
-        else if (policy != "ring" && largest > bufsize)
+        else if (largest > bufsize)
             refusal = "Enabling exceeds size of buffer";
         // The dynamic variable space must hold at least one element of
         // every associative array.
@@ -380,6 +382,8 @@ int run(int argc, char **argv) {
     cc.quiet = quiet;
     cc.testing = testing;
     cc.droptags = opts.flag("droptags");
+    cc.ring = opts.text("bufpolicy") == "ring";
+    cc.ringSize = opts.number("bufsize");
     cc.out = out;
     runtime::Consumer consumer(compiled, session, catalog, cc);
     std::string err;
@@ -457,6 +461,7 @@ int run(int argc, char **argv) {
     consumer.stopProbes();
     links.clear(); // detach
     consumer.drain();
+    if (overloaded || consumer.aborted()) consumer.flushRings();
     if (overloaded) {
         std::fputs(overloaded->c_str(), stderr);
         if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
@@ -478,6 +483,7 @@ int run(int argc, char **argv) {
         if (auto e = providers::runOnce(endFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
         consumer.drain();
     }
+    consumer.flushRings();
     consumer.reportDrops();
     consumer.printAggregations();
     if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);

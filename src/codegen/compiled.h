@@ -8,6 +8,8 @@
 #include "providers/probe.h"
 #include "sema/ir.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -78,6 +80,33 @@ struct ClauseDesc {
     bool isErrorClause = false;
     bool isEndClause = false;
 };
+
+// The bytes DTrace's own record of a clause would take in a principal
+// buffer: a 4-byte EPID, then each recorded value at its D type's size and
+// alignment (the values of actions under if/else only when present).
+// bufpolicy=ring sizes its rings in these units, so that a bufsize holds as
+// many records as it does in DTrace.
+inline uint64_t dtraceRecordBytes(const ClauseDesc &cd, uint64_t presence = ~0ull) {
+    uint64_t at = 4;
+    auto put = [&](uint64_t size, uint64_t align) {
+        align = std::clamp<uint64_t>(align, 1, 8);
+        at = (at + align - 1) / align * align + size;
+    };
+    for (const auto &item : cd.items) {
+        if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
+        if (item.kind == ItemKind::Exit || item.kind == ItemKind::Printa) {
+            put(4, 4);
+            continue;
+        }
+        for (const auto &v : item.values) {
+            if (v.kind == ValueDesc::Kind::String)
+                put(v.typeSize, 1);
+            else
+                put(v.typeSize, std::has_single_bit(v.typeSize) ? v.typeSize : 8);
+        }
+    }
+    return at;
+}
 
 struct AggregationDesc {
     std::string name;

@@ -175,6 +175,43 @@ void Consumer::record(const uint8_t *data, size_t size) {
         return;
     }
     if (h.epid == 0 || h.epid > prog_.clauses.size()) return;
+    if (config_.ring)
+        keepInRing(data, size);
+    else
+        print(data, size);
+}
+
+void Consumer::keepInRing(const uint8_t *data, size_t size) {
+    codegen::RecordHeader h;
+    std::memcpy(&h, data, sizeof h);
+    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    uint64_t presence = ~0ull;
+    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
+        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    uint64_t charge = codegen::dtraceRecordBytes(cd, presence);
+    Ring &ring = rings_[h.cpu];
+    // Wrapping overwrites the oldest records first.
+    while (!ring.records.empty() && ring.used + charge > config_.ringSize) {
+        ring.used -= ring.records.front().charge;
+        ring.records.pop_front();
+    }
+    if (charge > config_.ringSize) return; // refused at start-up; cannot happen
+    ring.records.push_back({std::vector<uint8_t>(data, data + size), charge});
+    ring.used += charge;
+}
+
+void Consumer::flushRings() {
+    for (auto &[cpu, ring] : rings_) {
+        for (const auto &r : ring.records) print(r.bytes.data(), r.bytes.size());
+        ring.records.clear();
+        ring.used = 0;
+    }
+    fflush(config_.out);
+}
+
+void Consumer::print(const uint8_t *data, size_t size) {
+    codegen::RecordHeader h;
+    std::memcpy(&h, data, sizeof h);
     currentCpu_ = static_cast<int>(h.cpu);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = ~0ull;

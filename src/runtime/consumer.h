@@ -8,6 +8,7 @@
 #include "providers/probe.h"
 
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -21,6 +22,10 @@ struct ConsumerConfig {
     bool quiet = false;
     bool testing = false; // _DTRACE_TESTING: no CPU and ID columns
     bool droptags = false;
+    // bufpolicy=ring: each CPU keeps its most recent records, at most
+    // ringSize bytes counted as DTrace counts them, printed at the end.
+    bool ring = false;
+    uint64_t ringSize = 0;
     FILE *out = stdout;
 };
 
@@ -51,10 +56,14 @@ class Consumer {
     void reportDrops();
     // At the end: the blank line and every aggregation not yet printed.
     void printAggregations();
+    // bufpolicy=ring: prints what the rings hold, CPU by CPU, oldest first.
+    void flushRings();
 
   private:
     static int onRecord(void *ctx, void *data, size_t size);
     void record(const uint8_t *data, size_t size);
+    void print(const uint8_t *data, size_t size);
+    void keepInRing(const uint8_t *data, size_t size);
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
@@ -71,6 +80,15 @@ class Consumer {
     int currentCpu_ = 0;
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
     std::set<int> printed_;          // aggregations printa() has printed
+    struct RingRecord {
+        std::vector<uint8_t> bytes;
+        uint64_t charge = 0;
+    };
+    struct Ring {
+        std::deque<RingRecord> records;
+        uint64_t used = 0;
+    };
+    std::map<uint32_t, Ring> rings_; // by CPU
 };
 
 } // namespace dtrace::runtime

@@ -10,7 +10,7 @@ out=$("$DTRACE" -q -x bufsize=32 -x bufpolicy=fill -x strsize=64 -n 'BEGIN { exi
 [ "$out" = "dtrace: could not enable tracing: END enablings exceed size of principal buffer" ] ||
     { echo "FAIL: END record: $out"; exit 1; }
 out=$("$DTRACE" -q -x bufsize=16 -x bufpolicy=ring -n 'BEGIN { exit(0); }' 2>&1)
-[ $? = 0 ] || { echo "FAIL: a ring buffer may be smaller than a record: $out"; exit 1; }
+[ $? = 0 ] || { echo "FAIL: an exit record fits a 16-byte ring: $out"; exit 1; }
 out=$("$DTRACE" -q -x bufsize=1t -x bufresize=manual -n 'BEGIN { exit(0); }' 2>&1)
 echo "$out"
 echo "$out" | grep -q '^dtrace: could not enable tracing: cannot allocate a principal buffer of 1099511627776 bytes per CPU' ||
