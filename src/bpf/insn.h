@@ -70,6 +70,15 @@ inline Insn storeImm(Size sz, Reg dst, int16_t off, int32_t imm) {
 inline Insn atomicAdd(Size sz, Reg dst, int16_t off, Reg src) {
     return make(BPF_STX | static_cast<uint8_t>(sz) | BPF_ATOMIC, dst, src, off, BPF_ADD);
 }
+// src = the old value of *(dst + off), which grows by src.
+inline Insn atomicFetchAdd(Size sz, Reg dst, int16_t off, Reg src) {
+    return make(BPF_STX | static_cast<uint8_t>(sz) | BPF_ATOMIC, dst, src, off,
+                BPF_ADD | BPF_FETCH);
+}
+// If *(dst + off) equals r0 it becomes src; r0 = the old value either way.
+inline Insn atomicCmpxchg(Size sz, Reg dst, int16_t off, Reg src) {
+    return make(BPF_STX | static_cast<uint8_t>(sz) | BPF_ATOMIC, dst, src, off, BPF_CMPXCHG);
+}
 
 // Jumps; offsets are filled in by the assembler from labels.
 inline Insn jumpImm(uint8_t op, Reg dst, int32_t imm) {

@@ -572,6 +572,7 @@ CompiledProgram Generator::run() {
     planAggregations();
     planKernelOffsets();
     planLayout();
+    planSpeculations();
     buildPrograms();
 
     out.maps[dctxMap].valueSize = round8(layout.total());

@@ -123,14 +123,39 @@ struct AggregationDesc {
 
 // Record header: every record in a ring buffer starts with one.
 struct RecordHeader {
-    uint32_t epid; // clause index + 1; kErrorRecord for faults
+    uint32_t epid; // clause index + 1; kErrorRecord for faults; kSpecControl
     uint32_t probeId;
-    uint32_t cpu; // the CPU the record was made on
-    uint32_t reserved;
+    uint32_t cpu;         // the CPU the record was made on
+    uint32_t speculation; // 0, or generation << 16 | speculation ID
 };
 // Clauses with if/else put a 64-bit presence mask right after the header.
 constexpr uint32_t kPresenceOffset = sizeof(RecordHeader);
 constexpr uint32_t kErrorRecord = 0xffffffffu;
+constexpr uint32_t kSpecControl = 0xfffffffeu;
+
+// Speculations. The kernel keeps one SpecState per speculation ID (in one
+// memory-mapped array) and tags speculative records with the ID and the
+// generation it was allocated in; the consumer holds them until a commit
+// or discard record, in the ring buffer's order, says what to do, then
+// frees the speculation.
+enum SpecStateKind : uint32_t {
+    kSpecInactive = 0,
+    kSpecActive = 1,
+    kSpecFinishing = 2, // committed or discarded; the consumer has not yet freed it
+    kSpecClaiming = 3,  // being set up by speculation()
+};
+struct SpecState {
+    uint32_t state;
+    uint32_t generation;
+    uint64_t used; // bytes speculated, counted as DTrace counts records
+};
+enum SpecOp : uint32_t { kSpecCommit = 1, kSpecDiscard = 2 };
+struct SpecControlRecord {
+    RecordHeader header; // epid kSpecControl
+    uint32_t op;
+    uint32_t pad;
+};
+constexpr uint32_t kMaxSpeculations = 4096;
 
 struct ErrorRecord {
     RecordHeader header;
@@ -159,6 +184,9 @@ enum DropCounter : uint32_t {
     kAggDrops,
     kDoubleErrors,
     kErrors,
+    kSpecDrops,   // a speculation's buffer (specsize) was full
+    kSpecBusy,    // speculate() on a speculation being committed or discarded
+    kSpecUnavail, // speculation() found no free speculation (nspec)
     kDropCounters
 };
 
@@ -177,7 +205,9 @@ struct CompiledProgram {
     std::vector<ProgramSpec> programs;
     std::vector<ClauseDesc> clauses; // by clause index
     std::vector<AggregationDesc> aggregations;
-    bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1, contextMap = -1;
+    bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1, contextMap = -1,
+               specsMap = -1;
+    uint32_t nspec = 0;      // speculations (0: the program uses none)
     uint32_t stringSize = 0; // strslot: the bytes of every string buffer
     sema::Options options;
     size_t matchedProbes = 0;

@@ -22,6 +22,10 @@ inline constexpr uint32_t kFltNoScratch = 5;
 inline constexpr uint32_t kFltBadSize = 10;
 inline constexpr uint32_t kFltBadIndex = 11;
 
+// What a part of a long clause returns: 0 to go on, 1 after a fault, or
+// kPartAbandon to end the clause without its record (speculate()).
+inline constexpr int32_t kPartAbandon = 2;
+
 // The clause function's frame: temporaries r6-r8 then stack slots.
 inline constexpr int kRegSlots = 3;
 inline constexpr int kMaxStackSlots = 40;
@@ -122,6 +126,13 @@ class FunctionCompiler {
     void aggregate(const ir::Stmt &s);
     void exitAction(const ir::Stmt &s);
 
+    // Speculations (speculation.cpp).
+    int speculationCall();
+    void speculateAction(const ir::Stmt &s);
+    void finishSpeculation(const ir::Stmt &s, uint32_t op);
+    void chargeSpeculativeRecord(uint64_t charge);
+    void abandonClause();
+
     ProgramBuilder &pb_;
     bpf::Function *f_; // the function being emitted: the clause, or a part of it
     const ir::Clause *clause_;
@@ -138,6 +149,7 @@ class FunctionCompiler {
     bool hasRecord_ = false;
     bool hasExit_ = false;
     int conditionalDepth_ = 0;
+    bool inPart_ = false; // emitting a part of a long clause
 };
 
 } // namespace dtrace::codegen

@@ -31,6 +31,15 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
     return false;
 }
 
+bool speculates(const std::vector<ir::StmtPtr> &body) {
+    for (const auto &s : body) {
+        if (s->kind == StmtKind::Speculate) return true;
+        if (s->kind == StmtKind::If && (speculates(s->thenBody) || speculates(s->elseBody)))
+            return true;
+    }
+    return false;
+}
+
 bool hasIf(const std::vector<ir::StmtPtr> &body) {
     return std::any_of(body.begin(), body.end(),
                        [](const auto &s) { return s->kind == StmtKind::If; });
@@ -117,7 +126,8 @@ void FunctionCompiler::compileClause() {
     desc_ = fresh ? &g.clauseDesc(c) : &scratch;
     desc_->items.clear();
     desc_->isErrorClause = errorClause_;
-    hasRecord_ = recordsData(c.body) || c.body.empty();
+    // A speculative clause records at least its EPID into the speculation.
+    hasRecord_ = recordsData(c.body) || c.body.empty() || speculates(c.body);
     bool presence = hasIf(c.body) && recordsData(c.body);
     desc_->hasPresence = presence;
 
@@ -135,6 +145,9 @@ void FunctionCompiler::compileClause() {
         emit(storeImm(Size::W, R9, static_cast<int16_t>(rec), c.index + 1));
         emit(load(Size::W, R0, R9, dctx::kProbeId));
         emit(store(Size::W, R9, static_cast<int16_t>(rec + 4), R0));
+        if (g.prog.usesSpeculation)
+            emit(storeImm(Size::W, R9,
+                          static_cast<int16_t>(rec + offsetof(RecordHeader, speculation)), 0));
         recordUsed_ = sizeof(RecordHeader);
         if (presence) {
             emit(storeImm(Size::DW, R9, static_cast<int16_t>(rec + kPresenceOffset), 0));
@@ -145,6 +158,7 @@ void FunctionCompiler::compileClause() {
     clauseBody(c.body);
     if (hasRecord_) {
         f_->setSource({c.index, c.loc.line});
+        if (speculates(c.body)) chargeSpeculativeRecord(dtraceRecordBytes(*desc_));
         codegen::emitRecordOutput(*f_, g, rec, recordUsed_, hasExit_);
     }
     desc_->recordSize = recordUsed_;
@@ -183,6 +197,7 @@ void FunctionCompiler::clauseBody(const std::vector<ir::StmtPtr> &body) {
             bool outerFaultUsed = faultUsed_;
             auto outerSlots = slotsInUse_;
             f_ = &pf;
+            inPart_ = true;
             faultLabel_ = f_->newLabel();
             faultUsed_ = false;
             slotsInUse_.clear();
@@ -200,12 +215,14 @@ void FunctionCompiler::clauseBody(const std::vector<ir::StmtPtr> &body) {
                 emit(bpf::exitInsn());
             }
             f_ = outer;
+            inPart_ = false;
             faultLabel_ = outerFault;
             faultUsed_ = outerFaultUsed;
             slotsInUse_ = std::move(outerSlots);
         });
         emit(bpf::movReg(bpf::R1, bpf::R9));
         f_->call(id);
+        if (pb_.g.prog.usesSpeculation) f_->jumpImm(BPF_JEQ, bpf::R0, kPartAbandon, endLabel_);
         f_->jumpImm(BPF_JNE, bpf::R0, 0, faultLabel_);
         faultUsed_ = true;
     }
@@ -288,6 +305,9 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Aggregate: aggregate(s); return;
+    case StmtKind::Speculate: speculateAction(s); return;
+    case StmtKind::Commit: finishSpeculation(s, kSpecCommit); return;
+    case StmtKind::Discard: finishSpeculation(s, kSpecDiscard); return;
     case StmtKind::If: {
         int c = value(*s.expr);
         Reg r = get(c, R0);

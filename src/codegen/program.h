@@ -78,7 +78,7 @@ class Generator {
     StringTable strtab;
     uint32_t strsize = 256;
     bpf::MapId dctxMap = -1, stateMap = -1, globalsMap = -1, strtabMap = -1, buffersMap = -1,
-               dropsMap = -1, tlsMap = -1, sysprobesMap = -1;
+               dropsMap = -1, tlsMap = -1, sysprobesMap = -1, specsMap = -1;
     std::map<const ir::Variable *, VarStorage> vars;
     std::map<const ir::Aggregation *, AggStorage> aggs;
     uint32_t tlsValueSize = 8;
@@ -98,6 +98,7 @@ class Generator {
     void planVariables();
     void planAggregations();
     void planKernelOffsets();
+    void planSpeculations();
     void planLayout();
     void buildPrograms();
     void addDeadman();
@@ -120,6 +121,10 @@ class ProgramBuilder {
     // clause code calls these instead of the helper at every use.
     bpf::FunctionId lookupFunction(bpf::MapId map);
     bpf::FunctionId dropFunction(DropCounter which);
+    // speculation() and the common part of commit() and discard()
+    // (speculation.cpp).
+    bpf::FunctionId speculationFunction();
+    bpf::FunctionId specFinishFunction();
     // Global functions that load or store a scalar dynamic variable
     // (dynvars.cpp).
     bpf::FunctionId dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store);
@@ -162,6 +167,7 @@ class ProgramBuilder {
     std::map<int, bpf::FunctionId> drops_;
     std::map<std::pair<bpf::MapId, bool>, bpf::FunctionId> dynamicAccess_;
     std::vector<SyscallClauseMask> sysMasks_;
+    bpf::FunctionId speculation_ = -1, specFinish_ = -1;
 };
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or

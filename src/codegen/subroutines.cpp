@@ -549,6 +549,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         put(addr, R0);
         return addr;
     }
+    case ir::Subr::Speculation: return speculationCall();
     case ir::Subr::None: break;
     }
     fail("D_UNSUPPORTED", n.loc, "subroutine not supported yet");

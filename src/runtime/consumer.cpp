@@ -53,6 +53,7 @@ Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
 Consumer::~Consumer() {
     if (rb_) ring_buffer__free(rb_);
     if (state_) munmap(state_, sizeof(codegen::StateValue));
+    if (specs_) munmap(specs_, prog_.nspec * sizeof(codegen::SpecState));
 }
 
 int Consumer::onRecord(void *ctx, void *data, size_t size) {
@@ -74,6 +75,15 @@ bool Consumer::open(std::string &error) {
         return false;
     }
     state_ = static_cast<codegen::StateValue *>(p);
+    if (prog_.specsMap >= 0 && prog_.nspec > 0) {
+        p = mmap(nullptr, prog_.nspec * sizeof(codegen::SpecState), PROT_READ | PROT_WRITE,
+                 MAP_SHARED, session_.maps.at(prog_.specsMap).get(), 0);
+        if (p == MAP_FAILED) {
+            error = std::string("cannot map the speculations: ") + std::strerror(errno);
+            return false;
+        }
+        specs_ = static_cast<codegen::SpecState *>(p);
+    }
     reported_.assign(static_cast<size_t>(session_.cpus) * codegen::kDropCounters, 0);
     return true;
 }
@@ -174,11 +184,59 @@ void Consumer::record(const uint8_t *data, size_t size) {
         errorRecord(data, size);
         return;
     }
+    if (h.epid == codegen::kSpecControl) {
+        finishSpeculation(data, size);
+        return;
+    }
     if (h.epid == 0 || h.epid > prog_.clauses.size()) return;
+    if (h.speculation)
+        holdSpeculative(h, data, size);
+    else
+        deliver(data, size);
+}
+
+void Consumer::deliver(const uint8_t *data, size_t size) {
     if (config_.ring)
         keepInRing(data, size);
     else
         print(data, size);
+}
+
+void Consumer::holdSpeculative(const codegen::RecordHeader &h, const uint8_t *data, size_t size) {
+    uint32_t id = h.speculation & 0xffff, generation = h.speculation >> 16;
+    if (auto f = finished_.find(id); f != finished_.end() && f->second == generation) {
+        // Speculated while its commit was on the way: DTrace calls the
+        // speculation busy.
+        ++lateSpeculations_;
+        return;
+    }
+    Speculation &s = speculations_[id];
+    if (s.generation != generation) {
+        s.records.clear(); // an earlier generation whose end was lost
+        s.generation = generation;
+    }
+    s.records.emplace_back(data, data + size);
+}
+
+void Consumer::finishSpeculation(const uint8_t *data, size_t size) {
+    if (size < sizeof(codegen::SpecControlRecord)) return;
+    codegen::SpecControlRecord c;
+    std::memcpy(&c, data, sizeof c);
+    uint32_t id = c.header.speculation & 0xffff, generation = c.header.speculation >> 16;
+    if (auto s = speculations_.find(id); s != speculations_.end()) {
+        if (s->second.generation == generation && c.op == codegen::kSpecCommit)
+            for (const auto &r : s->second.records) deliver(r.data(), r.size());
+        speculations_.erase(s);
+    }
+    finished_[id] = generation;
+    // Free the ID for speculation() again.
+    if (specs_ && id >= 1 && id <= prog_.nspec) {
+        codegen::SpecState &st = specs_[id - 1];
+        uint32_t kernelGeneration = __atomic_load_n(&st.generation, __ATOMIC_ACQUIRE);
+        if ((kernelGeneration & 0xffff) == generation &&
+            __atomic_load_n(&st.state, __ATOMIC_ACQUIRE) == codegen::kSpecFinishing)
+            __atomic_store_n(&st.state, codegen::kSpecInactive, __ATOMIC_RELEASE);
+    }
 }
 
 void Consumer::keepInRing(const uint8_t *data, size_t size) {
@@ -274,7 +332,8 @@ void Consumer::reportDrops() {
     std::vector<uint64_t> values(n * static_cast<size_t>(session_.cpus));
     uint32_t key = 0;
     if (bpf_map_lookup_elem(fd, &key, values.data()) != 0) return;
-    uint64_t dyn = 0, dbl = 0;
+    uint64_t dyn = 0, dbl = 0, spec = 0, busy = lateSpeculations_, unavail = 0;
+    lateSpeculations_ = 0;
     fflush(config_.out);
     for (int c = 0; c < session_.cpus; ++c) {
         auto at = [&](size_t kind) -> uint64_t & {
@@ -297,6 +356,9 @@ void Consumer::reportDrops() {
                 config_.droptags ? "[DTRACEDROP_AGGREGATION] " : "", agg, agg == 1 ? "" : "s", c);
         dyn += at(codegen::kDynvarDrops) - rep(codegen::kDynvarDrops);
         dbl += at(codegen::kDoubleErrors) - rep(codegen::kDoubleErrors);
+        spec += at(codegen::kSpecDrops) - rep(codegen::kSpecDrops);
+        busy += at(codegen::kSpecBusy) - rep(codegen::kSpecBusy);
+        unavail += at(codegen::kSpecUnavail) - rep(codegen::kSpecUnavail);
         for (size_t k = 0; k < n; ++k) rep(k) = at(k);
     }
     // (Oracle's test suite expects DTrace's words alone here.)
@@ -307,6 +369,22 @@ void Consumer::reportDrops() {
     if (dbl)
         std::fprintf(stderr, "dtrace: %s%" PRIu64 " error%s in ERROR probe enabling\n",
                      config_.droptags ? "[DTRACEDROP_DBLERROR] " : "", dbl, dbl == 1 ? "" : "s");
+    if (spec)
+        std::fprintf(stderr, "dtrace: %s%" PRIu64 " speculative drop%s%s\n",
+                     config_.droptags ? "[DTRACEDROP_SPEC] " : "", spec, spec == 1 ? "" : "s",
+                     config_.testing ? "" : " (raise specsize)");
+    if (busy)
+        std::fprintf(stderr,
+                     "dtrace: %s%" PRIu64
+                     " failed speculation%s (available buffer(s) still busy)%s\n",
+                     config_.droptags ? "[DTRACEDROP_SPECBUSY] " : "", busy, busy == 1 ? "" : "s",
+                     config_.testing ? "" : " (raise nspec)");
+    if (unavail)
+        std::fprintf(stderr,
+                     "dtrace: %s%" PRIu64
+                     " failed speculation%s (no speculative buffer available)%s\n",
+                     config_.droptags ? "[DTRACEDROP_SPECUNAVAIL] " : "", unavail,
+                     unavail == 1 ? "" : "s", config_.testing ? "" : " (raise nspec)");
 }
 
 void Consumer::printa(const codegen::RecordItem &item) {

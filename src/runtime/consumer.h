@@ -63,7 +63,11 @@ class Consumer {
     static int onRecord(void *ctx, void *data, size_t size);
     void record(const uint8_t *data, size_t size);
     void print(const uint8_t *data, size_t size);
+    // To the principal buffer: printed now, or kept in a ring.
+    void deliver(const uint8_t *data, size_t size);
     void keepInRing(const uint8_t *data, size_t size);
+    void holdSpeculative(const codegen::RecordHeader &h, const uint8_t *data, size_t size);
+    void finishSpeculation(const uint8_t *data, size_t size);
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
@@ -89,6 +93,16 @@ class Consumer {
         uint64_t used = 0;
     };
     std::map<uint32_t, Ring> rings_; // by CPU
+    // Speculations: the records of each ID's current generation, until
+    // its commit or discard record arrives.
+    struct Speculation {
+        uint32_t generation = 0;
+        std::vector<std::vector<uint8_t>> records;
+    };
+    std::map<uint32_t, Speculation> speculations_;
+    std::map<uint32_t, uint32_t> finished_; // ID -> the generation last committed or discarded
+    codegen::SpecState *specs_ = nullptr;   // the kernel's, memory-mapped
+    uint64_t lateSpeculations_ = 0;         // records speculated after their commit or discard
 };
 
 } // namespace dtrace::runtime

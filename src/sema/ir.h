@@ -159,6 +159,7 @@ enum class Subr {
     InetNtoa6,
     InetNtop,
     LinkNtop,
+    Speculation, // speculation(): a free speculative buffer's ID, or 0
 };
 
 struct Node;
@@ -193,8 +194,11 @@ enum class StmtKind {
     Exit,      // exit(expr)
     Aggregate, // @agg[keys] = func(args)
     If,
-    System, // system(fmt, args)
-    Printa, // printa([fmt,] @a, ...)
+    System,    // system(fmt, args)
+    Printa,    // printa([fmt,] @a, ...)
+    Speculate, // speculate(id): the clause's record goes to speculation id
+    Commit,    // commit(id)
+    Discard,   // discard(id)
 };
 
 struct Stmt;
@@ -233,6 +237,7 @@ struct Program {
     sema::Options options;
     std::unique_ptr<sema::TypeTable> types;
     size_t matchedProbes = 0; // distinct probes enabled, for "matched N probes"
+    bool usesSpeculation = false;
 };
 
 } // namespace dtrace::ir

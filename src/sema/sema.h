@@ -157,6 +157,19 @@ class Sema {
     std::map<std::string, InlineDef, std::less<>> inlines_;
     std::set<const providers::Probe *> enabled_;
     int clauseCount_ = 0;
+    // The kinds of action seen so far in the clause, for DTrace's rules on
+    // what may follow speculate() and commit().
+    enum class ActionClass {
+        DataRecording,
+        Exit,
+        Aggregating,
+        Destructive,
+        Speculate,
+        Commit,
+        Discard
+    };
+    unsigned clauseActions_ = 0;
+    void noteAction(ActionClass a, SourceLoc loc);
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;

@@ -159,6 +159,7 @@ void Sema::analyzeClause(const frontend::Clause &c) {
         out.description = expanded;
         out.source = sourceCount_;
         currentProbes_ = probes;
+        clauseActions_ = 0;
         declareIncremented(c);
         if (c.predicate) {
             inPredicate_ = true;
@@ -308,6 +309,54 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
     return st;
 }
 
+namespace {
+enum ActionFlag : unsigned {
+    kDataRecorded = 1,
+    kAggregated = 2,
+    kSpeculated = 4,
+    kCommitted = 8,
+};
+} // namespace
+
+// DTrace's rules: a speculative clause records data and nothing else; a
+// committing clause commits what was recorded elsewhere.
+void Sema::noteAction(ActionClass a, SourceLoc loc) {
+    unsigned &f = clauseActions_;
+    switch (a) {
+    case ActionClass::Commit:
+        if (f & (kDataRecorded | kAggregated))
+            fail("D_COMM_DREC", loc, "commit( ) may not follow data-recording action(s)");
+        f |= kCommitted;
+        return;
+    case ActionClass::Discard: return;
+    case ActionClass::Speculate:
+        if (f & kSpeculated) fail("D_SPEC_SPEC", loc, "speculate( ) may not follow speculate( )");
+        if (f & kCommitted) fail("D_SPEC_COMM", loc, "speculate( ) may not follow commit( )");
+        if (f & (kDataRecorded | kAggregated))
+            fail("D_SPEC_DREC", loc, "speculate( ) may not follow data-recording action(s)");
+        f |= kSpeculated;
+        return;
+    case ActionClass::Aggregating:
+        if (f & kCommitted) fail("D_AGG_COMM", loc, "aggregating actions may not follow commit( )");
+        if (f & kSpeculated)
+            fail("D_AGG_SPEC", loc, "aggregating actions may not follow speculate( )");
+        f |= kAggregated;
+        return;
+    case ActionClass::Destructive:
+        if (f & kSpeculated)
+            fail("D_ACT_SPEC", loc, "destructive actions may not follow speculate( )");
+        return;
+    case ActionClass::Exit:
+        if (f & kSpeculated) fail("D_EXIT_SPEC", loc, "exit( ) may not follow speculate( )");
+        [[fallthrough]];
+    case ActionClass::DataRecording:
+        if (f & kCommitted)
+            fail("D_DREC_COMM", loc, "data-recording actions may not follow commit( )");
+        if (!(f & kSpeculated)) f |= kDataRecorded;
+        return;
+    }
+}
+
 ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     const std::string &fn = call.name;
     const FunctionInfo *f = findFunction(fn);
@@ -316,16 +365,39 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         if (call.args.empty()) checkArgCount(fn, 0, 1, max, call.loc);
         auto st = analyzePrintf(call);
         if (fn == "system" && !options_.destructive()) st->needsDestructive = true;
+        noteAction(fn == "system" ? ActionClass::Destructive : ActionClass::DataRecording,
+                   call.loc);
         return st;
     }
     checkArgCount(fn, call.args.size(), static_cast<size_t>(f->minArgs), max, call.loc);
-    if (fn == "printa") return analyzePrinta(call);
+    if (fn == "printa") {
+        auto st = analyzePrinta(call);
+        noteAction(ActionClass::DataRecording, call.loc);
+        return st;
+    }
+    if (fn == "speculate" || fn == "commit" || fn == "discard") {
+        NodePtr x = expr(*call.args[0]);
+        if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef)
+            protoArgError(fn, 1, "int", x->type, call.loc);
+        noteAction(fn == "speculate" ? ActionClass::Speculate
+                   : fn == "commit"  ? ActionClass::Commit
+                                     : ActionClass::Discard,
+                   call.loc);
+        auto st = mkStmt(fn == "speculate" ? ir::StmtKind::Speculate
+                         : fn == "commit"  ? ir::StmtKind::Commit
+                                           : ir::StmtKind::Discard,
+                         call.loc);
+        st->expr = convert(std::move(x), types_->int64Type());
+        out_.usesSpeculation = true;
+        return st;
+    }
     if (fn == "trace") {
         NodePtr x = expr(*call.args[0]);
         if (x->kind == NodeKind::AggregationRef)
             fail("D_TRACE_DYN", call.loc, "trace( ) may not be applied to a dynamic expression");
         if (isVoid(x->type))
             fail("D_TRACE_VOID", call.loc, "trace( ) may not be applied to a void expression");
+        noteAction(ActionClass::DataRecording, call.loc);
         auto st = mkStmt(ir::StmtKind::Trace, call.loc);
         st->expr = std::move(x);
         return st;
@@ -334,6 +406,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         NodePtr x = expr(*call.args[0]);
         if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef)
             protoArgError(fn, 1, "int", x->type, call.loc);
+        noteAction(ActionClass::Exit, call.loc);
         auto st = mkStmt(ir::StmtKind::Exit, call.loc);
         st->expr = convert(std::move(x), types_->intType());
         return st;
@@ -342,6 +415,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         // Destructive twice over: without -w refused like the others, with
         // it refused on Linux, where there is no debugger to drop into and
         // crashing the kernel is not a tracer's business.
+        noteAction(ActionClass::Destructive, call.loc);
         auto st = mkStmt(ir::StmtKind::Expr, call.loc);
         if (options_.destructive())
             fail("D_UNSUPPORTED", call.loc,
@@ -357,6 +431,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         // enable time without -w.
         std::vector<NodePtr> args;
         for (const auto &a : call.args) args.push_back(expr(*a));
+        noteAction(ActionClass::Destructive, call.loc);
         auto st = mkStmt(ir::StmtKind::Expr, call.loc);
         st->expr = subroutine(call, std::move(args));
         if (!options_.destructive()) st->needsDestructive = true;
@@ -428,6 +503,7 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     const FunctionInfo *f = findFunction(rhs.name);
     checkArgCount(rhs.name, rhs.args.size(), static_cast<size_t>(f->minArgs),
                   static_cast<size_t>(f->maxArgs), rhs.loc);
+    noteAction(ActionClass::Aggregating, assign.loc);
     auto st = mkStmt(ir::StmtKind::Aggregate, assign.loc);
     std::vector<TypeRef> keyTypes;
     if (lhs.kind == ExprKind::Index) {
@@ -578,7 +654,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"rw_read_held", ir::Subr::None, "int", {"rwlock_t *"}},
         {"rw_write_held", ir::Subr::None, "int", {"rwlock_t *"}},
         {"d_path", ir::Subr::DPath, "string", {"void *"}},
-        {"speculation", ir::Subr::None, "int", {}},
+        {"speculation", ir::Subr::Speculation, "int", {}},
     };
     return table;
 }
@@ -654,6 +730,7 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
                      "constant\n\t argument: " +
                      describe(args[1]->type));
     }
+    if (proto->subr == ir::Subr::Speculation) out_.usesSpeculation = true;
     TypeRef ret = parseTypeString(proto->returns);
     if (proto->subr == ir::Subr::Alloca || proto->subr == ir::Subr::Copyin)
         ret = types_->withDPtr(ret);
