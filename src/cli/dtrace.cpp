@@ -435,6 +435,9 @@ int run(int argc, char **argv) {
     // Go round the loop well within the deadman interval.
     uint64_t loopNs = std::min(switchNs, statusNs);
     if (deadmanNs) loopNs = std::min(loopNs, deadmanNs / 4);
+    // Committed and discarded speculations are freed as the consumer reads
+    // them: at cleanrate at least.
+    if (compiled.nspec) loopNs = std::min(loopNs, opts.number("cleanrate"));
     int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
     while (!consumer.exitRequested() && !gInterrupted) {

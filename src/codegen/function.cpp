@@ -122,8 +122,21 @@ void FunctionCompiler::checkedRead(Reg dstPtr, uint32_t size, Reg src, Space spa
     f_->callHelper(space == Space::User ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JEQ, R0, 0, ok);
-    fault(kFltBadAddr, R3 == src ? R3 : src);
+    faultBadRead(R3 == src ? R3 : src, space == Space::User);
     f_->bind(ok);
+}
+
+// A failed read: DTrace's bad address, or, for a read of user memory at a
+// kernel address (which the kernel's user-copy routines refuse), a kernel
+// privilege fault.
+void FunctionCompiler::faultBadRead(Reg address, bool user) {
+    if (user) {
+        Label userHalf = f_->newLabel();
+        f_->jumpImm(BPF_JSGE, address, 0, userHalf);
+        fault(kFltKPriv, address);
+        f_->bind(userHalf);
+    }
+    fault(kFltBadAddr, address);
 }
 
 // --------------------------------------------------------------- values
@@ -739,7 +752,7 @@ int FunctionCompiler::cast(const ir::Node &n) {
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JSGT, R0, 0, ok);
         rs = get(src, R3);
-        fault(kFltBadAddr, rs);
+        faultBadRead(rs, space == Space::User);
         f_->bind(ok);
         emit(movReg(R0, R9));
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));

@@ -19,6 +19,7 @@ inline constexpr uint32_t kFltBadAddr = 1;
 inline constexpr uint32_t kFltIllOp = 3;
 inline constexpr uint32_t kFltDivZero = 4;
 inline constexpr uint32_t kFltNoScratch = 5;
+inline constexpr uint32_t kFltKPriv = 6;
 inline constexpr uint32_t kFltBadSize = 10;
 inline constexpr uint32_t kFltBadIndex = 11;
 
@@ -69,6 +70,7 @@ class FunctionCompiler {
     void loadImm(bpf::Reg r, int64_t v);
     void fault(uint32_t type, bpf::Reg value);
     void faultIfNonZero(bpf::Reg result, uint32_t type, bpf::Reg value);
+    void faultBadRead(bpf::Reg address, bool user);
     void bumpDrop(DropCounter which);
     void addressOf(bpf::Reg dst, const Address &a);
     void checkedRead(bpf::Reg dstPtr, uint32_t size, bpf::Reg src, Space space);

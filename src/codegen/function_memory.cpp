@@ -241,7 +241,7 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
         p = get(a.slot, R3);
         if (p != R3) emit(movReg(R3, p));
         if (a.offset) emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(a.offset)));
-        fault(kFltBadAddr, R3);
+        faultBadRead(R3, a.space == Space::User);
         f_->bind(ok);
         emit(load(sizeFor(loadBytes), dst, R9, dctx::kScratch));
     }
@@ -449,7 +449,7 @@ void FunctionCompiler::storeAggregate(const ir::Node &target, const ir::Node &va
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JEQ, R0, 0, ok);
     rs = get(v, R3);
-    fault(kFltBadAddr, rs);
+    faultBadRead(rs, user);
     f_->bind(ok);
     (void)g;
 }

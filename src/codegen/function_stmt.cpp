@@ -109,7 +109,7 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JEQ, R0, 0, ok);
     src = get(slot, R3);
-    fault(1, src);
+    faultBadRead(src, user);
     f_->bind(ok);
 }
 

@@ -168,7 +168,7 @@ void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JEQ, R0, 0, ok);
     ra = get(src, R3);
-    fault(kFltBadAddr, ra);
+    faultBadRead(ra, user);
     f_->bind(ok);
 }
 
@@ -543,7 +543,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JSGT, R0, 0, ok);
         ra = get(addr, R3);
-        fault(kFltBadAddr, ra);
+        faultBadRead(ra, true);
         f_->bind(ok);
         tempAddress(R0, t);
         put(addr, R0);

@@ -60,7 +60,7 @@ echo "$out" | grep -q 'dtrace: error in dt_clause_2 for probe ID 1 (dtrace:::BEG
     fail "commit(7) with nspec=1 is not an illegal operation"
 
 # The classic use: keep what a system call did only when it failed.
-out=$("$DTRACE" -q -x nspec=16 -c 'cat /nonexistent-spec-test /etc/hostname' -n '
+out=$("$DTRACE" -q -x nspec=64 -c 'cat /nonexistent-spec-test /etc/hostname' -n '
 syscall::openat:entry /pid == $target/ {
     self->spec = speculation(); speculate(self->spec); printf("open %s\n", copyinstr(arg1)); }
 syscall::openat:return /self->spec && errno != 0/ { commit(self->spec); self->spec = 0; }
