@@ -286,6 +286,12 @@ void Generator::planKernelOffsets() {
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::Progenyof) needTask = true;
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) needPaths = true;
+            // A failed user-space read tells a kernel thread (no mm) apart.
+            if ((n.kind == ir::NodeKind::Call &&
+                 (n.subr == ir::Subr::Copyin || n.subr == ir::Subr::Copyinstr ||
+                  n.subr == ir::Subr::Copyinto)) ||
+                (n.kind == ir::NodeKind::Deref && n.userAddress))
+                needTask = true;
             if (n.kind != ir::NodeKind::BuiltinVar) return;
             if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp)
                 needTask = true;
@@ -303,6 +309,7 @@ void Generator::planKernelOffsets() {
             if (auto m = sema::findMember(task, "real_parent"))
                 kernel.taskRealParent = m->offsetBits / 8;
             if (auto m = sema::findMember(task, "tgid")) kernel.taskTgid = m->offsetBits / 8;
+            if (auto m = sema::findMember(task, "mm")) kernel.taskMm = m->offsetBits / 8;
             if (auto se = sema::findMember(task, "se"))
                 if (auto r = sema::findMember(types.complete(se->type), "sum_exec_runtime"))
                     kernel.taskExecRuntime = se->offsetBits / 8 + r->offsetBits / 8;

@@ -126,17 +126,39 @@ void FunctionCompiler::checkedRead(Reg dstPtr, uint32_t size, Reg src, Space spa
     f_->bind(ok);
 }
 
-// A failed read: DTrace's bad address, or, for a read of user memory at a
-// kernel address (which the kernel's user-copy routines refuse), a kernel
-// privilege fault.
+// A failed read: DTrace's bad address; for a read of user memory, a kernel
+// privilege fault at a kernel address (the kernel's user-copy routines
+// refuse those) and a user privilege fault in a kernel thread, which has
+// no user address space to read.
 void FunctionCompiler::faultBadRead(Reg address, bool user) {
-    if (user) {
-        Label userHalf = f_->newLabel();
-        f_->jumpImm(BPF_JSGE, address, 0, userHalf);
-        fault(kFltKPriv, address);
-        f_->bind(userHalf);
+    if (!user) {
+        fault(kFltBadAddr, address);
+        return;
     }
-    fault(kFltBadAddr, address);
+    Label userHalf = f_->newLabel();
+    f_->jumpImm(BPF_JSGE, address, 0, userHalf);
+    fault(kFltKPriv, address);
+    f_->bind(userHalf);
+    const int64_t mmOffset = pb_.g.kernel.taskMm;
+    if (mmOffset < 0) {
+        fault(kFltBadAddr, address);
+        return;
+    }
+    Label hasMm = f_->newLabel();
+    emit(store(Size::DW, R9, dctx::kScratch + 8, address));
+    f_->callHelper(BPF_FUNC_get_current_task);
+    emit(movReg(R3, R0));
+    emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(mmOffset)));
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+    emit(movImm(R2, 8));
+    f_->callHelper(BPF_FUNC_probe_read_kernel);
+    emit(load(Size::DW, R0, R9, dctx::kScratch));
+    emit(load(Size::DW, R1, R9, dctx::kScratch + 8));
+    f_->jumpImm(BPF_JNE, R0, 0, hasMm);
+    fault(kFltUPriv, R1);
+    f_->bind(hasMm);
+    fault(kFltBadAddr, R1);
 }
 
 // --------------------------------------------------------------- values

@@ -20,6 +20,7 @@ inline constexpr uint32_t kFltIllOp = 3;
 inline constexpr uint32_t kFltDivZero = 4;
 inline constexpr uint32_t kFltNoScratch = 5;
 inline constexpr uint32_t kFltKPriv = 6;
+inline constexpr uint32_t kFltUPriv = 7;
 inline constexpr uint32_t kFltBadSize = 10;
 inline constexpr uint32_t kFltBadIndex = 11;
 

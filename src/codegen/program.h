@@ -52,6 +52,7 @@ struct KernelOffsets {
     int64_t taskRealParent = -1;
     int64_t taskTgid = -1;
     int64_t taskExecRuntime = -1;
+    int64_t taskMm = -1;
     std::vector<int64_t> argRegs; // pt_regs offsets of the first six arguments
     int64_t regsIp = -1;
     int64_t regsCs = -1;
