@@ -55,8 +55,10 @@ void walkClause(const ir::Clause &c, const std::function<void(const ir::Node &)>
     walkStmts(c.body, fn);
 }
 
-uint32_t aggValueSize(ir::AggFunc f) {
-    switch (f) {
+uint32_t aggValueSize(const ir::Aggregation &a) {
+    switch (a.func) {
+    case ir::AggFunc::Quantize: return kQuantizeBuckets * 8;
+    case ir::AggFunc::Lquantize: return static_cast<uint32_t>(lquantizeLevels(a.params) + 2) * 8;
     case ir::AggFunc::Count:
     case ir::AggFunc::Sum: return 8;
     case ir::AggFunc::Avg:
@@ -248,7 +250,7 @@ void Generator::planAggregations() {
             off += keyComponentSize(k, layout.strslot);
         }
         st.keySize = st.keyed ? std::max<uint32_t>(8, off) : 4;
-        st.valueSize = aggValueSize(a.func);
+        st.valueSize = aggValueSize(a);
         MapSpec m;
         m.name = "agg_" + std::to_string(a.id);
         m.type = st.keyed ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_PERCPU_ARRAY;
@@ -261,7 +263,12 @@ void Generator::planAggregations() {
             m.flags = BPF_F_NO_PREALLOC;
         st.map = addMap(std::move(m));
         if (st.keyed) layout.keysSize = std::max(layout.keysSize, st.keySize);
-        layout.zeroSize = std::max(layout.zeroSize, st.valueSize);
+        // Histograms start from a zero value in a map of their own (they
+        // may be too large for the per-CPU context).
+        if (isHistogram(a.func))
+            histogramZeroSize = std::max(histogramZeroSize, st.valueSize);
+        else
+            layout.zeroSize = std::max(layout.zeroSize, st.valueSize);
         aggs[&a] = st;
 
         d.name = a.name;
@@ -274,6 +281,15 @@ void Generator::planAggregations() {
         d.keyed = st.keyed;
         d.params = a.params;
         out.aggregations.push_back(std::move(d));
+    }
+    if (histogramZeroSize) {
+        MapSpec z;
+        z.name = "histzero";
+        z.type = BPF_MAP_TYPE_ARRAY;
+        z.keySize = 4;
+        z.valueSize = histogramZeroSize;
+        z.freeze = true;
+        histogramZeroMap = addMap(std::move(z));
     }
 }
 

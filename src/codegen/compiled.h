@@ -108,6 +108,19 @@ inline uint64_t dtraceRecordBytes(const ClauseDesc &cd, uint64_t presence = ~0ul
     return at;
 }
 
+// quantize(): buckets for -2^62.. (and below), ..., -1, 0, 1, ..., 2^62..
+constexpr uint32_t kQuantizeBuckets = 127;
+constexpr uint32_t kQuantizeZeroBucket = 63;
+inline bool isHistogram(ir::AggFunc f) {
+    return f == ir::AggFunc::Quantize || f == ir::AggFunc::Lquantize ||
+           f == ir::AggFunc::Llquantize;
+}
+// lquantize(base, limit, step): the levels between base and limit (the
+// buckets are: below base, the levels, limit and above).
+inline int64_t lquantizeLevels(const std::vector<int64_t> &params) {
+    return params.size() < 3 || params[2] <= 0 ? 1 : (params[1] - params[0]) / params[2];
+}
+
 struct AggregationDesc {
     std::string name;
     int id = 0;

@@ -357,6 +357,63 @@ void FunctionCompiler::exitAction(const ir::Stmt &s) {
     hasExit_ = true;
 }
 
+// r2 (the value) becomes its quantize() bucket: 63 for 0, 63 + n for a
+// positive value whose highest bit is bit n (1-based), 63 - n for a
+// negative one (at least 0). Clobbers r4 and r5.
+void FunctionCompiler::quantizeBucket() {
+    Label zero = f_->newLabel(), positive = f_->newLabel(), done = f_->newLabel();
+    auto highBit = [&] { // r4 = the highest set bit of r2 (>= 1), 1-based
+        emit(movImm(R4, 1));
+        for (int shift : {32, 16, 8, 4, 2, 1}) {
+            Label skip = f_->newLabel();
+            emit(movReg(R5, R2));
+            emit(alu64Imm(BPF_RSH, R5, shift));
+            f_->jumpImm(BPF_JEQ, R5, 0, skip);
+            emit(movReg(R2, R5));
+            emit(alu64Imm(BPF_ADD, R4, shift));
+            f_->bind(skip);
+        }
+    };
+    f_->jumpImm(BPF_JEQ, R2, 0, zero);
+    f_->jumpImm(BPF_JSGT, R2, 0, positive);
+    emit(alu64Imm(BPF_NEG, R2, 0));
+    highBit();
+    emit(movImm(R2, kQuantizeZeroBucket));
+    emit(alu64Reg(BPF_SUB, R2, R4));
+    f_->jumpImm(BPF_JSGE, R2, 0, done);
+    emit(movImm(R2, 0));
+    f_->jump(done);
+    f_->bind(positive);
+    highBit();
+    emit(movImm(R2, kQuantizeZeroBucket));
+    emit(alu64Reg(BPF_ADD, R2, R4));
+    f_->jump(done);
+    f_->bind(zero);
+    emit(movImm(R2, kQuantizeZeroBucket));
+    f_->bind(done);
+}
+
+// r2 (the value) becomes its lquantize() bucket: 0 below base, 1 + (v -
+// base) / step up to limit, levels + 1 from limit on.
+void FunctionCompiler::lquantizeBucket(const std::vector<int64_t> &params) {
+    auto base = static_cast<int32_t>(params[0]), limit = static_cast<int32_t>(params[1]);
+    auto step = static_cast<int32_t>(params[2]);
+    auto levels = static_cast<int32_t>(lquantizeLevels(params));
+    Label below = f_->newLabel(), above = f_->newLabel(), done = f_->newLabel();
+    f_->jumpImm(BPF_JSLT, R2, base, below);
+    f_->jumpImm(BPF_JSGE, R2, limit, above);
+    emit(alu64Imm(BPF_SUB, R2, base));
+    emit(alu64Imm(BPF_DIV, R2, step));
+    emit(alu64Imm(BPF_ADD, R2, 1));
+    f_->jumpImm(BPF_JLE, R2, levels, done);
+    f_->bind(above);
+    emit(movImm(R2, levels + 1));
+    f_->jump(done);
+    f_->bind(below);
+    emit(movImm(R2, 0));
+    f_->bind(done);
+}
+
 void FunctionCompiler::aggregate(const ir::Stmt &s) {
     Generator &g = pb_.g;
     const AggStorage &st = g.aggs.at(s.agg);
@@ -367,6 +424,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         keyNodes.push_back(k.get());
     }
     int arg = s.args.empty() ? -1 : value(*s.args[0]);
+    int increment = s.args.size() > 1 ? value(*s.args[1]) : -1;
     Label have = f_->newLabel(), done = f_->newLabel();
     if (st.keyed) {
         ir::Variable dummy;
@@ -380,8 +438,12 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         f_->jumpImm(BPF_JNE, R0, 0, have);
         f_->ldMap(R1, st.map);
         keyPtr();
-        emit(movReg(R3, R9));
-        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.layout.zero)));
+        if (isHistogram(s.agg->func)) {
+            f_->ldMapValue(R3, g.histogramZeroMap, 0);
+        } else {
+            emit(movReg(R3, R9));
+            emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.layout.zero)));
+        }
         emit(movImm(R4, BPF_NOEXIST));
         f_->callHelper(BPF_FUNC_map_update_elem);
         keyPtr();
@@ -431,11 +493,36 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         emit(storeImm(Size::DW, R1, 8, 1));
         break;
     }
+    case ir::AggFunc::Quantize:
+    case ir::AggFunc::Lquantize: {
+        // r2 = the bucket, then r1 = its address; r4, r5 scratch.
+        Label index = f_->newLabel();
+        emit(movReg(R2, ra));
+        if (s.agg->func == ir::AggFunc::Quantize)
+            quantizeBucket();
+        else
+            lquantizeBucket(s.agg->params);
+        f_->bind(index);
+        uint32_t buckets = st.valueSize / 8;
+        f_->jumpImm(BPF_JGE, R2, static_cast<int32_t>(buckets), done);
+        emit(alu64Imm(BPF_LSH, R2, 3));
+        emit(alu64Reg(BPF_ADD, R1, R2));
+        Reg ri = R5;
+        if (increment >= 0)
+            ri = get(increment, R5);
+        else
+            emit(movImm(R5, 1));
+        emit(load(Size::DW, R2, R1, 0));
+        emit(alu64Reg(BPF_ADD, R2, ri));
+        emit(store(Size::DW, R1, 0, R2));
+        break;
+    }
     default: fail("D_UNSUPPORTED", s.loc, "aggregating function not supported yet");
     }
     f_->bind(done);
     for (int k : keySlots) release(k);
     if (arg >= 0) release(arg);
+    if (increment >= 0) release(increment);
 }
 
 } // namespace dtrace::codegen

@@ -83,6 +83,8 @@ class Generator {
     std::map<const ir::Variable *, VarStorage> vars;
     std::map<const ir::Aggregation *, AggStorage> aggs;
     uint32_t tlsValueSize = 8;
+    uint32_t histogramZeroSize = 0;
+    bpf::MapId histogramZeroMap = -1;
     KernelOffsets kernel;
     std::vector<const ir::Clause *> errorClauses;
     uint32_t errorProbeId = 3;

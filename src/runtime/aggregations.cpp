@@ -10,9 +10,29 @@
 
 namespace dtrace::runtime {
 
-int64_t AggregationEntry::sortValue() const {
+namespace {
+int64_t quantizeBucketValue(size_t i);
+}
+
+// DTrace orders histograms by the sum of value x count over the buckets.
+long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) const {
     if (data.empty()) return 0;
-    return data[0];
+    if (desc && desc->func == ir::AggFunc::Quantize) {
+        long double total = 0;
+        for (size_t i = 0; i < data.size(); ++i)
+            total += static_cast<long double>(quantizeBucketValue(i)) * data[i];
+        return total;
+    }
+    if (desc && desc->func == ir::AggFunc::Lquantize && desc->params.size() >= 3) {
+        int64_t base = desc->params[0], step = desc->params[2];
+        size_t levels = data.size() - 2;
+        long double total = static_cast<long double>(data[0]) * static_cast<long double>(base - 1);
+        for (size_t i = 0; i < levels; ++i, base += step)
+            total += static_cast<long double>(data[i + 1]) * static_cast<long double>(base);
+        return total +
+               static_cast<long double>(data[levels + 1]) * static_cast<long double>(base + 1);
+    }
+    return static_cast<long double>(data[0]);
 }
 
 namespace {
@@ -55,9 +75,26 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
         out = {best, have ? 1 : 0};
         break;
     }
+    case ir::AggFunc::Quantize:
+    case ir::AggFunc::Lquantize: {
+        out.assign(valueSize / 8, 0);
+        for (int c = 0; c < cpus; ++c)
+            for (size_t i = 0; i < out.size(); ++i)
+                out[i] = static_cast<int64_t>(static_cast<uint64_t>(out[i]) +
+                                              static_cast<uint64_t>(word(c, i)));
+        break;
+    }
     default: out = {0}; break;
     }
     return out;
+}
+
+// The value of quantize() bucket i (its lower bound; its upper for negatives).
+int64_t quantizeBucketValue(size_t i) {
+    const auto zero = static_cast<size_t>(codegen::kQuantizeZeroBucket);
+    if (i < zero) return -(int64_t{1} << (zero - 1 - i));
+    if (i == zero) return 0;
+    return int64_t{1} << (i - zero - 1);
 }
 
 std::string fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -135,20 +172,99 @@ void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
                      [&](const AggregationEntry &a, const AggregationEntry &b) {
                          int c = 0;
                          if (!byKey) {
-                             int64_t x = a.sortValue(), y = b.sortValue();
+                             long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
                              c = x < y ? -1 : x > y ? 1 : 0;
                          }
                          if (c == 0) c = compareKeys(a, b);
                          if (c == 0 && byKey) {
-                             int64_t x = a.sortValue(), y = b.sortValue();
+                             long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
                              c = x < y ? -1 : x > y ? 1 : 0;
                          }
                          return rev ? c > 0 : c < 0;
                      });
 }
 
+namespace {
+
+// One bar of a histogram, as DTrace draws it: 40 columns of '@', split at
+// a '|' when the histogram has both negative and positive counts.
+std::string histogramBar(int64_t value, long double total, bool positives, bool negatives) {
+    const std::string ats(40, '@'), spaces(40, ' ');
+    auto depthFor = [&](unsigned len) {
+        if (total == 0) return 0u;
+        long double f = (value < 0 ? -static_cast<long double>(value) : value) * len / total;
+        return std::min(len, static_cast<unsigned>(f + 0.5L));
+    };
+    std::string count = fmt("%-9" PRId64, value);
+    if (!negatives) {
+        unsigned d = positives ? depthFor(40) : 0;
+        return "|" + ats.substr(0, d) + spaces.substr(0, 40 - d) + " " + count + "\n";
+    }
+    if (!positives) {
+        unsigned d = depthFor(40);
+        return spaces.substr(0, 40 - d) + ats.substr(0, d) + "| " + count + "\n";
+    }
+    unsigned d = depthFor(20);
+    if (value <= 0)
+        return spaces.substr(0, 20 - d) + ats.substr(0, d) + "|" + spaces.substr(0, 20) + " " +
+               count + "\n";
+    return spaces.substr(0, 20) + "|" + ats.substr(0, d) + spaces.substr(0, 20 - d) + " " + count +
+           "\n";
+}
+
+// quantize() and lquantize(): the buckets from one before the first used
+// to one after the last (or around zero when none is), with their labels.
+std::string formatHistogram(const codegen::AggregationDesc &desc,
+                            const std::vector<int64_t> &data) {
+    size_t n = data.size();
+    if (n < 3) return "";
+    size_t first = 0, last = n - 1;
+    while (first < n && data[first] == 0) ++first;
+    if (first == n) {
+        if (desc.func == ir::AggFunc::Quantize) {
+            first = codegen::kQuantizeZeroBucket - 1;
+            last = codegen::kQuantizeZeroBucket + 1;
+        } else {
+            first = 0;
+            last = 2;
+        }
+    } else {
+        if (first > 0) --first;
+        while (last > 0 && data[last] == 0) --last;
+        if (last < n - 1) ++last;
+    }
+    bool positives = false, negatives = false;
+    long double total = 0;
+    for (size_t i = first; i <= last; ++i) {
+        positives |= data[i] > 0;
+        negatives |= data[i] < 0;
+        total += data[i] < 0 ? -static_cast<long double>(data[i]) : data[i];
+    }
+    std::string out =
+        fmt("\n%16s %41s %-9s\n", "value", "------------- Distribution -------------", "count");
+    for (size_t i = first; i <= last; ++i) {
+        if (desc.func == ir::AggFunc::Quantize) {
+            out += fmt("%16" PRId64 " ", quantizeBucketValue(i));
+        } else {
+            int64_t base = desc.params[0], step = desc.params[2];
+            if (i == 0)
+                out += fmt("%16s ", fmt("< %" PRId64, base).c_str());
+            else if (i == n - 1)
+                out += fmt("%16s ",
+                           fmt(">= %" PRId64, base + static_cast<int64_t>(n - 2) * step).c_str());
+            else
+                out += fmt("%16" PRId64 " ", base + static_cast<int64_t>(i - 1) * step);
+        }
+        out += histogramBar(data[i], total, positives, negatives);
+    }
+    return out;
+}
+
+} // namespace
+
 std::string formatAggregation(const AggregationSnapshot &snap) {
     std::string out;
+    const bool histogram = snap.desc && codegen::isHistogram(snap.desc->func);
     for (const auto &e : snap.entries) {
         for (const auto &k : e.keys) {
             if (k.desc.kind == codegen::ValueDesc::Kind::String) {
@@ -162,6 +278,10 @@ std::string formatAggregation(const AggregationSnapshot &snap) {
             uint64_t bits = size < 8 && !sgn ? k.bits & ((1ull << (8 * size)) - 1) : k.bits;
             out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits))
                        : fmt(" %*" PRIu64, width, bits);
+        }
+        if (histogram) {
+            out += formatHistogram(*snap.desc, e.data) + "\n";
+            continue;
         }
         int64_t v = e.data.empty() ? 0 : e.data[0];
         out += fmt(" %16" PRId64 "\n", v);

@@ -16,7 +16,8 @@ struct AggregationEntry {
     std::vector<uint8_t> rawKey;
     // Merged values: count/sum: [0]; avg: count, sum; min/max: value, set.
     std::vector<int64_t> data;
-    int64_t sortValue() const;
+    // The value DTrace sorts by (histograms: the sum of value x count).
+    long double sortValue(const codegen::AggregationDesc *desc) const;
 };
 
 struct AggregationSnapshot {

@@ -488,6 +488,35 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
     return st;
 }
 
+// lquantize(value, base, limit[, step[, increment]]): DTrace's bounds.
+void Sema::checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc) {
+    if (st.params.size() < 3) st.params.push_back(1); // the default step
+    int64_t base = st.params[0], limit = st.params[1], step = st.params[2];
+    if (base < INT32_MIN || base > INT32_MAX)
+        fail("D_LQUANT_BASEVAL", loc, fn + "( ) argument #2 must be a 32-bit quantity");
+    if (limit < INT32_MIN || limit > INT32_MAX)
+        fail("D_LQUANT_LIMVAL", loc, fn + "( ) argument #3 must be a 32-bit quantity");
+    if (limit <= base)
+        fail("D_LQUANT_MISMATCH", loc,
+             fn + "( ) base (argument #2) must be less than limit (argument #3)");
+    if (step == 0)
+        fail("D_LQUANT_STEPTYPE", loc, fn + "( ) argument #4 must be a non-zero constant");
+    if (step < 0 || step > UINT16_MAX)
+        fail("D_LQUANT_STEPVAL", loc, fn + "( ) argument #4 must be a 16-bit quantity");
+    int64_t levels = (limit - base) / step;
+    if (levels == 0)
+        fail("D_LQUANT_STEPLARGE", loc,
+             fn + "( ) step (argument #4) too large (must be <= (limit - base))");
+    if (levels > UINT16_MAX)
+        fail("D_LQUANT_STEPSMALL", loc,
+             fn + "( ) step (argument #4) too small (must be >= (limit - base) / 65535)");
+    // Each CPU's buckets live in one map value, at most 32 KiB.
+    if (levels + 2 > 4094)
+        fail("D_LQUANT_STEPSMALL", loc,
+             fn + "( ) has " + std::to_string(levels) +
+                 " levels; dtrace supports at most 4092 (raise the step)");
+}
+
 ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     const frontend::Expr &lhs = *assign.args[0];
     const frontend::Expr &rhs = *assign.args[1];
@@ -537,20 +566,34 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
         func = ir::AggFunc::Llquantize;
     for (size_t i = 0; i < rhs.args.size(); ++i) {
         NodePtr a = expr(*rhs.args[i]);
-        if (i == 0) {
-            if (!isScalar(a->type)) protoArgError(fn, 1, "int64_t", a->type, rhs.loc);
+        // The value, then the constant parameters (lquantize: base, limit,
+        // step), then an optional increment.
+        size_t constants = func == ir::AggFunc::Lquantize    ? 3
+                           : func == ir::AggFunc::Llquantize ? 4
+                                                             : 0;
+        bool isIncrement =
+            i > constants && (func == ir::AggFunc::Quantize || func == ir::AggFunc::Lquantize ||
+                              func == ir::AggFunc::Llquantize);
+        if (i == 0 || isIncrement) {
+            if (i == 0 && isString(a->type))
+                fail("D_AGG_SCALAR", rhs.loc, fn + "( ) requires a scalar value");
+            if (!isScalar(a->type) || a->kind == NodeKind::AggregationRef)
+                protoArgError(fn, static_cast<int>(i + 1), "int64_t", a->type, rhs.loc);
             a = convert(std::move(a), types_->int64Type());
             st->args.push_back(std::move(a));
         } else {
             if (!a->isConstant())
-                fail("D_LQUANT_CONST", rhs.loc,
-                     fn + "( ) argument #" + std::to_string(i + 1) +
-                         " must be an integer constant");
+                fail(func == ir::AggFunc::Lquantize ? (i == 1   ? "D_LQUANT_BASETYPE"
+                                                       : i == 2 ? "D_LQUANT_LIMTYPE"
+                                                                : "D_LQUANT_STEPTYPE")
+                                                    : "D_LQUANT_CONST",
+                     rhs.loc,
+                     fn + "( ) argument #" + std::to_string(i + 1) + " must be a constant");
             st->params.push_back(a->value);
         }
     }
-    if (func == ir::AggFunc::Quantize || func == ir::AggFunc::Lquantize ||
-        func == ir::AggFunc::Llquantize || func == ir::AggFunc::Stddev)
+    if (func == ir::AggFunc::Lquantize) checkLquantize(fn, *st, rhs.loc);
+    if (func == ir::AggFunc::Llquantize || func == ir::AggFunc::Stddev)
         fail("D_UNSUPPORTED", rhs.loc, fn + "( ) is not supported yet");
     ir::Aggregation *agg;
     if (auto it = aggs_.find(name); it != aggs_.end()) {
@@ -561,6 +604,18 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
                      "( )\n\tprevious: different aggregating function");
         if (agg->keys.size() != keyTypes.size())
             fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name);
+        if (func == ir::AggFunc::Lquantize) {
+            static const char *const tags[] = {"D_LQUANT_MATCHBASE", "D_LQUANT_MATCHLIM",
+                                               "D_LQUANT_MATCHSTEP"};
+            static const char *const what[] = {"base (argument #2)", "limit (argument #3)",
+                                               "step (argument #4)"};
+            for (size_t i = 0; i < 3; ++i)
+                if (agg->params.at(i) != st->params.at(i))
+                    fail(tags[i], rhs.loc,
+                         fn + "( ) " + what[i] + " doesn't match previous declaration: expected " +
+                             std::to_string(agg->params[i]) + ", found " +
+                             std::to_string(st->params[i]));
+        }
     } else {
         auto a = std::make_unique<ir::Aggregation>();
         a->name = name;
