@@ -34,6 +34,15 @@ void Generator::planSpeculations() {
     out.specsMap = specsMap;
 }
 
+// r = the SpecState of index r (clobbers r1).
+namespace {
+void specStateAddress(Function &f, Generator &g, Reg r) {
+    f.emit(alu64Imm(BPF_LSH, r, 4));
+    f.ldMapValue(R1, g.specsMap, 0);
+    f.emit(alu64Reg(BPF_ADD, r, R1));
+}
+} // namespace
+
 // dt_speculation(): r0 = a free speculation's ID, or 0 (counted as an
 // unavailable speculation).
 bpf::FunctionId ProgramBuilder::speculationFunction() {
@@ -43,10 +52,9 @@ bpf::FunctionId ProgramBuilder::speculationFunction() {
         f.emit(movImm(R6, 0));
         f.bind(loop);
         f.jumpImm(BPF_JGE, R6, static_cast<int32_t>(g.out.nspec), none);
-        f.ldMapValue(R1, g.specsMap, 0);
         f.emit(movReg(R2, R6));
-        f.emit(alu64Imm(BPF_LSH, R2, 4));
-        f.emit(alu64Reg(BPF_ADD, R1, R2));
+        specStateAddress(f, g, R2);
+        f.emit(movReg(R1, R2));
         f.emit(movImm(R0, kSpecInactive));
         f.emit(movImm(R3, kSpecClaiming));
         f.emit(atomicCmpxchg(Size::W, R1, offsetof(SpecState, state), R3));
@@ -86,10 +94,8 @@ bpf::FunctionId ProgramBuilder::specFinishFunction() {
         f.emit(movReg(R9, R1));
         f.emit(movReg(R6, R2));
         f.emit(movReg(R7, R3));
-        f.ldMapValue(R8, g.specsMap, 0);
-        f.emit(movReg(R2, R9));
-        f.emit(alu64Imm(BPF_LSH, R2, 4));
-        f.emit(alu64Reg(BPF_ADD, R8, R2));
+        f.emit(movReg(R8, R9));
+        specStateAddress(f, g, R8);
         f.emit(movImm(R0, kSpecActive));
         f.emit(movImm(R3, kSpecFinishing));
         f.emit(atomicCmpxchg(Size::W, R8, offsetof(SpecState, state), R3));
@@ -132,13 +138,6 @@ int FunctionCompiler::speculationCall() {
     int s = alloc();
     put(s, R0);
     return s;
-}
-
-// r = the SpecState of index r (clobbers r1).
-static void specStateAddress(Function &f, Generator &g, Reg r) {
-    f.emit(alu64Imm(BPF_LSH, r, 4));
-    f.ldMapValue(R1, g.specsMap, 0);
-    f.emit(alu64Reg(BPF_ADD, r, R1));
 }
 
 // speculate(id): an ID that is not an active speculation abandons the
