@@ -58,6 +58,7 @@ void walkClause(const ir::Clause &c, const std::function<void(const ir::Node &)>
 uint32_t aggValueSize(const ir::Aggregation &a) {
     switch (a.func) {
     case ir::AggFunc::Quantize: return kQuantizeBuckets * 8;
+    case ir::AggFunc::Stddev: return 32;
     case ir::AggFunc::Lquantize: return static_cast<uint32_t>(lquantizeLevels(a.params) + 2) * 8;
     case ir::AggFunc::Count:
     case ir::AggFunc::Sum: return 8;

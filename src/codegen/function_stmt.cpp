@@ -480,6 +480,46 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         emit(alu64Reg(BPF_ADD, R2, ra));
         emit(store(Size::DW, R1, 8, R2));
         break;
+    case ir::AggFunc::Stddev: {
+        // count, sum, and the sum of squares in 128 bits (low, high) as
+        // DTrace keeps it: |v| = hi * 2^32 + lo, so v^2 = hi^2 * 2^64 +
+        // hi * lo * 2^33 + lo^2.
+        Label positive = f_->newLabel(), noCarry1 = f_->newLabel(), noCarry2 = f_->newLabel();
+        emit(load(Size::DW, R2, R1, 0));
+        emit(alu64Imm(BPF_ADD, R2, 1));
+        emit(store(Size::DW, R1, 0, R2));
+        emit(load(Size::DW, R2, R1, 8));
+        emit(alu64Reg(BPF_ADD, R2, ra));
+        emit(store(Size::DW, R1, 8, R2));
+        emit(movReg(R2, ra));
+        f_->jumpImm(BPF_JSGE, R2, 0, positive);
+        emit(alu64Imm(BPF_NEG, R2, 0));
+        f_->bind(positive);
+        emit(alu32Reg(BPF_MOV, R3, R2)); // lo
+        emit(alu64Imm(BPF_RSH, R2, 32)); // hi
+        emit(movReg(R5, R3));
+        emit(alu64Reg(BPF_MUL, R5, R2)); // hi * lo
+        emit(alu64Reg(BPF_MUL, R3, R3)); // lo^2
+        emit(alu64Reg(BPF_MUL, R2, R2)); // hi^2
+        emit(movReg(R0, R5));
+        emit(alu64Imm(BPF_LSH, R0, 33));
+        emit(alu64Reg(BPF_ADD, R3, R0));
+        f_->jumpReg(BPF_JGE, R3, R0, noCarry1);
+        emit(alu64Imm(BPF_ADD, R2, 1));
+        f_->bind(noCarry1);
+        emit(alu64Imm(BPF_RSH, R5, 31));
+        emit(alu64Reg(BPF_ADD, R2, R5));
+        emit(load(Size::DW, R0, R1, 16));
+        emit(alu64Reg(BPF_ADD, R0, R3));
+        emit(store(Size::DW, R1, 16, R0));
+        f_->jumpReg(BPF_JGE, R0, R3, noCarry2);
+        emit(alu64Imm(BPF_ADD, R2, 1));
+        f_->bind(noCarry2);
+        emit(load(Size::DW, R0, R1, 24));
+        emit(alu64Reg(BPF_ADD, R0, R2));
+        emit(store(Size::DW, R1, 24, R0));
+        break;
+    }
     case ir::AggFunc::Min:
     case ir::AggFunc::Max: {
         // value at 0, "has a value" flag at 8.

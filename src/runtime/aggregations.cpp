@@ -12,6 +12,49 @@ namespace dtrace::runtime {
 
 namespace {
 int64_t quantizeBucketValue(size_t i);
+
+// The integer square root of a 128-bit value, bit by bit.
+uint64_t squareRoot(unsigned __int128 x) {
+    unsigned __int128 root = 0, bit = static_cast<unsigned __int128>(1) << 126;
+    while (bit > x) bit >>= 2;
+    while (bit) {
+        if (x >= root + bit) {
+            x -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    return static_cast<uint64_t>(root);
+}
+} // namespace
+
+int64_t aggregateValue(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+                       int64_t normal) {
+    if (data.empty()) return 0;
+    if (normal == 0) normal = 1;
+    switch (desc.func) {
+    case ir::AggFunc::Avg:
+        // average of the normalized sum, as DTrace computes it
+        return data.size() > 2 && data[1] ? data[2] / normal / data[1] : data[0] / normal;
+    case ir::AggFunc::Stddev: {
+        // sqrt(average(x^2) - average(x)^2), in DTrace's integer arithmetic
+        if (data.size() < 4 || data[0] == 0) return 0;
+        unsigned __int128 squares =
+            (static_cast<unsigned __int128>(static_cast<uint64_t>(data[3])) << 64) |
+            static_cast<uint64_t>(data[2]);
+        unsigned __int128 averageOfSquares =
+            squares / static_cast<uint64_t>(normal) / static_cast<uint64_t>(data[0]);
+        int64_t average = data[1] / normal / data[0];
+        if (average < 0) average = -average;
+        unsigned __int128 squareOfAverage =
+            static_cast<unsigned __int128>(average) * static_cast<uint64_t>(average);
+        if (averageOfSquares < squareOfAverage) return 0;
+        return static_cast<int64_t>(squareRoot(averageOfSquares - squareOfAverage));
+    }
+    default: return data[0] / normal;
+    }
 }
 
 // DTrace orders histograms by the sum of value x count over the buckets.
@@ -32,7 +75,8 @@ long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) co
         return total +
                static_cast<long double>(data[levels + 1]) * static_cast<long double>(base + 1);
     }
-    return static_cast<long double>(data[0]);
+    return desc ? static_cast<long double>(aggregateValue(*desc, data, 1))
+                : static_cast<long double>(data[0]);
 }
 
 namespace {
@@ -73,6 +117,20 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
             have = true;
         }
         out = {best, have ? 1 : 0};
+        break;
+    }
+    case ir::AggFunc::Stddev: {
+        // count, sum, sum of squares (low, high words)
+        unsigned __int128 squares = 0;
+        int64_t n = 0, s = 0;
+        for (int c = 0; c < cpus; ++c) {
+            n += word(c, 0);
+            s += word(c, 1);
+            squares += (static_cast<unsigned __int128>(static_cast<uint64_t>(word(c, 3))) << 64) |
+                       static_cast<uint64_t>(word(c, 2));
+        }
+        out = {n, s, static_cast<int64_t>(static_cast<uint64_t>(squares)),
+               static_cast<int64_t>(static_cast<uint64_t>(squares >> 64))};
         break;
     }
     case ir::AggFunc::Quantize:
@@ -283,8 +341,7 @@ std::string formatAggregation(const AggregationSnapshot &snap) {
             out += formatHistogram(*snap.desc, e.data) + "\n";
             continue;
         }
-        int64_t v = e.data.empty() ? 0 : e.data[0];
-        out += fmt(" %16" PRId64 "\n", v);
+        out += fmt(" %16" PRId64 "\n", aggregateValue(*snap.desc, e.data, snap.normal));
     }
     return out;
 }

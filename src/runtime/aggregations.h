@@ -22,8 +22,14 @@ struct AggregationEntry {
 
 struct AggregationSnapshot {
     const codegen::AggregationDesc *desc = nullptr;
+    int64_t normal = 1; // normalize()'s divisor
     std::vector<AggregationEntry> entries;
 };
+
+// The value printed for an entry (count, sum, avg, min, max, stddev),
+// divided by normalize()'s factor.
+int64_t aggregateValue(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+                       int64_t normal);
 
 // Reads one aggregation from its map.
 AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, int cpus);

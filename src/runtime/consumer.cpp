@@ -405,7 +405,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
             const AggregationEntry *match = i == 0 ? &e : nullptr;
             for (const auto &o : snaps[i].entries)
                 if (!match && o.rawKey == e.rawKey) match = &o;
-            int64_t v = match && !match->data.empty() ? match->data[0] : 0;
+            int64_t v = match ? aggregateValue(*snaps[i].desc, match->data, snaps[i].normal) : 0;
             bool sgn = snaps[i].desc->func != ir::AggFunc::Count;
             values.push_back(output::FormatValue::ofInt(static_cast<uint64_t>(v), 8, sgn));
         }
@@ -422,7 +422,9 @@ void Consumer::printAggregations() {
         AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
         if (snap.entries.empty()) continue;
         sortEntries(snap, prog_.options);
-        if (!first) std::fputs("\n", out);
+        // Keyed aggregations are set apart by a blank line; DTrace prints
+        // unkeyed ones one under the other.
+        if (!first && a.keyed) std::fputs("\n", out);
         first = false;
         std::fputs(formatAggregation(snap).c_str(), out);
     }

@@ -593,7 +593,7 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
         }
     }
     if (func == ir::AggFunc::Lquantize) checkLquantize(fn, *st, rhs.loc);
-    if (func == ir::AggFunc::Llquantize || func == ir::AggFunc::Stddev)
+    if (func == ir::AggFunc::Llquantize)
         fail("D_UNSUPPORTED", rhs.loc, fn + "( ) is not supported yet");
     ir::Aggregation *agg;
     if (auto it = aggs_.find(name); it != aggs_.end()) {

@@ -1,5 +1,6 @@
 /* OPTIONS: -q */
-/* count, sum, min, max and avg with integer and string keys. */
+/* count, sum, min, max, avg and stddev with integer and string keys;
+   unkeyed aggregations print one under the other. */
 BEGIN
 {
 	@c["a"] = count(); @c["b"] = count(); @c["b"] = count();
@@ -7,5 +8,7 @@ BEGIN
 	@mn = min(5); @mn = min(-7); @mn = min(3);
 	@mx = max(5); @mx = max(-7); @mx = max(3);
 	@av = avg(1); @av = avg(2); @av = avg(6);
+	/* squares beyond 64 bits: 5e9^2 */
+	@sd = stddev(-5000000000); @sd = stddev(5000000000); @sd = stddev(5000000000);
 	exit(0);
 }
