@@ -58,7 +58,7 @@ struct ValueDesc {
     std::string typeName;
 };
 
-enum class ItemKind { Trace, Printf, Exit, System, Printa };
+enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction };
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;
@@ -68,7 +68,8 @@ struct RecordItem {
     std::vector<uint32_t> valueOffsets;
     output::ParsedFormat format;
     bool hasFormat = false;
-    std::vector<int> aggregations; // printa
+    std::vector<int> aggregations; // printa, aggregation actions
+    ir::AggregationActionKind aggAction = ir::AggregationActionKind::Clear;
 };
 
 struct ClauseDesc {

@@ -21,6 +21,7 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::Printf:
         case StmtKind::Exit:
         case StmtKind::Printa:
+        case StmtKind::AggregationAction:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -305,6 +306,26 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Aggregate: aggregate(s); return;
+    case StmtKind::AggregationAction: {
+        // The consumer normalizes, clears or truncates when it reads this.
+        RecordItem item;
+        item.kind = ItemKind::AggregationAction;
+        item.aggAction = s.aggAction;
+        item.aggregations.push_back(s.aggs.at(0)->id);
+        item.offset = recordUsed_;
+        if (s.expr) {
+            ValueDesc d = describeValue(s.expr->type);
+            int v = value(*s.expr);
+            uint32_t off = reserveRecord(d.size, 8);
+            recordValue(*s.expr, v, off, d);
+            release(v);
+            item.values.push_back(d);
+            item.valueOffsets.push_back(off);
+        }
+        markPresent(item);
+        desc_->items.push_back(std::move(item));
+        return;
+    }
     case StmtKind::Speculate: speculateAction(s); return;
     case StmtKind::Commit: finishSpeculation(s, kSpecCommit); return;
     case StmtKind::Discard: finishSpeculation(s, kSpecDiscard); return;

@@ -223,6 +223,30 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
     return snap;
 }
 
+void clearAggregation(const AggregationSnapshot &snap, int fd, int cpus) {
+    size_t stride = (snap.desc->valueSize + 7) & ~size_t{7};
+    std::vector<uint8_t> zeros(stride * static_cast<size_t>(cpus), 0);
+    for (const auto &e : snap.entries)
+        bpf_map_update_elem(fd, e.rawKey.data(), zeros.data(), BPF_EXIST);
+}
+
+void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t keep,
+                         const sema::Options &opts) {
+    if (!snap.desc->keyed) {
+        if (keep == 0) clearAggregation(snap, fd, cpus);
+        return;
+    }
+    // The entries sort smallest first: keep the last `keep` (the largest),
+    // or for a negative count the first -keep.
+    sortEntries(snap, opts);
+    size_t n = snap.entries.size();
+    size_t k = static_cast<size_t>(keep < 0 ? -keep : keep);
+    for (size_t i = 0; i < n; ++i) {
+        bool kept = keep > 0 ? i + k >= n : keep < 0 ? i < k : false;
+        if (!kept) bpf_map_delete_elem(fd, snap.entries[i].rawKey.data());
+    }
+}
+
 void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
     bool byKey = opts.flag("aggsortkey");
     bool rev = opts.flag("aggsortrev");
@@ -246,14 +270,15 @@ namespace {
 
 // One bar of a histogram, as DTrace draws it: 40 columns of '@', split at
 // a '|' when the histogram has both negative and positive counts.
-std::string histogramBar(int64_t value, long double total, bool positives, bool negatives) {
+std::string histogramBar(int64_t value, long double total, bool positives, bool negatives,
+                         int64_t normal) {
     const std::string ats(40, '@'), spaces(40, ' ');
     auto depthFor = [&](unsigned len) {
         if (total == 0) return 0u;
         long double f = (value < 0 ? -static_cast<long double>(value) : value) * len / total;
         return std::min(len, static_cast<unsigned>(f + 0.5L));
     };
-    std::string count = fmt("%-9" PRId64, value);
+    std::string count = fmt("%-9" PRId64, value / (normal ? normal : 1));
     if (!negatives) {
         unsigned d = positives ? depthFor(40) : 0;
         return "|" + ats.substr(0, d) + spaces.substr(0, 40 - d) + " " + count + "\n";
@@ -272,8 +297,8 @@ std::string histogramBar(int64_t value, long double total, bool positives, bool 
 
 // quantize() and lquantize(): the buckets from one before the first used
 // to one after the last (or around zero when none is), with their labels.
-std::string formatHistogram(const codegen::AggregationDesc &desc,
-                            const std::vector<int64_t> &data) {
+std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+                            int64_t normal) {
     size_t n = data.size();
     if (n < 3) return "";
     size_t first = 0, last = n - 1;
@@ -313,7 +338,7 @@ std::string formatHistogram(const codegen::AggregationDesc &desc,
             else
                 out += fmt("%16" PRId64 " ", base + static_cast<int64_t>(i - 1) * step);
         }
-        out += histogramBar(data[i], total, positives, negatives);
+        out += histogramBar(data[i], total, positives, negatives, normal);
     }
     return out;
 }
@@ -338,7 +363,7 @@ std::string formatAggregation(const AggregationSnapshot &snap) {
                        : fmt(" %*" PRIu64, width, bits);
         }
         if (histogram) {
-            out += formatHistogram(*snap.desc, e.data) + "\n";
+            out += formatHistogram(*snap.desc, e.data, snap.normal) + "\n";
             continue;
         }
         out += fmt(" %16" PRId64 "\n", aggregateValue(*snap.desc, e.data, snap.normal));

@@ -38,6 +38,13 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, in
 // aggsortpos, aggsortkeypos and aggsortrev adjust it).
 void sortEntries(AggregationSnapshot &snap, const sema::Options &opts);
 
+// clear(): every entry's value back to zero (the keys stay).
+void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
+// trunc(@, n): only the n largest entries stay (n < 0: the -n smallest;
+// n = 0: none).
+void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
+                         const sema::Options &opts);
+
 // The default printing of an aggregation (as at exit and by printa(@a)).
 std::string formatAggregation(const AggregationSnapshot &snap);
 

@@ -321,6 +321,10 @@ void Consumer::print(const uint8_t *data, size_t size) {
         }
         case codegen::ItemKind::Exit: break;
         case codegen::ItemKind::Printa: printa(item); break;
+        case codegen::ItemKind::AggregationAction:
+            aggregationAction(item,
+                              item.values.empty() ? 0 : static_cast<int64_t>(decode(item, 0).bits));
+            break;
         }
     }
     if (!config_.quiet) std::fputs("\n", out);
@@ -382,12 +386,38 @@ void Consumer::reportDrops() {
            "failed speculations (no speculative buffer available)", " (raise nspec)");
 }
 
+void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value) {
+    int id = item.aggregations.at(0);
+    const auto &a = prog_.aggregations.at(static_cast<size_t>(id));
+    int fd = session_.maps.at(a.map).get();
+    switch (item.aggAction) {
+    case ir::AggregationActionKind::Normalize: normals_[id] = value > 0 ? value : 1; break;
+    case ir::AggregationActionKind::Denormalize: normals_.erase(id); break;
+    case ir::AggregationActionKind::Clear: {
+        AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
+        clearAggregation(snap, fd, session_.cpus);
+        break;
+    }
+    case ir::AggregationActionKind::Trunc: {
+        AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
+        truncateAggregation(snap, fd, session_.cpus, value, prog_.options);
+        break;
+    }
+    }
+}
+
+AggregationSnapshot Consumer::read(const codegen::AggregationDesc &a) {
+    AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+    if (auto n = normals_.find(a.id); n != normals_.end()) snap.normal = n->second;
+    return snap;
+}
+
 void Consumer::printa(const codegen::RecordItem &item) {
     FILE *out = config_.out;
     std::vector<AggregationSnapshot> snaps;
     for (int id : item.aggregations) {
         const auto &a = prog_.aggregations.at(static_cast<size_t>(id));
-        snaps.push_back(snapshot(a, session_.maps.at(a.map).get(), session_.cpus));
+        snaps.push_back(read(a));
         printed_.insert(id);
     }
     if (snaps.empty()) return;
@@ -419,7 +449,7 @@ void Consumer::printAggregations() {
     bool first = true;
     for (const auto &a : prog_.aggregations) {
         if (printed_.count(a.id)) continue;
-        AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+        AggregationSnapshot snap = read(a);
         if (snap.entries.empty()) continue;
         sortEntries(snap, prog_.options);
         // Keyed aggregations are set apart by a blank line; DTrace prints

@@ -6,6 +6,7 @@
 #include "bpf/loader.h"
 #include "codegen/compiled.h"
 #include "providers/probe.h"
+#include "runtime/aggregations.h"
 
 #include <cstdio>
 #include <deque>
@@ -72,6 +73,9 @@ class Consumer {
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
     void printa(const codegen::RecordItem &item);
+    void aggregationAction(const codegen::RecordItem &item, int64_t value);
+    // An aggregation as it is now, with its normalization.
+    AggregationSnapshot read(const codegen::AggregationDesc &a);
     void runSystem(const std::string &command);
 
     const codegen::CompiledProgram &prog_;
@@ -84,6 +88,7 @@ class Consumer {
     int currentCpu_ = 0;
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
     std::set<int> printed_;          // aggregations printa() has printed
+    std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     struct RingRecord {
         std::vector<uint8_t> bytes;
         uint64_t charge = 0;

@@ -60,6 +60,7 @@ enum class Builtin {
     Ipl,
 };
 
+enum class AggregationActionKind { Normalize, Denormalize, Clear, Trunc };
 enum class AggFunc { Count, Sum, Avg, Min, Max, Stddev, Quantize, Lquantize, Llquantize };
 
 struct Aggregation {
@@ -194,11 +195,12 @@ enum class StmtKind {
     Exit,      // exit(expr)
     Aggregate, // @agg[keys] = func(args)
     If,
-    System,    // system(fmt, args)
-    Printa,    // printa([fmt,] @a, ...)
-    Speculate, // speculate(id): the clause's record goes to speculation id
-    Commit,    // commit(id)
-    Discard,   // discard(id)
+    System,            // system(fmt, args)
+    Printa,            // printa([fmt,] @a, ...)
+    Speculate,         // speculate(id): the clause's record goes to speculation id
+    Commit,            // commit(id)
+    Discard,           // discard(id)
+    AggregationAction, // normalize, denormalize, clear, trunc: aggs[0], expr (the factor or count)
 };
 
 struct Stmt;
@@ -213,6 +215,7 @@ struct Stmt {
     std::vector<int64_t> params; // constant arguments (lquantize ...)
     Aggregation *agg = nullptr;
     std::vector<Aggregation *> aggs; // printa
+    AggregationActionKind aggAction = AggregationActionKind::Clear;
     bool hasFormat = false;
     bool needsDestructive = false; // refused at enable time without -w
     std::string format;

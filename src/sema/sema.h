@@ -171,6 +171,7 @@ class Sema {
     unsigned clauseActions_ = 0;
     void noteAction(ActionClass a, SourceLoc loc);
     void checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
+    ir::StmtPtr analyzeAggregationAction(const frontend::Expr &call);
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;

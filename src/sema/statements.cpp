@@ -375,6 +375,8 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         noteAction(ActionClass::DataRecording, call.loc);
         return st;
     }
+    if (fn == "normalize" || fn == "denormalize" || fn == "clear" || fn == "trunc")
+        return analyzeAggregationAction(call);
     if (fn == "speculate" || fn == "commit" || fn == "discard") {
         NodePtr x = expr(*call.args[0]);
         if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef)
@@ -440,6 +442,48 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     // Check the arguments even of actions we cannot run yet.
     for (const auto &a : call.args) (void)expr(*a);
     fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
+}
+
+// normalize(@a, n), denormalize(@a), clear(@a), trunc(@a[, n]): done by
+// the consumer when it reads the record, in order with the other output.
+ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
+    const std::string &fn = call.name;
+    std::string tag = fn == "normalize"     ? "D_NORMALIZE_AGGARG"
+                      : fn == "denormalize" ? "D_NORMALIZE_AGGARG"
+                      : fn == "clear"       ? "D_CLEAR_AGGARG"
+                                            : "D_TRUNC_AGGARG";
+    const frontend::Expr &a = *call.args[0];
+    if (a.kind != ExprKind::Aggregation) {
+        const FunctionInfo *af = a.kind == ExprKind::Call ? findFunction(a.name) : nullptr;
+        if (af && af->kind == FunctionKind::Aggregating)
+            fail(tag.c_str(), call.loc,
+                 fn + "( ) argument #1 is incompatible with prototype:\n\tprototype: "
+                      "aggregation\n\t argument: " +
+                     a.name + "( )");
+        NodePtr n = expr(a);
+        fail(tag.c_str(), call.loc,
+             fn +
+                 "( ) argument #1 is incompatible with prototype:\n\tprototype: "
+                 "aggregation\n\t argument: " +
+                 describe(n->type));
+    }
+    auto it = aggs_.find(a.name);
+    if (it == aggs_.end())
+        fail(tag.c_str(), a.loc, a.name + " is not an aggregation defined before " + fn + "( )");
+    auto st = mkStmt(ir::StmtKind::AggregationAction, call.loc);
+    st->aggs.push_back(it->second);
+    st->aggAction = fn == "normalize"     ? ir::AggregationActionKind::Normalize
+                    : fn == "denormalize" ? ir::AggregationActionKind::Denormalize
+                    : fn == "clear"       ? ir::AggregationActionKind::Clear
+                                          : ir::AggregationActionKind::Trunc;
+    if (call.args.size() > 1) {
+        NodePtr n = expr(*call.args[1]);
+        if (!isInteger(n->type) || n->kind == NodeKind::AggregationRef)
+            protoArgError(fn, 2, "uint64_t", n->type, call.loc);
+        st->expr = convert(std::move(n), types_->int64Type());
+    }
+    noteAction(ActionClass::DataRecording, call.loc);
+    return st;
 }
 
 // printa([format,] @a, @b, ...): print aggregations, joined by key.
