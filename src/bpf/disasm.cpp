@@ -82,9 +82,20 @@ std::string disassembleInsn(std::span<const Insn> insns, size_t i) {
         return fmt("r%d = *(%s *)(r%d %+d)", in.dst_reg, sizeName(BPF_SIZE(in.code)), in.src_reg,
                    in.off);
     case BPF_STX:
-        if (BPF_MODE(in.code) == BPF_ATOMIC)
-            return fmt("lock *(%s *)(r%d %+d) += r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg,
-                       in.off, in.src_reg);
+        if (BPF_MODE(in.code) == BPF_ATOMIC) {
+            const char *size = sizeName(BPF_SIZE(in.code));
+            if (in.imm == BPF_CMPXCHG)
+                return fmt("r0 = cmpxchg((%s *)(r%d %+d), r0, r%d)", size, in.dst_reg, in.off,
+                           in.src_reg);
+            if (in.imm == (BPF_ADD | BPF_FETCH))
+                return fmt("r%d = atomic_fetch_add((%s *)(r%d %+d), r%d)", in.src_reg, size,
+                           in.dst_reg, in.off, in.src_reg);
+            if (in.imm == BPF_XCHG)
+                return fmt("r%d = xchg((%s *)(r%d %+d), r%d)", in.src_reg, size, in.dst_reg, in.off,
+                           in.src_reg);
+            return fmt("lock *(%s *)(r%d %+d) %s r%d", size, in.dst_reg, in.off,
+                       aluName(static_cast<uint8_t>(in.imm & ~BPF_FETCH)), in.src_reg);
+        }
         return fmt("*(%s *)(r%d %+d) = r%d", sizeName(BPF_SIZE(in.code)), in.dst_reg, in.off,
                    in.src_reg);
     case BPF_ST:

@@ -43,36 +43,70 @@ void specStateAddress(Function &f, Generator &g, Reg r) {
 }
 } // namespace
 
-// dt_speculation(): r0 = a free speculation's ID, or 0 (counted as an
-// unavailable speculation).
+// dt_speculation(): r0 = a free speculation's ID, or 0: counted as busy
+// when some speculation is being committed or discarded (it will be free
+// soon), else as unavailable, as DTrace counts them. A global function,
+// verified once however many clauses call it (its loop runs nspec times).
 bpf::FunctionId ProgramBuilder::speculationFunction() {
     if (speculation_ >= 0) return speculation_;
-    speculation_ = addFunction("dt_speculation", [&](Function &f) {
-        Label loop = f.newLabel(), got = f.newLabel(), none = f.newLabel();
-        f.emit(movImm(R6, 0));
-        f.bind(loop);
-        f.jumpImm(BPF_JGE, R6, static_cast<int32_t>(g.out.nspec), none);
+    // One bpf_loop step: try to claim speculation `index`; the search
+    // state (ID found, a finishing one seen) is at r2.
+    FunctionId step = addFunction("dt_speculation_step", [&](Function &f) {
+        Label claimed = f.newLabel(), notFinishing = f.newLabel(), stop = f.newLabel();
+        f.jumpImm(BPF_JGE, R1, static_cast<int32_t>(g.out.nspec), stop);
+        f.emit(movReg(R6, R1));
+        f.emit(movReg(R7, R2));
         f.emit(movReg(R2, R6));
         specStateAddress(f, g, R2);
-        f.emit(movReg(R1, R2));
         f.emit(movImm(R0, kSpecInactive));
         f.emit(movImm(R3, kSpecClaiming));
-        f.emit(atomicCmpxchg(Size::W, R1, offsetof(SpecState, state), R3));
-        f.jumpImm(BPF_JEQ, R0, kSpecInactive, got);
+        f.emit(atomicCmpxchg(Size::W, R2, offsetof(SpecState, state), R3));
+        f.jumpImm(BPF_JEQ, R0, kSpecInactive, claimed);
+        f.jumpImm(BPF_JNE, R0, kSpecFinishing, notFinishing);
+        f.emit(storeImm(Size::DW, R7, 8, 1));
+        f.bind(notFinishing);
+        f.emit(movImm(R0, 0));
+        f.emit(exitInsn());
+        f.bind(claimed);
         f.emit(alu64Imm(BPF_ADD, R6, 1));
-        f.jump(loop);
-        f.bind(got);
+        f.emit(store(Size::DW, R7, 0, R6));
+        f.bind(stop);
+        f.emit(movImm(R0, 1));
+        f.emit(exitInsn());
+    });
+    speculation_ = addFunction("dt_speculation", [&](Function &f) {
+        makeGlobalFunction(f, {}, 0);
+        Label none = f.newLabel(), unavailable = f.newLabel();
+        f.emit(storeImm(Size::DW, FP, -16, 0)); // the ID claimed
+        f.emit(storeImm(Size::DW, FP, -8, 0));  // a finishing speculation seen
+        f.emit(movImm(R1, static_cast<int32_t>(g.out.nspec)));
+        f.ldFunction(R2, step);
+        f.emit(movReg(R3, FP));
+        f.emit(alu64Imm(BPF_ADD, R3, -16));
+        f.emit(movImm(R4, 0));
+        f.callHelper(BPF_FUNC_loop);
+        f.emit(load(Size::DW, R6, FP, -16));
+        f.jumpImm(BPF_JEQ, R6, 0, none);
+        f.emit(movReg(R2, R6));
+        f.emit(alu64Imm(BPF_SUB, R2, 1));
+        f.jumpImm(BPF_JGE, R2, static_cast<int32_t>(g.out.nspec), none);
+        specStateAddress(f, g, R2);
         // A new generation with an empty buffer, then usable.
-        f.emit(movImm(R2, 1));
-        f.emit(atomicAdd(Size::W, R1, offsetof(SpecState, generation), R2));
-        f.emit(storeImm(Size::DW, R1, offsetof(SpecState, used), 0));
-        f.emit(movImm(R2, kSpecActive));
+        f.emit(movImm(R3, 1));
+        f.emit(atomicAdd(Size::W, R2, offsetof(SpecState, generation), R3));
+        f.emit(storeImm(Size::DW, R2, offsetof(SpecState, used), 0));
+        f.emit(movImm(R3, kSpecActive));
         f.emit(movImm(R0, kSpecClaiming));
-        f.emit(atomicCmpxchg(Size::W, R1, offsetof(SpecState, state), R2));
+        f.emit(atomicCmpxchg(Size::W, R2, offsetof(SpecState, state), R3));
         f.emit(movReg(R0, R6));
-        f.emit(alu64Imm(BPF_ADD, R0, 1));
         f.emit(exitInsn());
         f.bind(none);
+        f.emit(load(Size::DW, R1, FP, -8));
+        f.jumpImm(BPF_JEQ, R1, 0, unavailable);
+        emitDropIncrement(f, g, kSpecBusy);
+        f.emit(movImm(R0, 0));
+        f.emit(exitInsn());
+        f.bind(unavailable);
         emitDropIncrement(f, g, kSpecUnavail);
         f.emit(movImm(R0, 0));
         f.emit(exitInsn());
@@ -87,6 +121,7 @@ bpf::FunctionId ProgramBuilder::speculationFunction() {
 bpf::FunctionId ProgramBuilder::specFinishFunction() {
     if (specFinish_ >= 0) return specFinish_;
     specFinish_ = addFunction("dt_spec_finish", [&](Function &f) {
+        makeGlobalFunction(f, {ParamKind::Scalar, ParamKind::Scalar, ParamKind::Scalar}, 0);
         Label nothing = f.newLabel(), lost = f.newLabel();
         constexpr int rec = -static_cast<int>(sizeof(SpecControlRecord));
         auto at = [](size_t field) { return static_cast<int16_t>(rec + static_cast<int>(field)); };
@@ -116,7 +151,8 @@ bpf::FunctionId ProgramBuilder::specFinishFunction() {
         f.emit(movReg(R2, FP));
         f.emit(alu64Imm(BPF_ADD, R2, rec));
         f.emit(movImm(R3, sizeof(SpecControlRecord)));
-        f.emit(movImm(R4, 0));
+        // The consumer reads it at cleanrate: no wake-up per commit.
+        f.emit(movImm(R4, BPF_RB_NO_WAKEUP));
         f.callHelper(BPF_FUNC_ringbuf_output);
         f.jumpImm(BPF_JNE, R0, 0, lost);
         f.bind(nothing);
