@@ -13,6 +13,18 @@ namespace dtrace::runtime {
 namespace {
 int64_t quantizeBucketValue(size_t i);
 
+// The count at value 0 of a histogram, DTrace's tie-break between equal
+// sums (for lquantize, the bucket that holds 0).
+int64_t zeroBucketCount(const codegen::AggregationDesc *desc, const std::vector<int64_t> &data) {
+    if (!desc || data.size() < 3) return 0;
+    if (desc->func == ir::AggFunc::Quantize) return data[codegen::kQuantizeZeroBucket];
+    if (desc->func != ir::AggFunc::Lquantize || desc->params.size() < 3) return 0;
+    int64_t base = desc->params[0], step = desc->params[2];
+    if (0 < base) return data[0];
+    size_t i = 1 + static_cast<size_t>((0 - base) / step);
+    return i < data.size() ? data[i] : data.back();
+}
+
 // The integer square root of a 128-bit value, bit by bit.
 uint64_t squareRoot(unsigned __int128 x) {
     unsigned __int128 root = 0, bit = static_cast<unsigned __int128>(1) << 126;
@@ -203,6 +215,10 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
             return;
         if (!desc.keyed && desc.func == ir::AggFunc::Count && e.data[0] == 0) return;
         if (!desc.keyed && desc.func == ir::AggFunc::Avg && e.data[1] == 0) return;
+        // An unkeyed stddev or histogram that never fired is not shown.
+        if (!desc.keyed && (desc.func == ir::AggFunc::Stddev || codegen::isHistogram(desc.func)) &&
+            std::all_of(e.data.begin(), e.data.end(), [](int64_t v) { return v == 0; }))
+            return;
         snap.entries.push_back(std::move(e));
     };
     if (!desc.keyed) {
@@ -256,6 +272,11 @@ void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
                          if (!byKey) {
                              long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
                              c = x < y ? -1 : x > y ? 1 : 0;
+                             if (c == 0) {
+                                 int64_t za = zeroBucketCount(snap.desc, a.data),
+                                         zb = zeroBucketCount(snap.desc, b.data);
+                                 c = za < zb ? -1 : za > zb ? 1 : 0;
+                             }
                          }
                          if (c == 0) c = compareKeys(a, b);
                          if (c == 0 && byKey) {
