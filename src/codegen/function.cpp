@@ -135,30 +135,27 @@ void FunctionCompiler::faultBadRead(Reg address, bool user) {
         fault(kFltBadAddr, address);
         return;
     }
-    Label userHalf = f_->newLabel();
-    f_->jumpImm(BPF_JSGE, address, 0, userHalf);
-    fault(kFltKPriv, address);
-    f_->bind(userHalf);
-    const int64_t mmOffset = pb_.g.kernel.taskMm;
-    if (mmOffset < 0) {
-        fault(kFltBadAddr, address);
+    // The kind is worked out by a shared subprogram; the address survives
+    // the call in the context's scratch words.
+    emit(store(Size::DW, R9, dctx::kScratch + 8, address));
+    if (address != R1) emit(movReg(R1, address));
+    f_->call(pb_.userFaultFunction());
+    emit(load(Size::DW, R1, R9, dctx::kScratch + 8));
+    faultOfType(R0, R1);
+}
+
+void FunctionCompiler::faultOfType(Reg type, Reg value) {
+    if (errorClause_) {
+        fault(kFltBadAddr, value); // a double error: counted, whatever its type
         return;
     }
-    Label hasMm = f_->newLabel();
-    emit(store(Size::DW, R9, dctx::kScratch + 8, address));
-    f_->callHelper(BPF_FUNC_get_current_task);
-    emit(movReg(R3, R0));
-    emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(mmOffset)));
-    emit(movReg(R1, R9));
-    emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-    emit(movImm(R2, 8));
-    f_->callHelper(BPF_FUNC_probe_read_kernel);
-    emit(load(Size::DW, R0, R9, dctx::kScratch));
-    emit(load(Size::DW, R1, R9, dctx::kScratch + 8));
-    f_->jumpImm(BPF_JNE, R0, 0, hasMm);
-    fault(kFltUPriv, R1);
-    f_->bind(hasMm);
-    fault(kFltBadAddr, R1);
+    uint32_t pc = static_cast<uint32_t>(f_->size());
+    emit(store(Size::DW, R9, dctx::kFaultValue, value));
+    emit(store(Size::W, R9, dctx::kFaultType, type));
+    emit(storeImm(Size::DW, R9, dctx::kFaultPc, static_cast<int32_t>(pc)));
+    emit(storeImm(Size::W, R9, dctx::kFaultClause, clause_->index));
+    f_->jump(faultLabel_);
+    faultUsed_ = true;
 }
 
 // --------------------------------------------------------------- values
@@ -795,6 +792,44 @@ int FunctionCompiler::cast(const ir::Node &n) {
     normalize(r, n.type);
     put(s, r);
     return s;
+}
+
+} // namespace dtrace::codegen
+
+namespace dtrace::codegen {
+
+// A failed read of user memory: a kernel address is a kernel privilege
+// fault (the kernel's user-copy routines refuse those), a kernel thread (no
+// user address space to read) a user privilege fault, anything else a bad
+// address.
+bpf::FunctionId ProgramBuilder::userFaultFunction() {
+    if (userFault_ >= 0) return userFault_;
+    userFault_ = addFunction("dt_user_fault", [&](Function &f) {
+        Label userHalf = f.newLabel(), badAddress = f.newLabel();
+        f.jumpImm(BPF_JSGE, R1, 0, userHalf);
+        f.emit(movImm(R0, static_cast<int32_t>(kFltKPriv)));
+        f.emit(exitInsn());
+        f.bind(userHalf);
+        const int64_t mmOffset = g.kernel.taskMm;
+        if (mmOffset >= 0) {
+            f.callHelper(BPF_FUNC_get_current_task);
+            f.emit(movReg(R3, R0));
+            f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(mmOffset)));
+            f.emit(storeImm(Size::DW, FP, -8, 0));
+            f.emit(movReg(R1, FP));
+            f.emit(alu64Imm(BPF_ADD, R1, -8));
+            f.emit(movImm(R2, 8));
+            f.callHelper(BPF_FUNC_probe_read_kernel);
+            f.emit(load(Size::DW, R0, FP, -8));
+            f.jumpImm(BPF_JNE, R0, 0, badAddress);
+            f.emit(movImm(R0, static_cast<int32_t>(kFltUPriv)));
+            f.emit(exitInsn());
+        }
+        f.bind(badAddress);
+        f.emit(movImm(R0, static_cast<int32_t>(kFltBadAddr)));
+        f.emit(exitInsn());
+    });
+    return userFault_;
 }
 
 } // namespace dtrace::codegen

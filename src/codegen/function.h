@@ -72,6 +72,7 @@ class FunctionCompiler {
     void fault(uint32_t type, bpf::Reg value);
     void faultIfNonZero(bpf::Reg result, uint32_t type, bpf::Reg value);
     void faultBadRead(bpf::Reg address, bool user);
+    void faultOfType(bpf::Reg type, bpf::Reg value);
     void bumpDrop(DropCounter which);
     void addressOf(bpf::Reg dst, const Address &a);
     void checkedRead(bpf::Reg dstPtr, uint32_t size, bpf::Reg src, Space space);

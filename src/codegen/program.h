@@ -128,6 +128,9 @@ class ProgramBuilder {
     // (speculation.cpp).
     bpf::FunctionId speculationFunction();
     bpf::FunctionId specFinishFunction();
+    // dt_user_fault(r1 = address): r0 = the fault type of a failed read of
+    // user memory there (function.cpp).
+    bpf::FunctionId userFaultFunction();
     // Global functions that load or store a scalar dynamic variable
     // (dynvars.cpp).
     bpf::FunctionId dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store);
@@ -170,7 +173,7 @@ class ProgramBuilder {
     std::map<int, bpf::FunctionId> drops_;
     std::map<std::pair<bpf::MapId, bool>, bpf::FunctionId> dynamicAccess_;
     std::vector<SyscallClauseMask> sysMasks_;
-    bpf::FunctionId speculation_ = -1, specFinish_ = -1;
+    bpf::FunctionId speculation_ = -1, specFinish_ = -1, userFault_ = -1;
 };
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or
