@@ -366,6 +366,11 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
 
 } // namespace
 
+std::string formatDistribution(const codegen::AggregationDesc &desc,
+                               const std::vector<int64_t> &data, int64_t normal) {
+    return formatHistogram(desc, data, normal);
+}
+
 std::string formatAggregation(const AggregationSnapshot &snap) {
     std::string out;
     const bool histogram = snap.desc && codegen::isHistogram(snap.desc->func);

@@ -45,6 +45,11 @@ void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
                          const sema::Options &opts);
 
+// A quantize() or lquantize() entry's distribution, as %@ and the default
+// printing show it.
+std::string formatDistribution(const codegen::AggregationDesc &desc,
+                               const std::vector<int64_t> &data, int64_t normal);
+
 // The default printing of an aggregation (as at exit and by printa(@a)).
 std::string formatAggregation(const AggregationSnapshot &snap);
 

@@ -435,7 +435,13 @@ void Consumer::printa(const codegen::RecordItem &item) {
             const AggregationEntry *match = i == 0 ? &e : nullptr;
             for (const auto &o : snaps[i].entries)
                 if (!match && o.rawKey == e.rawKey) match = &o;
-            int64_t v = match ? aggregateValue(*snaps[i].desc, match->data, snaps[i].normal) : 0;
+            const codegen::AggregationDesc &d = *snaps[i].desc;
+            if (codegen::isHistogram(d.func)) {
+                values.push_back(output::FormatValue::ofText(
+                    match ? formatDistribution(d, match->data, snaps[i].normal) : ""));
+                continue;
+            }
+            int64_t v = match ? aggregateValue(d, match->data, snaps[i].normal) : 0;
             bool sgn = snaps[i].desc->func != ir::AggFunc::Count;
             values.push_back(output::FormatValue::ofInt(static_cast<uint64_t>(v), 8, sgn));
         }
