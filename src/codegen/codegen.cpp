@@ -239,6 +239,11 @@ void Generator::planAggregations() {
             if (sema::isString(k)) {
                 vd.kind = ValueDesc::Kind::String;
                 vd.size = layout.strslot;
+            } else if (sema::isStack(k)) {
+                vd.kind = ValueDesc::Kind::Stack;
+                vd.userStack = sema::stripTypedefs(k)->stack == sema::Type::Stack::User;
+                vd.typeSize = static_cast<uint32_t>(sema::typeSize(k));
+                vd.size = vd.typeSize;
             } else {
                 vd.kind = ValueDesc::Kind::Integer;
                 vd.size = 8;
@@ -384,14 +389,27 @@ void Generator::planLayout() {
     layout.numbuf = layout.strtok + layout.strslot + 48;
     layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
     bool usesDPath = false;
+    uint32_t kernelStack = 0, userStack = 0;
     for (const auto &c : prog.clauses)
         walkClause(c, [&](const ir::Node &n) {
-            if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) usesDPath = true;
+            if (n.kind != ir::NodeKind::Call) return;
+            if (n.subr == ir::Subr::DPath) usesDPath = true;
+            if (n.subr == ir::Subr::Stack) {
+                bool user = sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User;
+                uint32_t &most = user ? userStack : kernelStack;
+                most = std::max(most, static_cast<uint32_t>(sema::typeSize(n.type)));
+            }
         });
     if (usesDPath) {
         layout.pathbuf = layout.scratch;
         layout.scratch += 2 * layout.strslot + 8;
     }
+    // stack() and ustack() collect their frames here (one of each per
+    // statement).
+    layout.kernelStack = layout.scratch;
+    layout.userStack = layout.kernelStack + kernelStack;
+    layout.scratch = layout.userStack + userStack;
+    layout.usesStacks = kernelStack || userStack;
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
@@ -851,6 +869,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         if (errorFn >= 0) {
             f.jumpImm(BPF_JEQ, R0, 0, skip);
             f.emit(movReg(R1, R9));
+            if (g.layout.usesStacks) f.emit(movReg(R2, R6));
             f.call(errorFn);
         }
         f.bind(skip);
@@ -866,9 +885,15 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
 // context. Without accounting, a plain call.
 void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn) {
     const Layout &l = g.layout;
-    if (l.statsClauses == 0 || static_cast<uint32_t>(clauseIndex) >= l.statsClauses) {
+    // Clause functions take the context (and, for stack(), the program's
+    // context, which the entry keeps in r6).
+    auto call = [&] {
         f.emit(movReg(R1, R9));
+        if (l.usesStacks) f.emit(movReg(R2, R6));
         f.call(fn);
+    };
+    if (l.statsClauses == 0 || static_cast<uint32_t>(clauseIndex) >= l.statsClauses) {
+        call();
         return;
     }
     auto word = [&](size_t field) {
@@ -889,8 +914,7 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
     }
     f.callHelper(BPF_FUNC_ktime_get_ns);
     f.emit(store(Size::DW, FP, -16, R0));
-    f.emit(movReg(R1, R9));
-    f.call(fn);
+    call();
     f.emit(store(Size::DW, FP, -24, R0));
     f.callHelper(BPF_FUNC_ktime_get_ns);
     f.emit(load(Size::DW, R1, FP, -16));
@@ -916,8 +940,7 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
     if (g.prog.options.flag("probestats")) return; // every firing was timed
     f.jump(done);
     f.bind(untimed);
-    f.emit(movReg(R1, R9));
-    f.call(fn);
+    call();
     f.bind(done);
 }
 
@@ -938,6 +961,7 @@ bpf::FunctionId ProgramBuilder::emitErrorDispatcher() {
     }
     bpf::Function f("dt_error");
     f.emit(movReg(R9, R1));
+    if (g.layout.usesStacks) f.emit(movReg(R6, R2));
     for (int i = 0; i < 6; ++i) {
         f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kArgs + 8 * i)));
         f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kSaved + 8 * i), R1));
@@ -977,6 +1001,7 @@ bpf::FunctionId ProgramBuilder::emitErrorDispatcher() {
             f.emit(load(Size::W, R1, R1, 0));
             f.jumpImm(BPF_JNE, R1, 0, restore);
             f.emit(movReg(R1, R9));
+            if (g.layout.usesStacks) f.emit(movReg(R2, R6));
             f.call(fid);
         }
         f.bind(restore);

@@ -49,10 +49,11 @@ struct ProgramSpec {
 
 // How the consumer reads one value out of a record.
 struct ValueDesc {
-    enum class Kind { Integer, String, Bytes };
+    enum class Kind { Integer, String, Bytes, Stack };
     Kind kind = Kind::Integer;
-    uint32_t size = 8;     // bytes in the record (strings: strsize + 1)
-    uint32_t typeSize = 8; // the D type's size (for integer printing width)
+    bool userStack = false; // Kind::Stack: a ustack (the process ID, then the frames)
+    uint32_t size = 8;      // bytes in the record (strings: strsize + 1)
+    uint32_t typeSize = 8;  // the D type's size (for integer printing width)
     bool isSigned = true;
     bool isPointer = false;
     std::string typeName;

@@ -33,6 +33,9 @@ inline constexpr int kRegSlots = 3;
 inline constexpr int kMaxStackSlots = 40;
 inline constexpr int16_t kStackTlsKey = -24; // 16 bytes: task, variable id
 inline constexpr int16_t kStackTemps = -32;
+// Below the temporaries: the program's context (for bpf_get_stack), kept by
+// clause functions of programs that use stack() or ustack().
+inline constexpr int16_t kStackProgramContext = -8 * (kMaxStackSlots + 2);
 // An alloca pointer is its offset in the scratch area plus this (so that
 // none is NULL), as DTrace for Linux shows them.
 inline constexpr int32_t kScratchPointerBias = 8;
@@ -134,6 +137,7 @@ class FunctionCompiler {
 
     // Speculations (speculation.cpp).
     int speculationCall();
+    int stackValue(const ir::Node &n);
     void speculateAction(const ir::Stmt &s);
     void finishSpeculation(const ir::Stmt &s, uint32_t op);
     void chargeSpeculativeRecord(uint64_t charge);

@@ -62,6 +62,11 @@ ValueDesc FunctionCompiler::describeValue(const TypeRef &t) const {
         d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
         d.isSigned = sema::isSignedInt(t);
         d.isPointer = sema::isPointer(t);
+    } else if (sema::isStack(t)) {
+        d.kind = ValueDesc::Kind::Stack;
+        d.userStack = sema::stripTypedefs(t)->stack == sema::Type::Stack::User;
+        d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
+        d.size = d.typeSize;
     } else {
         d.kind = ValueDesc::Kind::Bytes;
         d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
@@ -132,6 +137,7 @@ void FunctionCompiler::compileClause() {
     bool presence = hasIf(c.body) && recordsData(c.body);
     desc_->hasPresence = presence;
 
+    if (g.layout.usesStacks) emit(store(Size::DW, FP, kStackProgramContext, R2));
     // Each clause starts with no scratch memory alloca'd.
     emit(storeImm(Size::DW, R9, dctx::kScratchTop, 0));
     if (c.predicate) {

@@ -550,6 +550,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         return addr;
     }
     case ir::Subr::Speculation: return speculationCall();
+    case ir::Subr::Stack: return stackValue(n);
     case ir::Subr::None: break;
     }
     fail("D_UNSUPPORTED", n.loc, "subroutine not supported yet");

@@ -827,8 +827,11 @@ std::string stackText(const FormatValue &v, const Spec &s, const SymbolResolver 
     // A left-justified stack gets no width at all.
     int width = s.left ? 0 : s.width;
     std::string out = "\n";
+    bool top = true;
     for (uint64_t pc : v.frames) {
         if (pc == 0) break;
+        if (top && v.pid < 0 && syms && syms->tracingFrame(pc)) continue;
+        top = false;
         out.append(static_cast<size_t>(indent), ' ');
         out += pad(symbolOrHex(syms, v.pid, v.pid >= 0, pc), width, s.precision, false);
         out += '\n';
@@ -837,6 +840,11 @@ std::string stackText(const FormatValue &v, const Spec &s, const SymbolResolver 
 }
 
 } // namespace
+
+std::string formatStack(const FormatValue &stack, const SymbolResolver *syms,
+                        const FormatOptions &opts) {
+    return stackText(stack, Spec{}, syms, opts);
+}
 
 std::string escapeString(std::string_view s) {
     std::string out;

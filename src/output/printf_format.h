@@ -166,6 +166,9 @@ struct SymbolResolver {
     virtual ~SymbolResolver() = default;
     virtual std::string kernelSymbol(uint64_t addr, bool withOffset) const = 0;
     virtual std::string userSymbol(int pid, uint64_t addr, bool withOffset) const = 0;
+    // A kernel frame of the tracing machinery itself (the BPF program and
+    // what calls it), left off the top of a stack.
+    virtual bool tracingFrame(uint64_t) const { return false; }
 };
 
 struct FormatOptions {
@@ -191,6 +194,11 @@ std::string formatConversion(const Conversion &conv, const FormatValue &value,
                              std::optional<int64_t> dynWidth = std::nullopt,
                              std::optional<int64_t> dynPrec = std::nullopt,
                              const SymbolResolver *syms = nullptr, const FormatOptions &opts = {});
+
+// A stack() or ustack() value as trace() and aggregation keys show it: a
+// newline, then a frame a line, indented by stackindent.
+std::string formatStack(const FormatValue &stack, const SymbolResolver *syms,
+                        const FormatOptions &opts = {});
 
 // DTrace's %S escaping: C escapes for \a \b \f \n \r \t \v " and \, octal
 // "\ooo" for other non-printables; stops at the first NUL.

@@ -22,6 +22,7 @@ DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> d
         break;
     }
     case codegen::ValueDesc::Kind::Bytes:
+    case codegen::ValueDesc::Kind::Stack:
         v.bytes.assign(reinterpret_cast<const char *>(data.data()),
                        std::min<size_t>(data.size(), d.typeSize));
         break;
@@ -89,9 +90,11 @@ std::string formatBytes(std::span<const uint8_t> c, bool quiet, bool forceDump) 
     return out;
 }
 
-std::string formatTrace(const DecodedValue &v, bool quiet) {
+std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver *syms,
+                        const FormatOptions &opts) {
     const codegen::ValueDesc &d = v.desc;
     switch (d.kind) {
+    case codegen::ValueDesc::Kind::Stack: return formatStack(toFormatValue(v), syms, opts);
     case codegen::ValueDesc::Kind::String:
         return quiet ? v.text : printfString("  %-33s", v.text.c_str());
     case codegen::ValueDesc::Kind::Bytes:
@@ -120,6 +123,16 @@ FormatValue toFormatValue(const DecodedValue &v) {
     switch (v.desc.kind) {
     case codegen::ValueDesc::Kind::String: return FormatValue::ofString(v.text);
     case codegen::ValueDesc::Kind::Bytes: return FormatValue::ofBytes(v.bytes);
+    case codegen::ValueDesc::Kind::Stack: {
+        std::vector<uint64_t> words(v.bytes.size() / 8);
+        std::memcpy(words.data(), v.bytes.data(), words.size() * 8);
+        int pid = -1;
+        if (v.desc.userStack && !words.empty()) {
+            pid = static_cast<int>(words.front());
+            words.erase(words.begin());
+        }
+        return FormatValue::ofStack(std::move(words), pid);
+    }
     case codegen::ValueDesc::Kind::Integer: break;
     }
     unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;

@@ -22,7 +22,8 @@ struct DecodedValue {
 DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data);
 
 // trace(): "%d" style when quiet, fixed-width columns otherwise.
-std::string formatTrace(const DecodedValue &v, bool quiet);
+std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver *syms = nullptr,
+                        const FormatOptions &opts = {});
 
 // DTrace's dump of raw bytes: a string if they look like one, else hex.
 std::string formatBytes(std::span<const uint8_t> bytes, bool quiet, bool forceDump = false);

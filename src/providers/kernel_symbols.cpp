@@ -22,6 +22,9 @@ void KernelSymbols::load() {
         unsigned long long addr = 0;
         int n = std::sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
         if (n < 3) continue;
+        // __pfx_ symbols name the padding before a function: an address
+        // there belongs to the function before it.
+        if (std::strncmp(name, "__pfx_", 6) == 0) continue;
         symbols_.push_back({addr, type, name, n == 4 ? mod : "vmlinux"});
     }
     std::fclose(f);

@@ -371,11 +371,16 @@ std::string formatDistribution(const codegen::AggregationDesc &desc,
     return formatHistogram(desc, data, normal);
 }
 
-std::string formatAggregation(const AggregationSnapshot &snap) {
+std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
+                              const output::FormatOptions &opts) {
     std::string out;
     const bool histogram = snap.desc && codegen::isHistogram(snap.desc->func);
     for (const auto &e : snap.entries) {
         for (const auto &k : e.keys) {
+            if (k.desc.kind == codegen::ValueDesc::Kind::Stack) {
+                out += output::formatStack(output::toFormatValue(k), syms, opts);
+                continue;
+            }
             if (k.desc.kind == codegen::ValueDesc::Kind::String) {
                 out += fmt("  %-50s", k.text.c_str());
                 continue;

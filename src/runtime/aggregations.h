@@ -51,6 +51,8 @@ std::string formatDistribution(const codegen::AggregationDesc &desc,
                                const std::vector<int64_t> &data, int64_t normal);
 
 // The default printing of an aggregation (as at exit and by printa(@a)).
-std::string formatAggregation(const AggregationSnapshot &snap);
+std::string formatAggregation(const AggregationSnapshot &snap,
+                              const output::SymbolResolver *syms = nullptr,
+                              const output::FormatOptions &opts = {});
 
 } // namespace dtrace::runtime

@@ -140,6 +140,12 @@ std::string Consumer::probeName(uint32_t id) const {
     return p->function + ":" + p->name;
 }
 
+output::FormatOptions Consumer::formatOptions() const {
+    output::FormatOptions o;
+    o.stackIndent = static_cast<int>(prog_.options.number("stackindent"));
+    return o;
+}
+
 void Consumer::printHeaderOnce() {
     if (headerPrinted_ || config_.quiet) return;
     headerPrinted_ = true;
@@ -304,7 +310,8 @@ void Consumer::print(const uint8_t *data, size_t size) {
                 std::fputs(output::formatBytes({data + off, n}, config_.quiet, true).c_str(), out);
                 break;
             }
-            std::fputs(output::formatTrace(v, config_.quiet).c_str(), out);
+            std::fputs(output::formatTrace(v, config_.quiet, &symbols_, formatOptions()).c_str(),
+                       out);
             break;
         }
         case codegen::ItemKind::Printf:
@@ -312,7 +319,7 @@ void Consumer::print(const uint8_t *data, size_t size) {
             std::vector<output::FormatValue> values;
             for (size_t i = 0; i < item.values.size(); ++i)
                 values.push_back(output::toFormatValue(decode(item, i)));
-            std::string text = output::format(item.format, values);
+            std::string text = output::format(item.format, values, &symbols_, formatOptions());
             if (item.kind == codegen::ItemKind::Printf)
                 std::fputs(text.c_str(), out);
             else
@@ -424,7 +431,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
     sortEntries(snaps[0], prog_.options);
     if (!item.hasFormat) {
         std::fputs("\n", out);
-        std::fputs(formatAggregation(snaps[0]).c_str(), out);
+        std::fputs(formatAggregation(snaps[0], &symbols_, formatOptions()).c_str(), out);
         return;
     }
     for (const auto &e : snaps[0].entries) {
@@ -445,7 +452,9 @@ void Consumer::printa(const codegen::RecordItem &item) {
             bool sgn = snaps[i].desc->func != ir::AggFunc::Count;
             values.push_back(output::FormatValue::ofInt(static_cast<uint64_t>(v), 8, sgn));
         }
-        std::fputs(output::formatAggregation(item.format, keys, values).c_str(), out);
+        std::fputs(output::formatAggregation(item.format, keys, values, &symbols_, formatOptions())
+                       .c_str(),
+                   out);
     }
 }
 
@@ -462,7 +471,7 @@ void Consumer::printAggregations() {
         // unkeyed ones one under the other.
         if (!first && a.keyed) std::fputs("\n", out);
         first = false;
-        std::fputs(formatAggregation(snap).c_str(), out);
+        std::fputs(formatAggregation(snap, &symbols_, formatOptions()).c_str(), out);
     }
     fflush(out);
 }

@@ -7,6 +7,7 @@
 #include "codegen/compiled.h"
 #include "providers/probe.h"
 #include "runtime/aggregations.h"
+#include "runtime/symbols.h"
 
 #include <cstdio>
 #include <deque>
@@ -72,6 +73,7 @@ class Consumer {
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
+    output::FormatOptions formatOptions() const;
     void printa(const codegen::RecordItem &item);
     void aggregationAction(const codegen::RecordItem &item, int64_t value);
     // An aggregation as it is now, with its normalization.
@@ -89,6 +91,7 @@ class Consumer {
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
     std::set<int> printed_;          // aggregations printa() has printed
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
+    Symbols symbols_;
     struct RingRecord {
         std::vector<uint8_t> bytes;
         uint64_t charge = 0;

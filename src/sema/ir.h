@@ -161,6 +161,7 @@ enum class Subr {
     InetNtop,
     LinkNtop,
     Speculation, // speculation(): a free speculative buffer's ID, or 0
+    Stack,       // stack(n), ustack(n): value = the frames
 };
 
 struct Node;

@@ -172,6 +172,7 @@ class Sema {
     void noteAction(ActionClass a, SourceLoc loc);
     void checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
     ir::StmtPtr analyzeAggregationAction(const frontend::Expr &call);
+    ir::NodePtr stackValue(const frontend::Expr &call);
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;

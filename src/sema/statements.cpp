@@ -254,6 +254,10 @@ output::PrintfArgType Sema::printfArgType(const ir::Node &n) const {
     }
     a.size = static_cast<unsigned>(s->size);
     a.isSigned = s->isSigned;
+    if (isStack(s)) {
+        a.kind = output::PrintfArgType::Kind::Stack;
+        return a;
+    }
     switch (s->kind) {
     case TypeKind::Integer:
     case TypeKind::Enum: a.kind = output::PrintfArgType::Kind::Integer; break;
@@ -377,6 +381,12 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     }
     if (fn == "normalize" || fn == "denormalize" || fn == "clear" || fn == "trunc")
         return analyzeAggregationAction(call);
+    if (fn == "stack" || fn == "ustack" || fn == "jstack") {
+        noteAction(ActionClass::DataRecording, call.loc);
+        auto st = mkStmt(ir::StmtKind::Trace, call.loc);
+        st->expr = stackValue(call);
+        return st;
+    }
     if (fn == "speculate" || fn == "commit" || fn == "discard") {
         NodePtr x = expr(*call.args[0]);
         if (!isInteger(x->type) || x->kind == NodeKind::AggregationRef)
@@ -444,6 +454,35 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
 }
 
+// stack([frames]), ustack([frames[, strsize]]), jstack(): the frames as a
+// value, checked as DTrace checks them.
+NodePtr Sema::stackValue(const frontend::Expr &call) {
+    const std::string &fn = call.name;
+    bool user = fn != "stack";
+    auto constantArg = [&](size_t i, const char *tag, bool zeroOk) -> std::optional<int64_t> {
+        if (call.args.size() <= i) return std::nullopt;
+        NodePtr n = expr(*call.args[i]);
+        if (!isInteger(n->type) || n->kind == NodeKind::AggregationRef)
+            protoArgError(fn, static_cast<int>(i + 1), "uint32_t", n->type, call.loc);
+        if (!n->isConstant() || n->value < 0 || (!zeroOk && n->value == 0))
+            fail(tag, call.loc,
+                 fn + "( ) argument #" + std::to_string(i + 1) + " must be a " +
+                     (zeroOk ? "positive" : "non-zero positive") + " integer constant");
+        return n->value;
+    };
+    auto frames = constantArg(0, user ? "D_USTACK_FRAMES" : "D_STACK_SIZE", false);
+    if (user) (void)constantArg(1, "D_USTACK_STRSIZE", true);
+    uint64_t n = frames ? static_cast<uint64_t>(*frames)
+                        : options_.number(fn == "stack"    ? "stackframes"
+                                          : fn == "ustack" ? "ustackframes"
+                                                           : "jstackframes");
+    n = std::min<uint64_t>(std::max<uint64_t>(n, 1), options_.number("maxframes"));
+    auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, n));
+    node->subr = ir::Subr::Stack;
+    node->value = static_cast<int64_t>(n);
+    return node;
+}
+
 // normalize(@a, n), denormalize(@a), clear(@a), trunc(@a[, n]): done by
 // the consumer when it reads the record, in order with the other output.
 ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
@@ -457,8 +496,9 @@ ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
         const FunctionInfo *af = a.kind == ExprKind::Call ? findFunction(a.name) : nullptr;
         if (af && af->kind == FunctionKind::Aggregating)
             fail(tag.c_str(), call.loc,
-                 fn + "( ) argument #1 is incompatible with prototype:\n\tprototype: "
-                      "aggregation\n\t argument: " +
+                 fn +
+                     "( ) argument #1 is incompatible with prototype:\n\tprototype: "
+                     "aggregation\n\t argument: " +
                      a.name + "( )");
         NodePtr n = expr(a);
         fail(tag.c_str(), call.loc,
@@ -684,6 +724,8 @@ NodePtr Sema::call(const frontend::Expr &e) {
     checkArgCount(e.name, e.args.size(), static_cast<size_t>(f->minArgs), max, e.loc);
     if (f->kind == FunctionKind::Aggregating)
         fail("D_AGG_FUNC", e.loc, e.name + "( ) may only be used as the value of an aggregation");
+    // stack() and ustack() are values too: aggregation keys.
+    if (e.name == "stack" || e.name == "ustack" || e.name == "jstack") return stackValue(e);
     std::vector<NodePtr> args;
     for (const auto &a : e.args) args.push_back(expr(*a));
     if (f->kind == FunctionKind::Action) {

@@ -116,7 +116,13 @@ bool sameType(const TypeRef &a, const TypeRef &b) {
     return typeName(stripTypedefs(a)) == typeName(stripTypedefs(b));
 }
 
+bool isStack(const TypeRef &t) {
+    auto s = stripTypedefs(t);
+    return s && s->stack != Type::Stack::None;
+}
+
 std::string typeName(const TypeRef &t) {
+    if (isStack(t)) return stripTypedefs(t)->name;
     std::string prefix, suffix;
     spell(t, prefix, suffix);
     if (suffix.empty()) return prefix;
@@ -277,6 +283,13 @@ TypeRef TypeTable::arrayOf(TypeRef t, uint64_t count) const {
     a->size = typeSize(t) * count;
     a->align = stripTypedefs(t) ? stripTypedefs(t)->align : 1;
     a->target = std::move(t);
+    return a;
+}
+
+TypeRef TypeTable::stackType(bool user, uint64_t frames) const {
+    auto a = std::make_shared<Type>(*arrayOf(uint64Type(), frames + (user ? 1 : 0)));
+    a->stack = user ? Type::Stack::User : Type::Stack::Kernel;
+    a->name = "stack"; // DTrace calls every kind of stack "stack"
     return a;
 }
 

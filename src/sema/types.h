@@ -54,8 +54,11 @@ struct Type {
     bool isConst = false;
     bool isUserland = false; // pointer into user space
     bool isDPtr = false;     // pointer into D's scratch memory (alloca)
-    TypeRef target;          // pointee, element, typedef target, return type
-    uint64_t count = 0;      // array elements
+    // stack() and ustack() values: arrays of program counters (a ustack
+    // starts with the process ID).
+    enum class Stack : uint8_t { None, Kernel, User } stack = Stack::None;
+    TypeRef target;     // pointee, element, typedef target, return type
+    uint64_t count = 0; // array elements
     std::vector<Member> members;
     std::vector<Enumerator> enumerators;
     std::vector<TypeRef> params;
@@ -79,6 +82,7 @@ bool isStructOrUnion(const TypeRef &t);
 bool isArray(const TypeRef &t);
 bool isFunction(const TypeRef &t);
 bool isSignedInt(const TypeRef &t);
+bool isStack(const TypeRef &t);
 uint64_t typeSize(const TypeRef &t);
 // The C spelling of a type: "int", "char *", "struct foo", "int [4]".
 std::string typeName(const TypeRef &t);
@@ -119,6 +123,8 @@ class TypeTable {
                     bool explicitSigned) const;
     TypeRef pointerTo(TypeRef t, bool userland = false) const;
     TypeRef arrayOf(TypeRef t, uint64_t count) const;
+    // The value of stack(frames) or ustack(frames).
+    TypeRef stackType(bool user, uint64_t frames) const;
     TypeRef withConst(TypeRef t) const;
     // The same pointer type, marked as pointing into D scratch memory.
     TypeRef withDPtr(const TypeRef &t) const;

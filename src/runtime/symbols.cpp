@@ -1,0 +1,38 @@
+#include "runtime/symbols.h"
+
+#include "providers/kernel_symbols.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace dtrace::runtime {
+
+std::string Symbols::kernelSymbol(uint64_t addr, bool withOffset) const {
+    auto hit = providers::KernelSymbols::instance().byAddress(addr);
+    if (!hit) return {};
+    const auto &[sym, offset] = *hit;
+    std::string out = (sym.module.empty() ? std::string("vmlinux") : sym.module) + "`" + sym.name;
+    if (withOffset && offset) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "+0x%" PRIx64, offset);
+        out += buf;
+    }
+    return out;
+}
+
+bool Symbols::tracingFrame(uint64_t addr) const {
+    auto hit = providers::KernelSymbols::instance().byAddress(addr);
+    if (!hit) return false;
+    const std::string &name = hit->first.name;
+    auto startsWith = [&](std::string_view p) { return name.rfind(p, 0) == 0; };
+    return hit->first.module == "bpf" || startsWith("bpf_prog_") || startsWith("bpf_trace_run") ||
+           startsWith("__bpf_trace_") || startsWith("__traceiter_") ||
+           startsWith("bpf_overflow_handler") || startsWith("__perf_event_overflow") ||
+           startsWith("perf_swevent_") || startsWith("perf_event_overflow");
+}
+
+std::string Symbols::userSymbol(int, uint64_t, bool) const {
+    return {};
+}
+
+} // namespace dtrace::runtime

@@ -1,0 +1,29 @@
+# stack() and ustack(): kernel frames named from /proc/kallsyms (without the
+# tracing machinery's own frames), as trace() output, printf's %k and
+# aggregation keys; frame counts; user frames with the process's ID.
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+out=$(timeout 20 "$DTRACE" -q -c 'cat /etc/hostname' -n '
+syscall::openat:entry /pid == $target/ { stack(); printf("--%k--\n", stack(2)); exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q '^              vmlinux`do_syscall_64+0x' || fail "no do_syscall_64 frame"
+echo "$out" | grep -q 'bpf_prog_\|bpf_trace_run' && fail "the BPF program's own frames are shown"
+# stack(2): two frames between the markers.
+n=$(echo "$out" | sed -n '/^--$/,/^--$/p' | grep -c 'vmlinux`')
+[ "$n" = 2 ] || fail "stack(2) gave $n frames"
+
+out=$(timeout 20 "$DTRACE" -q -n 'profile-997 { @[stack()] = count(); } tick-500ms { exit(0); }' 2>&1)
+echo "$out" | tail -8
+echo "$out" | grep -q '^              vmlinux`' || fail "no kernel frames in the aggregation keys"
+echo "$out" | grep -Eq '^ +[0-9]+$' || fail "no counts under the stacks"
+
+# ustack(): user frames of the traced process (in hex until user symbols).
+out=$(timeout 20 "$DTRACE" -q -c 'cat /etc/hostname' -n '
+syscall::openat:entry /pid == $target/ { ustack(); exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -Eq '^              (0x[0-9a-f]+|[^ ]+`[^ ]+)$' || fail "no user frames"
+
+out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
+echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
+    fail "stack(0): $out"
+exit 0
