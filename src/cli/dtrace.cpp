@@ -438,6 +438,8 @@ int run(int argc, char **argv) {
     // Committed and discarded speculations are freed as the consumer reads
     // them: at cleanrate at least.
     if (compiled.nspec) loopNs = std::min(loopNs, opts.number("cleanrate"));
+    // User frames are named from the live process: read them soon.
+    if (compiled.usesUserStacks) loopNs = std::min<uint64_t>(loopNs, 10000000);
     int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
     while (!consumer.exitRequested() && !gInterrupted) {

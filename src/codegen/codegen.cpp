@@ -410,6 +410,7 @@ void Generator::planLayout() {
     layout.userStack = layout.kernelStack + kernelStack;
     layout.scratch = layout.userStack + userStack;
     layout.usesStacks = kernelStack || userStack;
+    out.usesUserStacks = userStack != 0;
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;

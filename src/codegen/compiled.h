@@ -222,8 +222,9 @@ struct CompiledProgram {
     std::vector<AggregationDesc> aggregations;
     bpf::MapId stateMap = -1, buffersMap = -1, dropsMap = -1, globalsMap = -1, contextMap = -1,
                specsMap = -1;
-    uint32_t nspec = 0;      // speculations (0: the program uses none)
-    uint32_t stringSize = 0; // strslot: the bytes of every string buffer
+    uint32_t nspec = 0;          // speculations (0: the program uses none)
+    bool usesUserStacks = false; // ustack(): name frames while the process lives
+    uint32_t stringSize = 0;     // strslot: the bytes of every string buffer
     sema::Options options;
     size_t matchedProbes = 0;
     bool needsDestructive = false;

@@ -31,8 +31,18 @@ bool Symbols::tracingFrame(uint64_t addr) const {
            startsWith("perf_swevent_") || startsWith("perf_event_overflow");
 }
 
-std::string Symbols::userSymbol(int, uint64_t, bool) const {
-    return {};
+std::string Symbols::userSymbol(int pid, uint64_t addr, bool withOffset) const {
+    if (pid <= 0) return {};
+    auto hit = user_.lookup(pid, addr);
+    if (!hit) return {};
+    std::string out = hit->module + "`" + hit->name;
+    if (hit->name.empty()) out.pop_back(); // no symbol: module+offset
+    if (withOffset && (hit->offset || hit->name.empty())) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "+0x%" PRIx64, hit->offset);
+        out += buf;
+    }
+    return out;
 }
 
 } // namespace dtrace::runtime

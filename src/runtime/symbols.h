@@ -1,9 +1,10 @@
 // Names for addresses in stacks and %a/%A/%k output: kernel addresses from
-// /proc/kallsyms ("vmlinux`do_sys_openat2+0x1d"); user addresses are shown
-// in hex until user symbol tables are read.
+// /proc/kallsyms ("vmlinux`do_sys_openat2+0x1d"), user addresses from the
+// process's ELF files ("libc.so.6`__libc_open64+0x5e").
 #pragma once
 
 #include "output/printf_format.h"
+#include "runtime/user_symbols.h"
 
 namespace dtrace::runtime {
 
@@ -12,6 +13,9 @@ class Symbols final : public output::SymbolResolver {
     std::string kernelSymbol(uint64_t addr, bool withOffset) const override;
     std::string userSymbol(int pid, uint64_t addr, bool withOffset) const override;
     bool tracingFrame(uint64_t addr) const override;
+
+  private:
+    mutable UserSymbols user_; // caches what it has read
 };
 
 } // namespace dtrace::runtime

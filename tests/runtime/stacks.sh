@@ -17,11 +17,13 @@ echo "$out" | tail -8
 echo "$out" | grep -q '^              vmlinux`' || fail "no kernel frames in the aggregation keys"
 echo "$out" | grep -Eq '^ +[0-9]+$' || fail "no counts under the stacks"
 
-# ustack(): user frames of the traced process (in hex until user symbols).
-out=$(timeout 20 "$DTRACE" -q -c 'cat /etc/hostname' -n '
-syscall::openat:entry /pid == $target/ { ustack(); exit(0); }' 2>&1)
+# ustack(): user frames of the traced process, named from its ELF files
+# (sleep's nanosleep is in libc, which exports it).
+out=$(timeout 20 "$DTRACE" -q -c 'sleep 0.3' -n '
+syscall::clock_nanosleep:entry /pid == $target/ { ustack(); exit(0); }' 2>&1)
 echo "$out"
-echo "$out" | grep -Eq '^              (0x[0-9a-f]+|[^ ]+`[^ ]+)$' || fail "no user frames"
+echo "$out" | grep -Eq '^              libc\.so\.[0-9]+`[A-Za-z_]*nanosleep[A-Za-z0-9_]*\+0x[0-9a-f]+$' ||
+    fail "no named libc frame"
 
 out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
 echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
