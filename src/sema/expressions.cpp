@@ -647,6 +647,16 @@ void Sema::requireValue(const ir::Node &n, const std::string &op) {
 
 NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc,
                          const std::string &spelling) {
+    // An aggregation has no value in an expression.
+    if (a->kind == NodeKind::AggregationRef || b->kind == NodeKind::AggregationRef)
+        fail("D_OP_INCOMPAT", loc,
+             "operands have incompatible types: \"" +
+                 (a->kind == NodeKind::AggregationRef ? std::string("aggregation")
+                                                      : describe(a->type)) +
+                 "\" " + spelling + " \"" +
+                 (b->kind == NodeKind::AggregationRef ? std::string("aggregation")
+                                                      : describe(b->type)) +
+                 "\"");
     requireValue(*a, spelling);
     requireValue(*b, spelling);
     if (isLogical(op)) {

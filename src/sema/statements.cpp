@@ -205,9 +205,18 @@ ir::StmtPtr Sema::analyzeStatement(const frontend::Stmt &s) {
         const FunctionInfo *f = findFunction(e.name);
         if (f && f->kind == FunctionKind::Action) return analyzeCallStatement(e);
         if (f && f->kind == FunctionKind::Aggregating)
-            fail("D_AGG_FUNC", e.loc,
-                 e.name + "( ) may only be used as the value of an aggregation");
+            fail("D_CG_EXPR", e.loc,
+                 e.name + "( ) may not be called from a D expression (D program context "
+                          "required)");
     }
+    if (e.kind == ExprKind::Aggregation)
+        fail("D_AGG_NULL", e.loc, "expression has null effect: " + e.name);
+    if (e.kind == ExprKind::Assign && e.args[0]->kind == ExprKind::Index &&
+        e.args[0]->args[0]->kind == ExprKind::Index &&
+        e.args[0]->args[0]->args[0]->kind == ExprKind::Aggregation)
+        fail("D_AGG_MDIM", e.loc,
+             "multi-dimensional indexing is not supported for aggregations: " +
+                 e.args[0]->args[0]->args[0]->name);
     if (e.kind == ExprKind::Assign &&
         (e.args[0]->kind == ExprKind::Aggregation ||
          (e.args[0]->kind == ExprKind::Index && e.args[0]->args[0]->kind == ExprKind::Aggregation)))
@@ -609,6 +618,9 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
              "aggregations may only be assigned the result of an aggregating function");
     const frontend::Expr &aggExpr = lhs.kind == ExprKind::Aggregation ? lhs : *lhs.args[0];
     std::string name = aggExpr.name;
+    if (rhs.kind == ExprKind::Call && !findFunction(rhs.name))
+        fail("D_FUNC_UNDEF", rhs.loc,
+             "failed to resolve " + rhs.name + ": Unknown aggregating function name");
     if (rhs.kind != ExprKind::Call || !findFunction(rhs.name) ||
         findFunction(rhs.name)->kind != FunctionKind::Aggregating)
         fail("D_AGG_FUNC", assign.loc,
@@ -622,8 +634,13 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     if (lhs.kind == ExprKind::Index) {
         for (size_t i = 1; i < lhs.args.size(); ++i) {
             NodePtr k = expr(*lhs.args[i]);
-            if (isVoid(k->type) || k->kind == NodeKind::AggregationRef)
-                fail("D_AGG_SCALAR", k->loc, "aggregation key must be of scalar or string type");
+            // Keys are values: not void, not an aggregation, not a pointer
+            // to translated (dynamic) data.
+            if (isVoid(k->type) || k->kind == NodeKind::AggregationRef || k->translated)
+                fail("D_KEY_TYPE", k->loc,
+                     "invalid key #" + std::to_string(i) + " for " + name + ": " +
+                         (k->kind == NodeKind::AggregationRef ? std::string("aggregation")
+                                                              : describe(k->type)));
             keyTypes.push_back(k->type);
             st->keys.push_back(std::move(k));
         }
