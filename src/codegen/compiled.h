@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,7 +60,7 @@ struct ValueDesc {
     std::string typeName;
 };
 
-enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction };
+enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction, SetOption };
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;
@@ -71,6 +72,8 @@ struct RecordItem {
     bool hasFormat = false;
     std::vector<int> aggregations; // printa, aggregation actions
     ir::AggregationActionKind aggAction = ir::AggregationActionKind::Clear;
+    std::string optionName;                 // setopt
+    std::optional<std::string> optionValue; // setopt
 };
 
 struct ClauseDesc {

@@ -22,6 +22,7 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::Exit:
         case StmtKind::Printa:
         case StmtKind::AggregationAction:
+        case StmtKind::SetOption:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -328,6 +329,16 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
             item.values.push_back(d);
             item.valueOffsets.push_back(off);
         }
+        markPresent(item);
+        desc_->items.push_back(std::move(item));
+        return;
+    }
+    case StmtKind::SetOption: {
+        RecordItem item;
+        item.kind = ItemKind::SetOption;
+        item.optionName = s.format;
+        if (s.hasFormat) item.optionValue = s.str;
+        item.offset = recordUsed_;
         markPresent(item);
         desc_->items.push_back(std::move(item));
         return;

@@ -178,17 +178,28 @@ std::string fmt(const char *f, ...) {
                  : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
-int compareKeys(const AggregationEntry &a, const AggregationEntry &b) {
-    for (size_t i = 0; i < a.keys.size() && i < b.keys.size(); ++i) {
+// DTrace's key order: from key `first` (aggsortkeypos) on, wrapping
+// around; integers by their bits, unsigned, at their own width; strings
+// and stacks byte by byte.
+int compareKeys(const AggregationEntry &a, const AggregationEntry &b, size_t first) {
+    size_t n = std::min(a.keys.size(), b.keys.size());
+    for (size_t j = 0; j < n; ++j) {
+        size_t i = (first + j) % n;
         const auto &x = a.keys[i], &y = b.keys[i];
-        if (x.desc.kind == codegen::ValueDesc::Kind::String) {
-            int c = x.text.compare(y.text);
-            if (c) return c < 0 ? -1 : 1;
-        } else if (x.bits != y.bits) {
-            bool sgn = x.desc.isSigned && !x.desc.isPointer;
-            if (sgn) return static_cast<int64_t>(x.bits) < static_cast<int64_t>(y.bits) ? -1 : 1;
-            return x.bits < y.bits ? -1 : 1;
+        int c = 0;
+        switch (x.desc.kind) {
+        case codegen::ValueDesc::Kind::String: c = x.text.compare(y.text); break;
+        case codegen::ValueDesc::Kind::Bytes:
+        case codegen::ValueDesc::Kind::Stack: c = x.bytes.compare(y.bytes); break;
+        case codegen::ValueDesc::Kind::Integer: {
+            uint32_t size = x.desc.typeSize;
+            uint64_t mask = size > 0 && size < 8 ? (1ull << (8 * size)) - 1 : ~0ull;
+            uint64_t xv = x.bits & mask, yv = y.bits & mask;
+            c = xv < yv ? -1 : xv > yv ? 1 : 0;
+            break;
         }
+        }
+        if (c) return c < 0 ? -1 : 1;
     }
     return 0;
 }
@@ -265,6 +276,7 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
 
 void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
     bool byKey = opts.flag("aggsortkey");
+    size_t keyPosition = opts.isSet("aggsortkeypos") ? opts.number("aggsortkeypos") : 0;
     bool rev = opts.flag("aggsortrev");
     std::stable_sort(snap.entries.begin(), snap.entries.end(),
                      [&](const AggregationEntry &a, const AggregationEntry &b) {
@@ -278,7 +290,7 @@ void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
                                  c = za < zb ? -1 : za > zb ? 1 : 0;
                              }
                          }
-                         if (c == 0) c = compareKeys(a, b);
+                         if (c == 0) c = compareKeys(a, b, keyPosition);
                          if (c == 0 && byKey) {
                              long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
                              c = x < y ? -1 : x > y ? 1 : 0;

@@ -48,7 +48,7 @@ std::string faultText(uint32_t fault, uint64_t value) {
 
 Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
                    const providers::ProbeCatalog &catalog, ConsumerConfig config)
-    : prog_(prog), session_(session), catalog_(catalog), config_(config) {}
+    : prog_(prog), session_(session), catalog_(catalog), config_(config), options_(prog.options) {}
 
 Consumer::~Consumer() {
     if (rb_) ring_buffer__free(rb_);
@@ -142,7 +142,7 @@ std::string Consumer::probeName(uint32_t id) const {
 
 output::FormatOptions Consumer::formatOptions() const {
     output::FormatOptions o;
-    o.stackIndent = static_cast<int>(prog_.options.number("stackindent"));
+    o.stackIndent = static_cast<int>(options_.number("stackindent"));
     return o;
 }
 
@@ -301,7 +301,7 @@ void Consumer::print(const uint8_t *data, size_t size) {
         switch (item.kind) {
         case codegen::ItemKind::Trace: {
             auto v = decode(item, 0);
-            if (prog_.options.flag("rawbytes")) {
+            if (options_.flag("rawbytes")) {
                 // rawbytes: every traced value as a byte dump.
                 uint32_t n = v.desc.kind == codegen::ValueDesc::Kind::String ? v.desc.typeSize + 1
                                                                              : v.desc.typeSize;
@@ -328,6 +328,7 @@ void Consumer::print(const uint8_t *data, size_t size) {
         }
         case codegen::ItemKind::Exit: break;
         case codegen::ItemKind::Printa: printa(item); break;
+        case codegen::ItemKind::SetOption: setOption(item, h); break;
         case codegen::ItemKind::AggregationAction:
             aggregationAction(item,
                               item.values.empty() ? 0 : static_cast<int64_t>(decode(item, 0).bits));
@@ -393,6 +394,34 @@ void Consumer::reportDrops() {
            "failed speculations (no speculative buffer available)", " (raise nspec)");
 }
 
+// setopt(): options the consumer uses may change while tracing; others
+// are refused as DTrace refuses them, reported like a fault of the clause.
+void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h) {
+    static const char *const kDynamic[] = {
+        "aggpack",    "aggpercpu",  "aggrate",     "aggsortkey", "aggsortkeypos",
+        "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent",
+        "quiet",      "rawbytes",   "stackindent", "statusrate", "switchrate"};
+    std::string value = item.optionValue.value_or("1");
+    std::optional<std::string> error = options_.set(
+        item.optionName, item.optionValue ? std::optional<std::string_view>(value) : std::nullopt,
+        false);
+    bool dynamic = std::find_if(std::begin(kDynamic), std::end(kDynamic), [&](const char *n) {
+                       return item.optionName == n;
+                   }) != std::end(kDynamic);
+    if (!error && !dynamic) error = "Operation illegal when tracing is active";
+    if (error) {
+        const providers::Probe *p = catalog_.byId(h.probeId);
+        fflush(config_.out);
+        std::fprintf(stderr,
+                     "dtrace: error in dt_clause_%u for probe ID %u (%s): couldn't set option "
+                     "\"%s\" to \"%s\": %s\n\n",
+                     h.epid - 1, h.probeId, p ? p->fullName().c_str() : "?",
+                     item.optionName.c_str(), value.c_str(), error->c_str());
+        return;
+    }
+    if (item.optionName == "quiet") config_.quiet = options_.flag("quiet");
+}
+
 void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value) {
     int id = item.aggregations.at(0);
     const auto &a = prog_.aggregations.at(static_cast<size_t>(id));
@@ -407,7 +436,7 @@ void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value)
     }
     case ir::AggregationActionKind::Trunc: {
         AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
-        truncateAggregation(snap, fd, session_.cpus, value, prog_.options);
+        truncateAggregation(snap, fd, session_.cpus, value, options_);
         break;
     }
     }
@@ -428,7 +457,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
         printed_.insert(id);
     }
     if (snaps.empty()) return;
-    sortEntries(snaps[0], prog_.options);
+    sortEntries(snaps[0], options_);
     if (!item.hasFormat) {
         std::fputs("\n", out);
         std::fputs(formatAggregation(snaps[0], &symbols_, formatOptions()).c_str(), out);
@@ -466,7 +495,7 @@ void Consumer::printAggregations() {
         if (printed_.count(a.id)) continue;
         AggregationSnapshot snap = read(a);
         if (snap.entries.empty()) continue;
-        sortEntries(snap, prog_.options);
+        sortEntries(snap, options_);
         // Keyed aggregations are set apart by a blank line; DTrace prints
         // unkeyed ones one under the other.
         if (!first && a.keyed) std::fputs("\n", out);

@@ -76,6 +76,7 @@ class Consumer {
     output::FormatOptions formatOptions() const;
     void printa(const codegen::RecordItem &item);
     void aggregationAction(const codegen::RecordItem &item, int64_t value);
+    void setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h);
     // An aggregation as it is now, with its normalization.
     AggregationSnapshot read(const codegen::AggregationDesc &a);
     void runSystem(const std::string &command);
@@ -92,6 +93,7 @@ class Consumer {
     std::set<int> printed_;          // aggregations printa() has printed
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     Symbols symbols_;
+    sema::Options options_; // the program's options, as setopt() changes them
     struct RingRecord {
         std::vector<uint8_t> bytes;
         uint64_t charge = 0;

@@ -202,6 +202,7 @@ enum class StmtKind {
     Commit,            // commit(id)
     Discard,           // discard(id)
     AggregationAction, // normalize, denormalize, clear, trunc: aggs[0], expr (the factor or count)
+    SetOption,         // setopt(format = the name[, str = the value]); hasFormat: a value was given
 };
 
 struct Stmt;
@@ -220,6 +221,7 @@ struct Stmt {
     bool hasFormat = false;
     bool needsDestructive = false; // refused at enable time without -w
     std::string format;
+    std::string str; // setopt's value
     output::ParsedFormat parsedFormat;
     std::vector<StmtPtr> thenBody, elseBody;
 };

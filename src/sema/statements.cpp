@@ -390,6 +390,22 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     }
     if (fn == "normalize" || fn == "denormalize" || fn == "clear" || fn == "trunc")
         return analyzeAggregationAction(call);
+    if (fn == "setopt") {
+        // setopt(name[, value]): the consumer sets the option when it reads
+        // the record (only options that may change while tracing).
+        auto st = mkStmt(ir::StmtKind::SetOption, call.loc);
+        for (size_t i = 0; i < call.args.size(); ++i) {
+            const frontend::Expr &a = *call.args[i];
+            if (a.kind != ExprKind::String) {
+                NodePtr n = expr(a);
+                protoArgError(fn, static_cast<int>(i + 1), "char *", n->type, call.loc);
+            }
+            (i == 0 ? st->format : st->str) = decodeFormatEscapes(a.text);
+        }
+        st->hasFormat = call.args.size() > 1;
+        noteAction(ActionClass::DataRecording, call.loc);
+        return st;
+    }
     if (fn == "stack" || fn == "ustack" || fn == "jstack") {
         noteAction(ActionClass::DataRecording, call.loc);
         auto st = mkStmt(ir::StmtKind::Trace, call.loc);
