@@ -489,17 +489,14 @@ void Consumer::printa(const codegen::RecordItem &item) {
 
 void Consumer::printAggregations() {
     FILE *out = config_.out;
+    // One blank line, then every aggregation not yet printed, one after
+    // the other, as DTrace prints them at exit.
     std::fputs("\n", out);
-    bool first = true;
     for (const auto &a : prog_.aggregations) {
         if (printed_.count(a.id)) continue;
         AggregationSnapshot snap = read(a);
         if (snap.entries.empty()) continue;
         sortEntries(snap, options_);
-        // Keyed aggregations are set apart by a blank line; DTrace prints
-        // unkeyed ones one under the other.
-        if (!first && a.keyed) std::fputs("\n", out);
-        first = false;
         std::fputs(formatAggregation(snap, &symbols_, formatOptions()).c_str(), out);
     }
     fflush(out);

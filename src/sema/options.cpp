@@ -187,9 +187,15 @@ std::optional<std::string> Options::set(std::string_view name,
     std::string key(name);
     switch (o->kind) {
     case Kind::Flag:
+        // A flag takes no value, or a boolean one ("false" or "0" unset it,
+        // as setopt("aggsortkey", "false") does).
         if (value && !value->empty()) {
-            // DTrace accepts a value for a flag only to unset nothing; keep it simple.
-            return "Invalid value for specified option";
+            if (*value == "false" || *value == "0") {
+                values_.erase(key);
+                numbers_.erase(key);
+                return std::nullopt;
+            }
+            if (*value != "true" && *value != "1") return "Invalid value for specified option";
         }
         values_[key] = "set";
         numbers_[key] = 1;

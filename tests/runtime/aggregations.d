@@ -1,6 +1,6 @@
 /* OPTIONS: -q */
 /* count, sum, min, max, avg and stddev with integer and string keys;
-   unkeyed aggregations print one under the other. */
+   at exit, after one blank line, aggregations print one after the other. */
 BEGIN
 {
 	@c["a"] = count(); @c["b"] = count(); @c["b"] = count();
