@@ -674,8 +674,21 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
     f.bind(done);
 }
 
-bpf::FunctionId ProgramBuilder::lookupFunction(bpf::MapId map) {
-    if (auto it = lookups_.find(map); it != lookups_.end()) return it->second;
+// A program may have at most 256 functions: past kMaxMapLookups maps, the
+// rest share one lookup that takes the map in r1 (not inlined by the
+// verifier, a little slower).
+constexpr size_t kMaxMapLookups = 64;
+
+ProgramBuilder::MapLookup ProgramBuilder::lookupFunction(bpf::MapId map) {
+    if (auto it = lookups_.find(map); it != lookups_.end()) return {it->second, false};
+    if (lookups_.size() >= kMaxMapLookups) {
+        if (anyLookup_ < 0)
+            anyLookup_ = addFunction("dt_lookup", [&](Function &f) {
+                f.callHelper(BPF_FUNC_map_lookup_elem);
+                f.emit(exitInsn());
+            });
+        return {anyLookup_, true};
+    }
     bpf::FunctionId id =
         addFunction("dt_lookup_" + g.out.maps.at(static_cast<size_t>(map)).name, [&](Function &f) {
             f.ldMap(R1, map);
@@ -683,7 +696,7 @@ bpf::FunctionId ProgramBuilder::lookupFunction(bpf::MapId map) {
             f.emit(exitInsn());
         });
     lookups_[map] = id;
-    return id;
+    return {id, false};
 }
 
 bpf::FunctionId ProgramBuilder::dropFunction(DropCounter which) {

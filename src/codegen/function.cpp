@@ -103,6 +103,12 @@ void FunctionCompiler::faultIfNonZero(Reg result, uint32_t type, Reg value) {
     f_->bind(ok);
 }
 
+void FunctionCompiler::callLookup(bpf::MapId map) {
+    auto lookup = pb_.lookupFunction(map);
+    if (lookup.takesMap) f_->ldMap(R1, map);
+    f_->call(lookup.function);
+}
+
 void FunctionCompiler::bumpDrop(DropCounter which) {
     f_->call(pb_.dropFunction(which));
 }

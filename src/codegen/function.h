@@ -77,6 +77,8 @@ class FunctionCompiler {
     void faultBadRead(bpf::Reg address, bool user);
     void faultOfType(bpf::Reg type, bpf::Reg value);
     void bumpDrop(DropCounter which);
+    // r0 = the value of the key at r2 in map, or NULL (clobbers r1-r5).
+    void callLookup(bpf::MapId map);
     void addressOf(bpf::Reg dst, const Address &a);
     void checkedRead(bpf::Reg dstPtr, uint32_t size, bpf::Reg src, Space space);
     void scratchPointer(bpf::Reg dst, const Address &a, bpf::Reg size, uint32_t faultType);

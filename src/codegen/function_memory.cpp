@@ -104,7 +104,7 @@ Address FunctionCompiler::dynamicAddress(const ir::Node &n, bool forWrite) {
     }
     Label have = f_->newLabel(), done = f_->newLabel();
     keyPtr(R2);
-    f_->call(pb_.lookupFunction(map));
+    callLookup(map);
     f_->jumpImm(BPF_JNE, R0, 0, have);
     if (!forWrite && sema::isString(n.type)) {
         emit(movImm(R0, 0)); // a missing string element is NULL
@@ -121,7 +121,7 @@ Address FunctionCompiler::dynamicAddress(const ir::Node &n, bool forWrite) {
         f_->callHelper(BPF_FUNC_map_update_elem);
         f_->jumpImm(BPF_JNE, R0, 0, sink);
         keyPtr(R2);
-        f_->call(pb_.lookupFunction(map));
+        callLookup(map);
         f_->jumpImm(BPF_JNE, R0, 0, have);
         f_->bind(sink);
         bumpDrop(kDynvarDrops);

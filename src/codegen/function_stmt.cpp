@@ -472,7 +472,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
             emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));
         };
         keyPtr();
-        f_->call(pb_.lookupFunction(st.map));
+        callLookup(st.map);
         f_->jumpImm(BPF_JNE, R0, 0, have);
         f_->ldMap(R1, st.map);
         keyPtr();
@@ -485,7 +485,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         emit(movImm(R4, BPF_NOEXIST));
         f_->callHelper(BPF_FUNC_map_update_elem);
         keyPtr();
-        f_->call(pb_.lookupFunction(st.map));
+        callLookup(st.map);
         f_->jumpImm(BPF_JNE, R0, 0, have);
         bumpDrop(kAggDrops);
         f_->jump(done);
@@ -493,7 +493,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         emit(storeImm(Size::W, FP, -8, 0));
         emit(movReg(R2, FP));
         emit(alu64Imm(BPF_ADD, R2, -8));
-        f_->call(pb_.lookupFunction(st.map));
+        callLookup(st.map);
         f_->jumpImm(BPF_JEQ, R0, 0, done);
     }
     f_->bind(have);

@@ -122,7 +122,11 @@ class ProgramBuilder {
     // or NULL in r0) and drop counters. The verifier rewrites each lookup
     // call it inlines, at a cost that grows with the program's length, so
     // clause code calls these instead of the helper at every use.
-    bpf::FunctionId lookupFunction(bpf::MapId map);
+    struct MapLookup {
+        bpf::FunctionId function;
+        bool takesMap; // r1 must hold the map
+    };
+    MapLookup lookupFunction(bpf::MapId map);
     bpf::FunctionId dropFunction(DropCounter which);
     // speculation() and the common part of commit() and discard()
     // (speculation.cpp).
@@ -173,7 +177,7 @@ class ProgramBuilder {
     std::map<int, bpf::FunctionId> drops_;
     std::map<std::pair<bpf::MapId, bool>, bpf::FunctionId> dynamicAccess_;
     std::vector<SyscallClauseMask> sysMasks_;
-    bpf::FunctionId speculation_ = -1, specFinish_ = -1, userFault_ = -1;
+    bpf::FunctionId speculation_ = -1, specFinish_ = -1, userFault_ = -1, anyLookup_ = -1;
 };
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or

@@ -457,24 +457,43 @@ void Consumer::printa(const codegen::RecordItem &item) {
         printed_.insert(id);
     }
     if (snaps.empty()) return;
-    sortEntries(snaps[0], options_);
     if (!item.hasFormat) {
+        sortEntries(snaps[0], options_);
         std::fputs("\n", out);
         std::fputs(formatAggregation(snaps[0], &symbols_, formatOptions()).c_str(), out);
         return;
     }
-    for (const auto &e : snaps[0].entries) {
+    // Several aggregations are joined by key: a line for every key any of
+    // them has, in the order of the one aggsortpos names (0 where an
+    // aggregation lacks the key).
+    size_t pos = options_.isSet("aggsortpos") ? options_.number("aggsortpos") : 0;
+    if (pos >= snaps.size()) pos = 0;
+    AggregationSnapshot rows = snaps[pos];
+    std::set<std::vector<uint8_t>> seen;
+    for (const auto &e : rows.entries) seen.insert(e.rawKey);
+    for (const auto &s : snaps)
+        for (const auto &e : s.entries)
+            if (seen.insert(e.rawKey).second) {
+                AggregationEntry missing;
+                missing.keys = e.keys;
+                missing.rawKey = e.rawKey;
+                missing.data.assign(std::max<size_t>(4, rows.desc->valueSize / 8), 0);
+                rows.entries.push_back(std::move(missing));
+            }
+    sortEntries(rows, options_);
+    for (const auto &e : rows.entries) {
         std::vector<output::FormatValue> keys;
         for (const auto &k : e.keys) keys.push_back(output::toFormatValue(k));
         std::vector<output::FormatValue> values;
         for (size_t i = 0; i < snaps.size(); ++i) {
-            const AggregationEntry *match = i == 0 ? &e : nullptr;
+            const AggregationEntry *match = nullptr;
             for (const auto &o : snaps[i].entries)
                 if (!match && o.rawKey == e.rawKey) match = &o;
             const codegen::AggregationDesc &d = *snaps[i].desc;
             if (codegen::isHistogram(d.func)) {
+                std::vector<int64_t> none(d.valueSize / 8, 0);
                 values.push_back(output::FormatValue::ofText(
-                    match ? formatDistribution(d, match->data, snaps[i].normal) : ""));
+                    formatDistribution(d, match ? match->data : none, snaps[i].normal)));
                 continue;
             }
             int64_t v = match ? aggregateValue(d, match->data, snaps[i].normal) : 0;

@@ -584,6 +584,27 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
             keys.push_back(printfArgType(kn));
         }
         types.push_back(output::PrintfArgType::aggregation(keys, agg->func != ir::AggFunc::Count));
+        // Aggregations printed together are joined by key: their keys must
+        // match the first's.
+        if (!st->aggs.empty()) {
+            const ir::Aggregation &first = *st->aggs.front();
+            auto bare = [](const std::string &n) {
+                return n.empty() || n[0] != '@' ? n : n.substr(1);
+            };
+            if (agg->keys.size() != first.keys.size())
+                fail("D_PRINTA_AGGKEY", call.loc,
+                     "printa( ): " + agg->name + "[ ] and " + first.name +
+                         "[ ] have different numbers of keys");
+            for (size_t k = 0; k < agg->keys.size(); ++k)
+                if (!sameType(agg->keys[k], first.keys[k]) &&
+                    !(isInteger(agg->keys[k]) && isInteger(first.keys[k])))
+                    fail("D_PRINTA_AGGPROTO", call.loc,
+                         "printa( ): " + agg->name + "[ ] key #" + std::to_string(k + 1) +
+                             " is incompatible with " + first.name + ":\n      " +
+                             bare(first.name) + " key #" + std::to_string(k + 1) + ": " +
+                             describe(first.keys[k]) + "\n      " + bare(agg->name) + " key #" +
+                             std::to_string(k + 1) + ": " + describe(agg->keys[k]));
+        }
         st->aggs.push_back(agg);
     }
     if (st->hasFormat) {
