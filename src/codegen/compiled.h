@@ -60,7 +60,7 @@ struct ValueDesc {
     std::string typeName;
 };
 
-enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction, SetOption };
+enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction, SetOption, Print };
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;
@@ -72,6 +72,7 @@ struct RecordItem {
     bool hasFormat = false;
     std::vector<int> aggregations; // printa, aggregation actions
     ir::AggregationActionKind aggAction = ir::AggregationActionKind::Clear;
+    sema::TypeRef printType;                // print(): what the pointer points to
     std::string optionName;                 // setopt
     std::optional<std::string> optionValue; // setopt
 };
@@ -174,6 +175,8 @@ struct SpecControlRecord {
     uint32_t pad;
 };
 constexpr uint32_t kMaxSpeculations = 4096;
+// print() records at most this much of an object (printsize may show less).
+constexpr uint32_t kMaxPrintBytes = 4096;
 
 struct ErrorRecord {
     RecordHeader header;

@@ -134,6 +134,7 @@ class FunctionCompiler {
     uint32_t reserveRecord(uint32_t size, uint32_t align);
     void aggregate(const ir::Stmt &s);
     void exitAction(const ir::Stmt &s);
+    void printAction(const ir::Stmt &s);
     void quantizeBucket();
     void lquantizeBucket(const std::vector<int64_t> &params);
 

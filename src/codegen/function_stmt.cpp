@@ -23,6 +23,7 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::Printa:
         case StmtKind::AggregationAction:
         case StmtKind::SetOption:
+        case StmtKind::Print:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -333,6 +334,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         desc_->items.push_back(std::move(item));
         return;
     }
+    case StmtKind::Print: printAction(s); return;
     case StmtKind::SetOption: {
         RecordItem item;
         item.kind = ItemKind::SetOption;
@@ -362,6 +364,55 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     }
+}
+
+// print(p): the pointer and the bytes it points to (kMaxPrintBytes at most).
+void FunctionCompiler::printAction(const ir::Stmt &s) {
+    Generator &g = pb_.g;
+    const ir::Node &p = *s.expr;
+    RecordItem item;
+    item.kind = ItemKind::Print;
+    sema::TypeRef target = sema::stripTypedefs(p.type)->target;
+    item.printType = target;
+    ValueDesc pd = describeValue(p.type);
+    int v = value(p);
+    uint32_t poff = reserveRecord(8, 8);
+    recordValue(p, v, poff, pd);
+    auto bytes = static_cast<uint32_t>(std::min<uint64_t>(sema::typeSize(target), kMaxPrintBytes));
+    ValueDesc dd;
+    dd.kind = ValueDesc::Kind::Bytes;
+    dd.typeSize = bytes;
+    dd.size = (bytes + 7) & ~7u;
+    uint32_t doff = reserveRecord(dd.size, 8);
+    Reg r = get(v, R3);
+    if (r != R3) emit(movReg(R3, r));
+    if (sema::stripTypedefs(p.type)->isDPtr) scratchToAddress(R3);
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.record + doff)));
+    emit(movImm(R2, static_cast<int32_t>(bytes)));
+    bool user = sema::stripTypedefs(p.type)->isUserland;
+    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
+    r = get(v, R3);
+    faultBadRead(r, user);
+    f_->bind(ok);
+    release(v);
+    item.offset = poff;
+    item.values = {pd, dd};
+    item.valueOffsets = {poff, doff};
+    if (conditionalDepth_ > 0) {
+        int bit = 0;
+        for (const auto &it : desc_->items)
+            if (it.presentBit >= bit) bit = it.presentBit + 1;
+        item.presentBit = bit;
+        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
+        emit(load(Size::DW, R1, R9, at));
+        f_->ldImm64(R2, 1ull << bit);
+        emit(alu64Reg(BPF_OR, R1, R2));
+        emit(store(Size::DW, R9, at, R1));
+    }
+    desc_->items.push_back(std::move(item));
 }
 
 void FunctionCompiler::exitAction(const ir::Stmt &s) {

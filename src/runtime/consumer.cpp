@@ -329,6 +329,18 @@ void Consumer::print(const uint8_t *data, size_t size) {
         case codegen::ItemKind::Exit: break;
         case codegen::ItemKind::Printa: printa(item); break;
         case codegen::ItemKind::SetOption: setOption(item, h); break;
+        case codegen::ItemKind::Print: {
+            // The address, then the object, cut at printsize.
+            uint64_t address = decode(item, 0).bits;
+            auto object = decode(item, 1);
+            size_t n = std::min<size_t>(object.bytes.size(), options_.number("printsize"));
+            std::fprintf(out, "0x%" PRIx64 " = *\n", address);
+            std::string text = formatTyped(
+                item.printType, {reinterpret_cast<const uint8_t *>(object.bytes.data()), n}, 44);
+            std::fputs(text.c_str(), out);
+            std::fputs("\n", out);
+            break;
+        }
         case codegen::ItemKind::AggregationAction:
             aggregationAction(item,
                               item.values.empty() ? 0 : static_cast<int64_t>(decode(item, 0).bits));
@@ -398,9 +410,9 @@ void Consumer::reportDrops() {
 // are refused as DTrace refuses them, reported like a fault of the clause.
 void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h) {
     static const char *const kDynamic[] = {
-        "aggpack",    "aggpercpu",  "aggrate",     "aggsortkey", "aggsortkeypos",
-        "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent",
-        "quiet",      "rawbytes",   "stackindent", "statusrate", "switchrate"};
+        "aggpack",    "aggpercpu",   "aggrate",    "aggsortkey", "aggsortkeypos", "aggsortpos",
+        "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",     "quiet",
+        "rawbytes",   "stackindent", "statusrate", "switchrate"};
     std::string value = item.optionValue.value_or("1");
     std::optional<std::string> error = options_.set(
         item.optionName, item.optionValue ? std::optional<std::string_view>(value) : std::nullopt,

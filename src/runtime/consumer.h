@@ -8,6 +8,7 @@
 #include "providers/probe.h"
 #include "runtime/aggregations.h"
 #include "runtime/symbols.h"
+#include "runtime/typed_print.h"
 
 #include <cstdio>
 #include <deque>

@@ -202,6 +202,7 @@ enum class StmtKind {
     Commit,            // commit(id)
     Discard,           // discard(id)
     AggregationAction, // normalize, denormalize, clear, trunc: aggs[0], expr (the factor or count)
+    Print,             // print(expr): the pointer, then what it points to
     SetOption,         // setopt(format = the name[, str = the value]); hasFormat: a value was given
 };
 

@@ -76,6 +76,7 @@ constexpr std::array kOptions = {
     OptionInfo{"pgmax", Kind::Count, nullptr},
     OptionInfo{"preallocate", Kind::Flag, nullptr},
     OptionInfo{"probestats", Kind::Flag, nullptr},
+    OptionInfo{"printsize", Kind::Size, "4096"},
     OptionInfo{"quiet", Kind::Flag, nullptr},
     OptionInfo{"quietresize", Kind::Flag, nullptr},
     OptionInfo{"rawbytes", Kind::Flag, nullptr},

@@ -390,6 +390,23 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     }
     if (fn == "normalize" || fn == "denormalize" || fn == "clear" || fn == "trunc")
         return analyzeAggregationAction(call);
+    if (fn == "print") {
+        // print(p): the object p points to, with its type, as DTrace shows it.
+        NodePtr x = expr(*call.args[0]);
+        if (!isPointer(x->type) || x->kind == NodeKind::AggregationRef)
+            protoArgError(fn, 1, "void *", x->type, call.loc);
+        TypeRef target = stripTypedefs(x->type)->target;
+        auto st = stripTypedefs(target);
+        if (st && !st->complete && st->btfId) target = types_->complete(target);
+        if (typeSize(target) == 0)
+            fail("D_PRINT_SIZE", call.loc,
+                 fn + "( ) argument #1 reference has type '" + typeName(target) +
+                     "' with size 0; cannot print( ) it.");
+        noteAction(ActionClass::DataRecording, call.loc);
+        auto s = mkStmt(ir::StmtKind::Print, call.loc);
+        s->expr = std::move(x);
+        return s;
+    }
     if (fn == "setopt") {
         // setopt(name[, value]): the consumer sets the option when it reads
         // the record (only options that may change while tracing).
