@@ -1,5 +1,7 @@
 #include "runtime/aggregations.h"
 
+#include "output/json.h"
+
 #include <bpf/bpf.h>
 
 #include <algorithm>
@@ -377,6 +379,49 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
 }
 
 } // namespace
+
+std::string jsonAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms) {
+    static const char *const kFunctions[] = {"count",  "sum",      "avg",       "min",       "max",
+                                             "stddev", "quantize", "lquantize", "llquantize"};
+    const codegen::AggregationDesc &d = *snap.desc;
+    std::string out = "{\"type\":\"aggregation\",\"name\":" + output::jsonString(d.name) +
+                      ",\"function\":\"" + kFunctions[static_cast<int>(d.func)] +
+                      "\",\"entries\":[";
+    bool firstEntry = true;
+    for (const auto &e : snap.entries) {
+        if (!firstEntry) out += ",";
+        firstEntry = false;
+        out += "{\"keys\":[";
+        for (size_t i = 0; i < e.keys.size(); ++i)
+            out += (i ? "," : "") + output::jsonValue(e.keys[i], syms);
+        out += "],";
+        if (codegen::isHistogram(d.func)) {
+            // The buckets that hold something: their lower bound (null
+            // below an lquantize's base) and count.
+            out += "\"buckets\":[";
+            bool firstBucket = true;
+            size_t n = e.data.size();
+            for (size_t i = 0; i < n; ++i) {
+                if (e.data[i] == 0) continue;
+                std::string min;
+                if (d.func == ir::AggFunc::Quantize)
+                    min = std::to_string(quantizeBucketValue(i));
+                else if (i == 0)
+                    min = "null";
+                else
+                    min = std::to_string(d.params[0] + static_cast<int64_t>(i - 1) * d.params[2]);
+                out += std::string(firstBucket ? "" : ",") + "{\"min\":" + min +
+                       ",\"count\":" + std::to_string(e.data[i] / (snap.normal ? snap.normal : 1)) +
+                       "}";
+                firstBucket = false;
+            }
+            out += "]}";
+        } else {
+            out += "\"value\":" + std::to_string(aggregateValue(d, e.data, snap.normal)) + "}";
+        }
+    }
+    return out + "]}";
+}
 
 std::string formatDistribution(const codegen::AggregationDesc &desc,
                                const std::vector<int64_t> &data, int64_t normal) {

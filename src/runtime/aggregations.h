@@ -45,6 +45,9 @@ void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
                          const sema::Options &opts);
 
+// -x oformat=json: the aggregation as one JSON object.
+std::string jsonAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms);
+
 // A quantize() or lquantize() entry's distribution, as %@ and the default
 // printing show it.
 std::string formatDistribution(const codegen::AggregationDesc &desc,

@@ -1,5 +1,6 @@
 #include "runtime/consumer.h"
 
+#include "output/json.h"
 #include "output/printf_format.h"
 #include "output/records.h"
 #include "runtime/aggregations.h"
@@ -7,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <cctype>
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
@@ -48,7 +50,13 @@ std::string faultText(uint32_t fault, uint64_t value) {
 
 Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
                    const providers::ProbeCatalog &catalog, ConsumerConfig config)
-    : prog_(prog), session_(session), catalog_(catalog), config_(config), options_(prog.options) {}
+    : prog_(prog), session_(session), catalog_(catalog), config_(config), options_(prog.options),
+      json_(prog.options.text("oformat") == "json") {}
+
+void Consumer::jsonLine(const std::string &object) {
+    std::fputs(object.c_str(), config_.out);
+    std::fputc('\n', config_.out);
+}
 
 Consumer::~Consumer() {
     if (rb_) ring_buffer__free(rb_);
@@ -176,6 +184,14 @@ void Consumer::errorRecord(const uint8_t *data, size_t size) {
     std::memcpy(&e, data, sizeof e);
     const providers::Probe *p = catalog_.byId(e.header.probeId);
     std::string probe = p ? p->fullName() : "?";
+    if (json_) {
+        jsonLine("{\"type\":\"error\",\"clause\":" + std::to_string(e.clause) + ",\"probe_id\":" +
+                 std::to_string(e.header.probeId) + ",\"probe\":" + output::jsonString(probe) +
+                 ",\"fault\":" + output::jsonString(faultText(e.fault, e.value)) +
+                 ",\"fault_type\":" + std::to_string(e.fault) + ",\"pc\":" + std::to_string(e.pc) +
+                 "}");
+        return;
+    }
     fflush(config_.out);
     std::fprintf(
         stderr, "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
@@ -273,7 +289,60 @@ void Consumer::flushRings() {
     fflush(config_.out);
 }
 
+// -x oformat=json: the record as one object: its probe, its values, and
+// the text it would print.
+void Consumer::printJson(const uint8_t *data, size_t size) {
+    codegen::RecordHeader h;
+    std::memcpy(&h, data, sizeof h);
+    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    uint64_t presence = ~0ull;
+    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
+        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    std::string values;
+    for (const auto &item : cd.items) {
+        if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
+        if (item.kind != codegen::ItemKind::Trace && item.kind != codegen::ItemKind::Printf)
+            continue;
+        for (size_t i = 0; i < item.values.size(); ++i) {
+            uint32_t off = item.valueOffsets[i];
+            const auto &d = item.values[i];
+            size_t avail = off < size ? size - off : 0;
+            auto v = output::decodeValue(d, {data + off, std::min<size_t>(avail, d.size)});
+            values += (values.empty() ? "" : ",") + output::jsonValue(v, &symbols_);
+        }
+    }
+    // The text, as -q would print it.
+    char *text = nullptr;
+    size_t length = 0;
+    FILE *memory = open_memstream(&text, &length);
+    if (!memory) return;
+    FILE *out = config_.out;
+    bool quiet = config_.quiet;
+    config_.out = memory;
+    config_.quiet = true;
+    printText(data, size);
+    std::fclose(memory);
+    config_.out = out;
+    config_.quiet = quiet;
+    const providers::Probe *p = catalog_.byId(h.probeId);
+    jsonLine("{\"type\":\"record\",\"cpu\":" + std::to_string(h.cpu) +
+             ",\"probe_id\":" + std::to_string(h.probeId) +
+             ",\"probe\":" + output::jsonString(p ? p->fullName() : "") + ",\"values\":[" + values +
+             "],\"output\":" + output::jsonString(std::string_view(text, length)) + "}");
+    std::free(text);
+}
+
 void Consumer::print(const uint8_t *data, size_t size) {
+    if (!json_) {
+        printText(data, size);
+        return;
+    }
+    printJson(data, size);
+    for (const auto &a : jsonOut_) jsonLine(a);
+    jsonOut_.clear();
+}
+
+void Consumer::printText(const uint8_t *data, size_t size) {
     codegen::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
     currentCpu_ = static_cast<int>(h.cpu);
@@ -367,13 +436,24 @@ void Consumer::reportDrops() {
             return reported_[static_cast<size_t>(c) * n + kind];
         };
         uint64_t principal = at(codegen::kPrincipalDrops) - rep(codegen::kPrincipalDrops);
+        uint64_t agg = at(codegen::kAggDrops) - rep(codegen::kAggDrops);
+        if (json_) {
+            auto drop = [&](uint64_t count, const char *kind, const char *option) {
+                if (count)
+                    jsonLine(std::string("{\"type\":\"drop\",\"kind\":\"") + kind + "\",\"cpu\":" +
+                             std::to_string(c) + ",\"count\":" + std::to_string(count) +
+                             ",\"option\":\"" + option + "\"}");
+            };
+            drop(principal, "principal", "bufsize");
+            drop(agg, "aggregation", "aggsize");
+            principal = agg = 0;
+        }
         if (principal)
             std::fprintf(stderr,
                          "dtrace: %s%" PRIu64
                          " drop%s on CPU %d (raise bufsize with -b or -x bufsize)\n",
                          config_.droptags ? "[DTRACEDROP_PRINCIPAL] " : "", principal,
                          principal == 1 ? "" : "s", c);
-        uint64_t agg = at(codegen::kAggDrops) - rep(codegen::kAggDrops);
         if (agg)
             std::fprintf(
                 stderr, "dtrace: %s%" PRIu64 " aggregation drop%s on CPU %d (raise aggsize)\n",
@@ -390,6 +470,17 @@ void Consumer::reportDrops() {
     auto report = [&](uint64_t count, const char *tag, const char *one, const char *many,
                       const char *option) {
         if (!count) return;
+        if (json_) {
+            std::string kind(tag);
+            kind = kind.substr(12, kind.size() - 14); // [DTRACEDROP_X] -> X
+            for (char &ch : kind) ch = static_cast<char>(std::tolower(ch));
+            std::string raise =
+                option ? std::string(option).substr(8, std::strlen(option) - 9) : "";
+            jsonLine("{\"type\":\"drop\",\"kind\":" + output::jsonString(kind) +
+                     ",\"count\":" + std::to_string(count) +
+                     (raise.empty() ? "" : ",\"option\":" + output::jsonString(raise)) + "}");
+            return;
+        }
         std::fprintf(stderr, "dtrace: %s%" PRIu64 " %s%s\n", config_.droptags ? tag : "", count,
                      count == 1 ? one : many, config_.testing || !option ? "" : option);
     };
@@ -469,6 +560,14 @@ void Consumer::printa(const codegen::RecordItem &item) {
         printed_.insert(id);
     }
     if (snaps.empty()) return;
+    if (json_) {
+        // (written around the record that asked for them)
+        for (auto &s : snaps) {
+            sortEntries(s, options_);
+            jsonOut_.push_back(jsonAggregation(s, &symbols_));
+        }
+        return;
+    }
     if (!item.hasFormat) {
         sortEntries(snaps[0], options_);
         std::fputs("\n", out);
@@ -520,6 +619,17 @@ void Consumer::printa(const codegen::RecordItem &item) {
 
 void Consumer::printAggregations() {
     FILE *out = config_.out;
+    if (json_) {
+        for (const auto &a : prog_.aggregations) {
+            if (printed_.count(a.id)) continue;
+            AggregationSnapshot snap = read(a);
+            if (snap.entries.empty()) continue;
+            sortEntries(snap, options_);
+            jsonLine(jsonAggregation(snap, &symbols_));
+        }
+        fflush(config_.out);
+        return;
+    }
     // One blank line, then every aggregation not yet printed, one after
     // the other, as DTrace prints them at exit.
     std::fputs("\n", out);

@@ -66,6 +66,9 @@ class Consumer {
     static int onRecord(void *ctx, void *data, size_t size);
     void record(const uint8_t *data, size_t size);
     void print(const uint8_t *data, size_t size);
+    void printText(const uint8_t *data, size_t size);
+    void printJson(const uint8_t *data, size_t size);
+    void jsonLine(const std::string &object);
     // To the principal buffer: printed now, or kept in a ring.
     void deliver(const uint8_t *data, size_t size);
     void keepInRing(const uint8_t *data, size_t size);
@@ -94,7 +97,9 @@ class Consumer {
     std::set<int> printed_;          // aggregations printa() has printed
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     Symbols symbols_;
-    sema::Options options_; // the program's options, as setopt() changes them
+    sema::Options options_;            // the program's options, as setopt() changes them
+    bool json_ = false;                // -x oformat=json
+    std::vector<std::string> jsonOut_; // aggregations printa() wrote during a record
     struct RingRecord {
         std::vector<uint8_t> bytes;
         uint64_t charge = 0;

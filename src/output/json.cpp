@@ -1,0 +1,81 @@
+#include "output/json.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace dtrace::output {
+
+std::string jsonString(std::string_view s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string jsonValue(const DecodedValue &v, const SymbolResolver *syms) {
+    char buf[32];
+    switch (v.desc.kind) {
+    case codegen::ValueDesc::Kind::String: return jsonString(v.text);
+    case codegen::ValueDesc::Kind::Integer: {
+        uint64_t bits = v.bits;
+        unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
+        if (size < 8) bits &= (1ull << (8 * size)) - 1;
+        bool sgn = v.desc.isSigned && !v.desc.isPointer;
+        if (sgn && size < 8 && (bits >> (8 * size - 1)) & 1) bits |= ~0ull << (8 * size);
+        if (v.desc.isPointer)
+            std::snprintf(buf, sizeof buf, "\"0x%" PRIx64 "\"", bits);
+        else if (sgn)
+            std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
+        else
+            std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
+        return buf;
+    }
+    case codegen::ValueDesc::Kind::Stack: {
+        FormatValue stack = toFormatValue(v);
+        std::string out = "[";
+        bool first = true;
+        for (uint64_t pc : stack.frames) {
+            if (pc == 0) break;
+            std::string name;
+            if (syms)
+                name = stack.pid >= 0 ? syms->userSymbol(stack.pid, pc, true)
+                                      : syms->kernelSymbol(pc, true);
+            if (name.empty()) {
+                std::snprintf(buf, sizeof buf, "0x%" PRIx64, pc);
+                name = buf;
+            }
+            if (!first) out += ",";
+            first = false;
+            out += jsonString(name);
+        }
+        return out + "]";
+    }
+    case codegen::ValueDesc::Kind::Bytes: {
+        std::string hex;
+        for (char c : v.bytes) {
+            std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));
+            hex += buf;
+        }
+        return jsonString(hex);
+    }
+    }
+    return "null";
+}
+
+} // namespace dtrace::output
