@@ -135,6 +135,7 @@ class FunctionCompiler {
     void aggregate(const ir::Stmt &s);
     void exitAction(const ir::Stmt &s);
     void printAction(const ir::Stmt &s);
+    void markPresent(RecordItem &item, SourceLoc loc);
     void quantizeBucket();
     void lquantizeBucket(const std::vector<int64_t> &params);
 

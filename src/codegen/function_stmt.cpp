@@ -244,22 +244,25 @@ void FunctionCompiler::statements(const std::vector<ir::StmtPtr> &body) {
     }
 }
 
+// An action under if/else: a bit of the record's presence mask says
+// whether it ran.
+void FunctionCompiler::markPresent(RecordItem &item, SourceLoc loc) {
+    if (conditionalDepth_ == 0) return;
+    int bit = 0;
+    for (const auto &it : desc_->items)
+        if (it.presentBit >= bit) bit = it.presentBit + 1;
+    if (bit >= 64) fail("D_UNSUPPORTED", loc, "too many conditional actions in one clause");
+    item.presentBit = bit;
+    int16_t at = static_cast<int16_t>(pb_.g.layout.record + kPresenceOffset);
+    emit(load(Size::DW, R1, R9, at));
+    f_->ldImm64(R2, 1ull << bit);
+    emit(alu64Reg(BPF_OR, R1, R2));
+    emit(store(Size::DW, R9, at, R1));
+}
+
 void FunctionCompiler::statement(const ir::Stmt &s) {
     Generator &g = pb_.g;
     f_->setSource({clause_->index, s.loc.line});
-    auto markPresent = [&](RecordItem &item) {
-        if (conditionalDepth_ == 0) return;
-        int bit = 0;
-        for (const auto &it : desc_->items)
-            if (it.presentBit >= bit) bit = it.presentBit + 1;
-        if (bit >= 64) fail("D_UNSUPPORTED", s.loc, "too many conditional actions in one clause");
-        item.presentBit = bit;
-        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
-        emit(load(Size::DW, R1, R9, at));
-        f_->ldImm64(R2, 1ull << bit);
-        emit(alu64Reg(BPF_OR, R1, R2));
-        emit(store(Size::DW, R9, at, R1));
-    };
     switch (s.kind) {
     case StmtKind::Expr:
         if (s.needsDestructive) g.out.needsDestructive = true;
@@ -276,7 +279,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         item.offset = off;
         item.values.push_back(d);
         item.valueOffsets.push_back(off);
-        markPresent(item);
+        markPresent(item, s.loc);
         desc_->items.push_back(std::move(item));
         return;
     }
@@ -295,7 +298,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
             item.valueOffsets.push_back(off);
         }
         item.offset = item.valueOffsets.empty() ? recordUsed_ : item.valueOffsets.front();
-        markPresent(item);
+        markPresent(item, s.loc);
         desc_->items.push_back(std::move(item));
         if (s.needsDestructive) g.out.needsDestructive = true;
         return;
@@ -309,7 +312,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         item.hasFormat = s.hasFormat;
         for (const auto *a : s.aggs) item.aggregations.push_back(a->id);
         item.offset = recordUsed_;
-        markPresent(item);
+        markPresent(item, s.loc);
         desc_->items.push_back(std::move(item));
         return;
     }
@@ -330,7 +333,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
             item.values.push_back(d);
             item.valueOffsets.push_back(off);
         }
-        markPresent(item);
+        markPresent(item, s.loc);
         desc_->items.push_back(std::move(item));
         return;
     }
@@ -341,7 +344,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         item.optionName = s.format;
         if (s.hasFormat) item.optionValue = s.str;
         item.offset = recordUsed_;
-        markPresent(item);
+        markPresent(item, s.loc);
         desc_->items.push_back(std::move(item));
         return;
     }
@@ -401,17 +404,7 @@ void FunctionCompiler::printAction(const ir::Stmt &s) {
     item.offset = poff;
     item.values = {pd, dd};
     item.valueOffsets = {poff, doff};
-    if (conditionalDepth_ > 0) {
-        int bit = 0;
-        for (const auto &it : desc_->items)
-            if (it.presentBit >= bit) bit = it.presentBit + 1;
-        item.presentBit = bit;
-        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
-        emit(load(Size::DW, R1, R9, at));
-        f_->ldImm64(R2, 1ull << bit);
-        emit(alu64Reg(BPF_OR, R1, R2));
-        emit(store(Size::DW, R9, at, R1));
-    }
+    markPresent(item, s.loc);
     desc_->items.push_back(std::move(item));
 }
 
@@ -431,17 +424,7 @@ void FunctionCompiler::exitAction(const ir::Stmt &s) {
     item.offset = off;
     item.values.push_back(d);
     item.valueOffsets.push_back(off);
-    if (conditionalDepth_ > 0) {
-        int bit = 0;
-        for (const auto &it : desc_->items)
-            if (it.presentBit >= bit) bit = it.presentBit + 1;
-        item.presentBit = bit;
-        int16_t at = static_cast<int16_t>(g.layout.record + kPresenceOffset);
-        emit(load(Size::DW, R1, R9, at));
-        f_->ldImm64(R2, 1ull << bit);
-        emit(alu64Reg(BPF_OR, R1, R2));
-        emit(store(Size::DW, R9, at, R1));
-    }
+    markPresent(item, s.loc);
     desc_->items.push_back(std::move(item));
     hasExit_ = true;
 }

@@ -261,13 +261,19 @@ void Consumer::finishSpeculation(const uint8_t *data, size_t size) {
     }
 }
 
+// Which of a clause's actions under if/else ran (all bits: no if/else).
+uint64_t Consumer::presenceMask(const codegen::ClauseDesc &cd, const uint8_t *data, size_t size) {
+    uint64_t presence = ~0ull;
+    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
+        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    return presence;
+}
+
 void Consumer::keepInRing(const uint8_t *data, size_t size) {
     codegen::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
-    uint64_t presence = ~0ull;
-    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
-        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    uint64_t presence = presenceMask(cd, data, size);
     uint64_t charge = codegen::dtraceRecordBytes(cd, presence);
     Ring &ring = rings_[h.cpu];
     // Wrapping overwrites the oldest records first.
@@ -295,9 +301,7 @@ void Consumer::printJson(const uint8_t *data, size_t size) {
     codegen::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
-    uint64_t presence = ~0ull;
-    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
-        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    uint64_t presence = presenceMask(cd, data, size);
     std::string values;
     for (const auto &item : cd.items) {
         if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
@@ -347,9 +351,7 @@ void Consumer::printText(const uint8_t *data, size_t size) {
     std::memcpy(&h, data, sizeof h);
     currentCpu_ = static_cast<int>(h.cpu);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
-    uint64_t presence = ~0ull;
-    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
-        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    uint64_t presence = presenceMask(cd, data, size);
     FILE *out = config_.out;
     if (!config_.quiet) {
         printHeaderOnce();

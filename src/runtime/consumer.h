@@ -67,6 +67,7 @@ class Consumer {
     void record(const uint8_t *data, size_t size);
     void print(const uint8_t *data, size_t size);
     void printText(const uint8_t *data, size_t size);
+    static uint64_t presenceMask(const codegen::ClauseDesc &cd, const uint8_t *data, size_t size);
     void printJson(const uint8_t *data, size_t size);
     void jsonLine(const std::string &object);
     // To the principal buffer: printed now, or kept in a ring.
