@@ -7,6 +7,9 @@
    traced by each tool (count(), then a per-thread count); the added time
    divided by N is the cost of one firing.
 
+   Also count() keyed by the process name, quantize(), and a printf() per
+   event; for printf, the share of the events whose lines reach the reader
+   and the lines per second it got.
 3. The overload governor's accounting: count() per firing with it and
    without it (-x nooverload).
 4. Program load time: compile plus BPF verification (no tracing) of every
@@ -21,6 +24,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 STARTUP_RUNS = 15
@@ -78,6 +82,49 @@ class Tracer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.communicate()
+
+
+class LineCounter(Tracer):
+    """A tracer whose output lines (after "ready") are counted as they come."""
+
+    def __init__(self, cmd):
+        super().__init__(cmd)
+        self.lines = 0
+        self.reader = threading.Thread(target=self._count, daemon=True)
+        self.reader.start()
+
+    def _count(self):
+        for _ in self.proc.stdout:
+            self.lines += 1
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if hasattr(self, "reader"):
+            self.reader.join(timeout=30)
+
+
+def per_event_output(work, tracer_cmd):
+    """printf() per event: added ns per firing, the share of the events whose
+    lines arrived, and lines per second over the traced run."""
+    costs, shares, rates = [], [], []
+    for _ in range(3):
+        base = workload(work)
+        t = LineCounter(tracer_cmd)
+        try:
+            traced = workload(work)
+            time.sleep(1.0)  # let the last lines arrive
+        finally:
+            t.stop()
+        costs.append((traced - base) / FIRING_CALLS)
+        shares.append(min(1.0, t.lines / FIRING_CALLS))
+        rates.append(t.lines / (traced / 1e9))
+    return statistics.median(costs), statistics.median(shares), statistics.median(rates)
 
 
 def per_firing(work, tracer_cmd):
@@ -150,6 +197,10 @@ def main():
                   "tracepoint:syscalls:sys_enter_getppid { @ = count(); }"),
         "count_by_tid": ("syscall::getppid:entry { @[tid] = count(); }",
                          "tracepoint:syscalls:sys_enter_getppid { @[tid] = count(); }"),
+        "count_by_execname": ("syscall::getppid:entry { @[execname] = count(); }",
+                              "tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }"),
+        "quantize": ("syscall::getppid:entry { @ = quantize(tid); }",
+                     "tracepoint:syscalls:sys_enter_getppid { @ = hist(tid); }"),
     }
     for name, (d_prog, b_prog) in programs.items():
         d_ns = per_firing(work, [dtrace, "-q", "-x", "switchrate=20hz", "-n",
@@ -157,6 +208,15 @@ def main():
         b_ns = per_firing(work, [bpftrace, "-e", 'BEGIN { printf("ready\\n"); } ' + b_prog])
         results[name] = {"dtrace_ns": d_ns, "bpftrace_ns": b_ns,
                          "ratio": d_ns / b_ns if b_ns > 0 else float("nan")}
+
+    # A printf() per event, read by a consumer that keeps up.
+    d = per_event_output(work, [dtrace, "-q", "-x", "bufsize=16m", "-x", "switchrate=100hz", "-n",
+                                'BEGIN { printf("ready\\n"); } syscall::getppid:entry { printf("%d\\n", tid); }'])
+    b = per_event_output(work, [bpftrace, "-e",
+                                'BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", tid); }'])
+    results["printf"] = {"dtrace_ns": d[0], "bpftrace_ns": b[0], "ratio": d[0] / b[0] if b[0] > 0 else float("nan"),
+                         "dtrace_delivered": d[1], "bpftrace_delivered": b[1],
+                         "dtrace_lines_per_s": d[2], "bpftrace_lines_per_s": b[2]}
 
     # What the overload governor's accounting adds to a firing: count()
     # with it (the default) and without it (-x nooverload).
@@ -180,6 +240,11 @@ def main():
     for name in programs:
         r = results[name]
         print(f"{name + ' (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
+    r = results["printf"]
+    print(f"{'printf (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
+    print(f"{'printf lines delivered':28} {100 * r['dtrace_delivered']:11.1f}% {100 * r['bpftrace_delivered']:11.1f}%")
+    print(f"{'printf lines per second':28} {r['dtrace_lines_per_s']:12.0f} {r['bpftrace_lines_per_s']:12.0f} "
+          f"{r['dtrace_lines_per_s'] / r['bpftrace_lines_per_s'] if r['bpftrace_lines_per_s'] else float('nan'):8.3f}  >= 1.0")
     a = results["accounting"]
     print(f"overload accounting adds {a['added_ns']:.1f} ns per firing (count(): {a['with_ns']:.1f} ns with it, "
           f"{a['without_ns']:.1f} ns with -x nooverload)")
