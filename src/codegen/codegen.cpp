@@ -55,18 +55,23 @@ void walkClause(const ir::Clause &c, const std::function<void(const ir::Node &)>
     walkStmts(c.body, fn);
 }
 
+// The per-CPU value of an aggregation. Histograms end with a word set
+// when they fire, so that one that fired with nothing to count is told
+// apart from one that never fired.
 uint32_t aggValueSize(const ir::Aggregation &a) {
     switch (a.func) {
-    case ir::AggFunc::Quantize: return kQuantizeBuckets * 8;
-    case ir::AggFunc::Stddev: return 32;
-    case ir::AggFunc::Lquantize: return static_cast<uint32_t>(lquantizeLevels(a.params) + 2) * 8;
     case ir::AggFunc::Count:
     case ir::AggFunc::Sum: return 8;
     case ir::AggFunc::Avg:
     case ir::AggFunc::Min:
     case ir::AggFunc::Max: return 16;
-    default: return 16;
+    case ir::AggFunc::Stddev: return 32;
+    case ir::AggFunc::Quantize: return (kQuantizeBuckets + 1) * 8;
+    case ir::AggFunc::Lquantize: return static_cast<uint32_t>(lquantizeLevels(a.params) + 3) * 8;
+    case ir::AggFunc::Llquantize:
+        return static_cast<uint32_t>(ir::llquantizeLayout(a.params).buckets() + 1) * 8;
     }
+    return 16;
 }
 
 } // namespace

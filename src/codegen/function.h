@@ -138,6 +138,7 @@ class FunctionCompiler {
     void markPresent(RecordItem &item, SourceLoc loc);
     void quantizeBucket();
     void lquantizeBucket(const std::vector<int64_t> &params);
+    void llquantizeBucket(const std::vector<int64_t> &params);
 
     // Speculations (speculation.cpp).
     int speculationCall();

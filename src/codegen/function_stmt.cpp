@@ -486,6 +486,67 @@ void FunctionCompiler::lquantizeBucket(const std::vector<int64_t> &params) {
     f_->bind(done);
 }
 
+// r2 (the value) becomes its llquantize() bucket (see LlquantizeLayout):
+// its magnitude against the zero and overflow bounds, then a binary search
+// of the bucket bounds. Clobbers r0, r4 and r5.
+void FunctionCompiler::llquantizeBucket(const std::vector<int64_t> &params) {
+    const ir::LlquantizeLayout l = ir::llquantizeLayout(params);
+    const auto p = static_cast<int32_t>(l.lower.size());
+    Label positive = f_->newLabel(), notZero = f_->newLabel(), inRange = f_->newLabel(),
+          found = f_->newLabel(), negative = f_->newLabel(), done = f_->newLabel();
+    auto constant = [&](Reg r, int64_t v) {
+        if (v >= INT32_MIN && v <= INT32_MAX)
+            emit(movImm(r, static_cast<int32_t>(v)));
+        else
+            f_->ldImm64(r, static_cast<uint64_t>(v));
+    };
+    emit(movReg(R4, R2));
+    f_->jumpImm(BPF_JSGE, R4, 0, positive);
+    emit(alu64Imm(BPF_NEG, R4, 0));
+    f_->bind(positive);
+    // r4 = |value|, unsigned (INT64_MIN stays 2^63: overflow).
+    constant(R0, l.zeroLimit);
+    f_->jumpReg(BPF_JGE, R4, R0, notZero);
+    emit(movImm(R2, p + 1));
+    f_->jump(done);
+    f_->bind(notZero);
+    constant(R0, l.overflow);
+    f_->jumpReg(BPF_JLT, R4, R0, inRange);
+    Label negativeOverflow = f_->newLabel();
+    f_->jumpImm(BPF_JSLT, R2, 0, negativeOverflow);
+    emit(movImm(R2, 2 * p + 2));
+    f_->jump(done);
+    f_->bind(negativeOverflow);
+    emit(movImm(R2, 0));
+    f_->jump(done);
+    f_->bind(inRange);
+    // r5 = the last bucket whose lower bound is at most r4.
+    std::function<void(int32_t, int32_t)> search = [&](int32_t lo, int32_t hi) {
+        if (lo >= hi) {
+            emit(movImm(R5, lo));
+            f_->jump(found);
+            return;
+        }
+        int32_t mid = (lo + hi + 1) / 2;
+        Label below = f_->newLabel();
+        constant(R0, l.lower[static_cast<size_t>(mid)]);
+        f_->jumpReg(BPF_JLT, R4, R0, below);
+        search(mid, hi);
+        f_->bind(below);
+        search(lo, mid - 1);
+    };
+    search(0, p - 1);
+    f_->bind(found);
+    f_->jumpImm(BPF_JSLT, R2, 0, negative);
+    emit(movReg(R2, R5));
+    emit(alu64Imm(BPF_ADD, R2, p + 2));
+    f_->jump(done);
+    f_->bind(negative);
+    emit(movImm(R2, p));
+    emit(alu64Reg(BPF_SUB, R2, R5));
+    f_->bind(done);
+}
+
 void FunctionCompiler::aggregate(const ir::Stmt &s) {
     Generator &g = pb_.g;
     const AggStorage &st = g.aggs.at(s.agg);
@@ -606,16 +667,20 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         break;
     }
     case ir::AggFunc::Quantize:
-    case ir::AggFunc::Lquantize: {
+    case ir::AggFunc::Lquantize:
+    case ir::AggFunc::Llquantize: {
         // r2 = the bucket, then r1 = its address; r4, r5 scratch.
         Label index = f_->newLabel();
+        uint32_t buckets = st.valueSize / 8 - 1;
+        emit(storeImm(Size::DW, R1, static_cast<int16_t>(buckets * 8), 1)); // fired
         emit(movReg(R2, ra));
         if (s.agg->func == ir::AggFunc::Quantize)
             quantizeBucket();
-        else
+        else if (s.agg->func == ir::AggFunc::Lquantize)
             lquantizeBucket(s.agg->params);
+        else
+            llquantizeBucket(s.agg->params);
         f_->bind(index);
-        uint32_t buckets = st.valueSize / 8;
         f_->jumpImm(BPF_JGE, R2, static_cast<int32_t>(buckets), done);
         emit(alu64Imm(BPF_LSH, R2, 3));
         emit(alu64Reg(BPF_ADD, R1, R2));

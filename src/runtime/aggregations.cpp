@@ -17,9 +17,32 @@ int64_t quantizeBucketValue(size_t i);
 
 // The count at value 0 of a histogram, DTrace's tie-break between equal
 // sums (for lquantize, the bucket that holds 0).
+// llquantize() bucket i: the value it stands for (its bound nearest zero;
+// the overflow buckets their limits) and its label.
+int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i) {
+    size_t p = l.lower.size();
+    if (i == 0) return -l.overflow;
+    if (i <= p) return -l.lower[p - i];
+    if (i == p + 1) return 0;
+    if (i <= 2 * p + 1) return l.lower[i - p - 2];
+    return l.overflow;
+}
+
+std::string llquantizeLabel(const ir::LlquantizeLayout &l, size_t i) {
+    size_t p = l.lower.size();
+    if (i == 0) return "<= " + std::to_string(-l.overflow);
+    if (i == p + 1) return l.zeroLimit == 1 ? "0" : "abs() < " + std::to_string(l.zeroLimit);
+    if (i == 2 * p + 2) return ">= " + std::to_string(l.overflow);
+    return std::to_string(llquantizeValue(l, i));
+}
+
 int64_t zeroBucketCount(const codegen::AggregationDesc *desc, const std::vector<int64_t> &data) {
     if (!desc || data.size() < 3) return 0;
     if (desc->func == ir::AggFunc::Quantize) return data[codegen::kQuantizeZeroBucket];
+    if (desc->func == ir::AggFunc::Llquantize) {
+        size_t z = ir::llquantizeLayout(desc->params).zeroBucket();
+        return z < data.size() ? data[z] : 0;
+    }
     if (desc->func != ir::AggFunc::Lquantize || desc->params.size() < 3) return 0;
     int64_t base = desc->params[0], step = desc->params[2];
     if (0 < base) return data[0];
@@ -78,6 +101,13 @@ long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) co
         long double total = 0;
         for (size_t i = 0; i < data.size(); ++i)
             total += static_cast<long double>(quantizeBucketValue(i)) * data[i];
+        return total;
+    }
+    if (desc && desc->func == ir::AggFunc::Llquantize) {
+        ir::LlquantizeLayout l = ir::llquantizeLayout(desc->params);
+        long double total = 0;
+        for (size_t i = 0; i < data.size(); ++i)
+            total += static_cast<long double>(llquantizeValue(l, i)) * data[i];
         return total;
     }
     if (desc && desc->func == ir::AggFunc::Lquantize && desc->params.size() >= 3) {
@@ -148,12 +178,17 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
         break;
     }
     case ir::AggFunc::Quantize:
-    case ir::AggFunc::Lquantize: {
-        out.assign(valueSize / 8, 0);
-        for (int c = 0; c < cpus; ++c)
-            for (size_t i = 0; i < out.size(); ++i)
+    case ir::AggFunc::Lquantize:
+    case ir::AggFunc::Llquantize: {
+        // The buckets, then whether any CPU's fired.
+        size_t buckets = valueSize / 8 - 1;
+        out.assign(buckets + 1, 0);
+        for (int c = 0; c < cpus; ++c) {
+            for (size_t i = 0; i < buckets; ++i)
                 out[i] = static_cast<int64_t>(static_cast<uint64_t>(out[i]) +
                                               static_cast<uint64_t>(word(c, i)));
+            if (word(c, buckets)) out[buckets] = 1;
+        }
         break;
     }
     default: out = {0}; break;
@@ -229,9 +264,12 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
         if (!desc.keyed && desc.func == ir::AggFunc::Count && e.data[0] == 0) return;
         if (!desc.keyed && desc.func == ir::AggFunc::Avg && e.data[1] == 0) return;
         // An unkeyed stddev or histogram that never fired is not shown.
-        if (!desc.keyed && (desc.func == ir::AggFunc::Stddev || codegen::isHistogram(desc.func)) &&
-            std::all_of(e.data.begin(), e.data.end(), [](int64_t v) { return v == 0; }))
-            return;
+        if (codegen::isHistogram(desc.func)) {
+            bool fired = !e.data.empty() && e.data.back() != 0;
+            if (!e.data.empty()) e.data.pop_back();
+            if (!desc.keyed && !fired) return;
+        }
+        if (!desc.keyed && desc.func == ir::AggFunc::Stddev && e.data[0] == 0) return;
         snap.entries.push_back(std::move(e));
     };
     if (!desc.keyed) {
@@ -342,6 +380,10 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
         if (desc.func == ir::AggFunc::Quantize) {
             first = codegen::kQuantizeZeroBucket - 1;
             last = codegen::kQuantizeZeroBucket + 1;
+        } else if (desc.func == ir::AggFunc::Llquantize) {
+            size_t z = ir::llquantizeLayout(desc.params).zeroBucket();
+            first = z;
+            last = std::min(z + 2, n - 1);
         } else {
             first = 0;
             last = 2;
@@ -363,6 +405,8 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
     for (size_t i = first; i <= last; ++i) {
         if (desc.func == ir::AggFunc::Quantize) {
             out += fmt("%16" PRId64 " ", quantizeBucketValue(i));
+        } else if (desc.func == ir::AggFunc::Llquantize) {
+            out += fmt("%16s ", llquantizeLabel(ir::llquantizeLayout(desc.params), i).c_str());
         } else {
             int64_t base = desc.params[0], step = desc.params[2];
             if (i == 0)
@@ -406,6 +450,10 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
                 std::string min;
                 if (d.func == ir::AggFunc::Quantize)
                     min = std::to_string(quantizeBucketValue(i));
+                else if (d.func == ir::AggFunc::Llquantize)
+                    min = i == 0
+                              ? "null"
+                              : std::to_string(llquantizeValue(ir::llquantizeLayout(d.params), i));
                 else if (i == 0)
                     min = "null";
                 else

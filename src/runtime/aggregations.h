@@ -45,6 +45,12 @@ void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
                          const sema::Options &opts);
 
+// The buckets of a histogram (its value's words but the last, which says
+// whether it fired).
+inline size_t histogramBuckets(const codegen::AggregationDesc &d) {
+    return d.valueSize / 8 - 1;
+}
+
 // -x oformat=json: the aggregation as one JSON object.
 std::string jsonAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms);
 

@@ -590,7 +590,8 @@ void Consumer::printa(const codegen::RecordItem &item) {
                 AggregationEntry missing;
                 missing.keys = e.keys;
                 missing.rawKey = e.rawKey;
-                missing.data.assign(std::max<size_t>(4, rows.desc->valueSize / 8), 0);
+                missing.data.assign(
+                    codegen::isHistogram(rows.desc->func) ? histogramBuckets(*rows.desc) : 4, 0);
                 rows.entries.push_back(std::move(missing));
             }
     sortEntries(rows, options_);
@@ -604,7 +605,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
                 if (!match && o.rawKey == e.rawKey) match = &o;
             const codegen::AggregationDesc &d = *snaps[i].desc;
             if (codegen::isHistogram(d.func)) {
-                std::vector<int64_t> none(d.valueSize / 8, 0);
+                std::vector<int64_t> none(histogramBuckets(d), 0);
                 values.push_back(output::FormatValue::ofText(
                     formatDistribution(d, match ? match->data : none, snaps[i].normal)));
                 continue;

@@ -171,6 +171,7 @@ class Sema {
     unsigned clauseActions_ = 0;
     void noteAction(ActionClass a, SourceLoc loc);
     void checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
+    void checkLlquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
     ir::StmtPtr analyzeAggregationAction(const frontend::Expr &call);
     ir::NodePtr stackValue(const frontend::Expr &call);
     // The probes of the clause being analysed (for args[] types).

@@ -664,6 +664,40 @@ void Sema::checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc) {
                  " levels; dtrace supports at most 4092 (raise the step)");
 }
 
+// llquantize(value, factor, low, high, steps[, increment]): DTrace's bounds.
+void Sema::checkLlquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc) {
+    int64_t factor = st.params[0], low = st.params[1], high = st.params[2], steps = st.params[3];
+    if (factor < 2 || factor > UINT16_MAX)
+        fail("D_LLQUANT_FACTORVAL", loc,
+             fn + "( ) factor (argument #2) must be between 2 and 65535");
+    if (low < 0 || low > UINT16_MAX)
+        fail("D_LLQUANT_LMAGVAL", loc,
+             fn + "( ) lower magnitude (argument #3) must be between 0 and 65535");
+    if (high < low)
+        fail("D_LLQUANT_HMAGVAL", loc,
+             fn + "( ) high magnitude (argument #4) must be at least the lower magnitude");
+    if (high > UINT16_MAX)
+        fail("D_LLQUANT_HMAGVAL", loc,
+             fn + "( ) high magnitude (argument #4) must be less than 65536");
+    if (steps < 0)
+        fail("D_LLQUANT_STEPTYPE", loc, fn + "( ) argument #5 must be a positive constant");
+    if (steps == 0 || steps > UINT16_MAX)
+        fail("D_LLQUANT_STEPVAL", loc,
+             fn + "( ) linear steps per magnitude (argument #5) must be between 1 and 65535");
+    // The buckets must line up with the first order of magnitude: its end
+    // (factor^(low+1)) and the steps divide one another.
+    __int128 end = 1;
+    for (int64_t m = 0; m <= low && end <= INT64_MAX; ++m) end *= factor;
+    if (end <= INT64_MAX && end % steps != 0 && steps % end != 0)
+        fail("D_LLQUANT_STEPVAL", loc,
+             fn + "( ) linear steps per magnitude (argument #5) must evenly divide, or be a "
+                  "multiple of, the factor (argument #2) to the power of the lower magnitude "
+                  "(argument #3) plus one");
+    if ((ir::llquantizeLayout(st.params).buckets() + 1) * 8 > 32768)
+        fail("D_LLQUANT_STEPVAL", loc,
+             fn + "( ) has too many buckets for dtrace (at most 4093): fewer steps or magnitudes");
+}
+
 ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
     const frontend::Expr &lhs = *assign.args[0];
     const frontend::Expr &rhs = *assign.args[1];
@@ -738,18 +772,21 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
             st->args.push_back(std::move(a));
         } else {
             if (!a->isConstant())
-                fail(func == ir::AggFunc::Lquantize ? (i == 1   ? "D_LQUANT_BASETYPE"
-                                                       : i == 2 ? "D_LQUANT_LIMTYPE"
-                                                                : "D_LQUANT_STEPTYPE")
-                                                    : "D_LQUANT_CONST",
+                fail(func == ir::AggFunc::Lquantize    ? (i == 1   ? "D_LQUANT_BASETYPE"
+                                                          : i == 2 ? "D_LQUANT_LIMTYPE"
+                                                                   : "D_LQUANT_STEPTYPE")
+                     : func == ir::AggFunc::Llquantize ? (i == 1   ? "D_LLQUANT_FACTORTYPE"
+                                                          : i == 2 ? "D_LLQUANT_LMAGTYPE"
+                                                          : i == 3 ? "D_LLQUANT_HMAGTYPE"
+                                                                   : "D_LLQUANT_STEPTYPE")
+                                                       : "D_LQUANT_CONST",
                      rhs.loc,
                      fn + "( ) argument #" + std::to_string(i + 1) + " must be a constant");
             st->params.push_back(a->value);
         }
     }
     if (func == ir::AggFunc::Lquantize) checkLquantize(fn, *st, rhs.loc);
-    if (func == ir::AggFunc::Llquantize)
-        fail("D_UNSUPPORTED", rhs.loc, fn + "( ) is not supported yet");
+    if (func == ir::AggFunc::Llquantize) checkLlquantize(fn, *st, rhs.loc);
     ir::Aggregation *agg;
     if (auto it = aggs_.find(name); it != aggs_.end()) {
         agg = it->second;
@@ -759,6 +796,19 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
                      "( )\n\tprevious: different aggregating function");
         if (agg->keys.size() != keyTypes.size())
             fail("D_AGG_REDEF", assign.loc, "aggregation redefined: " + name);
+        if (func == ir::AggFunc::Llquantize) {
+            static const char *const tags[] = {"D_LLQUANT_MATCHFACTOR", "D_LLQUANT_MATCHLMAG",
+                                               "D_LLQUANT_MATCHHMAG", "D_LLQUANT_MATCHSTEPS"};
+            static const char *const what[] = {
+                "factor (argument #2)", "lower magnitude (argument #3)",
+                "high magnitude (argument #4)", "linear steps per magnitude (argument #5)"};
+            for (size_t i = 0; i < 4; ++i)
+                if (agg->params.at(i) != st->params.at(i))
+                    fail(tags[i], rhs.loc,
+                         fn + "( ) " + what[i] + " doesn't match previous declaration: expected " +
+                             std::to_string(agg->params[i]) + ", found " +
+                             std::to_string(st->params[i]));
+        }
         if (func == ir::AggFunc::Lquantize) {
             static const char *const tags[] = {"D_LQUANT_MATCHBASE", "D_LQUANT_MATCHLIM",
                                                "D_LQUANT_MATCHSTEP"};
