@@ -60,7 +60,18 @@ struct ValueDesc {
     std::string typeName;
 };
 
-enum class ItemKind { Trace, Printf, Exit, System, Printa, AggregationAction, SetOption, Print };
+enum class ItemKind {
+    Trace,
+    Printf,
+    Exit,
+    System,
+    Printa,
+    AggregationAction,
+    SetOption,
+    Print,
+    Freopen,
+    Ftruncate
+};
 
 struct RecordItem {
     ItemKind kind = ItemKind::Trace;

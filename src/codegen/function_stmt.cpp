@@ -24,6 +24,8 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::AggregationAction:
         case StmtKind::SetOption:
         case StmtKind::Print:
+        case StmtKind::Freopen:
+        case StmtKind::Ftruncate:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -284,9 +286,12 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Printf:
+    case StmtKind::Freopen:
     case StmtKind::System: {
         RecordItem item;
-        item.kind = s.kind == StmtKind::Printf ? ItemKind::Printf : ItemKind::System;
+        item.kind = s.kind == StmtKind::Printf    ? ItemKind::Printf
+                    : s.kind == StmtKind::Freopen ? ItemKind::Freopen
+                                                  : ItemKind::System;
         item.format = s.parsedFormat;
         for (const auto &a : s.args) {
             ValueDesc d = describeValue(a->type);
@@ -338,6 +343,14 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Print: printAction(s); return;
+    case StmtKind::Ftruncate: {
+        RecordItem item;
+        item.kind = ItemKind::Ftruncate;
+        item.offset = recordUsed_;
+        markPresent(item, s.loc);
+        desc_->items.push_back(std::move(item));
+        return;
+    }
     case StmtKind::SetOption: {
         RecordItem item;
         item.kind = ItemKind::SetOption;

@@ -59,6 +59,7 @@ void Consumer::jsonLine(const std::string &object) {
 }
 
 Consumer::~Consumer() {
+    if (original_ && config_.out != original_) std::fclose(config_.out);
     if (rb_) ring_buffer__free(rb_);
     if (state_) munmap(state_, sizeof(codegen::StateValue));
     if (specs_) munmap(specs_, prog_.nspec * sizeof(codegen::SpecState));
@@ -161,6 +162,21 @@ void Consumer::printHeaderOnce() {
         std::fprintf(config_.out, "%32s\n", "FUNCTION:NAME");
     else
         std::fprintf(config_.out, "%3s %6s %32s\n", "CPU", "ID", "FUNCTION:NAME");
+}
+
+// freopen(): output goes to the file named, appended to; "" goes back to
+// where it went at the start.
+void Consumer::reopenOutput(const std::string &path) {
+    if (!original_) original_ = config_.out;
+    fflush(config_.out);
+    if (config_.out != original_) std::fclose(config_.out);
+    config_.out = original_;
+    if (path.empty()) return;
+    if (FILE *f = std::fopen(path.c_str(), "a"))
+        config_.out = f;
+    else
+        std::fprintf(stderr, "dtrace: failed to freopen to %s: %s\n", path.c_str(),
+                     std::strerror(errno));
 }
 
 void Consumer::runSystem(const std::string &command) {
@@ -385,7 +401,13 @@ void Consumer::printText(const uint8_t *data, size_t size) {
                        out);
             break;
         }
+        case codegen::ItemKind::Ftruncate:
+            // ftruncate(): empty the output file and write from its start.
+            fflush(out);
+            if (ftruncate(fileno(out), 0) == 0) std::rewind(out);
+            break;
         case codegen::ItemKind::Printf:
+        case codegen::ItemKind::Freopen:
         case codegen::ItemKind::System: {
             std::vector<output::FormatValue> values;
             for (size_t i = 0; i < item.values.size(); ++i)
@@ -393,6 +415,8 @@ void Consumer::printText(const uint8_t *data, size_t size) {
             std::string text = output::format(item.format, values, &symbols_, formatOptions());
             if (item.kind == codegen::ItemKind::Printf)
                 std::fputs(text.c_str(), out);
+            else if (item.kind == codegen::ItemKind::Freopen)
+                reopenOutput(text), out = config_.out;
             else
                 runSystem(text);
             break;

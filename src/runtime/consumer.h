@@ -85,6 +85,7 @@ class Consumer {
     // An aggregation as it is now, with its normalization.
     AggregationSnapshot read(const codegen::AggregationDesc &a);
     void runSystem(const std::string &command);
+    void reopenOutput(const std::string &path);
 
     const codegen::CompiledProgram &prog_;
     bpf::Session &session_;
@@ -100,6 +101,7 @@ class Consumer {
     Symbols symbols_;
     sema::Options options_;            // the program's options, as setopt() changes them
     bool json_ = false;                // -x oformat=json
+    FILE *original_ = nullptr;         // the output before freopen()
     std::vector<std::string> jsonOut_; // aggregations printa() wrote during a record
     struct RingRecord {
         std::vector<uint8_t> bytes;

@@ -241,6 +241,8 @@ enum class StmtKind {
     Discard,           // discard(id)
     AggregationAction, // normalize, denormalize, clear, trunc: aggs[0], expr (the factor or count)
     Print,             // print(expr): the pointer, then what it points to
+    Freopen,           // freopen(fmt, args): output to the file named (printf-style)
+    Ftruncate,         // ftruncate(): empty the output file
     SetOption,         // setopt(format = the name[, str = the value]); hasFormat: a value was given
 };
 

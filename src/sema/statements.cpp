@@ -297,9 +297,12 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
                      describe(f->type));
         protoArgError(fn, 1, "string", f->type, call.loc);
     }
-    if (fmtExpr.text.empty())
+    if (fmtExpr.text.empty() && fn != "freopen") // freopen(""): back to stdout
         fail("D_PRINTF_FMT_EMPTY", call.loc, fn + "( ) format string is empty");
-    auto st = mkStmt(fn == "printf" ? ir::StmtKind::Printf : ir::StmtKind::System, call.loc);
+    auto st = mkStmt(fn == "printf"    ? ir::StmtKind::Printf
+                     : fn == "freopen" ? ir::StmtKind::Freopen
+                                       : ir::StmtKind::System,
+                     call.loc);
     st->format = decodeFormatEscapes(fmtExpr.text);
     // The arguments are checked before the format, as DTrace cooks them first.
     std::vector<output::PrintfArgType> types;
@@ -374,6 +377,25 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     const std::string &fn = call.name;
     const FunctionInfo *f = findFunction(fn);
     size_t max = f->maxArgs < 0 ? SIZE_MAX : static_cast<size_t>(f->maxArgs);
+    if (fn == "freopen") {
+        // freopen(fmt, ...): later output goes to the file it names ("" goes
+        // back to standard output). Destructive: it writes files.
+        if (call.args.empty()) checkArgCount(fn, 0, 1, max, call.loc);
+        const frontend::Expr &path = *call.args[0];
+        if (path.kind == ExprKind::String && call.args.size() == 1 &&
+            (path.text == "." || path.text == ".."))
+            fail("D_FREOPEN_INVALID", call.loc,
+                 fn + "( ) argument #1 cannot be \"" + path.text + "\"");
+        auto st = analyzePrintf(call);
+        if (!options_.destructive()) st->needsDestructive = true;
+        noteAction(ActionClass::Destructive, call.loc);
+        return st;
+    }
+    if (fn == "ftruncate") {
+        auto st = mkStmt(ir::StmtKind::Ftruncate, call.loc);
+        noteAction(ActionClass::DataRecording, call.loc);
+        return st;
+    }
     if (fn == "printf" || fn == "system") {
         if (call.args.empty()) checkArgCount(fn, 0, 1, max, call.loc);
         auto st = analyzePrintf(call);
