@@ -391,6 +391,17 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         noteAction(ActionClass::Destructive, call.loc);
         return st;
     }
+    if (fn == "pcap") {
+        // pcap(packet, protocol): its arguments are checked as DTrace checks
+        // them; capturing packets is not built yet.
+        checkArgCount(fn, call.args.size(), 2, 2, call.loc);
+        NodePtr packet = expr(*call.args[0]);
+        if (!isPointer(packet->type) && !isInteger(packet->type))
+            protoArgError(fn, 1, "void *", packet->type, call.loc);
+        NodePtr protocol = expr(*call.args[1]);
+        if (!isInteger(protocol->type)) protoArgError(fn, 2, "int", protocol->type, call.loc);
+        fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
+    }
     if (fn == "ftruncate") {
         auto st = mkStmt(ir::StmtKind::Ftruncate, call.loc);
         noteAction(ActionClass::DataRecording, call.loc);

@@ -96,15 +96,11 @@ void spell(const TypeRef &t, std::string &prefix, std::string &suffix) {
         spell(t->target, prefix, suffix);
         return;
     }
-    case TypeKind::Struct:
-        prefix = "struct " + (t->name.empty() ? std::string("(anon)") : t->name);
-        break;
-    case TypeKind::Union:
-        prefix = "union " + (t->name.empty() ? std::string("(anon)") : t->name);
-        break;
-    case TypeKind::Enum:
-        prefix = "enum " + (t->name.empty() ? std::string("(anon)") : t->name);
-        break;
+    // An anonymous one is spelled with an empty tag ("struct "), as DTrace
+    // spells it.
+    case TypeKind::Struct: prefix = "struct " + t->name; break;
+    case TypeKind::Union: prefix = "union " + t->name; break;
+    case TypeKind::Enum: prefix = "enum " + t->name; break;
     default: prefix = t->name; break;
     }
     if (t->isConst) prefix = "const " + prefix;
