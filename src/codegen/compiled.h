@@ -70,7 +70,8 @@ enum class ItemKind {
     SetOption,
     Print,
     Freopen,
-    Ftruncate
+    Ftruncate,
+    Tracemem
 };
 
 struct RecordItem {

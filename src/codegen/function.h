@@ -35,7 +35,7 @@ inline constexpr int16_t kStackTlsKey = -24; // 16 bytes: task, variable id
 inline constexpr int16_t kStackTemps = -32;
 // Below the temporaries: the program's context (for bpf_get_stack), kept by
 // clause functions of programs that use stack() or ustack().
-inline constexpr int16_t kStackProgramContext = -8 * (kMaxStackSlots + 2);
+inline constexpr int16_t kStackProgramContext = kStackTemps - 8 * kMaxStackSlots;
 // An alloca pointer is its offset in the scratch area plus this (so that
 // none is NULL), as DTrace for Linux shows them.
 inline constexpr int32_t kScratchPointerBias = 8;
@@ -135,6 +135,7 @@ class FunctionCompiler {
     void aggregate(const ir::Stmt &s);
     void exitAction(const ir::Stmt &s);
     void printAction(const ir::Stmt &s);
+    void tracememAction(const ir::Stmt &s);
     void markPresent(RecordItem &item, SourceLoc loc);
     void quantizeBucket();
     void lquantizeBucket(const std::vector<int64_t> &params);

@@ -26,6 +26,7 @@ bool recordsData(const std::vector<ir::StmtPtr> &body) {
         case StmtKind::Print:
         case StmtKind::Freopen:
         case StmtKind::Ftruncate:
+        case StmtKind::Tracemem:
         case StmtKind::System: return true;
         case StmtKind::If:
             if (recordsData(s->thenBody) || recordsData(s->elseBody)) return true;
@@ -343,6 +344,7 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
         return;
     }
     case StmtKind::Print: printAction(s); return;
+    case StmtKind::Tracemem: tracememAction(s); return;
     case StmtKind::Ftruncate: {
         RecordItem item;
         item.kind = ItemKind::Ftruncate;
@@ -417,6 +419,50 @@ void FunctionCompiler::printAction(const ir::Stmt &s) {
     item.offset = poff;
     item.values = {pd, dd};
     item.valueOffsets = {poff, doff};
+    markPresent(item, s.loc);
+    desc_->items.push_back(std::move(item));
+}
+
+// tracemem(address, size[, shown]): the bytes, then how many to show.
+void FunctionCompiler::tracememAction(const ir::Stmt &s) {
+    Generator &g = pb_.g;
+    RecordItem item;
+    item.kind = ItemKind::Tracemem;
+    auto bytes = static_cast<uint32_t>(s.params.at(0));
+    ValueDesc dd;
+    dd.kind = ValueDesc::Kind::Bytes;
+    dd.typeSize = bytes;
+    dd.size = (bytes + 7) & ~7u;
+    uint32_t doff = reserveRecord(dd.size, 8);
+    int v = value(*s.expr);
+    auto pt = sema::stripTypedefs(s.expr->type);
+    bool scratch = pt && pt->kind == sema::TypeKind::Pointer && pt->isDPtr;
+    bool user = pt && pt->kind == sema::TypeKind::Pointer && pt->isUserland;
+    Reg r = get(v, R3);
+    if (r != R3) emit(movReg(R3, r));
+    if (scratch) scratchToAddress(R3);
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.record + doff)));
+    emit(movImm(R2, static_cast<int32_t>(bytes)));
+    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
+    Label ok = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, ok);
+    r = get(v, R3);
+    faultBadRead(r, user);
+    f_->bind(ok);
+    release(v);
+    item.values.push_back(dd);
+    item.valueOffsets.push_back(doff);
+    item.offset = doff;
+    if (!s.args.empty()) {
+        ValueDesc sd = describeValue(s.args[0]->type);
+        int n = value(*s.args[0]);
+        uint32_t soff = reserveRecord(8, 8);
+        recordValue(*s.args[0], n, soff, sd);
+        release(n);
+        item.values.push_back(sd);
+        item.valueOffsets.push_back(soff);
+    }
     markPresent(item, s.loc);
     desc_->items.push_back(std::move(item));
 }

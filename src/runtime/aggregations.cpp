@@ -303,9 +303,13 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
         if (keep == 0) clearAggregation(snap, fd, cpus);
         return;
     }
-    // The entries sort smallest first: keep the last `keep` (the largest),
-    // or for a negative count the first -keep.
-    sortEntries(snap, opts);
+    // By value (whatever aggsortkey and aggsortrev say), smallest first:
+    // keep the last `keep` (the largest), or for a negative count the
+    // first -keep.
+    sema::Options byValue = opts;
+    byValue.set("aggsortkey", std::string_view("false"), false);
+    byValue.set("aggsortrev", std::string_view("false"), false);
+    sortEntries(snap, byValue);
     size_t n = snap.entries.size();
     size_t k = static_cast<size_t>(keep < 0 ? -keep : keep);
     for (size_t i = 0; i < n; ++i) {

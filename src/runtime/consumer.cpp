@@ -336,14 +336,8 @@ void Consumer::printJson(const uint8_t *data, size_t size) {
     size_t length = 0;
     FILE *memory = open_memstream(&text, &length);
     if (!memory) return;
-    FILE *out = config_.out;
-    bool quiet = config_.quiet;
-    config_.out = memory;
-    config_.quiet = true;
-    printText(data, size);
+    printText(data, size, memory, true);
     std::fclose(memory);
-    config_.out = out;
-    config_.quiet = quiet;
     const providers::Probe *p = catalog_.byId(h.probeId);
     jsonLine("{\"type\":\"record\",\"cpu\":" + std::to_string(h.cpu) +
              ",\"probe_id\":" + std::to_string(h.probeId) +
@@ -354,7 +348,7 @@ void Consumer::printJson(const uint8_t *data, size_t size) {
 
 void Consumer::print(const uint8_t *data, size_t size) {
     if (!json_) {
-        printText(data, size);
+        printText(data, size, config_.out, config_.quiet);
         return;
     }
     printJson(data, size);
@@ -362,14 +356,13 @@ void Consumer::print(const uint8_t *data, size_t size) {
     jsonOut_.clear();
 }
 
-void Consumer::printText(const uint8_t *data, size_t size) {
+void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet) {
     codegen::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
     currentCpu_ = static_cast<int>(h.cpu);
     const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = presenceMask(cd, data, size);
-    FILE *out = config_.out;
-    if (!config_.quiet) {
+    if (!quiet) {
         printHeaderOnce();
         std::string name = probeName(h.probeId);
         if (config_.testing)
@@ -394,17 +387,30 @@ void Consumer::printText(const uint8_t *data, size_t size) {
                                                                              : v.desc.typeSize;
                 size_t off = item.valueOffsets[0];
                 n = static_cast<uint32_t>(std::min<size_t>(n, off < size ? size - off : 0));
-                std::fputs(output::formatBytes({data + off, n}, config_.quiet, true).c_str(), out);
+                std::fputs(output::formatBytes({data + off, n}, quiet, true).c_str(), out);
                 break;
             }
-            std::fputs(output::formatTrace(v, config_.quiet, &symbols_, formatOptions()).c_str(),
+            std::fputs(output::formatTrace(v, quiet, &symbols_, formatOptions()).c_str(), out);
+            break;
+        }
+        case codegen::ItemKind::Tracemem: {
+            // DTrace's hex dump of the bytes (fewer when a count was given).
+            auto bytes = decode(item, 0);
+            size_t n = bytes.bytes.size();
+            if (item.values.size() > 1) {
+                auto shown = static_cast<int64_t>(decode(item, 1).bits);
+                if (shown >= 0) n = std::min<size_t>(n, static_cast<size_t>(shown));
+            }
+            std::fputs(output::formatBytes(
+                           {reinterpret_cast<const uint8_t *>(bytes.bytes.data()), n}, true, true)
+                           .c_str(),
                        out);
             break;
         }
         case codegen::ItemKind::Ftruncate:
             // ftruncate(): empty the output file and write from its start.
-            fflush(out);
-            if (ftruncate(fileno(out), 0) == 0) std::rewind(out);
+            fflush(config_.out);
+            if (ftruncate(fileno(config_.out), 0) == 0) std::rewind(config_.out);
             break;
         case codegen::ItemKind::Printf:
         case codegen::ItemKind::Freopen:
@@ -416,7 +422,7 @@ void Consumer::printText(const uint8_t *data, size_t size) {
             if (item.kind == codegen::ItemKind::Printf)
                 std::fputs(text.c_str(), out);
             else if (item.kind == codegen::ItemKind::Freopen)
-                reopenOutput(text), out = config_.out;
+                reopenOutput(text), out = json_ ? out : config_.out;
             else
                 runSystem(text);
             break;
@@ -442,7 +448,7 @@ void Consumer::printText(const uint8_t *data, size_t size) {
             break;
         }
     }
-    if (!config_.quiet) std::fputs("\n", out);
+    if (!quiet) std::fputs("\n", out);
 }
 
 void Consumer::reportDrops() {

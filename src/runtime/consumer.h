@@ -66,7 +66,8 @@ class Consumer {
     static int onRecord(void *ctx, void *data, size_t size);
     void record(const uint8_t *data, size_t size);
     void print(const uint8_t *data, size_t size);
-    void printText(const uint8_t *data, size_t size);
+    // The record as text, to out (-x oformat=json: to a string).
+    void printText(const uint8_t *data, size_t size, FILE *out, bool quiet);
     static uint64_t presenceMask(const codegen::ClauseDesc &cd, const uint8_t *data, size_t size);
     void printJson(const uint8_t *data, size_t size);
     void jsonLine(const std::string &object);

@@ -108,6 +108,17 @@ const UserSymbols::ElfFile *UserSymbols::elf(int pid, const std::string &path) {
 }
 
 std::optional<UserSymbol> UserSymbols::lookup(int pid, uint64_t addr) {
+    // An address no mapping holds: the process may have mapped more (or
+    // exec'd) since its mappings were read; read them again, once.
+    auto holds = [&] {
+        for (const Mapping &m : mappings(pid))
+            if (addr >= m.start && addr < m.end) return true;
+        return false;
+    };
+    if (!holds()) {
+        processes_.erase(pid);
+        if (!holds()) return std::nullopt;
+    }
     for (const Mapping &m : mappings(pid)) {
         if (addr < m.start || addr >= m.end) continue;
         const ElfFile *f = elf(pid, m.path);

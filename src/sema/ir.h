@@ -243,6 +243,7 @@ enum class StmtKind {
     Print,             // print(expr): the pointer, then what it points to
     Freopen,           // freopen(fmt, args): output to the file named (printf-style)
     Ftruncate,         // ftruncate(): empty the output file
+    Tracemem,          // tracemem(expr = address, params[0] = size[, args[0] = bytes to show])
     SetOption,         // setopt(format = the name[, str = the value]); hasFormat: a value was given
 };
 

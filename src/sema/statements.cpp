@@ -402,7 +402,32 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         if (!isInteger(protocol->type)) protoArgError(fn, 2, "int", protocol->type, call.loc);
         fail("D_UNSUPPORTED", call.loc, fn + "( ) is not supported yet");
     }
+    if (fn == "tracemem") {
+        // tracemem(address, size[, shown]): size bytes recorded, shown (at
+        // most size) printed as DTrace's hex dump.
+        checkArgCount(fn, call.args.size(), 2, 3, call.loc);
+        NodePtr address = expr(*call.args[0]);
+        if (!isPointer(address->type) && !isInteger(address->type))
+            protoArgError(fn, 1, "void *", address->type, call.loc);
+        NodePtr size = expr(*call.args[1]);
+        if (!isInteger(size->type) || !size->isConstant() || size->value <= 0)
+            fail("D_TRACEMEM_ADDR", call.loc,
+                 fn + "( ) argument #2 must be a non-zero positive integer constant");
+        if (size->value > 4096)
+            fail("D_TRACEMEM_SIZE", call.loc, fn + "( ) size is at most 4096 bytes in dtrace");
+        auto st = mkStmt(ir::StmtKind::Tracemem, call.loc);
+        st->params.push_back(size->value);
+        if (call.args.size() > 2) {
+            NodePtr shown = expr(*call.args[2]);
+            if (!isInteger(shown->type)) protoArgError(fn, 3, "int64_t", shown->type, call.loc);
+            st->args.push_back(convert(std::move(shown), types_->int64Type()));
+        }
+        st->expr = std::move(address);
+        noteAction(ActionClass::DataRecording, call.loc);
+        return st;
+    }
     if (fn == "ftruncate") {
+        checkArgCount(fn, call.args.size(), 0, 0, call.loc);
         auto st = mkStmt(ir::StmtKind::Ftruncate, call.loc);
         noteAction(ActionClass::DataRecording, call.loc);
         return st;
