@@ -490,7 +490,11 @@ int run(int argc, char **argv) {
     }
     consumer.flushRings();
     consumer.reportDrops();
+    Clock::time_point printStart = Clock::now();
     consumer.printAggregations();
+    if (timing)
+        std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
+                     elapsedMs(printStart));
     if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
     int status = consumer.exitRequested() ? consumer.exitStatus() : 0;
     if (out != stdout) std::fclose(out);
