@@ -1,5 +1,6 @@
 #include "sema/options.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -188,15 +189,25 @@ std::optional<std::string> Options::set(std::string_view name,
     std::string key(name);
     switch (o->kind) {
     case Kind::Flag:
-        // A flag takes no value, or a boolean one ("false" or "0" unset it,
-        // as setopt("aggsortkey", "false") does).
+        // A flag takes no value, or a boolean one in any case: "false",
+        // "no", "off", "unset" ... unset it, as setopt("aggsortkey",
+        // "false") does.
         if (value && !value->empty()) {
-            if (*value == "false" || *value == "0") {
+            std::string v;
+            for (char c : *value)
+                v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            static const char *const kOff[] = {"0",     "false",   "no",      "off",
+                                               "unset", "disable", "disabled"};
+            static const char *const kOn[] = {"1", "true", "yes", "on", "set", "enable", "enabled"};
+            auto in = [&](const auto &list) {
+                return std::find(std::begin(list), std::end(list), v) != std::end(list);
+            };
+            if (in(kOff)) {
                 values_.erase(key);
                 numbers_.erase(key);
                 return std::nullopt;
             }
-            if (*value != "true" && *value != "1") return "Invalid value for specified option";
+            if (!in(kOn)) return "Invalid value for specified option";
         }
         values_[key] = "set";
         numbers_[key] = 1;
