@@ -247,6 +247,7 @@ void Generator::planAggregations() {
             } else if (sema::isStack(k)) {
                 vd.kind = ValueDesc::Kind::Stack;
                 vd.userStack = sema::stripTypedefs(k)->stack == sema::Type::Stack::User;
+                vd.symbolForm = sema::stripTypedefs(k)->symbolForm;
                 vd.typeSize = static_cast<uint32_t>(sema::typeSize(k));
                 vd.size = vd.typeSize;
             } else {
@@ -395,11 +396,14 @@ void Generator::planLayout() {
     layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
     bool usesDPath = false;
     uint32_t kernelStack = 0, userStack = 0;
+    bool usesSymbols = false;
     for (const auto &c : prog.clauses)
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind != ir::NodeKind::Call) return;
             if (n.subr == ir::Subr::DPath) usesDPath = true;
-            if (n.subr == ir::Subr::Stack) {
+            if (n.subr == ir::Subr::Stack && !n.kids.empty()) {
+                usesSymbols = true;
+            } else if (n.subr == ir::Subr::Stack) {
                 bool user = sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User;
                 uint32_t &most = user ? userStack : kernelStack;
                 most = std::max(most, static_cast<uint32_t>(sema::typeSize(n.type)));
@@ -413,7 +417,8 @@ void Generator::planLayout() {
     // statement).
     layout.kernelStack = layout.scratch;
     layout.userStack = layout.kernelStack + kernelStack;
-    layout.scratch = layout.userStack + userStack;
+    layout.symbol = layout.userStack + userStack; // func() and the like: 16 bytes
+    layout.scratch = layout.symbol + (usesSymbols ? 16 : 0);
     layout.usesStacks = kernelStack || userStack;
     out.usesUserStacks = userStack != 0;
     // A string's worth of slack after the scratch keeps the verifier's

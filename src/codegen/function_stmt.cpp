@@ -70,6 +70,7 @@ ValueDesc FunctionCompiler::describeValue(const TypeRef &t) const {
     } else if (sema::isStack(t)) {
         d.kind = ValueDesc::Kind::Stack;
         d.userStack = sema::stripTypedefs(t)->stack == sema::Type::Stack::User;
+        d.symbolForm = sema::stripTypedefs(t)->symbolForm;
         d.typeSize = static_cast<uint32_t>(sema::typeSize(t));
         d.size = d.typeSize;
     } else {

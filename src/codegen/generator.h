@@ -58,6 +58,7 @@ struct Layout {
     uint32_t numbuf = 0;  // lltostr's digits (72 bytes) and state (24), address formatting
     uint32_t pathbuf = 0; // d_path's path, built right to left (2 strslots), when used
     uint32_t kernelStack = 0, userStack = 0; // stack() and ustack() frames, when used
+    uint32_t symbol = 0;                     // func(), ufunc() ...: process ID and address
     bool usesStacks =
         false; // clause functions keep the program's context (fp + kStackProgramContext)
     uint32_t scratch = 0, scratchSize = 0; // alloca'd memory

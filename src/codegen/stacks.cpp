@@ -13,7 +13,9 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
     Generator &g = pb_.g;
     const bool user = sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User;
     const auto bytes = static_cast<uint32_t>(sema::typeSize(n.type));
-    uint32_t at = user ? g.layout.userStack : g.layout.kernelStack;
+    uint32_t at = !n.kids.empty() ? g.layout.symbol
+                  : user          ? g.layout.userStack
+                                  : g.layout.kernelStack;
     for (uint32_t o = 0; o < bytes; o += 8)
         emit(storeImm(Size::DW, R9, static_cast<int16_t>(at + o), 0));
     uint32_t frames = at;
@@ -22,6 +24,18 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
         emit(alu64Imm(BPF_RSH, R0, 32));
         emit(store(Size::DW, R9, static_cast<int16_t>(at), R0));
         frames += 8;
+    }
+    if (!n.kids.empty()) {
+        // func(pc) and the like: the one frame is the address given.
+        int a = value(*n.kids[0]);
+        Reg r = get(a, R0);
+        emit(store(Size::DW, R9, static_cast<int16_t>(frames), r));
+        release(a);
+        int s = alloc();
+        emit(movReg(R0, R9));
+        emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(at)));
+        put(s, R0);
+        return s;
     }
     // BEGIN and END fire in no probe context: their stacks are empty. A
     // part of a long clause has no program context to walk from.

@@ -94,7 +94,12 @@ std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver 
                         const FormatOptions &opts) {
     const codegen::ValueDesc &d = v.desc;
     switch (d.kind) {
-    case codegen::ValueDesc::Kind::Stack: return formatStack(toFormatValue(v), syms, opts);
+    case codegen::ValueDesc::Kind::Stack:
+        if (d.symbolForm) {
+            std::string name = formatSymbol(v, syms);
+            return quiet ? name : printfString("  %-50s", name.c_str());
+        }
+        return formatStack(toFormatValue(v), syms, opts);
     case codegen::ValueDesc::Kind::String:
         return quiet ? v.text : printfString("  %-33s", v.text.c_str());
     case codegen::ValueDesc::Kind::Bytes:
@@ -117,6 +122,17 @@ std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver 
     }
     return isSigned ? printfString(" %*" PRId64, width, static_cast<int64_t>(v.bits))
                     : printfString(" %*" PRIu64, width, v.bits);
+}
+
+std::string formatSymbol(const DecodedValue &v, const SymbolResolver *syms) {
+    FormatValue f = toFormatValue(v);
+    uint64_t pc = f.frames.empty() ? 0 : f.frames.front();
+    std::string name;
+    if (syms)
+        name = f.pid >= 0 ? syms->userSymbol(f.pid, pc, false) : syms->kernelSymbol(pc, false);
+    if (name.empty()) return printfString("0x%" PRIx64, pc);
+    if (v.desc.symbolForm == 2) name = name.substr(0, name.find('`'));
+    return name;
 }
 
 FormatValue toFormatValue(const DecodedValue &v) {

@@ -28,6 +28,10 @@ std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver 
 // DTrace's dump of raw bytes: a string if they look like one, else hex.
 std::string formatBytes(std::span<const uint8_t> bytes, bool quiet, bool forceDump = false);
 
+// func(), sym(), mod() and the user forms: "module`function" or "module"
+// (the address in hex when no symbol holds it).
+std::string formatSymbol(const DecodedValue &v, const SymbolResolver *syms);
+
 // The value a printf argument takes.
 FormatValue toFormatValue(const DecodedValue &v);
 

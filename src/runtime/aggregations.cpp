@@ -486,6 +486,10 @@ std::string formatAggregation(const AggregationSnapshot &snap, const output::Sym
     const bool histogram = snap.desc && codegen::isHistogram(snap.desc->func);
     for (const auto &e : snap.entries) {
         for (const auto &k : e.keys) {
+            if (k.desc.kind == codegen::ValueDesc::Kind::Stack && k.desc.symbolForm) {
+                out += fmt("  %-50s", output::formatSymbol(k, syms).c_str());
+                continue;
+            }
             if (k.desc.kind == codegen::ValueDesc::Kind::Stack) {
                 out += output::formatStack(output::toFormatValue(k), syms, opts);
                 continue;

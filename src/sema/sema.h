@@ -174,6 +174,7 @@ class Sema {
     void checkLlquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
     ir::StmtPtr analyzeAggregationAction(const frontend::Expr &call);
     ir::NodePtr stackValue(const frontend::Expr &call);
+    ir::NodePtr symbolValue(const frontend::Expr &call);
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;

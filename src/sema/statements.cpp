@@ -481,6 +481,13 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         noteAction(ActionClass::DataRecording, call.loc);
         return st;
     }
+    if (fn == "func" || fn == "sym" || fn == "mod" || fn == "ufunc" || fn == "usym" ||
+        fn == "umod") {
+        noteAction(ActionClass::DataRecording, call.loc);
+        auto st = mkStmt(ir::StmtKind::Trace, call.loc);
+        st->expr = symbolValue(call);
+        return st;
+    }
     if (fn == "stack" || fn == "ustack" || fn == "jstack") {
         noteAction(ActionClass::DataRecording, call.loc);
         auto st = mkStmt(ir::StmtKind::Trace, call.loc);
@@ -580,6 +587,23 @@ NodePtr Sema::stackValue(const frontend::Expr &call) {
     auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, n));
     node->subr = ir::Subr::Stack;
     node->value = static_cast<int64_t>(n);
+    return node;
+}
+
+// func(pc), sym(pc), mod(pc) and ufunc, usym, umod: the address, shown as
+// the function (or module) it is in; a one-frame stack underneath.
+NodePtr Sema::symbolValue(const frontend::Expr &call) {
+    const std::string &fn = call.name;
+    checkArgCount(fn, call.args.size(), 1, 1, call.loc);
+    NodePtr address = expr(*call.args[0]);
+    if (!isInteger(address->type) && !isPointer(address->type))
+        protoArgError(fn, 1, "uint64_t", address->type, call.loc);
+    bool user = fn[0] == 'u';
+    uint8_t form = fn.ends_with("mod") ? 2 : 1;
+    auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, 1, form));
+    node->subr = ir::Subr::Stack;
+    node->value = 1;
+    node->kids.push_back(convert(std::move(address), types_->uint64Type()));
     return node;
 }
 
@@ -905,6 +929,9 @@ NodePtr Sema::call(const frontend::Expr &e) {
         fail("D_AGG_FUNC", e.loc, e.name + "( ) may only be used as the value of an aggregation");
     // stack() and ustack() are values too: aggregation keys.
     if (e.name == "stack" || e.name == "ustack" || e.name == "jstack") return stackValue(e);
+    if (e.name == "func" || e.name == "sym" || e.name == "mod" || e.name == "ufunc" ||
+        e.name == "usym" || e.name == "umod")
+        return symbolValue(e);
     std::vector<NodePtr> args;
     for (const auto &a : e.args) args.push_back(expr(*a));
     if (f->kind == FunctionKind::Action) {

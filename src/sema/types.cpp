@@ -282,8 +282,9 @@ TypeRef TypeTable::arrayOf(TypeRef t, uint64_t count) const {
     return a;
 }
 
-TypeRef TypeTable::stackType(bool user, uint64_t frames) const {
+TypeRef TypeTable::stackType(bool user, uint64_t frames, uint8_t symbolForm) const {
     auto a = std::make_shared<Type>(*arrayOf(uint64Type(), frames + (user ? 1 : 0)));
+    a->symbolForm = symbolForm;
     a->stack = user ? Type::Stack::User : Type::Stack::Kernel;
     a->name = "stack"; // DTrace calls every kind of stack "stack"
     return a;

@@ -57,6 +57,9 @@ struct Type {
     // stack() and ustack() values: arrays of program counters (a ustack
     // starts with the process ID).
     enum class Stack : uint8_t { None, Kernel, User } stack = Stack::None;
+    // func/sym/mod and their user forms: a one-frame stack shown as the
+    // function's name (1) or its module's (2).
+    uint8_t symbolForm = 0;
     TypeRef target;     // pointee, element, typedef target, return type
     uint64_t count = 0; // array elements
     std::vector<Member> members;
@@ -124,7 +127,7 @@ class TypeTable {
     TypeRef pointerTo(TypeRef t, bool userland = false) const;
     TypeRef arrayOf(TypeRef t, uint64_t count) const;
     // The value of stack(frames) or ustack(frames).
-    TypeRef stackType(bool user, uint64_t frames) const;
+    TypeRef stackType(bool user, uint64_t frames, uint8_t symbolForm = 0) const;
     TypeRef withConst(TypeRef t) const;
     // The same pointer type, marked as pointing into D scratch memory.
     TypeRef withDPtr(const TypeRef &t) const;

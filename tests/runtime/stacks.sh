@@ -25,6 +25,14 @@ echo "$out"
 echo "$out" | grep -Eq '^              libc\.so\.[0-9]+`[A-Za-z_]*nanosleep[A-Za-z0-9_]*\+0x[0-9a-f]+$' ||
     fail "no named libc frame"
 
+# func(), sym() and mod(): the function (or module) holding an address.
+out=$(timeout 20 "$DTRACE" -q -n '
+profile-997 /arg0/ { @f[func(arg0)] = count(); @m[mod(arg0)] = count(); trace(sym(arg0)); exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -Eq '^[A-Za-z0-9_]+`[A-Za-z0-9_.]+$' || fail "sym(): $out"
+echo "$out" | grep -Eq '^  [A-Za-z0-9_]+`[A-Za-z0-9_.]+ +1$' || fail "func() as a key: $out"
+echo "$out" | grep -Eq '^  [A-Za-z0-9_]+ +1$' || fail "mod() as a key: $out"
+
 out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
 echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
     fail "stack(0): $out"
