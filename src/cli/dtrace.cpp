@@ -445,6 +445,10 @@ int run(int argc, char **argv) {
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
+        if (compiled.usesUserStacks) {
+            if (child.pid > 0) consumer.rememberProcess(child.pid);
+            if (cl.pid) consumer.rememberProcess(*cl.pid);
+        }
         if (Clock::now() >= nextStatus) {
             consumer.reportDrops();
             // SystemTap's overload governor: too much of a CPU in probes.

@@ -396,13 +396,15 @@ void Generator::planLayout() {
     layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
     bool usesDPath = false;
     uint32_t kernelStack = 0, userStack = 0;
-    bool usesSymbols = false;
+    bool usesSymbols = false, userSymbols = false;
     for (const auto &c : prog.clauses)
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind != ir::NodeKind::Call) return;
             if (n.subr == ir::Subr::DPath) usesDPath = true;
             if (n.subr == ir::Subr::Stack && !n.kids.empty()) {
                 usesSymbols = true;
+                if (sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User)
+                    userSymbols = true;
             } else if (n.subr == ir::Subr::Stack) {
                 bool user = sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User;
                 uint32_t &most = user ? userStack : kernelStack;
@@ -420,7 +422,7 @@ void Generator::planLayout() {
     layout.symbol = layout.userStack + userStack; // func() and the like: 16 bytes
     layout.scratch = layout.symbol + (usesSymbols ? 16 : 0);
     layout.usesStacks = kernelStack || userStack;
-    out.usesUserStacks = userStack != 0;
+    out.usesUserStacks = userStack != 0 || userSymbols;
     // A string's worth of slack after the scratch keeps the verifier's
     // view of a string stored at its top inside the context.
     layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;

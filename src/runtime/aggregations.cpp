@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 namespace dtrace::runtime {
 
@@ -288,6 +289,63 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
         prev = key.data();
     }
     return snap;
+}
+
+void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *syms) {
+    const codegen::AggregationDesc &d = *snap.desc;
+    bool symbolic = std::any_of(d.keys.begin(), d.keys.end(),
+                                [](const codegen::ValueDesc &k) { return k.symbolForm != 0; });
+    if (!symbolic) return;
+    auto shown = [&](const AggregationEntry &e) {
+        std::string key;
+        for (const auto &k : e.keys)
+            key +=
+                (k.desc.symbolForm ? output::formatSymbol(k, syms) : output::jsonValue(k, syms)) +
+                '\0';
+        return key;
+    };
+    std::map<std::string, size_t> first;
+    std::vector<AggregationEntry> merged;
+    for (auto &e : snap.entries) {
+        auto [it, added] = first.emplace(shown(e), merged.size());
+        if (added) {
+            merged.push_back(std::move(e));
+            continue;
+        }
+        // The same function (or module): one entry, its values combined.
+        std::vector<int64_t> &into = merged[it->second].data;
+        const std::vector<int64_t> &from = e.data;
+        switch (d.func) {
+        case ir::AggFunc::Min:
+        case ir::AggFunc::Max:
+            if (from.size() > 1 && from[1] &&
+                (!into[1] || (d.func == ir::AggFunc::Min ? from[0] < into[0] : from[0] > into[0])))
+                into = from;
+            break;
+        case ir::AggFunc::Avg:
+            into[1] += from[1];
+            into[2] += from[2];
+            into[0] = into[1] ? into[2] / into[1] : 0;
+            break;
+        case ir::AggFunc::Stddev: {
+            unsigned __int128 a =
+                (static_cast<unsigned __int128>(static_cast<uint64_t>(into[3])) << 64) |
+                static_cast<uint64_t>(into[2]);
+            unsigned __int128 b =
+                (static_cast<unsigned __int128>(static_cast<uint64_t>(from[3])) << 64) |
+                static_cast<uint64_t>(from[2]);
+            a += b;
+            into[0] += from[0];
+            into[1] += from[1];
+            into[2] = static_cast<int64_t>(static_cast<uint64_t>(a));
+            into[3] = static_cast<int64_t>(static_cast<uint64_t>(a >> 64));
+            break;
+        }
+        default:
+            for (size_t i = 0; i < into.size() && i < from.size(); ++i) into[i] += from[i];
+        }
+    }
+    snap.entries = std::move(merged);
 }
 
 void clearAggregation(const AggregationSnapshot &snap, int fd, int cpus) {

@@ -38,6 +38,10 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, in
 // aggsortpos, aggsortkeypos and aggsortrev adjust it).
 void sortEntries(AggregationSnapshot &snap, const sema::Options &opts);
 
+// Keys shown as functions or modules (func(), umod() ...): the entries of
+// one function or module become one.
+void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *syms);
+
 // clear(): every entry's value back to zero (the keys stay).
 void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 // trunc(@, n): only the n largest entries stay (n < 0: the -n smallest;

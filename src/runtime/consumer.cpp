@@ -579,6 +579,7 @@ void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value)
 
 AggregationSnapshot Consumer::read(const codegen::AggregationDesc &a) {
     AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+    mergeSymbolKeys(snap, &symbols_);
     if (auto n = normals_.find(a.id); n != normals_.end()) snap.normal = n->second;
     return snap;
 }

@@ -52,6 +52,9 @@ class Consumer {
     // The deadman stopped tracing while the consumer did not run.
     bool aborted() const;
     int exitStatus() const;
+    // The traced process's mappings, read while it lives (ustack() keys
+    // are named when aggregations print, perhaps after it has exited).
+    void rememberProcess(int pid) { symbols_.rememberProcess(pid); }
     // Ctrl-C, the traced command's exit: probes stop doing work.
     void stopProbes();
     void setWalltimeOffset();

@@ -13,6 +13,7 @@ class Symbols final : public output::SymbolResolver {
     std::string kernelSymbol(uint64_t addr, bool withOffset) const override;
     std::string userSymbol(int pid, uint64_t addr, bool withOffset) const override;
     bool tracingFrame(uint64_t addr) const override;
+    void rememberProcess(int pid) { user_.remember(pid); }
 
   private:
     mutable UserSymbols user_; // caches what it has read

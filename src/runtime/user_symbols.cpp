@@ -107,6 +107,14 @@ const UserSymbols::ElfFile *UserSymbols::elf(int pid, const std::string &path) {
     return (files_[path] = std::move(file)).get();
 }
 
+void UserSymbols::remember(int pid) {
+    auto old = processes_.find(pid);
+    std::vector<Mapping> kept;
+    if (old != processes_.end()) kept = std::move(old->second), processes_.erase(old);
+    // An exited process has no mappings left: keep what was read before.
+    if (mappings(pid).empty() && !kept.empty()) processes_[pid] = std::move(kept);
+}
+
 std::optional<UserSymbol> UserSymbols::lookup(int pid, uint64_t addr) {
     // An address no mapping holds: the process may have mapped more (or
     // exec'd) since its mappings were read; read them again, once.

@@ -22,6 +22,9 @@ struct UserSymbol {
 class UserSymbols {
   public:
     std::optional<UserSymbol> lookup(int pid, uint64_t addr);
+    // Reads the process's mappings again (while it lives), so that its
+    // addresses can be named after it has exited.
+    void remember(int pid);
 
   private:
     struct Function {

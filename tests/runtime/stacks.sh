@@ -33,6 +33,16 @@ echo "$out" | grep -Eq '^[A-Za-z0-9_]+`[A-Za-z0-9_.]+$' || fail "sym(): $out"
 echo "$out" | grep -Eq '^  [A-Za-z0-9_]+`[A-Za-z0-9_.]+ +1$' || fail "func() as a key: $out"
 echo "$out" | grep -Eq '^  [A-Za-z0-9_]+ +1$' || fail "mod() as a key: $out"
 
+# umod() keys of a process that has exited by the time they print: its
+# mappings were read while it ran, and one module is one row.
+printf '#!/bin/sh\ni=0; while [ $i -lt 200000 ]; do i=$((i+1)); done\n' > busy.sh
+chmod +x busy.sh
+out=$(timeout 30 "$DTRACE" -q -c ./busy.sh -n 'profile-997 /arg1 && pid == $target/ { @[umod(arg1)] = count(); }' 2>&1)
+echo "$out"
+echo "$out" | grep -Eq '^  (libc\.so\.[0-9]+|dash|bash|sh) +[0-9]+$' || fail "umod() keys not named: $out"
+dups=$(echo "$out" | awk 'NF == 2 { print $1 }' | sort | uniq -d)
+[ -z "$dups" ] || fail "a module on several rows: $dups"
+
 out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
 echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
     fail "stack(0): $out"
