@@ -173,6 +173,7 @@ struct SymbolResolver {
 
 struct FormatOptions {
     int stackIndent = 14; // the stackindent option, for %k
+    bool aggZoom = false; // aggzoom: histogram bars scaled to the largest bucket
 };
 
 // Formats printf() values: they are consumed in order, '*' and '.*' taking

@@ -433,7 +433,7 @@ std::string histogramBar(int64_t value, long double total, bool positives, bool 
 // quantize() and lquantize(): the buckets from one before the first used
 // to one after the last (or around zero when none is), with their labels.
 std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
-                            int64_t normal) {
+                            int64_t normal, bool zoom) {
     size_t n = data.size();
     if (n < 3) return "";
     size_t first = 0, last = n - 1;
@@ -460,7 +460,9 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
     for (size_t i = first; i <= last; ++i) {
         positives |= data[i] > 0;
         negatives |= data[i] < 0;
-        total += data[i] < 0 ? -static_cast<long double>(data[i]) : data[i];
+        long double magnitude = data[i] < 0 ? -static_cast<long double>(data[i]) : data[i];
+        // aggzoom: the largest bucket fills the bar, not the total.
+        total = zoom ? std::max(total, magnitude) : total + magnitude;
     }
     std::string out =
         fmt("\n%16s %41s %-9s\n", "value", "------------- Distribution -------------", "count");
@@ -534,8 +536,8 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
 }
 
 std::string formatDistribution(const codegen::AggregationDesc &desc,
-                               const std::vector<int64_t> &data, int64_t normal) {
-    return formatHistogram(desc, data, normal);
+                               const std::vector<int64_t> &data, int64_t normal, bool zoom) {
+    return formatHistogram(desc, data, normal, zoom);
 }
 
 std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
@@ -565,7 +567,7 @@ std::string formatAggregation(const AggregationSnapshot &snap, const output::Sym
                        : fmt(" %*" PRIu64, width, bits);
         }
         if (histogram) {
-            out += formatHistogram(*snap.desc, e.data, snap.normal) + "\n";
+            out += formatHistogram(*snap.desc, e.data, snap.normal, opts.aggZoom) + "\n";
             continue;
         }
         out += fmt(" %16" PRId64 "\n", aggregateValue(*snap.desc, e.data, snap.normal));

@@ -61,7 +61,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
 // A quantize() or lquantize() entry's distribution, as %@ and the default
 // printing show it.
 std::string formatDistribution(const codegen::AggregationDesc &desc,
-                               const std::vector<int64_t> &data, int64_t normal);
+                               const std::vector<int64_t> &data, int64_t normal, bool zoom = false);
 
 // The default printing of an aggregation (as at exit and by printa(@a)).
 std::string formatAggregation(const AggregationSnapshot &snap,

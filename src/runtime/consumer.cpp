@@ -152,6 +152,7 @@ std::string Consumer::probeName(uint32_t id) const {
 output::FormatOptions Consumer::formatOptions() const {
     output::FormatOptions o;
     o.stackIndent = static_cast<int>(options_.number("stackindent"));
+    o.aggZoom = options_.flag("aggzoom");
     return o;
 }
 
@@ -637,8 +638,8 @@ void Consumer::printa(const codegen::RecordItem &item) {
             const codegen::AggregationDesc &d = *snaps[i].desc;
             if (codegen::isHistogram(d.func)) {
                 std::vector<int64_t> none(histogramBuckets(d), 0);
-                values.push_back(output::FormatValue::ofText(
-                    formatDistribution(d, match ? match->data : none, snaps[i].normal)));
+                values.push_back(output::FormatValue::ofText(formatDistribution(
+                    d, match ? match->data : none, snaps[i].normal, options_.flag("aggzoom"))));
                 continue;
             }
             int64_t v = match ? aggregateValue(d, match->data, snaps[i].normal) : 0;
