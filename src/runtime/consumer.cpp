@@ -156,9 +156,44 @@ output::FormatOptions Consumer::formatOptions() const {
     return o;
 }
 
+// flowindent: an entry shows as "=> function" (a system call's) and
+// indents what follows on its CPU by two, a return as "<= function" one
+// level out; other probes as "| function:name".
+std::string Consumer::flowName(const codegen::RecordHeader &h) {
+    const providers::Probe *p = catalog_.byId(h.probeId);
+    if (!p) return "";
+    Flow &flow = flow_[h.cpu];
+    bool entry = p->attach == providers::AttachKind::SyscallEntry;
+    bool ret = p->attach == providers::AttachKind::SyscallReturn;
+    // The records of one firing (several clauses) share its line's depth.
+    bool sameFiring = flow.lastProbe == h.probeId && (entry || ret);
+    int at = flow.depth;
+    if (entry) {
+        if (sameFiring)
+            at = flow.depth - 2;
+        else
+            flow.depth += 2;
+    } else if (ret && !sameFiring && flow.depth >= 2) {
+        at = flow.depth -= 2;
+    }
+    flow.lastProbe = h.probeId;
+    std::string s(static_cast<size_t>(std::max(0, at)), ' ');
+    s += entry ? "=> " + p->function
+         : ret ? "<= " + p->function
+               : "| " + p->function + ":" + p->name;
+    return s;
+}
+
 void Consumer::printHeaderOnce() {
     if (headerPrinted_ || config_.quiet) return;
     headerPrinted_ = true;
+    if (options_.flag("flowindent")) {
+        if (config_.testing)
+            std::fprintf(config_.out, "%-41s\n", "FUNCTION");
+        else
+            std::fprintf(config_.out, "%3s %-41s\n", "CPU", "FUNCTION");
+        return;
+    }
     if (config_.testing)
         std::fprintf(config_.out, "%32s\n", "FUNCTION:NAME");
     else
@@ -365,11 +400,17 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
     uint64_t presence = presenceMask(cd, data, size);
     if (!quiet) {
         printHeaderOnce();
-        std::string name = probeName(h.probeId);
-        if (config_.testing)
+        std::string name = options_.flag("flowindent") ? flowName(h) : probeName(h.probeId);
+        if (options_.flag("flowindent")) {
+            if (config_.testing)
+                std::fprintf(out, "%-41s ", name.c_str());
+            else
+                std::fprintf(out, "%3d %-41s ", currentCpu_, name.c_str());
+        } else if (config_.testing) {
             std::fprintf(out, "%32s ", name.c_str());
-        else
+        } else {
             std::fprintf(out, "%3d %6u %32s ", currentCpu_, h.probeId, name.c_str());
+        }
     }
     auto decode = [&](const codegen::RecordItem &item, size_t i) {
         uint32_t off = item.valueOffsets[i];

@@ -82,6 +82,7 @@ class Consumer {
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
+    std::string flowName(const codegen::RecordHeader &h);
     output::FormatOptions formatOptions() const;
     void printa(const codegen::RecordItem &item);
     void aggregationAction(const codegen::RecordItem &item, int64_t value);
@@ -116,6 +117,11 @@ class Consumer {
         uint64_t used = 0;
     };
     std::map<uint32_t, Ring> rings_; // by CPU
+    struct Flow {
+        int depth = 0;
+        uint32_t lastProbe = 0;
+    };
+    std::map<uint32_t, Flow> flow_; // flowindent: indentation by CPU
     // Speculations: the records of each ID's current generation, until
     // its commit or discard record arrives.
     struct Speculation {
