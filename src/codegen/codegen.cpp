@@ -240,25 +240,7 @@ void Generator::planAggregations() {
         AggregationDesc d;
         for (const auto &k : a.keys) {
             st.keyOffsets.push_back(off);
-            ValueDesc vd;
-            if (sema::isString(k)) {
-                vd.kind = ValueDesc::Kind::String;
-                vd.size = layout.strslot;
-            } else if (sema::isStack(k)) {
-                vd.kind = ValueDesc::Kind::Stack;
-                vd.userStack = sema::stripTypedefs(k)->stack == sema::Type::Stack::User;
-                vd.symbolForm = sema::stripTypedefs(k)->symbolForm;
-                vd.typeSize = static_cast<uint32_t>(sema::typeSize(k));
-                vd.size = vd.typeSize;
-            } else {
-                vd.kind = ValueDesc::Kind::Integer;
-                vd.size = 8;
-                vd.typeSize = static_cast<uint32_t>(sema::typeSize(k));
-                vd.isSigned = sema::isSignedInt(k);
-                vd.isPointer = sema::isPointer(k);
-            }
-            vd.typeName = sema::typeName(k);
-            d.keys.push_back(vd);
+            d.keys.push_back(describeType(k, layout.strslot, strsize));
             off += keyComponentSize(k, layout.strslot);
         }
         st.keySize = st.keyed ? std::max<uint32_t>(8, off) : 4;

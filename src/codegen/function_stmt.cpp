@@ -54,13 +54,18 @@ bool hasIf(const std::vector<ir::StmtPtr> &body) {
 } // namespace
 
 ValueDesc FunctionCompiler::describeValue(const TypeRef &t) const {
-    const Generator &g = pb_.g;
+    return describeType(t, pb_.g.layout.strslot, pb_.g.strsize);
+}
+
+// How a value of type t is recorded (and keyed): strings in a strslot,
+// scalars in 8 bytes, stacks and other objects as their bytes.
+ValueDesc describeType(const TypeRef &t, uint32_t strslot, uint32_t strsize) {
     ValueDesc d;
     d.typeName = sema::typeName(t);
     if (sema::isString(t)) {
         d.kind = ValueDesc::Kind::String;
-        d.size = g.layout.strslot;
-        d.typeSize = g.strsize;
+        d.size = strslot;
+        d.typeSize = strsize;
     } else if (sema::isScalar(t)) {
         d.kind = ValueDesc::Kind::Integer;
         d.size = 8;

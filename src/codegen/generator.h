@@ -88,6 +88,9 @@ class StringTable {
     std::map<std::string, uint32_t> offsets_;
 };
 
+// How a value of type t is recorded and keyed (function_stmt.cpp).
+ValueDesc describeType(const sema::TypeRef &t, uint32_t strslot, uint32_t strsize);
+
 class Generator;
 
 // What one BPF program is for: which probes, which clauses.
