@@ -274,6 +274,7 @@ void Generator::planAggregations() {
         d.map = st.map;
         d.keyed = st.keyed;
         d.params = a.params;
+        if (a.func == ir::AggFunc::Llquantize) d.llquantize = ir::llquantizeLayout(a.params);
         out.aggregations.push_back(std::move(d));
     }
     if (histogramZeroSize) {

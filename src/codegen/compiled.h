@@ -151,6 +151,7 @@ struct AggregationDesc {
     bpf::MapId map = -1;
     bool keyed = false;
     std::vector<int64_t> params;
+    ir::LlquantizeLayout llquantize; // llquantize(): its buckets, worked out once
 };
 
 // Record header: every record in a ring buffer starts with one.

@@ -41,7 +41,7 @@ int64_t zeroBucketCount(const codegen::AggregationDesc *desc, const std::vector<
     if (!desc || data.size() < 3) return 0;
     if (desc->func == ir::AggFunc::Quantize) return data[codegen::kQuantizeZeroBucket];
     if (desc->func == ir::AggFunc::Llquantize) {
-        size_t z = ir::llquantizeLayout(desc->params).zeroBucket();
+        size_t z = desc->llquantize.zeroBucket();
         return z < data.size() ? data[z] : 0;
     }
     if (desc->func != ir::AggFunc::Lquantize || desc->params.size() < 3) return 0;
@@ -105,7 +105,7 @@ long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) co
         return total;
     }
     if (desc && desc->func == ir::AggFunc::Llquantize) {
-        ir::LlquantizeLayout l = ir::llquantizeLayout(desc->params);
+        const ir::LlquantizeLayout &l = desc->llquantize;
         long double total = 0;
         for (size_t i = 0; i < data.size(); ++i)
             total += static_cast<long double>(llquantizeValue(l, i)) * data[i];
@@ -443,7 +443,7 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
             first = codegen::kQuantizeZeroBucket - 1;
             last = codegen::kQuantizeZeroBucket + 1;
         } else if (desc.func == ir::AggFunc::Llquantize) {
-            size_t z = ir::llquantizeLayout(desc.params).zeroBucket();
+            size_t z = desc.llquantize.zeroBucket();
             first = z;
             last = std::min(z + 2, n - 1);
         } else {
@@ -470,7 +470,7 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
         if (desc.func == ir::AggFunc::Quantize) {
             out += fmt("%16" PRId64 " ", quantizeBucketValue(i));
         } else if (desc.func == ir::AggFunc::Llquantize) {
-            out += fmt("%16s ", llquantizeLabel(ir::llquantizeLayout(desc.params), i).c_str());
+            out += fmt("%16s ", llquantizeLabel(desc.llquantize, i).c_str());
         } else {
             int64_t base = desc.params[0], step = desc.params[2];
             if (i == 0)
@@ -515,9 +515,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
                 if (d.func == ir::AggFunc::Quantize)
                     min = std::to_string(quantizeBucketValue(i));
                 else if (d.func == ir::AggFunc::Llquantize)
-                    min = i == 0
-                              ? "null"
-                              : std::to_string(llquantizeValue(ir::llquantizeLayout(d.params), i));
+                    min = i == 0 ? "null" : std::to_string(llquantizeValue(d.llquantize, i));
                 else if (i == 0)
                     min = "null";
                 else
