@@ -136,6 +136,8 @@ class FunctionCompiler {
     void exitAction(const ir::Stmt &s);
     void printAction(const ir::Stmt &s);
     void tracememAction(const ir::Stmt &s);
+    uint32_t recordMemory(int slot, const sema::TypeRef &addressType, uint32_t bytes,
+                          ValueDesc &desc);
     void markPresent(RecordItem &item, SourceLoc loc);
     void quantizeBucket();
     void lquantizeBucket(const std::vector<int64_t> &params);

@@ -392,7 +392,6 @@ void FunctionCompiler::statement(const ir::Stmt &s) {
 
 // print(p): the pointer and the bytes it points to (kMaxPrintBytes at most).
 void FunctionCompiler::printAction(const ir::Stmt &s) {
-    Generator &g = pb_.g;
     const ir::Node &p = *s.expr;
     RecordItem item;
     item.kind = ItemKind::Print;
@@ -404,23 +403,7 @@ void FunctionCompiler::printAction(const ir::Stmt &s) {
     recordValue(p, v, poff, pd);
     auto bytes = static_cast<uint32_t>(std::min<uint64_t>(sema::typeSize(target), kMaxPrintBytes));
     ValueDesc dd;
-    dd.kind = ValueDesc::Kind::Bytes;
-    dd.typeSize = bytes;
-    dd.size = (bytes + 7) & ~7u;
-    uint32_t doff = reserveRecord(dd.size, 8);
-    Reg r = get(v, R3);
-    if (r != R3) emit(movReg(R3, r));
-    if (sema::stripTypedefs(p.type)->isDPtr) scratchToAddress(R3);
-    emit(movReg(R1, R9));
-    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.record + doff)));
-    emit(movImm(R2, static_cast<int32_t>(bytes)));
-    bool user = sema::stripTypedefs(p.type)->isUserland;
-    f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
-    Label ok = f_->newLabel();
-    f_->jumpImm(BPF_JEQ, R0, 0, ok);
-    r = get(v, R3);
-    faultBadRead(r, user);
-    f_->bind(ok);
+    uint32_t doff = recordMemory(v, p.type, bytes, dd);
     release(v);
     item.offset = poff;
     item.values = {pd, dd};
@@ -429,33 +412,41 @@ void FunctionCompiler::printAction(const ir::Stmt &s) {
     desc_->items.push_back(std::move(item));
 }
 
-// tracemem(address, size[, shown]): the bytes, then how many to show.
-void FunctionCompiler::tracememAction(const ir::Stmt &s) {
-    Generator &g = pb_.g;
-    RecordItem item;
-    item.kind = ItemKind::Tracemem;
-    auto bytes = static_cast<uint32_t>(s.params.at(0));
-    ValueDesc dd;
-    dd.kind = ValueDesc::Kind::Bytes;
-    dd.typeSize = bytes;
-    dd.size = (bytes + 7) & ~7u;
-    uint32_t doff = reserveRecord(dd.size, 8);
-    int v = value(*s.expr);
-    auto pt = sema::stripTypedefs(s.expr->type);
-    bool scratch = pt && pt->kind == sema::TypeKind::Pointer && pt->isDPtr;
-    bool user = pt && pt->kind == sema::TypeKind::Pointer && pt->isUserland;
-    Reg r = get(v, R3);
+// Copies `bytes` bytes from the address in slot (of type addressType:
+// alloca'd, user or kernel memory) into the record; a bad address faults.
+// Returns their offset in the record; desc describes them.
+uint32_t FunctionCompiler::recordMemory(int slot, const TypeRef &addressType, uint32_t bytes,
+                                        ValueDesc &desc) {
+    desc.kind = ValueDesc::Kind::Bytes;
+    desc.typeSize = bytes;
+    desc.size = (bytes + 7) & ~7u;
+    uint32_t off = reserveRecord(desc.size, 8);
+    auto pt = sema::stripTypedefs(addressType);
+    bool pointer = pt && pt->kind == sema::TypeKind::Pointer;
+    bool user = pointer && pt->isUserland;
+    Reg r = get(slot, R3);
     if (r != R3) emit(movReg(R3, r));
-    if (scratch) scratchToAddress(R3);
+    if (pointer && pt->isDPtr) scratchToAddress(R3);
     emit(movReg(R1, R9));
-    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.layout.record + doff)));
+    emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(pb_.g.layout.record + off)));
     emit(movImm(R2, static_cast<int32_t>(bytes)));
     f_->callHelper(user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel);
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JEQ, R0, 0, ok);
-    r = get(v, R3);
+    r = get(slot, R3);
     faultBadRead(r, user);
     f_->bind(ok);
+    return off;
+}
+
+// tracemem(address, size[, shown]): the bytes, then how many to show.
+void FunctionCompiler::tracememAction(const ir::Stmt &s) {
+    RecordItem item;
+    item.kind = ItemKind::Tracemem;
+    auto bytes = static_cast<uint32_t>(s.params.at(0));
+    int v = value(*s.expr);
+    ValueDesc dd;
+    uint32_t doff = recordMemory(v, s.expr->type, bytes, dd);
     release(v);
     item.values.push_back(dd);
     item.valueOffsets.push_back(doff);
