@@ -541,34 +541,32 @@ void Consumer::reportDrops() {
     }
     // Totals over all CPUs, each naming the option that raises its bound
     // (Oracle's test suite expects DTrace's words alone).
-    auto report = [&](uint64_t count, const char *tag, const char *one, const char *many,
+    // kind: DTrace's drop tag without DTRACEDROP_; option: what raises the
+    // bound (none for double errors).
+    auto report = [&](uint64_t count, std::string kind, const char *one, const char *many,
                       const char *option) {
         if (!count) return;
         if (json_) {
-            std::string kind(tag);
-            kind = kind.substr(12, kind.size() - 14); // [DTRACEDROP_X] -> X
-            for (char &ch : kind) ch = static_cast<char>(std::tolower(ch));
-            std::string raise =
-                option ? std::string(option).substr(8, std::strlen(option) - 9) : "";
+            for (char &ch : kind)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             jsonLine("{\"type\":\"drop\",\"kind\":" + output::jsonString(kind) +
                      ",\"count\":" + std::to_string(count) +
-                     (raise.empty() ? "" : ",\"option\":" + output::jsonString(raise)) + "}");
+                     (option ? ",\"option\":" + output::jsonString(option) : std::string()) + "}");
             return;
         }
-        std::fprintf(stderr, "dtrace: %s%" PRIu64 " %s%s\n", config_.droptags ? tag : "", count,
-                     count == 1 ? one : many, config_.testing || !option ? "" : option);
+        std::string tag = config_.droptags ? "[DTRACEDROP_" + kind + "] " : "";
+        std::string hint = config_.testing || !option ? "" : std::string(" (raise ") + option + ")";
+        std::fprintf(stderr, "dtrace: %s%" PRIu64 " %s%s\n", tag.c_str(), count,
+                     count == 1 ? one : many, hint.c_str());
     };
-    report(dyn, "[DTRACEDROP_DYNAMIC] ", "dynamic variable drop", "dynamic variable drops",
-           " (raise dynvarsize)");
-    report(dbl, "[DTRACEDROP_DBLERROR] ", "error in ERROR probe enabling",
-           "errors in ERROR probe enabling", nullptr);
-    report(spec, "[DTRACEDROP_SPEC] ", "speculative drop", "speculative drops",
-           " (raise specsize)");
-    report(busy, "[DTRACEDROP_SPECBUSY] ", "failed speculation (available buffer(s) still busy)",
-           "failed speculations (available buffer(s) still busy)", " (raise nspec)");
-    report(unavail, "[DTRACEDROP_SPECUNAVAIL] ",
-           "failed speculation (no speculative buffer available)",
-           "failed speculations (no speculative buffer available)", " (raise nspec)");
+    report(dyn, "DYNAMIC", "dynamic variable drop", "dynamic variable drops", "dynvarsize");
+    report(dbl, "DBLERROR", "error in ERROR probe enabling", "errors in ERROR probe enabling",
+           nullptr);
+    report(spec, "SPEC", "speculative drop", "speculative drops", "specsize");
+    report(busy, "SPECBUSY", "failed speculation (available buffer(s) still busy)",
+           "failed speculations (available buffer(s) still busy)", "nspec");
+    report(unavail, "SPECUNAVAIL", "failed speculation (no speculative buffer available)",
+           "failed speculations (no speculative buffer available)", "nspec");
 }
 
 // setopt(): options the consumer uses may change while tracing; others
