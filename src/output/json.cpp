@@ -74,23 +74,9 @@ std::string jsonValue(const DecodedValue &v, const SymbolResolver *syms) {
         return buf;
     }
     case codegen::ValueDesc::Kind::Stack: {
-        FormatValue stack = toFormatValue(v);
         std::string out = "[";
-        bool first = true;
-        for (uint64_t pc : stack.frames) {
-            if (pc == 0) break;
-            std::string name;
-            if (syms)
-                name = stack.pid >= 0 ? syms->userSymbol(stack.pid, pc, true)
-                                      : syms->kernelSymbol(pc, true);
-            if (name.empty()) {
-                std::snprintf(buf, sizeof buf, "0x%" PRIx64, pc);
-                name = buf;
-            }
-            if (!first) out += ",";
-            first = false;
-            out += jsonString(name);
-        }
+        for (const std::string &name : stackFrameNames(toFormatValue(v), syms))
+            out += (out.size() > 1 ? "," : "") + jsonString(name);
         return out + "]";
     }
     case codegen::ValueDesc::Kind::Bytes: {

@@ -819,6 +819,22 @@ std::string symbolOrHex(const SymbolResolver *syms, int pid, bool user, uint64_t
     return s.empty() ? hexAddr(addr) : s;
 }
 
+} // namespace
+
+std::vector<std::string> stackFrameNames(const FormatValue &stack, const SymbolResolver *syms) {
+    std::vector<std::string> names;
+    bool top = true;
+    for (uint64_t pc : stack.frames) {
+        if (pc == 0) break;
+        if (top && stack.pid < 0 && syms && syms->tracingFrame(pc)) continue;
+        top = false;
+        names.push_back(symbolOrHex(syms, stack.pid, stack.pid >= 0, pc));
+    }
+    return names;
+}
+
+namespace {
+
 std::string stackText(const FormatValue &v, const Spec &s, const SymbolResolver *syms,
                       const FormatOptions &opts) {
     if (v.kind == FormatValue::Kind::String) return textOf(v);
@@ -827,13 +843,9 @@ std::string stackText(const FormatValue &v, const Spec &s, const SymbolResolver 
     // A left-justified stack gets no width at all.
     int width = s.left ? 0 : s.width;
     std::string out = "\n";
-    bool top = true;
-    for (uint64_t pc : v.frames) {
-        if (pc == 0) break;
-        if (top && v.pid < 0 && syms && syms->tracingFrame(pc)) continue;
-        top = false;
+    for (const std::string &name : stackFrameNames(v, syms)) {
         out.append(static_cast<size_t>(indent), ' ');
-        out += pad(symbolOrHex(syms, v.pid, v.pid >= 0, pc), width, s.precision, false);
+        out += pad(name, width, s.precision, false);
         out += '\n';
     }
     return out;

@@ -196,6 +196,10 @@ std::string formatConversion(const Conversion &conv, const FormatValue &value,
                              std::optional<int64_t> dynPrec = std::nullopt,
                              const SymbolResolver *syms = nullptr, const FormatOptions &opts = {});
 
+// The names of a stack's frames (the tracing machinery's own kernel frames
+// at its top left off; an address with no symbol in hex).
+std::vector<std::string> stackFrameNames(const FormatValue &stack, const SymbolResolver *syms);
+
 // A stack() or ustack() value as trace() and aggregation keys show it: a
 // newline, then a frame a line, indented by stackindent.
 std::string formatStack(const FormatValue &stack, const SymbolResolver *syms,
