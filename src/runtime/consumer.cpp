@@ -693,8 +693,14 @@ void Consumer::printa(const codegen::RecordItem &item) {
 
 void Consumer::printAggregations() {
     FILE *out = config_.out;
+    // DTrace sorts by aggregation variable before anything else, so
+    // aggsortrev reverses the order of the aggregations too.
+    std::vector<const codegen::AggregationDesc *> order;
+    for (const auto &a : prog_.aggregations) order.push_back(&a);
+    if (options_.flag("aggsortrev")) std::reverse(order.begin(), order.end());
     if (json_) {
-        for (const auto &a : prog_.aggregations) {
+        for (const auto *ap : order) {
+            const auto &a = *ap;
             if (printed_.count(a.id)) continue;
             AggregationSnapshot snap = read(a);
             if (snap.entries.empty()) continue;
@@ -707,7 +713,8 @@ void Consumer::printAggregations() {
     // One blank line, then every aggregation not yet printed, one after
     // the other, as DTrace prints them at exit.
     std::fputs("\n", out);
-    for (const auto &a : prog_.aggregations) {
+    for (const auto *ap : order) {
+        const auto &a = *ap;
         if (printed_.count(a.id)) continue;
         AggregationSnapshot snap = read(a);
         if (snap.entries.empty()) continue;

@@ -76,6 +76,15 @@ NodePtr Sema::constant(int64_t v, TypeRef t, SourceLoc loc) {
     return n;
 }
 
+// DTrace folds constant expressions in 64 bits whatever their type:
+// (1 << 63) - 1 is INT64_MAX as an argument; a store still cuts it to the
+// type's size.
+NodePtr Sema::foldedConstant(int64_t v, TypeRef t, SourceLoc loc) {
+    auto n = mk(NodeKind::Const, loc, t);
+    n->value = v;
+    return n;
+}
+
 NodePtr Sema::integerConstant(const frontend::Expr &e) {
     uint64_t v = e.intValue;
     if (e.isChar)
@@ -183,7 +192,7 @@ NodePtr Sema::fold(NodePtr n) {
         case ir::Op::LogNot: r = !a; break;
         default: return n;
         }
-        return constant(r, n->type, n->loc);
+        return foldedConstant(r, n->type, n->loc);
     }
     if (n->kind == NodeKind::Binary) {
         const TypeRef &ot = n->kids[0]->type;
@@ -222,7 +231,7 @@ NodePtr Sema::fold(NodePtr n) {
         case ir::Op::LogXor: r = !a != !b; break;
         default: return n;
         }
-        return constant(r, n->type, n->loc);
+        return foldedConstant(r, n->type, n->loc);
     }
     if (n->kind == NodeKind::Conditional) {
         NodePtr pick = std::move(n->kids[n->kids[0]->value ? 1 : 2]);

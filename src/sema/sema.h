@@ -122,6 +122,7 @@ class Sema {
     output::PrintfArgType printfArgType(const ir::Node &n) const;
     ir::NodePtr convert(ir::NodePtr n, TypeRef to);
     ir::NodePtr constant(int64_t v, TypeRef t, SourceLoc loc);
+    ir::NodePtr foldedConstant(int64_t v, TypeRef t, SourceLoc loc);
     ir::NodePtr emptyString(SourceLoc loc);
     TypeRef variableType(const ir::Variable &v) const;
     void trackAlloca(ir::Variable &v, const ir::Node &value, SourceLoc loc);
