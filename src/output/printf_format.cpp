@@ -1039,4 +1039,11 @@ std::string formatAggregation(const ParsedFormat &pf, std::span<const FormatValu
     return formatWith(pf, cur, aggValues, true, syms, opts);
 }
 
+bool wantsUtf8(std::string_view encoding, const char *term) {
+    if (encoding == "ascii") return false;
+    if (encoding == "utf8") return true;
+    std::string_view t = term ? term : "";
+    return t != "dumb" && t != "sun" && t != "sun-color";
+}
+
 } // namespace dtrace::output

@@ -174,7 +174,14 @@ struct SymbolResolver {
 struct FormatOptions {
     int stackIndent = 14; // the stackindent option, for %k
     bool aggZoom = false; // aggzoom: histogram bars scaled to the largest bucket
+    bool aggPack = false; // aggpack: quantize()/lquantize() packed on one line a key
+    bool aggHist = false; // agghist: count()/sum() values drawn as histogram bars
+    bool utf8 = true;     // aggpack draws with Unicode block elements
 };
+
+// Whether aggpack may draw with UTF-8: -x encoding=ascii|utf8 says so;
+// otherwise yes, but on terminals known not to show it (TERM dumb, sun).
+bool wantsUtf8(std::string_view encoding, const char *term);
 
 // Formats printf() values: they are consumed in order, '*' and '.*' taking
 // one each before the conversion's value. A conversion whose value is missing

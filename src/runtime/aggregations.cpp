@@ -5,21 +5,18 @@
 #include <bpf/bpf.h>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 #include <map>
 
 namespace dtrace::runtime {
 
-namespace {
-int64_t quantizeBucketValue(size_t i);
+int64_t quantizeBucketValue(size_t i) {
+    const auto zero = static_cast<size_t>(codegen::kQuantizeZeroBucket);
+    if (i < zero) return -(int64_t{1} << (zero - 1 - i));
+    if (i == zero) return 0;
+    return int64_t{1} << (i - zero - 1);
+}
 
-// The count at value 0 of a histogram, DTrace's tie-break between equal
-// sums (for lquantize, the bucket that holds 0).
-// llquantize() bucket i: the value it stands for (its bound nearest zero;
-// the overflow buckets their limits) and its label.
 int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i) {
     size_t p = l.lower.size();
     if (i == 0) return -l.overflow;
@@ -37,6 +34,10 @@ std::string llquantizeLabel(const ir::LlquantizeLayout &l, size_t i) {
     return std::to_string(llquantizeValue(l, i));
 }
 
+namespace {
+
+// The count at value 0 of a histogram, DTrace's tie-break between equal
+// sums (for lquantize, the bucket that holds 0).
 int64_t zeroBucketCount(const codegen::AggregationDesc *desc, const std::vector<int64_t> &data) {
     if (!desc || data.size() < 3) return 0;
     if (desc->func == ir::AggFunc::Quantize) return data[codegen::kQuantizeZeroBucket];
@@ -195,25 +196,6 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
     default: out = {0}; break;
     }
     return out;
-}
-
-// The value of quantize() bucket i (its lower bound; its upper for negatives).
-int64_t quantizeBucketValue(size_t i) {
-    const auto zero = static_cast<size_t>(codegen::kQuantizeZeroBucket);
-    if (i < zero) return -(int64_t{1} << (zero - 1 - i));
-    if (i == zero) return 0;
-    return int64_t{1} << (i - zero - 1);
-}
-
-std::string fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char *f, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, f);
-    int n = std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return n < 0 ? std::string()
-                 : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
 // DTrace's key order: from key `first` (aggsortkeypos) on, wrapping
@@ -399,178 +381,6 @@ void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
                          }
                          return rev ? c > 0 : c < 0;
                      });
-}
-
-namespace {
-
-// One bar of a histogram, as DTrace draws it: 40 columns of '@', split at
-// a '|' when the histogram has both negative and positive counts.
-std::string histogramBar(int64_t value, long double total, bool positives, bool negatives,
-                         int64_t normal) {
-    const std::string ats(40, '@'), spaces(40, ' ');
-    auto depthFor = [&](unsigned len) {
-        if (total == 0) return 0u;
-        long double f = (value < 0 ? -static_cast<long double>(value) : value) * len / total;
-        return std::min(len, static_cast<unsigned>(f + 0.5L));
-    };
-    std::string count = fmt("%-9" PRId64, value / (normal ? normal : 1));
-    if (!negatives) {
-        unsigned d = positives ? depthFor(40) : 0;
-        return "|" + ats.substr(0, d) + spaces.substr(0, 40 - d) + " " + count + "\n";
-    }
-    if (!positives) {
-        unsigned d = depthFor(40);
-        return spaces.substr(0, 40 - d) + ats.substr(0, d) + "| " + count + "\n";
-    }
-    unsigned d = depthFor(20);
-    if (value <= 0)
-        return spaces.substr(0, 20 - d) + ats.substr(0, d) + "|" + spaces.substr(0, 20) + " " +
-               count + "\n";
-    return spaces.substr(0, 20) + "|" + ats.substr(0, d) + spaces.substr(0, 20 - d) + " " + count +
-           "\n";
-}
-
-// quantize() and lquantize(): the buckets from one before the first used
-// to one after the last (or around zero when none is), with their labels.
-std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
-                            int64_t normal, bool zoom) {
-    size_t n = data.size();
-    if (n < 3) return "";
-    size_t first = 0, last = n - 1;
-    while (first < n && data[first] == 0) ++first;
-    if (first == n) {
-        if (desc.func == ir::AggFunc::Quantize) {
-            first = codegen::kQuantizeZeroBucket - 1;
-            last = codegen::kQuantizeZeroBucket + 1;
-        } else if (desc.func == ir::AggFunc::Llquantize) {
-            size_t z = desc.llquantize.zeroBucket();
-            first = z;
-            last = std::min(z + 2, n - 1);
-        } else {
-            first = 0;
-            last = 2;
-        }
-    } else {
-        if (first > 0) --first;
-        while (last > 0 && data[last] == 0) --last;
-        if (last < n - 1) ++last;
-    }
-    bool positives = false, negatives = false;
-    long double total = 0;
-    for (size_t i = first; i <= last; ++i) {
-        positives |= data[i] > 0;
-        negatives |= data[i] < 0;
-        long double magnitude = data[i] < 0 ? -static_cast<long double>(data[i]) : data[i];
-        // aggzoom: the largest bucket fills the bar, not the total.
-        total = zoom ? std::max(total, magnitude) : total + magnitude;
-    }
-    std::string out =
-        fmt("\n%16s %41s %-9s\n", "value", "------------- Distribution -------------", "count");
-    for (size_t i = first; i <= last; ++i) {
-        if (desc.func == ir::AggFunc::Quantize) {
-            out += fmt("%16" PRId64 " ", quantizeBucketValue(i));
-        } else if (desc.func == ir::AggFunc::Llquantize) {
-            out += fmt("%16s ", llquantizeLabel(desc.llquantize, i).c_str());
-        } else {
-            int64_t base = desc.params[0], step = desc.params[2];
-            if (i == 0)
-                out += fmt("%16s ", fmt("< %" PRId64, base).c_str());
-            else if (i == n - 1)
-                out += fmt("%16s ",
-                           fmt(">= %" PRId64, base + static_cast<int64_t>(n - 2) * step).c_str());
-            else
-                out += fmt("%16" PRId64 " ", base + static_cast<int64_t>(i - 1) * step);
-        }
-        out += histogramBar(data[i], total, positives, negatives, normal);
-    }
-    return out;
-}
-
-} // namespace
-
-std::string jsonAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms) {
-    static const char *const kFunctions[] = {"count",  "sum",      "avg",       "min",       "max",
-                                             "stddev", "quantize", "lquantize", "llquantize"};
-    const codegen::AggregationDesc &d = *snap.desc;
-    std::string out = "{\"type\":\"aggregation\",\"name\":" + output::jsonString(d.name) +
-                      ",\"function\":\"" + kFunctions[static_cast<int>(d.func)] +
-                      "\",\"entries\":[";
-    bool firstEntry = true;
-    for (const auto &e : snap.entries) {
-        if (!firstEntry) out += ",";
-        firstEntry = false;
-        out += "{\"keys\":[";
-        for (size_t i = 0; i < e.keys.size(); ++i)
-            out += (i ? "," : "") + output::jsonValue(e.keys[i], syms);
-        out += "],";
-        if (codegen::isHistogram(d.func)) {
-            // The buckets that hold something: their lower bound (null
-            // below an lquantize's base) and count.
-            out += "\"buckets\":[";
-            bool firstBucket = true;
-            size_t n = e.data.size();
-            for (size_t i = 0; i < n; ++i) {
-                if (e.data[i] == 0) continue;
-                std::string min;
-                if (d.func == ir::AggFunc::Quantize)
-                    min = std::to_string(quantizeBucketValue(i));
-                else if (d.func == ir::AggFunc::Llquantize)
-                    min = i == 0 ? "null" : std::to_string(llquantizeValue(d.llquantize, i));
-                else if (i == 0)
-                    min = "null";
-                else
-                    min = std::to_string(d.params[0] + static_cast<int64_t>(i - 1) * d.params[2]);
-                out += std::string(firstBucket ? "" : ",") + "{\"min\":" + min +
-                       ",\"count\":" + std::to_string(e.data[i] / (snap.normal ? snap.normal : 1)) +
-                       "}";
-                firstBucket = false;
-            }
-            out += "]}";
-        } else {
-            out += "\"value\":" + std::to_string(aggregateValue(d, e.data, snap.normal)) + "}";
-        }
-    }
-    return out + "]}";
-}
-
-std::string formatDistribution(const codegen::AggregationDesc &desc,
-                               const std::vector<int64_t> &data, int64_t normal, bool zoom) {
-    return formatHistogram(desc, data, normal, zoom);
-}
-
-std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
-                              const output::FormatOptions &opts) {
-    std::string out;
-    const bool histogram = snap.desc && codegen::isHistogram(snap.desc->func);
-    for (const auto &e : snap.entries) {
-        for (const auto &k : e.keys) {
-            if (k.desc.kind == codegen::ValueDesc::Kind::Stack && k.desc.symbolForm) {
-                out += fmt("  %-50s", output::formatSymbol(k, syms).c_str());
-                continue;
-            }
-            if (k.desc.kind == codegen::ValueDesc::Kind::Stack) {
-                out += output::formatStack(output::toFormatValue(k), syms, opts);
-                continue;
-            }
-            if (k.desc.kind == codegen::ValueDesc::Kind::String) {
-                out += fmt("  %-50s", k.text.c_str());
-                continue;
-            }
-            // DTrace's key columns; char and short keys print unsigned.
-            uint32_t size = k.desc.typeSize;
-            int width = size == 1 ? 3 : size == 2 ? 5 : size == 4 ? 8 : 16;
-            bool sgn = k.desc.isSigned && !k.desc.isPointer && size >= 4;
-            uint64_t bits = size < 8 && !sgn ? k.bits & ((1ull << (8 * size)) - 1) : k.bits;
-            out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits))
-                       : fmt(" %*" PRIu64, width, bits);
-        }
-        if (histogram) {
-            out += formatHistogram(*snap.desc, e.data, snap.normal, opts.aggZoom) + "\n";
-            continue;
-        }
-        out += fmt(" %16" PRId64 "\n", aggregateValue(*snap.desc, e.data, snap.normal));
-    }
-    return out;
 }
 
 } // namespace dtrace::runtime

@@ -49,6 +49,13 @@ void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
                          const sema::Options &opts);
 
+// quantize() bucket i's value (its lower bound; its upper for negatives).
+int64_t quantizeBucketValue(size_t i);
+// llquantize() bucket i: the value it stands for (its bound nearest zero;
+// the overflow buckets their limits) and its label.
+int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i);
+std::string llquantizeLabel(const ir::LlquantizeLayout &l, size_t i);
+
 // The buckets of a histogram (its value's words but the last, which says
 // whether it fired).
 inline size_t histogramBuckets(const codegen::AggregationDesc &d) {

@@ -153,6 +153,9 @@ output::FormatOptions Consumer::formatOptions() const {
     output::FormatOptions o;
     o.stackIndent = static_cast<int>(options_.number("stackindent"));
     o.aggZoom = options_.flag("aggzoom");
+    o.aggPack = options_.flag("aggpack");
+    o.aggHist = options_.flag("agghist");
+    o.utf8 = output::wantsUtf8(options_.text("encoding"), std::getenv("TERM"));
     return o;
 }
 
@@ -573,9 +576,9 @@ void Consumer::reportDrops() {
 // are refused as DTrace refuses them, reported like a fault of the clause.
 void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h) {
     static const char *const kDynamic[] = {
-        "aggpack",    "aggpercpu",   "aggrate",    "aggsortkey", "aggsortkeypos", "aggsortpos",
-        "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",     "quiet",
-        "rawbytes",   "stackindent", "statusrate", "switchrate"};
+        "agghist",    "aggpack",    "aggpercpu",   "aggrate",    "aggsortkey", "aggsortkeypos",
+        "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",
+        "quiet",      "rawbytes",   "stackindent", "statusrate", "switchrate"};
     std::string value = item.optionValue.value_or("1");
     std::optional<std::string> error = options_.set(
         item.optionName, item.optionValue ? std::optional<std::string_view>(value) : std::nullopt,

@@ -20,6 +20,7 @@ struct OptionInfo {
 // DTrace's options, with Oracle's DTrace for Linux defaults, plus our own
 // safety options (deadman, overload, probestats).
 constexpr std::array kOptions = {
+    OptionInfo{"agghist", Kind::Flag, nullptr},
     OptionInfo{"aggpack", Kind::Flag, nullptr},
     OptionInfo{"aggpercpu", Kind::Flag, nullptr},
     OptionInfo{"aggrate", Kind::Rate, "1hz"},
