@@ -30,6 +30,7 @@ import time
 STARTUP_RUNS = 15
 FIRING_CALLS = 2_000_000
 FIRING_ROUNDS = 5
+NEW_KEY_CALLS = 100_000
 
 
 def run_timed(cmd):
@@ -53,17 +54,18 @@ def startup(cmd):
     return statistics.median(times) * 1000.0, statistics.median(rss) / 1024.0
 
 
-def workload(binary):
-    out = subprocess.run([binary, str(FIRING_CALLS)], capture_output=True, text=True, check=True)
+def workload(binary, calls=FIRING_CALLS):
+    out = subprocess.run([binary, str(calls)], capture_output=True, text=True, check=True)
     return int(out.stdout.strip())
 
 
 class Tracer:
     """A tracer running in the background until stopped with SIGINT."""
 
-    def __init__(self, cmd):
+    def __init__(self, cmd, env=None):
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, start_new_session=True)
+                                     text=True, start_new_session=True,
+                                     env=None if env is None else {**os.environ, **env})
         deadline = time.time() + 30
         while time.time() < deadline:
             line = self.proc.stdout.readline()
@@ -127,18 +129,18 @@ def per_event_output(work, tracer_cmd):
     return statistics.median(costs), statistics.median(shares), statistics.median(rates)
 
 
-def per_firing(work, tracer_cmd):
+def per_firing(work, tracer_cmd, calls=FIRING_CALLS, env=None):
     """Median added nanoseconds per firing over several rounds."""
     costs = []
     for _ in range(FIRING_ROUNDS):
-        base = workload(work)
-        t = Tracer(tracer_cmd)
+        base = workload(work, calls)
+        t = Tracer(tracer_cmd, env)
         try:
-            traced = workload(work)
+            traced = workload(work, calls)
         finally:
             t.stop()
-        base2 = workload(work)
-        costs.append((traced - (base + base2) / 2) / FIRING_CALLS)
+        base2 = workload(work, calls)
+        costs.append((traced - (base + base2) / 2) / calls)
     return statistics.median(costs)
 
 
@@ -209,6 +211,17 @@ def main():
         results[name] = {"dtrace_ns": d_ns, "bpftrace_ns": b_ns,
                          "ratio": d_ns / b_ns if b_ns > 0 else float("nan")}
 
+    # A new key every firing (the cost of growing an aggregation): 100,000
+    # firings, each keyed by its timestamp; both tools' maps hold them all.
+    d_ns = per_firing(work, [dtrace, "-q", "-x", "switchrate=20hz", "-n",
+                             'BEGIN { printf("ready\\n"); } syscall::getppid:entry { @[timestamp] = count(); }'],
+                      NEW_KEY_CALLS)
+    b_ns = per_firing(work, [bpftrace, "-e",
+                             'BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_getppid { @[nsecs] = count(); }'],
+                      NEW_KEY_CALLS, {"BPFTRACE_MAP_KEYS_MAX": str(2 * NEW_KEY_CALLS)})
+    results["new_keys"] = {"dtrace_ns": d_ns, "bpftrace_ns": b_ns,
+                           "ratio": d_ns / b_ns if b_ns > 0 else float("nan")}
+
     # A printf() per event, read by a consumer that keeps up.
     d = per_event_output(work, [dtrace, "-q", "-x", "bufsize=16m", "-x", "switchrate=100hz", "-n",
                                 'BEGIN { printf("ready\\n"); } syscall::getppid:entry { printf("%d\\n", tid); }'])
@@ -240,6 +253,8 @@ def main():
     for name in programs:
         r = results[name]
         print(f"{name + ' (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
+    r = results["new_keys"]
+    print(f"{'new key (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
     r = results["printf"]
     print(f"{'printf (ns/firing)':28} {r['dtrace_ns']:12.1f} {r['bpftrace_ns']:12.1f} {r['ratio']:8.3f}  <= 1.0")
     print(f"{'printf lines delivered':28} {100 * r['dtrace_delivered']:11.1f}% {100 * r['bpftrace_delivered']:11.1f}%")

@@ -441,6 +441,9 @@ int run(int argc, char **argv) {
     // User frames are named from the live process: read them soon.
     if (compiled.usesUserStacks) loopNs = std::min<uint64_t>(loopNs, 10000000);
     int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
+    // The end of the traced process ends tracing at once.
+    if (pid_t watched = child.pid > 0 ? child.pid : cl.pid ? *cl.pid : 0; watched > 0)
+        if (!consumer.wakeOnExit(watched)) pollMs = std::min(pollMs, 20);
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();

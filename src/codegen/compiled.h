@@ -140,13 +140,17 @@ inline int64_t lquantizeLevels(const std::vector<int64_t> &params) {
     return params.size() < 3 || params[2] <= 0 ? 1 : (params[1] - params[0]) / params[2];
 }
 
+// A keyed aggregation's map key: the D key's bytes, then this tag (the
+// CPU's number, a u32, and 4 zero bytes); the consumer merges the CPUs.
+constexpr uint32_t kAggCpuTagSize = 8;
+
 struct AggregationDesc {
     std::string name;
     int id = 0;
     ir::AggFunc func = ir::AggFunc::Count;
     std::vector<ValueDesc> keys;
     std::vector<uint32_t> keyOffsets;
-    uint32_t keySize = 0;
+    uint32_t keySize = 0; // of the map's key (keyed: the D key, then the CPU tag)
     uint32_t valueSize = 0;
     bpf::MapId map = -1;
     bool keyed = false;

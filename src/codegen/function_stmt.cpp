@@ -617,7 +617,10 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
     Label have = f_->newLabel(), done = f_->newLabel();
     if (st.keyed) {
         ir::Variable dummy;
-        buildKey(dummy, keySlots, keyNodes, st.keySize, st.keyOffsets);
+        buildKey(dummy, keySlots, keyNodes, st.keySize - kAggCpuTagSize, st.keyOffsets);
+        emit(load(Size::DW, R0, R9, dctx::kCpu));
+        emit(store(Size::DW, R9, static_cast<int16_t>(g.layout.keys + st.keySize - kAggCpuTagSize),
+                   R0));
         auto keyPtr = [&] {
             emit(movReg(R2, R9));
             emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));

@@ -29,7 +29,9 @@ constexpr int16_t kScratch = 192;     // u64[4]: destination of checked loads
 constexpr int16_t kFuncOffset = 224;  // u32: offset of probefunc in the string table
 constexpr int16_t kScratchTop = 232;  // u64: bytes of scratch alloca'd by this clause
 constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
-constexpr int16_t kFixedEnd = 248;
+// (the syscall probes read pt_regs, 64 bytes, into kScratch.. at entry)
+constexpr int16_t kCpu = 256;         // u64: the CPU this firing runs on
+constexpr int16_t kFixedEnd = 264;
 } // namespace dctx
 
 // Where each variable and aggregation lives.

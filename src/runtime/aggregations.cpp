@@ -5,8 +5,11 @@
 #include <bpf/bpf.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <unordered_map>
 
 namespace dtrace::runtime {
 
@@ -226,21 +229,55 @@ int compareKeys(const AggregationEntry &a, const AggregationEntry &b, size_t fir
 
 } // namespace
 
+namespace {
+
+// Every (key, value) of a hash map, in batches of lookups where the kernel
+// has them (two system calls a key otherwise).
+void readHashMap(int fd, uint32_t keySize, uint32_t valueSize,
+                 const std::function<void(const uint8_t *, const uint8_t *)> &each) {
+    constexpr uint32_t kBatch = 4096;
+    std::vector<uint8_t> keys(static_cast<size_t>(keySize) * kBatch),
+        values(static_cast<size_t>(valueSize) * kBatch);
+    std::vector<uint8_t> in(keySize), out(keySize);
+    for (bool first = true;; first = false) {
+        uint32_t count = kBatch;
+        LIBBPF_OPTS(bpf_map_batch_opts, opts);
+        int rc = bpf_map_lookup_batch(fd, first ? nullptr : in.data(), out.data(), keys.data(),
+                                      values.data(), &count, &opts);
+        int err = rc < 0 ? errno : 0;
+        if (rc < 0 && err != ENOENT && first && count == 0) break; // no batch lookups here
+        for (uint32_t i = 0; i < count; ++i)
+            each(keys.data() + static_cast<size_t>(i) * keySize,
+                 values.data() + static_cast<size_t>(i) * valueSize);
+        if (rc < 0) return; // ENOENT: that was the last batch
+        in = out;
+    }
+    std::vector<uint8_t> key(keySize), next(keySize), value(valueSize);
+    void *prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
+        if (bpf_map_lookup_elem(fd, next.data(), value.data()) == 0)
+            each(next.data(), value.data());
+        key = next;
+        prev = key.data();
+    }
+}
+
+} // namespace
+
 AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int cpus) {
     AggregationSnapshot snap;
     snap.desc = &desc;
     size_t stride = (desc.valueSize + 7) & ~size_t{7};
-    std::vector<uint8_t> values(stride * static_cast<size_t>(cpus));
-    auto add = [&](const std::vector<uint8_t> &key) {
-        if (bpf_map_lookup_elem(fd, key.data(), values.data()) != 0) return;
+    auto add = [&](std::vector<uint8_t> key, const uint8_t *values, std::vector<uint32_t> on) {
         AggregationEntry e;
-        e.rawKey = key;
         for (size_t i = 0; i < desc.keys.size(); ++i) {
             const auto &kd = desc.keys[i];
             std::span<const uint8_t> part(key.data() + desc.keyOffsets[i], kd.size);
             e.keys.push_back(output::decodeValue(kd, part));
         }
-        e.data = merge(desc.func, values.data(), desc.valueSize, cpus);
+        e.rawKey = std::move(key);
+        e.cpus = std::move(on);
+        e.data = merge(desc.func, values, desc.valueSize, cpus);
         if ((desc.func == ir::AggFunc::Min || desc.func == ir::AggFunc::Max) && e.data.size() > 1 &&
             e.data[1] == 0)
             return;
@@ -256,20 +293,37 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
         snap.entries.push_back(std::move(e));
     };
     if (!desc.keyed) {
-        std::vector<uint8_t> key(4, 0);
-        add(key);
-        if (desc.func == ir::AggFunc::Sum && !snap.entries.empty()) {
-            // An untouched sum() reads as zero; DTrace shows it only once set.
-        }
+        std::vector<uint8_t> key(4, 0), values(stride * static_cast<size_t>(cpus));
+        if (bpf_map_lookup_elem(fd, key.data(), values.data()) == 0)
+            add(std::move(key), values.data(), {});
         return snap;
     }
-    std::vector<uint8_t> key(desc.keySize), next(desc.keySize);
-    void *prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
-        add(next);
-        key = next;
-        prev = key.data();
-    }
+    // Each map entry is one CPU's share of a key: gather the CPUs of each
+    // key side by side, as a per-CPU map would give them, then merge.
+    const uint32_t dkey = desc.keySize - codegen::kAggCpuTagSize;
+    struct Gathered {
+        std::vector<uint8_t> values;
+        std::vector<uint32_t> cpus;
+    };
+    std::unordered_map<std::string, size_t> index;
+    std::vector<std::pair<std::string, Gathered>> gathered;
+    readHashMap(fd, desc.keySize, desc.valueSize, [&](const uint8_t *key, const uint8_t *value) {
+        uint32_t cpu;
+        std::memcpy(&cpu, key + dkey, sizeof cpu);
+        if (cpu >= static_cast<uint32_t>(cpus)) return;
+        std::string k(reinterpret_cast<const char *>(key), dkey);
+        auto [it, added] = index.emplace(k, gathered.size());
+        if (added)
+            gathered.emplace_back(
+                std::move(k),
+                Gathered{std::vector<uint8_t>(stride * static_cast<size_t>(cpus)), {}});
+        Gathered &g = gathered[it->second].second;
+        std::memcpy(g.values.data() + stride * cpu, value, desc.valueSize);
+        g.cpus.push_back(cpu);
+    });
+    snap.entries.reserve(gathered.size());
+    for (auto &[k, g] : gathered)
+        add(std::vector<uint8_t>(k.begin(), k.end()), g.values.data(), std::move(g.cpus));
     return snap;
 }
 
@@ -330,11 +384,29 @@ void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *sy
     snap.entries = std::move(merged);
 }
 
+namespace {
+
+// The map key of a key's entry on one CPU.
+std::vector<uint8_t> cpuKey(const AggregationEntry &e, uint32_t cpu) {
+    std::vector<uint8_t> key = e.rawKey;
+    key.resize(e.rawKey.size() + codegen::kAggCpuTagSize, 0);
+    std::memcpy(key.data() + e.rawKey.size(), &cpu, sizeof cpu);
+    return key;
+}
+
+} // namespace
+
 void clearAggregation(const AggregationSnapshot &snap, int fd, int cpus) {
     size_t stride = (snap.desc->valueSize + 7) & ~size_t{7};
     std::vector<uint8_t> zeros(stride * static_cast<size_t>(cpus), 0);
-    for (const auto &e : snap.entries)
-        bpf_map_update_elem(fd, e.rawKey.data(), zeros.data(), BPF_EXIST);
+    for (const auto &e : snap.entries) {
+        if (!snap.desc->keyed) {
+            bpf_map_update_elem(fd, e.rawKey.data(), zeros.data(), BPF_EXIST);
+            continue;
+        }
+        for (uint32_t cpu : e.cpus)
+            bpf_map_update_elem(fd, cpuKey(e, cpu).data(), zeros.data(), BPF_EXIST);
+    }
 }
 
 void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t keep,
@@ -354,7 +426,9 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
     size_t k = static_cast<size_t>(keep < 0 ? -keep : keep);
     for (size_t i = 0; i < n; ++i) {
         bool kept = keep > 0 ? i + k >= n : keep < 0 ? i < k : false;
-        if (!kept) bpf_map_delete_elem(fd, snap.entries[i].rawKey.data());
+        if (kept) continue;
+        for (uint32_t cpu : snap.entries[i].cpus)
+            bpf_map_delete_elem(fd, cpuKey(snap.entries[i], cpu).data());
     }
 }
 

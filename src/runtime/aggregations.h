@@ -13,7 +13,8 @@ namespace dtrace::runtime {
 
 struct AggregationEntry {
     std::vector<output::DecodedValue> keys;
-    std::vector<uint8_t> rawKey;
+    std::vector<uint8_t> rawKey; // the D key's bytes (without the CPU tag)
+    std::vector<uint32_t> cpus;  // the CPUs whose map entries hold it (keyed)
     // Merged values: count/sum: [0]; avg: count, sum; min/max: value, set.
     std::vector<int64_t> data;
     // The value DTrace sorts by (histograms: the sum of value x count).

@@ -12,7 +12,9 @@
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +112,22 @@ void Consumer::setWalltimeOffset() {
 void Consumer::poll(int timeoutMs) {
     if (rb_) ring_buffer__poll(rb_, timeoutMs);
     drain();
+}
+
+bool Consumer::wakeOnExit(pid_t pid) {
+    if (!rb_) return false;
+    exitFd_ = bpf::Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!exitFd_.valid()) return false;
+    // libbpf takes an event's data as the index of a ring to read: ring 0
+    // is read once more, harmlessly, when the process exits.
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = 0;
+    if (epoll_ctl(ring_buffer__epoll_fd(rb_), EPOLL_CTL_ADD, exitFd_.get(), &ev) != 0) {
+        exitFd_.reset();
+        return false;
+    }
+    return true;
 }
 
 void Consumer::drain() {

@@ -45,6 +45,10 @@ class Consumer {
     // Waits up to timeoutMs for a wake-up, then drains every buffer.
     void poll(int timeoutMs);
     void drain();
+    // Makes poll() return as soon as process pid exits (a pidfd in the ring
+    // buffers' epoll set), so that -c and -p end at once; false when the
+    // kernel has no pidfds.
+    bool wakeOnExit(pid_t pid);
 
     bool exitRequested() const;
     // The consumer is alive: the deadman measures from the last call.
@@ -97,6 +101,7 @@ class Consumer {
     const providers::ProbeCatalog &catalog_;
     ConsumerConfig config_;
     ring_buffer *rb_ = nullptr;
+    bpf::Fd exitFd_; // wakeOnExit's pidfd
     codegen::StateValue *state_ = nullptr;
     bool headerPrinted_ = false;
     int currentCpu_ = 0;
