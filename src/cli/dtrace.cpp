@@ -445,12 +445,17 @@ int run(int argc, char **argv) {
     if (pid_t watched = child.pid > 0 ? child.pid : cl.pid ? *cl.pid : 0; watched > 0)
         if (!consumer.wakeOnExit(watched)) pollMs = std::min(pollMs, 20);
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
+    auto nextKeyScan = Clock::now();
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
         if (compiled.usesUserStacks) {
             if (child.pid > 0) consumer.rememberProcess(child.pid);
             if (cl.pid) consumer.rememberProcess(*cl.pid);
+            if (Clock::now() >= nextKeyScan) {
+                consumer.rememberKeyProcesses();
+                nextKeyScan = Clock::now() + std::chrono::milliseconds(100);
+            }
         }
         if (Clock::now() >= nextStatus) {
             consumer.reportDrops();
@@ -470,6 +475,15 @@ int run(int argc, char **argv) {
             break;
         }
     }
+    // DTrace notices exit() at its next status check: a statusrate the
+    // user set is kept (by default the end comes at once).
+    if (consumer.exitRequested() && opts.isSet("statusrate"))
+        while (!gInterrupted && Clock::now() < nextStatus) {
+            consumer.heartbeat();
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(nextStatus - Clock::now());
+            consumer.poll(static_cast<int>(std::clamp<int64_t>(left.count(), 1, pollMs)));
+        }
     consumer.stopProbes();
     links.clear(); // detach
     consumer.drain();

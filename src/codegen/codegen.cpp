@@ -232,6 +232,29 @@ void Generator::planVariables() {
 
 void Generator::planAggregations() {
     uint64_t aggsize = prog.options.number("aggsize");
+    // Aggregations of one shape (keyed or not, key and value sizes) share a
+    // map: a program may use only 64 maps, and a D program may have
+    // hundreds of aggregations. A keyed aggregation's entries are told
+    // apart by the tag that ends their keys (the CPU and the aggregation's
+    // slot); an unkeyed one is its slot of a per-CPU array.
+    //
+    // Keyed aggregations live in hash maps whose keys end in the CPU that
+    // made them: per-CPU storage without the kernel's per-CPU allocator,
+    // which costs ~10 us a new key when not preallocated and ~0.5 us an
+    // entry at start-up when preallocated. Entries come from the map's own
+    // caches as keys appear (~0.3 us).
+    struct Shape {
+        bool keyed;
+        uint32_t keySize, valueSize;
+        auto operator<=>(const Shape &) const = default;
+    };
+    struct Group {
+        uint32_t members = 0;
+        uint64_t entries = 0;
+        std::vector<const ir::Aggregation *> aggregations;
+    };
+    std::map<Shape, Group> groups;
+    std::vector<Shape> shapes;
     for (const auto &ap : prog.aggregations) {
         const ir::Aggregation &a = *ap;
         AggStorage st;
@@ -243,23 +266,13 @@ void Generator::planAggregations() {
             d.keys.push_back(describeType(k, layout.strslot, strsize));
             off += keyComponentSize(k, layout.strslot);
         }
-        // A keyed aggregation is one hash map whose keys end in the CPU
-        // that made them: per-CPU storage without the kernel's per-CPU
-        // allocator, which costs ~10 us a new key when not preallocated and
-        // ~0.5 us an entry at start-up when preallocated. Entries come from
-        // the map's own caches as keys appear (~0.2 us).
-        st.keySize = st.keyed ? (std::max<uint32_t>(8, off) + 7) / 8 * 8 + kAggCpuTagSize : 4;
+        st.keySize = st.keyed ? (std::max<uint32_t>(8, off) + 7) / 8 * 8 + kAggTagSize : 4;
         st.valueSize = aggValueSize(a);
-        MapSpec m;
-        m.name = "agg_" + std::to_string(a.id);
-        m.type = st.keyed ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_ARRAY;
-        m.keySize = st.keySize;
-        m.valueSize = st.valueSize;
-        m.maxEntries = st.keyed ? static_cast<uint32_t>(std::clamp<uint64_t>(
-                                      aggsize / (st.keySize + st.valueSize), 1, 1u << 20))
-                                : 1;
-        if (st.keyed) m.flags = BPF_F_NO_PREALLOC;
-        st.map = addMap(std::move(m));
+        Shape shape{st.keyed, st.keySize, st.valueSize};
+        Group &group = groups[shape];
+        st.slot = group.members++;
+        group.entries += std::clamp<uint64_t>(aggsize / (st.keySize + st.valueSize), 1, 1u << 20);
+        group.aggregations.push_back(&a);
         if (st.keyed) layout.keysSize = std::max(layout.keysSize, st.keySize);
         // Histograms start from a zero value in a map of their own (they
         // may be too large for the per-CPU context).
@@ -267,7 +280,6 @@ void Generator::planAggregations() {
             histogramZeroSize = std::max(histogramZeroSize, st.valueSize);
         else
             layout.zeroSize = std::max(layout.zeroSize, st.valueSize);
-        aggs[&a] = st;
 
         d.name = a.name;
         d.id = a.id;
@@ -275,12 +287,29 @@ void Generator::planAggregations() {
         d.keyOffsets = st.keyOffsets;
         d.keySize = st.keySize;
         d.valueSize = st.valueSize;
-        d.map = st.map;
+        d.slot = st.slot;
         d.keyed = st.keyed;
         d.params = a.params;
         if (a.func == ir::AggFunc::Llquantize) d.llquantize = ir::llquantizeLayout(a.params);
+        aggs[&a] = st;
+        shapes.push_back(shape);
         out.aggregations.push_back(std::move(d));
     }
+    std::map<Shape, bpf::MapId> mapOf;
+    for (const auto &[shape, group] : groups) {
+        MapSpec m;
+        m.name = "agg_" + std::to_string(mapOf.size());
+        m.type = shape.keyed ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_ARRAY;
+        m.keySize = shape.keySize;
+        m.valueSize = shape.valueSize;
+        m.maxEntries = shape.keyed
+                           ? static_cast<uint32_t>(std::min<uint64_t>(group.entries, 1u << 20))
+                           : group.members;
+        if (shape.keyed) m.flags = BPF_F_NO_PREALLOC;
+        mapOf[shape] = addMap(std::move(m));
+        for (const ir::Aggregation *a : group.aggregations) aggs[a].map = mapOf[shape];
+    }
+    for (size_t i = 0; i < out.aggregations.size(); ++i) out.aggregations[i].map = mapOf[shapes[i]];
     if (histogramZeroSize) {
         MapSpec z;
         z.name = "histzero";

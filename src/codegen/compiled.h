@@ -140,9 +140,14 @@ inline int64_t lquantizeLevels(const std::vector<int64_t> &params) {
     return params.size() < 3 || params[2] <= 0 ? 1 : (params[1] - params[0]) / params[2];
 }
 
-// A keyed aggregation's map key: the D key's bytes, then this tag (the
-// CPU's number, a u32, and 4 zero bytes); the consumer merges the CPUs.
-constexpr uint32_t kAggCpuTagSize = 8;
+// A keyed aggregation's map key: the D key's bytes, then this tag: the
+// CPU's number and the aggregation's slot in the map, u32 each. The
+// consumer merges the CPUs.
+struct AggregationTag {
+    uint32_t cpu;
+    uint32_t slot;
+};
+constexpr uint32_t kAggTagSize = sizeof(AggregationTag);
 
 struct AggregationDesc {
     std::string name;
@@ -150,9 +155,10 @@ struct AggregationDesc {
     ir::AggFunc func = ir::AggFunc::Count;
     std::vector<ValueDesc> keys;
     std::vector<uint32_t> keyOffsets;
-    uint32_t keySize = 0; // of the map's key (keyed: the D key, then the CPU tag)
+    uint32_t keySize = 0; // of the map's key (keyed: the D key, then the tag)
     uint32_t valueSize = 0;
-    bpf::MapId map = -1;
+    bpf::MapId map = -1; // shared by the aggregations of its shape
+    uint32_t slot = 0;   // keyed: the slot in its keys' tags; unkeyed: its index
     bool keyed = false;
     std::vector<int64_t> params;
     ir::LlquantizeLayout llquantize; // llquantize(): its buckets, worked out once

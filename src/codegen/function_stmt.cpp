@@ -617,10 +617,12 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
     Label have = f_->newLabel(), done = f_->newLabel();
     if (st.keyed) {
         ir::Variable dummy;
-        buildKey(dummy, keySlots, keyNodes, st.keySize - kAggCpuTagSize, st.keyOffsets);
-        emit(load(Size::DW, R0, R9, dctx::kCpu));
-        emit(store(Size::DW, R9, static_cast<int16_t>(g.layout.keys + st.keySize - kAggCpuTagSize),
-                   R0));
+        buildKey(dummy, keySlots, keyNodes, st.keySize - kAggTagSize, st.keyOffsets);
+        const auto tag = static_cast<int16_t>(g.layout.keys + st.keySize - kAggTagSize);
+        emit(load(Size::W, R0, R9, dctx::kCpu));
+        emit(store(Size::W, R9, static_cast<int16_t>(tag + offsetof(AggregationTag, cpu)), R0));
+        emit(storeImm(Size::W, R9, static_cast<int16_t>(tag + offsetof(AggregationTag, slot)),
+                      static_cast<int32_t>(st.slot)));
         auto keyPtr = [&] {
             emit(movReg(R2, R9));
             emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(g.layout.keys)));
@@ -644,7 +646,7 @@ void FunctionCompiler::aggregate(const ir::Stmt &s) {
         bumpDrop(kAggDrops);
         f_->jump(done);
     } else {
-        emit(storeImm(Size::W, FP, -8, 0));
+        emit(storeImm(Size::W, FP, -8, static_cast<int32_t>(st.slot)));
         emit(movReg(R2, FP));
         emit(alu64Imm(BPF_ADD, R2, -8));
         callLookup(st.map);

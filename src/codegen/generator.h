@@ -30,7 +30,7 @@ constexpr int16_t kFuncOffset = 224;  // u32: offset of probefunc in the string 
 constexpr int16_t kScratchTop = 232;  // u64: bytes of scratch alloca'd by this clause
 constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
 // (the syscall probes read pt_regs, 64 bytes, into kScratch.. at entry)
-constexpr int16_t kCpu = 256;         // u64: the CPU this firing runs on
+constexpr int16_t kCpu = 256; // u64: the CPU this firing runs on
 constexpr int16_t kFixedEnd = 264;
 } // namespace dctx
 
@@ -44,7 +44,8 @@ struct VarStorage {
 };
 
 struct AggStorage {
-    bpf::MapId map = -1;
+    bpf::MapId map = -1; // shared by the aggregations of its shape
+    uint32_t slot = 0;   // this one's tag (keyed) or array index (unkeyed) in it
     uint32_t keySize = 0;
     uint32_t valueSize = 0;
     std::vector<uint32_t> keyOffsets;

@@ -95,10 +95,8 @@ std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver 
     const codegen::ValueDesc &d = v.desc;
     switch (d.kind) {
     case codegen::ValueDesc::Kind::Stack:
-        if (d.symbolForm) {
-            std::string name = formatSymbol(v, syms);
-            return quiet ? name : printfString("  %-50s", name.c_str());
-        }
+        // func(), mod() and their user forms print in a column, quiet or not.
+        if (d.symbolForm) return printfString("  %-50s", formatSymbol(v, syms).c_str());
         return formatStack(toFormatValue(v), syms, opts);
     case codegen::ValueDesc::Kind::String:
         return quiet ? v.text : printfString("  %-33s", v.text.c_str());

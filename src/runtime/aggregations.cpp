@@ -294,13 +294,14 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
     };
     if (!desc.keyed) {
         std::vector<uint8_t> key(4, 0), values(stride * static_cast<size_t>(cpus));
+        std::memcpy(key.data(), &desc.slot, sizeof desc.slot);
         if (bpf_map_lookup_elem(fd, key.data(), values.data()) == 0)
             add(std::move(key), values.data(), {});
         return snap;
     }
     // Each map entry is one CPU's share of a key: gather the CPUs of each
     // key side by side, as a per-CPU map would give them, then merge.
-    const uint32_t dkey = desc.keySize - codegen::kAggCpuTagSize;
+    const uint32_t dkey = desc.keySize - codegen::kAggTagSize;
     struct Gathered {
         std::vector<uint8_t> values;
         std::vector<uint32_t> cpus;
@@ -308,9 +309,10 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
     std::unordered_map<std::string, size_t> index;
     std::vector<std::pair<std::string, Gathered>> gathered;
     readHashMap(fd, desc.keySize, desc.valueSize, [&](const uint8_t *key, const uint8_t *value) {
-        uint32_t cpu;
-        std::memcpy(&cpu, key + dkey, sizeof cpu);
-        if (cpu >= static_cast<uint32_t>(cpus)) return;
+        codegen::AggregationTag tag;
+        std::memcpy(&tag, key + dkey, sizeof tag);
+        if (tag.slot != desc.slot || tag.cpu >= static_cast<uint32_t>(cpus)) return;
+        const uint32_t cpu = tag.cpu;
         std::string k(reinterpret_cast<const char *>(key), dkey);
         auto [it, added] = index.emplace(k, gathered.size());
         if (added)
@@ -387,10 +389,12 @@ void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *sy
 namespace {
 
 // The map key of a key's entry on one CPU.
-std::vector<uint8_t> cpuKey(const AggregationEntry &e, uint32_t cpu) {
+std::vector<uint8_t> cpuKey(const codegen::AggregationDesc &d, const AggregationEntry &e,
+                            uint32_t cpu) {
     std::vector<uint8_t> key = e.rawKey;
-    key.resize(e.rawKey.size() + codegen::kAggCpuTagSize, 0);
-    std::memcpy(key.data() + e.rawKey.size(), &cpu, sizeof cpu);
+    codegen::AggregationTag tag{cpu, d.slot};
+    key.resize(e.rawKey.size() + sizeof tag);
+    std::memcpy(key.data() + e.rawKey.size(), &tag, sizeof tag);
     return key;
 }
 
@@ -405,7 +409,7 @@ void clearAggregation(const AggregationSnapshot &snap, int fd, int cpus) {
             continue;
         }
         for (uint32_t cpu : e.cpus)
-            bpf_map_update_elem(fd, cpuKey(e, cpu).data(), zeros.data(), BPF_EXIST);
+            bpf_map_update_elem(fd, cpuKey(*snap.desc, e, cpu).data(), zeros.data(), BPF_EXIST);
     }
 }
 
@@ -428,7 +432,7 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
         bool kept = keep > 0 ? i + k >= n : keep < 0 ? i < k : false;
         if (kept) continue;
         for (uint32_t cpu : snap.entries[i].cpus)
-            bpf_map_delete_elem(fd, cpuKey(snap.entries[i], cpu).data());
+            bpf_map_delete_elem(fd, cpuKey(*snap.desc, snap.entries[i], cpu).data());
     }
 }
 

@@ -638,6 +638,24 @@ void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value)
     }
 }
 
+void Consumer::rememberKeyProcesses() {
+    auto userFrames = [](const codegen::ValueDesc &k) {
+        return k.kind == codegen::ValueDesc::Kind::Stack && k.userStack;
+    };
+    for (const auto &a : prog_.aggregations) {
+        if (std::none_of(a.keys.begin(), a.keys.end(), userFrames)) continue;
+        AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+        for (const auto &e : snap.entries)
+            for (const auto &k : e.keys) {
+                if (!userFrames(k.desc) || k.bytes.size() < 8) continue;
+                int64_t pid;
+                std::memcpy(&pid, k.bytes.data(), sizeof pid);
+                if (pid > 0 && keyProcesses_.insert(static_cast<int>(pid)).second)
+                    symbols_.rememberProcess(static_cast<int>(pid));
+            }
+    }
+}
+
 AggregationSnapshot Consumer::read(const codegen::AggregationDesc &a) {
     AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
     mergeSymbolKeys(snap, &symbols_);

@@ -59,6 +59,10 @@ class Consumer {
     // The traced process's mappings, read while it lives (ustack() keys
     // are named when aggregations print, perhaps after it has exited).
     void rememberProcess(int pid) { symbols_.rememberProcess(pid); }
+    // Reads the mappings of the processes whose user frames are aggregation
+    // keys, once each while they live, so that the frames are named even
+    // when the process has exited by the time the keys print.
+    void rememberKeyProcesses();
     // Ctrl-C, the traced command's exit: probes stop doing work.
     void stopProbes();
     void setWalltimeOffset();
@@ -107,6 +111,7 @@ class Consumer {
     int currentCpu_ = 0;
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
     std::set<int> printed_;          // aggregations printa() has printed
+    std::set<int> keyProcesses_;     // processes rememberKeyProcesses() has read
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     Symbols symbols_;
     sema::Options options_;            // the program's options, as setopt() changes them

@@ -521,13 +521,8 @@ NodePtr Sema::macro(const frontend::Expr &e) {
     if (body == "pgid") return intConst(getpgid(0));
     if (body == "sid") return intConst(getsid(0));
     if (body == "projid" || body == "taskid") return intConst(0);
-    if (body == "target") {
-        if (!ctx_.targetPid) {
-            if (options_.flag("defaultargs")) return intConst(0);
-            fail("D_MACRO_UNDEF", e.loc, "macro $target is not defined");
-        }
-        return intConst(*ctx_.targetPid);
-    }
+    // $target is 0 when no process was grabbed or started, as in DTrace.
+    if (body == "target") return intConst(ctx_.targetPid ? *ctx_.targetPid : 0);
     fail("D_MACRO_UNDEF", e.loc, "macro " + m + " is not defined");
 }
 

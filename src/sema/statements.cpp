@@ -75,8 +75,7 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
             else
                 fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");
         } else if (name == "target") {
-            if (!ctx_.targetPid) fail("D_MACRO_UNDEF", spec.loc, "macro $target is not defined");
-            value = std::to_string(*ctx_.targetPid);
+            value = std::to_string(ctx_.targetPid ? *ctx_.targetPid : 0);
         } else if (name == "pid") {
             value = std::to_string(getpid());
         } else if (name == "ppid") {

@@ -29,9 +29,10 @@ echo "$out" | grep -Eq '^              libc\.so\.[0-9]+`[A-Za-z_]*nanosleep[A-Za
 out=$(timeout 20 "$DTRACE" -q -n '
 profile-997 /arg0/ { @f[func(arg0)] = count(); @m[mod(arg0)] = count(); trace(sym(arg0)); exit(0); }' 2>&1)
 echo "$out"
-echo "$out" | grep -Eq '^[A-Za-z0-9_]+`[A-Za-z0-9_.]+$' || fail "sym(): $out"
-echo "$out" | grep -Eq '^  [A-Za-z0-9_]+`[A-Za-z0-9_.]+ +1$' || fail "func() as a key: $out"
-echo "$out" | grep -Eq '^  [A-Za-z0-9_]+ +1$' || fail "mod() as a key: $out"
+# (printed in DTrace's symbol column, quiet or not)
+echo "$out" | grep -Eq '^  [A-Za-z0-9_]+`[A-Za-z0-9_.]+ {10}' || fail "sym(): $out"
+echo "$out" | grep -Eq '^  [A-Za-z0-9_]+`[A-Za-z0-9_.]+ +[0-9]+$' || fail "func() as a key: $out"
+echo "$out" | grep -Eq '^  [A-Za-z0-9_]+ +[0-9]+$' || fail "mod() as a key: $out"
 
 # umod() keys of a process that has exited by the time they print: its
 # mappings were read while it ran, and one module is one row.
@@ -42,6 +43,16 @@ echo "$out"
 echo "$out" | grep -Eq '^  (libc\.so\.[0-9]+|dash|bash|sh) +[0-9]+$' || fail "umod() keys not named: $out"
 dups=$(echo "$out" | awk 'NF == 2 { print $1 }' | sort | uniq -d)
 [ -z "$dups" ] || fail "a module on several rows: $dups"
+
+# ustack() keys of a process that is not the target and has exited long
+# before they print: its mappings were read while it lived.
+printf '#!/bin/sh\nsleep 0.3\nsleep 1\n' > two_sleeps.sh
+chmod +x two_sleeps.sh
+out=$(timeout 30 "$DTRACE" -q -c ./two_sleeps.sh -n '
+syscall::clock_nanosleep:entry /execname == "sleep"/ { @[ustack()] = count(); }' 2>&1)
+echo "$out"
+n=$(echo "$out" | grep -Ec '^ +libc\.so\.[0-9]+`[A-Za-z_]*nanosleep')
+[ "$n" -ge 2 ] || fail "the exited sleep's frames are not named ($n named keys)"
 
 out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
 echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
