@@ -5,6 +5,7 @@
 #include <bit>
 #include <climits>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -1037,6 +1038,22 @@ std::string formatAggregation(const ParsedFormat &pf, std::span<const FormatValu
                               const FormatOptions &opts) {
     Cursor cur{keys};
     return formatWith(pf, cur, aggValues, true, syms, opts);
+}
+
+std::string printfString(const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) return {};
+    if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
+    std::string s(static_cast<size_t>(n) + 1, '\0');
+    va_start(ap, fmt);
+    std::vsnprintf(s.data(), s.size(), fmt, ap);
+    va_end(ap);
+    s.resize(static_cast<size_t>(n));
+    return s;
 }
 
 bool wantsUtf8(std::string_view encoding, const char *term) {

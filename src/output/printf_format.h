@@ -179,6 +179,9 @@ struct FormatOptions {
     bool utf8 = true;     // aggpack draws with Unicode block elements
 };
 
+// printf(3) into a string, of any length.
+std::string printfString(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // Whether aggpack may draw with UTF-8: -x encoding=ascii|utf8 says so;
 // otherwise yes, but on terminals known not to show it (TERM dumb, sun).
 bool wantsUtf8(std::string_view encoding, const char *term);

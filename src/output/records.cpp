@@ -32,23 +32,6 @@ DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> d
 
 namespace {
 
-std::string printfString(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string printfString(const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) return {};
-    if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
-    std::string s(static_cast<size_t>(n) + 1, '\0');
-    va_start(ap, fmt);
-    std::vsnprintf(s.data(), s.size(), fmt, ap);
-    va_end(ap);
-    s.resize(static_cast<size_t>(n));
-    return s;
-}
-
 bool printableByte(uint8_t c) {
     return std::isprint(c) || std::isspace(c) || c == '\b' || c == '\a';
 }

@@ -16,17 +16,6 @@ namespace dtrace::runtime {
 
 namespace {
 
-std::string fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char *f, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, f);
-    int n = std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return n < 0 ? std::string()
-                 : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
-}
-
 // DTrace's column width for a number in packed headers: its digits (and
 // sign), at least 4, counted as libdtrace counts them.
 int packedDigits(int64_t v) {
@@ -64,7 +53,7 @@ std::string histogramBar(int64_t value, long double total, bool positives, bool 
         long double f = (value < 0 ? -static_cast<long double>(value) : value) * len / total;
         return std::min(len, static_cast<unsigned>(f + 0.5L));
     };
-    std::string count = fmt("%-9" PRId64, value / (normal ? normal : 1));
+    std::string count = output::printfString("%-9" PRId64, value / (normal ? normal : 1));
     if (!negatives) {
         unsigned d = positives ? depthFor(40) : 0;
         return "|" + ats.substr(0, d) + spaces.substr(0, 40 - d) + " " + count + "\n";
@@ -113,22 +102,26 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
         negatives |= data[i] < 0;
         addToTotal(total, data[i], zoom);
     }
-    std::string out =
-        fmt("\n%16s %41s %-9s\n", "value", "------------- Distribution -------------", "count");
+    std::string out = output::printfString("\n%16s %41s %-9s\n", "value",
+                                           "------------- Distribution -------------", "count");
     for (size_t i = first; i <= last; ++i) {
         if (desc.func == ir::AggFunc::Quantize) {
-            out += fmt("%16" PRId64 " ", quantizeBucketValue(i));
+            out += output::printfString("%16" PRId64 " ", quantizeBucketValue(i));
         } else if (desc.func == ir::AggFunc::Llquantize) {
-            out += fmt("%16s ", llquantizeLabel(desc.llquantize, i).c_str());
+            out += output::printfString("%16s ", llquantizeLabel(desc.llquantize, i).c_str());
         } else {
             int64_t base = desc.params[0], step = desc.params[2];
             if (i == 0)
-                out += fmt("%16s ", fmt("< %" PRId64, base).c_str());
+                out +=
+                    output::printfString("%16s ", output::printfString("< %" PRId64, base).c_str());
             else if (i == n - 1)
-                out += fmt("%16s ",
-                           fmt(">= %" PRId64, base + static_cast<int64_t>(n - 2) * step).c_str());
+                out += output::printfString(
+                    "%16s ",
+                    output::printfString(">= %" PRId64, base + static_cast<int64_t>(n - 2) * step)
+                        .c_str());
             else
-                out += fmt("%16" PRId64 " ", base + static_cast<int64_t>(i - 1) * step);
+                out += output::printfString("%16" PRId64 " ",
+                                            base + static_cast<int64_t>(i - 1) * step);
         }
         out += histogramBar(data[i], total, positives, negatives, normal);
     }
@@ -244,7 +237,7 @@ std::string formatKeys(const AggregationEntry &e, const output::SymbolResolver *
     std::string out;
     for (const auto &k : e.keys) {
         if (k.desc.kind == codegen::ValueDesc::Kind::Stack && k.desc.symbolForm) {
-            out += fmt("  %-50s", output::formatSymbol(k, syms).c_str());
+            out += output::printfString("  %-50s", output::formatSymbol(k, syms).c_str());
             continue;
         }
         if (k.desc.kind == codegen::ValueDesc::Kind::Stack) {
@@ -252,7 +245,8 @@ std::string formatKeys(const AggregationEntry &e, const output::SymbolResolver *
             continue;
         }
         if (k.desc.kind == codegen::ValueDesc::Kind::String) {
-            out += packed ? fmt(" %16s", k.text.c_str()) : fmt("  %-50s", k.text.c_str());
+            out += packed ? output::printfString(" %16s", k.text.c_str())
+                          : output::printfString("  %-50s", k.text.c_str());
             continue;
         }
         // DTrace's key columns; char and short keys print unsigned.
@@ -260,8 +254,8 @@ std::string formatKeys(const AggregationEntry &e, const output::SymbolResolver *
         int width = size == 1 ? 3 : size == 2 ? 5 : size == 4 ? 8 : 16;
         bool sgn = k.desc.isSigned && !k.desc.isPointer && size >= 4;
         uint64_t bits = size < 8 && !sgn ? k.bits & ((1ull << (8 * size)) - 1) : k.bits;
-        out += sgn ? fmt(" %*" PRId64, width, static_cast<int64_t>(bits))
-                   : fmt(" %*" PRIu64, width, bits);
+        out += sgn ? output::printfString(" %*" PRId64, width, static_cast<int64_t>(bits))
+                   : output::printfString(" %*" PRIu64, width, bits);
     }
     return out;
 }
@@ -278,15 +272,17 @@ std::string formatPacked(const AggregationSnapshot &snap, const output::SymbolRe
     int minWidth = linear ? 7 : packedDigits(minValue);
     int maxWidth = linear ? 8 : packedDigits(maxValue);
     int keysWidth = packedKeysWidth(snap.entries.front());
-    std::string out = fmt("\n%*s %*s .", keysWidth, keysWidth > 0 ? "key" : "", minWidth, "min");
+    std::string out =
+        output::printfString("\n%*s %*s .", keysWidth, keysWidth > 0 ? "key" : "", minWidth, "min");
     out += std::string(hi - lo + 1, '-');
-    out += fmt(". %-*s | count\n", maxWidth, "max");
+    out += output::printfString(". %-*s | count\n", maxWidth, "max");
     for (const auto &e : snap.entries) {
         out += formatKeys(e, syms, opts, true);
         if (linear)
-            out += fmt("%8s :", fmt("< %" PRId64, d.params[0]).c_str());
+            out += output::printfString("%8s :",
+                                        output::printfString("< %" PRId64, d.params[0]).c_str());
         else
-            out += fmt(" %*" PRId64 " :", packedDigits(minValue), minValue);
+            out += output::printfString(" %*" PRId64 " :", packedDigits(minValue), minValue);
         long double total = 0;
         int64_t count = 0;
         for (size_t i = lo; i <= hi && i < e.data.size(); ++i) {
@@ -297,9 +293,11 @@ std::string formatPacked(const AggregationSnapshot &snap, const output::SymbolRe
             out += packedCell(i < e.data.size() ? e.data[i] : 0, total, opts.utf8);
         if (linear) {
             int64_t limit = d.params[0] + codegen::lquantizeLevels(d.params) * d.params[2];
-            out += fmt(": %-8s | %" PRId64 "\n", fmt(">= %" PRId64, limit).c_str(), count);
+            out += output::printfString(": %-8s | %" PRId64 "\n",
+                                        output::printfString(">= %" PRId64, limit).c_str(), count);
         } else {
-            out += fmt(": %-*" PRId64 " | %" PRId64 "\n", packedDigits(maxValue), maxValue, count);
+            out += output::printfString(": %-*" PRId64 " | %" PRId64 "\n", packedDigits(maxValue),
+                                        maxValue, count);
         }
     }
     return out;
@@ -319,9 +317,9 @@ std::string formatValueHistogram(const AggregationSnapshot &snap,
         negatives |= v < 0;
     }
     int keysWidth = packedKeysWidth(snap.entries.front());
-    std::string out =
-        fmt("\n%*s %41s %-9s\n", keysWidth ? keysWidth : 16, keysWidth ? "key" : "value",
-            "------------- Distribution -------------", "count");
+    std::string out = output::printfString("\n%*s %41s %-9s\n", keysWidth ? keysWidth : 16,
+                                           keysWidth ? "key" : "value",
+                                           "------------- Distribution -------------", "count");
     for (const auto &e : snap.entries)
         out +=
             formatKeys(e, syms, opts, true) + " " +
@@ -347,7 +345,8 @@ std::string formatAggregation(const AggregationSnapshot &snap, const output::Sym
             out += formatHistogram(*snap.desc, e.data, snap.normal, opts.aggZoom) + "\n";
             continue;
         }
-        out += fmt(" %16" PRId64 "\n", aggregateValue(*snap.desc, e.data, snap.normal));
+        out += output::printfString(" %16" PRId64 "\n",
+                                    aggregateValue(*snap.desc, e.data, snap.normal));
     }
     return out;
 }
