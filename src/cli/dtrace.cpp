@@ -477,7 +477,7 @@ int run(int argc, char **argv) {
     }
     // DTrace notices exit() at its next status check: a statusrate the
     // user set is kept (by default the end comes at once).
-    if (consumer.exitRequested() && opts.isSet("statusrate"))
+    if (consumer.exitRequested() && opts.chosen("statusrate"))
         while (!gInterrupted && Clock::now() < nextStatus) {
             consumer.heartbeat();
             auto left =

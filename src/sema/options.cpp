@@ -178,12 +178,19 @@ std::optional<uint64_t> parseRate(std::string_view s) {
 
 Options::Options() {
     for (const OptionInfo &o : kOptions)
-        if (o.defaultValue) set(o.name, std::string_view(o.defaultValue), false);
+        if (o.defaultValue) assign(o.name, std::string_view(o.defaultValue), false);
     values_.erase("_unused");
 }
 
 std::optional<std::string> Options::set(std::string_view name,
                                         std::optional<std::string_view> value, bool fromProgram) {
+    auto error = assign(name, value, fromProgram);
+    if (!error) chosen_.emplace(name);
+    return error;
+}
+
+std::optional<std::string>
+Options::assign(std::string_view name, std::optional<std::string_view> value, bool fromProgram) {
     const OptionInfo *o = lookup(name);
     if (!o) return "Invalid option name";
     if (fromProgram && !o->programAllowed) return "Option cannot be used from within a D program";

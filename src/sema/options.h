@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ class Options {
                                    bool fromProgram);
 
     bool isSet(std::string_view name) const;
+    // Set by the user (-x, #pragma, setopt), not left at its default.
+    bool chosen(std::string_view name) const { return chosen_.count(name) != 0; }
     bool flag(std::string_view name) const;
     // Sizes in bytes, counts, and times in nanoseconds.
     uint64_t number(std::string_view name) const;
@@ -32,7 +35,10 @@ class Options {
     bool destructive() const { return flag("destructive"); }
 
   private:
+    std::optional<std::string> assign(std::string_view name, std::optional<std::string_view> value,
+                                      bool fromProgram);
     std::map<std::string, std::string, std::less<>> values_; // canonical text
+    std::set<std::string, std::less<>> chosen_;
     std::map<std::string, uint64_t, std::less<>> numbers_;
 };
 
