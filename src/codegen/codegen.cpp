@@ -479,7 +479,7 @@ void Generator::planLayout() {
 void Generator::buildPrograms() {
     using providers::AttachKind;
     std::vector<const ir::Clause *> begin, end;
-    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers;
+    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints;
     std::vector<const ir::Clause *> sysEntry, sysReturn;
     std::set<const providers::Probe *> entryProbes, returnProbes;
     for (const auto &c : prog.clauses) {
@@ -502,6 +502,7 @@ void Generator::buildPrograms() {
                 inReturn = true;
                 returnProbes.insert(p);
                 break;
+            case AttachKind::Tracepoint: tracepoints[p].push_back(&c); break;
             }
         }
         if (inBegin) begin.push_back(&c);
@@ -558,6 +559,10 @@ void Generator::buildPrograms() {
             AttachKind::SyscallReturn, {returnProbes.begin(), returnProbes.end()}, true};
         addProgram("dt_sys_exit", ctx, BPF_PROG_TYPE_RAW_TRACEPOINT, sysReturn, "sys_exit");
     }
+    // sdt: a program per tracepoint (each has its own record layout).
+    for (auto &[probe, clauses] : tracepoints)
+        addProgram("dt_tp", {AttachKind::Tracepoint, {probe}}, BPF_PROG_TYPE_TRACEPOINT, clauses,
+                   probe->tracepoint);
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
     addDeadman();
 }
@@ -782,6 +787,42 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         f.emit(store(Size::DW, R9, dctx::kArgs, R1));
         f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
         break;
+    case AttachKind::Tracepoint: {
+        // The fields of the event's record (r6), in order: integers by
+        // value, arrays and dynamic arrays by address.
+        const providers::TracepointFormat *fmt = providers::tracepointFormat(*probe());
+        if (!fmt) break;
+        for (size_t i = 0; i < fmt->fields.size() && i < 10; ++i) {
+            const providers::TracepointField &fld = fmt->fields[i];
+            const auto at = static_cast<int16_t>(fld.offset);
+            if (fld.array) {
+                f.emit(movReg(R1, R6));
+                f.emit(alu64Imm(BPF_ADD, R1, at));
+            } else if (fld.dataLoc || fld.relLoc) {
+                // The low 16 bits: the data's offset (from the record, or
+                // for __rel_loc from the end of the field).
+                f.emit(load(Size::W, R1, R6, at));
+                f.emit(alu64Imm(BPF_AND, R1, 0xffff));
+                if (fld.relLoc) f.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(fld.offset + 4)));
+                f.emit(alu64Reg(BPF_ADD, R1, R6));
+            } else if (fld.size == 1 || fld.size == 2 || fld.size == 4 || fld.size == 8) {
+                Size sz = fld.size == 1   ? Size::B
+                          : fld.size == 2 ? Size::H
+                          : fld.size == 4 ? Size::W
+                                          : Size::DW;
+                f.emit(load(sz, R1, R6, at));
+                if (fld.isSigned && fld.size < 8) {
+                    auto shift = static_cast<int32_t>(64 - 8 * fld.size);
+                    f.emit(alu64Imm(BPF_LSH, R1, shift));
+                    f.emit(alu64Imm(BPF_ARSH, R1, shift));
+                }
+            } else {
+                continue; // a field of another size: its argument stays 0
+            }
+            f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+        }
+        break;
+    }
     case AttachKind::Profile:
     case AttachKind::Tick: {
         if (k.regsIp < 0) break;

@@ -53,6 +53,31 @@ std::optional<std::string> attachTimer(const codegen::ProgramSpec &p, int progFd
     return std::nullopt;
 }
 
+// A tracepoint's perf event (one, on CPU 0: its program runs wherever the
+// tracepoint fires) with the program attached.
+std::optional<std::string> attachTracepoint(const codegen::ProgramSpec &p, int progFd,
+                                            std::vector<bpf::Fd> &links) {
+    const Probe *probe = p.probes.empty() ? nullptr : p.probes.front();
+    const TracepointFormat *fmt = probe ? tracepointFormat(*probe) : nullptr;
+    if (!fmt) return "could not enable tracing: no tracepoint " + p.tracepoint + " in tracefs";
+    struct perf_event_attr attr {};
+    attr.size = sizeof(attr);
+    attr.type = PERF_TYPE_TRACEPOINT;
+    attr.config = fmt->id;
+    attr.sample_period = 1;
+    attr.wakeup_events = 1;
+    int fd = perfEventOpen(&attr, 0);
+    if (fd < 0)
+        return "could not enable tracing: cannot open tracepoint " + p.tracepoint + ": " +
+               std::strerror(errno);
+    bpf::Fd owned(fd);
+    if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, progFd) != 0 || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0)
+        return "could not enable tracing: cannot attach to tracepoint " + p.tracepoint + ": " +
+               std::strerror(errno);
+    links.push_back(std::move(owned));
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
@@ -75,6 +100,9 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
                 }
                 return err;
             }
+            break;
+        case AttachKind::Tracepoint:
+            if (auto err = attachTracepoint(p, progFd, links)) return err;
             break;
         case AttachKind::SyscallEntry:
         case AttachKind::SyscallReturn: {

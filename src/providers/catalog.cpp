@@ -225,12 +225,46 @@ void ProbeCatalog::ensureSyscalls() {
     }
 }
 
+void ProbeCatalog::addTracepoint(const std::string &subsystem, const std::string &event) {
+    Probe p;
+    p.provider = "sdt";
+    p.module = subsystem;
+    p.name = event;
+    p.attach = AttachKind::Tracepoint;
+    p.tracepoint = subsystem + "/" + event;
+    p.argTypesLoaded = false;
+    addProbe(std::move(p));
+}
+
+// sdt: every kernel tracepoint, as sdt:SUBSYSTEM::EVENT. Reading them all
+// costs milliseconds, so only when the description could match one: a
+// literal subsystem is read alone, and a literal name that no tracepoint
+// could have (BEGIN, tick-1s) reads none.
+void ProbeCatalog::ensureTracepoints(const ProbeDescription &d) {
+    if (tracepointsLoaded_ || !fieldMatches(d.provider, "sdt") || !fieldMatches(d.function, ""))
+        return;
+    if (!hasGlob(d.name) && !d.name.empty() &&
+        d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+        return;
+    if (!d.module.empty() && !hasGlob(d.module)) {
+        if (!tracepointSubsystems_.insert(d.module).second) return;
+        for (const std::string &e : subsystemTracepoints(d.module)) addTracepoint(d.module, e);
+        return;
+    }
+    tracepointsLoaded_ = true;
+    for (const auto &[subsystem, event] : availableTracepoints()) {
+        if (tracepointSubsystems_.count(subsystem)) continue;
+        addTracepoint(subsystem, event);
+    }
+}
+
 std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
     // profile-N and tick-N exist as soon as someone names them.
     if (fieldMatches(d.provider, "profile") && d.module.empty() && d.function.empty() &&
         !hasGlob(d.name))
         profileProbe(d.name);
     if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
+    ensureTracepoints(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());
@@ -239,6 +273,7 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
 
 std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
     if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
+    ensureTracepoints(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());

@@ -3,8 +3,12 @@
 // native types of its arguments.
 #pragma once
 
+#include "providers/tracepoints.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +23,7 @@ enum class AttachKind {
     Tick,          // tick-N: a CPU-clock perf event on one CPU
     SyscallEntry,  // raw tracepoint sys_enter, filtered by number
     SyscallReturn, // raw tracepoint sys_exit, filtered by number
+    Tracepoint,    // a kernel tracepoint (sdt): a perf event with the program attached
 };
 
 struct Probe {
@@ -28,12 +33,15 @@ struct Probe {
     std::string function;
     std::string name;
     AttachKind attach = AttachKind::Begin;
-    uint64_t periodNs = 0; // profile, tick
-    int syscallNr = -1;    // syscall
+    uint64_t periodNs = 0;  // profile, tick
+    int syscallNr = -1;     // syscall
+    std::string tracepoint; // sdt: "subsystem/event"
     // Native argument types, C spelling; syscalls read theirs from tracefs
     // the first time they are asked for.
     mutable std::vector<std::string> argTypes;
     mutable bool argTypesLoaded = true;
+    // sdt: the event's record layout, read with its argument types.
+    mutable std::optional<TracepointFormat> format;
 
     std::string fullName() const { return provider + ":" + module + ":" + function + ":" + name; }
 };
@@ -47,6 +55,8 @@ struct ProbeDescription {
 
 // The native types of a probe's arguments (args[]).
 const std::vector<std::string> &probeArgTypes(const Probe &p);
+// An sdt probe's record layout (read once); null when tracefs has none.
+const TracepointFormat *tracepointFormat(const Probe &p);
 
 // Splits "a:b:c:d", "func:name" ... into a description; false if it has
 // more than four fields.
@@ -68,10 +78,14 @@ class ProbeCatalog {
   private:
     const Probe *addProbe(Probe p);
     void ensureSyscalls();
+    void ensureTracepoints(const ProbeDescription &desc);
+    void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
 
     std::vector<std::unique_ptr<Probe>> probes_;
     bool syscallsLoaded_ = false;
+    bool tracepointsLoaded_ = false;
+    std::set<std::string> tracepointSubsystems_; // read one by one
     uint32_t nextId_ = 1;
 };
 

@@ -66,9 +66,22 @@ const std::vector<std::string> &probeArgTypes(const Probe &p) {
         } else if (p.attach == AttachKind::SyscallReturn) {
             // DTrace gives the return value as both arg0 and arg1.
             mp.argTypes = {"long", "long"};
+        } else if (const TracepointFormat *f = tracepointFormat(p)) {
+            for (const auto &field : f->fields) mp.argTypes.push_back(field.argType);
         }
     }
     return p.argTypes;
+}
+
+const TracepointFormat *tracepointFormat(const Probe &p) {
+    if (p.attach != AttachKind::Tracepoint) return nullptr;
+    if (!p.format) {
+        size_t slash = p.tracepoint.find('/');
+        p.format =
+            readTracepointFormat(p.tracepoint.substr(0, slash), p.tracepoint.substr(slash + 1));
+        if (!p.format) p.format = TracepointFormat{};
+    }
+    return p.format->id ? &*p.format : nullptr;
 }
 
 } // namespace dtrace::providers
