@@ -321,6 +321,17 @@ void Generator::planAggregations() {
     }
 }
 
+int Generator::rawTracepointArgs(const std::string &name) const {
+    // BTF's btf_trace_NAME: a pointer to void (*)(void *, the arguments).
+    auto &types = *prog.types;
+    if (!types.kernelTypesAvailable()) return 0;
+    sema::TypeRef t = sema::stripTypedefs(types.named("btf_trace_" + name));
+    if (!t || t->kind != sema::TypeKind::Pointer) return 0;
+    sema::TypeRef fn = sema::stripTypedefs(t->target);
+    if (!fn || fn->kind != sema::TypeKind::Function || fn->params.empty()) return 0;
+    return static_cast<int>(fn->params.size()) - 1;
+}
+
 void Generator::planKernelOffsets() {
     auto &types = *prog.types;
     // Only look at kernel types when the program needs them: loading BTF
@@ -344,7 +355,9 @@ void Generator::planKernelOffsets() {
             if (p->attach == providers::AttachKind::SyscallEntry ||
                 p->attach == providers::AttachKind::SyscallReturn ||
                 p->attach == providers::AttachKind::Profile ||
-                p->attach == providers::AttachKind::Tick)
+                p->attach == providers::AttachKind::Tick ||
+                (p->attach == providers::AttachKind::Mapped &&
+                 p->hook.kind != providers::HookKind::RawTracepoint))
                 needRegs = true;
     }
     if (needTask && types.kernelTypesAvailable()) {
@@ -479,7 +492,7 @@ void Generator::planLayout() {
 void Generator::buildPrograms() {
     using providers::AttachKind;
     std::vector<const ir::Clause *> begin, end;
-    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints;
+    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints, mapped;
     std::vector<const ir::Clause *> sysEntry, sysReturn;
     std::set<const providers::Probe *> entryProbes, returnProbes;
     for (const auto &c : prog.clauses) {
@@ -503,6 +516,7 @@ void Generator::buildPrograms() {
                 returnProbes.insert(p);
                 break;
             case AttachKind::Tracepoint: tracepoints[p].push_back(&c); break;
+            case AttachKind::Mapped: mapped[p].push_back(&c); break;
             }
         }
         if (inBegin) begin.push_back(&c);
@@ -563,6 +577,15 @@ void Generator::buildPrograms() {
     for (auto &[probe, clauses] : tracepoints)
         addProgram("dt_tp", {AttachKind::Tracepoint, {probe}}, BPF_PROG_TYPE_TRACEPOINT, clauses,
                    probe->tracepoint);
+    // proc, sched, io, rawtp: a program per probe on its hook.
+    for (auto &[probe, clauses] : mapped) {
+        const providers::Hook &h = probe->hook;
+        std::string tp = h.kind == providers::HookKind::SyscallEntry    ? "sys_enter"
+                         : h.kind == providers::HookKind::SyscallReturn ? "sys_exit"
+                                                                        : h.name;
+        addProgram("dt_" + probe->provider, {AttachKind::Mapped, {probe}},
+                   BPF_PROG_TYPE_RAW_TRACEPOINT, clauses, tp);
+    }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
     addDeadman();
 }
@@ -758,34 +781,53 @@ void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which) {
 }
 
 // The probe's arguments into dctx->args, as DTrace numbers them.
+void ProgramBuilder::emitSyscallEntryArgs(bpf::Function &f) {
+    const KernelOffsets &k = g.kernel;
+    if (k.argRegs.empty()) return;
+    // One read of the span of pt_regs that holds the arguments.
+    int64_t lo = *std::min_element(k.argRegs.begin(), k.argRegs.end());
+    int64_t hi = *std::max_element(k.argRegs.begin(), k.argRegs.end()) + 8;
+    f.emit(load(Size::DW, R3, R6, 0)); // regs
+    f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(lo)));
+    f.emit(movReg(R1, R9));
+    f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+    f.emit(movImm(R2, static_cast<int32_t>(hi - lo)));
+    f.callHelper(BPF_FUNC_probe_read_kernel);
+    for (size_t i = 0; i < k.argRegs.size(); ++i) {
+        f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kScratch + (k.argRegs[i] - lo))));
+        f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+    }
+}
+
+void ProgramBuilder::emitSyscallReturnArgs(bpf::Function &f) {
+    f.emit(load(Size::DW, R1, R6, 8));
+    f.emit(store(Size::DW, R9, dctx::kArgs, R1));
+    f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+}
+
 void ProgramBuilder::emitArgs(bpf::Function &f) {
     using providers::AttachKind;
     const KernelOffsets &k = g.kernel;
     for (int i = 0; i < 10; ++i)
         f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
     switch (ctx.attach) {
-    case AttachKind::SyscallEntry: {
-        if (k.argRegs.empty()) break;
-        // One read of the span of pt_regs that holds the arguments.
-        int64_t lo = *std::min_element(k.argRegs.begin(), k.argRegs.end());
-        int64_t hi = *std::max_element(k.argRegs.begin(), k.argRegs.end()) + 8;
-        f.emit(load(Size::DW, R3, R6, 0)); // regs
-        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(lo)));
-        f.emit(movReg(R1, R9));
-        f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-        f.emit(movImm(R2, static_cast<int32_t>(hi - lo)));
-        f.callHelper(BPF_FUNC_probe_read_kernel);
-        for (size_t i = 0; i < k.argRegs.size(); ++i) {
-            f.emit(
-                load(Size::DW, R1, R9, static_cast<int16_t>(dctx::kScratch + (k.argRegs[i] - lo))));
-            f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+    case AttachKind::SyscallEntry: emitSyscallEntryArgs(f); break;
+    case AttachKind::SyscallReturn: emitSyscallReturnArgs(f); break;
+    case AttachKind::Mapped:
+        switch (probe()->hook.kind) {
+        case providers::HookKind::SyscallEntry: emitSyscallEntryArgs(f); break;
+        case providers::HookKind::SyscallReturn: emitSyscallReturnArgs(f); break;
+        case providers::HookKind::RawTracepoint: {
+            // The raw tracepoint's own arguments, as many as it has (the
+            // kernel refuses a program that reads past them).
+            int n = std::min(g.rawTracepointArgs(probe()->hook.name), 10);
+            for (int i = 0; i < n; ++i) {
+                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
+                f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+            }
+            break;
         }
-        break;
-    }
-    case AttachKind::SyscallReturn:
-        f.emit(load(Size::DW, R1, R6, 8));
-        f.emit(store(Size::DW, R9, dctx::kArgs, R1));
-        f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        }
         break;
     case AttachKind::Tracepoint: {
         // The fields of the event's record (r6), in order: integers by
@@ -845,6 +887,28 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
     }
 }
 
+// A mapped probe on system calls runs for the calls it lists only (the
+// number in r7 and in the context).
+void ProgramBuilder::emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook,
+                                           Label out) {
+    if (hook.kind == providers::HookKind::SyscallEntry) {
+        f.emit(load(Size::DW, R7, R6, 8));
+    } else {
+        f.emit(load(Size::DW, R3, R6, 0));
+        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.regsOrigAx)));
+        f.emit(movReg(R1, R9));
+        f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+        f.emit(movImm(R2, 8));
+        f.callHelper(BPF_FUNC_probe_read_kernel);
+        f.emit(load(Size::DW, R7, R9, dctx::kScratch));
+    }
+    Label match = f.newLabel();
+    for (int nr : hook.syscalls) f.jumpImm(BPF_JEQ, R7, nr, match);
+    f.jump(out);
+    f.bind(match);
+    f.emit(store(Size::W, R9, dctx::kSyscallNr, R7));
+}
+
 void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                                const std::vector<bpf::FunctionId> &clauseFns,
                                bpf::FunctionId errorFn, bool usesArgs) {
@@ -901,6 +965,8 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         f.emit(store(Size::W, R9, dctx::kFuncOffset, R1));
     } else {
         const providers::Probe *p = probe();
+        if (ctx.attach == AttachKind::Mapped && p->hook.kind != providers::HookKind::RawTracepoint)
+            emitSyscallHookFilter(f, p->hook, out);
         uint32_t id = p ? p->id : (ctx.attach == AttachKind::Begin ? 1 : 2);
         f.emit(storeImm(Size::W, R9, dctx::kProbeId, static_cast<int32_t>(id)));
     }
@@ -911,7 +977,9 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     // alloca() hands out real addresses: remember where this context is
     // (after the arguments, whose staging area overlaps this word).
     f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
-    if (ctx.attach == AttachKind::SyscallReturn) {
+    if (ctx.attach == AttachKind::SyscallReturn ||
+        (ctx.attach == AttachKind::Mapped &&
+         probe()->hook.kind == providers::HookKind::SyscallReturn)) {
         // errno: a return value in [-4095, -1] is an error number.
         Label noErr = f.newLabel();
         f.emit(load(Size::DW, R1, R6, 8));

@@ -96,6 +96,8 @@ class Generator {
     ClauseDesc &clauseDesc(const ir::Clause &c);
     bool clauseDescribed(int index) const;
     void markDescribed(int index) { described_.at(static_cast<size_t>(index)) = true; }
+    // The arguments raw tracepoint name has (from BTF; 0 when unknown).
+    int rawTracepointArgs(const std::string &name) const;
 
   private:
     void planVariables();
@@ -153,6 +155,9 @@ class ProgramBuilder {
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
+    void emitSyscallEntryArgs(bpf::Function &f);
+    void emitSyscallReturnArgs(bpf::Function &f);
+    void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook, bpf::Label out);
     void emitArgs(bpf::Function &f);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();

@@ -104,6 +104,7 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
         case AttachKind::Tracepoint:
             if (auto err = attachTracepoint(p, progFd, links)) return err;
             break;
+        case AttachKind::Mapped:
         case AttachKind::SyscallEntry:
         case AttachKind::SyscallReturn: {
             int fd = bpf_raw_tracepoint_open(p.tracepoint.c_str(), progFd);

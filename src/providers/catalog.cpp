@@ -1,4 +1,5 @@
 #include "providers/probe.h"
+#include "providers/stable.h"
 #include "providers/syscalls.h"
 
 #include <algorithm>
@@ -258,6 +259,19 @@ void ProbeCatalog::ensureTracepoints(const ProbeDescription &d) {
     }
 }
 
+// proc (and the other stable providers): a handful of probes each, made
+// when a description could name one of them.
+void ProbeCatalog::ensureStableProviders(const ProbeDescription &d) {
+    if (!hasGlob(d.name) && !d.name.empty() &&
+        d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
+        return;
+    for (std::string_view provider : stableProviders()) {
+        std::string name(provider);
+        if (!fieldMatches(d.provider, name) || !stableLoaded_.insert(name).second) continue;
+        for (Probe &p : stableProviderProbes(provider)) addProbe(std::move(p));
+    }
+}
+
 std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
     // profile-N and tick-N exist as soon as someone names them.
     if (fieldMatches(d.provider, "profile") && d.module.empty() && d.function.empty() &&
@@ -265,6 +279,7 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
         profileProbe(d.name);
     if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
     ensureTracepoints(d);
+    ensureStableProviders(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());
@@ -274,6 +289,7 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
 std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
     if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
     ensureTracepoints(d);
+    ensureStableProviders(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());

@@ -24,6 +24,17 @@ enum class AttachKind {
     SyscallEntry,  // raw tracepoint sys_enter, filtered by number
     SyscallReturn, // raw tracepoint sys_exit, filtered by number
     Tracepoint,    // a kernel tracepoint (sdt): a perf event with the program attached
+    Mapped,        // proc, sched, io, rawtp: a program of its own on a kernel hook
+};
+
+// Where a Mapped probe's program attaches, and what its native arguments
+// (arg0..) are: a raw tracepoint's arguments, or a system call's (on entry)
+// or its return value (on return), for the calls listed.
+enum class HookKind { RawTracepoint, SyscallEntry, SyscallReturn };
+struct Hook {
+    HookKind kind = HookKind::RawTracepoint;
+    std::string name;          // the raw tracepoint
+    std::vector<int> syscalls; // system call numbers
 };
 
 struct Probe {
@@ -36,6 +47,12 @@ struct Probe {
     uint64_t periodNs = 0;  // profile, tick
     int syscallNr = -1;     // syscall
     std::string tracepoint; // sdt: "subsystem/event"
+    // Mapped probes: the hook; a D predicate over its native arguments that
+    // must hold for the probe to fire (empty: always); and args[i] as D
+    // expressions over them, of type argTypes[i] (empty: args[i] is argi).
+    Hook hook;
+    std::string filter;
+    std::vector<std::string> argExprs;
     // Native argument types, C spelling; syscalls read theirs from tracefs
     // the first time they are asked for.
     mutable std::vector<std::string> argTypes;
@@ -78,6 +95,7 @@ class ProbeCatalog {
   private:
     const Probe *addProbe(Probe p);
     void ensureSyscalls();
+    void ensureStableProviders(const ProbeDescription &desc);
     void ensureTracepoints(const ProbeDescription &desc);
     void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
@@ -85,6 +103,7 @@ class ProbeCatalog {
     std::vector<std::unique_ptr<Probe>> probes_;
     bool syscallsLoaded_ = false;
     bool tracepointsLoaded_ = false;
+    std::set<std::string> stableLoaded_;         // proc, sched, io
     std::set<std::string> tracepointSubsystems_; // read one by one
     uint32_t nextId_ = 1;
 };

@@ -18,6 +18,12 @@ std::string_view syscallName(int nr) {
     return {};
 }
 
+int syscallNumber(std::string_view name) {
+    for (const SyscallInfo &s : kTable)
+        if (name == s.name) return s.nr;
+    return -1;
+}
+
 } // namespace dtrace::providers
 
 #include "providers/probe.h"

@@ -14,5 +14,7 @@ struct SyscallInfo {
 std::span<const SyscallInfo> syscallTable();
 // The name of system call nr, or empty.
 std::string_view syscallName(int nr);
+// The number of the system call named so, or -1.
+int syscallNumber(std::string_view name);
 
 } // namespace dtrace::providers

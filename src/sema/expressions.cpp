@@ -928,6 +928,13 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
                      "index " + std::to_string(idx) + " is out of range for " +
                          (probe ? probe->fullName() : std::string("probe")) + " args[ ]");
             TypeRef at = parseTypeString(probeArgTypes(*probe)[idx]);
+            // A mapped probe's argument is a D expression over its hook's.
+            if (static_cast<size_t>(idx) < probe->argExprs.size() &&
+                !probe->argExprs[static_cast<size_t>(idx)].empty()) {
+                NodePtr v = probeExpression(probe->argExprs[static_cast<size_t>(idx)], e.loc);
+                if (isString(at) || (isPointer(at) && isPointer(v->type))) return v;
+                return convert(std::move(v), at);
+            }
             auto n = mk(NodeKind::BuiltinVar, e.loc, types_->int64Type());
             n->builtin = ir::Builtin::Arg;
             n->value = idx;

@@ -61,6 +61,12 @@ class Sema {
     void declare(const frontend::Declaration &d);
     void declareInline(const frontend::Declaration &d);
     void analyzeClause(const frontend::Clause &c);
+    void analyzeEnabling(const frontend::Clause &c,
+                         const std::vector<const providers::Probe *> &probes,
+                         const std::string &description);
+    ir::NodePtr probeExpression(const std::string &text, SourceLoc loc);
+    const frontend::Expr &parseProbeExpression(const std::string &text);
+    const frontend::Expr *probeArgumentSource(const frontend::Expr &e);
     void declareIncremented(const frontend::Clause &c);
     std::vector<const providers::Probe *> matchProbes(const frontend::ProbeSpecText &spec,
                                                       std::string &expanded);
@@ -201,6 +207,8 @@ class Sema {
     int xlateTemps_ = 0;
     bool libraryLoaded_ = false;
     std::vector<std::unique_ptr<frontend::Program>> library_; // D library sources kept alive
+    std::map<std::string, const frontend::Expr *> parsedProbeExpressions_;
+    std::vector<frontend::ExprPtr> probeExpressions_; // providers' D, kept alive
     int sourceCount_ = 0;
     size_t countSourceProbes(int source) const;
 };

@@ -1,5 +1,6 @@
 // Semantic analysis of clauses: probe matching, predicates, statements,
 // actions, aggregations and subroutine calls.
+#include "frontend/parser.h"
 #include "sema/builtins.h"
 #include "sema/sema.h"
 
@@ -151,28 +152,91 @@ void Sema::analyzeClause(const frontend::Clause &c) {
     for (const auto &spec : c.probes) {
         std::string expanded;
         auto probes = matchProbes(spec, expanded);
-        ir::Clause out;
-        out.index = clauseCount_++;
-        out.probes = probes;
-        out.loc = c.loc;
-        out.description = expanded;
-        out.source = sourceCount_;
-        currentProbes_ = probes;
-        clauseActions_ = 0;
-        declareIncremented(c);
-        if (c.predicate) {
-            inPredicate_ = true;
-            NodePtr p = expr(*c.predicate);
-            inPredicate_ = false;
-            if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
-                fail("D_PRED_SCALAR", c.endLoc, "predicate result must be of scalar type");
-            out.predicate = std::move(p);
+        // A mapped probe (proc, sched, io ...) has its own arguments and its
+        // own condition: its clause is compiled for it alone, as DTrace makes
+        // an enabling per probe.
+        std::vector<std::vector<const providers::Probe *>> groups(1);
+        for (const auto *p : probes) {
+            if (p->attach == providers::AttachKind::Mapped)
+                groups.push_back({p});
+            else
+                groups.front().push_back(p);
         }
-        analyzeStatements(c.body, out.body);
-        for (const auto *p : probes) enabled_.insert(p);
-        out_.clauses.push_back(std::move(out));
+        if (groups.front().empty() && groups.size() > 1) groups.erase(groups.begin());
+        for (const auto &group : groups) analyzeEnabling(c, group, expanded);
     }
     currentProbes_.clear();
+}
+
+void Sema::analyzeEnabling(const frontend::Clause &c,
+                           const std::vector<const providers::Probe *> &probes,
+                           const std::string &description) {
+    ir::Clause out;
+    out.index = clauseCount_++;
+    out.probes = probes;
+    out.loc = c.loc;
+    out.description = description;
+    out.source = sourceCount_;
+    currentProbes_ = probes;
+    clauseActions_ = 0;
+    declareIncremented(c);
+    NodePtr filter;
+    if (probes.size() == 1 && !probes.front()->filter.empty())
+        filter = probeExpression(probes.front()->filter, c.loc);
+    if (c.predicate) {
+        inPredicate_ = true;
+        NodePtr p = expr(*c.predicate);
+        inPredicate_ = false;
+        if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
+            fail("D_PRED_SCALAR", c.endLoc, "predicate result must be of scalar type");
+        out.predicate = std::move(p);
+    }
+    if (filter) {
+        if (out.predicate) {
+            auto both = mk(NodeKind::Binary, c.loc, types_->intType());
+            both->op = ir::Op::LogAnd;
+            both->kids.push_back(std::move(filter));
+            both->kids.push_back(std::move(out.predicate));
+            out.predicate = std::move(both);
+        } else {
+            out.predicate = std::move(filter);
+        }
+    }
+    analyzeStatements(c.body, out.body);
+    for (const auto *p : probes) enabled_.insert(p);
+    out_.clauses.push_back(std::move(out));
+}
+
+// A D expression a provider defines (a mapped probe's condition or one of
+// its arguments), over the hook's arguments arg0..
+const frontend::Expr &Sema::parseProbeExpression(const std::string &text) {
+    if (text.find("xlate") != std::string::npos) loadTranslatorLibrary();
+    probeExpressions_.push_back(frontend::Parser(text, [this](std::string_view n, bool kernel) {
+                                    return isTypeName(n, kernel);
+                                }).parseStandaloneExpression());
+    return *probeExpressions_.back();
+}
+
+NodePtr Sema::probeExpression(const std::string &text, SourceLoc loc) {
+    NodePtr n = expr(parseProbeExpression(text));
+    n->loc = loc;
+    return n;
+}
+
+// The D expression behind a mapped probe's args[i], if it has one.
+const frontend::Expr *Sema::probeArgumentSource(const frontend::Expr &e) {
+    if (e.kind != frontend::ExprKind::Index || e.args.size() != 2) return nullptr;
+    const frontend::Expr &base = *e.args[0], &sub = *e.args[1];
+    if (base.kind != frontend::ExprKind::Identifier || base.name != "args" ||
+        sub.kind != frontend::ExprKind::Integer || currentProbes_.empty())
+        return nullptr;
+    const providers::Probe *p = currentProbes_.front();
+    if (sub.intValue >= p->argExprs.size()) return nullptr;
+    const std::string &text = p->argExprs[sub.intValue];
+    if (text.empty()) return nullptr;
+    auto [it, fresh] = parsedProbeExpressions_.try_emplace(text, nullptr);
+    if (fresh) it->second = &parseProbeExpression(text);
+    return it->second;
 }
 
 // -------------------------------------------------------------- statements

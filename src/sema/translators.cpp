@@ -225,6 +225,8 @@ void Sema::defineTranslator(const frontend::Translator &t) {
 // (curpsinfo is an inline of one).
 const frontend::Expr *Sema::findXlate(const frontend::Expr &e) {
     if (e.kind == ExprKind::Xlate) return &e;
+    // args[i] of a proc probe is a translated task.
+    if (const frontend::Expr *src = probeArgumentSource(e)) return findXlate(*src);
     if (e.kind == ExprKind::Identifier) {
         bool bound = false;
         for (const auto &b : bindings_)
