@@ -135,10 +135,8 @@ int run(int argc, char **argv) {
         std::fprintf(stderr, "dtrace: %s\n%s", err->c_str(), usage().c_str());
         return 2;
     }
-    if (cl.version) {
-        std::printf("dtrace: Oracle D 2.0\n");
-        if (cl.sources.empty()) return 0;
-    }
+    // -V reports the version and does nothing else, whatever else is given.
+    if (cl.version) return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
     bool testing = std::getenv("_DTRACE_TESTING") != nullptr;
 
     sema::Options options;

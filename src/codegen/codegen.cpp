@@ -7,7 +7,12 @@
 #include "providers/syscalls.h"
 
 #include <algorithm>
+#include <bpf/libbpf.h>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 namespace dtrace::codegen {
@@ -108,6 +113,13 @@ uint32_t StringTable::addIndexed(const std::vector<std::pair<int, std::string>> 
         std::memcpy(data_.data() + off + nr * width, name.data(),
                     std::min<size_t>(name.size(), width - 1));
     }
+    return off;
+}
+
+uint32_t StringTable::addBlob(const std::vector<uint8_t> &blob) {
+    uint32_t off = static_cast<uint32_t>(data_.size());
+    data_.insert(data_.end(), blob.begin(), blob.end());
+    data_.resize(off + round8(static_cast<uint32_t>(blob.size())), 0);
     return off;
 }
 
@@ -319,6 +331,37 @@ void Generator::planAggregations() {
         z.freeze = true;
         histogramZeroMap = addMap(std::move(z));
     }
+}
+
+const CpuTable &Generator::cpuTable() {
+    if (cpuTable_) return *cpuTable_;
+    // The topology sysfs reports: the package (chip) and NUMA node (lgrp)
+    // of each possible CPU; Linux has no processor sets (pset -1).
+    int n = std::max(libbpf_num_possible_cpus(), 1);
+    std::vector<uint8_t> blob(static_cast<size_t>(n) * CpuTable::kEntrySize, 0);
+    for (int cpu = 0; cpu < n; ++cpu) {
+        std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu);
+        int32_t chip = 0, lgrp = 0, pset = -1;
+        if (std::FILE *fp = std::fopen((dir + "/topology/physical_package_id").c_str(), "r")) {
+            if (std::fscanf(fp, "%d", &chip) != 1) chip = 0;
+            std::fclose(fp);
+        }
+        std::error_code ec;
+        for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
+            std::string name = e.path().filename().string();
+            if (name.size() > 4 && name.compare(0, 4, "node") == 0 &&
+                std::isdigit(static_cast<unsigned char>(name[4])))
+                lgrp = std::atoi(name.c_str() + 4);
+        }
+        int32_t fields[4] = {cpu, pset, chip, lgrp};
+        std::memcpy(blob.data() + static_cast<size_t>(cpu) * CpuTable::kEntrySize, fields,
+                    sizeof fields);
+    }
+    CpuTable t;
+    t.offset = strtab.addBlob(blob);
+    t.count = static_cast<uint32_t>(n);
+    cpuTable_ = t;
+    return *cpuTable_;
 }
 
 int Generator::rawTracepointArgs(const std::string &name) const {
@@ -583,8 +626,14 @@ void Generator::buildPrograms() {
         std::string tp = h.kind == providers::HookKind::SyscallEntry    ? "sys_enter"
                          : h.kind == providers::HookKind::SyscallReturn ? "sys_exit"
                                                                         : h.name;
-        addProgram("dt_" + probe->provider, {AttachKind::Mapped, {probe}},
-                   BPF_PROG_TYPE_RAW_TRACEPOINT, clauses, tp);
+        std::vector<std::string> hooks{tp};
+        hooks.insert(hooks.end(), h.alsoNames.begin(), h.alsoNames.end());
+        for (const std::string &hook : hooks) {
+            ProgramContext ctx{AttachKind::Mapped, {probe}};
+            ctx.rawTracepoint = hook;
+            addProgram("dt_" + probe->provider, std::move(ctx), BPF_PROG_TYPE_RAW_TRACEPOINT,
+                       clauses, hook);
+        }
     }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
     addDeadman();
@@ -820,7 +869,7 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         case providers::HookKind::RawTracepoint: {
             // The raw tracepoint's own arguments, as many as it has (the
             // kernel refuses a program that reads past them).
-            int n = std::min(g.rawTracepointArgs(probe()->hook.name), 10);
+            int n = std::min(g.rawTracepointArgs(ctx.rawTracepoint), 10);
             for (int i = 0; i < n; ++i) {
                 f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
                 f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));

@@ -82,6 +82,8 @@ class StringTable {
     // A table of fixed-width names indexed by number (system call names).
     uint32_t addIndexed(const std::vector<std::pair<int, std::string>> &names, uint32_t width,
                         uint32_t count);
+    // Bytes of data (8-aligned), not shared with any other entry.
+    uint32_t addBlob(const std::vector<uint8_t> &blob);
     std::vector<uint8_t> bytes() const;
     uint32_t slot() const { return slot_; }
 
@@ -102,6 +104,7 @@ struct ProgramContext {
     std::vector<const providers::Probe *> probes;
     bool dynamicProbe = false; // probe identity known only at run time (syscalls)
     bool isErrorFunction = false;
+    std::string rawTracepoint; // Mapped probes on raw tracepoints: which one
 };
 
 } // namespace dtrace::codegen

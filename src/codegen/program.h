@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace dtrace::codegen {
 
@@ -68,6 +69,14 @@ struct KernelOffsets {
     }
 };
 
+// cpuinfo_t for each possible CPU, as D lays it out: cpu_id, cpu_pset,
+// cpu_chip, cpu_lgrp (ints), cpu_info (a pointer, unused on Linux).
+struct CpuTable {
+    static constexpr uint32_t kEntrySize = 24;
+    uint32_t offset = 0; // in the string table
+    uint32_t count = 1;
+};
+
 class Generator {
   public:
     explicit Generator(const ir::Program &prog);
@@ -89,6 +98,9 @@ class Generator {
     std::vector<const ir::Clause *> errorClauses;
     uint32_t errorProbeId = 3;
     uint32_t syscallNamesOffset = 0; // string table: names of system calls by number
+    // The CPUs' cpuinfo_t (curcpu, chip, lgrp), added when first used.
+    const CpuTable &cpuTable();
+    std::optional<CpuTable> cpuTable_;
     static constexpr uint32_t kSyscallNameWidth = 32;
     uint32_t syscallCount = 512;
 

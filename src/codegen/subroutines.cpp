@@ -480,6 +480,23 @@ int FunctionCompiler::call(const ir::Node &n) {
         put(v, r);
         return v;
     }
+    case ir::Subr::Cpuinfo: {
+        // The CPU's entry in the table of cpuinfo_t (in the string table),
+        // the last entry for a number past the end.
+        const CpuTable &t = pb_.g.cpuTable();
+        int v = value(*n.kids[0]);
+        Reg r = R1;
+        emit(alu32Reg(BPF_MOV, r, get(v, R1)));
+        Label ok = f_->newLabel();
+        f_->jumpImm(BPF_JLT, r, static_cast<int32_t>(t.count), ok);
+        emit(movImm(r, static_cast<int32_t>(t.count - 1)));
+        f_->bind(ok);
+        emit(alu64Imm(BPF_MUL, r, static_cast<int32_t>(CpuTable::kEntrySize)));
+        f_->ldMapValue(R0, pb_.g.strtabMap, t.offset);
+        emit(alu64Reg(BPF_ADD, R0, r));
+        put(v, R0);
+        return v;
+    }
     case ir::Subr::Getmajor:
     case ir::Subr::Getminor: {
         // Linux's kernel-internal dev_t: 12 bits of major above 20 of minor.

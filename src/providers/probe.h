@@ -35,6 +35,9 @@ struct Hook {
     HookKind kind = HookKind::RawTracepoint;
     std::string name;          // the raw tracepoint
     std::vector<int> syscalls; // system call numbers
+    // More raw tracepoints whose arguments have the same meaning (the
+    // probe fires on each).
+    std::vector<std::string> alsoNames;
 };
 
 struct Probe {

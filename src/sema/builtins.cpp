@@ -110,6 +110,7 @@ constexpr std::array kFunctions = {
     FunctionInfo{"ntohll", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"ntohs", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"progenyof", FunctionKind::Subroutine, 1, 1},
+    FunctionInfo{"__cpuinfo", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"rand", FunctionKind::Subroutine, 0, 0},
     FunctionInfo{"rindex", FunctionKind::Subroutine, 2, 3},
     FunctionInfo{"rw_iswriter", FunctionKind::Subroutine, 1, 1},

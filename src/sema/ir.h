@@ -188,6 +188,7 @@ enum class Subr {
     Copyinstr,
     Cleanpath,
     Progenyof,
+    Cpuinfo, // __cpuinfo(cpu): the address of the CPU's cpuinfo_t
     DPath,
     Copyout,
     Copyoutstr,

@@ -1041,6 +1041,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"getmajor", ir::Subr::Getmajor, "uint32_t", {"dev_t"}},
         {"getminor", ir::Subr::Getminor, "uint32_t", {"dev_t"}},
         {"progenyof", ir::Subr::Progenyof, "int", {"pid_t"}},
+        {"__cpuinfo", ir::Subr::Cpuinfo, "uintptr_t", {"int"}},
         {"copyin", ir::Subr::Copyin, "void *", {"uintptr_t", "size_t"}},
         {"copyinstr", ir::Subr::Copyinstr, "string", {"uintptr_t", "size_t"}},
         {"copyinto", ir::Subr::Copyinto, "void", {"uintptr_t", "size_t", "alloca"}},

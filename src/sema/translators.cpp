@@ -137,6 +137,18 @@ translator psinfo_t < struct task_struct *T > {
 	pr_contract = 0;
 };
 
+typedef struct cpuinfo {
+	processorid_t cpu_id;
+	psetid_t cpu_pset;
+	chipid_t cpu_chip;
+	lgrp_id_t cpu_lgrp;
+	uintptr_t cpu_info;
+} cpuinfo_t;
+
+inline cpuinfo_t *curcpu = (cpuinfo_t *)__cpuinfo(cpu);
+inline chipid_t chip = curcpu->cpu_chip;
+inline lgrp_id_t lgrp = curcpu->cpu_lgrp;
+inline psetid_t pset = curcpu->cpu_pset;
 inline psinfo_t *curpsinfo = xlate <psinfo_t *> (curthread);
 inline lwpsinfo_t *curlwpsinfo = xlate <lwpsinfo_t *> (curthread);
 )D";
@@ -144,10 +156,11 @@ inline lwpsinfo_t *curlwpsinfo = xlate <lwpsinfo_t *> (curthread);
 } // namespace
 
 bool isLibraryTypeName(std::string_view name) {
-    return name == "psinfo_t" || name == "lwpsinfo_t";
+    return name == "psinfo_t" || name == "lwpsinfo_t" || name == "cpuinfo_t";
 }
 bool isLibraryIdentifier(std::string_view name) {
-    return name == "curpsinfo" || name == "curlwpsinfo";
+    return name == "curpsinfo" || name == "curlwpsinfo" || name == "curcpu" || name == "chip" ||
+           name == "lgrp" || name == "pset";
 }
 
 void Sema::loadTranslatorLibrary() {
