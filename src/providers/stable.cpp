@@ -154,16 +154,45 @@ std::vector<Probe> schedProbes() {
     return out;
 }
 
+// io: block requests issued to a device and completed, and threads waiting
+// for I/O (going off CPU in io_schedule(), back on when it is done).
+std::vector<Probe> ioProbes() {
+    const std::string rq = "((struct request *)arg0)";
+    auto bufArgs = [&](Hook hook) {
+        return mapped("io", "", std::move(hook), "",
+                      {{"bufinfo_t *", ""}, {"devinfo_t *", ""}, {"fileinfo_t *", ""}});
+    };
+    std::vector<Probe> out;
+    for (auto [name, hook] :
+         {std::pair{"start", "block_rq_issue"}, {"done", "block_rq_complete"}}) {
+        Probe p = bufArgs(rawTracepoint(hook));
+        p.name = name;
+        // Requests for a device's data (not flushes, which have no device
+        // part and no bytes).
+        p.filter = rq + "->part != 0";
+        p.argExprs = {"xlate <bufinfo_t *> (" + rq + ")", "xlate <devinfo_t *> (" + rq + ")",
+                      "xlate <fileinfo_t *> (" + rq + ")"};
+        out.push_back(std::move(p));
+    }
+    const std::string inIowait = "((struct task_struct *)curthread)->in_iowait";
+    out.push_back(mapped("io", "wait-start", rawTracepoint("sched_switch"),
+                         "arg0 == 0 && arg3 != 0 && ((struct task_struct *)arg1)->in_iowait", {}));
+    out.push_back(
+        mapped("io", "wait-done", rawTracepoint("sched_exit_tp"), "arg0 != 0 && " + inIowait, {}));
+    return out;
+}
+
 } // namespace
 
 const std::vector<std::string_view> &stableProviders() {
-    static const std::vector<std::string_view> names = {"proc", "sched"};
+    static const std::vector<std::string_view> names = {"proc", "sched", "io"};
     return names;
 }
 
 std::vector<Probe> stableProviderProbes(std::string_view provider) {
     if (provider == "proc") return procProbes();
     if (provider == "sched") return schedProbes();
+    if (provider == "io") return ioProbes();
     return {};
 }
 

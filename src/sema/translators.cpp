@@ -145,6 +145,83 @@ typedef struct cpuinfo {
 	uintptr_t cpu_info;
 } cpuinfo_t;
 
+inline int B_BUSY = 0x0001;
+inline int B_DONE = 0x0002;
+inline int B_ERROR = 0x0004;
+inline int B_PAGEIO = 0x0010;
+inline int B_PHYS = 0x0020;
+inline int B_READ = 0x0040;
+inline int B_WRITE = 0x0100;
+inline int B_ASYNC = 0x0400;
+
+typedef struct bufinfo {
+	int b_flags;
+	size_t b_bcount;
+	caddr_t b_addr;
+	uint64_t b_lblkno;
+	uint64_t b_blkno;
+	size_t b_resid;
+	size_t b_bufsize;
+	caddr_t b_iodone;
+	int b_error;
+	dev_t b_edev;
+} bufinfo_t;
+
+typedef struct devinfo {
+	int dev_major;
+	int dev_minor;
+	int dev_instance;
+	string dev_name;
+	string dev_statname;
+	string dev_pathname;
+} devinfo_t;
+
+typedef struct fileinfo {
+	string fi_name;
+	string fi_dirname;
+	string fi_pathname;
+	loff_t fi_offset;
+	string fi_fs;
+	string fi_mount;
+	int fi_oflags;
+} fileinfo_t;
+
+/* A block request: the operation in the low 8 bits of cmd_flags (0 read,
+   1 write), REQ_SYNC bit 11; sectors of 512 bytes. */
+translator bufinfo_t < struct request *R > {
+	b_flags = ((R->cmd_flags & 0xff) == 1 ? B_WRITE : B_READ) |
+	    ((R->cmd_flags & (1 << 11)) ? 0 : B_ASYNC) | B_BUSY | B_PHYS;
+	b_bcount = R->__data_len;
+	b_addr = 0;
+	b_lblkno = R->__sector;
+	b_blkno = R->__sector;
+	b_resid = 0;
+	b_bufsize = R->__data_len;
+	b_iodone = 0;
+	b_error = 0;
+	b_edev = R->part ? R->part->bd_dev : 0;
+};
+
+translator devinfo_t < struct request *R > {
+	dev_major = R->part ? R->part->bd_dev >> 20 : 0;
+	dev_minor = R->part ? R->part->bd_dev & 0xfffff : 0;
+	dev_instance = 0;
+	dev_name = R->part->bd_disk->disk_name;
+	dev_statname = R->part->bd_disk->disk_name;
+	dev_pathname = strjoin("/dev/", R->part->bd_disk->disk_name);
+};
+
+/* Which file a block request is for is not known below the file system. */
+translator fileinfo_t < struct request *R > {
+	fi_name = "<none>";
+	fi_dirname = "<none>";
+	fi_pathname = "<none>";
+	fi_offset = -1;
+	fi_fs = "<none>";
+	fi_mount = "<none>";
+	fi_oflags = 0;
+};
+
 inline cpuinfo_t *curcpu = (cpuinfo_t *)__cpuinfo(cpu);
 inline chipid_t chip = curcpu->cpu_chip;
 inline lgrp_id_t lgrp = curcpu->cpu_lgrp;
@@ -156,11 +233,12 @@ inline lwpsinfo_t *curlwpsinfo = xlate <lwpsinfo_t *> (curthread);
 } // namespace
 
 bool isLibraryTypeName(std::string_view name) {
-    return name == "psinfo_t" || name == "lwpsinfo_t" || name == "cpuinfo_t";
+    return name == "psinfo_t" || name == "lwpsinfo_t" || name == "cpuinfo_t" ||
+           name == "bufinfo_t" || name == "devinfo_t" || name == "fileinfo_t";
 }
 bool isLibraryIdentifier(std::string_view name) {
     return name == "curpsinfo" || name == "curlwpsinfo" || name == "curcpu" || name == "chip" ||
-           name == "lgrp" || name == "pset";
+           name == "lgrp" || name == "pset" || (name.size() > 2 && name.compare(0, 2, "B_") == 0);
 }
 
 void Sema::loadTranslatorLibrary() {
