@@ -7,6 +7,7 @@
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
 #include "providers/attach.h"
+#include "providers/user_probes.h"
 #include "runtime/consumer.h"
 #include "runtime/overhead.h"
 #include "sema/sema.h"
@@ -196,6 +197,9 @@ int run(int argc, char **argv) {
             return 1;
         }
         ctx.targetPid = child.pid;
+        // It has not exec'd yet: pid probes are those of the command.
+        std::string first = cl.command->substr(0, cl.command->find_first_of(" \t"));
+        catalog.expectExec(child.pid, providers::resolveCommand(first));
     } else if (cl.pid) {
         if (kill(*cl.pid, 0) != 0 && errno == ESRCH) {
             std::fprintf(stderr, "dtrace: failed to grab pid %d: No such process\n", *cl.pid);

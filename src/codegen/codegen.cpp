@@ -399,6 +399,7 @@ void Generator::planKernelOffsets() {
                 p->attach == providers::AttachKind::SyscallReturn ||
                 p->attach == providers::AttachKind::Profile ||
                 p->attach == providers::AttachKind::Tick ||
+                p->attach == providers::AttachKind::Uprobe ||
                 (p->attach == providers::AttachKind::Mapped &&
                  p->hook.kind != providers::HookKind::RawTracepoint))
                 needRegs = true;
@@ -443,8 +444,12 @@ void Generator::planKernelOffsets() {
         kernel.regsIp = 128;
         kernel.regsCs = 136;
         kernel.regsOrigAx = 120;
+        kernel.callArgRegs = {112, 104, 96, 88, 72, 64};
+        kernel.regsReturn = 80;
 #elif defined(__aarch64__)
         kernel.argRegs = {0, 8, 16, 24, 32, 40};
+        kernel.callArgRegs = kernel.argRegs;
+        kernel.regsReturn = 0;
         kernel.regsIp = 256;
         kernel.regsCs = -1;
         kernel.regsOrigAx = 272; // syscallno
@@ -538,6 +543,7 @@ void Generator::buildPrograms() {
     std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints, mapped;
     std::vector<const ir::Clause *> sysEntry, sysReturn;
     std::set<const providers::Probe *> entryProbes, returnProbes;
+    std::map<const providers::Probe *, std::vector<const ir::Clause *>> uprobes;
     for (const auto &c : prog.clauses) {
         bool inBegin = false, inEnd = false, inError = false, inEntry = false, inReturn = false;
         for (const auto *p : c.probes) {
@@ -560,6 +566,7 @@ void Generator::buildPrograms() {
                 break;
             case AttachKind::Tracepoint: tracepoints[p].push_back(&c); break;
             case AttachKind::Mapped: mapped[p].push_back(&c); break;
+            case AttachKind::Uprobe: uprobes[p].push_back(&c); break;
             }
         }
         if (inBegin) begin.push_back(&c);
@@ -588,8 +595,9 @@ void Generator::buildPrograms() {
         sysprobesMap = addMap(std::move(m));
     }
 
-    auto addProgram = [&](const std::string &name, ProgramContext ctx, uint32_t type,
-                          const std::vector<const ir::Clause *> &clauses, const std::string &tp) {
+    AddProgram addProgram = [&](const std::string &name, ProgramContext ctx, uint32_t type,
+                                const std::vector<const ir::Clause *> &clauses,
+                                const std::string &tp) {
         bool args = std::any_of(clauses.begin(), clauses.end(),
                                 [](const ir::Clause *c) { return usesProbeArguments(*c); });
         ProgramBuilder pb(*this, std::move(ctx));
@@ -635,8 +643,42 @@ void Generator::buildPrograms() {
                        clauses, hook);
         }
     }
+    buildUprobePrograms(uprobes, addProgram);
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
     addDeadman();
+}
+
+// pid (and USDT) probes: one program for the probes of each set of clauses
+// (entries apart from returns), told which probe fired by the uprobe's
+// cookie: the probe ID, and the index of its names in a table of
+// (provider, module, function, name) string offsets.
+void Generator::buildUprobePrograms(
+    const std::map<const providers::Probe *, std::vector<const ir::Clause *>> &uprobes,
+    const AddProgram &addProgram) {
+    if (uprobes.empty()) return;
+    std::vector<uint8_t> table;
+    std::map<const providers::Probe *, uint32_t> index;
+    for (const auto &[probe, clauses] : uprobes) {
+        uint32_t names[4] = {strtab.add(probe->provider), strtab.add(probe->module),
+                             strtab.add(probe->function), strtab.add(probe->name)};
+        for (uint32_t n : names) uprobeStringsMax = std::max(uprobeStringsMax, n);
+        index[probe] = uprobeCount++;
+        const auto *bytes = reinterpret_cast<const uint8_t *>(names);
+        table.insert(table.end(), bytes, bytes + sizeof names);
+    }
+    uprobeTableOffset = strtab.addBlob(table);
+    std::map<std::pair<bool, std::vector<const ir::Clause *>>,
+             std::vector<const providers::Probe *>>
+        groups;
+    for (const auto &[probe, clauses] : uprobes)
+        groups[{probe->user->isReturn, clauses}].push_back(probe);
+    for (const auto &[key, probes] : groups) {
+        ProgramContext ctx{providers::AttachKind::Uprobe, probes, true};
+        addProgram(key.first ? "dt_uretprobe" : "dt_uprobe", std::move(ctx), BPF_PROG_TYPE_KPROBE,
+                   key.second, "");
+        for (const auto *p : probes)
+            out.programs.back().cookies.push_back(static_cast<uint64_t>(index[p]) << 32 | p->id);
+    }
 }
 
 // The deadman: a CPU-clock event on one CPU that checks, a few times per
@@ -878,6 +920,21 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         }
         }
         break;
+    case AttachKind::Uprobe:
+        // A function's arguments in their registers; on return arg1 is the
+        // return value (and arg0, the returning instruction's offset, is
+        // not known to a uretprobe: 0).
+        if (ctx.probes.front()->user->isReturn) {
+            if (k.regsReturn < 0) break;
+            f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(k.regsReturn)));
+            f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        } else {
+            for (size_t i = 0; i < k.callArgRegs.size(); ++i) {
+                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(k.callArgRegs[i])));
+                f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+            }
+        }
+        break;
     case AttachKind::Tracepoint: {
         // The fields of the event's record (r6), in order: integers by
         // value, arrays and dynamic arrays by address.
@@ -1012,6 +1069,13 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         f.emit(alu64Imm(BPF_LSH, R1, 5)); // kSyscallNameWidth
         f.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(g.syscallNamesOffset)));
         f.emit(store(Size::W, R9, dctx::kFuncOffset, R1));
+    } else if (ctx.attach == AttachKind::Uprobe) {
+        // The cookie: the probe ID, and its names' index above it.
+        f.emit(movReg(R1, R6));
+        f.callHelper(BPF_FUNC_get_attach_cookie);
+        f.emit(store(Size::W, R9, dctx::kProbeId, R0));
+        f.emit(alu64Imm(BPF_RSH, R0, 32));
+        f.emit(store(Size::W, R9, dctx::kFuncOffset, R0));
     } else {
         const providers::Probe *p = probe();
         if (ctx.attach == AttachKind::Mapped && p->hook.kind != providers::HookKind::RawTracepoint)

@@ -46,6 +46,7 @@ struct ProgramSpec {
     uint64_t periodNs = 0;
     bpf::LinkedProgram code;
     std::vector<SyscallClauseMask> sysMasks;
+    std::vector<uint64_t> cookies; // uprobes: each probe's BPF cookie, as probes
 };
 
 // How the consumer reads one value out of a record.

@@ -480,6 +480,30 @@ int FunctionCompiler::builtin(const ir::Node &n) {
     case ir::Builtin::Probefunc:
     case ir::Builtin::Probename: {
         providers::AttachKind kind = errorClause_ ? providers::AttachKind::Error : pb_.ctx.attach;
+        if (kind == providers::AttachKind::Uprobe) {
+            // The probe's entry in the names table (its index in the
+            // cookie), then the name's offset there: both checked, so the
+            // verifier knows the string stays in the table.
+            int field = n.builtin == ir::Builtin::Probeprov   ? 0
+                        : n.builtin == ir::Builtin::Probemod  ? 1
+                        : n.builtin == ir::Builtin::Probefunc ? 2
+                                                              : 3;
+            Label inTable = f_->newLabel(), inStrings = f_->newLabel();
+            emit(load(Size::W, R1, R9, dctx::kFuncOffset));
+            f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(g.uprobeCount), inTable);
+            emit(movImm(R1, 0));
+            f_->bind(inTable);
+            emit(alu64Imm(BPF_LSH, R1, 4));
+            f_->ldMapValue(R0, g.strtabMap, g.uprobeTableOffset);
+            emit(alu64Reg(BPF_ADD, R0, R1));
+            emit(load(Size::W, R1, R0, static_cast<int16_t>(4 * field)));
+            f_->jumpImm(BPF_JLE, R1, static_cast<int32_t>(g.uprobeStringsMax), inStrings);
+            emit(movImm(R1, 0));
+            f_->bind(inStrings);
+            f_->ldMapValue(R0, g.strtabMap, 0);
+            emit(alu64Reg(BPF_ADD, R0, R1));
+            break;
+        }
         if (n.builtin == ir::Builtin::Probefunc && dynamic) {
             Label ok = f_->newLabel();
             emit(load(Size::W, R1, R9, dctx::kFuncOffset));

@@ -58,6 +58,10 @@ struct KernelOffsets {
     int64_t regsIp = -1;
     int64_t regsCs = -1;
     int64_t regsOrigAx = -1;
+    // A function call's (pid probes): pt_regs offsets of the first six
+    // arguments and of the return value.
+    std::vector<int64_t> callArgRegs;
+    int64_t regsReturn = -1;
     // d_path(): struct path, dentry, qstr, vfsmount and mount.
     int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1,
             dentryNameName = -1, vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1,
@@ -101,6 +105,9 @@ class Generator {
     // The CPUs' cpuinfo_t (curcpu, chip, lgrp), added when first used.
     const CpuTable &cpuTable();
     std::optional<CpuTable> cpuTable_;
+    // pid probes' names: a table of (provider, module, function, name)
+    // string offsets, one entry per probe, and the largest offset in it.
+    uint32_t uprobeTableOffset = 0, uprobeCount = 0, uprobeStringsMax = 0;
     static constexpr uint32_t kSyscallNameWidth = 32;
     uint32_t syscallCount = 512;
 
@@ -118,6 +125,12 @@ class Generator {
     void planSpeculations();
     void planLayout();
     void buildPrograms();
+    using AddProgram =
+        std::function<void(const std::string &, ProgramContext, uint32_t,
+                           const std::vector<const ir::Clause *> &, const std::string &)>;
+    void buildUprobePrograms(
+        const std::map<const providers::Probe *, std::vector<const ir::Clause *>> &uprobes,
+        const AddProgram &addProgram);
     void addDeadman();
 
     std::vector<bool> described_;

@@ -78,6 +78,68 @@ std::optional<std::string> attachTracepoint(const codegen::ProgramSpec &p, int p
     return std::nullopt;
 }
 
+// The uprobe PMU's type and the config bit that makes a uretprobe, from
+// sysfs (0 and -1 when the kernel has no uprobes).
+struct UprobePmu {
+    int type = -1;
+    int retprobeBit = -1;
+};
+
+const UprobePmu &uprobePmu() {
+    static const UprobePmu pmu = [] {
+        UprobePmu u;
+        if (FILE *f = std::fopen("/sys/bus/event_source/devices/uprobe/type", "r")) {
+            if (std::fscanf(f, "%d", &u.type) != 1) u.type = -1;
+            std::fclose(f);
+        }
+        if (FILE *f = std::fopen("/sys/bus/event_source/devices/uprobe/format/retprobe", "r")) {
+            if (std::fscanf(f, "config:%d", &u.retprobeBit) != 1) u.retprobeBit = -1;
+            std::fclose(f);
+        }
+        return u;
+    }();
+    return pmu;
+}
+
+// A uprobe perf event for each probe, restricted to its process, with the
+// program linked to it under the probe's cookie.
+std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int progFd,
+                                         std::vector<bpf::Fd> &links) {
+    const UprobePmu &pmu = uprobePmu();
+    if (pmu.type < 0)
+        return std::string("could not enable tracing: this kernel has no uprobe PMU "
+                           "(/sys/bus/event_source/devices/uprobe), so pid probes cannot fire");
+    for (size_t i = 0; i < p.probes.size(); ++i) {
+        const Probe &probe = *p.probes[i];
+        const UserProbe &u = *probe.user;
+        struct perf_event_attr attr {};
+        attr.size = sizeof(attr);
+        attr.type = static_cast<uint32_t>(pmu.type);
+        if (u.isReturn) {
+            if (pmu.retprobeBit < 0)
+                return "could not enable " + probe.fullName() + ": this kernel has no uretprobes";
+            attr.config |= 1ULL << pmu.retprobeBit;
+        }
+        attr.config1 = reinterpret_cast<uint64_t>(u.path.c_str()); // uprobe_path
+        attr.config2 = u.offset;                                   // probe_offset
+        int fd = static_cast<int>(
+            ::syscall(__NR_perf_event_open, &attr, u.pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+        if (fd < 0)
+            return "could not enable " + probe.fullName() + ": cannot create a uprobe on " +
+                   u.path + " at offset " + std::to_string(u.offset) + ": " + std::strerror(errno);
+        bpf::Fd event(fd);
+        LIBBPF_OPTS(bpf_link_create_opts, opts);
+        opts.perf_event.bpf_cookie = i < p.cookies.size() ? p.cookies[i] : probe.id;
+        int link = bpf_link_create(progFd, fd, BPF_PERF_EVENT, &opts);
+        if (link < 0)
+            return "could not enable " + probe.fullName() +
+                   ": cannot attach to its uprobe: " + std::strerror(errno);
+        links.push_back(std::move(event));
+        links.emplace_back(link);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
@@ -103,6 +165,9 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
             break;
         case AttachKind::Tracepoint:
             if (auto err = attachTracepoint(p, progFd, links)) return err;
+            break;
+        case AttachKind::Uprobe:
+            if (auto err = attachUprobes(p, progFd, links)) return err;
             break;
         case AttachKind::Mapped:
         case AttachKind::SyscallEntry:

@@ -1,6 +1,11 @@
 #include "providers/probe.h"
 #include "providers/stable.h"
 #include "providers/syscalls.h"
+#include "providers/user_probes.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include <algorithm>
 #include <array>
@@ -101,8 +106,11 @@ bool fieldMatches(const std::string &pattern, const std::string &value) {
 }
 
 bool matches(const ProbeDescription &d, const Probe &p) {
-    return fieldMatches(d.provider, p.provider) && fieldMatches(d.module, p.module) &&
-           fieldMatches(d.function, p.function) && fieldMatches(d.name, p.name);
+    // A process's modules go by more than one name (libc.so.6, libc.so, libc, a.out).
+    bool module = p.user ? moduleMatches(d.module, {p.user->path, p.user->mainExecutable})
+                         : fieldMatches(d.module, p.module);
+    return fieldMatches(d.provider, p.provider) && module && fieldMatches(d.function, p.function) &&
+           fieldMatches(d.name, p.name);
 }
 
 // "profile-97", "tick-10ms": the interval in ns, or nothing if the rate is
@@ -272,7 +280,30 @@ void ProbeCatalog::ensureStableProviders(const ProbeDescription &d) {
     }
 }
 
+// pidN: the functions of process N, made when a description names them
+// (a literal process ID: DTrace does not glob over processes).
+void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
+    if (d.provider.size() < 4 || d.provider.compare(0, 3, "pid") != 0 ||
+        d.provider.find_first_not_of("0123456789", 3) != std::string::npos)
+        return;
+    int pid = std::atoi(d.provider.c_str() + 3);
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+        matchError_ = "failed to grab pid " + std::to_string(pid) + ": " +
+                      (pid <= 0 ? "the kernel has no user functions" : std::strerror(ESRCH));
+        return;
+    }
+    auto pending = pendingExec_.find(pid);
+    auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+    for (Probe &p : userFunctionProbes(pid, d, objects)) {
+        std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
+                          std::to_string(p.user->offset) + ":" + p.function + ":" + p.name;
+        if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
+    }
+}
+
 std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
+    matchError_.clear();
+    ensureUserProbes(d);
     // profile-N and tick-N exist as soon as someone names them.
     if (fieldMatches(d.provider, "profile") && d.module.empty() && d.function.empty() &&
         !hasGlob(d.name))
@@ -287,6 +318,7 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
 }
 
 std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
+    ensureUserProbes(d);
     if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
     ensureTracepoints(d);
     ensureStableProviders(d);

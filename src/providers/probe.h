@@ -6,6 +6,7 @@
 #include "providers/tracepoints.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,16 @@ enum class AttachKind {
     SyscallReturn, // raw tracepoint sys_exit, filtered by number
     Tracepoint,    // a kernel tracepoint (sdt): a perf event with the program attached
     Mapped,        // proc, sched, io, rawtp: a program of its own on a kernel hook
+    Uprobe,        // pid, USDT: a uprobe (or uretprobe) on an ELF file, for one process
+};
+
+// Where a pid or USDT probe's uprobe goes.
+struct UserProbe {
+    int pid = 0;
+    std::string path;    // the ELF file
+    uint64_t offset = 0; // in the file
+    bool isReturn = false;
+    bool mainExecutable = false; // in the process's executable ("a.out")
 };
 
 // Where a Mapped probe's program attaches, and what its native arguments
@@ -47,9 +58,10 @@ struct Probe {
     std::string function;
     std::string name;
     AttachKind attach = AttachKind::Begin;
-    uint64_t periodNs = 0;  // profile, tick
-    int syscallNr = -1;     // syscall
-    std::string tracepoint; // sdt: "subsystem/event"
+    uint64_t periodNs = 0;         // profile, tick
+    int syscallNr = -1;            // syscall
+    std::string tracepoint;        // sdt: "subsystem/event"
+    std::optional<UserProbe> user; // pid, USDT
     // Mapped probes: the hook; a D predicate over its native arguments that
     // must hold for the probe to fire (empty: always); and args[i] as D
     // expressions over them, of type argTypes[i] (empty: args[i] is argi).
@@ -94,12 +106,18 @@ class ProbeCatalog {
     // Every probe whose provider matches, for `dtrace -l`.
     std::vector<const Probe *> list(const ProbeDescription &desc);
     const Probe *byId(uint32_t id) const;
+    // Process pid (started by dtrace) is about to exec path: its probes are
+    // those of the objects that program will load.
+    void expectExec(int pid, std::string path) { pendingExec_[pid] = std::move(path); }
+    // Why the last match found no probes for a process (no such process).
+    const std::string &matchError() const { return matchError_; }
 
   private:
     const Probe *addProbe(Probe p);
     void ensureSyscalls();
     void ensureStableProviders(const ProbeDescription &desc);
     void ensureTracepoints(const ProbeDescription &desc);
+    void ensureUserProbes(const ProbeDescription &desc);
     void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
 
@@ -109,6 +127,9 @@ class ProbeCatalog {
     std::set<std::string> stableLoaded_;         // proc, sched, io
     std::set<std::string> tracepointSubsystems_; // read one by one
     uint32_t nextId_ = 1;
+    std::map<int, std::string> pendingExec_;
+    std::set<std::string> userProbeKeys_; // pid probes made: "pid:path:offset:name"
+    std::string matchError_;
 };
 
 } // namespace dtrace::providers

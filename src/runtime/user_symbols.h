@@ -1,8 +1,10 @@
 // Names for user-space addresses: the process's mappings from
-// /proc/PID/maps and the symbol tables (.symtab, else .dynsym) of the ELF
-// files mapped, read with libelf, with each mapping's load bias. C++ names
-// are demangled. Processes and files are read once and cached.
+// /proc/PID/maps and the symbol tables of the ELF files mapped
+// (providers/elf_image), with each mapping's load bias. C++ names are
+// demangled. Processes and files are read once and cached.
 #pragma once
+
+#include "providers/elf_image.h"
 
 #include <cstdint>
 #include <map>
@@ -27,19 +29,8 @@ class UserSymbols {
     void remember(int pid);
 
   private:
-    struct Function {
-        uint64_t address = 0, size = 0;
-        std::string name;
-    };
-    struct ElfFile {
-        std::vector<Function> functions; // sorted by address
-        bool shared = false;             // ET_DYN: addresses are relative to the load bias
-        std::vector<std::pair<uint64_t, uint64_t>> loads; // PT_LOAD (file offset, vaddr)
-    };
-    struct Mapping {
-        uint64_t start = 0, end = 0, offset = 0;
-        std::string path;
-    };
+    using ElfFile = providers::ElfImage;
+    using Mapping = providers::ProcessMapping;
     const ElfFile *elf(int pid, const std::string &path);
     const std::vector<Mapping> &mappings(int pid);
 

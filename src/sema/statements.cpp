@@ -97,6 +97,8 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
              "invalid probe description \"" + text + "\": Overspecified probe description");
     expanded = desc.text();
     auto probes = catalog_.match(desc);
+    if (probes.empty() && !catalog_.matchError().empty())
+        fail("D_PROC_BADPID", spec.loc, catalog_.matchError());
     if (probes.empty() && !ctx_.allowZeroMatches)
         fail("D_PDESC_ZERO", spec.loc,
              "probe description " + expanded + " does not match any probes");

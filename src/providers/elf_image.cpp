@@ -1,0 +1,151 @@
+#include "providers/elf_image.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+namespace dtrace::providers {
+
+namespace {
+
+void readSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh, std::vector<ElfFunction> &out) {
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!data || sh.sh_entsize == 0) return;
+    size_t n = sh.sh_size / sh.sh_entsize;
+    for (size_t i = 0; i < n; ++i) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
+        if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
+        if (sym.st_shndx == SHN_UNDEF) continue;
+        const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
+        if (!name || !*name) continue;
+        out.push_back({name, sym.st_value, sym.st_size});
+    }
+}
+
+void readNotes(Elf_Scn *scn, std::vector<ElfNote> &out) {
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!data) return;
+    size_t off = 0, nameOff = 0, descOff = 0;
+    GElf_Nhdr nh;
+    while ((off = gelf_getnote(data, off, &nh, &nameOff, &descOff)) > 0) {
+        const char *base = static_cast<const char *>(data->d_buf);
+        ElfNote n;
+        n.owner.assign(base + nameOff, strnlen(base + nameOff, nh.n_namesz));
+        n.type = nh.n_type;
+        n.desc.assign(base + descOff, base + descOff + nh.n_descsz);
+        out.push_back(std::move(n));
+    }
+}
+
+void readDynamic(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh, ElfImage &img) {
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!data || sh.sh_entsize == 0) return;
+    size_t n = sh.sh_size / sh.sh_entsize;
+    for (size_t i = 0; i < n; ++i) {
+        GElf_Dyn dyn;
+        if (!gelf_getdyn(data, static_cast<int>(i), &dyn)) continue;
+        if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH) continue;
+        const char *s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+        if (!s) continue;
+        if (dyn.d_tag == DT_NEEDED) {
+            img.needed.emplace_back(s);
+        } else {
+            std::stringstream dirs(s);
+            for (std::string d; std::getline(dirs, d, ':');)
+                if (!d.empty()) img.runpath.push_back(d);
+        }
+    }
+}
+
+} // namespace
+
+std::optional<uint64_t> ElfImage::fileOffset(uint64_t vaddr) const {
+    for (const ElfSegment &s : loads)
+        if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+    return std::nullopt;
+}
+
+std::optional<ElfImage> readElfImage(const std::string &path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    elf_version(EV_CURRENT);
+    Elf *e = elf_begin(fd, ELF_C_READ, nullptr);
+    GElf_Ehdr eh;
+    if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+        if (e) elf_end(e);
+        close(fd);
+        return std::nullopt;
+    }
+    ElfImage img;
+    img.shared = eh.e_type == ET_DYN;
+    size_t phnum = 0;
+    elf_getphdrnum(e, &phnum);
+    for (size_t i = 0; i < phnum; ++i) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, static_cast<int>(i), &ph)) continue;
+        if (ph.p_type == PT_LOAD) img.loads.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz});
+        if (ph.p_type == PT_INTERP && ph.p_filesz > 1) {
+            std::string interp(ph.p_filesz, '\0');
+            if (pread(fd, interp.data(), interp.size(), static_cast<off_t>(ph.p_offset)) ==
+                static_cast<ssize_t>(interp.size()))
+                img.interpreter = interp.c_str();
+        }
+    }
+    Elf_Scn *dynsym = nullptr, *symtab = nullptr;
+    GElf_Shdr dynsh{}, symsh{};
+    size_t shstrndx = 0;
+    elf_getshdrstrndx(e, &shstrndx);
+    for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh)) continue;
+        if (sh.sh_type == SHT_SYMTAB) symtab = scn, symsh = sh;
+        if (sh.sh_type == SHT_DYNSYM) dynsym = scn, dynsh = sh;
+        if (sh.sh_type == SHT_DYNAMIC) readDynamic(e, scn, sh, img);
+        if (sh.sh_type == SHT_NOTE) readNotes(scn, img.notes);
+        const char *name = elf_strptr(e, shstrndx, sh.sh_name);
+        if (name && std::strcmp(name, ".stapsdt.base") == 0) img.probesBase = sh.sh_addr;
+    }
+    if (symtab) readSymbols(e, symtab, symsh, img.functions);
+    if (dynsym) readSymbols(e, dynsym, dynsh, img.functions);
+    std::sort(img.functions.begin(), img.functions.end(),
+              [](const ElfFunction &a, const ElfFunction &b) {
+                  return a.address != b.address ? a.address < b.address : a.name < b.name;
+              });
+    // The same function in both tables once.
+    img.functions.erase(std::unique(img.functions.begin(), img.functions.end(),
+                                    [](const ElfFunction &a, const ElfFunction &b) {
+                                        return a.address == b.address && a.name == b.name;
+                                    }),
+                        img.functions.end());
+    elf_end(e);
+    close(fd);
+    return img;
+}
+
+std::vector<ProcessMapping> executableMappings(int pid) {
+    std::vector<ProcessMapping> maps;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    FILE *f = std::fopen(path, "r");
+    if (!f) return maps;
+    char line[4096];
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long long start, end, offset;
+        char perms[8], file[4096] = {0};
+        int n = std::sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &start, &end, perms,
+                            &offset, file);
+        if (n < 5 || perms[2] != 'x' || file[0] != '/') continue;
+        maps.push_back({start, end, offset, file});
+    }
+    std::fclose(f);
+    return maps;
+}
+
+} // namespace dtrace::providers

@@ -1,0 +1,56 @@
+// What dtrace needs from an ELF file and a process's address space: the
+// function symbols (.symtab, else .dynsym), the loadable segments (to turn
+// a symbol's address into a file offset, which is what a uprobe names), the
+// libraries it needs and its interpreter, and its notes (USDT probes); and
+// the executable mappings of a process from /proc/PID/maps.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::providers {
+
+struct ElfFunction {
+    std::string name; // as in the symbol table (not demangled)
+    uint64_t address = 0, size = 0;
+};
+
+struct ElfSegment {
+    uint64_t offset = 0, vaddr = 0, filesz = 0;
+};
+
+// A note of type `type` and owner `owner` (SystemTap's "stapsdt" notes
+// describe USDT probes), with the section address it was linked at.
+struct ElfNote {
+    std::string owner;
+    uint32_t type = 0;
+    std::vector<uint8_t> desc;
+};
+
+struct ElfImage {
+    bool shared = false;                // ET_DYN: loaded at a bias
+    std::vector<ElfFunction> functions; // sorted by address
+    std::vector<ElfSegment> loads;      // PT_LOAD
+    std::vector<std::string> needed;    // DT_NEEDED
+    std::vector<std::string> runpath;   // DT_RUNPATH / DT_RPATH directories
+    std::string interpreter;            // PT_INTERP
+    std::vector<ElfNote> notes;         // SHT_NOTE sections
+    uint64_t probesBase = 0;            // .stapsdt.base's address (0: none)
+    // The file offset of a linked virtual address (nullopt: in no segment).
+    std::optional<uint64_t> fileOffset(uint64_t vaddr) const;
+};
+
+// Reads an ELF file; nullopt when it is not one (or cannot be read).
+std::optional<ElfImage> readElfImage(const std::string &path);
+
+struct ProcessMapping {
+    uint64_t start = 0, end = 0, offset = 0;
+    std::string path;
+};
+
+// The executable, file-backed mappings of a process (empty if it is gone).
+std::vector<ProcessMapping> executableMappings(int pid);
+
+} // namespace dtrace::providers

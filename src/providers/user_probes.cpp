@@ -1,0 +1,196 @@
+#include "providers/user_probes.h"
+
+#include "providers/elf_image.h"
+
+#include <glob.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace dtrace::providers {
+
+namespace {
+
+bool isFile(const std::string &p) {
+    return access(p.c_str(), R_OK) == 0;
+}
+
+// The directories the dynamic linker searches after an object's own
+// run path: /etc/ld.so.conf (and what it includes), then the defaults.
+void readLdConfig(const std::string &file, std::vector<std::string> &dirs, int depth) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+        line = line.substr(0, line.find('#'));
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+            line.pop_back();
+        size_t b = line.find_first_not_of(" \t");
+        if (b == std::string::npos) continue;
+        line = line.substr(b);
+        if (line.compare(0, 8, "include ") == 0 && depth < 4) {
+            glob_t g{};
+            if (glob(line.substr(8).c_str(), 0, nullptr, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; ++i)
+                    readLdConfig(g.gl_pathv[i], dirs, depth + 1);
+            globfree(&g);
+        } else if (line[0] == '/') {
+            dirs.push_back(line);
+        }
+    }
+}
+
+const std::vector<std::string> &systemLibraryDirs() {
+    static const std::vector<std::string> dirs = [] {
+        std::vector<std::string> d;
+        if (const char *env = std::getenv("LD_LIBRARY_PATH")) {
+            std::string s = env;
+            for (size_t i = 0; i <= s.size();) {
+                size_t j = s.find(':', i);
+                if (j == std::string::npos) j = s.size();
+                if (j > i) d.push_back(s.substr(i, j - i));
+                i = j + 1;
+            }
+        }
+        readLdConfig("/etc/ld.so.conf", d, 0);
+        for (const char *x : {"/lib", "/usr/lib", "/lib64", "/usr/lib64"}) d.emplace_back(x);
+        return d;
+    }();
+    return dirs;
+}
+
+std::string findLibrary(const std::string &name, const std::vector<std::string> &runpath) {
+    if (name.find('/') != std::string::npos) return isFile(name) ? name : "";
+    for (const auto *dirs : {&runpath, &systemLibraryDirs()})
+        for (const std::string &d : *dirs)
+            if (isFile(d + "/" + name)) return d + "/" + name;
+    return "";
+}
+
+std::string baseName(const std::string &path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+bool isHexOffset(std::string_view s) {
+    return !s.empty() && s.size() <= 16 &&
+           s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
+
+} // namespace
+
+std::string resolveCommand(const std::string &name) {
+    if (name.empty()) return "";
+    if (name.find('/') != std::string::npos) return isFile(name) ? name : "";
+    const char *path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    for (size_t i = 0; i <= dirs.size();) {
+        size_t j = dirs.find(':', i);
+        if (j == std::string::npos) j = dirs.size();
+        std::string cand = (j > i ? dirs.substr(i, j - i) : std::string(".")) + "/" + name;
+        if (access(cand.c_str(), X_OK) == 0) return cand;
+        i = j + 1;
+    }
+    return "";
+}
+
+std::vector<ProcessObject> processObjects(int pid, const std::string &pendingExec) {
+    std::vector<ProcessObject> out;
+    std::set<std::string> seen;
+    if (!pendingExec.empty()) {
+        // What the command will map: itself, its interpreter and the
+        // libraries it needs, breadth first as the dynamic linker loads them.
+        std::vector<std::string> queue{pendingExec};
+        for (size_t i = 0; i < queue.size(); ++i) {
+            std::string path = queue[i];
+            char real[4096];
+            if (realpath(path.c_str(), real)) path = real;
+            if (!seen.insert(path).second) continue;
+            auto img = readElfImage(path);
+            if (!img) continue;
+            out.push_back({path, i == 0});
+            if (!img->interpreter.empty()) queue.push_back(img->interpreter);
+            for (const std::string &lib : img->needed) {
+                std::string found = findLibrary(lib, img->runpath);
+                if (!found.empty()) queue.push_back(found);
+            }
+        }
+        return out;
+    }
+    std::string exe;
+    char buf[4096];
+    std::string link = "/proc/" + std::to_string(pid) + "/exe";
+    ssize_t n = readlink(link.c_str(), buf, sizeof buf - 1);
+    if (n > 0) exe.assign(buf, static_cast<size_t>(n));
+    for (const ProcessMapping &m : executableMappings(pid)) {
+        if (!seen.insert(m.path).second) continue;
+        // Through the process's root, so that a container's files are found.
+        std::string path = "/proc/" + std::to_string(pid) + "/root" + m.path;
+        if (!isFile(path)) path = m.path;
+        out.push_back({path, m.path == exe});
+    }
+    return out;
+}
+
+bool moduleMatches(std::string_view pattern, const ProcessObject &object) {
+    if (pattern.empty()) return true;
+    if (object.mainExecutable && globMatch(pattern, "a.out")) return true;
+    std::string name = baseName(object.path);
+    if (globMatch(pattern, name)) return true;
+    size_t so = name.find(".so");
+    if (so == std::string::npos) return false;
+    return globMatch(pattern, name.substr(0, so + 3)) || globMatch(pattern, name.substr(0, so));
+}
+
+std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
+                                      const std::vector<ProcessObject> &objects) {
+    std::vector<Probe> out;
+    std::string provider = "pid" + std::to_string(pid);
+    bool offsetProbe = !hasGlob(d.name) && isHexOffset(d.name);
+    for (const ProcessObject &obj : objects) {
+        if (!moduleMatches(d.module, obj)) continue;
+        auto img = readElfImage(obj.path);
+        if (!img) continue;
+        // One name for each address when a glob takes many functions
+        // (aliases would fire twice): the one with fewest leading
+        // underscores, then the shortest.
+        std::map<uint64_t, const ElfFunction *> chosen;
+        for (const ElfFunction &f : img->functions) {
+            if (f.size == 0 || !globMatch(d.function.empty() ? "*" : d.function, f.name)) continue;
+            auto rank = [](const std::string &n) {
+                size_t u = n.find_first_not_of('_');
+                return std::pair{u == std::string::npos ? n.size() : u, n.size()};
+            };
+            auto [it, fresh] = chosen.try_emplace(f.address, &f);
+            if (!fresh && rank(f.name) < rank(it->second->name)) it->second = &f;
+        }
+        std::set<std::string> named;
+        for (const auto &[addr, f] : chosen) {
+            if (!named.insert(f->name).second) continue;
+            auto off = img->fileOffset(addr);
+            if (!off) continue;
+            auto add = [&](const std::string &name, uint64_t at, bool ret) {
+                if (!d.name.empty() && !globMatch(d.name, name)) return;
+                Probe p;
+                p.provider = provider;
+                p.module = baseName(obj.path);
+                p.function = f->name;
+                p.name = name;
+                p.attach = AttachKind::Uprobe;
+                p.user = UserProbe{pid, obj.path, at, ret, obj.mainExecutable};
+                out.push_back(std::move(p));
+            };
+            add("entry", *off, false);
+            add("return", *off, true);
+            if (offsetProbe) {
+                uint64_t rel = std::strtoull(d.name.c_str(), nullptr, 16);
+                if (rel < f->size) add(d.name, *off + rel, false);
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace dtrace::providers

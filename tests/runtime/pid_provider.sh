@@ -1,0 +1,70 @@
+# pid: a process's own functions and its libraries', at entry, return and
+# an offset, through uprobes, for a command dtrace starts (-c, before it
+# has loaded its libraries) and for a running process (-p).
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+W=${WORKLOADS:-}/functions
+[ -x "$W" ] || { echo "SKIP: workloads not built"; exit 77; }
+[ -e /sys/bus/event_source/devices/uprobe/type ] || { echo "SKIP: no uprobe PMU"; exit 77; }
+
+# -c: add(2, 3) returns 5; three work_ functions by a glob; getppid() in
+# the C library (named libc.so.6, libc.so or libc); offset 2 of a function
+# of known instructions (x86-64), where arg0 is still in its register.
+out=$(timeout 30 "$DTRACE" -q -c "$W" -n '
+pid$target:a.out:add:entry { printf("entry %s %s %s %d %d\n", probeprov, probemod, probefunc, arg0, arg1); }
+pid$target:a.out:add:return { printf("return %s %d\n", probename, arg1); }
+pid$target:a.out:work_*:entry { printf("glob %s\n", probefunc); }
+pid$target:libc.so.6:getppid:entry, pid$target:libc.so:getppid:return, pid$target:libc:getppid:entry {
+    printf("libc %s %s\n", probefunc, probename);
+}
+pid$target:functions:main:entry { printf("target %d %s\n", $target, execname); }' 2>&1)
+echo "$out"
+t=$(echo "$out" | sed -n 's/^target \([0-9]*\) functions$/\1/p')
+[ -n "$t" ] || fail "pid\$target:functions:main:entry did not fire in the command"
+echo "$out" | grep -qx "entry pid$t functions add 2 3" || fail "add:entry and its arguments"
+echo "$out" | grep -qx "return return 5" || fail "add:return and its value in arg1"
+for f in work_one work_two work_three; do
+    echo "$out" | grep -qx "glob $f" || fail "glob work_*: $f"
+done
+[ "$(echo "$out" | grep -c '^libc getppid entry$')" = 2 ] || fail "libc.so.6 and libc: getppid:entry"
+echo "$out" | grep -qx "libc getppid return" || fail "libc.so: getppid:return"
+
+if [ "$(uname -m)" = x86_64 ]; then
+    out=$(timeout 30 "$DTRACE" -q -c "$W" -n '
+    pid$target:a.out:offsets_target:2 { printf("offset %s %d\n", probename, arg0); }' 2>&1)
+    echo "$out" | grep -qx "offset 2 42" || fail "an offset probe: $out"
+fi
+
+# -p: a running process, waiting on a FIFO until dtrace is ready, then
+# calling add() three times.
+mkfifo go
+exec 3<>go
+"$W" 3 <go >/dev/null &
+w=$!
+for _ in $(seq 100); do
+    [ "$(readlink /proc/$w/exe)" = "$(realpath "$W")" ] && break
+    sleep 0.05
+done
+timeout 30 "$DTRACE" -q -p $w -n '
+BEGIN { printf("ready\n"); }
+pid$target:a.out:add:return { printf("add returned %d in %d\n", arg1, pid); }' >out 2>&1 &
+d=$!
+for _ in $(seq 100); do
+    grep -q ready out && break
+    sleep 0.05
+done
+echo go >&3
+wait $d
+cat out
+[ "$(grep -c "^add returned 5 in $w\$" out)" = 3 ] || fail "-p: three returns from add() in $w"
+
+# Listing, and processes that cannot be traced.
+out=$("$DTRACE" -l -n "pid$$:libc.so.6:malloc:" 2>&1)
+echo "$out" | grep -Eq "^ *[0-9]+ +pid$$ +libc.so.6 +malloc entry$" || fail "listing: $out"
+echo "$out" | grep -Eq "^ *[0-9]+ +pid$$ +libc.so.6 +malloc return$" || fail "listing: $out"
+out=$("$DTRACE" -x errtags -n 'pid0:::entry' 2>&1)
+echo "$out" | grep -q 'D_PROC_BADPID.*failed to grab pid 0' || fail "pid0: $out"
+out=$("$DTRACE" -x errtags -n 'pid999999999:::entry' 2>&1)
+echo "$out" | grep -q 'D_PROC_BADPID.*failed to grab pid 999999999: No such process' ||
+    fail "a process that does not exist: $out"
+exit 0
