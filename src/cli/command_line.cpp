@@ -145,8 +145,8 @@ std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &
             case 'i': out.sources.push_back(description(arg, true)); break;
             case 'a':
             case 'A':
-            case 'G':
-            case 'h':
+            case 'G': out.linkObject = true; break;
+            case 'h': out.header = true; break;
             case 'H': return std::string("option -") + c + " is not supported yet";
             default: return std::string("invalid option -- '") + c + "'";
             }

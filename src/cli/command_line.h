@@ -32,6 +32,8 @@ struct CommandLine {
     bool version = false;     // -V
     bool zeroMatchOk = false; // -Z
     bool cpp = false;         // -C
+    bool header = false;      // -h: the USDT provider header
+    bool linkObject = false;  // -G: the USDT object to link
 };
 
 // Parses argv; on error returns a message for "dtrace: ..." and usage.

@@ -4,6 +4,7 @@
 #include "bpf/loader.h"
 #include "cli/command_line.h"
 #include "cli/preprocess.h"
+#include "cli/provider_files.h"
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
 #include "providers/attach.h"
@@ -54,7 +55,7 @@ void printCompileError(const ProgramSource &src, const CompileError &e, bool err
 }
 
 // The `dtrace -l` table.
-int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
+int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target) {
     std::vector<const providers::Probe *> probes;
     if (cl.sources.empty()) {
         probes = catalog.list({});
@@ -66,6 +67,9 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
                 size_t cut = desc.find_first_of("/{ \t");
                 desc = desc.substr(0, cut);
             }
+            if (target)
+                for (size_t at; (at = desc.find("$target")) != std::string::npos;)
+                    desc.replace(at, 7, std::to_string(*target));
             providers::ProbeDescription d;
             if (!providers::parseProbeDescription(desc, d)) {
                 std::fprintf(
@@ -85,9 +89,24 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog) {
         }
     }
     std::printf("%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
-    for (const auto *p : probes)
+    for (const auto *p : probes) {
         std::printf("%5u %10s %17s %33s %s\n", p->id, p->provider.c_str(), p->module.c_str(),
                     p->function.c_str(), p->name.c_str());
+        if (!cl.verbose) continue;
+        // -v: the probe's stability and its arguments' types.
+        providers::ProbeStability st = providers::probeStability(*p);
+        for (auto [title, a] : {std::pair{"Probe Description Attributes", st.probe},
+                                std::pair{"Argument Attributes", st.arguments}})
+            std::printf("\n\t%s\n\t\tIdentifier Names: %s\n\t\tData Semantics:   %s\n"
+                        "\t\tDependency Class: %s\n",
+                        title, a.names, a.data, a.dependency);
+        std::printf("\n\tArgument Types\n");
+        const auto &types = providers::probeArgTypes(*p);
+        for (size_t i = 0; i < types.size(); ++i)
+            std::printf("\t\targs[%zu]: %s\n", i, types[i].c_str());
+        if (types.empty()) std::printf("\t\tNone\n");
+        std::printf("\n");
+    }
     return 0;
 }
 
@@ -126,6 +145,108 @@ Child forkCommand(const std::string &command) {
     }
     close(fds[0]);
     return {pid, fds[1]};
+}
+
+// dtrace -h and -G: the provider definitions of the -s scripts, as the
+// header of their probe macros or the object that defines their
+// semaphores. Nothing is traced.
+int buildProviderFiles(CommandLine &cl, const sema::Options &options,
+                       providers::ProbeCatalog &catalog) {
+    const char *flag = cl.header ? "-h" : "-G";
+    const ProgramSource *script = nullptr;
+    for (const auto &s : cl.sources)
+        if (s.kind == ProgramSource::Kind::Script && !script) script = &s;
+    if (!script) {
+        std::fprintf(stderr, "dtrace: %s requires a D script with provider definitions (-s)\n",
+                     flag);
+        return 1;
+    }
+    sema::CompileContext ctx;
+    ctx.allowZeroMatches = true;
+    sema::Sema sema(options, catalog, ctx);
+    std::vector<frontend::Program> asts;
+    std::vector<ProviderSpec> specs;
+    for (const auto &src : cl.sources) {
+        if (src.kind != ProgramSource::Kind::Script) continue;
+        try {
+            std::string text = src.text;
+            if (cl.cpp) {
+                auto pre = preprocess(text, cl.cppArgs);
+                if (!pre) {
+                    std::fprintf(stderr,
+                                 "dtrace: failed to compile script %s: Preprocessor failed to "
+                                 "process input program\n",
+                                 src.name.c_str());
+                    return 1;
+                }
+                text = *pre;
+            }
+            frontend::Parser parser(
+                text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
+            asts.push_back(parser.parseProgram());
+            sema.analyzeSource(asts.back());
+            for (const auto &item : asts.back().items) {
+                const auto *def = std::get_if<frontend::ProviderDef>(&item);
+                if (!def) continue;
+                ProviderSpec spec{def->name, {}};
+                for (const auto &probe : def->probes) {
+                    if (probe.params.size() > 10)
+                        throw CompileError("D_PROV_BADPROBE", probe.loc,
+                                           "probe " + def->name + ":" + probe.name +
+                                               " has more than 10 arguments");
+                    spec.probes.push_back({probe.name, sema.parameterTypes(probe)});
+                }
+                specs.push_back(std::move(spec));
+            }
+        } catch (const CompileError &e) {
+            printCompileError(src, e, sema.options().flag("errtags"));
+            return 1;
+        }
+    }
+    if (specs.empty()) {
+        std::fprintf(stderr, "dtrace: no providers are defined in %s\n", script->name.c_str());
+        return 1;
+    }
+    // The output is named after the first script unless -o names it.
+    std::string stem = script->name;
+    if (stem.size() > 2 && stem.compare(stem.size() - 2, 2, ".d") == 0)
+        stem.resize(stem.size() - 2);
+    if (cl.header) {
+        std::string path = cl.outputFile ? *cl.outputFile : stem + ".h";
+        std::string base = path.substr(path.rfind('/') + 1);
+        std::string guard = "_";
+        for (char c : base.substr(0, base.rfind('.')))
+            guard += std::isalnum(static_cast<unsigned char>(c))
+                         ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                         : '_';
+        guard += "_H";
+        FILE *f = std::fopen(path.c_str(), "w");
+        if (!f) {
+            std::fprintf(stderr, "dtrace: failed to open header file '%s': %s\n", path.c_str(),
+                         std::strerror(errno));
+            return 1;
+        }
+        std::string text = providerHeader(specs, guard, script->name);
+        bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+        ok = std::fclose(f) == 0 && ok;
+        if (!ok) {
+            std::fprintf(stderr, "dtrace: failed to write header file '%s'\n", path.c_str());
+            return 1;
+        }
+        return 0;
+    }
+    // -G: the remaining arguments are the objects whose probe sites link
+    // with these providers.
+    if (auto err = checkProbeSites(specs, cl.macroArgs)) {
+        std::fprintf(stderr, "dtrace: %s\n", err->c_str());
+        return 1;
+    }
+    std::string path = cl.outputFile ? *cl.outputFile : stem + ".o";
+    if (auto err = writeProviderObject(specs, path)) {
+        std::fprintf(stderr, "dtrace: %s\n", err->c_str());
+        return 1;
+    }
+    return 0;
 }
 
 } // namespace
@@ -180,8 +301,9 @@ int run(int argc, char **argv) {
     if (testing && !options.isSet("quietresize")) options.set("quietresize", std::nullopt, false);
 
     providers::ProbeCatalog catalog;
-    if (cl.list) return listProbes(cl, catalog);
-    if (cl.sources.empty()) {
+    if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
+    if (cl.list && !cl.command && !cl.pid) return listProbes(cl, catalog, std::nullopt);
+    if (cl.sources.empty() && !cl.list) {
         std::fprintf(stderr, "%s", usage().c_str());
         return 2;
     }
@@ -214,6 +336,12 @@ int run(int argc, char **argv) {
             child.pid = -1;
         }
     };
+    if (cl.list) {
+        // -l with -c or -p: the process's probes too ($target).
+        int rc = listProbes(cl, catalog, ctx.targetPid);
+        killChild();
+        return rc;
+    }
 
     // _DTRACE_TIMING=1 prints where start-up time goes (for bench/).
     using Clock = std::chrono::steady_clock;

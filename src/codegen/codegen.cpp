@@ -667,17 +667,65 @@ void Generator::buildUprobePrograms(
         table.insert(table.end(), bytes, bytes + sizeof names);
     }
     uprobeTableOffset = strtab.addBlob(table);
-    std::map<std::pair<bool, std::vector<const ir::Clause *>>,
-             std::vector<const providers::Probe *>>
-        groups;
-    for (const auto &[probe, clauses] : uprobes)
-        groups[{probe->user->isReturn, clauses}].push_back(probe);
+    // USDT sites hold their arguments in different places: a program for
+    // each way of finding them.
+    using GroupKey = std::tuple<bool, std::vector<const ir::Clause *>, bool,
+                                std::vector<providers::UsdtArgument>>;
+    std::map<GroupKey, std::vector<const providers::Probe *>> groups;
+    for (const auto &[probe, clauses] : uprobes) {
+        const providers::UserProbe &u = *probe->user;
+        groups[{u.isReturn, clauses, u.usdt, u.arguments}].push_back(probe);
+    }
     for (const auto &[key, probes] : groups) {
         ProgramContext ctx{providers::AttachKind::Uprobe, probes, true};
-        addProgram(key.first ? "dt_uretprobe" : "dt_uprobe", std::move(ctx), BPF_PROG_TYPE_KPROBE,
-                   key.second, "");
+        const char *name = std::get<0>(key)   ? "dt_uretprobe"
+                           : std::get<2>(key) ? "dt_usdt"
+                                              : "dt_uprobe";
+        addProgram(name, std::move(ctx), BPF_PROG_TYPE_KPROBE, std::get<1>(key), "");
         for (const auto *p : probes)
             out.programs.back().cookies.push_back(static_cast<uint64_t>(index[p]) << 32 | p->id);
+    }
+}
+
+// A USDT site's arguments, each where its note says: a register, a
+// constant, or user memory at a register plus a displacement; then cut to
+// its size and sign- or zero-extended.
+void ProgramBuilder::emitUsdtArgs(bpf::Function &f,
+                                  const std::vector<providers::UsdtArgument> &args) {
+    using Kind = providers::UsdtArgument::Kind;
+    for (size_t i = 0; i < args.size() && i < 10; ++i) {
+        const providers::UsdtArgument &a = args[i];
+        const auto slot = static_cast<int16_t>(dctx::kArgs + 8 * i);
+        switch (a.kind) {
+        case Kind::Unsupported: f.emit(storeImm(Size::DW, R9, slot, 0)); continue;
+        case Kind::Constant:
+            f.ldImm64(R1, static_cast<uint64_t>(a.value));
+            f.emit(store(Size::DW, R9, slot, R1));
+            continue;
+        case Kind::Register:
+            f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(a.regsOffset)));
+            break;
+        case Kind::Memory: {
+            f.emit(storeImm(Size::DW, R9, slot, 0));
+            f.emit(load(Size::DW, R3, R6, static_cast<int16_t>(a.regsOffset)));
+            if (a.value != 0) {
+                f.ldImm64(R1, static_cast<uint64_t>(a.value));
+                f.emit(alu64Reg(BPF_ADD, R3, R1));
+            }
+            f.emit(movReg(R1, R9));
+            f.emit(alu64Imm(BPF_ADD, R1, slot));
+            f.emit(movImm(R2, std::abs(a.size)));
+            f.callHelper(BPF_FUNC_probe_read_user);
+            f.emit(load(Size::DW, R1, R9, slot));
+            break;
+        }
+        }
+        int bits = 8 * std::abs(a.size);
+        if (bits < 64) {
+            f.emit(alu64Imm(BPF_LSH, R1, 64 - bits));
+            f.emit(alu64Imm(a.size < 0 ? BPF_ARSH : BPF_RSH, R1, 64 - bits));
+        }
+        f.emit(store(Size::DW, R9, slot, R1));
     }
 }
 
@@ -924,7 +972,9 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         // A function's arguments in their registers; on return arg1 is the
         // return value (and arg0, the returning instruction's offset, is
         // not known to a uretprobe: 0).
-        if (ctx.probes.front()->user->isReturn) {
+        if (ctx.probes.front()->user->usdt) {
+            emitUsdtArgs(f, ctx.probes.front()->user->arguments);
+        } else if (ctx.probes.front()->user->isReturn) {
             if (k.regsReturn < 0) break;
             f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(k.regsReturn)));
             f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));

@@ -184,6 +184,7 @@ class ProgramBuilder {
     void emitSyscallReturnArgs(bpf::Function &f);
     void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook, bpf::Label out);
     void emitArgs(bpf::Function &f);
+    void emitUsdtArgs(bpf::Function &f, const std::vector<providers::UsdtArgument> &args);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);

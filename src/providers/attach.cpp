@@ -83,6 +83,7 @@ std::optional<std::string> attachTracepoint(const codegen::ProgramSpec &p, int p
 struct UprobePmu {
     int type = -1;
     int retprobeBit = -1;
+    int refCtrShift = -1; // where a USDT semaphore's offset goes in config
 };
 
 const UprobePmu &uprobePmu() {
@@ -94,6 +95,11 @@ const UprobePmu &uprobePmu() {
         }
         if (FILE *f = std::fopen("/sys/bus/event_source/devices/uprobe/format/retprobe", "r")) {
             if (std::fscanf(f, "config:%d", &u.retprobeBit) != 1) u.retprobeBit = -1;
+            std::fclose(f);
+        }
+        if (FILE *f =
+                std::fopen("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset", "r")) {
+            if (std::fscanf(f, "config:%d", &u.refCtrShift) != 1) u.refCtrShift = -1;
             std::fclose(f);
         }
         return u;
@@ -119,6 +125,14 @@ std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int prog
             if (pmu.retprobeBit < 0)
                 return "could not enable " + probe.fullName() + ": this kernel has no uretprobes";
             attr.config |= 1ULL << pmu.retprobeBit;
+        }
+        if (u.semaphoreOffset != 0) {
+            // The kernel counts the semaphore up while the probe is attached,
+            // so the application's is-enabled test sees it traced.
+            if (pmu.refCtrShift < 0)
+                return "could not enable " + probe.fullName() +
+                       ": this kernel cannot count USDT semaphores (no uprobe ref_ctr_offset)";
+            attr.config |= u.semaphoreOffset << pmu.refCtrShift;
         }
         attr.config1 = reinterpret_cast<uint64_t>(u.path.c_str()); // uprobe_path
         attr.config2 = u.offset;                                   // probe_offset

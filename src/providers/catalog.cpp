@@ -1,6 +1,7 @@
 #include "providers/probe.h"
 #include "providers/stable.h"
 #include "providers/syscalls.h"
+#include "providers/usdt.h"
 #include "providers/user_probes.h"
 
 #include <cerrno>
@@ -188,6 +189,32 @@ ProbeCatalog::ProbeCatalog() {
 
 ProbeCatalog::~ProbeCatalog() = default;
 
+// As the providers document them (Solaris Dynamic Tracing Guide).
+ProbeStability probeStability(const Probe &p) {
+    constexpr InterfaceAttributes stable{"Stable", "Stable", "Common"};
+    constexpr InterfaceAttributes evolvingCommon{"Evolving", "Evolving", "Common"};
+    constexpr InterfaceAttributes evolvingIsa{"Evolving", "Evolving", "ISA"};
+    constexpr InterfaceAttributes privateIsa{"Private", "Private", "ISA"};
+    constexpr InterfaceAttributes privateUnknown{"Private", "Private", "Unknown"};
+    switch (p.attach) {
+    case AttachKind::Begin:
+    case AttachKind::End:
+    case AttachKind::Error: return {stable, stable};
+    case AttachKind::Profile:
+    case AttachKind::Tick: return {evolvingCommon, evolvingCommon};
+    case AttachKind::SyscallEntry:
+    case AttachKind::SyscallReturn: return {evolvingCommon, privateIsa};
+    case AttachKind::Tracepoint: return {evolvingIsa, privateIsa};
+    case AttachKind::Mapped:
+        if (p.provider == "rawtp") return {privateUnknown, privateUnknown};
+        return {evolvingIsa, evolvingIsa};
+    case AttachKind::Uprobe:
+        if (p.user && p.user->usdt) return {evolvingIsa, evolvingIsa};
+        return {evolvingIsa, privateUnknown};
+    }
+    return {privateUnknown, privateUnknown};
+}
+
 const Probe *ProbeCatalog::addProbe(Probe p) {
     p.id = nextId_++;
     probes_.push_back(std::make_unique<Probe>(std::move(p)));
@@ -282,10 +309,26 @@ void ProbeCatalog::ensureStableProviders(const ProbeDescription &d) {
 
 // pidN: the functions of process N, made when a description names them
 // (a literal process ID: DTrace does not glob over processes).
+// Any other PROVIDERpid: the USDT probes of process pid (PROVIDER may be
+// a glob).
 void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
-    if (d.provider.size() < 4 || d.provider.compare(0, 3, "pid") != 0 ||
-        d.provider.find_first_not_of("0123456789", 3) != std::string::npos)
+    size_t digits = d.provider.find_last_not_of("0123456789") + 1;
+    if (digits == 0 || digits == d.provider.size()) return;
+    std::string prefix = d.provider.substr(0, digits);
+    if (prefix != "pid") {
+        // profile-97 and tick-1s are not processes.
+        if (prefix.back() == '-' || prefix.back() == '\\') return;
+        int pid = std::atoi(d.provider.c_str() + digits);
+        if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
+        auto pending = pendingExec_.find(pid);
+        auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+        for (Probe &p : usdtProbes(pid, prefix, d, objects)) {
+            std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
+                              std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
+            if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
+        }
         return;
+    }
     int pid = std::atoi(d.provider.c_str() + 3);
     if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
         matchError_ = "failed to grab pid " + std::to_string(pid) + ": " +

@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace dtrace::providers {
@@ -29,6 +30,22 @@ enum class AttachKind {
     Uprobe,        // pid, USDT: a uprobe (or uretprobe) on an ELF file, for one process
 };
 
+// Where a USDT probe's argument is at its probe site, as its note says
+// ("-4@%eax", "8@16(%rbp)", "4@$3"): a register (pt_regs offset), a
+// constant, or memory at a register plus a displacement. size < 0: signed.
+struct UsdtArgument {
+    enum class Kind { Register, Constant, Memory, Unsupported };
+    Kind kind = Kind::Unsupported;
+    int size = 8;
+    int regsOffset = 0;
+    int64_t value = 0; // the constant, or the displacement
+    bool operator<(const UsdtArgument &o) const {
+        return std::tie(kind, size, regsOffset, value) <
+               std::tie(o.kind, o.size, o.regsOffset, o.value);
+    }
+    bool operator==(const UsdtArgument &o) const = default;
+};
+
 // Where a pid or USDT probe's uprobe goes.
 struct UserProbe {
     int pid = 0;
@@ -36,6 +53,11 @@ struct UserProbe {
     uint64_t offset = 0; // in the file
     bool isReturn = false;
     bool mainExecutable = false; // in the process's executable ("a.out")
+    // USDT: the probe site's arguments, and the file offset of its
+    // semaphore (0: none), which the kernel counts up while it is traced.
+    bool usdt = false;
+    std::vector<UsdtArgument> arguments;
+    uint64_t semaphoreOffset = 0;
 };
 
 // Where a Mapped probe's program attaches, and what its native arguments
@@ -84,6 +106,16 @@ struct ProbeDescription {
     std::string provider, module, function, name;
     std::string text() const { return provider + ":" + module + ":" + function + ":" + name; }
 };
+
+// DTrace's interface attributes: two stability levels and a dependency
+// class, for a probe's description and for its arguments.
+struct InterfaceAttributes {
+    const char *names, *data, *dependency;
+};
+struct ProbeStability {
+    InterfaceAttributes probe, arguments;
+};
+ProbeStability probeStability(const Probe &p);
 
 // The native types of a probe's arguments (args[]).
 const std::vector<std::string> &probeArgTypes(const Probe &p);

@@ -510,6 +510,14 @@ TypeRef Sema::resolveTypeName(const frontend::TypeName &tn) {
     return applyDeclarator(base, tn.decl, nullptr);
 }
 
+std::vector<std::string> Sema::parameterTypes(const frontend::ProviderProbe &probe) {
+    std::vector<std::string> out;
+    for (const auto &param : probe.params)
+        out.push_back(typeName(
+            applyDeclarator(resolveDeclSpec(param->spec, probe.loc), param->decl, nullptr)));
+    return out;
+}
+
 // ---------------------------------------------------------- declarations
 
 ir::Variable *Sema::findVariable(ir::Scope scope, std::string_view name) {

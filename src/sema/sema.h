@@ -54,6 +54,8 @@ class Sema {
     // Answers the parser's question: is this name a type?
     bool isTypeName(std::string_view name, bool consultKernel = true) const;
     TypeTable &types() { return *types_; }
+    // The C spellings of a USDT probe's parameter types (for dtrace -h).
+    std::vector<std::string> parameterTypes(const frontend::ProviderProbe &probe);
 
   private:
     // Top level.

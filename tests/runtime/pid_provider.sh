@@ -3,6 +3,7 @@
 # has loaded its libraries) and for a running process (-p).
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib/held_process.sh"
 W=${WORKLOADS:-}/functions
 [ -x "$W" ] || { echo "SKIP: workloads not built"; exit 77; }
 [ -e /sys/bus/event_source/devices/uprobe/type ] || { echo "SKIP: no uprobe PMU"; exit 77; }
@@ -37,23 +38,12 @@ fi
 
 # -p: a running process, waiting on a FIFO until dtrace is ready, then
 # calling add() three times.
-mkfifo go
-exec 3<>go
-"$W" 3 <go >/dev/null &
-w=$!
-for _ in $(seq 100); do
-    [ "$(readlink /proc/$w/exe)" = "$(realpath "$W")" ] && break
-    sleep 0.05
-done
+start_held /dev/null "$W" 3
 timeout 30 "$DTRACE" -q -p $w -n '
 BEGIN { printf("ready\n"); }
 pid$target:a.out:add:return { printf("add returned %d in %d\n", arg1, pid); }' >out 2>&1 &
 d=$!
-for _ in $(seq 100); do
-    grep -q ready out && break
-    sleep 0.05
-done
-echo go >&3
+release_when_ready out
 wait $d
 cat out
 [ "$(grep -c "^add returned 5 in $w\$" out)" = 3 ] || fail "-p: three returns from add() in $w"

@@ -1,0 +1,180 @@
+#include "providers/usdt.h"
+
+#include "providers/elf_image.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+namespace dtrace::providers {
+
+namespace {
+
+constexpr uint32_t kStapsdtNoteType = 3;
+
+// x86-64 register names, every width, to their pt_regs offsets.
+int registerOffset(std::string_view name) {
+#if defined(__x86_64__)
+    struct Reg {
+        const char *names[4];
+        int offset;
+    };
+    static const Reg regs[] = {
+        {{"rax", "eax", "ax", "al"}, 80},      {{"rbx", "ebx", "bx", "bl"}, 40},
+        {{"rcx", "ecx", "cx", "cl"}, 88},      {{"rdx", "edx", "dx", "dl"}, 96},
+        {{"rsi", "esi", "si", "sil"}, 104},    {{"rdi", "edi", "di", "dil"}, 112},
+        {{"rbp", "ebp", "bp", "bpl"}, 32},     {{"rsp", "esp", "sp", "spl"}, 152},
+        {{"r8", "r8d", "r8w", "r8b"}, 72},     {{"r9", "r9d", "r9w", "r9b"}, 64},
+        {{"r10", "r10d", "r10w", "r10b"}, 56}, {{"r11", "r11d", "r11w", "r11b"}, 48},
+        {{"r12", "r12d", "r12w", "r12b"}, 24}, {{"r13", "r13d", "r13w", "r13b"}, 16},
+        {{"r14", "r14d", "r14w", "r14b"}, 8},  {{"r15", "r15d", "r15w", "r15b"}, 0},
+    };
+    for (const Reg &r : regs)
+        for (const char *n : r.names)
+            if (name == n) return r.offset;
+#else
+    (void)name;
+#endif
+    return -1;
+}
+
+bool parseInteger(std::string_view s, int64_t &out) {
+    if (s.empty()) return false;
+    std::string text(s);
+    char *end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(text.c_str(), &end, 0);
+    if (errno != 0 || *end != '\0') return false;
+    out = v;
+    return true;
+}
+
+std::string baseName(const std::string &path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+uint64_t readWord(const std::vector<uint8_t> &d, size_t at) {
+    uint64_t v = 0;
+    std::memcpy(&v, d.data() + at, sizeof v);
+    return v;
+}
+
+// The name of the function that holds address (empty: none).
+std::string functionAt(const ElfImage &img, uint64_t address) {
+    const ElfFunction *best = nullptr;
+    for (const ElfFunction &f : img.functions) {
+        if (f.address > address) break;
+        if (address < f.address + std::max<uint64_t>(f.size, 1)) best = &f;
+    }
+    return best ? best->name : "";
+}
+
+} // namespace
+
+UsdtArgument parseUsdtArgument(std::string_view spec) {
+    UsdtArgument a;
+    size_t at = spec.find('@');
+    if (at == std::string_view::npos) return a;
+    int64_t size = 0;
+    if (!parseInteger(spec.substr(0, at), size) || size == 0 || size < -8 || size > 8) return a;
+    a.size = static_cast<int>(size);
+    std::string_view loc = spec.substr(at + 1);
+    if (loc.starts_with("$")) {
+        if (parseInteger(loc.substr(1), a.value)) a.kind = UsdtArgument::Kind::Constant;
+        return a;
+    }
+    if (loc.starts_with("%")) {
+        a.regsOffset = registerOffset(loc.substr(1));
+        if (a.regsOffset >= 0) a.kind = UsdtArgument::Kind::Register;
+        return a;
+    }
+    // DISP(%reg): a displacement (decimal, hex or empty) from a register.
+    size_t open = loc.find('(');
+    if (open == std::string_view::npos || !loc.ends_with(")")) return a;
+    std::string_view reg = loc.substr(open + 1, loc.size() - open - 2);
+    std::string_view disp = loc.substr(0, open);
+    if (!reg.starts_with("%") || reg.find(',') != std::string_view::npos) return a;
+    if (!disp.empty() && !parseInteger(disp, a.value)) return a;
+    a.regsOffset = registerOffset(reg.substr(1));
+    if (a.regsOffset >= 0) a.kind = UsdtArgument::Kind::Memory;
+    return a;
+}
+
+std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs) {
+    std::vector<UsdtArgument> out;
+    size_t i = 0;
+    while (i < specs.size()) {
+        while (i < specs.size() && specs[i] == ' ') ++i;
+        size_t j = specs.find(' ', i);
+        if (j == std::string_view::npos) j = specs.size();
+        if (j > i) out.push_back(parseUsdtArgument(specs.substr(i, j - i)));
+        i = j;
+    }
+    return out;
+}
+
+std::string usdtProbeName(std::string_view noteName) {
+    std::string out;
+    for (size_t i = 0; i < noteName.size(); ++i) {
+        if (noteName[i] == '_' && i + 1 < noteName.size() && noteName[i + 1] == '_') {
+            out += '-';
+            ++i;
+        } else {
+            out += noteName[i];
+        }
+    }
+    return out;
+}
+
+std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const ProbeDescription &d,
+                              const std::vector<ProcessObject> &objects) {
+    std::vector<Probe> out;
+    for (const ProcessObject &obj : objects) {
+        if (!moduleMatches(d.module, obj)) continue;
+        auto img = readElfImage(obj.path);
+        if (!img) continue;
+        for (const ElfNote &n : img->notes) {
+            if (n.owner != "stapsdt" || n.type != kStapsdtNoteType || n.desc.size() < 27) continue;
+            uint64_t pc = readWord(n.desc, 0), base = readWord(n.desc, 8);
+            uint64_t semaphore = readWord(n.desc, 16);
+            // The strings: provider, name, arguments.
+            std::string strings[3];
+            size_t at = 24;
+            for (std::string &s : strings) {
+                if (at >= n.desc.size()) break;
+                const char *p = reinterpret_cast<const char *>(n.desc.data() + at);
+                s.assign(p, strnlen(p, n.desc.size() - at));
+                at += s.size() + 1;
+            }
+            if (!globMatch(providerPattern.empty() ? "*" : providerPattern, strings[0])) continue;
+            // A prelinked file moved .stapsdt.base: its sites moved with it.
+            if (base != 0 && img->probesBase != 0) {
+                pc += img->probesBase - base;
+                if (semaphore != 0) semaphore += img->probesBase - base;
+            }
+            Probe p;
+            p.provider = strings[0] + std::to_string(pid);
+            p.module = baseName(obj.path);
+            p.function = functionAt(*img, pc);
+            p.name = usdtProbeName(strings[1]);
+            if (!d.function.empty() && !globMatch(d.function, p.function)) continue;
+            if (!d.name.empty() && !globMatch(d.name, p.name)) continue;
+            auto offset = img->fileOffset(pc);
+            if (!offset) continue;
+            p.attach = AttachKind::Uprobe;
+            p.user = UserProbe{pid, obj.path, *offset, false, obj.mainExecutable};
+            p.user->usdt = true;
+            p.user->arguments = parseUsdtArguments(strings[2]);
+            // args[i]: an integer of the note's size and sign.
+            for (const UsdtArgument &a : p.user->arguments)
+                p.argTypes.push_back((a.size < 0 ? "int" : "uint") +
+                                     std::to_string(8 * std::abs(a.size)) + "_t");
+            if (semaphore != 0) p.user->semaphoreOffset = img->fileOffset(semaphore).value_or(0);
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
+
+} // namespace dtrace::providers

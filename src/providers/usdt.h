@@ -1,0 +1,29 @@
+// USDT: the statically defined probes an application or library carries,
+// described by SystemTap-style notes (owner "stapsdt", type 3) in its ELF
+// file, as `dtrace -h` and `dtrace -G` build them and as <sys/sdt.h> does.
+// A probe is PROVIDERpid:module:function:name, a uprobe on its site.
+#pragma once
+
+#include "providers/probe.h"
+#include "providers/user_probes.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtrace::providers {
+
+// One argument of a note's argument string ("-4@%edi"); Unsupported for
+// forms we cannot read in BPF (symbols relative to %rip, index registers).
+UsdtArgument parseUsdtArgument(std::string_view spec);
+std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs);
+
+// A probe's name as D spells it: "__" in the note becomes "-".
+std::string usdtProbeName(std::string_view noteName);
+
+// The USDT probes of process pid whose provider (without the pid) matches
+// providerPattern and that d could match, in the objects given.
+std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const ProbeDescription &d,
+                              const std::vector<ProcessObject> &objects);
+
+} // namespace dtrace::providers
