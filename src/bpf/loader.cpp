@@ -212,9 +212,9 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             opts.log_size = static_cast<__u32>(stats.size());
             opts.log_buf = stats.data();
         }
-        if (p.type == BPF_PROG_TYPE_RAW_TRACEPOINT && !p.tracepoint.empty()) {
-            // Nothing extra: raw tracepoints need no attach type at load.
-        }
+        // fbt: a trampoline program is verified against its function.
+        opts.expected_attach_type = static_cast<enum bpf_attach_type>(p.expectedAttachType);
+        opts.attach_btf_id = p.attachBtfId;
         int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                insns.data(), insns.size(), &opts);
         if (!stats.empty() && fd >= 0)
@@ -230,6 +230,8 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_level = 1,
                         .log_size = static_cast<__u32>(log.size()), .log_buf = log.data());
             btf.apply(lopts);
+            lopts.expected_attach_type = opts.expected_attach_type;
+            lopts.attach_btf_id = opts.attach_btf_id;
             int fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                     insns.data(), insns.size(), &lopts);
             if (fd2 >= 0) {

@@ -8,6 +8,7 @@
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
 #include "providers/attach.h"
+#include "providers/kernel_functions.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
 #include "runtime/overhead.h"
@@ -478,6 +479,18 @@ int run(int argc, char **argv) {
             killChild();
             return 1;
         }
+    }
+    // fbt needs BPF trampolines: find out before loading anything whether
+    // this kernel has them, and if not say why in a line.
+    for (const auto &p : compiled.programs) {
+        if (p.attach != providers::AttachKind::Function) continue;
+        if (auto why = providers::trampolinesUnavailable(p.attachBtfId)) {
+            std::fprintf(stderr, "dtrace: could not enable tracing: %s: %s\n",
+                         p.probes.front()->fullName().c_str(), why->c_str());
+            killChild();
+            return 1;
+        }
+        break;
     }
     bpf::Session session;
     if (auto err = bpf::load(compiled, session, cl.verbose)) {

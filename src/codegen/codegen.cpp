@@ -4,6 +4,7 @@
 #include "codegen/codegen.h"
 #include "codegen/function.h"
 #include "codegen/program.h"
+#include "providers/kernel_functions.h"
 #include "providers/syscalls.h"
 
 #include <algorithm>
@@ -540,7 +541,8 @@ void Generator::planLayout() {
 void Generator::buildPrograms() {
     using providers::AttachKind;
     std::vector<const ir::Clause *> begin, end;
-    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints, mapped;
+    std::map<const providers::Probe *, std::vector<const ir::Clause *>> timers, tracepoints, mapped,
+        functions;
     std::vector<const ir::Clause *> sysEntry, sysReturn;
     std::set<const providers::Probe *> entryProbes, returnProbes;
     std::map<const providers::Probe *, std::vector<const ir::Clause *>> uprobes;
@@ -567,6 +569,7 @@ void Generator::buildPrograms() {
             case AttachKind::Tracepoint: tracepoints[p].push_back(&c); break;
             case AttachKind::Mapped: mapped[p].push_back(&c); break;
             case AttachKind::Uprobe: uprobes[p].push_back(&c); break;
+            case AttachKind::Function: functions[p].push_back(&c); break;
             }
         }
         if (inBegin) begin.push_back(&c);
@@ -644,6 +647,14 @@ void Generator::buildPrograms() {
         }
     }
     buildUprobePrograms(uprobes, addProgram);
+    // fbt: a program per probe, each on its own function's trampoline.
+    for (auto &[probe, clauses] : functions) {
+        bool isReturn = probe->name == "return";
+        addProgram(isReturn ? "dt_fbt_return" : "dt_fbt_entry", {AttachKind::Function, {probe}},
+                   BPF_PROG_TYPE_TRACING, clauses, "");
+        out.programs.back().attachBtfId = probe->btfId;
+        out.programs.back().expectedAttachType = isReturn ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
+    }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
     addDeadman();
 }
@@ -985,6 +996,26 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
             }
         }
         break;
+    case AttachKind::Function: {
+        // The trampoline's context: the function's arguments as u64s, then
+        // (fexit) its return value. Reading past them is refused.
+        const providers::Probe *p = probe();
+        size_t n = probeArgTypes(*p).size();
+        if (p->name == "entry") {
+            for (size_t i = 0; i < n && i < 10; ++i) {
+                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
+                f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+            }
+        } else {
+            size_t params = providers::functionSignature(p->btfId).parameters.size();
+            f.emit(storeImm(Size::DW, R9, dctx::kArgs, -1));
+            if (n > 1) {
+                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * params)));
+                f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+            }
+        }
+        break;
+    }
     case AttachKind::Tracepoint: {
         // The fields of the event's record (r6), in order: integers by
         // value, arrays and dynamic arrays by address.

@@ -47,6 +47,10 @@ struct ProgramSpec {
     bpf::LinkedProgram code;
     std::vector<SyscallClauseMask> sysMasks;
     std::vector<uint64_t> cookies; // uprobes: each probe's BPF cookie, as probes
+    // fbt: the function the trampoline calls the program from, and
+    // whether at entry (BPF_TRACE_FENTRY) or return (BPF_TRACE_FEXIT).
+    uint32_t attachBtfId = 0;
+    uint32_t expectedAttachType = 0;
 };
 
 // How the consumer reads one value out of a record.

@@ -183,6 +183,16 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
         case AttachKind::Uprobe:
             if (auto err = attachUprobes(p, progFd, links)) return err;
             break;
+        case AttachKind::Function: {
+            int fd = bpf_link_create(
+                progFd, 0, static_cast<enum bpf_attach_type>(p.expectedAttachType), nullptr);
+            if (fd < 0)
+                return "could not enable tracing: cannot attach to " +
+                       (p.probes.empty() ? std::string("fbt") : p.probes.front()->fullName()) +
+                       ": " + std::strerror(errno);
+            links.emplace_back(fd);
+            break;
+        }
         case AttachKind::Mapped:
         case AttachKind::SyscallEntry:
         case AttachKind::SyscallReturn: {

@@ -1,3 +1,4 @@
+#include "providers/kernel_functions.h"
 #include "providers/probe.h"
 #include "providers/stable.h"
 #include "providers/syscalls.h"
@@ -206,11 +207,12 @@ ProbeStability probeStability(const Probe &p) {
     case AttachKind::SyscallReturn: return {evolvingCommon, privateIsa};
     case AttachKind::Tracepoint: return {evolvingIsa, privateIsa};
     case AttachKind::Mapped:
-        if (p.provider == "rawtp") return {privateUnknown, privateUnknown};
+        if (p.provider == "rawtp") return {privateUnknown, privateIsa};
         return {evolvingIsa, evolvingIsa};
     case AttachKind::Uprobe:
         if (p.user && p.user->usdt) return {evolvingIsa, evolvingIsa};
         return {evolvingIsa, privateUnknown};
+    case AttachKind::Function: return {privateUnknown, privateIsa};
     }
     return {privateUnknown, privateUnknown};
 }
@@ -344,16 +346,76 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
     }
 }
 
+// fbt: an entry and a return probe for each function the kernel's BTF
+// describes, made for the functions a description names (all of them only
+// when it names them all, as `dtrace -l` does).
+void ProbeCatalog::ensureKernelFunctions(const ProbeDescription &d) {
+    if (allFbtMade_ || !fieldMatches(d.provider, "fbt") || !fieldMatches(d.module, "vmlinux"))
+        return;
+    if (!d.name.empty() && !fieldMatches(d.name, "entry") && !fieldMatches(d.name, "return"))
+        return;
+    auto add = [&](const KernelFunction &f) {
+        if (!fbtFunctions_.insert(f.name).second) return;
+        for (const char *name : {"entry", "return"}) {
+            Probe p;
+            p.provider = "fbt";
+            p.module = "vmlinux";
+            p.function = std::string(f.name);
+            p.name = name;
+            p.attach = AttachKind::Function;
+            p.btfId = f.btfId;
+            p.argTypesLoaded = false;
+            addProbe(std::move(p));
+        }
+    };
+    if (!d.function.empty() && !hasGlob(d.function)) {
+        if (auto f = kernelFunction(d.function)) add(*f);
+        return;
+    }
+    for (const KernelFunction &f : kernelFunctions())
+        if (fieldMatches(d.function, std::string(f.name))) add(f);
+    if (d.function.empty() || d.function == "*") allFbtMade_ = true;
+}
+
+// rawtp: every raw tracepoint BTF declares, as rawtp:SUBSYSTEM::NAME (the
+// subsystem of the tracefs event of that name; vmlinux for those tracefs
+// does not show), its arguments the tracepoint's own.
+void ProbeCatalog::ensureRawTracepoints(const ProbeDescription &d) {
+    if (rawTracepointsMade_ || !fieldMatches(d.provider, "rawtp") || !fieldMatches(d.function, ""))
+        return;
+    rawTracepointsMade_ = true;
+    std::map<std::string, std::string, std::less<>> subsystems;
+    for (auto &[subsystem, event] : availableTracepoints()) subsystems.emplace(event, subsystem);
+    for (std::string_view name : rawTracepointNames()) {
+        Probe p;
+        p.provider = "rawtp";
+        auto s = subsystems.find(name);
+        p.module = s == subsystems.end() ? "vmlinux" : s->second;
+        p.name = std::string(name);
+        p.attach = AttachKind::Mapped;
+        p.hook.kind = HookKind::RawTracepoint;
+        p.hook.name = p.name;
+        p.argTypesLoaded = false;
+        addProbe(std::move(p));
+    }
+}
+
+void ProbeCatalog::ensureProviders(const ProbeDescription &d) {
+    ensureUserProbes(d);
+    if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
+    ensureTracepoints(d);
+    ensureStableProviders(d);
+    ensureKernelFunctions(d);
+    ensureRawTracepoints(d);
+}
+
 std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
     matchError_.clear();
-    ensureUserProbes(d);
     // profile-N and tick-N exist as soon as someone names them.
     if (fieldMatches(d.provider, "profile") && d.module.empty() && d.function.empty() &&
         !hasGlob(d.name))
         profileProbe(d.name);
-    if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
-    ensureTracepoints(d);
-    ensureStableProviders(d);
+    ensureProviders(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());
@@ -361,10 +423,7 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
 }
 
 std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
-    ensureUserProbes(d);
-    if (fieldMatches(d.provider, "syscall")) ensureSyscalls();
-    ensureTracepoints(d);
-    ensureStableProviders(d);
+    ensureProviders(d);
     std::vector<const Probe *> out;
     for (const auto &p : probes_)
         if (matches(d, *p)) out.push_back(p.get());

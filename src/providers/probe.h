@@ -28,6 +28,7 @@ enum class AttachKind {
     Tracepoint,    // a kernel tracepoint (sdt): a perf event with the program attached
     Mapped,        // proc, sched, io, rawtp: a program of its own on a kernel hook
     Uprobe,        // pid, USDT: a uprobe (or uretprobe) on an ELF file, for one process
+    Function,      // fbt: a BPF trampoline (fentry, or fexit for return) on a kernel function
 };
 
 // Where a USDT probe's argument is at its probe site, as its note says
@@ -84,6 +85,7 @@ struct Probe {
     int syscallNr = -1;            // syscall
     std::string tracepoint;        // sdt: "subsystem/event"
     std::optional<UserProbe> user; // pid, USDT
+    unsigned btfId = 0;            // fbt: the function's BTF id
     // Mapped probes: the hook; a D predicate over its native arguments that
     // must hold for the probe to fire (empty: always); and args[i] as D
     // expressions over them, of type argTypes[i] (empty: args[i] is argi).
@@ -150,6 +152,9 @@ class ProbeCatalog {
     void ensureStableProviders(const ProbeDescription &desc);
     void ensureTracepoints(const ProbeDescription &desc);
     void ensureUserProbes(const ProbeDescription &desc);
+    void ensureKernelFunctions(const ProbeDescription &desc);
+    void ensureRawTracepoints(const ProbeDescription &desc);
+    void ensureProviders(const ProbeDescription &desc);
     void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
 
@@ -160,7 +165,10 @@ class ProbeCatalog {
     std::set<std::string> tracepointSubsystems_; // read one by one
     uint32_t nextId_ = 1;
     std::map<int, std::string> pendingExec_;
-    std::set<std::string> userProbeKeys_; // pid probes made: "pid:path:offset:name"
+    std::set<std::string> userProbeKeys_;     // pid probes made: "pid:path:offset:name"
+    std::set<std::string_view> fbtFunctions_; // functions whose fbt probes are made
+    bool allFbtMade_ = false;
+    bool rawTracepointsMade_ = false;
     std::string matchError_;
 };
 

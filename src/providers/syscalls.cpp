@@ -26,6 +26,7 @@ int syscallNumber(std::string_view name) {
 
 } // namespace dtrace::providers
 
+#include "providers/kernel_functions.h"
 #include "providers/probe.h"
 
 #include <fstream>
@@ -72,6 +73,18 @@ const std::vector<std::string> &probeArgTypes(const Probe &p) {
         } else if (p.attach == AttachKind::SyscallReturn) {
             // DTrace gives the return value as both arg0 and arg1.
             mp.argTypes = {"long", "long"};
+        } else if (p.attach == AttachKind::Function) {
+            // fbt: a function's parameters; on return, the returning
+            // instruction's offset (not known to fexit: -1) and the value.
+            FunctionSignature sig = functionSignature(p.btfId);
+            if (p.name == "entry")
+                mp.argTypes = std::move(sig.parameters);
+            else if (sig.returnType == "void")
+                mp.argTypes = {"int"};
+            else
+                mp.argTypes = {"int", sig.returnType};
+        } else if (p.attach == AttachKind::Mapped && p.provider == "rawtp") {
+            mp.argTypes = rawTracepointArgTypes(p.hook.name);
         } else if (const TracepointFormat *f = tracepointFormat(p)) {
             for (const auto &field : f->fields) mp.argTypes.push_back(field.argType);
         }

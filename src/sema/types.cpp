@@ -1,5 +1,7 @@
 #include "sema/types.h"
 
+#include "bpf/kernel_btf.h"
+
 #include <bpf/btf.h>
 #include <cstdio>
 #include <cstdlib>
@@ -398,15 +400,14 @@ BtfTypes::~BtfTypes() {
     // were made here (non-const); the cache holds them as const.
     for (auto *cache : {&shallow_, &full_})
         for (auto &[id, t] : *cache) const_cast<Type &>(*t).members.clear();
-    if (btf_) btf__free(btf_);
 }
 
 void BtfTypes::load() {
     if (tried_) return;
     tried_ = true;
-    btf_ = btf__load_vmlinux_btf();
-    // libbpf 1.x returns NULL (errno set) on failure. The name index is
+    // Shared with the providers; libbpf only reads it. The name index is
     // built only once a program looks up many names (see find()).
+    btf_ = const_cast<struct ::btf *>(bpf::vmlinuxBtf());
 }
 
 bool BtfTypes::available() {

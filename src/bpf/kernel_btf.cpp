@@ -1,0 +1,94 @@
+#include "bpf/kernel_btf.h"
+
+#include <bpf/btf.h>
+
+#include <memory>
+
+namespace dtrace::bpf {
+
+const struct btf *vmlinuxBtf() {
+    struct Free {
+        void operator()(struct btf *b) const { btf__free(b); }
+    };
+    // libbpf 1.x returns NULL (errno set) when there is none.
+    static const std::unique_ptr<struct btf, Free> btf(btf__load_vmlinux_btf());
+    return btf.get();
+}
+
+namespace {
+
+// C's names for BTF's integers, which pahole spells as GCC does
+// ("long unsigned int").
+std::string integerName(const struct btf_type *t, const char *name) {
+    uint32_t enc = btf_int_encoding(t);
+    bool isSigned = enc & BTF_INT_SIGNED;
+    if (enc & BTF_INT_BOOL) return "_Bool";
+    switch (t->size) {
+    case 1:
+        return std::string(name) == "char" ? "char" : isSigned ? "signed char" : "unsigned char";
+    case 2: return isSigned ? "short" : "unsigned short";
+    case 4: return isSigned ? "int" : "unsigned int";
+    case 8:
+        return std::string(name).find("long long") != std::string::npos
+                   ? (isSigned ? "long long" : "unsigned long long")
+                   : (isSigned ? "long" : "unsigned long");
+    default: return isSigned ? "int64_t" : "uint64_t"; // __int128: its low half
+    }
+}
+
+} // namespace
+
+std::string btfTypeName(const struct btf *btf, unsigned id) {
+    auto *b = const_cast<struct btf *>(btf); // libbpf's getters are const in spirit
+    std::string qualifiers;
+    for (int depth = 0; depth < 32; ++depth) {
+        if (id == 0) return qualifiers + "void";
+        const struct btf_type *t = btf__type_by_id(b, id);
+        if (!t) return "uint64_t";
+        const char *name = btf__name_by_offset(b, t->name_off);
+        bool named = name && *name;
+        switch (btf_kind(t)) {
+        case BTF_KIND_INT: return qualifiers + integerName(t, named ? name : "");
+        case BTF_KIND_FLOAT:
+        case BTF_KIND_TYPEDEF:
+            if (named) return qualifiers + name;
+            return "uint64_t";
+        case BTF_KIND_STRUCT:
+        case BTF_KIND_UNION:
+        case BTF_KIND_ENUM:
+        case BTF_KIND_ENUM64: {
+            if (!named) return "uint64_t";
+            const char *tag = btf_kind(t) == BTF_KIND_STRUCT  ? "struct "
+                              : btf_kind(t) == BTF_KIND_UNION ? "union "
+                                                              : "enum ";
+            return qualifiers + tag + name;
+        }
+        case BTF_KIND_CONST: qualifiers = "const "; break;
+        case BTF_KIND_VOLATILE:
+        case BTF_KIND_RESTRICT:
+        case BTF_KIND_TYPE_TAG: break;
+        case BTF_KIND_PTR: {
+            const struct btf_type *to = btf__type_by_id(b, t->type);
+            // Skip the qualifiers of what it points at to see what it is.
+            unsigned target = t->type;
+            while (to && (btf_kind(to) == BTF_KIND_CONST || btf_kind(to) == BTF_KIND_VOLATILE ||
+                          btf_kind(to) == BTF_KIND_RESTRICT || btf_kind(to) == BTF_KIND_TYPE_TAG)) {
+                target = to->type;
+                to = btf__type_by_id(b, target);
+            }
+            if (!to || target == 0) return btfTypeName(btf, t->type) + " *";
+            int kind = btf_kind(to);
+            bool anonymous = to->name_off == 0 || !*btf__name_by_offset(b, to->name_off);
+            if (kind == BTF_KIND_FUNC_PROTO || kind == BTF_KIND_PTR || kind == BTF_KIND_ARRAY ||
+                (anonymous && kind != BTF_KIND_INT && kind != BTF_KIND_FLOAT))
+                return kind == BTF_KIND_PTR ? btfTypeName(btf, t->type) + "*" : "void *";
+            return btfTypeName(btf, t->type) + " *";
+        }
+        default: return "uint64_t";
+        }
+        id = t->type;
+    }
+    return "uint64_t";
+}
+
+} // namespace dtrace::bpf

@@ -1,0 +1,21 @@
+// The running kernel's BTF (/sys/kernel/btf/vmlinux), loaded once per
+// process and shared by everything that reads it: D's kernel types, the
+// fbt provider's functions, the rawtp provider's raw tracepoints.
+#pragma once
+
+#include <string>
+
+struct btf;
+
+namespace dtrace::bpf {
+
+// Null when the kernel has no BTF.
+const struct btf *vmlinuxBtf();
+
+// The C spelling of BTF type id, as a declaration of that type without a
+// name ("struct file *", "const char *", "unsigned long"). What D cannot
+// spell as a probe argument (function pointers, anonymous aggregates
+// behind a pointer) becomes "void *".
+std::string btfTypeName(const struct btf *btf, unsigned id);
+
+} // namespace dtrace::bpf

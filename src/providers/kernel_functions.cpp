@@ -1,0 +1,161 @@
+#include "providers/kernel_functions.h"
+
+#include "bpf/kernel_btf.h"
+#include "providers/tracepoints.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+#include <unordered_set>
+
+namespace dtrace::providers {
+
+namespace {
+
+// What ftrace can trace, when tracefs lets us read it (lockdown does not):
+// "name", or "name [module]" for a module's function.
+std::optional<std::unordered_set<std::string>> traceableFunctions() {
+    const std::string &root = tracefsRoot();
+    if (root.empty()) return std::nullopt;
+    std::ifstream in(root + "/available_filter_functions");
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    std::unordered_set<std::string> names;
+    do {
+        if (line.find('[') != std::string::npos) continue; // modules have no BTF here
+        names.insert(line.substr(0, line.find(' ')));
+    } while (std::getline(in, line));
+    return names;
+}
+
+const struct btf_type *typeById(unsigned id) {
+    return btf__type_by_id(const_cast<struct btf *>(bpf::vmlinuxBtf()), id);
+}
+
+std::string_view nameOf(const struct btf_type *t) {
+    const char *n = btf__name_by_offset(const_cast<struct btf *>(bpf::vmlinuxBtf()), t->name_off);
+    return n ? n : "";
+}
+
+} // namespace
+
+const std::vector<KernelFunction> &kernelFunctions() {
+    static const std::vector<KernelFunction> functions = [] {
+        std::vector<KernelFunction> out;
+        const struct btf *btf = bpf::vmlinuxBtf();
+        if (!btf) return out;
+        auto traceable = traceableFunctions();
+        std::unordered_set<std::string_view> seen;
+        unsigned n = btf__type_cnt(btf);
+        for (unsigned id = 1; id < n; ++id) {
+            const struct btf_type *t = typeById(id);
+            if (btf_kind(t) != BTF_KIND_FUNC) continue;
+            std::string_view name = nameOf(t);
+            if (name.empty() || !seen.insert(name).second) continue;
+            if (traceable && !traceable->count(std::string(name))) continue;
+            out.push_back({name, id});
+        }
+        std::sort(out.begin(), out.end(),
+                  [](const KernelFunction &a, const KernelFunction &b) { return a.name < b.name; });
+        return out;
+    }();
+    return functions;
+}
+
+std::optional<KernelFunction> kernelFunction(std::string_view name) {
+    const auto &all = kernelFunctions();
+    auto it =
+        std::lower_bound(all.begin(), all.end(), name,
+                         [](const KernelFunction &f, std::string_view n) { return f.name < n; });
+    if (it == all.end() || it->name != name) return std::nullopt;
+    return *it;
+}
+
+FunctionSignature functionSignature(unsigned btfId) {
+    FunctionSignature sig;
+    const struct btf *btf = bpf::vmlinuxBtf();
+    const struct btf_type *fn = btf ? typeById(btfId) : nullptr;
+    if (!fn || btf_kind(fn) != BTF_KIND_FUNC) return sig;
+    const struct btf_type *proto = typeById(fn->type);
+    if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return sig;
+    sig.returnType = bpf::btfTypeName(btf, proto->type);
+    const struct btf_param *p = btf_params(proto);
+    for (unsigned i = 0; i < btf_vlen(proto); ++i) {
+        if (p[i].type == 0) break; // "...": the variable part has no types
+        sig.parameters.push_back(bpf::btfTypeName(btf, p[i].type));
+    }
+    return sig;
+}
+
+std::vector<std::string_view> rawTracepointNames() {
+    std::vector<std::string_view> out;
+    const struct btf *btf = bpf::vmlinuxBtf();
+    if (!btf) return out;
+    constexpr std::string_view prefix = "btf_trace_";
+    unsigned n = btf__type_cnt(btf);
+    for (unsigned id = 1; id < n; ++id) {
+        const struct btf_type *t = typeById(id);
+        if (btf_kind(t) != BTF_KIND_TYPEDEF) continue;
+        std::string_view name = nameOf(t);
+        if (name.substr(0, prefix.size()) == prefix) out.push_back(name.substr(prefix.size()));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
+    std::vector<std::string> out;
+    const struct btf *btf = bpf::vmlinuxBtf();
+    if (!btf) return out;
+    std::string typedefName = "btf_trace_" + std::string(name);
+    int id = btf__find_by_name_kind(btf, typedefName.c_str(), BTF_KIND_TYPEDEF);
+    if (id <= 0) return out;
+    // A pointer to void (*)(void *ctx, the arguments).
+    const struct btf_type *t = typeById(typeById(static_cast<unsigned>(id))->type);
+    if (!t || btf_kind(t) != BTF_KIND_PTR) return out;
+    const struct btf_type *proto = typeById(t->type);
+    if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return out;
+    const struct btf_param *p = btf_params(proto);
+    for (unsigned i = 1; i < btf_vlen(proto); ++i) out.push_back(bpf::btfTypeName(btf, p[i].type));
+    return out;
+}
+
+std::optional<std::string> trampolinesUnavailable(unsigned btfId) {
+    static std::optional<std::optional<std::string>> cached;
+    if (cached) return *cached;
+    // The smallest fentry program: return 0.
+    const struct bpf_insn insns[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+                .attach_btf_id = btfId);
+    int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_fbt_probe", "GPL", insns, 2, &opts);
+    if (fd >= 0) {
+        close(fd);
+        cached.emplace(std::nullopt);
+        return std::nullopt;
+    }
+    int err = errno;
+    std::string why = "fbt probes cannot fire on this kernel: it does not load BPF trampolines "
+                      "(fentry/fexit programs): ";
+    if (err == EPERM)
+        why += "Operation not permitted (kernel lockdown, or a security module, forbids "
+               "function tracing)";
+    else if (err == ENOTSUP || err == 524 /* ENOTSUPP */ || err == EINVAL)
+        why += "not supported (a kernel built without "
+               "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, or an architecture without them)";
+    else
+        why += std::strerror(err);
+    cached.emplace(why);
+    return why;
+}
+
+} // namespace dtrace::providers

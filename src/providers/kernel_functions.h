@@ -1,0 +1,41 @@
+// The kernel's functions (fbt) and raw tracepoints (rawtp) as its BTF
+// describes them: which there are, and the C types of their arguments.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtrace::providers {
+
+struct KernelFunction {
+    std::string_view name; // in BTF's string section, which lives as long as dtrace
+    unsigned btfId = 0;    // its BTF_KIND_FUNC
+};
+
+// vmlinux's functions that fbt offers: BTF's functions, less those ftrace
+// cannot trace when tracefs says which it can (available_filter_functions).
+// Read once.
+const std::vector<KernelFunction> &kernelFunctions();
+std::optional<KernelFunction> kernelFunction(std::string_view name);
+
+// A function's parameter types and its return type ("void": none).
+struct FunctionSignature {
+    std::vector<std::string> parameters;
+    std::string returnType = "void";
+};
+FunctionSignature functionSignature(unsigned btfId);
+
+// The raw tracepoints BTF declares (btf_trace_NAME typedefs), and the
+// types of a raw tracepoint's arguments (the prototype's, after its
+// leading context pointer).
+std::vector<std::string_view> rawTracepointNames();
+std::vector<std::string> rawTracepointArgTypes(std::string_view name);
+
+// The feature probe for fbt: whether this kernel loads an fentry program
+// on function btfId (a BPF trampoline). Nothing when it does; otherwise why
+// not, in a line. Run once per process.
+std::optional<std::string> trampolinesUnavailable(unsigned btfId);
+
+} // namespace dtrace::providers
