@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <sstream>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace dtrace::bpf {
@@ -213,7 +214,10 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             opts.log_buf = stats.data();
         }
         // fbt: a trampoline program is verified against its function.
-        opts.expected_attach_type = static_cast<enum bpf_attach_type>(p.expectedAttachType);
+        uint32_t attachType = p.expectedAttachType;
+        if (p.attach == providers::AttachKind::Uprobe && uprobeMultiSupported())
+            attachType = kUprobeMulti;
+        opts.expected_attach_type = static_cast<enum bpf_attach_type>(attachType);
         opts.attach_btf_id = p.attachBtfId;
         int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                insns.data(), insns.size(), &opts);
@@ -259,8 +263,47 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             }
         }
         s.programs.emplace_back(fd);
+        s.attachTypes.push_back(attachType);
     }
     return std::nullopt;
+}
+
+bool uprobeMultiSupported() {
+    static const bool supported = [] {
+        const struct bpf_insn insns[] = {
+            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts,
+                    .expected_attach_type = static_cast<enum bpf_attach_type>(kUprobeMulti));
+        int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_uprobe_probe", "GPL", insns, 2, &opts);
+        if (fd < 0) return false;
+        ::close(fd);
+        return true;
+    }();
+    return supported;
+}
+
+int createUprobeMultiLink(int progFd, const std::string &path, const std::vector<uint64_t> &offsets,
+                          const std::vector<uint64_t> &refCtrOffsets,
+                          const std::vector<uint64_t> &cookies, bool isReturn, int pid) {
+    // bpf_attr's link_create, as Linux 6.6 lays it out for uprobe_multi.
+    struct {
+        uint32_t progFd, targetFd, attachType, flags;
+        uint64_t path, offsets, refCtrOffsets, cookies;
+        uint32_t count, multiFlags, pid, pad;
+    } attr{};
+    attr.progFd = static_cast<uint32_t>(progFd);
+    attr.attachType = kUprobeMulti;
+    attr.path = reinterpret_cast<uint64_t>(path.c_str());
+    attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
+    attr.refCtrOffsets =
+        refCtrOffsets.empty() ? 0 : reinterpret_cast<uint64_t>(refCtrOffsets.data());
+    attr.cookies = reinterpret_cast<uint64_t>(cookies.data());
+    attr.count = static_cast<uint32_t>(offsets.size());
+    attr.multiFlags = isReturn ? kUprobeMultiReturn : 0;
+    attr.pid = static_cast<uint32_t>(pid);
+    return static_cast<int>(::syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
 }
 
 } // namespace dtrace::bpf

@@ -38,6 +38,9 @@ class Session {
   public:
     std::vector<Fd> maps;     // by MapId
     std::vector<Fd> programs; // by program index
+    // The attach type each program was loaded for (pid and USDT programs:
+    // kUprobeMulti when the kernel attaches many uprobes in one link).
+    std::vector<uint32_t> attachTypes;
     int cpus = 1;
     size_t memoryBytes = 0; // what the maps hold, for -v
     // bufresize=auto: the per-CPU principal buffer size finally used, when
@@ -49,5 +52,18 @@ class Session {
 // and loads every program. On failure, everything created so far is
 // released and the error names the D clause the verifier rejected.
 std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &session, bool verbose);
+
+// BPF_TRACE_UPROBE_MULTI (Linux 6.6), which our libbpf's headers predate:
+// many uprobes of one file in one link, registered and (what matters)
+// unregistered together, at one RCU grace period for all rather than one
+// each (~80 ms a uprobe here).
+constexpr uint32_t kUprobeMulti = 48;
+constexpr uint32_t kUprobeMultiReturn = 1; // BPF_F_UPROBE_MULTI_RETURN
+// Whether this kernel loads programs for it (a feature probe, run once).
+bool uprobeMultiSupported();
+// Creates a uprobe_multi link; the fd, or -1 with errno set.
+int createUprobeMultiLink(int progFd, const std::string &path, const std::vector<uint64_t> &offsets,
+                          const std::vector<uint64_t> &refCtrOffsets,
+                          const std::vector<uint64_t> &cookies, bool isReturn, int pid);
 
 } // namespace dtrace::bpf

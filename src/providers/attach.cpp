@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -154,6 +155,74 @@ std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int prog
     return std::nullopt;
 }
 
+// uprobe_multi: the probes of each (file, process) in one link. A site
+// the kernel cannot probe (an instruction uprobes refuse) fails the whole
+// link: halve the set until the sites that fail are alone, and report them.
+struct UprobeSite {
+    const Probe *probe;
+    uint64_t cookie;
+};
+
+void attachUprobeSites(int progFd, const std::vector<UprobeSite> &sites,
+                       std::vector<bpf::Fd> &links,
+                       std::vector<std::pair<const Probe *, int>> &failed) {
+    if (sites.empty()) return;
+    std::vector<uint64_t> offsets, refCtrs, cookies;
+    bool semaphores = false;
+    for (const UprobeSite &s : sites) {
+        offsets.push_back(s.probe->user->offset);
+        refCtrs.push_back(s.probe->user->semaphoreOffset);
+        semaphores |= s.probe->user->semaphoreOffset != 0;
+        cookies.push_back(s.cookie);
+    }
+    const UserProbe &u = *sites.front().probe->user;
+    int fd = bpf::createUprobeMultiLink(progFd, u.path, offsets,
+                                        semaphores ? refCtrs : std::vector<uint64_t>{}, cookies,
+                                        u.isReturn, u.pid);
+    if (fd >= 0) {
+        links.emplace_back(fd);
+        return;
+    }
+    int err = errno;
+    if (sites.size() == 1 || err == ESRCH || err == ENOENT) {
+        for (const UprobeSite &s : sites) failed.emplace_back(s.probe, err);
+        return;
+    }
+    size_t half = sites.size() / 2;
+    attachUprobeSites(progFd, {sites.begin(), sites.begin() + static_cast<long>(half)}, links,
+                      failed);
+    attachUprobeSites(progFd, {sites.begin() + static_cast<long>(half), sites.end()}, links,
+                      failed);
+}
+
+std::optional<std::string> attachUprobesMulti(const codegen::ProgramSpec &p, int progFd,
+                                              std::vector<bpf::Fd> &links) {
+    std::map<std::pair<std::string, int>, std::vector<UprobeSite>> groups;
+    for (size_t i = 0; i < p.probes.size(); ++i) {
+        const Probe *probe = p.probes[i];
+        groups[{probe->user->path, probe->user->pid}].push_back(
+            {probe, i < p.cookies.size() ? p.cookies[i] : probe->id});
+    }
+    std::vector<std::pair<const Probe *, int>> failed;
+    for (const auto &[key, sites] : groups) attachUprobeSites(progFd, sites, links, failed);
+    if (failed.empty()) return std::nullopt;
+    auto describe = [](const std::pair<const Probe *, int> &f) {
+        const UserProbe &u = *f.first->user;
+        std::string why =
+            f.second == 524 ? "an instruction uprobes cannot probe" : std::strerror(f.second);
+        return f.first->fullName() + ": cannot create a uprobe on " + u.path + " at offset " +
+               std::to_string(u.offset) + ": " + why;
+    };
+    // Nothing enabled is an error; some sites a glob matched, a warning.
+    if (failed.size() == p.probes.size()) return "could not enable " + describe(failed.front());
+    for (size_t i = 0; i < failed.size() && i < 5; ++i)
+        std::fprintf(stderr, "dtrace: could not enable %s\n", describe(failed[i]).c_str());
+    if (failed.size() > 5)
+        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
+                     failed.size() - 5);
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
@@ -180,9 +249,14 @@ std::optional<std::string> attachAll(const codegen::CompiledProgram &prog,
         case AttachKind::Tracepoint:
             if (auto err = attachTracepoint(p, progFd, links)) return err;
             break;
-        case AttachKind::Uprobe:
-            if (auto err = attachUprobes(p, progFd, links)) return err;
+        case AttachKind::Uprobe: {
+            bool multi =
+                i < session.attachTypes.size() && session.attachTypes[i] == bpf::kUprobeMulti;
+            if (auto err =
+                    multi ? attachUprobesMulti(p, progFd, links) : attachUprobes(p, progFd, links))
+                return err;
             break;
+        }
         case AttachKind::Function: {
             int fd = bpf_link_create(
                 progFd, 0, static_cast<enum bpf_attach_type>(p.expectedAttachType), nullptr);

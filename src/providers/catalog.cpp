@@ -324,6 +324,7 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
         if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
         auto pending = pendingExec_.find(pid);
         auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+        addLibraryLoadedLater(pid, d.module, objects);
         for (Probe &p : usdtProbes(pid, prefix, d, objects)) {
             std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
                               std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
@@ -339,6 +340,7 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
     }
     auto pending = pendingExec_.find(pid);
     auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+    addLibraryLoadedLater(pid, d.module, objects);
     for (Probe &p : userFunctionProbes(pid, d, objects)) {
         std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
                           std::to_string(p.user->offset) + ":" + p.function + ":" + p.name;

@@ -2,6 +2,7 @@
 
 #include "providers/elf_image.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <unistd.h>
 
@@ -134,6 +135,33 @@ std::vector<ProcessObject> processObjects(int pid, const std::string &pendingExe
     return out;
 }
 
+void addLibraryLoadedLater(int pid, const std::string &module,
+                           std::vector<ProcessObject> &objects) {
+    if (module.empty() || hasGlob(module) || module == "a.out") return;
+    for (const ProcessObject &o : objects)
+        if (moduleMatches(module, o)) return;
+    // As dlopen() would find it: along the library path, or in the
+    // process's working directory; "foo" may be libfoo.so.
+    std::vector<std::string> names{module};
+    if (module.find(".so") == std::string::npos) {
+        names.push_back(module + ".so");
+        names.push_back("lib" + module + ".so");
+    }
+    char cwd[4096];
+    std::string link = "/proc/" + std::to_string(pid) + "/cwd";
+    ssize_t n = readlink(link.c_str(), cwd, sizeof cwd - 1);
+    std::vector<std::string> here;
+    if (n > 0) here.emplace_back(cwd, static_cast<size_t>(n));
+    for (const std::string &name : names) {
+        std::string found = findLibrary(name, here);
+        if (found.empty() || !readElfImage(found)) continue;
+        char real[4096];
+        if (realpath(found.c_str(), real)) found = real;
+        objects.push_back({found, false});
+        return;
+    }
+}
+
 bool moduleMatches(std::string_view pattern, const ProcessObject &object) {
     if (pattern.empty()) return true;
     if (object.mainExecutable && globMatch(pattern, "a.out")) return true;
@@ -143,6 +171,37 @@ bool moduleMatches(std::string_view pattern, const ProcessObject &object) {
     if (so == std::string::npos) return false;
     return globMatch(pattern, name.substr(0, so + 3)) || globMatch(pattern, name.substr(0, so));
 }
+
+namespace {
+
+// Whether uprobes can take an instruction, by its first byte: x86's uprobes
+// refuse a LOCK prefix and the ES, CS, SS and DS segment prefixes (the
+// kernel's is_prefix_bad), so DTrace offers no probe there.
+class FirstBytes {
+  public:
+    explicit FirstBytes(const std::string &path)
+        : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+    ~FirstBytes() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    FirstBytes(const FirstBytes &) = delete;
+    FirstBytes &operator=(const FirstBytes &) = delete;
+    bool probeable(uint64_t offset) const {
+#if defined(__x86_64__)
+        unsigned char b = 0;
+        if (fd_ < 0 || ::pread(fd_, &b, 1, static_cast<off_t>(offset)) != 1) return true;
+        return b != 0xf0 && b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e;
+#else
+        (void)offset;
+        return true;
+#endif
+    }
+
+  private:
+    int fd_;
+};
+
+} // namespace
 
 std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
                                       const std::vector<ProcessObject> &objects) {
@@ -167,10 +226,14 @@ std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
             if (!fresh && rank(f.name) < rank(it->second->name)) it->second = &f;
         }
         std::set<std::string> named;
+        FirstBytes code(obj.path);
         for (const auto &[addr, f] : chosen) {
             if (!named.insert(f->name).second) continue;
             auto off = img->fileOffset(addr);
             if (!off) continue;
+            // A uretprobe too is a breakpoint on the function's first
+            // instruction.
+            if (!code.probeable(*off)) continue;
             auto add = [&](const std::string &name, uint64_t at, bool ret) {
                 if (!d.name.empty() && !globMatch(d.name, name)) return;
                 Probe p;
@@ -186,7 +249,7 @@ std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
             add("return", *off, true);
             if (offsetProbe) {
                 uint64_t rel = std::strtoull(d.name.c_str(), nullptr, 16);
-                if (rel < f->size) add(d.name, *off + rel, false);
+                if (rel < f->size && code.probeable(*off + rel)) add(d.name, *off + rel, false);
             }
         }
     }

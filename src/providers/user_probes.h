@@ -22,6 +22,11 @@ struct ProcessObject {
 // the process is about to exec.
 std::vector<ProcessObject> processObjects(int pid, const std::string &pendingExec);
 
+// A library the process has not loaded yet (dlopen() will), when module
+// names one that is not among objects: uprobes go on the file, and the
+// kernel plants them when the process maps it.
+void addLibraryLoadedLater(int pid, const std::string &module, std::vector<ProcessObject> &objects);
+
 // Whether a module pattern names an object: its file name ("libc.so.6"),
 // that name up to ".so" ("libc.so") or before it ("libc"), or "a.out" for
 // the main executable.

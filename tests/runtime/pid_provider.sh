@@ -48,6 +48,27 @@ wait $d
 cat out
 [ "$(grep -c "^add returned 5 in $w\$" out)" = 3 ] || fail "-p: three returns from add() in $w"
 
+# A library the process loads with dlopen() after tracing has begun: its
+# uprobes wait on the file until the process maps it.
+D=${WORKLOADS:-}/dlopen_app
+if [ -x "$D" ]; then
+    out=$(cd "$(dirname "$D")" && LD_LIBRARY_PATH=$PWD timeout 30 "$DTRACE" -q -c ./dlopen_app -n '
+pid$target:libdtplugin.so:plugin_work:entry { printf("plugin entry %d %s\n", arg0, probemod); }
+pid$target:libdtplugin:plugin_work:return { printf("plugin return %d\n", arg1); }' 2>&1)
+    [ "$(echo "$out" | grep -c '^plugin entry 7 libdtplugin.so$')" = 2 ] || fail "dlopen: entries: $out"
+    [ "$(echo "$out" | grep -c '^plugin return 21$')" = 2 ] || fail "dlopen: returns: $out"
+fi
+
+# A glob over all of the C library's functions (thousands of probes, some
+# on instructions uprobes refuse, which are not offered): enabled, fired
+# and removed.
+out=$(timeout 30 "$DTRACE" -q -c "$W" -n 'pid$target:libc.so.6::entry { @n = count(); }
+END { printa("calls %@d\n", @n); }' 2>&1)
+echo "$out" | grep -Eq '^calls [1-9][0-9]*$' || fail "every libc function: $out"
+echo "$out" | grep -q 'could not enable' && fail "a libc function could not be enabled: $out"
+n=$("$DTRACE" -l -n 'pid$target:libc.so.6::entry' -c "$W" | wc -l)
+[ "$n" -gt 1000 ] || fail "libc entries listed: $n"
+
 # Listing, and processes that cannot be traced.
 out=$("$DTRACE" -l -n "pid$$:libc.so.6:malloc:" 2>&1)
 echo "$out" | grep -Eq "^ *[0-9]+ +pid$$ +libc.so.6 +malloc entry$" || fail "listing: $out"
