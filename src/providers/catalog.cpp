@@ -385,6 +385,12 @@ void ProbeCatalog::ensureKernelFunctions(const ProbeDescription &d) {
 void ProbeCatalog::ensureRawTracepoints(const ProbeDescription &d) {
     if (rawTracepointsMade_ || !fieldMatches(d.provider, "rawtp") || !fieldMatches(d.function, ""))
         return;
+    // Reading BTF costs milliseconds: not for a name no raw tracepoint has
+    // (BEGIN, tick-1s), nor for "entry" without the provider named.
+    if (!hasGlob(d.name) && !d.name.empty() &&
+        (d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos ||
+         (d.provider.empty() && (d.name == "entry" || d.name == "return"))))
+        return;
     rawTracepointsMade_ = true;
     std::map<std::string, std::string, std::less<>> subsystems;
     for (auto &[subsystem, event] : availableTracepoints()) subsystems.emplace(event, subsystem);
