@@ -268,19 +268,23 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
     return std::nullopt;
 }
 
+int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
+    const struct bpf_insn insns[] = {
+        {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, // r0 = 0
+        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+    };
+    LIBBPF_OPTS(bpf_prog_load_opts, opts,
+                .expected_attach_type = static_cast<enum bpf_attach_type>(attachType),
+                .attach_btf_id = attachBtfId);
+    int fd =
+        bpf_prog_load(static_cast<enum bpf_prog_type>(type), "dt_feature", "GPL", insns, 2, &opts);
+    if (fd < 0) return errno;
+    ::close(fd);
+    return 0;
+}
+
 bool uprobeMultiSupported() {
-    static const bool supported = [] {
-        const struct bpf_insn insns[] = {
-            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
-            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-        };
-        LIBBPF_OPTS(bpf_prog_load_opts, opts,
-                    .expected_attach_type = static_cast<enum bpf_attach_type>(kUprobeMulti));
-        int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_uprobe_probe", "GPL", insns, 2, &opts);
-        if (fd < 0) return false;
-        ::close(fd);
-        return true;
-    }();
+    static const bool supported = probeProgramLoad(BPF_PROG_TYPE_KPROBE, kUprobeMulti) == 0;
     return supported;
 }
 

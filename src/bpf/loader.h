@@ -61,6 +61,10 @@ constexpr uint32_t kUprobeMulti = 48;
 constexpr uint32_t kUprobeMultiReturn = 1; // BPF_F_UPROBE_MULTI_RETURN
 // Whether this kernel loads programs for it (a feature probe, run once).
 bool uprobeMultiSupported();
+
+// A feature probe: loads the smallest program ("return 0") of a type and
+// attach type. 0 when the kernel takes it, else the errno it refused with.
+int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId = 0);
 // Creates a uprobe_multi link; the fd, or -1 with errno set.
 int createUprobeMultiLink(int progFd, const std::string &path, const std::vector<uint64_t> &offsets,
                           const std::vector<uint64_t> &refCtrOffsets,

@@ -365,17 +365,6 @@ const CpuTable &Generator::cpuTable() {
     return *cpuTable_;
 }
 
-int Generator::rawTracepointArgs(const std::string &name) const {
-    // BTF's btf_trace_NAME: a pointer to void (*)(void *, the arguments).
-    auto &types = *prog.types;
-    if (!types.kernelTypesAvailable()) return 0;
-    sema::TypeRef t = sema::stripTypedefs(types.named("btf_trace_" + name));
-    if (!t || t->kind != sema::TypeKind::Pointer) return 0;
-    sema::TypeRef fn = sema::stripTypedefs(t->target);
-    if (!fn || fn->kind != sema::TypeKind::Function || fn->params.empty()) return 0;
-    return static_cast<int>(fn->params.size()) - 1;
-}
-
 void Generator::planKernelOffsets() {
     auto &types = *prog.types;
     // Only look at kernel types when the program needs them: loading BTF
@@ -955,6 +944,16 @@ void ProgramBuilder::emitSyscallReturnArgs(bpf::Function &f) {
     f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
 }
 
+// Arguments the kernel passes as an array of u64s (r6): a raw tracepoint's,
+// a traced function's. Only the first n: the kernel refuses a program that
+// reads past them.
+void ProgramBuilder::emitContextArgs(bpf::Function &f, size_t n) {
+    for (size_t i = 0; i < n && i < 10; ++i) {
+        f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
+        f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
+    }
+}
+
 void ProgramBuilder::emitArgs(bpf::Function &f) {
     using providers::AttachKind;
     const KernelOffsets &k = g.kernel;
@@ -970,11 +969,7 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         case providers::HookKind::RawTracepoint: {
             // The raw tracepoint's own arguments, as many as it has (the
             // kernel refuses a program that reads past them).
-            int n = std::min(g.rawTracepointArgs(ctx.rawTracepoint), 10);
-            for (int i = 0; i < n; ++i) {
-                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
-                f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
-            }
+            emitContextArgs(f, providers::rawTracepointArgTypes(ctx.rawTracepoint).size());
             break;
         }
         }
@@ -1000,17 +995,13 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
         // The trampoline's context: the function's arguments as u64s, then
         // (fexit) its return value. Reading past them is refused.
         const providers::Probe *p = probe();
-        size_t n = probeArgTypes(*p).size();
+        providers::FunctionSignature sig = providers::functionSignature(p->btfId);
         if (p->name == "entry") {
-            for (size_t i = 0; i < n && i < 10; ++i) {
-                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * i)));
-                f.emit(store(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), R1));
-            }
+            emitContextArgs(f, sig.parameters.size());
         } else {
-            size_t params = providers::functionSignature(p->btfId).parameters.size();
             f.emit(storeImm(Size::DW, R9, dctx::kArgs, -1));
-            if (n > 1) {
-                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * params)));
+            if (sig.returnType != "void") {
+                f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * sig.parameters.size())));
                 f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
             }
         }

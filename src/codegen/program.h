@@ -115,8 +115,6 @@ class Generator {
     ClauseDesc &clauseDesc(const ir::Clause &c);
     bool clauseDescribed(int index) const;
     void markDescribed(int index) { described_.at(static_cast<size_t>(index)) = true; }
-    // The arguments raw tracepoint name has (from BTF; 0 when unknown).
-    int rawTracepointArgs(const std::string &name) const;
 
   private:
     void planVariables();
@@ -184,6 +182,7 @@ class ProgramBuilder {
     void emitSyscallReturnArgs(bpf::Function &f);
     void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook, bpf::Label out);
     void emitArgs(bpf::Function &f);
+    void emitContextArgs(bpf::Function &f, size_t n);
     void emitUsdtArgs(bpf::Function &f, const std::vector<providers::UsdtArgument> &args);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();

@@ -108,6 +108,15 @@ const UprobePmu &uprobePmu() {
     return pmu;
 }
 
+// Why a probe's uprobe could not be made, after its name.
+std::string uprobeFailure(const Probe &probe, int err) {
+    const UserProbe &u = *probe.user;
+    std::string why =
+        err == 524 /* ENOTSUPP */ ? "an instruction uprobes cannot probe" : std::strerror(err);
+    return probe.fullName() + ": cannot create a uprobe on " + u.path + " at offset " +
+           std::to_string(u.offset) + ": " + why;
+}
+
 // A uprobe perf event for each probe, restricted to its process, with the
 // program linked to it under the probe's cookie.
 std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int progFd,
@@ -139,9 +148,7 @@ std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int prog
         attr.config2 = u.offset;                                   // probe_offset
         int fd = static_cast<int>(
             ::syscall(__NR_perf_event_open, &attr, u.pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
-        if (fd < 0)
-            return "could not enable " + probe.fullName() + ": cannot create a uprobe on " +
-                   u.path + " at offset " + std::to_string(u.offset) + ": " + std::strerror(errno);
+        if (fd < 0) return "could not enable " + uprobeFailure(probe, errno);
         bpf::Fd event(fd);
         LIBBPF_OPTS(bpf_link_create_opts, opts);
         opts.perf_event.bpf_cookie = i < p.cookies.size() ? p.cookies[i] : probe.id;
@@ -207,11 +214,7 @@ std::optional<std::string> attachUprobesMulti(const codegen::ProgramSpec &p, int
     for (const auto &[key, sites] : groups) attachUprobeSites(progFd, sites, links, failed);
     if (failed.empty()) return std::nullopt;
     auto describe = [](const std::pair<const Probe *, int> &f) {
-        const UserProbe &u = *f.first->user;
-        std::string why =
-            f.second == 524 ? "an instruction uprobes cannot probe" : std::strerror(f.second);
-        return f.first->fullName() + ": cannot create a uprobe on " + u.path + " at offset " +
-               std::to_string(u.offset) + ": " + why;
+        return uprobeFailure(*f.first, f.second);
     };
     // Nothing enabled is an error; some sites a glob matched, a warning.
     if (failed.size() == p.probes.size()) return "could not enable " + describe(failed.front());

@@ -168,6 +168,15 @@ std::optional<uint64_t> parseRate(std::string_view spec) {
     return period;
 }
 
+// Whether a name field could match a name made of these characters (a
+// glob or an empty field could match anything): reading a provider's
+// probes costs milliseconds, not worth it for BEGIN or tick-1s.
+bool couldName(const std::string &pattern, std::string_view chars) {
+    return hasGlob(pattern) || pattern.empty() ||
+           pattern.find_first_not_of(chars) == std::string::npos;
+}
+constexpr std::string_view kTracepointNameChars = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
 constexpr std::array kStandardProfileProbes = {
     "profile-97",   "profile-199",  "profile-499", "profile-997", "profile-1999",
     "profile-4001", "profile-4999", "tick-1",      "tick-10",     "tick-100",
@@ -281,9 +290,7 @@ void ProbeCatalog::addTracepoint(const std::string &subsystem, const std::string
 void ProbeCatalog::ensureTracepoints(const ProbeDescription &d) {
     if (tracepointsLoaded_ || !fieldMatches(d.provider, "sdt") || !fieldMatches(d.function, ""))
         return;
-    if (!hasGlob(d.name) && !d.name.empty() &&
-        d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-        return;
+    if (!couldName(d.name, kTracepointNameChars)) return;
     if (!d.module.empty() && !hasGlob(d.module)) {
         if (!tracepointSubsystems_.insert(d.module).second) return;
         for (const std::string &e : subsystemTracepoints(d.module)) addTracepoint(d.module, e);
@@ -299,14 +306,22 @@ void ProbeCatalog::ensureTracepoints(const ProbeDescription &d) {
 // proc (and the other stable providers): a handful of probes each, made
 // when a description could name one of them.
 void ProbeCatalog::ensureStableProviders(const ProbeDescription &d) {
-    if (!hasGlob(d.name) && !d.name.empty() &&
-        d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
-        return;
+    if (!couldName(d.name, "abcdefghijklmnopqrstuvwxyz0123456789_-")) return;
     for (std::string_view provider : stableProviders()) {
         std::string name(provider);
         if (!fieldMatches(d.provider, name) || !stableLoaded_.insert(name).second) continue;
         for (Probe &p : stableProviderProbes(provider)) addProbe(std::move(p));
     }
+}
+
+// The objects of process pid a description's module field may name: those
+// it has mapped (or, about to exec, will map), and a library it has not
+// loaded yet that the field names.
+std::vector<ProcessObject> ProbeCatalog::objectsOf(int pid, const std::string &module) const {
+    auto pending = pendingExec_.find(pid);
+    auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+    addLibraryLoadedLater(pid, module, objects);
+    return objects;
 }
 
 // pidN: the functions of process N, made when a description names them
@@ -322,10 +337,7 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
         if (prefix.back() == '-' || prefix.back() == '\\') return;
         int pid = std::atoi(d.provider.c_str() + digits);
         if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
-        auto pending = pendingExec_.find(pid);
-        auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
-        addLibraryLoadedLater(pid, d.module, objects);
-        for (Probe &p : usdtProbes(pid, prefix, d, objects)) {
+        for (Probe &p : usdtProbes(pid, prefix, d, objectsOf(pid, d.module))) {
             std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
                               std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
             if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
@@ -338,10 +350,7 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
                       (pid <= 0 ? "the kernel has no user functions" : std::strerror(ESRCH));
         return;
     }
-    auto pending = pendingExec_.find(pid);
-    auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
-    addLibraryLoadedLater(pid, d.module, objects);
-    for (Probe &p : userFunctionProbes(pid, d, objects)) {
+    for (Probe &p : userFunctionProbes(pid, d, objectsOf(pid, d.module))) {
         std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
                           std::to_string(p.user->offset) + ":" + p.function + ":" + p.name;
         if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
@@ -387,9 +396,8 @@ void ProbeCatalog::ensureRawTracepoints(const ProbeDescription &d) {
         return;
     // Reading BTF costs milliseconds: not for a name no raw tracepoint has
     // (BEGIN, tick-1s), nor for "entry" without the provider named.
-    if (!hasGlob(d.name) && !d.name.empty() &&
-        (d.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos ||
-         (d.provider.empty() && (d.name == "entry" || d.name == "return"))))
+    if (!couldName(d.name, kTracepointNameChars) ||
+        (d.provider.empty() && (d.name == "entry" || d.name == "return")))
         return;
     rawTracepointsMade_ = true;
     std::map<std::string, std::string, std::less<>> subsystems;

@@ -1,9 +1,9 @@
 #include "providers/kernel_functions.h"
 
 #include "bpf/kernel_btf.h"
+#include "bpf/loader.h"
 #include "providers/tracepoints.h"
 
-#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <unistd.h>
 #include <unordered_set>
 
 namespace dtrace::providers {
@@ -130,20 +129,11 @@ std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
 std::optional<std::string> trampolinesUnavailable(unsigned btfId) {
     static std::optional<std::optional<std::string>> cached;
     if (cached) return *cached;
-    // The smallest fentry program: return 0.
-    const struct bpf_insn insns[] = {
-        {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
-        {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-    };
-    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
-                .attach_btf_id = btfId);
-    int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_fbt_probe", "GPL", insns, 2, &opts);
-    if (fd >= 0) {
-        close(fd);
+    int err = bpf::probeProgramLoad(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, btfId);
+    if (err == 0) {
         cached.emplace(std::nullopt);
         return std::nullopt;
     }
-    int err = errno;
     std::string why = "fbt probes cannot fire on this kernel: it does not load BPF trampolines "
                       "(fentry/fexit programs): ";
     if (err == EPERM)

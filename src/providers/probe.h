@@ -131,6 +131,8 @@ bool parseProbeDescription(std::string_view text, ProbeDescription &out);
 bool globMatch(std::string_view pattern, std::string_view s);
 bool hasGlob(std::string_view pattern);
 
+struct ProcessObject; // user_probes.h
+
 // Every probe the providers offer, created lazily by provider.
 class ProbeCatalog {
   public:
@@ -155,6 +157,7 @@ class ProbeCatalog {
     void ensureKernelFunctions(const ProbeDescription &desc);
     void ensureRawTracepoints(const ProbeDescription &desc);
     void ensureProviders(const ProbeDescription &desc);
+    std::vector<ProcessObject> objectsOf(int pid, const std::string &module) const;
     void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
 

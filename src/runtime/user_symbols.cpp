@@ -53,15 +53,11 @@ std::optional<UserSymbol> UserSymbols::lookup(int pid, uint64_t addr) {
             if (addr >= m.start && addr < m.end) return true;
         return false;
     };
+    // (remember() keeps what was read if the process has exited since: one
+    // address outside its files, say in the vDSO, must not lose them.)
     if (!holds()) {
-        // (Keeping what was read when the process has exited since: one
-        // address outside its files, say in the vDSO, must not lose them.)
-        auto old = processes_.find(pid);
-        std::vector<Mapping> kept;
-        if (old != processes_.end()) kept = std::move(old->second), processes_.erase(old);
-        bool held = holds();
-        if (processes_[pid].empty()) processes_[pid] = std::move(kept);
-        if (!held) return std::nullopt;
+        remember(pid);
+        if (!holds()) return std::nullopt;
     }
     for (const Mapping &m : mappings(pid)) {
         if (addr < m.start || addr >= m.end) continue;
