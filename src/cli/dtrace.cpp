@@ -3,11 +3,13 @@
 #include "bpf/disasm.h"
 #include "bpf/loader.h"
 #include "cli/command_line.h"
+#include "cli/dof_link.h"
 #include "cli/preprocess.h"
 #include "cli/provider_files.h"
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
 #include "providers/attach.h"
+#include "providers/is_enabled.h"
 #include "providers/kernel_functions.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +118,7 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<
 struct Child {
     pid_t pid = -1;
     int release = -1;
+    bool reaped = false; // it exited while dtrace waited for its exec
 };
 
 Child forkCommand(const std::string &command) {
@@ -126,6 +130,8 @@ Child forkCommand(const std::string &command) {
         char c;
         if (read(fds[0], &c, 1) != 1) _exit(127);
         close(fds[0]);
+        // 't': stop at the exec, for dtrace to patch its is-enabled sites.
+        if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(127);
         // DTrace splits the command on white space; no shell.
         std::vector<std::string> words;
         size_t i = 0;
@@ -237,7 +243,11 @@ int buildProviderFiles(CommandLine &cl, const sema::Options &options,
         return 0;
     }
     // -G: the remaining arguments are the objects whose probe sites link
-    // with these providers.
+    // with these providers; DTrace-style sites are rewritten in them.
+    if (auto err = linkDofProbeSites(specs, cl.macroArgs)) {
+        std::fprintf(stderr, "dtrace: %s\n", err->c_str());
+        return 1;
+    }
     if (auto err = checkProbeSites(specs, cl.macroArgs)) {
         std::fprintf(stderr, "dtrace: %s\n", err->c_str());
         return 1;
@@ -552,16 +562,44 @@ int run(int argc, char **argv) {
         if (auto e = providers::runOnce(beginFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
 
     std::vector<bpf::Fd> links;
+    providers::IsEnabledPatches isEnabledPatches;
     if (!consumer.exitRequested()) {
         if (auto e = providers::attachAll(compiled, session, links)) {
             std::fprintf(stderr, "dtrace: %s\n", e->c_str());
             killChild();
             return 1;
         }
+        // DTrace-style is-enabled sites: patched now in a running
+        // process, in the -c command once it has exec'd.
+        std::vector<providers::IsEnabledSites> afterExec;
+        for (const providers::IsEnabledSites &sites : providers::isEnabledSites(compiled)) {
+            if (child.pid > 0 && sites.pid == child.pid) {
+                afterExec.push_back(sites);
+            } else if (auto e = isEnabledPatches.apply(sites)) {
+                std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", e->c_str());
+                killChild();
+                return 1;
+            }
+        }
         if (child.pid > 0) {
-            (void)!write(child.release, "g", 1);
+            (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
             close(child.release);
             child.release = -1;
+            if (!afterExec.empty()) {
+                int status = 0;
+                if (waitpid(child.pid, &status, 0) == child.pid && WIFSTOPPED(status)) {
+                    for (const providers::IsEnabledSites &sites : afterExec)
+                        if (auto e = isEnabledPatches.apply(sites)) {
+                            std::fprintf(stderr, "dtrace: could not enable tracing: %s\n",
+                                         e->c_str());
+                            killChild();
+                            return 1;
+                        }
+                    ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
+                } else {
+                    child.reaped = true;
+                }
+            }
         }
     }
     consumer.heartbeat();
@@ -608,7 +646,7 @@ int run(int argc, char **argv) {
         }
         if (child.pid > 0) {
             int status;
-            if (waitpid(child.pid, &status, WNOHANG) == child.pid) {
+            if (child.reaped || waitpid(child.pid, &status, WNOHANG) == child.pid) {
                 if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child.pid);
                 child.pid = -1;
                 break;
@@ -629,6 +667,7 @@ int run(int argc, char **argv) {
         }
     consumer.stopProbes();
     links.clear(); // detach
+    isEnabledPatches.restore();
     consumer.drain();
     if (overloaded || consumer.aborted()) consumer.flushRings();
     if (overloaded) {

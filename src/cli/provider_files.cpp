@@ -1,5 +1,7 @@
 #include "cli/provider_files.h"
 
+#include "cli/dof_link.h"
+
 #include "providers/elf_image.h"
 
 #include <elf.h>
@@ -102,7 +104,9 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
       << " *\n * PROVIDER_PROBE(args) marks a probe site; PROVIDER_PROBE_ENABLED() is\n"
       << " * true while the probe is traced. Link with the object `dtrace -G`\n"
       << " * makes from the same file. Define _DTRACE_VERSION to 0 to build\n"
-      << " * without probes.\n */\n\n";
+      << " * without probes; define DTRACE_DOF_PROBES for DTrace-style sites\n"
+      << " * (calls that dtrace -G, given the objects, rewrites and describes\n"
+      << " * in DOF) instead of SystemTap-style notes.\n */\n\n";
     o << "#ifndef\t" << guard << "\n#define\t" << guard << "\n\n";
     o << "#ifndef _DTRACE_VERSION\n#define\t_DTRACE_VERSION 1\n#endif\n\n";
     o << "#ifdef\t__cplusplus\nextern \"C\" {\n#endif\n\n";
@@ -115,6 +119,27 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
       << "\t\"\\t.weak _.stapsdt.base\\n\\t.hidden _.stapsdt.base\\n\" \\\n"
       << "\t\"_.stapsdt.base:\\t.space 1\\n\\t.size _.stapsdt.base, 1\\n\" \\\n"
       << "\t\"\\t.popsection\\n\\t.endif\\n\"\n#endif\n\n";
+    // DTrace-style sites: calls `dtrace -G` rewrites, described by DOF.
+    o << "#ifdef\tDTRACE_DOF_PROBES\n\n";
+    for (const ProviderSpec &prov : providers) {
+        o << "/* provider " << prov.name << " */\n\n";
+        for (const ProviderProbeSpec &p : prov.probes) {
+            std::string params, types;
+            for (size_t i = 0; i < p.types.size(); ++i) {
+                params += (i ? ", " : "") + std::string("arg") + std::to_string(i);
+                types += (i ? ", " : "") + p.types[i];
+            }
+            std::string macro = macroName(prov.name, p.name);
+            o << "extern void " << dofProbeFunction(prov.name, p.name) << "("
+              << (types.empty() ? "void" : types) << ");\n";
+            o << "extern int " << dofIsEnabledFunction(prov.name, p.name) << "(void);\n";
+            o << "#define\t" << macro << "(" << params << ") \\\n\t"
+              << dofProbeFunction(prov.name, p.name) << "(" << params << ")\n";
+            o << "#define\t" << macro << "_ENABLED() \\\n\t"
+              << dofIsEnabledFunction(prov.name, p.name) << "()\n\n";
+        }
+    }
+    o << "#else\t/* SystemTap-style sites: notes dtrace reads */\n\n";
     for (const ProviderSpec &prov : providers) {
         o << "/* provider " << prov.name << " */\n\n";
         for (const ProviderProbeSpec &p : prov.probes) {
@@ -127,6 +152,7 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
             o << "\n";
         }
     }
+    o << "#endif\t/* DTRACE_DOF_PROBES */\n\n";
     o << "#else\n\n";
     for (const ProviderSpec &prov : providers)
         for (const ProviderProbeSpec &p : prov.probes) {

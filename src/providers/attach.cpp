@@ -128,6 +128,7 @@ std::optional<std::string> attachUprobes(const codegen::ProgramSpec &p, int prog
     for (size_t i = 0; i < p.probes.size(); ++i) {
         const Probe &probe = *p.probes[i];
         const UserProbe &u = *probe.user;
+        if (u.isEnabledOnly) continue;
         struct perf_event_attr attr {};
         attr.size = sizeof(attr);
         attr.type = static_cast<uint32_t>(pmu.type);
@@ -207,6 +208,7 @@ std::optional<std::string> attachUprobesMulti(const codegen::ProgramSpec &p, int
     std::map<std::pair<std::string, int>, std::vector<UprobeSite>> groups;
     for (size_t i = 0; i < p.probes.size(); ++i) {
         const Probe *probe = p.probes[i];
+        if (probe->user->isEnabledOnly) continue;
         groups[{probe->user->path, probe->user->pid}].push_back(
             {probe, i < p.cookies.size() ? p.cookies[i] : probe->id});
     }

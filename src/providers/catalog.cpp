@@ -1,9 +1,13 @@
+#include "providers/elf_image.h"
 #include "providers/kernel_functions.h"
 #include "providers/probe.h"
 #include "providers/stable.h"
 #include "providers/syscalls.h"
 #include "providers/usdt.h"
 #include "providers/user_probes.h"
+
+#include <dirent.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -329,6 +333,10 @@ std::vector<ProcessObject> ProbeCatalog::objectsOf(int pid, const std::string &m
 // Any other PROVIDERpid: the USDT probes of process pid (PROVIDER may be
 // a glob).
 void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
+    if (hasGlob(d.provider) && !d.provider.starts_with("pid")) {
+        ensureUsdtOfAllProcesses(d);
+        return;
+    }
     size_t digits = d.provider.find_last_not_of("0123456789") + 1;
     if (digits == 0 || digits == d.provider.size()) return;
     std::string prefix = d.provider.substr(0, digits);
@@ -355,6 +363,36 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
                           std::to_string(p.user->offset) + ":" + p.function + ":" + p.name;
         if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
     }
+}
+
+// A provider glob (myprov*:::): the USDT probes of every process whose
+// provider, with its pid, it matches; the objects with USDT probes are
+// found from their section headers, each file once.
+void ProbeCatalog::ensureUsdtOfAllProcesses(const ProbeDescription &d) {
+    size_t literal = d.provider.find_first_of("*?[\\");
+    if (literal == 0) return; // "*:::x" would read every process for every probe
+    DIR *proc = opendir("/proc");
+    if (!proc) return;
+    const int self = getpid();
+    while (dirent *ent = readdir(proc)) {
+        int pid = std::atoi(ent->d_name);
+        if (pid <= 0 || pid == self) continue;
+        std::vector<ProcessObject> objects;
+        for (ProcessObject &obj : objectsOf(pid, d.module)) {
+            auto known = hasUsdt_.find(obj.path);
+            if (known == hasUsdt_.end())
+                known = hasUsdt_.emplace(obj.path, hasUsdtSections(obj.path)).first;
+            if (known->second) objects.push_back(std::move(obj));
+        }
+        if (objects.empty()) continue;
+        for (Probe &p : usdtProbes(pid, "", d, objects)) {
+            if (!globMatch(d.provider, p.provider)) continue;
+            std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
+                              std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
+            if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
+        }
+    }
+    closedir(proc);
 }
 
 // fbt: an entry and a return probe for each function the kernel's BTF

@@ -1,8 +1,8 @@
 // What dtrace needs from an ELF file and a process's address space: the
 // function symbols (.symtab, else .dynsym), the loadable segments (to turn
 // a symbol's address into a file offset, which is what a uprobe names), the
-// libraries it needs and its interpreter, and its notes (USDT probes); and
-// the executable mappings of a process from /proc/PID/maps.
+// libraries it needs and its interpreter, and its notes and DOF (USDT
+// probes); and the executable mappings of a process from /proc/PID/maps.
 #pragma once
 
 #include <cstdint>
@@ -38,12 +38,17 @@ struct ElfImage {
     std::string interpreter;            // PT_INTERP
     std::vector<ElfNote> notes;         // SHT_NOTE sections
     uint64_t probesBase = 0;            // .stapsdt.base's address (0: none)
+    std::vector<uint8_t> dof;           // .SUNW_dof's contents (DTrace-style USDT)
     // The file offset of a linked virtual address (nullopt: in no segment).
     std::optional<uint64_t> fileOffset(uint64_t vaddr) const;
 };
 
 // Reads an ELF file; nullopt when it is not one (or cannot be read).
 std::optional<ElfImage> readElfImage(const std::string &path);
+
+// Whether an ELF file has USDT probes (a .note.stapsdt or .SUNW_dof
+// section), from its section headers alone.
+bool hasUsdtSections(const std::string &path);
 
 struct ProcessMapping {
     uint64_t start = 0, end = 0, offset = 0;

@@ -59,6 +59,11 @@ struct UserProbe {
     bool usdt = false;
     std::vector<UsdtArgument> arguments;
     uint64_t semaphoreOffset = 0;
+    // DTrace-style USDT: the file offsets of the probe's is-enabled sites,
+    // patched to yield 1 while it is traced.
+    std::vector<uint64_t> isEnabledSites;
+    // A function that only asks whether the probe is traced: no uprobe.
+    bool isEnabledOnly = false;
 };
 
 // Where a Mapped probe's program attaches, and what its native arguments
@@ -154,6 +159,7 @@ class ProbeCatalog {
     void ensureStableProviders(const ProbeDescription &desc);
     void ensureTracepoints(const ProbeDescription &desc);
     void ensureUserProbes(const ProbeDescription &desc);
+    void ensureUsdtOfAllProcesses(const ProbeDescription &desc);
     void ensureKernelFunctions(const ProbeDescription &desc);
     void ensureRawTracepoints(const ProbeDescription &desc);
     void ensureProviders(const ProbeDescription &desc);
@@ -169,6 +175,7 @@ class ProbeCatalog {
     uint32_t nextId_ = 1;
     std::map<int, std::string> pendingExec_;
     std::set<std::string> userProbeKeys_;     // pid probes made: "pid:path:offset:name"
+    std::map<std::string, bool> hasUsdt_;     // files read for USDT sections
     std::set<std::string_view> fbtFunctions_; // functions whose fbt probes are made
     bool allFbtMade_ = false;
     bool rawTracepointsMade_ = false;

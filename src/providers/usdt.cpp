@@ -1,5 +1,6 @@
 #include "providers/usdt.h"
 
+#include "providers/dof.h"
 #include "providers/elf_image.h"
 
 #include <cerrno>
@@ -68,6 +69,95 @@ std::string functionAt(const ElfImage &img, uint64_t address) {
         if (address < f.address + std::max<uint64_t>(f.size, 1)) best = &f;
     }
     return best ? best->name : "";
+}
+
+// The size of a C type as a USDT argument (negative: signed), for the
+// register a DTrace-style probe's argument is passed in.
+int argumentSize(std::string type) {
+    if (type.find('*') != std::string::npos) return 8;
+    for (const char *qualifier : {"const ", "volatile "})
+        for (size_t at; (at = type.find(qualifier)) != std::string::npos;)
+            type.erase(at, std::strlen(qualifier));
+    bool isUnsigned = type.find("unsigned") != std::string::npos || type.starts_with("uint") ||
+                      type == "size_t" || type == "uintptr_t" || type == "_Bool" || type == "bool";
+    int size = 8;
+    if (type.find("char") != std::string::npos || type.ends_with("int8_t") || type == "_Bool" ||
+        type == "bool")
+        size = 1;
+    else if (type.find("short") != std::string::npos || type.ends_with("int16_t"))
+        size = 2;
+    else if (type.find("long") == std::string::npos &&
+             (type.find("int") != std::string::npos || type == "unsigned" || type == "signed") &&
+             !type.ends_with("int64_t") && type != "intptr_t" && type != "uintptr_t")
+        size = 4;
+    return isUnsigned ? size : -size;
+}
+
+// Argument i of a call (where `dtrace -G` left a DTrace-style probe site):
+// the System V registers, then the stack the call would have pushed under.
+UsdtArgument callArgument(size_t i, const std::string &type) {
+    UsdtArgument a;
+    a.size = argumentSize(type);
+#if defined(__x86_64__)
+    static const int registers[] = {112, 104, 96, 88, 72, 64}; // rdi rsi rdx rcx r8 r9
+    if (i < 6) {
+        a.kind = UsdtArgument::Kind::Register;
+        a.regsOffset = registers[i];
+    } else {
+        a.kind = UsdtArgument::Kind::Memory;
+        a.regsOffset = registerOffset("rsp");
+        a.value = static_cast<int64_t>(8 * (i - 6));
+    }
+#else
+    (void)i;
+#endif
+    return a;
+}
+
+// The DTrace-style probes of an object (its .SUNW_dof), one Probe a site.
+void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescription &d,
+                  const ProcessObject &obj, const ElfImage &img, std::vector<Probe> &out) {
+    auto functionAddress = [&](const std::string &name) -> std::optional<uint64_t> {
+        for (const ElfFunction &f : img.functions)
+            if (f.name == name) return f.address;
+        return std::nullopt;
+    };
+    auto probes = dof::readProbes(img.dof, functionAddress);
+    // A probe's is-enabled sites in any function of the object are enabled
+    // with it (a function may only ask whether a probe is traced).
+    std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> isEnabled;
+    for (const dof::ProbeSites &probe : probes)
+        for (uint64_t site : probe.isEnabledSites)
+            if (auto offset = img.fileOffset(site))
+                isEnabled[{probe.provider, usdtProbeName(probe.name)}].push_back(*offset);
+    for (const dof::ProbeSites &probe : probes) {
+        if (!globMatch(providerPattern.empty() ? "*" : providerPattern, probe.provider)) continue;
+        std::string name = usdtProbeName(probe.name);
+        if (!d.function.empty() && !globMatch(d.function, probe.function)) continue;
+        if (!d.name.empty() && !globMatch(d.name, name)) continue;
+        auto &askedAt = isEnabled[{probe.provider, name}];
+        std::vector<uint64_t> sites = probe.sites;
+        bool onlyAsked = sites.empty() && !probe.isEnabledSites.empty();
+        if (onlyAsked) sites.push_back(probe.isEnabledSites.front());
+        for (uint64_t site : sites) {
+            auto offset = img.fileOffset(site);
+            if (!offset) continue;
+            Probe p;
+            p.provider = probe.provider + std::to_string(pid);
+            p.module = baseName(obj.path);
+            p.function = probe.function;
+            p.name = name;
+            p.attach = AttachKind::Uprobe;
+            p.user = UserProbe{pid, obj.path, *offset, false, obj.mainExecutable};
+            p.user->usdt = true;
+            for (size_t i = 0; i < probe.argTypes.size(); ++i)
+                p.user->arguments.push_back(callArgument(i, probe.argTypes[i]));
+            p.user->isEnabledSites = askedAt;
+            p.user->isEnabledOnly = onlyAsked;
+            p.argTypes = probe.argTypes;
+            out.push_back(std::move(p));
+        }
+    }
 }
 
 } // namespace
@@ -173,6 +263,7 @@ std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const P
             if (semaphore != 0) p.user->semaphoreOffset = img->fileOffset(semaphore).value_or(0);
             out.push_back(std::move(p));
         }
+        if (!img->dof.empty()) addDofProbes(pid, providerPattern, d, obj, *img, out);
     }
     return out;
 }

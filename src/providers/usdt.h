@@ -1,6 +1,7 @@
 // USDT: the statically defined probes an application or library carries,
 // described by SystemTap-style notes (owner "stapsdt", type 3) in its ELF
-// file, as `dtrace -h` and `dtrace -G` build them and as <sys/sdt.h> does.
+// file, as `dtrace -h` and `dtrace -G` build them and as <sys/sdt.h> does,
+// or DTrace-style by the DOF in its .SUNW_dof section (dof.h).
 // A probe is PROVIDERpid:module:function:name, a uprobe on its site.
 #pragma once
 

@@ -3,6 +3,8 @@
 # aggregation keys; frame counts; user frames with the process's ID.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 out=$(timeout 20 "$DTRACE" -q -c 'cat /etc/hostname' -n '
 syscall::openat:entry /pid == $target/ { stack(); printf("--%k--\n", stack(2)); exit(0); }' 2>&1)
 echo "$out"
@@ -36,9 +38,9 @@ echo "$out" | grep -Eq '^  [A-Za-z0-9_]+ +[0-9]+$' || fail "mod() as a key: $out
 
 # umod() keys of a process that has exited by the time they print: its
 # mappings were read while it ran, and one module is one row.
-printf '#!/bin/sh\ni=0; while [ $i -lt 200000 ]; do i=$((i+1)); done\n' > busy.sh
-chmod +x busy.sh
-out=$(timeout 30 "$DTRACE" -q -c ./busy.sh -n 'profile-997 /arg1 && pid == $target/ { @[umod(arg1)] = count(); }' 2>&1)
+printf '#!/bin/sh\ni=0; while [ $i -lt 200000 ]; do i=$((i+1)); done\n' > "$work/busy.sh"
+chmod +x "$work/busy.sh"
+out=$(timeout 30 "$DTRACE" -q -c "$work/busy.sh" -n 'profile-997 /arg1 && pid == $target/ { @[umod(arg1)] = count(); }' 2>&1)
 echo "$out"
 echo "$out" | grep -Eq '^  (libc\.so\.[0-9]+|dash|bash|sh) +[0-9]+$' || fail "umod() keys not named: $out"
 dups=$(echo "$out" | awk 'NF == 2 { print $1 }' | sort | uniq -d)
@@ -46,9 +48,9 @@ dups=$(echo "$out" | awk 'NF == 2 { print $1 }' | sort | uniq -d)
 
 # ustack() keys of a process that is not the target and has exited long
 # before they print: its mappings were read while it lived.
-printf '#!/bin/sh\nsleep 0.3\nsleep 1\n' > two_sleeps.sh
-chmod +x two_sleeps.sh
-out=$(timeout 30 "$DTRACE" -q -c ./two_sleeps.sh -n '
+printf '#!/bin/sh\nsleep 0.3\nsleep 1\n' > "$work/two_sleeps.sh"
+chmod +x "$work/two_sleeps.sh"
+out=$(timeout 30 "$DTRACE" -q -c "$work/two_sleeps.sh" -n '
 syscall::clock_nanosleep:entry /execname == "sleep"/ { @[ustack()] = count(); }' 2>&1)
 echo "$out"
 n=$(echo "$out" | grep -Ec '^ +libc\.so\.[0-9]+`[A-Za-z_]*nanosleep')

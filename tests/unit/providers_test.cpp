@@ -3,6 +3,7 @@
 // programs generated for fbt probes.
 #include "bpf/kernel_btf.h"
 #include "compile_helpers.h"
+#include "providers/dof.h"
 #include "providers/kernel_functions.h"
 #include "providers/usdt.h"
 
@@ -10,6 +11,7 @@
 #include <linux/bpf.h>
 
 #include <cstddef>
+#include <cstring>
 
 using dtrace::providers::UsdtArgument;
 
@@ -90,4 +92,115 @@ TEST(Fbt, ProgramsAreTrampolinesOnTheirFunctions) {
     // A type error in an fbt argument is caught at compile time.
     EXPECT_NE(dtrace::test::errorOf("fbt::vfs_read:entry { trace(args[0] + args[1]); }"), "");
     EXPECT_NE(dtrace::test::errorOf("fbt::vfs_read:entry { trace(args[4]); }"), "");
+}
+
+// DOF as a DTrace-style object carries it: a blob built here by hand (one
+// provider, one probe with two sites and an is-enabled site), read back;
+// two blobs one after the other; and every truncation of it read without
+// a read outside the bytes.
+namespace {
+
+namespace dof = dtrace::providers::dof;
+
+template <typename T> void put(std::vector<uint8_t> &b, size_t at, const T &v) {
+    if (b.size() < at + sizeof(T)) b.resize(at + sizeof(T));
+    std::memcpy(b.data() + at, &v, sizeof(T));
+}
+
+std::vector<uint8_t> dofBlob(const std::string &provider, uint64_t function) {
+    std::string strtab = std::string(1, '\0') + provider + '\0' + "main" + '\0' + "tick" + '\0' +
+                         "int" + '\0' + "char *" + '\0';
+    uint32_t provName = 1, funcName = provName + provider.size() + 1, probeName = funcName + 5,
+             types = probeName + 5;
+    // Sections: strtab, probes, args, offsets, is-enabled offsets, provider.
+    std::vector<uint8_t> b;
+    const uint64_t table = sizeof(dof::Header), data = table + 6 * sizeof(dof::Section);
+    uint64_t at = data;
+    auto section = [&](uint32_t index, uint32_t type, uint32_t entsize, const void *bytes,
+                       size_t size) {
+        at = (at + 7) & ~uint64_t(7);
+        put(b, table + index * sizeof(dof::Section), dof::Section{type, 8, 1, entsize, at, size});
+        b.resize(std::max<size_t>(b.size(), at + size));
+        std::memcpy(b.data() + at, bytes, size);
+        at += size;
+    };
+    section(0, dof::kStrtab, 0, strtab.data(), strtab.size());
+    dof::Probe p{};
+    p.address = function;
+    p.function = funcName;
+    p.name = probeName;
+    p.nativeTypes = p.translatedTypes = types;
+    p.nativeCount = p.translatedCount = 2;
+    p.offsetCount = 2;
+    p.isEnabledCount = 1;
+    section(1, dof::kProbes, sizeof p, &p, sizeof p);
+    uint8_t args[2] = {0, 1};
+    section(2, dof::kProbeArgs, 1, args, 2);
+    uint32_t offsets[2] = {0x10, 0x24};
+    section(3, dof::kProbeOffsets, 4, offsets, sizeof offsets);
+    uint32_t enabled = 0x30;
+    section(4, dof::kIsEnabledOffsets, 4, &enabled, 4);
+    dof::Provider prov{0, 1, 2, 3, provName, 0, 0, 0, 0, 0, 4};
+    section(5, dof::kProvider, 0, &prov, sizeof prov);
+    b.resize((at + 7) & ~uint64_t(7));
+    dof::Header h{};
+    std::memcpy(h.ident, dof::kMagic, 4);
+    h.ident[4] = dof::kModelLp64;
+    h.ident[5] = dof::kEncodeLsb;
+    h.ident[6] = dof::kVersion2;
+    h.headerSize = sizeof h;
+    h.sectionSize = sizeof(dof::Section);
+    h.sectionCount = 6;
+    h.sectionOffset = table;
+    h.loadSize = h.fileSize = b.size();
+    put(b, 0, h);
+    return b;
+}
+
+std::optional<uint64_t> noFunctions(const std::string &) {
+    return std::nullopt;
+}
+
+} // namespace
+
+TEST(Dof, ReadsProbesAndSites) {
+    auto blob = dofBlob("myprov", 0x1000);
+    auto probes = dof::readProbes(blob, noFunctions);
+    ASSERT_EQ(probes.size(), 1u);
+    EXPECT_EQ(probes[0].provider, "myprov");
+    EXPECT_EQ(probes[0].function, "main");
+    EXPECT_EQ(probes[0].name, "tick");
+    EXPECT_EQ(probes[0].sites, (std::vector<uint64_t>{0x1010, 0x1024}));
+    EXPECT_EQ(probes[0].isEnabledSites, (std::vector<uint64_t>{0x1030}));
+    EXPECT_EQ(probes[0].argTypes, (std::vector<std::string>{"int", "char *"}));
+}
+
+TEST(Dof, BlobsOneAfterAnother) {
+    auto blob = dofBlob("first", 0x1000), second = dofBlob("second", 0);
+    blob.insert(blob.end(), 8, 0); // a linker's padding between them
+    blob.insert(blob.end(), second.begin(), second.end());
+    // The second's function address was left to a dynamic relocation: the
+    // symbol table places it.
+    auto probes = dof::readProbes(blob, [](const std::string &name) -> std::optional<uint64_t> {
+        if (name == "main") return 0x2000;
+        return std::nullopt;
+    });
+    ASSERT_EQ(probes.size(), 2u);
+    EXPECT_EQ(probes[1].provider, "second");
+    EXPECT_EQ(probes[1].sites.front(), 0x2010u);
+}
+
+TEST(Dof, TruncatedOrDamagedBlobs) {
+    auto blob = dofBlob("myprov", 0x1000);
+    for (size_t n = 0; n < blob.size(); ++n) {
+        std::vector<uint8_t> cut(blob.begin(), blob.begin() + static_cast<long>(n));
+        EXPECT_TRUE(dof::readProbes(cut, noFunctions).empty()) << n;
+    }
+    auto bad = blob;
+    bad[1] = 'X'; // not DOF
+    EXPECT_TRUE(dof::readProbes(bad, noFunctions).empty());
+    // Section offsets pointing past the end yield no probes, not a crash.
+    auto wild = blob;
+    put(wild, sizeof(dof::Header) + sizeof(dof::Section) + 16, uint64_t(1) << 40);
+    EXPECT_TRUE(dof::readProbes(wild, noFunctions).empty());
 }

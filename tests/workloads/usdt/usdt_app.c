@@ -1,5 +1,7 @@
 /*
- * A program with USDT probes, built from usdt_prov.d by dtrace -h and -G.
+ * A program with USDT probes, built from usdt_prov.d by dtrace -h and -G
+ * (as usdt_app with SystemTap-style sites, as usdt_dof_app with
+ * DTrace-style ones).
  * For i in 0..N-1 (N = argv[1], default 3): prints whether work-start is
  * traced, fires work-start(i, "item-<i>") only if it is (the is-enabled
  * test), then work-done(i, (1 << 40) + i, -5) and idle(). With a second

@@ -1,3 +1,0 @@
-#!/bin/sh
-sleep 0.3
-sleep 1
