@@ -11,7 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <set>
+#include <memory>
+#include <string_view>
 
 namespace dtrace::cli {
 
@@ -20,12 +21,13 @@ namespace {
 namespace dof = providers::dof;
 
 // What a call to a probe function becomes: a nop, or (for a tail call)
-// a return; what an is-enabled call becomes: eax = 0 (dtrace turns the
-// two nops after the xor into "inc %eax" while the probe is traced).
+// a return; what an is-enabled call becomes: "xor %eax,%eax; mov $0,%al",
+// whose immediate dtrace sets to 1 while the probe is traced (one byte,
+// so a thread running there sees the old instruction or the new one).
 constexpr uint8_t kProbeCall[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
 constexpr uint8_t kProbeJump[5] = {0xc3, 0x0f, 0x1f, 0x40, 0x00};
-constexpr uint8_t kIsEnabledCall[5] = {0x33, 0xc0, 0x90, 0x90, 0x90};
-constexpr uint8_t kIsEnabledJump[5] = {0x33, 0xc0, 0x90, 0x90, 0xc3};
+constexpr uint8_t kIsEnabledCall[5] = {0x31, 0xc0, 0xb0, 0x00, 0x90};
+constexpr uint8_t kIsEnabledJump[5] = {0x31, 0xc0, 0xb0, 0x00, 0xc3};
 
 // A provider's probe a symbol names.
 struct SiteTarget {
@@ -114,7 +116,8 @@ DofImage buildDof(const std::vector<Site> &sites) {
             p.function = str(first.function);
             p.name = str(providers::usdtProbeName(first.target.probe->name));
             std::string types;
-            for (const std::string &t : first.target.probe->types) types += t + '\0';
+            for (const std::string &t : first.target.probe->types)
+                types += cParameterType(t) + '\0';
             p.nativeTypes = p.translatedTypes = types.empty() ? 0 : str(types);
             p.nativeCount = p.translatedCount =
                 static_cast<uint8_t>(first.target.probe->types.size());
@@ -188,142 +191,167 @@ DofImage buildDof(const std::vector<Site> &sites) {
     return out;
 }
 
-std::optional<std::string> linkObject(const std::vector<ProviderSpec> &providers,
-                                      const std::string &path) {
-    auto failure = [&](const std::string &why) { return "failed to process " + path + ": " + why; };
-    ElfFile file(path);
-    if (file.fd() < 0) return failure(std::strerror(errno));
-    Elf *e = file.get();
-    GElf_Ehdr eh;
-    if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) return failure("not an ELF file");
-    if (eh.e_type != ET_REL) return std::nullopt; // nothing to rewrite in a linked file
+// One relocatable object's DTrace-style sites, rewritten in memory step
+// by step; nothing reaches the file until write().
+class ObjectRewriter {
+  public:
+    ObjectRewriter(const std::vector<ProviderSpec> &providers, const std::string &path)
+        : providers_(providers), path_(path), file_(path) {}
 
-    Elf_Scn *symtab = nullptr;
-    GElf_Shdr symsh{};
-    for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) symtab = scn, symsh = sh;
-    }
-    if (!symtab || symsh.sh_entsize == 0) return std::nullopt;
-    Elf_Data *symdata = elf_getdata(symtab, nullptr);
-    if (!symdata) return std::nullopt;
-    size_t symbolCount = symsh.sh_size / symsh.sh_entsize;
-
-    std::map<std::string, SiteTarget> targets;
-    for (const ProviderSpec &prov : providers)
-        for (const ProviderProbeSpec &p : prov.probes) {
-            targets[dofProbeFunction(prov.name, p.name)] = {&prov, &p, false};
-            targets[dofIsEnabledFunction(prov.name, p.name)] = {&prov, &p, true};
+    // Finds and rewrites the sites and adds the DOF, in memory.
+    std::optional<std::string> prepare() {
+        if (file_.fd() < 0) return failure(std::strerror(errno));
+        Elf *e = file_.get();
+        GElf_Ehdr eh;
+        if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+            return failure("not an ELF file");
+        if (eh.e_type != ET_REL) return std::nullopt; // nothing to rewrite in a linked file
+        if (auto err = readSymbols()) return err;
+        if (probeSymbols_.empty()) {
+            if (hasSection(".gnu.lto_"))
+                return failure("it holds LTO bytecode, whose probe calls -G cannot see "
+                               "(compile it without -flto, or with -ffat-lto-objects)");
+            return std::nullopt;
         }
-    std::map<size_t, SiteTarget> probeSymbols; // symbol index -> probe
-    std::vector<GElf_Sym> symbols(symbolCount);
-    std::vector<std::string> names(symbolCount);
-    for (size_t i = 0; i < symbolCount; ++i) {
-        if (!gelf_getsym(symdata, static_cast<int>(i), &symbols[i])) continue;
-        const char *n = elf_strptr(e, symsh.sh_link, symbols[i].st_name);
-        names[i] = n ? n : "";
-        if (symbols[i].st_shndx != SHN_UNDEF) continue;
-        if (auto t = targets.find(names[i]); t != targets.end()) {
-            probeSymbols[i] = t->second;
-        } else if (names[i].starts_with("__dtrace_") || names[i].starts_with("__dtraceenabled_")) {
-            for (const ProviderSpec &prov : providers) {
-                std::string stem = "_" + prov.name + "___";
-                if (names[i].find(stem) != std::string::npos)
-                    return "failed to link script: " + path + " calls " + names[i] +
+        if (eh.e_machine != EM_X86_64)
+            return failure("DTrace-style probe sites can be linked on x86-64 only");
+        if (auto err = rewriteSites()) return err;
+        if (sites_.empty()) return std::nullopt;
+        return addDofSections();
+    }
+
+    std::optional<std::string> write() {
+        if (sites_.empty()) return std::nullopt;
+        if (elf_update(file_.get(), ELF_C_WRITE) < 0) return failure(elf_errmsg(-1));
+        return std::nullopt;
+    }
+
+  private:
+    std::string failure(const std::string &why) const {
+        return "failed to process " + path_ + ": " + why;
+    }
+
+    bool hasSection(const char *prefix) const {
+        size_t shstrndx = 0;
+        if (elf_getshdrstrndx(file_.get(), &shstrndx) != 0) return false;
+        for (Elf_Scn *scn = elf_nextscn(file_.get(), nullptr); scn;
+             scn = elf_nextscn(file_.get(), scn)) {
+            GElf_Shdr sh;
+            const char *name =
+                gelf_getshdr(scn, &sh) ? elf_strptr(file_.get(), shstrndx, sh.sh_name) : nullptr;
+            if (name && std::string_view(name).starts_with(prefix)) return true;
+        }
+        return false;
+    }
+
+    // The symbol table, and which undefined symbols are probe functions.
+    std::optional<std::string> readSymbols() {
+        Elf *e = file_.get();
+        GElf_Shdr symsh{};
+        for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+            GElf_Shdr sh;
+            if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) symtab_ = scn, symsh = sh;
+        }
+        if (!symtab_ || symsh.sh_entsize == 0) return std::nullopt;
+        symdata_ = elf_getdata(symtab_, nullptr);
+        if (!symdata_) return std::nullopt;
+        size_t count = symsh.sh_size / symsh.sh_entsize;
+
+        std::map<std::string, SiteTarget> targets;
+        for (const ProviderSpec &prov : providers_)
+            for (const ProviderProbeSpec &p : prov.probes) {
+                targets[dofProbeFunction(prov.name, p.name)] = {&prov, &p, false};
+                targets[dofIsEnabledFunction(prov.name, p.name)] = {&prov, &p, true};
+            }
+        symbols_.resize(count);
+        names_.resize(count);
+        for (size_t i = 0; i < count; ++i) {
+            if (!gelf_getsym(symdata_, static_cast<int>(i), &symbols_[i])) continue;
+            const char *n = elf_strptr(e, symsh.sh_link, symbols_[i].st_name);
+            names_[i] = n ? n : "";
+            if (symbols_[i].st_shndx != SHN_UNDEF) continue;
+            if (auto t = targets.find(names_[i]); t != targets.end()) {
+                probeSymbols_[i] = t->second;
+                continue;
+            }
+            for (const ProviderSpec &prov : providers_)
+                if (names_[i].starts_with(dofProbeFunction(prov.name, "")) ||
+                    names_[i].starts_with(dofIsEnabledFunction(prov.name, "")))
+                    return "failed to link script: " + path_ + " calls " + names_[i] +
                            ", a probe the provider " + prov.name + " does not declare";
-            }
         }
+        return std::nullopt;
     }
-    if (probeSymbols.empty()) return std::nullopt;
-    if (eh.e_machine != EM_X86_64)
-        return failure("DTrace-style probe sites can be linked on x86-64 only");
 
-    std::vector<Site> sites;
-    for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || sh.sh_entsize == 0) continue;
-        Elf_Scn *text = elf_getscn(e, sh.sh_info);
-        GElf_Shdr textsh;
-        if (!text || !gelf_getshdr(text, &textsh) || !(textsh.sh_flags & SHF_EXECINSTR)) continue;
-        Elf_Data *relas = elf_getdata(scn, nullptr);
-        Elf_Data *code = elf_getdata(text, nullptr);
-        if (!relas || !code || !code->d_buf) continue;
-        auto *bytes = static_cast<uint8_t *>(code->d_buf);
-        for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
-            GElf_Rela r;
-            if (!gelf_getrela(relas, static_cast<int>(i), &r)) continue;
-            auto target = probeSymbols.find(GELF_R_SYM(r.r_info));
-            if (target == probeSymbols.end()) continue;
-            const std::string &callee = names[target->first];
-            auto type = GELF_R_TYPE(r.r_info);
-            uint64_t site = r.r_offset - 1;
-            if ((type != R_X86_64_PC32 && type != R_X86_64_PLT32) || r.r_offset == 0 ||
-                r.r_offset + 4 > code->d_size || (bytes[site] != 0xe8 && bytes[site] != 0xe9))
-                return failure("the reference to " + callee +
-                               " is not a call (built with -fno-plt?)");
-            const GElf_Sym *function = nullptr;
-            size_t functionIndex = 0;
-            for (size_t k = 0; k < symbolCount; ++k) {
-                const GElf_Sym &s = symbols[k];
-                if (GELF_ST_TYPE(s.st_info) == STT_FUNC && s.st_shndx == sh.sh_info &&
-                    s.st_value <= site && site < s.st_value + s.st_size) {
-                    function = &s;
-                    functionIndex = k;
-                    break;
-                }
-            }
-            if (!function) return failure("the call of " + callee + " is in no function");
-            bool jump = bytes[site] == 0xe9;
-            const uint8_t *with = target->second.isEnabled
-                                      ? (jump ? kIsEnabledJump : kIsEnabledCall)
-                                      : (jump ? kProbeJump : kProbeCall);
-            std::memcpy(bytes + site, with, 5);
-            r.r_info = GELF_R_INFO(0, R_X86_64_NONE);
-            r.r_addend = 0;
-            gelf_update_rela(relas, static_cast<int>(i), &r);
-            sites.push_back({target->second, functionIndex, names[functionIndex],
-                             static_cast<uint32_t>(site - function->st_value)});
+    // The function symbol whose range holds offset site of section shndx.
+    std::optional<size_t> functionAt(size_t shndx, uint64_t site) const {
+        for (size_t k = 0; k < symbols_.size(); ++k) {
+            const GElf_Sym &s = symbols_[k];
+            if (GELF_ST_TYPE(s.st_info) == STT_FUNC && s.st_shndx == shndx && s.st_value <= site &&
+                site < s.st_value + s.st_size)
+                return k;
         }
-        elf_flagdata(relas, ELF_C_SET, ELF_F_DIRTY);
-        elf_flagdata(code, ELF_C_SET, ELF_F_DIRTY);
+        return std::nullopt;
     }
-    if (sites.empty()) return std::nullopt;
-    // Nothing defines the probe functions: their symbols become weak, so
-    // the link does not look for them.
-    for (const auto &[index, target] : probeSymbols) {
-        GElf_Sym s = symbols[index];
-        s.st_info = GELF_ST_INFO(STB_WEAK, GELF_ST_TYPE(s.st_info));
-        gelf_update_sym(symdata, static_cast<int>(index), &s);
+
+    // Each call of a probe function: the call replaced, its relocation
+    // dropped; the probe functions' symbols made weak (nothing defines them).
+    std::optional<std::string> rewriteSites() {
+        Elf *e = file_.get();
+        for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
+            GElf_Shdr sh;
+            if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || sh.sh_entsize == 0) continue;
+            Elf_Scn *text = elf_getscn(e, sh.sh_info);
+            GElf_Shdr textsh;
+            if (!text || !gelf_getshdr(text, &textsh) || !(textsh.sh_flags & SHF_EXECINSTR))
+                continue;
+            Elf_Data *relas = elf_getdata(scn, nullptr);
+            Elf_Data *code = elf_getdata(text, nullptr);
+            if (!relas || !code || !code->d_buf) continue;
+            auto *bytes = static_cast<uint8_t *>(code->d_buf);
+            for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
+                GElf_Rela r;
+                if (!gelf_getrela(relas, static_cast<int>(i), &r)) continue;
+                auto target = probeSymbols_.find(GELF_R_SYM(r.r_info));
+                if (target == probeSymbols_.end()) continue;
+                const std::string &callee = names_[target->first];
+                auto type = GELF_R_TYPE(r.r_info);
+                uint64_t site = r.r_offset - 1;
+                if ((type != R_X86_64_PC32 && type != R_X86_64_PLT32) || r.r_offset == 0 ||
+                    r.r_offset + 4 > code->d_size || (bytes[site] != 0xe8 && bytes[site] != 0xe9))
+                    return failure("the reference to " + callee +
+                                   " is not a call (built with -fno-plt?)");
+                auto function = functionAt(sh.sh_info, site);
+                if (!function) return failure("the call of " + callee + " is in no function");
+                bool jump = bytes[site] == 0xe9;
+                const uint8_t *with = target->second.isEnabled
+                                          ? (jump ? kIsEnabledJump : kIsEnabledCall)
+                                          : (jump ? kProbeJump : kProbeCall);
+                std::memcpy(bytes + site, with, 5);
+                r.r_info = GELF_R_INFO(0, R_X86_64_NONE);
+                r.r_addend = 0;
+                gelf_update_rela(relas, static_cast<int>(i), &r);
+                sites_.push_back({target->second, *function, names_[*function],
+                                  static_cast<uint32_t>(site - symbols_[*function].st_value)});
+            }
+            elf_flagdata(relas, ELF_C_SET, ELF_F_DIRTY);
+            elf_flagdata(code, ELF_C_SET, ELF_F_DIRTY);
+        }
+        for (const auto &[index, target] : probeSymbols_) {
+            GElf_Sym s = symbols_[index];
+            s.st_info = GELF_ST_INFO(STB_WEAK, GELF_ST_TYPE(s.st_info));
+            gelf_update_sym(symdata_, static_cast<int>(index), &s);
+        }
+        elf_flagdata(symdata_, ELF_C_SET, ELF_F_DIRTY);
+        return std::nullopt;
     }
-    elf_flagdata(symdata, ELF_C_SET, ELF_F_DIRTY);
 
-    DofImage image = buildDof(sites);
-    std::vector<Elf64_Rela> relocations;
-    for (const auto &[at, symbol] : image.addressRelocations)
-        relocations.push_back({at, ELF64_R_INFO(symbol, R_X86_64_64), 0});
-
-    // ".rela.SUNW_dof" ends with ".SUNW_dof": one new name serves both.
-    size_t shstrndx = 0;
-    elf_getshdrstrndx(e, &shstrndx);
-    Elf_Scn *shstr = elf_getscn(e, shstrndx);
-    Elf_Data *names_data = shstr ? elf_getdata(shstr, nullptr) : nullptr;
-    if (!names_data) return failure("no section name table");
-    std::vector<uint8_t> sectionNames(static_cast<uint8_t *>(names_data->d_buf),
-                                      static_cast<uint8_t *>(names_data->d_buf) +
-                                          names_data->d_size);
-    auto relaName = static_cast<uint32_t>(sectionNames.size());
-    const char kRelaName[] = ".rela.SUNW_dof";
-    sectionNames.insert(sectionNames.end(), kRelaName, kRelaName + sizeof kRelaName);
-    names_data->d_buf = sectionNames.data();
-    names_data->d_size = sectionNames.size();
-    elf_flagdata(names_data, ELF_C_SET, ELF_F_DIRTY);
-
-    auto addSection = [&](uint32_t name, uint32_t type, uint64_t flags, void *data, size_t size,
-                          Elf_Type dataType, uint32_t link, uint32_t info,
-                          uint64_t entsize) -> Elf_Scn * {
-        Elf_Scn *scn = elf_newscn(e);
+    Elf_Scn *addSection(uint32_t name, uint32_t type, uint64_t flags, void *data, size_t size,
+                        Elf_Type dataType, uint32_t link, uint32_t info, uint64_t entsize) {
+        Elf_Scn *scn = elf_newscn(file_.get());
         if (!scn) return nullptr;
         Elf_Data *d = elf_newdata(scn);
+        if (!d) return nullptr;
         d->d_buf = data;
         d->d_size = size;
         d->d_type = dataType;
@@ -340,19 +368,54 @@ std::optional<std::string> linkObject(const std::vector<ProviderSpec> &providers
         sh.sh_entsize = entsize;
         gelf_update_shdr(scn, &sh);
         return scn;
-    };
-    // Not loaded: dtrace reads it from the file, where the linker has put
-    // the functions' link-time addresses (no dynamic relocations).
-    Elf_Scn *dofScn = addSection(relaName + 5, SHT_PROGBITS, 0, image.bytes.data(),
-                                 image.bytes.size(), ELF_T_BYTE, 0, 0, 0);
-    if (!dofScn || !addSection(relaName, SHT_RELA, SHF_INFO_LINK, relocations.data(),
-                               relocations.size() * sizeof(Elf64_Rela), ELF_T_RELA,
-                               static_cast<uint32_t>(elf_ndxscn(symtab)),
-                               static_cast<uint32_t>(elf_ndxscn(dofScn)), sizeof(Elf64_Rela)))
-        return failure(elf_errmsg(-1));
-    if (elf_update(e, ELF_C_WRITE) < 0) return failure(elf_errmsg(-1));
-    return std::nullopt;
-}
+    }
+
+    // .SUNW_dof and its relocations (each probe's function address).
+    std::optional<std::string> addDofSections() {
+        Elf *e = file_.get();
+        dof_ = buildDof(sites_);
+        for (const auto &[at, symbol] : dof_.addressRelocations)
+            relocations_.push_back({at, ELF64_R_INFO(symbol, R_X86_64_64), 0});
+        // ".rela.SUNW_dof" ends with ".SUNW_dof": one new name serves both.
+        size_t shstrndx = 0;
+        elf_getshdrstrndx(e, &shstrndx);
+        Elf_Scn *shstr = elf_getscn(e, shstrndx);
+        Elf_Data *namesData = shstr ? elf_getdata(shstr, nullptr) : nullptr;
+        if (!namesData) return failure("no section name table");
+        const auto *old = static_cast<const uint8_t *>(namesData->d_buf);
+        sectionNames_.assign(old, old + namesData->d_size);
+        auto relaName = static_cast<uint32_t>(sectionNames_.size());
+        const char kRelaName[] = ".rela.SUNW_dof";
+        sectionNames_.insert(sectionNames_.end(), kRelaName, kRelaName + sizeof kRelaName);
+        namesData->d_buf = sectionNames_.data();
+        namesData->d_size = sectionNames_.size();
+        elf_flagdata(namesData, ELF_C_SET, ELF_F_DIRTY);
+        // Not loaded: dtrace reads it from the file, where the linker has
+        // put the functions' link-time addresses (no dynamic relocations).
+        Elf_Scn *dofScn = addSection(relaName + 5, SHT_PROGBITS, 0, dof_.bytes.data(),
+                                     dof_.bytes.size(), ELF_T_BYTE, 0, 0, 0);
+        if (!dofScn || !addSection(relaName, SHT_RELA, SHF_INFO_LINK, relocations_.data(),
+                                   relocations_.size() * sizeof(Elf64_Rela), ELF_T_RELA,
+                                   static_cast<uint32_t>(elf_ndxscn(symtab_)),
+                                   static_cast<uint32_t>(elf_ndxscn(dofScn)), sizeof(Elf64_Rela)))
+            return failure(elf_errmsg(-1));
+        return std::nullopt;
+    }
+
+    const std::vector<ProviderSpec> &providers_;
+    std::string path_;
+    ElfFile file_;
+    Elf_Scn *symtab_ = nullptr;
+    Elf_Data *symdata_ = nullptr;
+    std::vector<GElf_Sym> symbols_;
+    std::vector<std::string> names_;
+    std::map<size_t, SiteTarget> probeSymbols_; // symbol index -> probe
+    std::vector<Site> sites_;
+    // What libelf writes from at write(): owned here until then.
+    DofImage dof_;
+    std::vector<Elf64_Rela> relocations_;
+    std::vector<uint8_t> sectionNames_;
+};
 
 } // namespace
 
@@ -366,8 +429,15 @@ std::string dofIsEnabledFunction(const std::string &provider, const std::string 
 
 std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &providers,
                                              const std::vector<std::string> &objects) {
-    for (const std::string &obj : objects)
-        if (auto err = linkObject(providers, obj)) return err;
+    // Every object is prepared before any is written: one that cannot be
+    // rewritten leaves all of them as they were.
+    std::vector<std::unique_ptr<ObjectRewriter>> rewriters;
+    for (const std::string &obj : objects) {
+        rewriters.push_back(std::make_unique<ObjectRewriter>(providers, obj));
+        if (auto err = rewriters.back()->prepare()) return err;
+    }
+    for (auto &r : rewriters)
+        if (auto err = r->write()) return err;
     return std::nullopt;
 }
 

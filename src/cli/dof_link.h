@@ -3,8 +3,8 @@
 // test __dtraceenabled_PROVIDER___PROBE(). As DTrace's -G does, each such
 // object is rewritten in place: a probe call becomes a 5-byte nop (the
 // arguments stay in their registers for the uprobe to read), an
-// is-enabled call becomes "xor %eax,%eax" (dtrace patches it to yield 1
-// while the probe is traced), and the object gains a .SUNW_dof section
+// is-enabled call becomes "xor %eax,%eax; mov $0,%al" (dtrace patches it
+// to yield 1 while the probe is traced), and the object gains a .SUNW_dof section
 // that says where the sites are, its function addresses relocated by the
 // linker.
 #pragma once
@@ -18,8 +18,8 @@
 namespace dtrace::cli {
 
 // Rewrites the DTrace-style sites of the providers' probes in each
-// object; an error message if one cannot be (the object is then left as
-// it was).
+// object; an error message if one cannot be (the objects are then left
+// as they were).
 std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &providers,
                                              const std::vector<std::string> &objects);
 

@@ -131,7 +131,11 @@ Child forkCommand(const std::string &command) {
         if (read(fds[0], &c, 1) != 1) _exit(127);
         close(fds[0]);
         // 't': stop at the exec, for dtrace to patch its is-enabled sites.
-        if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(127);
+        if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
+            std::fprintf(stderr, "dtrace: failed to control %s: %s\n", command.c_str(),
+                         std::strerror(errno));
+            _exit(127);
+        }
         // DTrace splits the command on white space; no shell.
         std::vector<std::string> words;
         size_t i = 0;
@@ -152,6 +156,34 @@ Child forkCommand(const std::string &command) {
     }
     close(fds[0]);
     return {pid, fds[1]};
+}
+
+// Lets the -c command run. With is-enabled sites to patch in it, it
+// stops at its exec (PTRACE_TRACEME), they are patched, and it goes on
+// untraced; signals that stop it before then are passed on.
+void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &afterExec,
+                  providers::IsEnabledPatches &patches) {
+    (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
+    close(child.release);
+    child.release = -1;
+    if (afterExec.empty()) return;
+    for (;;) {
+        int status = 0;
+        pid_t got = waitpid(child.pid, &status, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got != child.pid || !WIFSTOPPED(status)) {
+            child.reaped = got == child.pid;
+            return;
+        }
+        if (WSTOPSIG(status) != SIGTRAP) {
+            ptrace(PTRACE_CONT, child.pid, nullptr,
+                   reinterpret_cast<void *>(static_cast<long>(WSTOPSIG(status))));
+            continue;
+        }
+        for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites);
+        ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
+        return;
+    }
 }
 
 // dtrace -h and -G: the provider definitions of the -s scripts, as the
@@ -244,11 +276,11 @@ int buildProviderFiles(CommandLine &cl, const sema::Options &options,
     }
     // -G: the remaining arguments are the objects whose probe sites link
     // with these providers; DTrace-style sites are rewritten in them.
-    if (auto err = linkDofProbeSites(specs, cl.macroArgs)) {
+    if (auto err = checkProbeSites(specs, cl.macroArgs)) {
         std::fprintf(stderr, "dtrace: %s\n", err->c_str());
         return 1;
     }
-    if (auto err = checkProbeSites(specs, cl.macroArgs)) {
+    if (auto err = linkDofProbeSites(specs, cl.macroArgs)) {
         std::fprintf(stderr, "dtrace: %s\n", err->c_str());
         return 1;
     }
@@ -341,7 +373,7 @@ int run(int argc, char **argv) {
         ctx.targetPid = *cl.pid;
     }
     auto killChild = [&] {
-        if (child.pid > 0) {
+        if (child.pid > 0 && !child.reaped) {
             kill(child.pid, SIGKILL);
             waitpid(child.pid, nullptr, 0);
             child.pid = -1;
@@ -573,34 +605,12 @@ int run(int argc, char **argv) {
         // process, in the -c command once it has exec'd.
         std::vector<providers::IsEnabledSites> afterExec;
         for (const providers::IsEnabledSites &sites : providers::isEnabledSites(compiled)) {
-            if (child.pid > 0 && sites.pid == child.pid) {
+            if (child.pid > 0 && sites.pid == child.pid)
                 afterExec.push_back(sites);
-            } else if (auto e = isEnabledPatches.apply(sites)) {
-                std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", e->c_str());
-                killChild();
-                return 1;
-            }
+            else
+                isEnabledPatches.apply(sites);
         }
-        if (child.pid > 0) {
-            (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
-            close(child.release);
-            child.release = -1;
-            if (!afterExec.empty()) {
-                int status = 0;
-                if (waitpid(child.pid, &status, 0) == child.pid && WIFSTOPPED(status)) {
-                    for (const providers::IsEnabledSites &sites : afterExec)
-                        if (auto e = isEnabledPatches.apply(sites)) {
-                            std::fprintf(stderr, "dtrace: could not enable tracing: %s\n",
-                                         e->c_str());
-                            killChild();
-                            return 1;
-                        }
-                    ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
-                } else {
-                    child.reaped = true;
-                }
-            }
-        }
+        if (child.pid > 0) releaseChild(child, afterExec, isEnabledPatches);
     }
     consumer.heartbeat();
     consumer.drain();
@@ -627,6 +637,7 @@ int run(int argc, char **argv) {
         if (!consumer.wakeOnExit(watched)) pollMs = std::min(pollMs, 20);
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(statusNs);
     auto nextKeyScan = Clock::now();
+    auto nextPendingScan = Clock::now();
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
@@ -638,6 +649,11 @@ int run(int argc, char **argv) {
                 nextKeyScan = Clock::now() + std::chrono::milliseconds(100);
             }
         }
+        // Is-enabled sites of libraries the process had not loaded yet.
+        if (isEnabledPatches.hasPending() && Clock::now() >= nextPendingScan) {
+            isEnabledPatches.retryPending();
+            nextPendingScan = Clock::now() + std::chrono::milliseconds(20);
+        }
         if (Clock::now() >= nextStatus) {
             consumer.reportDrops();
             // SystemTap's overload governor: too much of a CPU in probes.
@@ -647,6 +663,7 @@ int run(int argc, char **argv) {
         if (child.pid > 0) {
             int status;
             if (child.reaped || waitpid(child.pid, &status, WNOHANG) == child.pid) {
+                child.reaped = false;
                 if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child.pid);
                 child.pid = -1;
                 break;

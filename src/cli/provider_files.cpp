@@ -93,6 +93,10 @@ uint16_t hostMachine() {
 
 } // namespace
 
+std::string cParameterType(const std::string &type) {
+    return type == "string" ? "char *" : type;
+}
+
 std::string semaphoreSymbol(const std::string &provider, const std::string &probe) {
     return provider + "_" + probe + "_semaphore";
 }
@@ -120,14 +124,14 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
       << "\t\"_.stapsdt.base:\\t.space 1\\n\\t.size _.stapsdt.base, 1\\n\" \\\n"
       << "\t\"\\t.popsection\\n\\t.endif\\n\"\n#endif\n\n";
     // DTrace-style sites: calls `dtrace -G` rewrites, described by DOF.
-    o << "#ifdef\tDTRACE_DOF_PROBES\n\n";
+    o << "#ifdef\tDTRACE_DOF_PROBES\n\n#include <stdint.h>\n\n";
     for (const ProviderSpec &prov : providers) {
         o << "/* provider " << prov.name << " */\n\n";
         for (const ProviderProbeSpec &p : prov.probes) {
             std::string params, types;
             for (size_t i = 0; i < p.types.size(); ++i) {
                 params += (i ? ", " : "") + std::string("arg") + std::to_string(i);
-                types += (i ? ", " : "") + p.types[i];
+                types += (i ? ", " : "") + cParameterType(p.types[i]);
             }
             std::string macro = macroName(prov.name, p.name);
             o << "extern void " << dofProbeFunction(prov.name, p.name) << "("

@@ -36,6 +36,9 @@ std::optional<std::string> writeProviderObject(const std::vector<ProviderSpec> &
 std::optional<std::string> checkProbeSites(const std::vector<ProviderSpec> &providers,
                                            const std::vector<std::string> &objects);
 
+// A probe parameter's type as C spells it (D's string is a char *).
+std::string cParameterType(const std::string &type);
+
 // The semaphore's symbol: PROVIDER_NAME_semaphore.
 std::string semaphoreSymbol(const std::string &provider, const std::string &probe);
 

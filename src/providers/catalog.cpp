@@ -7,6 +7,7 @@
 #include "providers/user_probes.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -366,23 +367,34 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
 }
 
 // A provider glob (myprov*:::): the USDT probes of every process whose
-// provider, with its pid, it matches; the objects with USDT probes are
-// found from their section headers, each file once.
+// provider, with its pid, it matches. Each file's providers are read once
+// (by device and inode: each process names it through its own root), and
+// only the objects with a matching provider are read in full.
 void ProbeCatalog::ensureUsdtOfAllProcesses(const ProbeDescription &d) {
-    size_t literal = d.provider.find_first_of("*?[\\");
-    if (literal == 0) return; // "*:::x" would read every process for every probe
+    if (d.provider.find_first_of("*?[\\") == 0) return; // "*:::x" would read every process
+    if (!usdtGlobsScanned_.insert(d.text()).second) return;
     DIR *proc = opendir("/proc");
     if (!proc) return;
     const int self = getpid();
     while (dirent *ent = readdir(proc)) {
         int pid = std::atoi(ent->d_name);
         if (pid <= 0 || pid == self) continue;
+        auto pending = pendingExec_.find(pid);
         std::vector<ProcessObject> objects;
-        for (ProcessObject &obj : objectsOf(pid, d.module)) {
-            auto known = hasUsdt_.find(obj.path);
-            if (known == hasUsdt_.end())
-                known = hasUsdt_.emplace(obj.path, hasUsdtSections(obj.path)).first;
-            if (known->second) objects.push_back(std::move(obj));
+        for (ProcessObject &obj :
+             processObjects(pid, pending == pendingExec_.end() ? "" : pending->second)) {
+            struct stat st;
+            if (!moduleMatches(d.module, obj) || stat(obj.path.c_str(), &st) != 0) continue;
+            auto key =
+                std::make_pair(static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino));
+            auto known = usdtProvidersOf_.find(key);
+            if (known == usdtProvidersOf_.end())
+                known = usdtProvidersOf_.emplace(key, usdtProviderNames(readUsdtSections(obj.path)))
+                            .first;
+            bool wanted = false;
+            for (const std::string &name : known->second)
+                wanted = wanted || globMatch(d.provider, name + std::to_string(pid));
+            if (wanted) objects.push_back(std::move(obj));
         }
         if (objects.empty()) continue;
         for (Probe &p : usdtProbes(pid, "", d, objects)) {

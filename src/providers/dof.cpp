@@ -61,6 +61,8 @@ void readProvider(
     auto offsets = blob.section(h, prov.offsets);
     auto enabled = blob.section(h, prov.isEnabledOffsets);
     if (!strtab || !probes || strtab->type != kStrtab || probes->type != kProbes) return;
+    if (offsets && offsets->type != kProbeOffsets) offsets.reset();
+    if (enabled && enabled->type != kIsEnabledOffsets) enabled.reset();
     std::string provider = blob.string(*strtab, prov.name);
     uint64_t entrySize = probes->entrySize ? probes->entrySize : sizeof(Probe);
     for (uint64_t i = 0; i < probes->size / entrySize; ++i) {

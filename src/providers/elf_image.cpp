@@ -134,25 +134,31 @@ std::optional<ElfImage> readElfImage(const std::string &path) {
     return img;
 }
 
-bool hasUsdtSections(const std::string &path) {
+UsdtSections readUsdtSections(const std::string &path) {
+    UsdtSections out;
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    if (fd < 0) return out;
     elf_version(EV_CURRENT);
-    bool found = false;
     if (Elf *e = elf_begin(fd, ELF_C_READ_MMAP, nullptr)) {
         size_t shstrndx = 0;
         if (elf_kind(e) == ELF_K_ELF && elf_getshdrstrndx(e, &shstrndx) == 0)
-            for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn && !found; scn = elf_nextscn(e, scn)) {
+            for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
                 GElf_Shdr sh;
                 if (!gelf_getshdr(scn, &sh)) continue;
                 const char *name = elf_strptr(e, shstrndx, sh.sh_name);
-                found = name && (std::strcmp(name, ".note.stapsdt") == 0 ||
-                                 std::strcmp(name, ".SUNW_dof") == 0);
+                if (!name) continue;
+                if (std::strcmp(name, ".note.stapsdt") == 0 && sh.sh_type == SHT_NOTE)
+                    readNotes(scn, out.notes);
+                if (std::strcmp(name, ".SUNW_dof") == 0 && sh.sh_type == SHT_PROGBITS)
+                    if (Elf_Data *d = elf_getdata(scn, nullptr); d && d->d_buf) {
+                        const auto *bytes = static_cast<const uint8_t *>(d->d_buf);
+                        out.dof.assign(bytes, bytes + d->d_size);
+                    }
             }
         elf_end(e);
     }
     close(fd);
-    return found;
+    return out;
 }
 
 std::vector<ProcessMapping> executableMappings(int pid) {

@@ -46,9 +46,13 @@ struct ElfImage {
 // Reads an ELF file; nullopt when it is not one (or cannot be read).
 std::optional<ElfImage> readElfImage(const std::string &path);
 
-// Whether an ELF file has USDT probes (a .note.stapsdt or .SUNW_dof
-// section), from its section headers alone.
-bool hasUsdtSections(const std::string &path);
+// An ELF file's USDT sections alone (its stapsdt notes and its DOF),
+// read without its symbols: enough to tell which providers it has.
+struct UsdtSections {
+    std::vector<ElfNote> notes;
+    std::vector<uint8_t> dof;
+};
+UsdtSections readUsdtSections(const std::string &path);
 
 struct ProcessMapping {
     uint64_t start = 0, end = 0, offset = 0;

@@ -1,5 +1,6 @@
 #include "providers/is_enabled.h"
 
+#include "bpf/loader.h"
 #include "providers/elf_image.h"
 
 #include <fcntl.h>
@@ -7,6 +8,8 @@
 
 #include <cerrno>
 #include <climits>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -16,22 +19,39 @@ namespace dtrace::providers {
 
 namespace {
 
-constexpr uint8_t kNops[2] = {0x90, 0x90};
-constexpr uint8_t kIncEax[2] = {0xff, 0xc0};
+// What to write where, for a site whose first five bytes are `bytes`:
+// our "31 c0 b0 00": the immediate; "[48] 3x c0 90 90": the nops.
+struct SitePatch {
+    uint64_t at = 0; // from the site
+    std::vector<uint8_t> original, patched;
+};
 
-// Where the two nops of an is-enabled site are: after "xor %eax,%eax"
-// (31 c0 or 33 c0), or after "xor %rax,%rax" (48 31 c0, 48 33 c0).
-std::optional<uint64_t> nopsAt(const uint8_t bytes[5], uint64_t site) {
+std::optional<SitePatch> sitePatch(const uint8_t bytes[5]) {
+    if (bytes[0] == 0x31 && bytes[1] == 0xc0 && bytes[2] == 0xb0 && bytes[3] <= 1)
+        return SitePatch{3, {0x00}, {0x01}};
     size_t at = bytes[0] == 0x48 ? 1 : 0;
-    if ((bytes[at] != 0x31 && bytes[at] != 0x33) || bytes[at + 1] != 0xc0) return std::nullopt;
-    const uint8_t *rest = bytes + at + 2;
-    if (std::memcmp(rest, kNops, 2) != 0 && std::memcmp(rest, kIncEax, 2) != 0) return std::nullopt;
-    return site + at + 2;
+    if ((bytes[at] == 0x31 || bytes[at] == 0x33) && bytes[at + 1] == 0xc0 &&
+        ((bytes[at + 2] == 0x90 && bytes[at + 3] == 0x90) ||
+         (bytes[at + 2] == 0xff && bytes[at + 3] == 0xc0)))
+        return SitePatch{at + 2, {0x90, 0x90}, {0xff, 0xc0}};
+    return std::nullopt;
 }
 
 std::string canonical(const std::string &path) {
     char buf[PATH_MAX];
     return realpath(path.c_str(), buf) ? std::string(buf) : path;
+}
+
+bpf::Fd openMemory(int pid) {
+    std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+    return bpf::Fd(open(mem.c_str(), O_RDWR | O_CLOEXEC));
+}
+
+void warn(int pid, const std::string &why) {
+    std::fprintf(stderr,
+                 "dtrace: warning: an is-enabled probe of pid %d stays disabled (its probe "
+                 "still fires): %s\n",
+                 pid, why.c_str());
 }
 
 } // namespace
@@ -51,15 +71,15 @@ std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog)
     return out;
 }
 
-std::optional<std::string> IsEnabledPatches::apply(const IsEnabledSites &sites) {
+IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites) {
+    IsEnabledSites unmapped{sites.pid, sites.path, {}};
     std::string path = canonical(sites.path);
     auto maps = executableMappings(sites.pid);
-    std::string mem = "/proc/" + std::to_string(sites.pid) + "/mem";
-    int fd = open(mem.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return "cannot enable the is-enabled probes of pid " + std::to_string(sites.pid) + ": " +
-               mem + ": " + std::strerror(errno);
-    std::optional<std::string> err;
+    bpf::Fd mem = openMemory(sites.pid);
+    if (!mem.valid()) {
+        if (errno != ENOENT) warn(sites.pid, std::string("/proc/PID/mem: ") + std::strerror(errno));
+        return unmapped;
+    }
     for (uint64_t offset : sites.offsets) {
         const ProcessMapping *m = nullptr;
         for (const ProcessMapping &candidate : maps)
@@ -67,49 +87,72 @@ std::optional<std::string> IsEnabledPatches::apply(const IsEnabledSites &sites) 
                 offset + 5 <= candidate.offset + (candidate.end - candidate.start))
                 m = &candidate;
         if (!m) {
-            err = "cannot enable an is-enabled probe of pid " + std::to_string(sites.pid) + ": " +
-                  sites.path + " is not mapped";
-            break;
+            unmapped.offsets.push_back(offset);
+            continue;
         }
         uint64_t site = m->start + (offset - m->offset);
         uint8_t bytes[5];
-        auto nops = pread(fd, bytes, sizeof bytes, static_cast<off_t>(site)) == 5
-                        ? nopsAt(bytes, site)
-                        : std::nullopt;
-        if (!nops) {
-            err = "cannot enable an is-enabled probe of pid " + std::to_string(sites.pid) +
-                  ": no is-enabled site at offset " + std::to_string(offset) + " of " + sites.path;
-            break;
+        auto p = pread(mem.get(), bytes, sizeof bytes, static_cast<off_t>(site)) == 5
+                     ? sitePatch(bytes)
+                     : std::nullopt;
+        if (!p) {
+            warn(sites.pid,
+                 "no is-enabled site at offset " + std::to_string(offset) + " of " + sites.path);
+            continue;
         }
-        if (pwrite(fd, kIncEax, 2, static_cast<off_t>(*nops)) != 2) {
-            err = "cannot enable an is-enabled probe of pid " + std::to_string(sites.pid) + ": " +
-                  std::strerror(errno);
-            break;
+        // Already enabled (another session traces it): not ours to undo.
+        if (std::memcmp(bytes + p->at, p->patched.data(), p->patched.size()) == 0) continue;
+        if (pwrite(mem.get(), p->patched.data(), p->patched.size(),
+                   static_cast<off_t>(site + p->at)) != static_cast<ssize_t>(p->patched.size())) {
+            warn(sites.pid, std::strerror(errno));
+            continue;
         }
-        patches_.push_back({sites.pid, *nops, path});
+        patches_.push_back({sites.pid, site + p->at, p->original, p->patched, path});
     }
-    close(fd);
-    return err;
+    return unmapped;
+}
+
+void IsEnabledPatches::apply(const IsEnabledSites &sites) {
+    IsEnabledSites unmapped = patch(sites);
+    if (!unmapped.offsets.empty()) pending_.push_back(std::move(unmapped));
+}
+
+void IsEnabledPatches::retryPending() {
+    std::vector<IsEnabledSites> still;
+    for (const IsEnabledSites &sites : pending_) {
+        if (kill(sites.pid, 0) != 0 && errno == ESRCH) continue; // gone
+        IsEnabledSites unmapped = patch(sites);
+        if (!unmapped.offsets.empty()) still.push_back(std::move(unmapped));
+    }
+    pending_ = std::move(still);
 }
 
 void IsEnabledPatches::restore() {
-    // Only where the file is still mapped and the patch still there: a
+    // Only where the file is still mapped and our bytes are still there: a
     // process that has gone or exec'd has nothing of ours left.
-    for (const Patch &p : patches_) {
-        bool mapped = false;
-        for (const ProcessMapping &m : executableMappings(p.pid))
-            mapped = mapped || (m.path == p.path && p.address >= m.start && p.address + 2 <= m.end);
-        if (!mapped) continue;
-        std::string mem = "/proc/" + std::to_string(p.pid) + "/mem";
-        int fd = open(mem.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) continue;
-        uint8_t bytes[2];
-        if (pread(fd, bytes, 2, static_cast<off_t>(p.address)) == 2 &&
-            std::memcmp(bytes, kIncEax, 2) == 0)
-            (void)!pwrite(fd, kNops, 2, static_cast<off_t>(p.address));
-        close(fd);
+    std::map<int, std::vector<const Patch *>> byPid;
+    for (const Patch &p : patches_) byPid[p.pid].push_back(&p);
+    for (const auto &[pid, patches] : byPid) {
+        auto maps = executableMappings(pid);
+        bpf::Fd mem = openMemory(pid);
+        if (!mem.valid()) continue;
+        for (const Patch *p : patches) {
+            bool mapped = false;
+            for (const ProcessMapping &m : maps)
+                mapped = mapped || (m.path == p->path && p->address >= m.start &&
+                                    p->address + p->patched.size() <= m.end);
+            uint8_t now[2];
+            if (!mapped ||
+                pread(mem.get(), now, p->patched.size(), static_cast<off_t>(p->address)) !=
+                    static_cast<ssize_t>(p->patched.size()) ||
+                std::memcmp(now, p->patched.data(), p->patched.size()) != 0)
+                continue;
+            (void)!pwrite(mem.get(), p->original.data(), p->original.size(),
+                          static_cast<off_t>(p->address));
+        }
     }
     patches_.clear();
+    pending_.clear();
 }
 
 } // namespace dtrace::providers

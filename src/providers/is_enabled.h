@@ -1,15 +1,16 @@
 // The is-enabled sites of DTrace-style USDT probes. `dtrace -G` left each
-// as "xor %eax,%eax; nop; nop; ..." where the program asked whether the
-// probe is traced; while it is, dtrace turns the two nops after the xor
-// into "inc %eax" in the process's text (through /proc/PID/mem) and puts
-// them back when tracing stops. (A uprobe program cannot set a register,
-// and the kernel counts no semaphore for these sites.)
+// as "xor %eax,%eax; mov $0,%al" where the program asks whether the probe
+// is traced; while it is, dtrace sets that immediate to 1 in the process's
+// text (through /proc/PID/mem: one byte, so a thread running there sees
+// the old instruction or the new one) and puts it back when tracing stops.
+// Sites other tools left as "xor %eax,%eax; nop; nop" get "inc %eax" in
+// place of the nops. (A uprobe program cannot set a register, and the
+// kernel counts no semaphore for these sites.)
 #pragma once
 
 #include "codegen/compiled.h"
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,17 +34,26 @@ class IsEnabledPatches {
     IsEnabledPatches &operator=(const IsEnabledPatches &) = delete;
     ~IsEnabledPatches() { restore(); }
 
-    // Patches the sites in the process, which must have mapped the file.
-    std::optional<std::string> apply(const IsEnabledSites &sites);
+    // Patches the sites in the process; those in a file it has not mapped
+    // yet (a library it will load) wait for retryPending(). What cannot be
+    // patched is reported as a warning: its probe still fires, the
+    // program's test of it stays false.
+    void apply(const IsEnabledSites &sites);
+    void retryPending();
+    bool hasPending() const { return !pending_.empty(); }
     void restore();
 
   private:
     struct Patch {
         int pid;
-        uint64_t address; // of the two bytes
+        uint64_t address; // of the patched bytes
+        std::vector<uint8_t> original, patched;
         std::string path; // the file mapped there
     };
+    // Applies what it can; returns the sites whose file is not mapped.
+    IsEnabledSites patch(const IsEnabledSites &sites);
     std::vector<Patch> patches_;
+    std::vector<IsEnabledSites> pending_;
 };
 
 } // namespace dtrace::providers

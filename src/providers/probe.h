@@ -174,8 +174,11 @@ class ProbeCatalog {
     std::set<std::string> tracepointSubsystems_; // read one by one
     uint32_t nextId_ = 1;
     std::map<int, std::string> pendingExec_;
-    std::set<std::string> userProbeKeys_;     // pid probes made: "pid:path:offset:name"
-    std::map<std::string, bool> hasUsdt_;     // files read for USDT sections
+    std::set<std::string> userProbeKeys_; // pid probes made: "pid:path:offset:name"
+    // Provider globs over all processes already looked for, and the USDT
+    // providers of each file read (by device and inode).
+    std::set<std::string> usdtGlobsScanned_;
+    std::map<std::pair<uint64_t, uint64_t>, std::set<std::string>> usdtProvidersOf_;
     std::set<std::string_view> fbtFunctions_; // functions whose fbt probes are made
     bool allFbtMade_ = false;
     bool rawTracepointsMade_ = false;

@@ -1,7 +1,11 @@
 #include "providers/usdt.h"
 
+#include "bpf/loader.h"
 #include "providers/dof.h"
 #include "providers/elf_image.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -79,7 +83,11 @@ int argumentSize(std::string type) {
         for (size_t at; (at = type.find(qualifier)) != std::string::npos;)
             type.erase(at, std::strlen(qualifier));
     bool isUnsigned = type.find("unsigned") != std::string::npos || type.starts_with("uint") ||
-                      type == "size_t" || type == "uintptr_t" || type == "_Bool" || type == "bool";
+                      type == "size_t" || type == "uintptr_t" || type == "_Bool" ||
+                      type == "bool" || type == "uid_t" || type == "gid_t" || type == "id_t";
+    if (type == "pid_t" || type == "uid_t" || type == "gid_t" || type == "id_t" ||
+        type == "wchar_t" || type.starts_with("enum "))
+        return isUnsigned ? 4 : -4;
     int size = 8;
     if (type.find("char") != std::string::npos || type.ends_with("int8_t") || type == "_Bool" ||
         type == "bool")
@@ -94,8 +102,9 @@ int argumentSize(std::string type) {
 }
 
 // Argument i of a call (where `dtrace -G` left a DTrace-style probe site):
-// the System V registers, then the stack the call would have pushed under.
-UsdtArgument callArgument(size_t i, const std::string &type) {
+// the System V registers, then the stack the call would have pushed under
+// (above the return address, for a tail call left as a "ret").
+UsdtArgument callArgument(size_t i, const std::string &type, bool tailCall) {
     UsdtArgument a;
     a.size = argumentSize(type);
 #if defined(__x86_64__)
@@ -106,12 +115,25 @@ UsdtArgument callArgument(size_t i, const std::string &type) {
     } else {
         a.kind = UsdtArgument::Kind::Memory;
         a.regsOffset = registerOffset("rsp");
-        a.value = static_cast<int64_t>(8 * (i - 6));
+        a.value = static_cast<int64_t>(8 * (i - 6) + (tailCall ? 8 : 0));
     }
 #else
     (void)i;
+    (void)tailCall;
 #endif
     return a;
+}
+
+// What a DTrace-style probe site holds: a nop -G left for a call ("90",
+// "0f 1f ..."), or a "ret" for a tail call; anything else (a stale or
+// foreign DOF) must not get a uprobe in the middle of an instruction.
+enum class SiteKind { Call, TailCall, Invalid };
+SiteKind siteKind(int fd, uint64_t offset) {
+    uint8_t b[2];
+    if (pread(fd, b, sizeof b, static_cast<off_t>(offset)) != 2) return SiteKind::Invalid;
+    if (b[0] == 0x90 || (b[0] == 0x0f && b[1] == 0x1f)) return SiteKind::Call;
+    if (b[0] == 0xc3) return SiteKind::TailCall;
+    return SiteKind::Invalid;
 }
 
 // The DTrace-style probes of an object (its .SUNW_dof), one Probe a site.
@@ -123,6 +145,8 @@ void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescript
         return std::nullopt;
     };
     auto probes = dof::readProbes(img.dof, functionAddress);
+    bpf::Fd file(open(obj.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) return;
     // A probe's is-enabled sites in any function of the object are enabled
     // with it (a function may only ask whether a probe is traced).
     std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> isEnabled;
@@ -135,13 +159,15 @@ void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescript
         std::string name = usdtProbeName(probe.name);
         if (!d.function.empty() && !globMatch(d.function, probe.function)) continue;
         if (!d.name.empty() && !globMatch(d.name, name)) continue;
-        auto &askedAt = isEnabled[{probe.provider, name}];
+        const auto &askedAt = isEnabled[{probe.provider, name}];
         std::vector<uint64_t> sites = probe.sites;
         bool onlyAsked = sites.empty() && !probe.isEnabledSites.empty();
         if (onlyAsked) sites.push_back(probe.isEnabledSites.front());
         for (uint64_t site : sites) {
             auto offset = img.fileOffset(site);
             if (!offset) continue;
+            SiteKind kind = onlyAsked ? SiteKind::Call : siteKind(file.get(), *offset);
+            if (kind == SiteKind::Invalid) continue;
             Probe p;
             p.provider = probe.provider + std::to_string(pid);
             p.module = baseName(obj.path);
@@ -151,7 +177,8 @@ void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescript
             p.user = UserProbe{pid, obj.path, *offset, false, obj.mainExecutable};
             p.user->usdt = true;
             for (size_t i = 0; i < probe.argTypes.size(); ++i)
-                p.user->arguments.push_back(callArgument(i, probe.argTypes[i]));
+                p.user->arguments.push_back(
+                    callArgument(i, probe.argTypes[i], kind == SiteKind::TailCall));
             p.user->isEnabledSites = askedAt;
             p.user->isEnabledOnly = onlyAsked;
             p.argTypes = probe.argTypes;
@@ -214,6 +241,19 @@ std::string usdtProbeName(std::string_view noteName) {
             out += noteName[i];
         }
     }
+    return out;
+}
+
+std::set<std::string> usdtProviderNames(const UsdtSections &sections) {
+    std::set<std::string> out;
+    for (const ElfNote &n : sections.notes) {
+        if (n.owner != "stapsdt" || n.type != kStapsdtNoteType || n.desc.size() < 27) continue;
+        const char *p = reinterpret_cast<const char *>(n.desc.data() + 24);
+        out.emplace(p, strnlen(p, n.desc.size() - 24));
+    }
+    auto anywhere = [](const std::string &) -> std::optional<uint64_t> { return 1; };
+    for (const dof::ProbeSites &probe : dof::readProbes(sections.dof, anywhere))
+        out.insert(probe.provider);
     return out;
 }
 

@@ -5,9 +5,11 @@
 // A probe is PROVIDERpid:module:function:name, a uprobe on its site.
 #pragma once
 
+#include "providers/elf_image.h"
 #include "providers/probe.h"
 #include "providers/user_probes.h"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,9 @@ std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs);
 
 // A probe's name as D spells it: "__" in the note becomes "-".
 std::string usdtProbeName(std::string_view noteName);
+
+// The providers an object's USDT sections name (without a pid).
+std::set<std::string> usdtProviderNames(const UsdtSections &sections);
 
 // The USDT probes of process pid whose provider (without the pid) matches
 // providerPattern and that d could match, in the objects given.

@@ -127,13 +127,23 @@ for i in 0 1; do
 done
 [ "$(echo "$out" | grep -c '^asking 1$')" = 2 ] || fail "the tail-called is-enabled test"
 
-# A call of a probe the provider does not declare stops -G, and the
-# object is left as it was.
+# A call of a probe the provider does not declare stops -G, and every
+# object is left as it was (the good one before it too).
 echo 'provider demo { probe bye(); probe many(int, int, int, int, int, int, int, long); };' >less.d
 cc -O2 -DDTRACE_DOF_PROBES -c app.c -o app2.o
+printf '#include "prov.h"\nint good(void) { if (DEMO_BYE_ENABLED()) DEMO_BYE(); return 0; }\n' >good.c
+cc -O2 -DDTRACE_DOF_PROBES -c good.c -o good.o
 cp app2.o before.o
-out=$("$DTRACE" -G -s less.d -o less.o app2.o 2>&1) && fail "-G accepted an undeclared probe"
+cp good.o good-before.o
+out=$("$DTRACE" -G -s less.d -o less.o good.o app2.o 2>&1) && fail "-G accepted an undeclared probe"
 echo "$out" | grep -q '__dtrace_demo___hello, a probe the provider demo does not declare' ||
     fail "-G: undeclared probe message: $out"
 cmp -s app2.o before.o || fail "-G changed the object it refused"
+cmp -s good.o good-before.o || fail "-G changed an object before the one it refused"
+
+# LTO objects hold no calls -G could rewrite: it says so.
+if cc -flto -O2 -DDTRACE_DOF_PROBES -c good.c -o lto.o 2>/dev/null; then
+    out=$("$DTRACE" -G -s less.d -o lto-prov.o lto.o 2>&1) && fail "-G accepted an LTO object"
+    echo "$out" | grep -q 'LTO bytecode' || fail "-G on an LTO object: $out"
+fi
 exit 0
