@@ -1,6 +1,7 @@
 #include "providers/user_probes.h"
 
 #include "providers/elf_image.h"
+#include "providers/x86_length.h"
 
 #include <fcntl.h>
 #include <glob.h>
@@ -186,6 +187,20 @@ class FirstBytes {
     }
     FirstBytes(const FirstBytes &) = delete;
     FirstBytes &operator=(const FirstBytes &) = delete;
+    // Whether rel falls on an instruction of the function at offset.
+    bool atInstruction(uint64_t offset, uint64_t size, uint64_t rel) const {
+#if defined(__x86_64__)
+        std::vector<uint8_t> code(std::min<uint64_t>(size, rel + 15));
+        ssize_t got =
+            fd_ < 0 ? -1 : ::pread(fd_, code.data(), code.size(), static_cast<off_t>(offset));
+        if (got <= 0) return false;
+        code.resize(static_cast<size_t>(got));
+        return x86InstructionBoundary(code, rel);
+#else
+        (void)offset, (void)size, (void)rel;
+        return true;
+#endif
+    }
     bool probeable(uint64_t offset) const {
 #if defined(__x86_64__)
         unsigned char b = 0;
@@ -249,7 +264,11 @@ std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
             add("return", *off, true);
             if (offsetProbe) {
                 uint64_t rel = std::strtoull(d.name.c_str(), nullptr, 16);
-                if (rel < f->size && code.probeable(*off + rel)) add(d.name, *off + rel, false);
+                // Only where an instruction starts: a breakpoint inside one
+                // would corrupt the program.
+                if (rel < f->size && code.atInstruction(*off, f->size, rel) &&
+                    code.probeable(*off + rel))
+                    add(d.name, *off + rel, false);
             }
         }
     }

@@ -34,6 +34,12 @@ if [ "$(uname -m)" = x86_64 ]; then
     out=$(timeout 30 "$DTRACE" -q -c "$W" -n '
     pid$target:a.out:offsets_target:2 { printf("offset %s %d\n", probename, arg0); }' 2>&1)
     echo "$out" | grep -qx "offset 2 42" || fail "an offset probe: $out"
+    # Offset 3 is inside "mov %rdi,%rax" (nop, nop, then its 3 bytes): no
+    # probe there, a breakpoint would corrupt the instruction.
+    out=$(timeout 30 "$DTRACE" -q -c "$W" -n 'pid$target:a.out:offsets_target:3 { }' 2>&1) &&
+        fail "an offset inside an instruction was enabled"
+    echo "$out" | grep -q 'offsets_target:3 does not match any probes' ||
+        fail "an offset inside an instruction: $out"
 fi
 
 # -p: a running process, waiting on a FIFO until dtrace is ready, then

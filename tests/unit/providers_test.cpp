@@ -6,6 +6,7 @@
 #include "providers/dof.h"
 #include "providers/kernel_functions.h"
 #include "providers/usdt.h"
+#include "providers/x86_length.h"
 
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
@@ -203,4 +204,41 @@ TEST(Dof, TruncatedOrDamagedBlobs) {
     auto wild = blob;
     put(wild, sizeof(dof::Header) + sizeof(dof::Section) + 16, uint64_t(1) << 40);
     EXPECT_TRUE(dof::readProbes(wild, noFunctions).empty());
+}
+
+// x86-64 instruction lengths: the forms compilers emit (prefixes, REX,
+// ModRM with SIB and displacements, rip-relative, immediates of each
+// size, VEX and EVEX), and an offset inside an instruction.
+TEST(X86Length, Instructions) {
+    using dtrace::providers::x86InstructionLength;
+    auto len = [](std::initializer_list<uint8_t> b) {
+        std::vector<uint8_t> v(b);
+        return x86InstructionLength(v);
+    };
+    EXPECT_EQ(len({0x55}), 1u);                                     // push %rbp
+    EXPECT_EQ(len({0x48, 0x89, 0xe5}), 3u);                         // mov %rsp,%rbp
+    EXPECT_EQ(len({0xf3, 0x0f, 0x1e, 0xfa}), 4u);                   // endbr64
+    EXPECT_EQ(len({0x48, 0x83, 0xec, 0x10}), 4u);                   // sub $0x10,%rsp
+    EXPECT_EQ(len({0x48, 0x8b, 0x05, 1, 2, 3, 4}), 7u);             // mov x(%rip),%rax
+    EXPECT_EQ(len({0x8b, 0x44, 0x24, 0x08}), 4u);                   // mov 8(%rsp),%eax
+    EXPECT_EQ(len({0x8b, 0x84, 0x24, 0, 1, 0, 0}), 7u);             // mov 0x100(%rsp),%eax
+    EXPECT_EQ(len({0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}), 10u);      // movabs $imm64,%rax
+    EXPECT_EQ(len({0x66, 0xb8, 1, 2}), 4u);                         // mov $imm16,%ax
+    EXPECT_EQ(len({0xe8, 0, 0, 0, 0}), 5u);                         // call rel32
+    EXPECT_EQ(len({0x0f, 0x84, 0, 0, 0, 0}), 6u);                   // je rel32
+    EXPECT_EQ(len({0xf6, 0x05, 1, 2, 3, 4, 0x80}), 7u);             // testb $0x80,x(%rip)
+    EXPECT_EQ(len({0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00}), 6u);       // nopw 0(%rax,%rax)
+    EXPECT_EQ(len({0x66, 0x0f, 0x3a, 0x0f, 0xc1, 0x08}), 6u);       // palignr $8
+    EXPECT_EQ(len({0xc5, 0xf8, 0x77}), 3u);                         // vzeroupper
+    EXPECT_EQ(len({0xc5, 0xfd, 0x6f, 0x06}), 4u);                   // vmovdqa (%rsi),%ymm0
+    EXPECT_EQ(len({0xc4, 0xe3, 0x7d, 0x39, 0xc1, 0x01}), 6u);       // vextracti128 $1
+    EXPECT_EQ(len({0x62, 0xf1, 0xfe, 0x48, 0x6f, 0x46, 0x01}), 7u); // vmovdqu64 0x40(%rsi),%zmm0
+    EXPECT_EQ(len({0x06}), 0u);                                     // invalid in 64-bit mode
+    EXPECT_EQ(len({0x48, 0x8b}), 0u);                               // cut short
+
+    // nop; nop; mov %rdi,%rax; ret
+    std::vector<uint8_t> f{0x90, 0x90, 0x48, 0x89, 0xf8, 0xc3};
+    EXPECT_TRUE(dtrace::providers::x86InstructionBoundary(f, 2));
+    EXPECT_FALSE(dtrace::providers::x86InstructionBoundary(f, 3));
+    EXPECT_TRUE(dtrace::providers::x86InstructionBoundary(f, 5));
 }
