@@ -29,6 +29,20 @@ void readSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh, std::vector<ElfFunct
     }
 }
 
+void readDataSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh,
+                     std::map<std::string, uint64_t, std::less<>> &out) {
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!data || sh.sh_entsize == 0) return;
+    for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, static_cast<int>(i), &sym) ||
+            GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF)
+            continue;
+        if (const char *name = elf_strptr(e, sh.sh_link, sym.st_name); name && *name)
+            out.emplace(name, sym.st_value);
+    }
+}
+
 void readNotes(Elf_Scn *scn, std::vector<ElfNote> &out) {
     Elf_Data *data = elf_getdata(scn, nullptr);
     if (!data) return;
@@ -117,6 +131,7 @@ std::optional<ElfImage> readElfImage(const std::string &path) {
                 img.dof.assign(bytes, bytes + d->d_size);
             }
     }
+    if (symtab && !img.notes.empty()) readDataSymbols(e, symtab, symsh, img.dataSymbols);
     if (symtab) readSymbols(e, symtab, symsh, img.functions);
     if (dynsym) readSymbols(e, dynsym, dynsh, img.functions);
     std::sort(img.functions.begin(), img.functions.end(),

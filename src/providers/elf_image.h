@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct ElfImage {
     std::vector<ElfNote> notes;         // SHT_NOTE sections
     uint64_t probesBase = 0;            // .stapsdt.base's address (0: none)
     std::vector<uint8_t> dof;           // .SUNW_dof's contents (DTrace-style USDT)
+    // Data symbols (STT_OBJECT), read only for a file with USDT notes,
+    // whose arguments may name them ("8@counter(%rip)").
+    std::map<std::string, uint64_t, std::less<>> dataSymbols;
     // The file offset of a linked virtual address (nullopt: in no segment).
     std::optional<uint64_t> fileOffset(uint64_t vaddr) const;
 };

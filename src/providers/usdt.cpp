@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +35,7 @@ int registerOffset(std::string_view name) {
         {{"r10", "r10d", "r10w", "r10b"}, 56}, {{"r11", "r11d", "r11w", "r11b"}, 48},
         {{"r12", "r12d", "r12w", "r12b"}, 24}, {{"r13", "r13d", "r13w", "r13b"}, 16},
         {{"r14", "r14d", "r14w", "r14b"}, 8},  {{"r15", "r15d", "r15w", "r15b"}, 0},
+        {{"rip", "eip", "ip", "rip"}, 128},
     };
     for (const Reg &r : regs)
         for (const char *n : r.names)
@@ -136,6 +138,28 @@ SiteKind siteKind(int fd, uint64_t offset) {
     return SiteKind::Invalid;
 }
 
+// Arguments in memory at a symbol ("-4@counter(%rip)"): read relative to
+// the probe site's address (the uprobe's ip), which moves with the object.
+void resolveRipRelative(const ElfImage &img, std::string_view specs, uint64_t site,
+                        std::vector<UsdtArgument> &args) {
+    size_t i = 0, k = 0;
+    while (i < specs.size() && k < args.size()) {
+        while (i < specs.size() && specs[i] == ' ') ++i;
+        size_t j = specs.find(' ', i);
+        if (j == std::string_view::npos) j = specs.size();
+        if (j == i) break;
+        UsdtArgument &a = args[k++];
+        if (a.kind == UsdtArgument::Kind::Unsupported)
+            if (auto r = parseRipRelative(specs.substr(i, j - i)))
+                if (auto sym = img.dataSymbols.find(r->symbol); sym != img.dataSymbols.end()) {
+                    a.kind = UsdtArgument::Kind::Memory;
+                    a.regsOffset = registerOffset("rip");
+                    a.value = static_cast<int64_t>(sym->second - site) + r->addend;
+                }
+        i = j;
+    }
+}
+
 // The DTrace-style probes of an object (its .SUNW_dof), one Probe a site.
 void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescription &d,
                   const ProcessObject &obj, const ElfImage &img, std::vector<Probe> &out) {
@@ -218,6 +242,24 @@ UsdtArgument parseUsdtArgument(std::string_view spec) {
     return a;
 }
 
+std::optional<RipRelative> parseRipRelative(std::string_view spec) {
+    size_t at = spec.find('@');
+    if (at == std::string_view::npos || !spec.ends_with("(%rip)")) return std::nullopt;
+    std::string_view loc = spec.substr(at + 1, spec.size() - at - 1 - 6);
+    RipRelative r;
+    size_t sign = loc.find_first_of("+-", 1);
+    r.symbol = std::string(loc.substr(0, sign));
+    if (r.symbol.empty() || std::isdigit(static_cast<unsigned char>(r.symbol[0])) ||
+        r.symbol[0] == '-')
+        return std::nullopt;
+    if (sign != std::string_view::npos) {
+        std::string_view n = loc.substr(sign + 1);
+        if (!parseInteger(n, r.addend)) return std::nullopt;
+        if (loc[sign] == '-') r.addend = -r.addend;
+    }
+    return r;
+}
+
 std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs) {
     std::vector<UsdtArgument> out;
     size_t i = 0;
@@ -296,6 +338,7 @@ std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const P
             p.user = UserProbe{pid, obj.path, *offset, false, obj.mainExecutable};
             p.user->usdt = true;
             p.user->arguments = parseUsdtArguments(strings[2]);
+            resolveRipRelative(*img, strings[2], pc, p.user->arguments);
             // args[i]: an integer of the note's size and sign.
             for (const UsdtArgument &a : p.user->arguments)
                 p.argTypes.push_back((a.size < 0 ? "int" : "uint") +

@@ -9,6 +9,7 @@
 #include "providers/probe.h"
 #include "providers/user_probes.h"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -20,6 +21,14 @@ namespace dtrace::providers {
 // forms we cannot read in BPF (symbols relative to %rip, index registers).
 UsdtArgument parseUsdtArgument(std::string_view spec);
 std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs);
+
+// A rip-relative operand, "SYMBOL(%rip)" or "SYMBOL+N(%rip)": the
+// symbol and N.
+struct RipRelative {
+    std::string symbol;
+    int64_t addend = 0;
+};
+std::optional<RipRelative> parseRipRelative(std::string_view spec);
 
 // A probe's name as D spells it: "__" in the note becomes "-".
 std::string usdtProbeName(std::string_view noteName);

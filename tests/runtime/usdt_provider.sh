@@ -68,6 +68,36 @@ if command -v cc >/dev/null; then
     echo "$out" | grep -q 'probe demo:hello, which the provider does not declare' ||
         fail "-G: undeclared probe message: $out"
 fi
+# Arguments in memory at a symbol ("8@counter(%rip)", as <sys/sdt.h>
+# emits for a global): read where the process has the variable.
+if command -v cc >/dev/null; then
+    cat >rip.c <<'C'
+#include <stdio.h>
+volatile long counter = 5;
+static volatile int pair[2] = {7, -9};
+int main(void) {
+    for (int i = 0; i < 2; ++i) {
+        counter += 10;
+        __asm__ __volatile__("990: nop\n"
+            ".pushsection .note.stapsdt,\"?\",\"note\"\n"
+            ".balign 4\n.4byte 992f-991f, 994f-993f, 3\n"
+            "991: .asciz \"stapsdt\"\n992: .balign 4\n"
+            "993: .8byte 990b\n.8byte 0\n.8byte 0\n"
+            ".asciz \"ripper\"\n.asciz \"tick\"\n"
+            ".asciz \"8@counter(%%rip) -4@pair+4(%%rip)\"\n"
+            "994: .balign 4\n.popsection\n" : :);
+    }
+    printf("%ld\n", counter);
+    return 0;
+}
+C
+    cc -O2 rip.c -o rip || fail "the rip-relative program does not compile"
+    out=$(timeout 30 "$DTRACE" -q -c ./rip -n 'ripper$target:::tick { printf("tick %d %d\n", arg0, arg1); }' 2>&1)
+    echo "$out"
+    echo "$out" | grep -qx "tick 15 -9" || fail "rip-relative arguments: $out"
+    echo "$out" | grep -qx "tick 25 -9" || fail "rip-relative arguments, second time: $out"
+fi
+
 echo 'BEGIN { exit(0); }' >none.d
 out=$("$DTRACE" -h -s none.d 2>&1) && fail "-h without providers succeeded"
 echo "$out" | grep -q 'no providers are defined in none.d' || fail "-h without providers: $out"

@@ -31,6 +31,16 @@ TEST(Usdt, ArgumentSpecs) {
     EXPECT_EQ(m.regsOffset, 4 * 8);
     EXPECT_EQ(dtrace::providers::parseUsdtArgument("8@counter(%rip)").kind,
               UsdtArgument::Kind::Unsupported);
+    // ... which the symbol table resolves.
+    auto r = dtrace::providers::parseRipRelative("8@counter(%rip)");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->symbol, "counter");
+    EXPECT_EQ(r->addend, 0);
+    auto r2 = dtrace::providers::parseRipRelative("-4@pair+4(%rip)");
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->symbol, "pair");
+    EXPECT_EQ(r2->addend, 4);
+    EXPECT_FALSE(dtrace::providers::parseRipRelative("-4@16(%rbp)"));
     auto all = dtrace::providers::parseUsdtArguments("-4@%eax 8@%rdx 4@$3");
     ASSERT_EQ(all.size(), 3u);
     EXPECT_EQ(all[1].regsOffset, 12 * 8);
