@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <string_view>
 
 namespace dtrace::cli {
@@ -432,7 +434,10 @@ std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &pr
     // Every object is prepared before any is written: one that cannot be
     // rewritten leaves all of them as they were.
     std::vector<std::unique_ptr<ObjectRewriter>> rewriters;
+    std::set<std::pair<dev_t, ino_t>> seen; // an object named twice is rewritten once
     for (const std::string &obj : objects) {
+        struct stat st;
+        if (stat(obj.c_str(), &st) == 0 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
         rewriters.push_back(std::make_unique<ObjectRewriter>(providers, obj));
         if (auto err = rewriters.back()->prepare()) return err;
     }

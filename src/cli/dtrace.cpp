@@ -130,7 +130,14 @@ Child forkCommand(const std::string &command) {
         char c;
         if (read(fds[0], &c, 1) != 1) _exit(127);
         close(fds[0]);
-        // 't': stop at the exec, for dtrace to patch its is-enabled sites.
+        // 't': stop at the exec, for dtrace to patch its is-enabled sites
+        // (with SIGTRAP deliverable, or the exec stop would never come).
+        if (c == 't') {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            signal(SIGTRAP, SIG_DFL);
+        }
         if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
             std::fprintf(stderr, "dtrace: failed to control %s: %s\n", command.c_str(),
                          std::strerror(errno));
@@ -172,7 +179,7 @@ void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &af
         pid_t got = waitpid(child.pid, &status, 0);
         if (got < 0 && errno == EINTR) continue;
         if (got != child.pid || !WIFSTOPPED(status)) {
-            child.reaped = got == child.pid;
+            child.reaped = true; // exited, or cannot be waited for
             return;
         }
         if (WSTOPSIG(status) != SIGTRAP) {
@@ -180,7 +187,7 @@ void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &af
                    reinterpret_cast<void *>(static_cast<long>(WSTOPSIG(status))));
             continue;
         }
-        for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites);
+        for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
         ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
         return;
     }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 namespace dtrace::providers {
@@ -33,14 +34,20 @@ void readDataSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh,
                      std::map<std::string, uint64_t, std::less<>> &out) {
     Elf_Data *data = elf_getdata(scn, nullptr);
     if (!data || sh.sh_entsize == 0) return;
+    std::set<std::string> ambiguous;
     for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(data, static_cast<int>(i), &sym) ||
-            GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF)
+            GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF ||
+            sym.st_shndx == SHN_ABS)
             continue;
-        if (const char *name = elf_strptr(e, sh.sh_link, sym.st_name); name && *name)
-            out.emplace(name, sym.st_value);
+        const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
+        if (!name || !*name) continue;
+        // Two objects of one name (statics of two files): neither is known.
+        auto [it, added] = out.emplace(name, sym.st_value);
+        if (!added && it->second != sym.st_value) ambiguous.insert(name);
     }
+    for (const std::string &name : ambiguous) out.erase(name);
 }
 
 void readNotes(Elf_Scn *scn, std::vector<ElfNote> &out) {

@@ -20,20 +20,23 @@ namespace dtrace::providers {
 namespace {
 
 // What to write where, for a site whose first five bytes are `bytes`:
-// our "31 c0 b0 00": the immediate; "[48] 3x c0 90 90": the nops.
+// our "31 c0 b0 00": the immediate, one byte (atomic for a running
+// thread); "[48] 3x c0 90 90" (other tools' -G): the two nops, which a
+// thread could see half-written, so only in a stopped process.
 struct SitePatch {
     uint64_t at = 0; // from the site
     std::vector<uint8_t> original, patched;
+    bool atomic = false;
 };
 
 std::optional<SitePatch> sitePatch(const uint8_t bytes[5]) {
     if (bytes[0] == 0x31 && bytes[1] == 0xc0 && bytes[2] == 0xb0 && bytes[3] <= 1)
-        return SitePatch{3, {0x00}, {0x01}};
+        return SitePatch{3, {0x00}, {0x01}, true};
     size_t at = bytes[0] == 0x48 ? 1 : 0;
     if ((bytes[at] == 0x31 || bytes[at] == 0x33) && bytes[at + 1] == 0xc0 &&
         ((bytes[at + 2] == 0x90 && bytes[at + 3] == 0x90) ||
          (bytes[at + 2] == 0xff && bytes[at + 3] == 0xc0)))
-        return SitePatch{at + 2, {0x90, 0x90}, {0xff, 0xc0}};
+        return SitePatch{at + 2, {0x90, 0x90}, {0xff, 0xc0}, false};
     return std::nullopt;
 }
 
@@ -71,7 +74,7 @@ std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog)
     return out;
 }
 
-IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites) {
+IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped) {
     IsEnabledSites unmapped{sites.pid, sites.path, {}};
     std::string path = canonical(sites.path);
     auto maps = executableMappings(sites.pid);
@@ -102,18 +105,25 @@ IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites) {
         }
         // Already enabled (another session traces it): not ours to undo.
         if (std::memcmp(bytes + p->at, p->patched.data(), p->patched.size()) == 0) continue;
+        if (!p->atomic && !stopped) {
+            warn(sites.pid, "the site at offset " + std::to_string(offset) + " of " + sites.path +
+                                " can be changed only while the process is stopped (-c)");
+            continue;
+        }
         if (pwrite(mem.get(), p->patched.data(), p->patched.size(),
                    static_cast<off_t>(site + p->at)) != static_cast<ssize_t>(p->patched.size())) {
             warn(sites.pid, std::strerror(errno));
             continue;
         }
-        patches_.push_back({sites.pid, site + p->at, p->original, p->patched, path});
+        // Two-byte patches stay: undoing them in a running process is as
+        // unsafe as making them (the program then only asks needlessly).
+        if (p->atomic) patches_.push_back({sites.pid, site, p->original, p->patched, path});
     }
     return unmapped;
 }
 
-void IsEnabledPatches::apply(const IsEnabledSites &sites) {
-    IsEnabledSites unmapped = patch(sites);
+void IsEnabledPatches::apply(const IsEnabledSites &sites, bool stopped) {
+    IsEnabledSites unmapped = patch(sites, stopped);
     if (!unmapped.offsets.empty()) pending_.push_back(std::move(unmapped));
 }
 
@@ -121,7 +131,7 @@ void IsEnabledPatches::retryPending() {
     std::vector<IsEnabledSites> still;
     for (const IsEnabledSites &sites : pending_) {
         if (kill(sites.pid, 0) != 0 && errno == ESRCH) continue; // gone
-        IsEnabledSites unmapped = patch(sites);
+        IsEnabledSites unmapped = patch(sites, false);
         if (!unmapped.offsets.empty()) still.push_back(std::move(unmapped));
     }
     pending_ = std::move(still);
@@ -139,16 +149,19 @@ void IsEnabledPatches::restore() {
         for (const Patch *p : patches) {
             bool mapped = false;
             for (const ProcessMapping &m : maps)
-                mapped = mapped || (m.path == p->path && p->address >= m.start &&
-                                    p->address + p->patched.size() <= m.end);
-            uint8_t now[2];
+                mapped =
+                    mapped || (m.path == p->path && p->site >= m.start && p->site + 5 <= m.end);
+            // Our whole "xor; mov $1,%al" still there, not just the byte.
+            uint8_t now[5];
             if (!mapped ||
-                pread(mem.get(), now, p->patched.size(), static_cast<off_t>(p->address)) !=
-                    static_cast<ssize_t>(p->patched.size()) ||
-                std::memcmp(now, p->patched.data(), p->patched.size()) != 0)
+                pread(mem.get(), now, sizeof now, static_cast<off_t>(p->site)) != sizeof now)
+                continue;
+            auto expected = sitePatch(now);
+            if (!expected || !expected->atomic ||
+                std::memcmp(now + expected->at, p->patched.data(), p->patched.size()) != 0)
                 continue;
             (void)!pwrite(mem.get(), p->original.data(), p->original.size(),
-                          static_cast<off_t>(p->address));
+                          static_cast<off_t>(p->site + expected->at));
         }
     }
     patches_.clear();

@@ -4,8 +4,8 @@
 // text (through /proc/PID/mem: one byte, so a thread running there sees
 // the old instruction or the new one) and puts it back when tracing stops.
 // Sites other tools left as "xor %eax,%eax; nop; nop" get "inc %eax" in
-// place of the nops. (A uprobe program cannot set a register, and the
-// kernel counts no semaphore for these sites.)
+// place of the nops, only while the process is stopped. (A uprobe program cannot set a register,
+// and the kernel counts no semaphore for these sites.)
 #pragma once
 
 #include "codegen/compiled.h"
@@ -38,7 +38,8 @@ class IsEnabledPatches {
     // yet (a library it will load) wait for retryPending(). What cannot be
     // patched is reported as a warning: its probe still fires, the
     // program's test of it stays false.
-    void apply(const IsEnabledSites &sites);
+    // stopped: every thread of the process is stopped (the -c exec stop).
+    void apply(const IsEnabledSites &sites, bool stopped = false);
     void retryPending();
     bool hasPending() const { return !pending_.empty(); }
     void restore();
@@ -46,12 +47,12 @@ class IsEnabledPatches {
   private:
     struct Patch {
         int pid;
-        uint64_t address; // of the patched bytes
+        uint64_t site; // its address in the process
         std::vector<uint8_t> original, patched;
         std::string path; // the file mapped there
     };
     // Applies what it can; returns the sites whose file is not mapped.
-    IsEnabledSites patch(const IsEnabledSites &sites);
+    IsEnabledSites patch(const IsEnabledSites &sites, bool stopped);
     std::vector<Patch> patches_;
     std::vector<IsEnabledSites> pending_;
 };

@@ -175,7 +175,7 @@ bool moduleMatches(std::string_view pattern, const ProcessObject &object) {
 
 namespace {
 
-// Whether uprobes can take an instruction, by its first byte: x86's uprobes
+// Whether uprobes can take an instruction, by its prefixes: x86's uprobes
 // refuse a LOCK prefix and the ES, CS, SS and DS segment prefixes (the
 // kernel's is_prefix_bad), so DTrace offers no probe there.
 class FirstBytes {
@@ -203,9 +203,18 @@ class FirstBytes {
     }
     bool probeable(uint64_t offset) const {
 #if defined(__x86_64__)
-        unsigned char b = 0;
-        if (fd_ < 0 || ::pread(fd_, &b, 1, static_cast<off_t>(offset)) != 1) return true;
-        return b != 0xf0 && b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e;
+        // Any of its prefixes, not just the first ("66 2e 0f 1f ...", the
+        // padding compilers put between functions, has a CS prefix).
+        unsigned char b[15];
+        ssize_t n = fd_ < 0 ? -1 : ::pread(fd_, b, sizeof b, static_cast<off_t>(offset));
+        for (ssize_t i = 0; i < n; ++i) {
+            if (b[i] == 0xf0 || b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e)
+                return false;
+            if (b[i] != 0x66 && b[i] != 0x67 && b[i] != 0xf2 && b[i] != 0xf3 && b[i] != 0x64 &&
+                b[i] != 0x65)
+                break;
+        }
+        return true;
 #else
         (void)offset;
         return true;

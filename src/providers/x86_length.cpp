@@ -178,7 +178,7 @@ size_t modrmLength(std::span<const uint8_t> code, size_t at) {
 
 size_t x86InstructionLength(std::span<const uint8_t> code) {
     size_t i = 0;
-    bool operand16 = false, address32 = false, rexW = false;
+    bool operand16 = false, address32 = false, repne = false, rexW = false;
     // Legacy prefixes (at most 14 bytes of them in a 15-byte instruction).
     for (; i < code.size() && i < 14; ++i) {
         uint8_t b = code[i];
@@ -186,8 +186,10 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
             operand16 = true;
         } else if (b == 0x67) {
             address32 = true;
-        } else if (b != 0xf0 && b != 0xf2 && b != 0xf3 && b != 0x2e && b != 0x36 && b != 0x3e &&
-                   b != 0x26 && b != 0x64 && b != 0x65) {
+        } else if (b == 0xf2) {
+            repne = true;
+        } else if (b != 0xf0 && b != 0xf3 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x26 &&
+                   b != 0x64 && b != 0x65) {
             break;
         }
     }
@@ -204,7 +206,11 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
         size_t payload = op == 0xc5 ? 1 : op == 0xc4 ? 2 : 3;
         if (i + payload + 1 >= code.size()) return 0;
         uint8_t map = op == 0xc5 ? 1 : (code[i + 1] & (op == 0x62 ? 0x07 : 0x1f));
-        if (map < 1 || map > 7) return 0;
+        // VEX maps 1-3, EVEX 1-3, 5 and 6: the others (APX, USER_MSR) are
+        // not decoded here.
+        bool known =
+            op == 0x62 ? (map >= 1 && map <= 3) || map == 5 || map == 6 : map >= 1 && map <= 3;
+        if (!known) return 0;
         size_t at = i + 1 + payload;
         uint8_t opcode = code[at];
         if (map == 1 && opcode == 0x77) return finish(at + 1); // vzeroupper/vzeroall
@@ -213,6 +219,14 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
         bool imm = map == 3 || (map == 1 && vexMap1Immediate(opcode));
         return finish(at + 1 + m + (imm ? 1 : 0));
     }
+
+    // XOP (AMD): 8F with a map in place of pop's ModRM.
+    if (op == 0x8f && i + 1 < code.size() && (code[i + 1] & 0x1f) >= 8) return 0;
+    // A branch with 0x66 (rel16 on AMD, rel32 on Intel): uprobes refuse
+    // it anyway. (66 66 48 e8, the TLS call, has REX.W and is a rel32.)
+    bool branch = op == 0xe8 || op == 0xe9 ||
+                  (op == 0x0f && i + 1 < code.size() && (code[i + 1] & 0xf0) == 0x80);
+    if (branch && operand16 && !rexW) return 0;
 
     OneByte kind;
     size_t after;
@@ -225,6 +239,8 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
             return finish(i + 3 + m + (op2 == 0x3a ? 1 : 0));
         }
         kind = twoByte(op2);
+        // SSE4a extrq/insertq (66 or F2 0F 78): two immediate bytes.
+        if (op2 == 0x78 && (operand16 || repne)) kind.imm = W;
         after = i + 2;
     } else {
         kind = oneByte(op);
@@ -245,7 +261,7 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
     case None: break;
     case B: n += 1; break;
     case W: n += 2; break;
-    case Z: n += operand16 && op != 0xe8 && op != 0xe9 && op != 0x0f ? 2 : 4; break;
+    case Z: n += operand16 && !branch ? 2 : 4; break;
     case V: n += rexW ? 8 : operand16 ? 2 : 4; break;
     case M: n += address32 ? 4 : 8; break;
     case WB: n += 3; break;

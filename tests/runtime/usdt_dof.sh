@@ -85,6 +85,39 @@ for p in $p1 $p2; do
 done
 [ "$(cat a1.out a2.out | grep -c '^enabled 1$')" = 4 ] || fail "glob: is-enabled in both processes"
 
+# Sites other tools' -G leave ("xor %eax,%eax; nop; nop; nop"): two
+# bytes to patch, which only a stopped process can take. The -c command
+# is patched at its exec stop; a running one (-p) keeps its test false,
+# with a warning, and its probes still fire.
+if command -v python3 >/dev/null; then
+    python3 - "$W" foreign_app <<'PY'
+import sys
+code = open(sys.argv[1], 'rb').read()
+n = code.count(bytes([0x31, 0xc0, 0xb0, 0x00, 0x90]))
+open(sys.argv[2], 'wb').write(code.replace(bytes([0x31, 0xc0, 0xb0, 0x00, 0x90]),
+                                           bytes([0x33, 0xc0, 0x90, 0x90, 0x90])))
+sys.exit(0 if n else 1)
+PY
+    [ $? = 0 ] || fail "no is-enabled site in $W"
+    chmod +x foreign_app
+    out=$(timeout 30 "$DTRACE" -q -c "./foreign_app 2" -n 'usdtapp$target:::work-start { printf("start %d\n", args[0]); }' 2>&1)
+    echo "$out"
+    [ "$(echo "$out" | grep -c '^enabled 1$')" = 2 ] || fail "-c: a foreign is-enabled site"
+    rm -f go
+    start_held app.out ./foreign_app 2 wait
+    timeout 30 "$DTRACE" -q -p $w -n '
+    BEGIN { printf("ready\n"); }
+    usdtapp$target:::work-done { printf("done %d\n", args[0]); }
+    usdtapp$target:::work-start { }' >out 2>&1 &
+    d=$!
+    release_when_ready out
+    wait $d
+    cat out app.out
+    grep -q 'warning: an is-enabled probe of pid .* stays disabled' out || fail "-p: no warning for a foreign site"
+    grep -qx "done 1" out || fail "-p: work-done did not fire in the foreign program"
+    [ "$(grep -c '^enabled 0$' app.out)" = 2 ] || fail "-p: a running program's foreign site was patched"
+fi
+
 # The build side, on a program of our own: a tail call of a probe and of
 # an is-enabled test (jmp, not call), eight arguments (two on the stack).
 command -v cc >/dev/null || exit 0

@@ -243,6 +243,11 @@ TEST(X86Length, Instructions) {
     EXPECT_EQ(len({0xc5, 0xfd, 0x6f, 0x06}), 4u);                   // vmovdqa (%rsi),%ymm0
     EXPECT_EQ(len({0xc4, 0xe3, 0x7d, 0x39, 0xc1, 0x01}), 6u);       // vextracti128 $1
     EXPECT_EQ(len({0x62, 0xf1, 0xfe, 0x48, 0x6f, 0x46, 0x01}), 7u); // vmovdqu64 0x40(%rsi),%zmm0
+    EXPECT_EQ(len({0x66, 0x66, 0x48, 0xe8, 0, 0, 0, 0}), 8u);       // the TLS call
+    EXPECT_EQ(len({0x66, 0x0f, 0x78, 0xc1, 4, 8}), 6u);             // extrq $4,$8
+    EXPECT_EQ(len({0x66, 0xe8, 0, 0}), 0u);                         // call rel16: not decoded
+    EXPECT_EQ(len({0x8f, 0xe9, 0x78, 0x01, 0xc0}), 0u);             // XOP: not decoded
+    EXPECT_EQ(len({0x8f, 0x45, 0x08}), 3u);                         // pop 8(%rbp)
     EXPECT_EQ(len({0x06}), 0u);                                     // invalid in 64-bit mode
     EXPECT_EQ(len({0x48, 0x8b}), 0u);                               // cut short
 
