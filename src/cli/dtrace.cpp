@@ -2,6 +2,7 @@
 
 #include "bpf/disasm.h"
 #include "bpf/loader.h"
+#include "cli/child_process.h"
 #include "cli/command_line.h"
 #include "cli/dof_link.h"
 #include "cli/preprocess.h"
@@ -23,7 +24,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,85 +112,6 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<
         std::printf("\n");
     }
     return 0;
-}
-
-// Starts `-c cmd` stopped at a pipe; it runs once tracing is enabled.
-struct Child {
-    pid_t pid = -1;
-    int release = -1;
-    bool reaped = false; // it exited while dtrace waited for its exec
-};
-
-Child forkCommand(const std::string &command) {
-    int fds[2];
-    if (pipe(fds) != 0) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[1]);
-        char c;
-        if (read(fds[0], &c, 1) != 1) _exit(127);
-        close(fds[0]);
-        // 't': stop at the exec, for dtrace to patch its is-enabled sites
-        // (with SIGTRAP deliverable, or the exec stop would never come).
-        if (c == 't') {
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
-            signal(SIGTRAP, SIG_DFL);
-        }
-        if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
-            std::fprintf(stderr, "dtrace: failed to control %s: %s\n", command.c_str(),
-                         std::strerror(errno));
-            _exit(127);
-        }
-        // DTrace splits the command on white space; no shell.
-        std::vector<std::string> words;
-        size_t i = 0;
-        while (i < command.size()) {
-            while (i < command.size() && std::isspace(static_cast<unsigned char>(command[i]))) ++i;
-            size_t j = i;
-            while (j < command.size() && !std::isspace(static_cast<unsigned char>(command[j]))) ++j;
-            if (j > i) words.push_back(command.substr(i, j - i));
-            i = j;
-        }
-        std::vector<char *> argv;
-        for (auto &w : words) argv.push_back(w.data());
-        argv.push_back(nullptr);
-        if (!argv.empty() && argv[0]) execvp(argv[0], argv.data());
-        std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(),
-                     std::strerror(errno));
-        _exit(127);
-    }
-    close(fds[0]);
-    return {pid, fds[1]};
-}
-
-// Lets the -c command run. With is-enabled sites to patch in it, it
-// stops at its exec (PTRACE_TRACEME), they are patched, and it goes on
-// untraced; signals that stop it before then are passed on.
-void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &afterExec,
-                  providers::IsEnabledPatches &patches) {
-    (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
-    close(child.release);
-    child.release = -1;
-    if (afterExec.empty()) return;
-    for (;;) {
-        int status = 0;
-        pid_t got = waitpid(child.pid, &status, 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got != child.pid || !WIFSTOPPED(status)) {
-            child.reaped = true; // exited, or cannot be waited for
-            return;
-        }
-        if (WSTOPSIG(status) != SIGTRAP) {
-            ptrace(PTRACE_CONT, child.pid, nullptr,
-                   reinterpret_cast<void *>(static_cast<long>(WSTOPSIG(status))));
-            continue;
-        }
-        for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
-        ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
-        return;
-    }
 }
 
 // dtrace -h and -G: the provider definitions of the -s scripts, as the

@@ -127,11 +127,11 @@ void IsEnabledPatches::apply(const IsEnabledSites &sites, bool stopped) {
     if (!unmapped.offsets.empty()) pending_.push_back(std::move(unmapped));
 }
 
-void IsEnabledPatches::retryPending() {
+void IsEnabledPatches::retryPending(bool stopped) {
     std::vector<IsEnabledSites> still;
     for (const IsEnabledSites &sites : pending_) {
         if (kill(sites.pid, 0) != 0 && errno == ESRCH) continue; // gone
-        IsEnabledSites unmapped = patch(sites, false);
+        IsEnabledSites unmapped = patch(sites, stopped);
         if (!unmapped.offsets.empty()) still.push_back(std::move(unmapped));
     }
     pending_ = std::move(still);

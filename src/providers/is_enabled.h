@@ -40,7 +40,7 @@ class IsEnabledPatches {
     // program's test of it stays false.
     // stopped: every thread of the process is stopped (the -c exec stop).
     void apply(const IsEnabledSites &sites, bool stopped = false);
-    void retryPending();
+    void retryPending(bool stopped = false);
     bool hasPending() const { return !pending_.empty(); }
     void restore();
 

@@ -160,6 +160,21 @@ for i in 0 1; do
 done
 [ "$(echo "$out" | grep -c '^asking 1$')" = 2 ] || fail "the tail-called is-enabled test"
 
+# Sites in a shared library the -c command needs: the dynamic linker maps
+# it after the exec stop, so dtrace runs the command to its entry point
+# and patches them there, before main asks.
+printf '#include "prov.h"\nint lib_asks(void) { if (DEMO_BYE_ENABLED()) { DEMO_BYE(); return 1; } return 0; }\n' >lib.c
+printf '#include <stdio.h>\nint lib_asks(void);\nint main(void) { printf("lib asks %%d\\n", lib_asks()); return 0; }\n' >libmain.c
+cc -O2 -fPIC -DDTRACE_DOF_PROBES -c lib.c -o lib.o || fail "the library does not compile"
+"$DTRACE" -G -s prov.d -o libprov.o lib.o || fail "-G on the library's object"
+cc -shared -o libdemo.so lib.o libprov.o || fail "the library does not link"
+cc -o libmain libmain.c -L. -ldemo -Wl,-rpath,"$PWD" || fail "the program does not link"
+[ "$(./libmain)" = "lib asks 0" ] || fail "untraced, the library's test is true"
+out=$(timeout 30 "$DTRACE" -q -c ./libmain -n 'demo$target:libdemo.so::bye { printf("bye in %s\n", probemod); }' 2>&1)
+echo "$out"
+echo "$out" | grep -qx "lib asks 1" || fail "-c: the library's is-enabled site at entry"
+echo "$out" | grep -qx "bye in libdemo.so" || fail "-c: the library's probe"
+
 # A call of a probe the provider does not declare stops -G, and every
 # object is left as it was (the good one before it too).
 echo 'provider demo { probe bye(); probe many(int, int, int, int, int, int, int, long); };' >less.d

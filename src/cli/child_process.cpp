@@ -1,0 +1,148 @@
+#include "cli/child_process.h"
+
+#include "providers/elf_image.h"
+
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::cli {
+
+Child forkCommand(const std::string &command) {
+    int fds[2];
+    if (pipe(fds) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[1]);
+        char c;
+        if (read(fds[0], &c, 1) != 1) _exit(127);
+        close(fds[0]);
+        // 't': stop at the exec, for dtrace to patch its is-enabled sites
+        // (with SIGTRAP deliverable, or the exec stop would never come).
+        if (c == 't') {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            signal(SIGTRAP, SIG_DFL);
+        }
+        if (c == 't' && ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
+            std::fprintf(stderr, "dtrace: failed to control %s: %s\n", command.c_str(),
+                         std::strerror(errno));
+            _exit(127);
+        }
+        // DTrace splits the command on white space; no shell.
+        std::vector<std::string> words;
+        size_t i = 0;
+        while (i < command.size()) {
+            while (i < command.size() && std::isspace(static_cast<unsigned char>(command[i]))) ++i;
+            size_t j = i;
+            while (j < command.size() && !std::isspace(static_cast<unsigned char>(command[j]))) ++j;
+            if (j > i) words.push_back(command.substr(i, j - i));
+            i = j;
+        }
+        std::vector<char *> argv;
+        for (auto &w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        if (!argv.empty() && argv[0]) execvp(argv[0], argv.data());
+        std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(),
+                     std::strerror(errno));
+        _exit(127);
+    }
+    close(fds[0]);
+    return {pid, fds[1]};
+}
+
+namespace {
+
+// Waits for the traced child's next SIGTRAP stop, passing other signals
+// on; false when it exited (or cannot be waited for).
+bool waitForTrap(Child &child) {
+    for (;;) {
+        int status = 0;
+        pid_t got = waitpid(child.pid, &status, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got != child.pid || !WIFSTOPPED(status)) {
+            child.reaped = true;
+            return false;
+        }
+        if (WSTOPSIG(status) == SIGTRAP) return true;
+        ptrace(PTRACE_CONT, child.pid, nullptr,
+               reinterpret_cast<void *>(static_cast<long>(WSTOPSIG(status))));
+    }
+}
+
+// The program's entry point (AT_ENTRY), where the dynamic linker has
+// mapped the libraries the program needs.
+std::optional<uint64_t> entryPoint(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/auxv";
+    FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f) return std::nullopt;
+    uint64_t pair[2];
+    std::optional<uint64_t> entry;
+    while (std::fread(pair, sizeof pair, 1, f) == 1 && pair[0] != 0)
+        if (pair[0] == 9 /* AT_ENTRY */) entry = pair[1];
+    std::fclose(f);
+    return entry;
+}
+
+// Runs the stopped child to its entry point (a breakpoint planted there
+// and removed), so that its libraries are mapped; false if it did not
+// get there.
+bool runToEntry(Child &child) {
+#if defined(__x86_64__)
+    auto entry = entryPoint(child.pid);
+    if (!entry) return false;
+    std::string mem = "/proc/" + std::to_string(child.pid) + "/mem";
+    int fd = open(mem.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    uint8_t original = 0, trap = 0xcc;
+    bool planted = pread(fd, &original, 1, static_cast<off_t>(*entry)) == 1 &&
+                   pwrite(fd, &trap, 1, static_cast<off_t>(*entry)) == 1;
+    bool there = false;
+    if (planted) {
+        ptrace(PTRACE_CONT, child.pid, nullptr, nullptr);
+        if (waitForTrap(child)) {
+            user_regs_struct regs{};
+            there =
+                ptrace(PTRACE_GETREGS, child.pid, nullptr, &regs) == 0 && regs.rip == *entry + 1;
+            if (there) {
+                regs.rip = *entry;
+                ptrace(PTRACE_SETREGS, child.pid, nullptr, &regs);
+            }
+        }
+        if (!child.reaped) (void)!pwrite(fd, &original, 1, static_cast<off_t>(*entry));
+    }
+    close(fd);
+    return there;
+#else
+    (void)child;
+    return false;
+#endif
+}
+
+} // namespace
+
+void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &afterExec,
+                  providers::IsEnabledPatches &patches) {
+    (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
+    close(child.release);
+    child.release = -1;
+    if (afterExec.empty() || !waitForTrap(child)) return;
+    for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
+    // Sites in libraries: patched at the entry point, before main runs.
+    if (patches.hasPending() && runToEntry(child)) patches.retryPending(true);
+    if (!child.reaped) ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
+}
+
+} // namespace dtrace::cli
