@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,12 +192,13 @@ std::vector<ProcessMapping> executableMappings(int pid) {
     if (!f) return maps;
     char line[4096];
     while (std::fgets(line, sizeof line, f)) {
-        unsigned long long start, end, offset;
+        unsigned long long start, end, offset, inode;
+        unsigned major, minor;
         char perms[8], file[4096] = {0};
-        int n = std::sscanf(line, "%llx-%llx %7s %llx %*s %*s %4095[^\n]", &start, &end, perms,
-                            &offset, file);
-        if (n < 5 || perms[2] != 'x' || file[0] != '/') continue;
-        maps.push_back({start, end, offset, file});
+        int n = std::sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
+                            &offset, &major, &minor, &inode, file);
+        if (n < 8 || perms[2] != 'x' || file[0] != '/') continue;
+        maps.push_back({start, end, offset, makedev(major, minor), inode, file});
     }
     std::fclose(f);
     return maps;

@@ -60,6 +60,7 @@ UsdtSections readUsdtSections(const std::string &path);
 
 struct ProcessMapping {
     uint64_t start = 0, end = 0, offset = 0;
+    uint64_t device = 0, inode = 0; // the file's, as stat() gives them
     std::string path;
 };
 

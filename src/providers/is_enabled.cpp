@@ -4,10 +4,10 @@
 #include "providers/elf_image.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -40,9 +40,14 @@ std::optional<SitePatch> sitePatch(const uint8_t bytes[5]) {
     return std::nullopt;
 }
 
-std::string canonical(const std::string &path) {
-    char buf[PATH_MAX];
-    return realpath(path.c_str(), buf) ? std::string(buf) : path;
+std::optional<FileId> fileId(const std::string &path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return std::nullopt;
+    return FileId{st.st_dev, st.st_ino};
+}
+
+bool isOf(const ProcessMapping &m, const FileId &file) {
+    return FileId{m.device, m.inode} == file;
 }
 
 bpf::Fd openMemory(int pid) {
@@ -76,7 +81,11 @@ std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog)
 
 IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped) {
     IsEnabledSites unmapped{sites.pid, sites.path, {}};
-    std::string path = canonical(sites.path);
+    auto file = fileId(sites.path);
+    if (!file) {
+        warn(sites.pid, sites.path + ": " + std::strerror(errno));
+        return unmapped;
+    }
     auto maps = executableMappings(sites.pid);
     bpf::Fd mem = openMemory(sites.pid);
     if (!mem.valid()) {
@@ -86,7 +95,7 @@ IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped
     for (uint64_t offset : sites.offsets) {
         const ProcessMapping *m = nullptr;
         for (const ProcessMapping &candidate : maps)
-            if (candidate.path == path && offset >= candidate.offset &&
+            if (isOf(candidate, *file) && offset >= candidate.offset &&
                 offset + 5 <= candidate.offset + (candidate.end - candidate.start))
                 m = &candidate;
         if (!m) {
@@ -117,7 +126,7 @@ IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped
         }
         // Two-byte patches stay: undoing them in a running process is as
         // unsafe as making them (the program then only asks needlessly).
-        if (p->atomic) patches_.push_back({sites.pid, site, p->original, p->patched, path});
+        if (p->atomic) patches_.push_back({sites.pid, site, p->original, p->patched, *file});
     }
     return unmapped;
 }
@@ -149,8 +158,7 @@ void IsEnabledPatches::restore() {
         for (const Patch *p : patches) {
             bool mapped = false;
             for (const ProcessMapping &m : maps)
-                mapped =
-                    mapped || (m.path == p->path && p->site >= m.start && p->site + 5 <= m.end);
+                mapped = mapped || (isOf(m, p->file) && p->site >= m.start && p->site + 5 <= m.end);
             // Our whole "xor; mov $1,%al" still there, not just the byte.
             uint8_t now[5];
             if (!mapped ||

@@ -26,6 +26,13 @@ struct IsEnabledSites {
 
 std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog);
 
+// A file by device and inode, which hold in a process's mount namespace
+// as in ours (a path need not).
+struct FileId {
+    uint64_t device = 0, inode = 0;
+    bool operator==(const FileId &) const = default;
+};
+
 // Patched sites, restored (in processes still alive) when destroyed.
 class IsEnabledPatches {
   public:
@@ -49,7 +56,7 @@ class IsEnabledPatches {
         int pid;
         uint64_t site; // its address in the process
         std::vector<uint8_t> original, patched;
-        std::string path; // the file mapped there
+        FileId file; // mapped there
     };
     // Applies what it can; returns the sites whose file is not mapped.
     IsEnabledSites patch(const IsEnabledSites &sites, bool stopped);
