@@ -103,9 +103,9 @@ bool runToEntry(Child &child) {
 #if defined(__x86_64__)
     auto entry = entryPoint(child.pid);
     if (!entry) return false;
-    std::string mem = "/proc/" + std::to_string(child.pid) + "/mem";
-    int fd = open(mem.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return false;
+    bpf::Fd mem = providers::openProcessMemory(child.pid);
+    if (!mem.valid()) return false;
+    int fd = mem.get();
     uint8_t original = 0, trap = 0xcc;
     bool planted = pread(fd, &original, 1, static_cast<off_t>(*entry)) == 1 &&
                    pwrite(fd, &trap, 1, static_cast<off_t>(*entry)) == 1;
@@ -123,7 +123,6 @@ bool runToEntry(Child &child) {
         }
         if (!child.reaped) (void)!pwrite(fd, &original, 1, static_cast<off_t>(*entry));
     }
-    close(fd);
     return there;
 #else
     (void)child;

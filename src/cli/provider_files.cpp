@@ -3,6 +3,7 @@
 #include "cli/dof_link.h"
 
 #include "providers/elf_image.h"
+#include "providers/usdt.h"
 
 #include <elf.h>
 
@@ -273,13 +274,9 @@ std::optional<std::string> checkProbeSites(const std::vector<ProviderSpec> &prov
         auto img = providers::readElfImage(obj);
         if (!img) return "failed to process " + obj + ": not an ELF file";
         for (const providers::ElfNote &n : img->notes) {
-            if (n.owner != "stapsdt" || n.type != 3 || n.desc.size() < 27) continue;
-            const char *s = reinterpret_cast<const char *>(n.desc.data() + 24);
-            size_t left = n.desc.size() - 24;
-            std::string provider(s, strnlen(s, left));
-            if (provider.size() + 1 >= left) continue;
-            std::string name(s + provider.size() + 1,
-                             strnlen(s + provider.size() + 1, left - provider.size() - 1));
+            auto note = providers::parseStapsdtNote(n);
+            if (!note || note->name.empty()) continue;
+            const std::string &provider = note->provider, &name = note->name;
             bool known = false;
             for (const ProviderSpec &prov : providers) known = known || prov.name == provider;
             if (known && !declared.count({provider, name}))

@@ -323,10 +323,24 @@ void ProbeCatalog::ensureStableProviders(const ProbeDescription &d) {
 // it has mapped (or, about to exec, will map), and a library it has not
 // loaded yet that the field names.
 std::vector<ProcessObject> ProbeCatalog::objectsOf(int pid, const std::string &module) const {
-    auto pending = pendingExec_.find(pid);
-    auto objects = processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+    auto objects = mappedObjectsOf(pid);
     addLibraryLoadedLater(pid, module, objects);
     return objects;
+}
+
+// Those it has mapped, or (about to exec) will map.
+std::vector<ProcessObject> ProbeCatalog::mappedObjectsOf(int pid) const {
+    auto pending = pendingExec_.find(pid);
+    return processObjects(pid, pending == pendingExec_.end() ? "" : pending->second);
+}
+
+// USDT probes of process pid, each site once.
+void ProbeCatalog::addUsdtProbes(int pid, std::vector<Probe> probes) {
+    for (Probe &p : probes) {
+        std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
+                          std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
+        if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
+    }
 }
 
 // pidN: the functions of process N, made when a description names them
@@ -346,11 +360,7 @@ void ProbeCatalog::ensureUserProbes(const ProbeDescription &d) {
         if (prefix.back() == '-' || prefix.back() == '\\') return;
         int pid = std::atoi(d.provider.c_str() + digits);
         if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
-        for (Probe &p : usdtProbes(pid, prefix, d, objectsOf(pid, d.module))) {
-            std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
-                              std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
-            if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
-        }
+        addUsdtProbes(pid, usdtProbes(pid, prefix, d, objectsOf(pid, d.module)));
         return;
     }
     int pid = std::atoi(d.provider.c_str() + 3);
@@ -379,10 +389,8 @@ void ProbeCatalog::ensureUsdtOfAllProcesses(const ProbeDescription &d) {
     while (dirent *ent = readdir(proc)) {
         int pid = std::atoi(ent->d_name);
         if (pid <= 0 || pid == self) continue;
-        auto pending = pendingExec_.find(pid);
         std::vector<ProcessObject> objects;
-        for (ProcessObject &obj :
-             processObjects(pid, pending == pendingExec_.end() ? "" : pending->second)) {
+        for (ProcessObject &obj : mappedObjectsOf(pid)) {
             struct stat st;
             if (!moduleMatches(d.module, obj) || stat(obj.path.c_str(), &st) != 0) continue;
             auto key =
@@ -397,12 +405,9 @@ void ProbeCatalog::ensureUsdtOfAllProcesses(const ProbeDescription &d) {
             if (wanted) objects.push_back(std::move(obj));
         }
         if (objects.empty()) continue;
-        for (Probe &p : usdtProbes(pid, "", d, objects)) {
-            if (!globMatch(d.provider, p.provider)) continue;
-            std::string key = std::to_string(pid) + ":" + p.user->path + ":" +
-                              std::to_string(p.user->offset) + ":" + p.provider + ":" + p.name;
-            if (userProbeKeys_.insert(key).second) addProbe(std::move(p));
-        }
+        auto probes = usdtProbes(pid, "", d, objects);
+        std::erase_if(probes, [&](const Probe &p) { return !globMatch(d.provider, p.provider); });
+        addUsdtProbes(pid, std::move(probes));
     }
     closedir(proc);
 }

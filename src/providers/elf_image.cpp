@@ -51,6 +51,13 @@ void readDataSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh,
     for (const std::string &name : ambiguous) out.erase(name);
 }
 
+std::vector<uint8_t> sectionBytes(Elf_Scn *scn) {
+    Elf_Data *d = elf_getdata(scn, nullptr);
+    if (!d || !d->d_buf) return {};
+    const auto *bytes = static_cast<const uint8_t *>(d->d_buf);
+    return {bytes, bytes + d->d_size};
+}
+
 void readNotes(Elf_Scn *scn, std::vector<ElfNote> &out) {
     Elf_Data *data = elf_getdata(scn, nullptr);
     if (!data) return;
@@ -134,10 +141,7 @@ std::optional<ElfImage> readElfImage(const std::string &path) {
         const char *name = elf_strptr(e, shstrndx, sh.sh_name);
         if (name && std::strcmp(name, ".stapsdt.base") == 0) img.probesBase = sh.sh_addr;
         if (name && std::strcmp(name, ".SUNW_dof") == 0 && sh.sh_type == SHT_PROGBITS)
-            if (Elf_Data *d = elf_getdata(scn, nullptr); d && d->d_buf) {
-                const auto *bytes = static_cast<const uint8_t *>(d->d_buf);
-                img.dof.assign(bytes, bytes + d->d_size);
-            }
+            img.dof = sectionBytes(scn);
     }
     if (symtab && !img.notes.empty()) readDataSymbols(e, symtab, symsh, img.dataSymbols);
     if (symtab) readSymbols(e, symtab, symsh, img.functions);
@@ -173,10 +177,7 @@ UsdtSections readUsdtSections(const std::string &path) {
                 if (std::strcmp(name, ".note.stapsdt") == 0 && sh.sh_type == SHT_NOTE)
                     readNotes(scn, out.notes);
                 if (std::strcmp(name, ".SUNW_dof") == 0 && sh.sh_type == SHT_PROGBITS)
-                    if (Elf_Data *d = elf_getdata(scn, nullptr); d && d->d_buf) {
-                        const auto *bytes = static_cast<const uint8_t *>(d->d_buf);
-                        out.dof.assign(bytes, bytes + d->d_size);
-                    }
+                    out.dof = sectionBytes(scn);
             }
         elf_end(e);
     }

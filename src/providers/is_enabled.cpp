@@ -50,11 +50,6 @@ bool isOf(const ProcessMapping &m, const FileId &file) {
     return FileId{m.device, m.inode} == file;
 }
 
-bpf::Fd openMemory(int pid) {
-    std::string mem = "/proc/" + std::to_string(pid) + "/mem";
-    return bpf::Fd(open(mem.c_str(), O_RDWR | O_CLOEXEC));
-}
-
 void warn(int pid, const std::string &why) {
     std::fprintf(stderr,
                  "dtrace: warning: an is-enabled probe of pid %d stays disabled (its probe "
@@ -63,6 +58,11 @@ void warn(int pid, const std::string &why) {
 }
 
 } // namespace
+
+bpf::Fd openProcessMemory(int pid) {
+    std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+    return bpf::Fd(open(mem.c_str(), O_RDWR | O_CLOEXEC));
+}
 
 std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog) {
     std::map<std::pair<int, std::string>, std::set<uint64_t>> sites;
@@ -87,7 +87,7 @@ IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped
         return unmapped;
     }
     auto maps = executableMappings(sites.pid);
-    bpf::Fd mem = openMemory(sites.pid);
+    bpf::Fd mem = openProcessMemory(sites.pid);
     if (!mem.valid()) {
         if (errno != ENOENT) warn(sites.pid, std::string("/proc/PID/mem: ") + std::strerror(errno));
         return unmapped;
@@ -153,7 +153,7 @@ void IsEnabledPatches::restore() {
     for (const Patch &p : patches_) byPid[p.pid].push_back(&p);
     for (const auto &[pid, patches] : byPid) {
         auto maps = executableMappings(pid);
-        bpf::Fd mem = openMemory(pid);
+        bpf::Fd mem = openProcessMemory(pid);
         if (!mem.valid()) continue;
         for (const Patch *p : patches) {
             bool mapped = false;

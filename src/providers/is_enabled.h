@@ -8,6 +8,7 @@
 // and the kernel counts no semaphore for these sites.)
 #pragma once
 
+#include "bpf/loader.h"
 #include "codegen/compiled.h"
 
 #include <cstdint>
@@ -25,6 +26,9 @@ struct IsEnabledSites {
 };
 
 std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog);
+
+// Process pid's memory (/proc/PID/mem), read-write: its text too.
+bpf::Fd openProcessMemory(int pid);
 
 // A file by device and inode, which hold in a process's mount namespace
 // as in ours (a path need not).

@@ -164,6 +164,8 @@ class ProbeCatalog {
     void ensureRawTracepoints(const ProbeDescription &desc);
     void ensureProviders(const ProbeDescription &desc);
     std::vector<ProcessObject> objectsOf(int pid, const std::string &module) const;
+    std::vector<ProcessObject> mappedObjectsOf(int pid) const;
+    void addUsdtProbes(int pid, std::vector<Probe> probes);
     void addTracepoint(const std::string &subsystem, const std::string &event);
     const Probe *profileProbe(std::string_view name);
 

@@ -61,6 +61,20 @@ std::string baseName(const std::string &path) {
     return path.substr(path.rfind('/') + 1);
 }
 
+// A note's argument string split at its spaces ("-4@%edi 8@%rsi").
+std::vector<std::string_view> splitUsdtSpecs(std::string_view specs) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < specs.size()) {
+        while (i < specs.size() && specs[i] == ' ') ++i;
+        size_t j = specs.find(' ', i);
+        if (j == std::string_view::npos) j = specs.size();
+        if (j > i) out.push_back(specs.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
 uint64_t readWord(const std::vector<uint8_t> &d, size_t at) {
     uint64_t v = 0;
     std::memcpy(&v, d.data() + at, sizeof v);
@@ -142,21 +156,16 @@ SiteKind siteKind(int fd, uint64_t offset) {
 // the probe site's address (the uprobe's ip), which moves with the object.
 void resolveRipRelative(const ElfImage &img, std::string_view specs, uint64_t site,
                         std::vector<UsdtArgument> &args) {
-    size_t i = 0, k = 0;
-    while (i < specs.size() && k < args.size()) {
-        while (i < specs.size() && specs[i] == ' ') ++i;
-        size_t j = specs.find(' ', i);
-        if (j == std::string_view::npos) j = specs.size();
-        if (j == i) break;
-        UsdtArgument &a = args[k++];
-        if (a.kind == UsdtArgument::Kind::Unsupported)
-            if (auto r = parseRipRelative(specs.substr(i, j - i)))
-                if (auto sym = img.dataSymbols.find(r->symbol); sym != img.dataSymbols.end()) {
-                    a.kind = UsdtArgument::Kind::Memory;
-                    a.regsOffset = registerOffset("rip");
-                    a.value = static_cast<int64_t>(sym->second - site) + r->addend;
-                }
-        i = j;
+    auto split = splitUsdtSpecs(specs);
+    for (size_t k = 0; k < args.size() && k < split.size(); ++k) {
+        UsdtArgument &a = args[k];
+        if (a.kind != UsdtArgument::Kind::Unsupported) continue;
+        auto r = parseRipRelative(split[k]);
+        auto sym = r ? img.dataSymbols.find(r->symbol) : img.dataSymbols.end();
+        if (sym == img.dataSymbols.end()) continue;
+        a.kind = UsdtArgument::Kind::Memory;
+        a.regsOffset = registerOffset("rip");
+        a.value = static_cast<int64_t>(sym->second - site) + r->addend;
     }
 }
 
@@ -262,14 +271,7 @@ std::optional<RipRelative> parseRipRelative(std::string_view spec) {
 
 std::vector<UsdtArgument> parseUsdtArguments(std::string_view specs) {
     std::vector<UsdtArgument> out;
-    size_t i = 0;
-    while (i < specs.size()) {
-        while (i < specs.size() && specs[i] == ' ') ++i;
-        size_t j = specs.find(' ', i);
-        if (j == std::string_view::npos) j = specs.size();
-        if (j > i) out.push_back(parseUsdtArgument(specs.substr(i, j - i)));
-        i = j;
-    }
+    for (std::string_view spec : splitUsdtSpecs(specs)) out.push_back(parseUsdtArgument(spec));
     return out;
 }
 
@@ -286,13 +288,27 @@ std::string usdtProbeName(std::string_view noteName) {
     return out;
 }
 
+std::optional<StapsdtNote> parseStapsdtNote(const ElfNote &n) {
+    if (n.owner != "stapsdt" || n.type != kStapsdtNoteType || n.desc.size() < 27)
+        return std::nullopt;
+    StapsdtNote note;
+    note.pc = readWord(n.desc, 0);
+    note.base = readWord(n.desc, 8);
+    note.semaphore = readWord(n.desc, 16);
+    size_t at = 24;
+    for (std::string *s : {&note.provider, &note.name, &note.arguments}) {
+        if (at >= n.desc.size()) break;
+        const char *p = reinterpret_cast<const char *>(n.desc.data() + at);
+        s->assign(p, strnlen(p, n.desc.size() - at));
+        at += s->size() + 1;
+    }
+    return note;
+}
+
 std::set<std::string> usdtProviderNames(const UsdtSections &sections) {
     std::set<std::string> out;
-    for (const ElfNote &n : sections.notes) {
-        if (n.owner != "stapsdt" || n.type != kStapsdtNoteType || n.desc.size() < 27) continue;
-        const char *p = reinterpret_cast<const char *>(n.desc.data() + 24);
-        out.emplace(p, strnlen(p, n.desc.size() - 24));
-    }
+    for (const ElfNote &n : sections.notes)
+        if (auto note = parseStapsdtNote(n)) out.insert(note->provider);
     auto anywhere = [](const std::string &) -> std::optional<uint64_t> { return 1; };
     for (const dof::ProbeSites &probe : dof::readProbes(sections.dof, anywhere))
         out.insert(probe.provider);
@@ -307,29 +323,21 @@ std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const P
         auto img = readElfImage(obj.path);
         if (!img) continue;
         for (const ElfNote &n : img->notes) {
-            if (n.owner != "stapsdt" || n.type != kStapsdtNoteType || n.desc.size() < 27) continue;
-            uint64_t pc = readWord(n.desc, 0), base = readWord(n.desc, 8);
-            uint64_t semaphore = readWord(n.desc, 16);
-            // The strings: provider, name, arguments.
-            std::string strings[3];
-            size_t at = 24;
-            for (std::string &s : strings) {
-                if (at >= n.desc.size()) break;
-                const char *p = reinterpret_cast<const char *>(n.desc.data() + at);
-                s.assign(p, strnlen(p, n.desc.size() - at));
-                at += s.size() + 1;
-            }
-            if (!globMatch(providerPattern.empty() ? "*" : providerPattern, strings[0])) continue;
+            auto note = parseStapsdtNote(n);
+            if (!note ||
+                !globMatch(providerPattern.empty() ? "*" : providerPattern, note->provider))
+                continue;
+            uint64_t pc = note->pc, semaphore = note->semaphore;
             // A prelinked file moved .stapsdt.base: its sites moved with it.
-            if (base != 0 && img->probesBase != 0) {
-                pc += img->probesBase - base;
-                if (semaphore != 0) semaphore += img->probesBase - base;
+            if (note->base != 0 && img->probesBase != 0) {
+                pc += img->probesBase - note->base;
+                if (semaphore != 0) semaphore += img->probesBase - note->base;
             }
             Probe p;
-            p.provider = strings[0] + std::to_string(pid);
+            p.provider = note->provider + std::to_string(pid);
             p.module = baseName(obj.path);
             p.function = functionAt(*img, pc);
-            p.name = usdtProbeName(strings[1]);
+            p.name = usdtProbeName(note->name);
             if (!d.function.empty() && !globMatch(d.function, p.function)) continue;
             if (!d.name.empty() && !globMatch(d.name, p.name)) continue;
             auto offset = img->fileOffset(pc);
@@ -337,8 +345,8 @@ std::vector<Probe> usdtProbes(int pid, std::string_view providerPattern, const P
             p.attach = AttachKind::Uprobe;
             p.user = UserProbe{pid, obj.path, *offset, false, obj.mainExecutable};
             p.user->usdt = true;
-            p.user->arguments = parseUsdtArguments(strings[2]);
-            resolveRipRelative(*img, strings[2], pc, p.user->arguments);
+            p.user->arguments = parseUsdtArguments(note->arguments);
+            resolveRipRelative(*img, note->arguments, pc, p.user->arguments);
             // args[i]: an integer of the note's size and sign.
             for (const UsdtArgument &a : p.user->arguments)
                 p.argTypes.push_back((a.size < 0 ? "int" : "uint") +

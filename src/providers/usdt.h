@@ -33,6 +33,14 @@ std::optional<RipRelative> parseRipRelative(std::string_view spec);
 // A probe's name as D spells it: "__" in the note becomes "-".
 std::string usdtProbeName(std::string_view noteName);
 
+// A SystemTap-style note (owner "stapsdt", type 3): the site's and the
+// semaphore's link-time addresses, .stapsdt.base's, and the strings.
+struct StapsdtNote {
+    uint64_t pc = 0, base = 0, semaphore = 0;
+    std::string provider, name, arguments;
+};
+std::optional<StapsdtNote> parseStapsdtNote(const ElfNote &note);
+
 // The providers an object's USDT sections name (without a pid).
 std::set<std::string> usdtProviderNames(const UsdtSections &sections);
 

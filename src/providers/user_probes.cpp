@@ -207,13 +207,9 @@ class FirstBytes {
         // padding compilers put between functions, has a CS prefix).
         unsigned char b[15];
         ssize_t n = fd_ < 0 ? -1 : ::pread(fd_, b, sizeof b, static_cast<off_t>(offset));
-        for (ssize_t i = 0; i < n; ++i) {
+        for (ssize_t i = 0; i < n && isX86LegacyPrefix(b[i]); ++i)
             if (b[i] == 0xf0 || b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e)
                 return false;
-            if (b[i] != 0x66 && b[i] != 0x67 && b[i] != 0xf2 && b[i] != 0xf3 && b[i] != 0x64 &&
-                b[i] != 0x65)
-                break;
-        }
         return true;
 #else
         (void)offset;

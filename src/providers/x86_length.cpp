@@ -180,18 +180,10 @@ size_t x86InstructionLength(std::span<const uint8_t> code) {
     size_t i = 0;
     bool operand16 = false, address32 = false, repne = false, rexW = false;
     // Legacy prefixes (at most 14 bytes of them in a 15-byte instruction).
-    for (; i < code.size() && i < 14; ++i) {
-        uint8_t b = code[i];
-        if (b == 0x66) {
-            operand16 = true;
-        } else if (b == 0x67) {
-            address32 = true;
-        } else if (b == 0xf2) {
-            repne = true;
-        } else if (b != 0xf0 && b != 0xf3 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x26 &&
-                   b != 0x64 && b != 0x65) {
-            break;
-        }
+    for (; i < code.size() && i < 14 && isX86LegacyPrefix(code[i]); ++i) {
+        operand16 = operand16 || code[i] == 0x66;
+        address32 = address32 || code[i] == 0x67;
+        repne = repne || code[i] == 0xf2;
     }
     if (i >= code.size()) return 0;
     if ((code[i] & 0xf0) == 0x40) {

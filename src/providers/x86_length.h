@@ -10,6 +10,13 @@
 
 namespace dtrace::providers {
 
+// Whether b is a legacy prefix (lock, rep, segment, operand or address
+// size).
+constexpr bool isX86LegacyPrefix(uint8_t b) {
+    return b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 || b == 0x3e ||
+           b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67;
+}
+
 // The length of the instruction code starts with; 0 when it is not one
 // this decoder knows (or code ends first).
 size_t x86InstructionLength(std::span<const uint8_t> code);

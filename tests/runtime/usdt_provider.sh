@@ -5,28 +5,13 @@
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/lib/held_process.sh"
+. "$(dirname "$0")/lib/usdt_app.sh"
 W=${WORKLOADS:-}/usdt_app
 [ -x "$W" ] || { echo "SKIP: workloads not built"; exit 77; }
 [ -e /sys/bus/event_source/devices/uprobe/type ] || { echo "SKIP: no uprobe PMU"; exit 77; }
 
-# Untraced, the is-enabled test is false.
-[ "$("$W" 2 | sort -u)" = "enabled 0" ] || fail "untraced, work-start claims to be enabled"
-
-out=$(timeout 30 "$DTRACE" -q -c "$W 3" -n '
-usdtapp$target:::work-start { printf("start %s %s %s %s %d %s\n", probeprov, probemod, probefunc, probename, arg0, copyinstr(arg1)); }
-usdtapp$target:::work-done { printf("done %d %d %d\n", args[0], args[1], args[2]); }
-usdtapp$target:usdt_app:main:idle { @idle = count(); }
-END { printa("idle %@d\n", @idle); }' 2>&1)
-echo "$out"
-[ "$(echo "$out" | grep -c '^enabled 1$')" = 3 ] || fail "traced, work-start is enabled"
-t=$(echo "$out" | sed -n 's/^start usdtapp\([0-9]*\) .*/\1/p' | head -1)
-[ -n "$t" ] || fail "work-start did not fire"
-for i in 0 1 2; do
-    echo "$out" | grep -qx "start usdtapp$t usdt_app main work-start $i item-$i" ||
-        fail "work-start($i, \"item-$i\")"
-    echo "$out" | grep -qx "done $i $((1099511627776 + i)) -5" || fail "work-done($i, 2^40+$i, -5)"
-done
-echo "$out" | grep -qx "idle 3" || fail "idle fired three times"
+# Untraced, the is-enabled test is false; traced with -c, the probes fire.
+check_usdt_app_run "$W" usdt_app 'arg0'
 
 # Listing the command's probes.
 out=$("$DTRACE" -l -n 'usdtapp$target:::' -c "$W 0" 2>&1)
@@ -38,16 +23,7 @@ out=$("$DTRACE" -lv -n 'usdtapp$target:::work-done' -c "$W 0" 2>&1)
 echo "$out" | grep -q 'args\[2\]: int64_t' || fail "-lv: argument types of work-done: $out"
 
 # -p: a running process, waiting on a FIFO until dtrace is ready.
-start_held app.out "$W" 2 wait
-timeout 30 "$DTRACE" -q -p $w -n '
-BEGIN { printf("ready\n"); }
-usdtapp$target:::work-start { printf("pid %d start %d\n", pid, arg0); }' >out 2>&1 &
-d=$!
-release_when_ready out
-wait $d
-cat out app.out
-grep -qx "pid $w start 1" out || fail "-p: work-start in $w"
-[ "$(grep -c '^enabled 1$' app.out)" = 2 ] || fail "-p: the semaphore counted while traced"
+check_usdt_app_held "$W"
 
 # The build side: -h writes the macros, -G the semaphores; a probe site of
 # a probe the provider does not declare is an error.
