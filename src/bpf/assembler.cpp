@@ -33,6 +33,34 @@ void Function::jumpReg(uint8_t op, Reg a, Reg b, Label target) {
     emit(bpf::jumpReg(op, a, b));
 }
 
+namespace {
+
+uint8_t invertedJump(uint8_t op) {
+    switch (op) {
+    case BPF_JEQ: return BPF_JNE;
+    case BPF_JNE: return BPF_JEQ;
+    case BPF_JGT: return BPF_JLE;
+    case BPF_JLE: return BPF_JGT;
+    case BPF_JGE: return BPF_JLT;
+    case BPF_JLT: return BPF_JGE;
+    case BPF_JSGT: return BPF_JSLE;
+    case BPF_JSLE: return BPF_JSGT;
+    case BPF_JSGE: return BPF_JSLT;
+    case BPF_JSLT: return BPF_JSGE;
+    default: throw std::logic_error("no inverse for jump op " + std::to_string(op));
+    }
+}
+
+} // namespace
+
+void Function::exitIfImm(uint8_t op, Reg r, int32_t imm) {
+    Label stay = newLabel();
+    jumpImm(invertedJump(op), r, imm, stay);
+    emit(movImm(R0, 0));
+    emit(exitInsn());
+    bind(stay);
+}
+
 void Function::call(FunctionId target) {
     calls_.emplace_back(code_.size(), target);
     emit(make(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
@@ -80,7 +108,9 @@ struct Linker {
                 if (target < 0) throw std::logic_error("unbound label in " + f.name_);
                 long off = static_cast<long>(target) - static_cast<long>(at) - 1;
                 if (off < INT16_MIN || off > INT16_MAX)
-                    throw std::length_error("jump too far in " + f.name_);
+                    throw LinkError(f.name_, f.tags_.at(at),
+                                    "a jump in " + f.name_ + " spans " + std::to_string(off) +
+                                        " instructions, more than a BPF jump can (32767)");
                 code[at].off = static_cast<int16_t>(off);
             }
             for (const auto &[at, callee] : f.calls_) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bpf/insn.h"
+#include "util/error.h"
 
 #include <cstdint>
 #include <string>
@@ -49,6 +50,10 @@ class Function {
     void jump(Label target);
     void jumpImm(uint8_t op, Reg r, int32_t imm, Label target);
     void jumpReg(uint8_t op, Reg a, Reg b, Label target);
+    // Returns from the function (r0 = 0) if `r op imm`: the test inverted
+    // around a local exit, so it reaches from anywhere in a long function
+    // and costs what a jump to a shared exit would.
+    void exitIfImm(uint8_t op, Reg r, int32_t imm);
     void call(FunctionId target);
     // r = the address of a function, for callbacks (bpf_loop).
     void ldFunction(Reg r, FunctionId target);
@@ -92,8 +97,22 @@ struct LinkedProgram {
     std::vector<FunctionInfo> functions;
 };
 
+// A jump that spans more instructions than its 16-bit offset can: where it
+// is (the function, and the source of the jump instruction).
+class LinkError : public Error {
+  public:
+    LinkError(std::string function, SourceTag at, std::string message)
+        : Error(std::move(message)), function_(std::move(function)), at_(at) {}
+    const std::string &function() const { return function_; }
+    SourceTag at() const { return at_; }
+
+  private:
+    std::string function_;
+    SourceTag at_;
+};
+
 // Lays the functions out one after the other (the first is the entry
-// point) and resolves jumps and calls.
+// point) and resolves jumps and calls. Throws LinkError.
 LinkedProgram link(const std::vector<Function> &functions);
 
 } // namespace dtrace::bpf

@@ -523,8 +523,16 @@ void Generator::planLayout() {
     layout.stats = layout.strtmp + layout.strtmpSlots * layout.strslot;
     bool accounting = !prog.options.flag("nooverload") || prog.options.flag("probestats");
     layout.statsClauses = accounting ? static_cast<uint32_t>(prog.clauses.size()) : 0;
-    layout.record = layout.stats + (accounting ? 8 + layout.statsClauses * sizeof(ClauseStats) : 0);
     layout.recordSize = 64;
+    uint32_t statsBytes = accounting ? 8 + layout.statsClauses * sizeof(ClauseStats) : 0;
+    if (layout.stats + statsBytes + layout.recordSize <= Layout::kImmediateLimit) {
+        layout.record = layout.stats + statsBytes;
+    } else {
+        // Hundreds of clauses: their accounting goes past what an
+        // instruction's offset reaches, addressed through a pointer.
+        layout.record = layout.stats;
+        layout.stats = Layout::kFarStats;
+    }
 }
 
 void Generator::buildPrograms() {
@@ -764,6 +772,15 @@ void Generator::addDeadman() {
     out.programs.push_back(std::move(spec));
 }
 
+void Generator::checkLayout() const {
+    if (layout.total() <= Layout::kImmediateLimit) return;
+    fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
+         "program needs " + std::to_string(layout.total()) +
+             " bytes of per-CPU working memory, more than " +
+             std::to_string(Layout::kImmediateLimit) +
+             ": lower strsize or scratchsize, or use fewer strings in one statement");
+}
+
 CompiledProgram Generator::run() {
     // Maps every program uses.
     MapSpec d;
@@ -810,23 +827,21 @@ CompiledProgram Generator::run() {
     planAggregations();
     planKernelOffsets();
     planLayout();
+    // Instructions address the context with 16-bit signed offsets (and
+    // string code grows with strsize): refuse before generating any, and
+    // again once the records' sizes are known.
+    checkLayout();
     planSpeculations();
     buildPrograms();
+    checkLayout();
 
-    out.maps[dctxMap].valueSize = round8(layout.total());
+    out.maps[dctxMap].valueSize = round8(layout.contextSize());
     out.contextSize = out.maps[dctxMap].valueSize;
     if (layout.statsClauses) {
         out.statsOffset = layout.stats;
         out.statsClauses = layout.statsClauses;
         out.timesEveryFiring = prog.options.flag("probestats");
     }
-    // Instructions address the context with 16-bit signed offsets.
-    if (layout.total() > 32767)
-        fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
-             "program needs " + std::to_string(layout.total()) +
-                 " bytes of per-CPU working memory, more than 32767: lower strsize or scratchsize, "
-                 "or use "
-                 "fewer strings in one statement");
     out.contextMap = dctxMap;
     out.stringSize = layout.strslot;
     auto bytes = strtab.bytes();
@@ -1067,8 +1082,7 @@ void ProgramBuilder::emitArgs(bpf::Function &f) {
 
 // A mapped probe on system calls runs for the calls it lists only (the
 // number in r7 and in the context).
-void ProgramBuilder::emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook,
-                                           Label out) {
+void ProgramBuilder::emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook) {
     if (hook.kind == providers::HookKind::SyscallEntry) {
         f.emit(load(Size::DW, R7, R6, 8));
     } else {
@@ -1082,7 +1096,8 @@ void ProgramBuilder::emitSyscallHookFilter(bpf::Function &f, const providers::Ho
     }
     Label match = f.newLabel();
     for (int nr : hook.syscalls) f.jumpImm(BPF_JEQ, R7, nr, match);
-    f.jump(out);
+    f.emit(movImm(R0, 0));
+    f.emit(exitInsn());
     f.bind(match);
     f.emit(store(Size::W, R9, dctx::kSyscallNr, R7));
 }
@@ -1091,7 +1106,6 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
                                const std::vector<bpf::FunctionId> &clauseFns,
                                bpf::FunctionId errorFn, bool usesArgs) {
     using providers::AttachKind;
-    Label out = f.newLabel();
     f.emit(movReg(R6, R1));
     f.callHelper(BPF_FUNC_get_smp_processor_id);
     f.emit(store(Size::W, FP, -8, R0));
@@ -1099,7 +1113,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     f.emit(movReg(R2, FP));
     f.emit(alu64Imm(BPF_ADD, R2, -8));
     f.callHelper(BPF_FUNC_map_lookup_elem);
-    f.jumpImm(BPF_JEQ, R0, 0, out);
+    f.exitIfImm(BPF_JEQ, R0, 0);
     f.emit(movReg(R9, R0));
     f.emit(load(Size::W, R0, FP, -8));
     f.emit(store(Size::DW, R9, dctx::kCpu, R0));
@@ -1107,7 +1121,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         // Probes do nothing once exit() was called or tracing was stopped.
         f.ldMapValue(R1, g.stateMap, 0);
         f.emit(load(Size::W, R1, R1, 0));
-        f.jumpImm(BPF_JNE, R1, 0, out);
+        f.exitIfImm(BPF_JNE, R1, 0);
     }
     bool syscall =
         ctx.attach == AttachKind::SyscallEntry || ctx.attach == AttachKind::SyscallReturn;
@@ -1124,17 +1138,17 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             f.callHelper(BPF_FUNC_probe_read_kernel);
             f.emit(load(Size::DW, R7, R9, dctx::kScratch));
         }
-        f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(g.syscallCount), out);
+        f.exitIfImm(BPF_JGE, R7, static_cast<int32_t>(g.syscallCount));
         f.emit(store(Size::W, FP, -8, R7));
         f.ldMap(R1, g.sysprobesMap);
         f.emit(movReg(R2, FP));
         f.emit(alu64Imm(BPF_ADD, R2, -8));
         f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, out);
+        f.exitIfImm(BPF_JEQ, R0, 0);
         f.emit(movReg(R8, R0));
         bool entry = ctx.attach == AttachKind::SyscallEntry;
         f.emit(load(Size::W, R1, R8, entry ? 0 : 4));
-        f.jumpImm(BPF_JEQ, R1, 0, out);
+        f.exitIfImm(BPF_JEQ, R1, 0);
         f.emit(store(Size::W, R9, dctx::kProbeId, R1));
         f.emit(store(Size::W, R9, dctx::kSyscallNr, R7));
         f.emit(movReg(R1, R7));
@@ -1151,7 +1165,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     } else {
         const providers::Probe *p = probe();
         if (ctx.attach == AttachKind::Mapped && p->hook.kind != providers::HookKind::RawTracepoint)
-            emitSyscallHookFilter(f, p->hook, out);
+            emitSyscallHookFilter(f, p->hook);
         uint32_t id = p ? p->id : (ctx.attach == AttachKind::Begin ? 1 : 2);
         f.emit(storeImm(Size::W, R9, dctx::kProbeId, static_cast<int32_t>(id)));
     }
@@ -1198,10 +1212,12 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             }
         }
         if (ctx.attach != AttachKind::End) {
-            // After exit(), later clauses of this firing do nothing.
+            // After exit(), later clauses of this firing do nothing. (An
+            // exit here, not a jump to the end: with hundreds of clauses
+            // the end is further than a jump reaches.)
             f.ldMapValue(R1, g.stateMap, 0);
             f.emit(load(Size::W, R1, R1, 0));
-            f.jumpImm(BPF_JNE, R1, 0, out);
+            f.exitIfImm(BPF_JNE, R1, 0);
         }
         emitAccountedCall(f, c.index, clauseFns[i]);
         if (errorFn >= 0) {
@@ -1212,7 +1228,6 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         }
         f.bind(skip);
     }
-    f.bind(out);
     f.emit(movImm(R0, 0));
     f.emit(exitInsn());
 }
@@ -1234,19 +1249,37 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
         call();
         return;
     }
+    // A word of this clause's ClauseStats: at r9 + offset, or (far) r5 +
+    // offset after statsBase() points r5 at them.
+    const uint32_t clauseStats =
+        l.stats + 8 + static_cast<uint32_t>(clauseIndex) * sizeof(ClauseStats);
+    const bool far = clauseStats + sizeof(ClauseStats) > Layout::kImmediateLimit;
+    const Reg statsReg = far ? R5 : R9;
+    auto statsBase = [&] {
+        if (!far) return;
+        f.emit(movReg(R5, R9));
+        f.emit(alu64Imm(BPF_ADD, R5, static_cast<int32_t>(clauseStats)));
+    };
     auto word = [&](size_t field) {
-        return static_cast<int16_t>(
-            l.stats + 8 + static_cast<uint32_t>(clauseIndex) * sizeof(ClauseStats) + field * 8);
+        return static_cast<int16_t>((far ? 0 : clauseStats) + field * 8);
     };
     constexpr size_t kFirings = 0, kTimed = 1, kTotal = 2, kMin = 3, kMax = 4;
     Label untimed = f.newLabel(), done = f.newLabel();
-    f.emit(load(Size::DW, R1, R9, word(kFirings)));
+    statsBase();
+    f.emit(load(Size::DW, R1, statsReg, word(kFirings)));
     f.emit(alu64Imm(BPF_ADD, R1, 1));
-    f.emit(store(Size::DW, R9, word(kFirings), R1));
+    f.emit(store(Size::DW, statsReg, word(kFirings), R1));
     if (!g.prog.options.flag("probestats")) {
-        f.emit(load(Size::DW, R1, R9, static_cast<int16_t>(l.stats)));
+        // The sample counter (near, or first of the far stats).
+        Reg counterReg = l.stats + 8 > Layout::kImmediateLimit ? R5 : R9;
+        auto counter = static_cast<int16_t>(counterReg == R9 ? l.stats : 0);
+        if (counterReg == R5) {
+            f.emit(movReg(R5, R9));
+            f.emit(alu64Imm(BPF_ADD, R5, static_cast<int32_t>(l.stats)));
+        }
+        f.emit(load(Size::DW, R1, counterReg, counter));
         f.emit(alu64Imm(BPF_ADD, R1, 1));
-        f.emit(store(Size::DW, R9, static_cast<int16_t>(l.stats), R1));
+        f.emit(store(Size::DW, counterReg, counter, R1));
         f.emit(alu64Imm(BPF_AND, R1, kSampleEvery - 1));
         f.jumpImm(BPF_JNE, R1, 0, untimed);
     }
@@ -1257,22 +1290,23 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
     f.callHelper(BPF_FUNC_ktime_get_ns);
     f.emit(load(Size::DW, R1, FP, -16));
     f.emit(alu64Reg(BPF_SUB, R0, R1)); // this firing's ns
-    f.emit(load(Size::DW, R1, R9, word(kTimed)));
+    statsBase();                       // (the helper calls clobbered r5)
+    f.emit(load(Size::DW, R1, statsReg, word(kTimed)));
     f.emit(alu64Imm(BPF_ADD, R1, 1));
-    f.emit(store(Size::DW, R9, word(kTimed), R1));
-    f.emit(load(Size::DW, R1, R9, word(kTotal)));
+    f.emit(store(Size::DW, statsReg, word(kTimed), R1));
+    f.emit(load(Size::DW, R1, statsReg, word(kTotal)));
     f.emit(alu64Reg(BPF_ADD, R1, R0));
-    f.emit(store(Size::DW, R9, word(kTotal), R1));
+    f.emit(store(Size::DW, statsReg, word(kTotal), R1));
     Label notMin = f.newLabel(), setMin = f.newLabel(), notMax = f.newLabel();
-    f.emit(load(Size::DW, R1, R9, word(kMin)));
+    f.emit(load(Size::DW, R1, statsReg, word(kMin)));
     f.jumpImm(BPF_JEQ, R1, 0, setMin);
     f.jumpReg(BPF_JGE, R0, R1, notMin);
     f.bind(setMin);
-    f.emit(store(Size::DW, R9, word(kMin), R0));
+    f.emit(store(Size::DW, statsReg, word(kMin), R0));
     f.bind(notMin);
-    f.emit(load(Size::DW, R1, R9, word(kMax)));
+    f.emit(load(Size::DW, R1, statsReg, word(kMax)));
     f.jumpReg(BPF_JLE, R0, R1, notMax);
-    f.emit(store(Size::DW, R9, word(kMax), R0));
+    f.emit(store(Size::DW, statsReg, word(kMax), R0));
     f.bind(notMax);
     f.emit(load(Size::DW, R0, FP, -24));
     if (g.prog.options.flag("probestats")) return; // every firing was timed
@@ -1382,9 +1416,46 @@ ProgramSpec ProgramBuilder::build(const std::string &name, uint32_t progType,
     spec.type = progType;
     spec.attach = ctx.attach;
     spec.probes = ctx.probes;
-    spec.code = bpf::link(functions);
+    spec.code = linkFunctions(functions);
     spec.sysMasks = sysMasks_;
     return spec;
+}
+
+// Links a program's functions; a limit of BPF's becomes an error about the
+// clause whose code meets it.
+bpf::LinkedProgram ProgramBuilder::linkFunctions(const std::vector<bpf::Function> &fns) const {
+    // The kernel refuses a program of more functions than this
+    // (MAX_SUBPROGS): name the first clause past it.
+    constexpr size_t kMaxFunctions = 256;
+    if (fns.size() > kMaxFunctions) {
+        const ir::Clause *first = nullptr;
+        for (size_t i = kMaxFunctions; i < fns.size() && !first; ++i)
+            for (const auto &c : g.prog.clauses)
+                if (fns[i].name() == "dt_clause_" + std::to_string(c.index)) first = &c;
+        if (!first && !g.prog.clauses.empty()) first = &g.prog.clauses.front();
+        fail("D_UNSUPPORTED", first ? first->loc : SourceLoc{},
+             "too many clauses for one probe: " + fns.front().name() + " needs " +
+                 std::to_string(fns.size()) + " BPF functions for its clauses, more than the " +
+                 std::to_string(kMaxFunctions) + " a BPF program may have" +
+                 (first ? " (clause " + std::to_string(first->index) + ", " + first->description +
+                              ", is past the limit)"
+                        : ""));
+    }
+    try {
+        return bpf::link(fns);
+    } catch (const bpf::LinkError &e) {
+        for (const auto &c : g.prog.clauses)
+            if (c.index == e.at().clause)
+                fail("D_UNSUPPORTED", c.loc,
+                     "clause " + std::to_string(c.index) + " (" + c.description +
+                         ") is too large to compile: " + e.message());
+        std::string what = e.function();
+        if (!ctx.probes.empty())
+            what += " for " + ctx.probes.front()->fullName() +
+                    (ctx.probes.size() > 1 ? " and other probes" : "");
+        fail("D_UNSUPPORTED", g.prog.clauses.empty() ? SourceLoc{} : g.prog.clauses.front().loc,
+             "the program " + what + " is too large to compile: " + e.message());
+    }
 }
 
 CompiledProgram generate(const ir::Program &prog) {

@@ -167,6 +167,7 @@ void FunctionCompiler::faultOfType(Reg type, Reg value) {
 // --------------------------------------------------------------- values
 
 int FunctionCompiler::value(const ir::Node &n) {
+    NestingGuard guard(depth_, n.loc);
     if (sema::isString(n.type) && n.kind != NodeKind::Assign) return stringValue(n);
     switch (n.kind) {
     case NodeKind::Const: return constantValue(n);

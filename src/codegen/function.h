@@ -168,6 +168,7 @@ class FunctionCompiler {
     bool hasExit_ = false;
     int conditionalDepth_ = 0;
     bool inPart_ = false; // emitting a part of a long clause
+    int depth_ = 0;       // of value()'s recursion (NestingGuard)
 };
 
 } // namespace dtrace::codegen

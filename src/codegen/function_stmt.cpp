@@ -270,6 +270,7 @@ void FunctionCompiler::markPresent(RecordItem &item, SourceLoc loc) {
 }
 
 void FunctionCompiler::statement(const ir::Stmt &s) {
+    NestingGuard guard(depth_, s.loc);
     Generator &g = pb_.g;
     f_->setSource({clause_->index, s.loc.line});
     switch (s.kind) {

@@ -5,6 +5,7 @@
 #include "codegen/compiled.h"
 #include "sema/ir.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,7 +71,18 @@ struct Layout {
     uint32_t stats = 0, statsClauses = 0;
     uint32_t record = 0, recordSize = 0;
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)
+    // What instructions address at r9 + a 16-bit offset must end here.
+    static constexpr uint32_t kImmediateLimit = 32767;
+    // Where the accounting of hundreds of clauses goes when it does not fit
+    // below that (addressed through a pointer).
+    static constexpr uint32_t kFarStats = 32768;
     uint32_t total() const { return record + recordSize; }
+    uint32_t contextSize() const {
+        uint32_t statsEnd =
+            statsClauses ? stats + 8 + statsClauses * static_cast<uint32_t>(sizeof(ClauseStats))
+                         : 0;
+        return std::max(total(), statsEnd);
+    }
 };
 
 // The string table: every string constant the programs use, each in a

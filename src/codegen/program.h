@@ -122,6 +122,7 @@ class Generator {
     void planKernelOffsets();
     void planSpeculations();
     void planLayout();
+    void checkLayout() const;
     void buildPrograms();
     using AddProgram =
         std::function<void(const std::string &, ProgramContext, uint32_t,
@@ -175,12 +176,13 @@ class ProgramBuilder {
     }
 
   private:
+    bpf::LinkedProgram linkFunctions(const std::vector<bpf::Function> &fns) const;
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
     void emitSyscallEntryArgs(bpf::Function &f);
     void emitSyscallReturnArgs(bpf::Function &f);
-    void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook, bpf::Label out);
+    void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook);
     void emitArgs(bpf::Function &f);
     void emitContextArgs(bpf::Function &f, size_t n);
     void emitUsdtArgs(bpf::Function &f, const std::vector<providers::UsdtArgument> &args);

@@ -37,6 +37,26 @@ bool isStorageKeyword(std::string_view w) {
            w == "self" || w == "this";
 }
 
+// A left-associative chain (a + b + c ..., a[1][2] ..., a, b, c) is as
+// deep as it is long: each operator counts against the nesting bound
+// until the chain is parsed.
+class ChainDepth {
+  public:
+    explicit ChainDepth(int &depth) : depth_(depth) {}
+    ~ChainDepth() { depth_ -= added_; }
+    ChainDepth(const ChainDepth &) = delete;
+    ChainDepth &operator=(const ChainDepth &) = delete;
+    void deepen(SourceLoc loc) {
+        if (depth_ + 1 > kMaxNesting) fail("D_SYNTAX", loc, "expression nested too deeply");
+        ++depth_;
+        ++added_;
+    }
+
+  private:
+    int &depth_;
+    int added_ = 0;
+};
+
 ExprPtr makeExpr(ExprKind k, SourceLoc loc) {
     return std::make_unique<Expr>(k, loc);
 }
@@ -496,6 +516,7 @@ DeclSpec Parser::parseDeclSpec(bool allowStorage) {
 }
 
 std::shared_ptr<StructBody> Parser::parseStructBody() {
+    NestingGuard guard(depth_, cur_.loc);
     auto body = std::make_shared<StructBody>();
     body->loc = cur_.loc;
     advance(); // {
@@ -548,6 +569,7 @@ std::shared_ptr<Param> Parser::parseParam() {
 }
 
 Declarator Parser::parseDeclarator(bool abstract) {
+    NestingGuard guard(depth_, cur_.loc);
     Declarator d;
     d.loc = cur_.loc;
     std::vector<Derivation> pointers;
@@ -662,6 +684,7 @@ std::vector<StmtPtr> Parser::parseStatements() {
 }
 
 StmtPtr Parser::parseStatement() {
+    NestingGuard guard(depth_, cur_.loc);
     auto s = std::make_unique<Stmt>();
     s->loc = cur_.loc;
     if (at(";")) {
@@ -717,8 +740,10 @@ StmtPtr Parser::parseStatement() {
 
 ExprPtr Parser::parseExpression() {
     ExprPtr e = parseAssignment();
+    ChainDepth chain(depth_);
     while (at(",")) {
         SourceLoc loc = cur_.loc;
+        chain.deepen(loc);
         advance();
         ExprPtr c = makeExpr(ExprKind::Comma, loc);
         c->args.push_back(std::move(e));
@@ -736,6 +761,7 @@ ExprPtr Parser::parseAssignment() {
         a->op = cur_.text;
         advance();
         a->args.push_back(std::move(lhs));
+        NestingGuard guard(depth_, a->loc);
         a->args.push_back(parseAssignment());
         return a;
     }
@@ -746,6 +772,7 @@ ExprPtr Parser::parseConditional() {
     ExprPtr cond = parseBinary(0);
     if (!at("?")) return cond;
     ExprPtr c = makeExpr(ExprKind::Conditional, cur_.loc);
+    NestingGuard guard(depth_, c->loc);
     advance();
     c->args.push_back(std::move(cond));
     c->args.push_back(parseExpression());
@@ -757,10 +784,12 @@ ExprPtr Parser::parseConditional() {
 ExprPtr Parser::parseBinary(int level) {
     if (level >= static_cast<int>(kBinaryLevels.size())) return parseCast();
     ExprPtr lhs = parseBinary(level + 1);
+    ChainDepth chain(depth_);
     for (;;) {
         if (cur_.kind != TokenKind::Punct) break;
         const auto &ops = kBinaryLevels[level];
         if (std::find(ops.begin(), ops.end(), cur_.text) == ops.end()) break;
+        chain.deepen(cur_.loc);
         ExprPtr b = makeExpr(ExprKind::Binary, cur_.loc);
         b->op = cur_.text;
         advance();
@@ -777,6 +806,7 @@ ExprPtr Parser::parseBinary(int level) {
 ExprPtr Parser::parseCast() {
     if (at("(") && startsTypeName(peekNext())) {
         SourceLoc loc = cur_.loc;
+        NestingGuard guard(depth_, loc);
         advance();
         ++nesting_;
         ExprPtr c = makeExpr(ExprKind::Cast, loc);
@@ -791,6 +821,11 @@ ExprPtr Parser::parseCast() {
 
 ExprPtr Parser::parseUnary() {
     SourceLoc loc = cur_.loc;
+    // An operator's operand nests (- - x, sizeof sizeof x).
+    std::optional<NestingGuard> operand;
+    if (at("++") || at("--") || at("-") || at("+") || at("!") || at("~") || at("*") || at("&") ||
+        (cur_.kind == TokenKind::Keyword && (cur_.text == "sizeof" || cur_.text == "stringof")))
+        operand.emplace(depth_, loc);
     if (at("++") || at("--")) {
         ExprPtr e = makeExpr(at("++") ? ExprKind::PreIncrement : ExprKind::PreDecrement, loc);
         e->op = cur_.text;
@@ -830,6 +865,7 @@ ExprPtr Parser::parseUnary() {
 }
 
 std::vector<ExprPtr> Parser::parseArguments(std::string_view close) {
+    NestingGuard guard(depth_, cur_.loc);
     std::vector<ExprPtr> args;
     ++nesting_;
     if (cur_.kind == TokenKind::EndPredicate && close == ")")
@@ -851,8 +887,10 @@ std::vector<ExprPtr> Parser::parseArguments(std::string_view close) {
 }
 
 ExprPtr Parser::parsePostfix(ExprPtr e) {
+    ChainDepth chain(depth_);
     for (;;) {
         SourceLoc loc = cur_.loc;
+        if (at("[") || at("(") || at(".") || at("->") || at("++") || at("--")) chain.deepen(loc);
         if (at("[")) {
             advance();
             ExprPtr idx = makeExpr(ExprKind::Index, loc);
@@ -974,6 +1012,7 @@ ExprPtr Parser::parsePrimary() {
             e->typeName = parseTypeName();
             expect(">");
             expect("(");
+            NestingGuard guard(depth_, loc);
             ++nesting_;
             e->args.push_back(parseExpression());
             --nesting_;
@@ -984,6 +1023,7 @@ ExprPtr Parser::parsePrimary() {
     }
     case TokenKind::Punct:
         if (t.text == "(") {
+            NestingGuard guard(depth_, loc);
             advance();
             ++nesting_;
             ExprPtr e = parseExpression();

@@ -76,6 +76,9 @@ class Parser {
     std::optional<Token> next_;
     bool inPredicate_ = false;
     int nesting_ = 0; // open ( and [ inside expressions
+    // How deeply the constructs being parsed nest (expressions, operands of
+    // operator chains, statements, declarators), bounded by kMaxNesting.
+    int depth_ = 0;
     TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;
     std::set<std::string, std::less<>> variables_;

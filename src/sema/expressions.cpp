@@ -285,6 +285,7 @@ void Sema::checkAssignable(const TypeRef &to, const ir::Node &from, const std::s
 // ---------------------------------------------------------------- dispatch
 
 NodePtr Sema::expr(const frontend::Expr &e) {
+    NestingGuard guard(depth_, e.loc); // inlines expand into deeper trees than parsed
     switch (e.kind) {
     case ExprKind::Integer: return integerConstant(e);
     case ExprKind::String: {

@@ -58,6 +58,7 @@ class Sema {
     std::vector<std::string> parameterTypes(const frontend::ProviderProbe &probe);
 
   private:
+    int depth_ = 0; // of expr() and analyzeStatement() (NestingGuard)
     // Top level.
     void applyPragmas(const frontend::Program &prog);
     void declare(const frontend::Declaration &d);

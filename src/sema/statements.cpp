@@ -256,6 +256,7 @@ void Sema::analyzeStatements(const std::vector<frontend::StmtPtr> &in,
 }
 
 ir::StmtPtr Sema::analyzeStatement(const frontend::Stmt &s) {
+    NestingGuard guard(depth_, s.loc);
     if (s.kind == frontend::StmtKind::If) {
         auto st = mkStmt(ir::StmtKind::If, s.loc);
         st->expr = expr(*s.expr);

@@ -1,0 +1,62 @@
+// The one way dtrace fails. Whatever finds a failure throws an Error (a
+// CompileError when it is about the D program: a D_* tag and the line);
+// the command catches it once, prints it in DTrace's words ("dtrace: " and
+// the message) and exits with status 1. Warnings are printed where they
+// arise and do not throw.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace dtrace {
+
+struct SourceLoc {
+    int line = 0;
+};
+
+class Error : public std::runtime_error {
+  public:
+    // message: DTrace's words, without the "dtrace: " prefix.
+    explicit Error(std::string message) : std::runtime_error(message) {}
+    std::string message() const { return what(); }
+};
+
+// An error in the D program: DTrace's tag (D_SYNTAX, ...), where, and what.
+class CompileError : public Error {
+  public:
+    CompileError(std::string tag, SourceLoc loc, std::string message)
+        : Error(std::move(message)), tag_(std::move(tag)), loc_(loc) {}
+
+    const std::string &tag() const { return tag_; }
+    SourceLoc loc() const { return loc_; }
+
+  private:
+    std::string tag_;
+    SourceLoc loc_;
+};
+
+[[noreturn]] inline void fail(const char *tag, SourceLoc loc, std::string message) {
+    throw CompileError(tag, loc, std::move(message));
+}
+
+// Recursive passes over D source (the parser, semantic analysis, code
+// generation) count their depth with this: past kMaxNesting levels the
+// program is refused instead of overflowing the stack.
+constexpr int kMaxNesting = 512;
+class NestingGuard {
+  public:
+    NestingGuard(int &depth, SourceLoc loc) : depth_(depth) {
+        if (++depth_ > kMaxNesting) {
+            --depth_;
+            fail("D_SYNTAX", loc, "expression nested too deeply");
+        }
+    }
+    ~NestingGuard() { --depth_; }
+    NestingGuard(const NestingGuard &) = delete;
+    NestingGuard &operator=(const NestingGuard &) = delete;
+
+  private:
+    int &depth_;
+};
+
+} // namespace dtrace
