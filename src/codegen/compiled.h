@@ -4,7 +4,7 @@
 #pragma once
 
 #include "bpf/assembler.h"
-#include "output/printf_format.h"
+#include "program/format.h"
 #include "providers/probe.h"
 #include "sema/ir.h"
 
@@ -86,7 +86,7 @@ struct RecordItem {
     int presentBit = -1; // >= 0: bit of the record's presence mask (actions under if)
     std::vector<ValueDesc> values;
     std::vector<uint32_t> valueOffsets;
-    output::ParsedFormat format;
+    program::ParsedFormat format;
     bool hasFormat = false;
     std::vector<int> aggregations; // printa, aggregation actions
     ir::AggregationActionKind aggAction = ir::AggregationActionKind::Clear;

@@ -1,12 +1,8 @@
-// DTrace printf()/printa() format strings: parsing at compile time, checking
-// the D argument types against the conversions (with DTrace's error tags and
-// wording), and formatting traced values at run time the way dtrace prints
-// them.
-//
-// The format string is split into segments, each a literal prefix followed by
-// at most one conversion. "%%" is kept as a conversion of its own (it takes no
-// argument) because DTrace counts it when numbering conversions in messages.
+// DTrace printf()/printa() formatting at run time: traced values printed
+// through a parsed format (program/format.h) the way dtrace prints them.
 #pragma once
+
+#include "program/format.h"
 
 #include <cstdint>
 #include <optional>
@@ -18,119 +14,9 @@
 
 namespace dtrace::output {
 
-// What the compiler knows of one argument's D type, enough to check a
-// conversion. Typedefs are expected to be resolved into kind/size/isSigned;
-// `name` is what the messages show.
-struct PrintfArgType {
-    enum class Kind {
-        Integer, // integers, enums, bit-fields
-        Pointer,
-        String,
-        Float,
-        Aggregation,
-        Void,
-        Struct,
-        Union,
-        Array,
-        Other,
-        Stack // stack(), ustack(), jstack() results
-    };
-    Kind kind = Kind::Integer;
-    unsigned size = 8; // bytes
-    bool isSigned = true;
-    std::string name; // D type name for messages: "int", "char *", "string", "aggregation", ...
-
-    // Kind::Array: the element type (a char array is Integer of size 1, a
-    // wchar_t array Integer of size 4).
-    Kind elemKind = Kind::Other;
-    unsigned elemSize = 0;
-
-    // Kind::Aggregation (printa): the key types and the value's signedness
-    // (count() yields uint64_t, the other functions int64_t).
-    std::vector<PrintfArgType> keys;
-    bool aggValueSigned = true;
-
-    // The name shown in messages: `name`, or one made up from kind and size.
-    std::string displayName() const;
-
-    static PrintfArgType integer(unsigned size, bool isSigned, std::string name = {});
-    static PrintfArgType pointer(std::string name = "void *");
-    static PrintfArgType string();
-    static PrintfArgType floating(unsigned size, std::string name = {});
-    static PrintfArgType charArray(unsigned count);
-    static PrintfArgType stack();
-    static PrintfArgType voidType();
-    static PrintfArgType aggregation(std::vector<PrintfArgType> keys = {}, bool valueSigned = true);
-};
-
-struct FormatError {
-    std::string tag;     // e.g. "D_PRINTF_ARG_TYPE"
-    std::string message; // without "line N: " and without a trailing newline
-};
-
-// One conversion specification.
-struct Conversion {
-    std::string text;      // as written, e.g. "%-*.3ld"
-    std::string name;      // dictionary name (length prefix + conversion), e.g. "ld"
-    std::string length;    // "", "h", "hh", "l", "ll", "L", "j", "t", "z" or "w"
-    char conv = 0;         // the conversion character ('%' for "%%")
-    unsigned index = 0;    // 1-based conversion number as DTrace counts them
-    bool left = false;     // '-'
-    bool plus = false;     // '+'
-    bool space = false;    // ' '
-    bool alt = false;      // '#'
-    bool zeroPad = false;  // '0'
-    bool group = false;    // '\''
-    bool agg = false;      // '@': printa()'s aggregation value
-    bool dynWidth = false; // '*'
-    bool dynPrec = false;  // '.*'
-    bool hasPrecision = false;
-    int width = 0;              // 0: none ('?' makes it the width of a pointer, 16)
-    int precision = 0;          // only printed when > 0 (as DTrace does)
-    const char *prototype = ""; // what the conversion accepts, for messages
-
-    bool isPercent() const { return conv == '%'; }
-    // Value arguments this conversion consumes from the argument list: its
-    // '*' / '.*' ones plus its value (none for "%%"; for printa() a %@
-    // conversion takes its value from the aggregation instead).
-    unsigned argumentsConsumed() const;
-};
-
-struct Segment {
-    std::string literal;            // printed verbatim before the conversion
-    std::optional<Conversion> conv; // absent for trailing text
-};
-
-struct ParsedFormat {
-    std::vector<Segment> segments;
-    unsigned conversions = 0;    // conversions, "%%" included (DTrace's numbering)
-    unsigned valueArgs = 0;      // arguments consumed (values and '*'s; %@ excluded)
-    unsigned aggConversions = 0; // %@ conversions
-
-    // True if the format has any conversion other than "%%".
-    bool hasArgumentConversions() const;
-};
-
-// Parses a format string. `func` is the D action ("printf", "printa",
-// "system", "freopen", ...): only "printa" accepts %@ (checked in
-// checkArguments(), as DTrace does). Errors are D_SYNTAX. An empty format is
-// accepted; reporting D_PRINTF_FMT_EMPTY is up to the caller.
-std::variant<ParsedFormat, FormatError> parseFormat(std::string_view fmt, std::string_view func);
-
-// Checks the argument types (the arguments AFTER the format string) against
-// the conversions. Messages number the format string as argument #1.
-//
-// printf() and friends: D_PRINTF_AGG_CONV, D_PRINTF_DYN_PROTO,
-// D_PRINTF_DYN_TYPE, D_PRINTF_ARG_PROTO, D_PRINTF_ARG_TYPE,
-// D_PRINTF_ARG_EXTRA.
-//
-// printa(): `args` are the aggregations (Kind::Aggregation, others give
-// D_PRINTA_AGGARG; none gives D_PRINTA_PROTO); the conversions other than %@
-// are checked against the first aggregation's keys (unused keys are fine),
-// %@ against its value. Checking that several aggregations have compatible
-// keys (D_PRINTA_AGGKEY, D_PRINTA_AGGPROTO) is left to the caller.
-std::optional<FormatError>
-checkArguments(const ParsedFormat &pf, std::span<const PrintfArgType> args, std::string_view func);
+using program::Conversion;
+using program::ParsedFormat;
+using program::Segment;
 
 // A run-time value for one argument.
 struct FormatValue {

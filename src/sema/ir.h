@@ -4,7 +4,7 @@
 #pragma once
 
 #include "frontend/diagnostics.h"
-#include "output/printf_format.h"
+#include "program/format.h"
 #include "providers/probe.h"
 #include "sema/options.h"
 #include "sema/types.h"
@@ -265,7 +265,7 @@ struct Stmt {
     bool needsDestructive = false; // refused at enable time without -w
     std::string format;
     std::string str; // setopt's value
-    output::ParsedFormat parsedFormat;
+    program::ParsedFormat parsedFormat;
     std::vector<StmtPtr> thenBody, elseBody;
 };
 

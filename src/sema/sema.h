@@ -5,6 +5,7 @@
 
 #include "frontend/ast.h"
 #include "sema/ir.h"
+#include "sema/printf_check.h"
 
 #include <map>
 #include <memory>
@@ -128,7 +129,7 @@ class Sema {
     void requireValue(const ir::Node &n, const std::string &op);
     TypeRef parseTypeString(std::string_view text);
     TypeRef aggregationType();
-    output::PrintfArgType printfArgType(const ir::Node &n) const;
+    PrintfArgType printfArgType(const ir::Node &n) const;
     ir::NodePtr convert(ir::NodePtr n, TypeRef to);
     ir::NodePtr constant(int64_t v, TypeRef t, SourceLoc loc);
     ir::NodePtr foldedConstant(int64_t v, TypeRef t, SourceLoc loc);

@@ -314,36 +314,36 @@ void Sema::protoArgError(std::string_view fn, int argno, const std::string &prot
              "\n\t argument: " + describe(arg));
 }
 
-output::PrintfArgType Sema::printfArgType(const ir::Node &n) const {
-    output::PrintfArgType a;
+PrintfArgType Sema::printfArgType(const ir::Node &n) const {
+    PrintfArgType a;
     a.name = describe(n.type);
     auto s = stripTypedefs(n.type);
     if (n.kind == NodeKind::AggregationRef) {
-        a.kind = output::PrintfArgType::Kind::Aggregation;
+        a.kind = PrintfArgType::Kind::Aggregation;
         a.name = "aggregation";
         return a;
     }
     if (!s) {
-        a.kind = output::PrintfArgType::Kind::Void;
+        a.kind = PrintfArgType::Kind::Void;
         return a;
     }
     a.size = static_cast<unsigned>(s->size);
     a.isSigned = s->isSigned;
     if (isStack(s)) {
-        a.kind = output::PrintfArgType::Kind::Stack;
+        a.kind = PrintfArgType::Kind::Stack;
         return a;
     }
     switch (s->kind) {
     case TypeKind::Integer:
-    case TypeKind::Enum: a.kind = output::PrintfArgType::Kind::Integer; break;
-    case TypeKind::Pointer: a.kind = output::PrintfArgType::Kind::Pointer; break;
-    case TypeKind::String: a.kind = output::PrintfArgType::Kind::String; break;
-    case TypeKind::Float: a.kind = output::PrintfArgType::Kind::Float; break;
-    case TypeKind::Void: a.kind = output::PrintfArgType::Kind::Void; break;
-    case TypeKind::Struct: a.kind = output::PrintfArgType::Kind::Struct; break;
-    case TypeKind::Union: a.kind = output::PrintfArgType::Kind::Union; break;
-    case TypeKind::Array: a.kind = output::PrintfArgType::Kind::Array; break;
-    default: a.kind = output::PrintfArgType::Kind::Other; break;
+    case TypeKind::Enum: a.kind = PrintfArgType::Kind::Integer; break;
+    case TypeKind::Pointer: a.kind = PrintfArgType::Kind::Pointer; break;
+    case TypeKind::String: a.kind = PrintfArgType::Kind::String; break;
+    case TypeKind::Float: a.kind = PrintfArgType::Kind::Float; break;
+    case TypeKind::Void: a.kind = PrintfArgType::Kind::Void; break;
+    case TypeKind::Struct: a.kind = PrintfArgType::Kind::Struct; break;
+    case TypeKind::Union: a.kind = PrintfArgType::Kind::Union; break;
+    case TypeKind::Array: a.kind = PrintfArgType::Kind::Array; break;
+    default: a.kind = PrintfArgType::Kind::Other; break;
     }
     return a;
 }
@@ -371,7 +371,7 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
                      call.loc);
     st->format = decodeFormatEscapes(fmtExpr.text);
     // The arguments are checked before the format, as DTrace cooks them first.
-    std::vector<output::PrintfArgType> types;
+    std::vector<PrintfArgType> types;
     for (size_t i = 1; i < call.args.size(); ++i) {
         NodePtr a = expr(*call.args[i]);
         // A char array prints as the string it holds.
@@ -382,11 +382,11 @@ ir::StmtPtr Sema::analyzePrintf(const frontend::Expr &call) {
         types.push_back(printfArgType(*a));
         st->args.push_back(std::move(a));
     }
-    auto parsed = output::parseFormat(st->format, fn);
-    if (auto *err = std::get_if<output::FormatError>(&parsed))
+    auto parsed = program::parseFormat(st->format, fn);
+    if (auto *err = std::get_if<program::FormatError>(&parsed))
         fail(err->tag.c_str(), call.loc, err->message);
-    st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
-    if (auto err = output::checkArguments(st->parsedFormat, types, fn))
+    st->parsedFormat = std::get<program::ParsedFormat>(std::move(parsed));
+    if (auto err = checkArguments(st->parsedFormat, types, fn))
         fail(err->tag.c_str(), call.loc, err->message);
     return st;
 }
@@ -728,7 +728,7 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
             fail("D_PRINTA_PROTO", call.loc,
                  "printa( ) prototype mismatch: 1 args passed, 2 expected");
     }
-    std::vector<output::PrintfArgType> types;
+    std::vector<PrintfArgType> types;
     for (size_t i = first; i < call.args.size(); ++i) {
         const frontend::Expr &a = *call.args[i];
         if (a.kind != ExprKind::Aggregation) {
@@ -743,12 +743,12 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
             fail("D_PRINTA_AGGARG", a.loc,
                  a.name + " is not an aggregation defined before printa( )");
         ir::Aggregation *agg = it->second;
-        std::vector<output::PrintfArgType> keys;
+        std::vector<PrintfArgType> keys;
         for (const auto &k : agg->keys) {
             ir::Node kn(NodeKind::Const, a.loc, k);
             keys.push_back(printfArgType(kn));
         }
-        types.push_back(output::PrintfArgType::aggregation(keys, agg->func != ir::AggFunc::Count));
+        types.push_back(PrintfArgType::aggregation(keys, agg->func != ir::AggFunc::Count));
         // Aggregations printed together are joined by key: their keys must
         // match the first's.
         if (!st->aggs.empty()) {
@@ -773,11 +773,11 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
         st->aggs.push_back(agg);
     }
     if (st->hasFormat) {
-        auto parsed = output::parseFormat(st->format, "printa");
-        if (auto *err = std::get_if<output::FormatError>(&parsed))
+        auto parsed = program::parseFormat(st->format, "printa");
+        if (auto *err = std::get_if<program::FormatError>(&parsed))
             fail(err->tag.c_str(), call.loc, err->message);
-        st->parsedFormat = std::get<output::ParsedFormat>(std::move(parsed));
-        if (auto err = output::checkArguments(st->parsedFormat, types, "printa"))
+        st->parsedFormat = std::get<program::ParsedFormat>(std::move(parsed));
+        if (auto err = checkArguments(st->parsedFormat, types, "printa"))
             fail(err->tag.c_str(), call.loc, err->message);
     }
     return st;

@@ -1,4 +1,5 @@
 #include "output/printf_format.h"
+#include "sema/printf_check.h"
 
 #include <cstdlib>
 #include <ctime>
@@ -7,6 +8,8 @@
 #include <random>
 
 using namespace dtrace::output;
+using namespace dtrace::sema;
+using dtrace::program::parseFormat;
 
 namespace {
 
