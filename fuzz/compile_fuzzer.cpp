@@ -8,7 +8,7 @@
 #include "frontend/diagnostics.h"
 #include "frontend/parser.h"
 #include "providers/probe.h"
-#include "sema/options.h"
+#include "program/options.h"
 #include "sema/sema.h"
 
 #include <cstddef>
@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     using namespace dtrace;
     static providers::ProbeCatalog catalog;
     std::string text(reinterpret_cast<const char *>(data), size);
-    sema::Options options;
+    program::Options options;
     sema::CompileContext ctx;
     ctx.macroArgs = {"fuzz", "1", "two"};
     ctx.allowZeroMatches = true;

@@ -150,11 +150,11 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             // A power of two, at least a page, bufsize for every CPU. What
             // the kernel will not give is halved (bufresize=auto, reported)
             // or refused (bufresize=manual).
-            uint64_t perCpu = std::max<uint64_t>(1, prog.options.number("bufsize"));
+            uint64_t perCpu = std::max<uint64_t>(1, prog.options.bufsize);
             uint64_t want = perCpu * static_cast<uint64_t>(s.cpus);
             uint64_t size = 4096;
             while (size < want && size < (1ull << 40)) size <<= 1;
-            bool manual = prog.options.text("bufresize") == "manual";
+            bool manual = prog.options.bufresize == program::BufferResize::Manual;
             for (;;) {
                 if (size <= (1ull << 31)) {
                     spec.maxEntries = static_cast<uint32_t>(size);

@@ -117,7 +117,7 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<
 // dtrace -h and -G: the provider definitions of the -s scripts, as the
 // header of their probe macros or the object that defines their
 // semaphores. Nothing is traced.
-int buildProviderFiles(CommandLine &cl, const sema::Options &options,
+int buildProviderFiles(CommandLine &cl, const program::Options &options,
                        providers::ProbeCatalog &catalog) {
     const char *flag = cl.header ? "-h" : "-G";
     const ProgramSource *script = nullptr;
@@ -166,7 +166,7 @@ int buildProviderFiles(CommandLine &cl, const sema::Options &options,
                 specs.push_back(std::move(spec));
             }
         } catch (const CompileError &e) {
-            printCompileError(src, e, sema.options().flag("errtags"));
+            printCompileError(src, e, sema.options().errtags);
             return 1;
         }
     }
@@ -232,7 +232,7 @@ int run(int argc, char **argv) {
     if (cl.version) return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
     bool testing = std::getenv("_DTRACE_TESTING") != nullptr;
 
-    sema::Options options;
+    program::Options options;
     for (const auto &[name, value] : cl.xoptions) {
         if (name == "cpp") {
             cl.cpp = true;
@@ -269,7 +269,7 @@ int run(int argc, char **argv) {
             return 1;
         }
     }
-    if (testing && !options.isSet("quietresize")) options.set("quietresize", std::nullopt, false);
+    if (testing && !options.quietresize) options.set("quietresize", std::nullopt, false);
 
     providers::ProbeCatalog catalog;
     if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
@@ -338,7 +338,7 @@ int run(int argc, char **argv) {
         sema.setMacroArguments(ctx.macroArgs);
         std::string text = src.text;
         try {
-            errtags = sema.options().flag("errtags");
+            errtags = sema.options().errtags;
             if (cl.cpp && src.kind == ProgramSource::Kind::Script) {
                 Clock::time_point cppStart = Clock::now();
                 auto pre = preprocess(text, cl.cppArgs);
@@ -357,16 +357,16 @@ int run(int argc, char **argv) {
                 text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
             asts.push_back(parser.parseProgram());
             matched.push_back(sema.analyzeSource(asts.back()));
-            errtags = sema.options().flag("errtags");
+            errtags = sema.options().errtags;
         } catch (const CompileError &e) {
-            errtags = errtags || sema.options().flag("errtags");
+            errtags = errtags || sema.options().errtags;
             printCompileError(src, e, errtags);
             killChild();
             return 1;
         }
     }
     program = sema.finish();
-    const sema::Options &opts = program.options;
+    const program::Options &opts = program.options;
 
     double compileMs = elapsedMs(phaseStart) - cppMs;
     Clock::time_point codegenStart = Clock::now();
@@ -374,7 +374,7 @@ int run(int argc, char **argv) {
     try {
         compiled = codegen::generate(program);
     } catch (const CompileError &e) {
-        printCompileError(cl.sources.front(), e, opts.flag("errtags"));
+        printCompileError(cl.sources.front(), e, opts.errtags);
         killChild();
         return 1;
     }
@@ -383,13 +383,13 @@ int run(int argc, char **argv) {
         killChild();
         return 0;
     }
-    if (compiled.needsDestructive && !opts.destructive()) {
+    if (compiled.needsDestructive && !opts.destructive) {
         std::fprintf(stderr, "dtrace: could not enable tracing: Destructive actions not allowed\n");
         killChild();
         return 1;
     }
 
-    bool quiet = opts.quiet();
+    bool quiet = opts.quiet;
     if (!quiet) {
         for (size_t i = 0; i < cl.sources.size(); ++i) {
             const auto &s = cl.sources[i];
@@ -421,28 +421,28 @@ int run(int argc, char **argv) {
     Clock::time_point loadStart = Clock::now();
     // Every record must fit the principal buffer (with its ring header).
     {
-        uint64_t bufsize = opts.number("bufsize");
-        std::string policy = opts.text("bufpolicy");
+        uint64_t bufsize = opts.bufsize;
+        const program::BufferPolicy policy = opts.bufpolicy;
         // (An error record that does not fit is counted as a drop, as DTrace
         // does not size the buffer for faults.)
         uint64_t largest = 0, largestEnd = 0;
         for (const auto &c : compiled.clauses) {
             // A ring counts records as DTrace does (see dtraceRecordBytes).
             uint64_t size = !c.recordSize      ? 0
-                            : policy == "ring" ? codegen::dtraceRecordBytes(c)
+                            : policy == program::BufferPolicy::Ring ? codegen::dtraceRecordBytes(c)
                                                : c.recordSize + 8;
             largest = std::max(largest, size);
             if (c.isEndClause) largestEnd = std::max(largestEnd, size);
         }
         const char *refusal = nullptr;
-        if (policy == "fill" && largestEnd > bufsize)
+        if (policy == program::BufferPolicy::Fill && largestEnd > bufsize)
             refusal = "END enablings exceed size of principal buffer";
         else if (largest > bufsize)
             refusal = "Enabling exceeds size of buffer";
         // The dynamic variable space must hold at least one element of
         // every associative array.
         for (const auto &m : compiled.maps)
-            if (m.name.rfind("a_", 0) == 0 && m.keySize + m.valueSize > opts.number("dynvarsize"))
+            if (m.name.rfind("a_", 0) == 0 && m.keySize + m.valueSize > opts.dynvarsize)
                 refusal = "Enabling exceeds size of buffer";
         if (refusal) {
             std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", refusal);
@@ -472,7 +472,7 @@ int run(int argc, char **argv) {
     if (cl.verbose)
         std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n",
                      session.memoryBytes);
-    if (session.bufsizeLowered && !opts.flag("quietresize")) {
+    if (session.bufsizeLowered && !opts.quietresize) {
         uint64_t b = session.bufsizeLowered;
         const char *unit = "";
         for (const char *u : {"k", "m", "g"})
@@ -494,9 +494,9 @@ int run(int argc, char **argv) {
     runtime::ConsumerConfig cc;
     cc.quiet = quiet;
     cc.testing = testing;
-    cc.droptags = opts.flag("droptags");
-    cc.ring = opts.text("bufpolicy") == "ring";
-    cc.ringSize = opts.number("bufsize");
+    cc.droptags = opts.droptags;
+    cc.ring = opts.bufpolicy == program::BufferPolicy::Ring;
+    cc.ringSize = opts.bufsize;
     cc.out = out;
     runtime::Consumer consumer(compiled, session, catalog, cc);
     std::string err;
@@ -544,19 +544,19 @@ int run(int argc, char **argv) {
     consumer.drain();
     runtime::OverheadMonitor overhead(compiled, session);
     overhead.start();
-    const bool governor = !opts.flag("nooverload");
-    const double overloadPct = static_cast<double>(opts.number("overload"));
+    const bool governor = !opts.nooverload;
+    const double overloadPct = static_cast<double>(opts.overload);
     std::optional<std::string> overloaded;
 
-    uint64_t switchNs = opts.number("switchrate");
-    uint64_t statusNs = opts.number("statusrate");
-    uint64_t deadmanNs = opts.number("deadman");
+    uint64_t switchNs = opts.switchrate;
+    uint64_t statusNs = opts.statusrate;
+    uint64_t deadmanNs = opts.deadman;
     // Go round the loop well within the deadman interval.
     uint64_t loopNs = std::min(switchNs, statusNs);
     if (deadmanNs) loopNs = std::min(loopNs, deadmanNs / 4);
     // Committed and discarded speculations are freed as the consumer reads
     // them: at cleanrate at least.
-    if (compiled.nspec) loopNs = std::min(loopNs, opts.number("cleanrate"));
+    if (compiled.nspec) loopNs = std::min(loopNs, opts.cleanrate);
     // User frames are named from the live process: read them soon.
     if (compiled.usesUserStacks) loopNs = std::min<uint64_t>(loopNs, 10000000);
     int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
@@ -617,7 +617,7 @@ int run(int argc, char **argv) {
     if (overloaded || consumer.aborted()) consumer.flushRings();
     if (overloaded) {
         std::fputs(overloaded->c_str(), stderr);
-        if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
+        if (opts.probestats) std::fputs(overhead.statistics().c_str(), stderr);
         if (out != stdout) std::fclose(out);
         killChild();
         return 1;
@@ -643,7 +643,7 @@ int run(int argc, char **argv) {
     if (timing)
         std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
                      elapsedMs(printStart));
-    if (opts.flag("probestats")) std::fputs(overhead.statistics().c_str(), stderr);
+    if (opts.probestats) std::fputs(overhead.statistics().c_str(), stderr);
     int status = consumer.exitRequested() ? consumer.exitStatus() : 0;
     if (out != stdout) std::fclose(out);
     killChild();

@@ -133,7 +133,7 @@ std::vector<uint8_t> StringTable::bytes() const {
 // -------------------------------------------------------------- Generator
 
 Generator::Generator(const ir::Program &p) : prog(p), strtab(0) {
-    strsize = static_cast<uint32_t>(prog.options.strsize());
+    strsize = static_cast<uint32_t>(prog.options.strsize);
     layout.strslot = std::max<uint32_t>(16, round8(strsize + 1));
     strtab = StringTable(layout.strslot);
     out.options = prog.options;
@@ -181,7 +181,7 @@ void Generator::planVariables() {
             anyThreadLocal = true;
     }
     if (anyThreadLocal) ++dynamicMaps;
-    uint64_t dynvarsize = prog.options.number("dynvarsize") / std::max<uint64_t>(1, dynamicMaps);
+    uint64_t dynvarsize = prog.options.dynvarsize / std::max<uint64_t>(1, dynamicMaps);
     uint64_t tlsTypeMax = 1;
     for (const auto &vp : prog.variables) {
         const ir::Variable &v = *vp;
@@ -244,7 +244,7 @@ void Generator::planVariables() {
 }
 
 void Generator::planAggregations() {
-    uint64_t aggsize = prog.options.number("aggsize");
+    uint64_t aggsize = prog.options.aggsize;
     // Aggregations of one shape (keyed or not, key and value sizes) share a
     // map: a program may use only 64 maps, and a D program may have
     // hundreds of aggregations. A keyed aggregation's entries are told
@@ -453,7 +453,7 @@ void Generator::planLayout() {
     layout.keys = layout.locals + layout.localsSize;
     layout.keysSize = round8(std::max<uint32_t>(8, layout.keysSize));
     layout.zero = layout.keys + layout.keysSize;
-    layout.scratchSize = round8(prog.options.number("scratchsize"));
+    layout.scratchSize = round8(prog.options.scratchsize);
     // The zero area also zeroes alloca'd memory.
     layout.zeroSize =
         round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
@@ -521,7 +521,7 @@ void Generator::planLayout() {
     }
     layout.strtmpSlots = maxStrings;
     layout.stats = layout.strtmp + layout.strtmpSlots * layout.strslot;
-    bool accounting = !prog.options.flag("nooverload") || prog.options.flag("probestats");
+    bool accounting = !prog.options.nooverload || prog.options.probestats;
     layout.statsClauses = accounting ? static_cast<uint32_t>(prog.clauses.size()) : 0;
     layout.recordSize = 64;
     uint32_t statsBytes = accounting ? 8 + layout.statsClauses * sizeof(ClauseStats) : 0;
@@ -743,7 +743,7 @@ void ProgramBuilder::emitUsdtArgs(bpf::Function &f,
 // firing (they test the activity word first) and the consumer reports the
 // abort when it runs again. Nothing is added to the probes' own cost.
 void Generator::addDeadman() {
-    uint64_t deadmanNs = prog.options.number("deadman");
+    uint64_t deadmanNs = prog.options.deadman;
     if (deadmanNs == 0) return;
     bpf::Function f("dt_deadman");
     Label done = f.newLabel();
@@ -840,7 +840,7 @@ CompiledProgram Generator::run() {
     if (layout.statsClauses) {
         out.statsOffset = layout.stats;
         out.statsClauses = layout.statsClauses;
-        out.timesEveryFiring = prog.options.flag("probestats");
+        out.timesEveryFiring = prog.options.probestats;
     }
     out.contextMap = dctxMap;
     out.stringSize = layout.strslot;
@@ -873,7 +873,7 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
     f.jumpImm(BPF_JEQ, R0, 0, done);
     f.bind(drop);
     emitDropIncrement(f, g, kPrincipalDrops);
-    if (g.prog.options.text("bufpolicy") == "fill") {
+    if (g.prog.options.bufpolicy == program::BufferPolicy::Fill) {
         // bufpolicy=fill: a full buffer ends tracing, as exit(0) would (END
         // still runs, once the consumer has emptied the buffer).
         f.ldMapValue(R1, g.stateMap, 0);
@@ -1269,7 +1269,7 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
     f.emit(load(Size::DW, R1, statsReg, word(kFirings)));
     f.emit(alu64Imm(BPF_ADD, R1, 1));
     f.emit(store(Size::DW, statsReg, word(kFirings), R1));
-    if (!g.prog.options.flag("probestats")) {
+    if (!g.prog.options.probestats) {
         // The sample counter (near, or first of the far stats).
         Reg counterReg = l.stats + 8 > Layout::kImmediateLimit ? R5 : R9;
         auto counter = static_cast<int16_t>(counterReg == R9 ? l.stats : 0);
@@ -1309,7 +1309,7 @@ void ProgramBuilder::emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::F
     f.emit(store(Size::DW, statsReg, word(kMax), R0));
     f.bind(notMax);
     f.emit(load(Size::DW, R0, FP, -24));
-    if (g.prog.options.flag("probestats")) return; // every firing was timed
+    if (g.prog.options.probestats) return; // every firing was timed
     f.jump(done);
     f.bind(untimed);
     call();

@@ -260,7 +260,7 @@ struct CompiledProgram {
     uint32_t nspec = 0;          // speculations (0: the program uses none)
     bool usesUserStacks = false; // ustack(): name frames while the process lives
     uint32_t stringSize = 0;     // strslot: the bytes of every string buffer
-    sema::Options options;
+    program::Options options;
     size_t matchedProbes = 0;
     bool needsDestructive = false;
     // Where the ClauseStats of clause i are in each CPU's context (at

@@ -107,7 +107,7 @@ void FunctionCompiler::recordValue(const ir::Node &n, int slot, uint32_t offset,
     if (desc.kind == ValueDesc::Kind::String) {
         checkNotNull(n, slot);
         // Raw bytes show what follows the NUL: make it zeros.
-        if (g.prog.options.flag("rawbytes"))
+        if (g.prog.options.rawbytes)
             for (uint32_t o = 0; o < desc.size; o += 8)
                 emit(storeImm(Size::DW, R9, static_cast<int16_t>(at + o), 0));
     }

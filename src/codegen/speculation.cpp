@@ -16,7 +16,7 @@ using namespace bpf;
 
 void Generator::planSpeculations() {
     if (!prog.usesSpeculation) return;
-    uint64_t nspec = prog.options.number("nspec");
+    uint64_t nspec = prog.options.nspec;
     if (nspec > kMaxSpeculations)
         fail("D_UNSUPPORTED", prog.clauses.empty() ? SourceLoc{} : prog.clauses.front().loc,
              "nspec " + std::to_string(nspec) + " is more speculations than the " +
@@ -246,7 +246,7 @@ void FunctionCompiler::chargeSpeculativeRecord(uint64_t charge) {
     emit(movReg(R4, R3));
     emit(atomicFetchAdd(Size::DW, R2, offsetof(SpecState, used), R4));
     emit(alu64Reg(BPF_ADD, R4, R3));
-    f_->ldImm64(R5, g.prog.options.number("specsize"));
+    f_->ldImm64(R5, g.prog.options.specsize);
     f_->jumpReg(BPF_JLE, R4, R5, plain);
     emit(alu64Imm(BPF_NEG, R3, 0));
     emit(atomicAdd(Size::DW, R2, offsetof(SpecState, used), R3));

@@ -542,4 +542,3 @@ bool wantsUtf8(std::string_view encoding, const char *term) {
 }
 
 } // namespace dtrace::output
-

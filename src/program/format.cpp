@@ -15,7 +15,6 @@ namespace {
 using Check = ConversionCheck;
 using Print = ConversionPrint;
 
-
 struct ConvDef {
     const char *name;
     char out; // C conversion character used for output
@@ -115,7 +114,6 @@ const ConvDef *lookupConv(std::string_view name) {
         if (name == d.name) return &d;
     return nullptr;
 }
-
 
 // Field widths and precisions beyond this are clamped when formatting.
 constexpr int64_t kMaxField = 1 << 20;
@@ -281,6 +279,5 @@ std::variant<ParsedFormat, FormatError> parseFormat(std::string_view fmt, std::s
     if (!literal.empty()) pf.segments.push_back(Segment{std::move(literal), std::nullopt});
     return pf;
 }
-
 
 } // namespace dtrace::program

@@ -414,7 +414,7 @@ void clearAggregation(const AggregationSnapshot &snap, int fd, int cpus) {
 }
 
 void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t keep,
-                         const sema::Options &opts) {
+                         const program::Options &opts) {
     if (!snap.desc->keyed) {
         if (keep == 0) clearAggregation(snap, fd, cpus);
         return;
@@ -422,9 +422,9 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
     // By value (whatever aggsortkey and aggsortrev say), smallest first:
     // keep the last `keep` (the largest), or for a negative count the
     // first -keep.
-    sema::Options byValue = opts;
-    byValue.set("aggsortkey", std::string_view("false"), false);
-    byValue.set("aggsortrev", std::string_view("false"), false);
+    program::Options byValue = opts;
+    byValue.aggsortkey = false;
+    byValue.aggsortrev = false;
     sortEntries(snap, byValue);
     size_t n = snap.entries.size();
     size_t k = static_cast<size_t>(keep < 0 ? -keep : keep);
@@ -436,10 +436,10 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
     }
 }
 
-void sortEntries(AggregationSnapshot &snap, const sema::Options &opts) {
-    bool byKey = opts.flag("aggsortkey");
-    size_t keyPosition = opts.isSet("aggsortkeypos") ? opts.number("aggsortkeypos") : 0;
-    bool rev = opts.flag("aggsortrev");
+void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {
+    bool byKey = opts.aggsortkey;
+    size_t keyPosition = opts.aggsortkeypos;
+    bool rev = opts.aggsortrev;
     std::stable_sort(snap.entries.begin(), snap.entries.end(),
                      [&](const AggregationEntry &a, const AggregationEntry &b) {
                          int c = 0;

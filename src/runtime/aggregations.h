@@ -37,7 +37,7 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, in
 
 // Sorts entries as DTrace does: by value, then by key (options aggsortkey,
 // aggsortpos, aggsortkeypos and aggsortrev adjust it).
-void sortEntries(AggregationSnapshot &snap, const sema::Options &opts);
+void sortEntries(AggregationSnapshot &snap, const program::Options &opts);
 
 // Keys shown as functions or modules (func(), umod() ...): the entries of
 // one function or module become one.
@@ -48,7 +48,7 @@ void clearAggregation(const AggregationSnapshot &snap, int mapFd, int cpus);
 // trunc(@, n): only the n largest entries stay (n < 0: the -n smallest;
 // n = 0: none).
 void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t keep,
-                         const sema::Options &opts);
+                         const program::Options &opts);
 
 // quantize() bucket i's value (its lower bound; its upper for negatives).
 int64_t quantizeBucketValue(size_t i);

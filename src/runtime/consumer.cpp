@@ -53,7 +53,7 @@ std::string faultText(uint32_t fault, uint64_t value) {
 Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
                    const providers::ProbeCatalog &catalog, ConsumerConfig config)
     : prog_(prog), session_(session), catalog_(catalog), config_(config), options_(prog.options),
-      json_(prog.options.text("oformat") == "json") {}
+      json_(prog.options.oformat == program::OutputFormat::Json) {}
 
 void Consumer::jsonLine(const std::string &object) {
     std::fputs(object.c_str(), config_.out);
@@ -169,11 +169,11 @@ std::string Consumer::probeName(uint32_t id) const {
 
 output::FormatOptions Consumer::formatOptions() const {
     output::FormatOptions o;
-    o.stackIndent = static_cast<int>(options_.number("stackindent"));
-    o.aggZoom = options_.flag("aggzoom");
-    o.aggPack = options_.flag("aggpack");
-    o.aggHist = options_.flag("agghist");
-    o.utf8 = output::wantsUtf8(options_.text("encoding"), std::getenv("TERM"));
+    o.stackIndent = static_cast<int>(options_.stackindent);
+    o.aggZoom = options_.aggzoom;
+    o.aggPack = options_.aggpack;
+    o.aggHist = options_.agghist;
+    o.utf8 = output::wantsUtf8(options_.encoding, std::getenv("TERM"));
     return o;
 }
 
@@ -208,7 +208,7 @@ std::string Consumer::flowName(const codegen::RecordHeader &h) {
 void Consumer::printHeaderOnce() {
     if (headerPrinted_ || config_.quiet) return;
     headerPrinted_ = true;
-    if (options_.flag("flowindent")) {
+    if (options_.flowindent) {
         if (config_.testing)
             std::fprintf(config_.out, "%-41s\n", "FUNCTION");
         else
@@ -421,8 +421,8 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
     uint64_t presence = presenceMask(cd, data, size);
     if (!quiet) {
         printHeaderOnce();
-        std::string name = options_.flag("flowindent") ? flowName(h) : probeName(h.probeId);
-        if (options_.flag("flowindent")) {
+        std::string name = options_.flowindent ? flowName(h) : probeName(h.probeId);
+        if (options_.flowindent) {
             if (config_.testing)
                 std::fprintf(out, "%-41s ", name.c_str());
             else
@@ -444,7 +444,7 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
         switch (item.kind) {
         case codegen::ItemKind::Trace: {
             auto v = decode(item, 0);
-            if (options_.flag("rawbytes")) {
+            if (options_.rawbytes) {
                 // rawbytes: every traced value as a byte dump.
                 uint32_t n = v.desc.kind == codegen::ValueDesc::Kind::String ? v.desc.typeSize + 1
                                                                              : v.desc.typeSize;
@@ -497,7 +497,7 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
             // The address, then the object, cut at printsize.
             uint64_t address = decode(item, 0).bits;
             auto object = decode(item, 1);
-            size_t n = std::min<size_t>(object.bytes.size(), options_.number("printsize"));
+            size_t n = std::min<size_t>(object.bytes.size(), options_.printsize);
             std::fprintf(out, "0x%" PRIx64 " = *\n", address);
             std::string text = formatTyped(
                 item.printType, {reinterpret_cast<const uint8_t *>(object.bytes.data()), n}, 44);
@@ -615,7 +615,7 @@ void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordH
                      item.optionName.c_str(), value.c_str(), error->c_str());
         return;
     }
-    if (item.optionName == "quiet") config_.quiet = options_.flag("quiet");
+    if (item.optionName == "quiet") config_.quiet = options_.quiet;
 }
 
 void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value) {
@@ -689,7 +689,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
     // Several aggregations are joined by key: a line for every key any of
     // them has, in the order of the one aggsortpos names (0 where an
     // aggregation lacks the key).
-    size_t pos = options_.isSet("aggsortpos") ? options_.number("aggsortpos") : 0;
+    size_t pos = options_.aggsortpos;
     if (pos >= snaps.size()) pos = 0;
     AggregationSnapshot rows = snaps[pos];
     std::set<std::vector<uint8_t>> seen;
@@ -717,7 +717,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
             if (codegen::isHistogram(d.func)) {
                 std::vector<int64_t> none(histogramBuckets(d), 0);
                 values.push_back(output::FormatValue::ofText(formatDistribution(
-                    d, match ? match->data : none, snaps[i].normal, options_.flag("aggzoom"))));
+                    d, match ? match->data : none, snaps[i].normal, options_.aggzoom)));
                 continue;
             }
             int64_t v = match ? aggregateValue(d, match->data, snaps[i].normal) : 0;
@@ -736,7 +736,7 @@ void Consumer::printAggregations() {
     // aggsortrev reverses the order of the aggregations too.
     std::vector<const codegen::AggregationDesc *> order;
     for (const auto &a : prog_.aggregations) order.push_back(&a);
-    if (options_.flag("aggsortrev")) std::reverse(order.begin(), order.end());
+    if (options_.aggsortrev) std::reverse(order.begin(), order.end());
     if (json_) {
         for (const auto *ap : order) {
             const auto &a = *ap;

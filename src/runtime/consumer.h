@@ -114,7 +114,7 @@ class Consumer {
     std::set<int> keyProcesses_;     // processes rememberKeyProcesses() has read
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     Symbols symbols_;
-    sema::Options options_;            // the program's options, as setopt() changes them
+    program::Options options_;            // the program's options, as setopt() changes them
     bool json_ = false;                // -x oformat=json
     FILE *original_ = nullptr;         // the output before freopen()
     std::vector<std::string> jsonOut_; // aggregations printa() wrote during a record

@@ -66,7 +66,7 @@ bool kernelModuleLoaded(const std::string &name) {
 
 } // namespace
 
-Sema::Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx)
+Sema::Sema(program::Options options, providers::ProbeCatalog &catalog, CompileContext ctx)
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
       types_(std::make_unique<TypeTable>()) {
     for (const NamedConstant &c : kConstants) enumerators_[c.name] = {types_->intType(), c.value};
@@ -149,7 +149,7 @@ void Sema::checkMacros(const frontend::Program &prog) {
             if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
                 referenced.insert(macroArgumentIndex(body));
                 if (macroArgumentIndex(body) >= ctx_.macroArgs.size() &&
-                    !options_.flag("defaultargs"))
+                    !options_.defaultargs)
                     fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
             }
         }
@@ -180,7 +180,7 @@ void Sema::checkMacros(const frontend::Program &prog) {
     }
     // As in DTrace, an argument no program text uses is an error (unless
     // -x argref says arguments need not be used).
-    if (!options_.flag("argref"))
+    if (!options_.argref)
         for (size_t i = 1; i < ctx_.macroArgs.size(); ++i)
             if (!referenced.count(i))
                 fail("D_MACRO_UNUSED", SourceLoc{prog.endLine},
@@ -191,7 +191,7 @@ void Sema::checkMacros(const frontend::Program &prog) {
 size_t Sema::analyzeSource(const frontend::Program &prog) {
     applyPragmas(prog);
     checkMacros(prog);
-    types_->setStringSize(options_.strsize());
+    types_->setStringSize(options_.strsize);
     bool anyClause = false;
     for (const auto &item : prog.items) {
         if (const auto *d = std::get_if<frontend::Declaration>(&item)) {
@@ -208,7 +208,7 @@ size_t Sema::analyzeSource(const frontend::Program &prog) {
             // USDT provider definitions matter only to -h and -G.
         }
     }
-    if (!anyClause && prog.items.empty() && !options_.flag("empty"))
+    if (!anyClause && prog.items.empty() && !options_.empty)
         fail("D_EMPTY", SourceLoc{prog.endLine}, "empty D program translation unit");
     ++sourceCount_;
     return countSourceProbes(sourceCount_ - 1);

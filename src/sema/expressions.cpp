@@ -290,7 +290,7 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     case ExprKind::Integer: return integerConstant(e);
     case ExprKind::String: {
         auto n = mk(NodeKind::String, e.loc, types_->stringType());
-        n->str = e.text.substr(0, options_.strsize()); // a D string holds at most strsize bytes
+        n->str = e.text.substr(0, options_.strsize); // a D string holds at most strsize bytes
         return n;
     }
     case ExprKind::Identifier: return identifier(e, false);
@@ -475,7 +475,7 @@ NodePtr Sema::macro(const frontend::Expr &e) {
         std::optional<std::string> value;
         if (idx < ctx_.macroArgs.size()) value = ctx_.macroArgs[idx];
         if (!value) {
-            if (!options_.flag("defaultargs"))
+            if (!options_.defaultargs)
                 fail("D_MACRO_UNDEF", e.loc, "macro argument " + m + " is not defined");
             value = asString ? "" : "0";
         }

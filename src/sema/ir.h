@@ -6,7 +6,7 @@
 #include "frontend/diagnostics.h"
 #include "program/format.h"
 #include "providers/probe.h"
-#include "sema/options.h"
+#include "program/options.h"
 #include "sema/types.h"
 
 #include <algorithm>
@@ -283,7 +283,7 @@ struct Program {
     std::vector<Clause> clauses;
     std::vector<std::unique_ptr<Variable>> variables;
     std::vector<std::unique_ptr<Aggregation>> aggregations;
-    sema::Options options;
+    program::Options options;
     std::unique_ptr<sema::TypeTable> types;
     size_t matchedProbes = 0; // distinct probes enabled, for "matched N probes"
     bool usesSpeculation = false;

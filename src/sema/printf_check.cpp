@@ -123,7 +123,8 @@ bool typeMatches(const program::Conversion &d, const PrintfArgType &t) {
         return isIntegerType(t) && t.size == d.exactSize && t.isSigned == d.exactSigned;
     case program::ConversionCheck::Short: return isIntegerType(t) && t.size == 2;
     case program::ConversionCheck::Long: return isIntegerType(t) && t.size == 8;
-    case program::ConversionCheck::Address: return isIntegerType(t) || t.kind == K::Pointer || t.kind == K::Array;
+    case program::ConversionCheck::Address:
+        return isIntegerType(t) || t.kind == K::Pointer || t.kind == K::Array;
     case program::ConversionCheck::String:
         return t.kind == K::String ||
                (t.kind == K::Array && t.elemKind == K::Integer && t.elemSize == 1);
@@ -228,6 +229,5 @@ checkArguments(const ParsedFormat &pf, std::span<const PrintfArgType> args, std:
                                                      " arguments required by this format string"};
     return std::nullopt;
 }
-
 
 } // namespace dtrace::sema

@@ -43,14 +43,14 @@ std::string decodeFormatEscapes(const std::string &s);
 
 class Sema {
   public:
-    Sema(Options options, providers::ProbeCatalog &catalog, CompileContext ctx);
+    Sema(program::Options options, providers::ProbeCatalog &catalog, CompileContext ctx);
 
     // Analyses one program (-s script or -n description); returns how many
     // probes it enabled. Programs share variables, as in one DTrace session.
     size_t analyzeSource(const frontend::Program &prog);
     ir::Program finish();
     void setMacroArguments(std::vector<std::string> args) { ctx_.macroArgs = std::move(args); }
-    const Options &options() const { return options_; }
+    const program::Options &options() const { return options_; }
 
     // Answers the parser's question: is this name a type?
     bool isTypeName(std::string_view name, bool consultKernel = true) const;
@@ -153,7 +153,7 @@ class Sema {
     ir::Variable *createVariable(ir::Scope scope, const std::string &name, TypeRef type,
                                  SourceLoc loc);
 
-    Options options_;
+    program::Options options_;
     providers::ProbeCatalog &catalog_;
     CompileContext ctx_;
     std::unique_ptr<TypeTable> types_;

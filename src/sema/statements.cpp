@@ -71,7 +71,7 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
             size_t idx = macroArgumentIndex(name);
             if (idx < ctx_.macroArgs.size())
                 value = ctx_.macroArgs[idx];
-            else if (options_.flag("defaultargs"))
+            else if (options_.defaultargs)
                 value = "0";
             else
                 fail("D_MACRO_UNDEF", spec.loc, "macro argument $" + name + " is not defined");
@@ -453,7 +453,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
             fail("D_FREOPEN_INVALID", call.loc,
                  fn + "( ) argument #1 cannot be \"" + path.text + "\"");
         auto st = analyzePrintf(call);
-        if (!options_.destructive()) st->needsDestructive = true;
+        if (!options_.destructive) st->needsDestructive = true;
         noteAction(ActionClass::Destructive, call.loc);
         return st;
     }
@@ -501,7 +501,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
     if (fn == "printf" || fn == "system") {
         if (call.args.empty()) checkArgCount(fn, 0, 1, max, call.loc);
         auto st = analyzePrintf(call);
-        if (fn == "system" && !options_.destructive()) st->needsDestructive = true;
+        if (fn == "system" && !options_.destructive) st->needsDestructive = true;
         noteAction(fn == "system" ? ActionClass::Destructive : ActionClass::DataRecording,
                    call.loc);
         return st;
@@ -602,7 +602,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         // crashing the kernel is not a tracer's business.
         noteAction(ActionClass::Destructive, call.loc);
         auto st = mkStmt(ir::StmtKind::Expr, call.loc);
-        if (options_.destructive())
+        if (options_.destructive)
             fail("D_UNSUPPORTED", call.loc,
                  fn + "( ) is not available on Linux: " +
                      (fn == "panic" ? "dtrace does not crash the kernel"
@@ -619,7 +619,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         noteAction(ActionClass::Destructive, call.loc);
         auto st = mkStmt(ir::StmtKind::Expr, call.loc);
         st->expr = subroutine(call, std::move(args));
-        if (!options_.destructive()) st->needsDestructive = true;
+        if (!options_.destructive) st->needsDestructive = true;
         return st;
     }
     // Check the arguments even of actions we cannot run yet.
@@ -646,10 +646,10 @@ NodePtr Sema::stackValue(const frontend::Expr &call) {
     auto frames = constantArg(0, user ? "D_USTACK_FRAMES" : "D_STACK_SIZE", false);
     if (user) (void)constantArg(1, "D_USTACK_STRSIZE", true);
     uint64_t n = frames ? static_cast<uint64_t>(*frames)
-                        : options_.number(fn == "stack"    ? "stackframes"
-                                          : fn == "ustack" ? "ustackframes"
-                                                           : "jstackframes");
-    n = std::min<uint64_t>(std::max<uint64_t>(n, 1), options_.number("maxframes"));
+                        : fn == "stack"  ? options_.stackframes
+                        : fn == "ustack" ? options_.ustackframes
+                                         : options_.jstackframes;
+    n = std::min<uint64_t>(std::max<uint64_t>(n, 1), options_.maxframes);
     auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, n));
     node->subr = ir::Subr::Stack;
     node->value = static_cast<int64_t>(n);
@@ -1123,7 +1123,7 @@ NodePtr Sema::subroutine(const frontend::Expr &e, std::vector<NodePtr> args) {
         // Scratch memory is bounded by scratchsize: a constant request
         // beyond it is refused now.
         const ir::Node &size = *args[proto->subr == ir::Subr::Alloca ? 0 : 1];
-        uint64_t scratch = options_.number("scratchsize");
+        uint64_t scratch = options_.scratchsize;
         if (size.isConstant() && static_cast<uint64_t>(size.value) > scratch)
             fail("D_ALLOCA_SIZE", e.loc,
                  e.name + "(" + std::to_string(static_cast<uint64_t>(size.value)) +

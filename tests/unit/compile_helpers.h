@@ -24,7 +24,7 @@ inline std::unique_ptr<Compiled> compile(const std::string &src, std::vector<std
     sema::CompileContext ctx;
     ctx.macroArgs.push_back("test.d");
     for (auto &a : args) ctx.macroArgs.push_back(a);
-    sema::Sema s(sema::Options(), *c->catalog, ctx);
+    sema::Sema s(program::Options(), *c->catalog, ctx);
     try {
         frontend::Parser p(src, [&](std::string_view n, bool k) { return s.isTypeName(n, k); });
         c->ast = p.parseProgram();

@@ -62,7 +62,7 @@ TEST(Output, AggregationsSortByValue) {
         e.data = {v};
         snap.entries.push_back(e);
     }
-    dtrace::sema::Options opts;
+    dtrace::program::Options opts;
     dtrace::runtime::sortEntries(snap, opts);
     EXPECT_EQ(snap.entries[0].data[0], 1);
     EXPECT_EQ(snap.entries[2].data[0], 5);
