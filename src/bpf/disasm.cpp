@@ -130,32 +130,29 @@ std::string disassembleInsn(std::span<const Insn> insns, size_t i) {
     }
 }
 
-std::string disassemble(const codegen::CompiledProgram &prog) {
+std::string disassemble(const LinkedProgram &code, std::span<const std::string> mapNames) {
     std::string out;
-    for (const auto &p : prog.programs) {
-        out += "\nDisassembly of program " + p.name + ":\n";
-        const auto &insns = p.code.insns;
-        std::map<size_t, const MapReloc *> relocs;
-        for (const auto &r : p.code.mapRelocs) relocs[r.insn] = &r;
-        size_t fn = 0;
-        for (size_t i = 0; i < insns.size(); ++i) {
-            while (fn < p.code.functions.size() && p.code.functions[fn].start == i) {
-                out += p.code.functions[fn].name + ":\n";
-                ++fn;
-            }
-            const SourceTag &t = p.code.tags[i];
-            std::string where = t.clause >= 0 ? fmt("  ; clause %d line %d", t.clause, t.line) : "";
-            std::string text = disassembleInsn(insns, i);
-            if (auto r = relocs.find(i); r != relocs.end()) {
-                // Name the map the loader will put here.
-                const std::string &name = prog.maps.at(static_cast<size_t>(r->second->map)).name;
-                text = r->second->value ? fmt("r%d = &map[%s] + %u ll", insns[i].dst_reg,
-                                              name.c_str(), r->second->offset)
-                                        : fmt("r%d = map[%s] ll", insns[i].dst_reg, name.c_str());
-            }
-            out += fmt("%5zu: ", i) + text + where + "\n";
-            if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM)) ++i;
+    const auto &insns = code.insns;
+    std::map<size_t, const MapReloc *> relocs;
+    for (const auto &r : code.mapRelocs) relocs[r.insn] = &r;
+    size_t fn = 0;
+    for (size_t i = 0; i < insns.size(); ++i) {
+        while (fn < code.functions.size() && code.functions[fn].start == i) {
+            out += code.functions[fn].name + ":\n";
+            ++fn;
         }
+        const SourceTag &t = code.tags[i];
+        std::string where = t.clause >= 0 ? fmt("  ; clause %d line %d", t.clause, t.line) : "";
+        std::string text = disassembleInsn(insns, i);
+        if (auto r = relocs.find(i); r != relocs.end()) {
+            // Name the map the loader will put here.
+            const std::string &name = mapNames[static_cast<size_t>(r->second->map)];
+            text = r->second->value ? fmt("r%d = &map[%s] + %u ll", insns[i].dst_reg, name.c_str(),
+                                          r->second->offset)
+                                    : fmt("r%d = map[%s] ll", insns[i].dst_reg, name.c_str());
+        }
+        out += fmt("%5zu: ", i) + text + where + "\n";
+        if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM)) ++i;
     }
     return out;
 }

@@ -1,8 +1,8 @@
 // Prints BPF instructions the way the kernel's verifier log does (dtrace -S).
 #pragma once
 
+#include "bpf/assembler.h"
 #include "bpf/insn.h"
-#include "codegen/compiled.h"
 
 #include <span>
 #include <string>
@@ -10,6 +10,8 @@
 namespace dtrace::bpf {
 
 std::string disassembleInsn(std::span<const Insn> insns, size_t index);
-std::string disassemble(const codegen::CompiledProgram &prog);
+// A linked program, its map references named after mapNames (by map ID),
+// each instruction with the clause and line it came from.
+std::string disassemble(const LinkedProgram &code, std::span<const std::string> mapNames);
 
 } // namespace dtrace::bpf

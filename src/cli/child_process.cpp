@@ -103,7 +103,7 @@ bool runToEntry(Child &child) {
 #if defined(__x86_64__)
     auto entry = entryPoint(child.pid);
     if (!entry) return false;
-    bpf::Fd mem = providers::openProcessMemory(child.pid);
+    kernel::Fd mem = kernel::openProcessMemory(child.pid);
     if (!mem.valid()) return false;
     int fd = mem.get();
     uint8_t original = 0, trap = 0xcc;
@@ -132,13 +132,13 @@ bool runToEntry(Child &child) {
 
 } // namespace
 
-void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &afterExec,
-                  providers::IsEnabledPatches &patches) {
+void releaseChild(Child &child, const std::vector<kernel::IsEnabledSites> &afterExec,
+                  kernel::IsEnabledPatches &patches) {
     (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
     close(child.release);
     child.release = -1;
     if (afterExec.empty() || !waitForTrap(child)) return;
-    for (const providers::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
+    for (const kernel::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
     // Sites in libraries: patched at the entry point, before main runs.
     if (patches.hasPending() && runToEntry(child)) patches.retryPending(true);
     if (!child.reaped) ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);

@@ -5,7 +5,7 @@
 // stopped, then let go untraced.
 #pragma once
 
-#include "providers/is_enabled.h"
+#include "kernel/is_enabled.h"
 
 #include <sys/types.h>
 
@@ -24,7 +24,7 @@ struct Child {
 Child forkCommand(const std::string &command);
 
 // Lets the command run, patching the sites given at its stops first.
-void releaseChild(Child &child, const std::vector<providers::IsEnabledSites> &afterExec,
-                  providers::IsEnabledPatches &patches);
+void releaseChild(Child &child, const std::vector<kernel::IsEnabledSites> &afterExec,
+                  kernel::IsEnabledPatches &patches);
 
 } // namespace dtrace::cli

@@ -1,7 +1,6 @@
 #include "cli/dtrace.h"
 
 #include "bpf/disasm.h"
-#include "bpf/loader.h"
 #include "cli/child_process.h"
 #include "cli/command_line.h"
 #include "cli/dof_link.h"
@@ -9,8 +8,9 @@
 #include "cli/provider_files.h"
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
-#include "providers/attach.h"
-#include "providers/is_enabled.h"
+#include "kernel/attach.h"
+#include "kernel/is_enabled.h"
+#include "kernel/loader.h"
 #include "providers/kernel_functions.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
@@ -370,7 +370,7 @@ int run(int argc, char **argv) {
 
     double compileMs = elapsedMs(phaseStart) - cppMs;
     Clock::time_point codegenStart = Clock::now();
-    codegen::CompiledProgram compiled;
+    program::CompiledProgram compiled;
     try {
         compiled = codegen::generate(program);
     } catch (const CompileError &e) {
@@ -378,7 +378,7 @@ int run(int argc, char **argv) {
         killChild();
         return 1;
     }
-    if (cl.disassemble) std::fputs(bpf::disassemble(compiled).c_str(), stderr);
+    if (cl.disassemble) std::fputs(codegen::disassemble(compiled).c_str(), stderr);
     if (cl.compileOnly) {
         killChild();
         return 0;
@@ -428,9 +428,9 @@ int run(int argc, char **argv) {
         uint64_t largest = 0, largestEnd = 0;
         for (const auto &c : compiled.clauses) {
             // A ring counts records as DTrace does (see dtraceRecordBytes).
-            uint64_t size = !c.recordSize      ? 0
-                            : policy == program::BufferPolicy::Ring ? codegen::dtraceRecordBytes(c)
-                                               : c.recordSize + 8;
+            uint64_t size = !c.recordSize                           ? 0
+                            : policy == program::BufferPolicy::Ring ? program::dtraceRecordBytes(c)
+                                                                    : c.recordSize + 8;
             largest = std::max(largest, size);
             if (c.isEndClause) largestEnd = std::max(largestEnd, size);
         }
@@ -442,7 +442,8 @@ int run(int argc, char **argv) {
         // The dynamic variable space must hold at least one element of
         // every associative array.
         for (const auto &m : compiled.maps)
-            if (m.name.rfind("a_", 0) == 0 && m.keySize + m.valueSize > opts.dynvarsize)
+            if (m.role == program::MapRole::AssociativeArray &&
+                m.keySize + m.valueSize > opts.dynvarsize)
                 refusal = "Enabling exceeds size of buffer";
         if (refusal) {
             std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", refusal);
@@ -453,17 +454,17 @@ int run(int argc, char **argv) {
     // fbt needs BPF trampolines: find out before loading anything whether
     // this kernel has them, and if not say why in a line.
     for (const auto &p : compiled.programs) {
-        if (p.attach != providers::AttachKind::Function) continue;
-        if (auto why = providers::trampolinesUnavailable(p.attachBtfId)) {
+        if (p.attach.kind != program::AttachTarget::Kind::Trampoline) continue;
+        if (auto why = providers::trampolinesUnavailable(p.attach.btfId)) {
             std::fprintf(stderr, "dtrace: could not enable tracing: %s: %s\n",
-                         p.probes.front()->fullName().c_str(), why->c_str());
+                         p.attach.description.c_str(), why->c_str());
             killChild();
             return 1;
         }
         break;
     }
-    bpf::Session session;
-    if (auto err = bpf::load(compiled, session, cl.verbose)) {
+    kernel::Session session;
+    if (auto err = kernel::load(compiled, session, cl.verbose)) {
         std::fprintf(stderr, "dtrace: %s\n", err->message.c_str());
         if (cl.verbose && !err->verifierLog.empty()) std::fputs(err->verifierLog.c_str(), stderr);
         killChild();
@@ -498,7 +499,7 @@ int run(int argc, char **argv) {
     cc.ring = opts.bufpolicy == program::BufferPolicy::Ring;
     cc.ringSize = opts.bufsize;
     cc.out = out;
-    runtime::Consumer consumer(compiled, session, catalog, cc);
+    runtime::Consumer consumer(compiled, session, cc);
     std::string err;
     if (!consumer.open(err)) {
         std::fprintf(stderr, "dtrace: could not enable tracing: %s\n", err.c_str());
@@ -508,31 +509,31 @@ int run(int argc, char **argv) {
     consumer.setWalltimeOffset();
     installSignals();
 
-    auto programFd = [&](providers::AttachKind k) {
+    auto programFd = [&](program::ProgramRole role) {
         for (size_t i = 0; i < compiled.programs.size(); ++i)
-            if (compiled.programs[i].attach == k) return session.programs[i].get();
+            if (compiled.programs[i].role == role) return session.programs[i].get();
         return -1;
     };
 
     // BEGIN runs first and completes before any other probe is enabled;
     // its records are consumed once tracing is on, as in DTrace (so the
     // effects of its system() actions can be traced).
-    int beginFd = programFd(providers::AttachKind::Begin);
+    int beginFd = programFd(program::ProgramRole::Begin);
     if (beginFd >= 0)
-        if (auto e = providers::runOnce(beginFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
+        if (auto e = kernel::runOnce(beginFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
 
-    std::vector<bpf::Fd> links;
-    providers::IsEnabledPatches isEnabledPatches;
+    std::vector<kernel::Fd> links;
+    kernel::IsEnabledPatches isEnabledPatches;
     if (!consumer.exitRequested()) {
-        if (auto e = providers::attachAll(compiled, session, links)) {
+        if (auto e = kernel::attachAll(compiled, session, links)) {
             std::fprintf(stderr, "dtrace: %s\n", e->c_str());
             killChild();
             return 1;
         }
         // DTrace-style is-enabled sites: patched now in a running
         // process, in the -c command once it has exec'd.
-        std::vector<providers::IsEnabledSites> afterExec;
-        for (const providers::IsEnabledSites &sites : providers::isEnabledSites(compiled)) {
+        std::vector<kernel::IsEnabledSites> afterExec;
+        for (const program::IsEnabledSites &sites : compiled.isEnabledSites) {
             if (child.pid > 0 && sites.pid == child.pid)
                 afterExec.push_back(sites);
             else
@@ -631,9 +632,9 @@ int run(int argc, char **argv) {
         return 1;
     }
 
-    int endFd = programFd(providers::AttachKind::End);
+    int endFd = programFd(program::ProgramRole::End);
     if (endFd >= 0) {
-        if (auto e = providers::runOnce(endFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
+        if (auto e = kernel::runOnce(endFd)) std::fprintf(stderr, "dtrace: %s\n", e->c_str());
         consumer.drain();
     }
     consumer.flushRings();

@@ -2,6 +2,8 @@
 // aggregations, the per-CPU context layout, the string table, the maps,
 // and the grouping of clauses into one BPF program per attach point.
 #include "codegen/codegen.h"
+
+#include "bpf/disasm.h"
 #include "codegen/function.h"
 #include "codegen/program.h"
 #include "providers/kernel_functions.h"
@@ -195,6 +197,7 @@ void Generator::planVariables() {
             }
             st.keySize = std::max<uint32_t>(8, off);
             MapSpec m;
+            m.role = MapRole::AssociativeArray;
             m.name = "a_" + v.name.substr(0, 10);
             m.type = BPF_MAP_TYPE_HASH;
             m.keySize = st.keySize;
@@ -224,6 +227,7 @@ void Generator::planVariables() {
     });
     if (anyTls) {
         MapSpec m;
+        m.role = MapRole::ThreadLocals;
         m.name = "tvars";
         m.type = BPF_MAP_TYPE_HASH;
         m.keySize = 16;
@@ -233,13 +237,13 @@ void Generator::planVariables() {
         tlsMap = addMap(std::move(m));
     }
     MapSpec g;
+    g.role = MapRole::Globals;
     g.name = "globals";
     g.type = BPF_MAP_TYPE_ARRAY;
     g.keySize = 4;
     g.valueSize = std::max<uint32_t>(8, globalsSize);
     g.maxEntries = 1;
     globalsMap = addMap(std::move(g));
-    out.globalsMap = globalsMap;
     layout.localsSize = localsSize;
 }
 
@@ -303,7 +307,7 @@ void Generator::planAggregations() {
         d.slot = st.slot;
         d.keyed = st.keyed;
         d.params = a.params;
-        if (a.func == ir::AggFunc::Llquantize) d.llquantize = ir::llquantizeLayout(a.params);
+        if (a.func == AggFunc::Llquantize) d.llquantize = program::llquantizeLayout(a.params);
         aggs[&a] = st;
         shapes.push_back(shape);
         out.aggregations.push_back(std::move(d));
@@ -311,6 +315,7 @@ void Generator::planAggregations() {
     std::map<Shape, bpf::MapId> mapOf;
     for (const auto &[shape, group] : groups) {
         MapSpec m;
+        m.role = MapRole::Aggregations;
         m.name = "agg_" + std::to_string(mapOf.size());
         m.type = shape.keyed ? BPF_MAP_TYPE_HASH : BPF_MAP_TYPE_PERCPU_ARRAY;
         m.keySize = shape.keySize;
@@ -325,6 +330,7 @@ void Generator::planAggregations() {
     for (size_t i = 0; i < out.aggregations.size(); ++i) out.aggregations[i].map = mapOf[shapes[i]];
     if (histogramZeroSize) {
         MapSpec z;
+        z.role = MapRole::HistogramZero;
         z.name = "histzero";
         z.type = BPF_MAP_TYPE_ARRAY;
         z.keySize = 4;
@@ -587,6 +593,7 @@ void Generator::buildPrograms() {
         syscallCount = static_cast<uint32_t>(maxNr + 1);
         syscallNamesOffset = strtab.addIndexed(names, kSyscallNameWidth, syscallCount);
         MapSpec m;
+        m.role = MapRole::SyscallProbes;
         m.name = "sysprobes";
         m.type = BPF_MAP_TYPE_ARRAY;
         m.keySize = 4;
@@ -595,15 +602,17 @@ void Generator::buildPrograms() {
         sysprobesMap = addMap(std::move(m));
     }
 
+    std::vector<std::pair<ProgramContext, std::vector<SyscallClauseMask>>> syscallPrograms;
     AddProgram addProgram = [&](const std::string &name, ProgramContext ctx, uint32_t type,
                                 const std::vector<const ir::Clause *> &clauses,
                                 const std::string &tp) {
         bool args = std::any_of(clauses.begin(), clauses.end(),
                                 [](const ir::Clause *c) { return usesProbeArguments(*c); });
-        ProgramBuilder pb(*this, std::move(ctx));
-        ProgramSpec spec = pb.build(name, type, clauses, args);
-        spec.tracepoint = tp;
-        out.programs.push_back(std::move(spec));
+        ctx.rawTracepoint = tp;
+        ProgramBuilder pb(*this, ctx);
+        out.programs.push_back(pb.build(name, type, clauses, args));
+        if (ctx.attach == AttachKind::SyscallEntry || ctx.attach == AttachKind::SyscallReturn)
+            syscallPrograms.emplace_back(ctx, pb.syscallMasks());
     };
 
     if (!begin.empty() || !errorClauses.empty())
@@ -612,7 +621,6 @@ void Generator::buildPrograms() {
         ProgramContext ctx{probe->attach, {probe}};
         addProgram(probe->attach == AttachKind::Tick ? "dt_tick" : "dt_profile", ctx,
                    BPF_PROG_TYPE_PERF_EVENT, clauses, "");
-        out.programs.back().periodNs = probe->periodNs;
     }
     if (!sysEntry.empty()) {
         ProgramContext ctx{
@@ -636,12 +644,9 @@ void Generator::buildPrograms() {
                                                                         : h.name;
         std::vector<std::string> hooks{tp};
         hooks.insert(hooks.end(), h.alsoNames.begin(), h.alsoNames.end());
-        for (const std::string &hook : hooks) {
-            ProgramContext ctx{AttachKind::Mapped, {probe}};
-            ctx.rawTracepoint = hook;
-            addProgram("dt_" + probe->provider, std::move(ctx), BPF_PROG_TYPE_RAW_TRACEPOINT,
-                       clauses, hook);
-        }
+        for (const std::string &hook : hooks)
+            addProgram("dt_" + probe->provider, {AttachKind::Mapped, {probe}},
+                       BPF_PROG_TYPE_RAW_TRACEPOINT, clauses, hook);
     }
     buildUprobePrograms(uprobes, addProgram);
     // fbt: a program per probe, each on its own function's trampoline.
@@ -649,11 +654,38 @@ void Generator::buildPrograms() {
         bool isReturn = probe->name == "return";
         addProgram(isReturn ? "dt_fbt_return" : "dt_fbt_entry", {AttachKind::Function, {probe}},
                    BPF_PROG_TYPE_TRACING, clauses, "");
-        out.programs.back().attachBtfId = probe->btfId;
-        out.programs.back().expectedAttachType = isReturn ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
     }
     addProgram("dt_end", {AttachKind::End, {}}, BPF_PROG_TYPE_RAW_TRACEPOINT, end, "");
+    fillSyscallTable(syscallPrograms);
     addDeadman();
+}
+
+// The syscall table's entries: for each system call a program enables,
+// its probes' IDs and the clause masks of the programs.
+void Generator::fillSyscallTable(
+    const std::vector<std::pair<ProgramContext, std::vector<SyscallClauseMask>>> &programs) {
+    if (sysprobesMap < 0) return;
+    std::map<uint32_t, program::SyscallProbes> values;
+    for (const auto &[ctx, masks] : programs) {
+        bool entry = ctx.attach == providers::AttachKind::SyscallEntry;
+        for (const auto *probe : ctx.probes) {
+            program::SyscallProbes &v = values[static_cast<uint32_t>(probe->syscallNr)];
+            (entry ? v.entryId : v.returnId) = probe->id;
+        }
+        for (const auto &m : masks)
+            for (const auto *probe : m.probes) {
+                program::SyscallProbes &v = values[static_cast<uint32_t>(probe->syscallNr)];
+                (entry ? v.entryMask : v.returnMask) |= 1ull << m.bit;
+            }
+    }
+    MapSpec &map = out.maps[static_cast<size_t>(sysprobesMap)];
+    for (const auto &[nr, v] : values) {
+        if (nr >= map.maxEntries) continue;
+        const auto *k = reinterpret_cast<const uint8_t *>(&nr);
+        const auto *b = reinterpret_cast<const uint8_t *>(&v);
+        map.entries.emplace_back(std::vector<uint8_t>(k, k + sizeof nr),
+                                 std::vector<uint8_t>(b, b + sizeof v));
+    }
 }
 
 // pid (and USDT) probes: one program for the probes of each set of clauses
@@ -686,13 +718,21 @@ void Generator::buildUprobePrograms(
     }
     for (const auto &[key, probes] : groups) {
         ProgramContext ctx{providers::AttachKind::Uprobe, probes, true};
+        for (const auto *p : probes)
+            ctx.cookies.push_back(static_cast<uint64_t>(index[p]) << 32 | p->id);
         const char *name = std::get<0>(key)   ? "dt_uretprobe"
                            : std::get<2>(key) ? "dt_usdt"
                                               : "dt_uprobe";
         addProgram(name, std::move(ctx), BPF_PROG_TYPE_KPROBE, std::get<1>(key), "");
-        for (const auto *p : probes)
-            out.programs.back().cookies.push_back(static_cast<uint64_t>(index[p]) << 32 | p->id);
     }
+    // DTrace-style USDT: the is-enabled sites to patch, by file and process.
+    std::map<std::pair<int, std::string>, std::set<uint64_t>> sites;
+    for (const auto &[probe, clauses] : uprobes)
+        if (!probe->user->isEnabledSites.empty())
+            sites[{probe->user->pid, probe->user->path}].insert(probe->user->isEnabledSites.begin(),
+                                                                probe->user->isEnabledSites.end());
+    for (const auto &[key, offsets] : sites)
+        out.isEnabledSites.push_back({key.first, key.second, {offsets.begin(), offsets.end()}});
 }
 
 // A USDT site's arguments, each where its note says: a register, a
@@ -766,10 +806,75 @@ void Generator::addDeadman() {
     ProgramSpec spec;
     spec.name = "dt_deadman";
     spec.type = BPF_PROG_TYPE_PERF_EVENT;
-    spec.attach = providers::AttachKind::Tick;
-    spec.periodNs = std::clamp<uint64_t>(deadmanNs / 10, 1000000, 1000000000);
+    spec.role = program::ProgramRole::Deadman;
+    spec.attach.kind = program::AttachTarget::Kind::Timer;
+    spec.attach.periodNs = std::clamp<uint64_t>(deadmanNs / 10, 1000000, 1000000000);
+    spec.attach.oneCpu = true;
+    spec.attach.description = "the deadman";
     spec.code = bpf::link(fns);
     out.programs.push_back(std::move(spec));
+}
+
+// The probes that can fire, as the consumer names them.
+void Generator::describeProbes() {
+    std::set<const providers::Probe *> seen;
+    for (const auto &c : prog.clauses)
+        for (const providers::Probe *p : c.probes) {
+            if (!seen.insert(p).second) continue;
+            program::ProbeInfo info{p->id, p->provider, p->module, p->function, p->name};
+            if (p->attach == providers::AttachKind::SyscallEntry)
+                info.flow = program::ProbeInfo::Flow::Entry;
+            else if (p->attach == providers::AttachKind::SyscallReturn)
+                info.flow = program::ProbeInfo::Flow::Return;
+            out.probes.push_back(std::move(info));
+        }
+    std::sort(out.probes.begin(), out.probes.end(),
+              [](const auto &a, const auto &b) { return a.id < b.id; });
+}
+
+// print()'s view of a type: its name as written, its kind and layout from
+// what it resolves to; members and elements described in turn.
+int Generator::typeDescriptor(const sema::TypeRef &t) {
+    using Kind = program::TypeDesc::Kind;
+    if (auto it = typeDescriptors_.find(t.get()); it != typeDescriptors_.end()) return it->second;
+    sema::TypeRef s = sema::stripTypedefs(t);
+    auto index = static_cast<int>(out.types.size());
+    typeDescriptors_[t.get()] = index;
+    out.types.emplace_back();
+    program::TypeDesc d;
+    d.size = sema::typeSize(t);
+    d.name = sema::typeName(t);
+    if (!s) {
+        out.types[static_cast<size_t>(index)] = std::move(d);
+        return index;
+    }
+    d.isSigned = s->isSigned;
+    switch (s->kind) {
+    case sema::TypeKind::Struct:
+    case sema::TypeKind::Union:
+        d.kind = s->kind == sema::TypeKind::Struct ? Kind::Struct : Kind::Union;
+        if (s->name.empty()) d.name = s->kind == sema::TypeKind::Struct ? "struct" : "union";
+        for (const auto &m : s->members)
+            d.members.push_back({m.name, m.offsetBits, m.bitSize,
+                                 static_cast<uint32_t>(typeDescriptor(m.type)),
+                                 sema::typeSize(m.type)});
+        break;
+    case sema::TypeKind::Array:
+        d.kind = Kind::Array;
+        d.element = static_cast<uint32_t>(typeDescriptor(s->target));
+        d.count = s->count;
+        break;
+    case sema::TypeKind::String: d.kind = Kind::String; break;
+    case sema::TypeKind::Pointer: d.kind = Kind::Pointer; break;
+    case sema::TypeKind::Enum:
+        d.kind = Kind::Enum;
+        for (const auto &e : s->enumerators) d.enumerators.push_back({e.name, e.value});
+        break;
+    case sema::TypeKind::Float: d.kind = Kind::Float; break;
+    default: d.kind = Kind::Integer; break;
+    }
+    out.types[static_cast<size_t>(index)] = std::move(d);
+    return index;
 }
 
 void Generator::checkLayout() const {
@@ -784,37 +889,39 @@ void Generator::checkLayout() const {
 CompiledProgram Generator::run() {
     // Maps every program uses.
     MapSpec d;
+    d.role = MapRole::Context;
     d.name = "dctx";
     d.type = BPF_MAP_TYPE_ARRAY;
     d.keySize = 4;
     d.maxEntries = 0; // the loader makes one entry per possible CPU
     dctxMap = addMap(std::move(d));
     MapSpec s;
+    s.role = MapRole::State;
     s.name = "state";
     s.type = BPF_MAP_TYPE_ARRAY;
     s.keySize = 4;
     s.valueSize = sizeof(StateValue);
     s.flags = BPF_F_MMAPABLE;
     stateMap = addMap(std::move(s));
-    out.stateMap = stateMap;
     MapSpec dr;
+    dr.role = MapRole::Drops;
     dr.name = "drops";
     dr.type = BPF_MAP_TYPE_PERCPU_ARRAY;
     dr.keySize = 4;
     dr.valueSize = 8 * kDropCounters;
     dropsMap = addMap(std::move(dr));
-    out.dropsMap = dropsMap;
     // One BPF ring buffer of bufsize bytes per CPU. Not one ring per CPU:
     // filling an array of ring buffers costs an RCU grace period per CPU
     // (about 17 ms each here), which would be most of our start-up.
     MapSpec b;
+    b.role = MapRole::Buffers;
     b.name = "buffers";
     b.type = BPF_MAP_TYPE_RINGBUF;
     b.maxEntries = 0; // sized by the loader from bufsize
     b.ringBufferPerCpu = true;
     buffersMap = addMap(std::move(b));
-    out.buffersMap = buffersMap;
     MapSpec st;
+    st.role = MapRole::Strings;
     st.name = "strtab";
     st.type = BPF_MAP_TYPE_ARRAY;
     st.keySize = 4;
@@ -842,13 +949,13 @@ CompiledProgram Generator::run() {
         out.statsClauses = layout.statsClauses;
         out.timesEveryFiring = prog.options.probestats;
     }
-    out.contextMap = dctxMap;
     out.stringSize = layout.strslot;
     auto bytes = strtab.bytes();
     out.maps[strtabMap].valueSize = static_cast<uint32_t>(bytes.size());
     out.maps[strtabMap].initialValue = std::move(bytes);
     for (const auto &c : prog.clauses)
         if (!clauseDescribed(c.index)) clauseDesc(c);
+    describeProbes();
     return std::move(out);
 }
 
@@ -1414,11 +1521,62 @@ ProgramSpec ProgramBuilder::build(const std::string &name, uint32_t progType,
     ProgramSpec spec;
     spec.name = name;
     spec.type = progType;
-    spec.attach = ctx.attach;
-    spec.probes = ctx.probes;
+    spec.role = ctx.attach == providers::AttachKind::Begin ? program::ProgramRole::Begin
+                : ctx.attach == providers::AttachKind::End ? program::ProgramRole::End
+                                                           : program::ProgramRole::Probes;
+    spec.attach = attachTarget();
     spec.code = linkFunctions(functions);
-    spec.sysMasks = sysMasks_;
     return spec;
+}
+
+// Where the kernel runs this program, from its probes.
+program::AttachTarget ProgramBuilder::attachTarget() const {
+    using Kind = program::AttachTarget::Kind;
+    using providers::AttachKind;
+    program::AttachTarget t;
+    const providers::Probe *p = probe();
+    if (p) t.description = p->fullName();
+    switch (ctx.attach) {
+    case AttachKind::Begin:
+    case AttachKind::End:
+    case AttachKind::Error: break;
+    case AttachKind::Profile:
+    case AttachKind::Tick:
+        t.kind = Kind::Timer;
+        t.periodNs = p->periodNs;
+        t.oneCpu = ctx.attach == AttachKind::Tick; // tick-N fires on one CPU only
+        t.description = p->name;
+        break;
+    case AttachKind::SyscallEntry:
+    case AttachKind::SyscallReturn:
+    case AttachKind::Mapped:
+        t.kind = Kind::RawTracepoint;
+        t.name = ctx.rawTracepoint;
+        break;
+    case AttachKind::Tracepoint: {
+        t.kind = Kind::Tracepoint;
+        t.name = p->tracepoint;
+        const providers::TracepointFormat *fmt = providers::tracepointFormat(*p);
+        t.tracepointId = fmt ? fmt->id : 0;
+        break;
+    }
+    case AttachKind::Uprobe:
+        t.kind = Kind::Uprobes;
+        for (size_t i = 0; i < ctx.probes.size(); ++i) {
+            const providers::UserProbe &u = *ctx.probes[i]->user;
+            if (u.isEnabledOnly) continue; // only patched, never probed
+            t.uprobes.push_back({ctx.probes[i]->fullName(), u.pid, u.path, u.offset, u.isReturn,
+                                 u.semaphoreOffset,
+                                 i < ctx.cookies.size() ? ctx.cookies[i] : ctx.probes[i]->id});
+        }
+        break;
+    case AttachKind::Function:
+        t.kind = Kind::Trampoline;
+        t.btfId = p->btfId;
+        t.attachType = p->name == "return" ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
+        break;
+    }
+    return t;
 }
 
 // Links a program's functions; a limit of BPF's becomes an error about the
@@ -1456,6 +1614,15 @@ bpf::LinkedProgram ProgramBuilder::linkFunctions(const std::vector<bpf::Function
         fail("D_UNSUPPORTED", g.prog.clauses.empty() ? SourceLoc{} : g.prog.clauses.front().loc,
              "the program " + what + " is too large to compile: " + e.message());
     }
+}
+
+std::string disassemble(const program::CompiledProgram &prog) {
+    std::vector<std::string> mapNames;
+    for (const MapSpec &m : prog.maps) mapNames.push_back(m.name);
+    std::string out;
+    for (const ProgramSpec &p : prog.programs)
+        out += "\nDisassembly of program " + p.name + ":\n" + bpf::disassemble(p.code, mapNames);
+    return out;
 }
 
 CompiledProgram generate(const ir::Program &prog) {

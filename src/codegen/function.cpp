@@ -138,7 +138,7 @@ void FunctionCompiler::checkedRead(Reg dstPtr, uint32_t size, Reg src, Space spa
 // no user address space to read.
 void FunctionCompiler::faultBadRead(Reg address, bool user) {
     if (!user) {
-        fault(kFltBadAddr, address);
+        fault(faultCode(Fault::BadAddr), address);
         return;
     }
     // The kind is worked out by a shared subprogram; the address survives
@@ -152,7 +152,7 @@ void FunctionCompiler::faultBadRead(Reg address, bool user) {
 
 void FunctionCompiler::faultOfType(Reg type, Reg value) {
     if (errorClause_) {
-        fault(kFltBadAddr, value); // a double error: counted, whatever its type
+        fault(faultCode(Fault::BadAddr), value); // a double error: counted, whatever its type
         return;
     }
     uint32_t pc = static_cast<uint32_t>(f_->size());
@@ -202,7 +202,7 @@ int FunctionCompiler::value(const ir::Node &n) {
             if (a.space == Space::Scratch) {
                 emit(movImm(R5,
                             static_cast<int32_t>(std::max<uint64_t>(1, sema::typeSize(n.type)))));
-                scratchPointer(R0, a, R5, kFltBadAddr);
+                scratchPointer(R0, a, R5, faultCode(Fault::BadAddr));
             } else {
                 addressOf(R0, a);
             }
@@ -346,7 +346,7 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         int s = alloc();
         if (a.space == Space::Scratch) {
             emit(movImm(R5, static_cast<int32_t>(g.strsize + 1)));
-            scratchPointer(R0, a, R5, kFltBadAddr);
+            scratchPointer(R0, a, R5, faultCode(Fault::BadAddr));
         } else {
             // A string read from kernel memory.
             Reg r = get(a.slot, R3);
@@ -560,7 +560,7 @@ void FunctionCompiler::arith(ir::Op op, Reg ra, Reg rb, bool sgn, bool lhsSigned
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JNE, rb, 0, ok);
         emit(movImm(R0, 0));
-        fault(kFltDivZero, R0);
+        fault(faultCode(Fault::DivZero), R0);
         f_->bind(ok);
         if (!sgn) {
             emit(alu64Reg(op == ir::Op::Div ? BPF_DIV : BPF_MOD, ra, rb));
@@ -838,7 +838,7 @@ bpf::FunctionId ProgramBuilder::userFaultFunction() {
     userFault_ = addFunction("dt_user_fault", [&](Function &f) {
         Label userHalf = f.newLabel(), badAddress = f.newLabel();
         f.jumpImm(BPF_JSGE, R1, 0, userHalf);
-        f.emit(movImm(R0, static_cast<int32_t>(kFltKPriv)));
+        f.emit(movImm(R0, static_cast<int32_t>(faultCode(Fault::KPriv))));
         f.emit(exitInsn());
         f.bind(userHalf);
         const int64_t mmOffset = g.kernel.taskMm;
@@ -853,11 +853,11 @@ bpf::FunctionId ProgramBuilder::userFaultFunction() {
             f.callHelper(BPF_FUNC_probe_read_kernel);
             f.emit(load(Size::DW, R0, FP, -8));
             f.jumpImm(BPF_JNE, R0, 0, badAddress);
-            f.emit(movImm(R0, static_cast<int32_t>(kFltUPriv)));
+            f.emit(movImm(R0, static_cast<int32_t>(faultCode(Fault::UPriv))));
             f.emit(exitInsn());
         }
         f.bind(badAddress);
-        f.emit(movImm(R0, static_cast<int32_t>(kFltBadAddr)));
+        f.emit(movImm(R0, static_cast<int32_t>(faultCode(Fault::BadAddr))));
         f.emit(exitInsn());
     });
     return userFault_;

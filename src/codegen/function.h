@@ -14,15 +14,8 @@ class ProgramBuilder;
 
 enum class Space { DMem, Kernel, User, Scratch };
 
-// DTrace's fault types (DTRACEFLT_*), as the ERROR probe's arg4 gives them.
-inline constexpr uint32_t kFltBadAddr = 1;
-inline constexpr uint32_t kFltIllOp = 3;
-inline constexpr uint32_t kFltDivZero = 4;
-inline constexpr uint32_t kFltNoScratch = 5;
-inline constexpr uint32_t kFltKPriv = 6;
-inline constexpr uint32_t kFltUPriv = 7;
-inline constexpr uint32_t kFltBadSize = 10;
-inline constexpr uint32_t kFltBadIndex = 11;
+using program::Fault;
+using program::faultCode;
 
 // What a part of a long clause returns: 0 to go on, 1 after a fault, or
 // kPartAbandon to end the clause without its record (speculate()).

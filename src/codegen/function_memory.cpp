@@ -187,7 +187,7 @@ Address FunctionCompiler::address(const ir::Node &n, bool forWrite) {
         if (a.space == Space::DMem) {
             Label ok = f_->newLabel();
             f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(count), ok);
-            fault(kFltBadIndex, R1);
+            fault(faultCode(Fault::BadIndex), R1);
             f_->bind(ok);
         }
         if (elem != 1) emit(alu64Imm(BPF_MUL, R1, static_cast<int32_t>(elem)));
@@ -221,7 +221,7 @@ int FunctionCompiler::loadScalar(const Address &a, const TypeRef &t, unsigned bi
     Reg dst = a.slot < kRegSlots ? static_cast<Reg>(R6 + a.slot) : R0;
     if (a.space == Space::Scratch) {
         emit(movImm(R5, static_cast<int32_t>(loadBytes)));
-        scratchPointer(R1, a, R5, kFltBadAddr);
+        scratchPointer(R1, a, R5, faultCode(Fault::BadAddr));
         emit(load(sizeFor(loadBytes), dst, R1, 0));
     } else if (a.space == Space::DMem) {
         Reg p = get(a.slot, R1);
@@ -391,7 +391,7 @@ void FunctionCompiler::storeToMemory(const ir::Node &target, int v) {
     Reg p = get(a.slot, R1);
     if (a.space == Space::Scratch) {
         emit(movImm(R5, static_cast<int32_t>(size)));
-        scratchPointer(R1, a, R5, kFltBadAddr);
+        scratchPointer(R1, a, R5, faultCode(Fault::BadAddr));
         p = R1;
         a.offset = 0;
     }
@@ -431,7 +431,7 @@ void FunctionCompiler::storeAggregate(const ir::Node &target, const ir::Node &va
                             ? g.strsize + 1
                             : static_cast<uint32_t>(sema::typeSize(target.type));
         emit(movImm(R5, static_cast<int32_t>(size)));
-        scratchPointer(R1, a, R5, kFltBadAddr);
+        scratchPointer(R1, a, R5, faultCode(Fault::BadAddr));
     } else {
         addressOf(R1, a);
     }

@@ -397,7 +397,7 @@ void FunctionCompiler::printAction(const ir::Stmt &s) {
     RecordItem item;
     item.kind = ItemKind::Print;
     sema::TypeRef target = sema::stripTypedefs(p.type)->target;
-    item.printType = target;
+    item.printType = pb_.g.typeDescriptor(target);
     ValueDesc pd = describeValue(p.type);
     int v = value(p);
     uint32_t poff = reserveRecord(8, 8);

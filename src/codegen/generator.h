@@ -2,7 +2,7 @@
 // generator and the per-function compiler.
 #pragma once
 
-#include "codegen/compiled.h"
+#include "program/plan.h"
 #include "sema/ir.h"
 
 #include <algorithm>
@@ -13,27 +13,57 @@
 
 namespace dtrace::codegen {
 
-// Fixed offsets in the per-CPU context (an array map indexed by CPU).
-namespace dctx {
-constexpr int16_t kArgs = 0;          // u64[10]
-constexpr int16_t kProbeId = 80;      // u32: the probe that fired
-constexpr int16_t kSyscallNr = 84;    // u32: system call number (syscall probes)
-constexpr int16_t kTimestamp = 88;    // u64: cached timestamp (0: not yet read)
-constexpr int16_t kVtimestamp = 96;   // u64: cached vtimestamp
-constexpr int16_t kFaultType = 104;   // u32
-constexpr int16_t kFaultClause = 108; // u32
-constexpr int16_t kFaultValue = 112;  // u64
-constexpr int16_t kFaultPc = 120;     // u64
-constexpr int16_t kSaved = 128;       // u64[7]: args 0..5 and probe id, while ERROR runs
-constexpr int16_t kErrno = 184;       // u64: errno of this firing
-constexpr int16_t kScratch = 192;     // u64[4]: destination of checked loads
-constexpr int16_t kFuncOffset = 224;  // u32: offset of probefunc in the string table
-constexpr int16_t kScratchTop = 232;  // u64: bytes of scratch alloca'd by this clause
-constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
-// (the syscall probes read pt_regs, 64 bytes, into kScratch.. at entry)
-constexpr int16_t kCpu = 256; // u64: the CPU this firing runs on
-constexpr int16_t kFixedEnd = 264;
-} // namespace dctx
+// Code generation speaks the contract's vocabulary (program/).
+namespace dctx = program::dctx;
+using program::AggFunc;
+using program::AggregationDesc;
+using program::AggregationTag;
+using program::ClauseDesc;
+using program::ClauseStats;
+using program::CompiledProgram;
+using program::DropCounter;
+using program::ErrorRecord;
+using program::isHistogram;
+using program::ItemKind;
+using program::kAborted;
+using program::kActive;
+using program::kAggDrops;
+using program::kAggTagSize;
+using program::kDoubleErrors;
+using program::kDropCounters;
+using program::kDynvarDrops;
+using program::kErrorRecord;
+using program::kErrors;
+using program::kExiting;
+using program::kMaxPrintBytes;
+using program::kMaxSpeculations;
+using program::kPresenceOffset;
+using program::kPrincipalDrops;
+using program::kQuantizeBuckets;
+using program::kQuantizeZeroBucket;
+using program::kSampleEvery;
+using program::kSpecActive;
+using program::kSpecBusy;
+using program::kSpecClaiming;
+using program::kSpecCommit;
+using program::kSpecControl;
+using program::kSpecDiscard;
+using program::kSpecDrops;
+using program::kSpecFinishing;
+using program::kSpecInactive;
+using program::kSpecUnavail;
+using program::kStateActivityOffset;
+using program::kStateHeartbeatOffset;
+using program::lquantizeLevels;
+using program::MapRole;
+using program::MapSpec;
+using program::ProgramSpec;
+using program::RecordHeader;
+using program::RecordItem;
+using program::SpecControlRecord;
+using program::SpecState;
+using program::StateValue;
+using program::ValueDesc;
 
 // Where each variable and aggregation lives.
 struct VarStorage {
@@ -116,7 +146,8 @@ struct ProgramContext {
     std::vector<const providers::Probe *> probes;
     bool dynamicProbe = false; // probe identity known only at run time (syscalls)
     bool isErrorFunction = false;
-    std::string rawTracepoint; // Mapped probes on raw tracepoints: which one
+    std::string rawTracepoint;     // the raw tracepoint its program attaches to
+    std::vector<uint64_t> cookies; // uprobes: each probe's BPF cookie, as probes
 };
 
 } // namespace dtrace::codegen

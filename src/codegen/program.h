@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace dtrace::codegen {
 
@@ -48,6 +49,13 @@ uint32_t addressFormatBytes(AddressFormat kind);
 // `nullable`) is NULL, as the verifier requires.
 void makeGlobalFunction(bpf::Function &f, std::vector<bpf::ParamKind> params, int32_t fallback,
                         std::vector<int> nullable = {});
+
+// A clause of a system call program that wants only some of its calls:
+// bit `bit` of its mask in the syscall table is set for the probes listed.
+struct SyscallClauseMask {
+    uint64_t bit = 0;
+    std::set<const providers::Probe *> probes;
+};
 
 struct KernelOffsets {
     int64_t taskRealParent = -1;
@@ -112,12 +120,18 @@ class Generator {
     uint32_t syscallCount = 512;
 
     bpf::MapId addMap(MapSpec spec);
+    // print()'s type descriptors: the index of t's in out.types.
+    int typeDescriptor(const sema::TypeRef &t);
     ClauseDesc &clauseDesc(const ir::Clause &c);
     bool clauseDescribed(int index) const;
     void markDescribed(int index) { described_.at(static_cast<size_t>(index)) = true; }
 
   private:
     void planVariables();
+    void describeProbes();
+    void fillSyscallTable(
+        const std::vector<std::pair<ProgramContext, std::vector<SyscallClauseMask>>> &programs);
+    std::map<const sema::Type *, int> typeDescriptors_;
     void planAggregations();
     void planKernelOffsets();
     void planSpeculations();
@@ -168,6 +182,8 @@ class ProgramBuilder {
                                 const std::function<void(bpf::Function &)> &body);
     ProgramSpec build(const std::string &name, uint32_t progType,
                       const std::vector<const ir::Clause *> &clauses, bool usesArgs);
+    // After build(): the clause masks of a system call program.
+    const std::vector<SyscallClauseMask> &syscallMasks() const { return sysMasks_; }
 
     // Static probe facts for the clause code.
     bool singleProbe() const { return !ctx.dynamicProbe && ctx.probes.size() == 1; }
@@ -176,6 +192,7 @@ class ProgramBuilder {
     }
 
   private:
+    program::AttachTarget attachTarget() const;
     bpf::LinkedProgram linkFunctions(const std::vector<bpf::Function> &fns) const;
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,

@@ -23,6 +23,7 @@ void Generator::planSpeculations() {
                  std::to_string(kMaxSpeculations) + " dtrace supports");
     out.nspec = static_cast<uint32_t>(nspec);
     MapSpec m;
+    m.role = MapRole::Speculations;
     m.name = "specs";
     m.type = BPF_MAP_TYPE_ARRAY;
     m.keySize = 4;
@@ -31,7 +32,6 @@ void Generator::planSpeculations() {
     m.maxEntries = 1;
     m.flags = BPF_F_MMAPABLE;
     specsMap = addMap(std::move(m));
-    out.specsMap = specsMap;
 }
 
 // r = the SpecState of index r (clobbers r1).
@@ -220,7 +220,7 @@ void FunctionCompiler::finishSpeculation(const ir::Stmt &s, uint32_t op) {
     emit(alu64Imm(BPF_SUB, R1, 1));
     f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(g.out.nspec), valid);
     emit(movImm(R2, 0));
-    fault(kFltIllOp, R2);
+    fault(faultCode(Fault::IllOp), R2);
     f_->bind(valid);
     emit(movImm(R2, static_cast<int32_t>(op)));
     emit(load(Size::W, R3, R9, dctx::kProbeId));

@@ -28,7 +28,7 @@ void FunctionCompiler::checkNotNull(const ir::Node &n, int slot) {
     Label ok = f_->newLabel();
     f_->jumpImm(BPF_JNE, r, 0, ok);
     emit(movImm(R1, 0));
-    fault(kFltBadAddr, R1);
+    fault(faultCode(Fault::BadAddr), R1);
     f_->bind(ok);
 }
 
@@ -119,7 +119,7 @@ int FunctionCompiler::allocaScratch(int sizeSlot) {
     f_->jump(ok);
     f_->bind(bad);
     emit(movImm(R1, 0));
-    fault(kFltNoScratch, R1);
+    fault(faultCode(Fault::NoScratch), R1);
     f_->bind(ok);
     emit(store(Size::DW, R9, dctx::kScratchTop, R3));
     // Zero it: copy from the zero area.
@@ -148,9 +148,9 @@ void FunctionCompiler::copyIntoScratch(int dst, int sizeSlot, int src, bool user
     if (rs != R5) emit(movReg(R5, rs));
     Label sizeOk = f_->newLabel();
     f_->jumpImm(BPF_JLE, R5, static_cast<int32_t>(l.scratchSize), sizeOk);
-    fault(kFltBadSize, R5);
+    fault(faultCode(Fault::BadSize), R5);
     f_->bind(sizeOk);
-    scratchPointer(R1, {dst, 0, Space::Scratch}, R5, kFltBadAddr);
+    scratchPointer(R1, {dst, 0, Space::Scratch}, R5, faultCode(Fault::BadAddr));
     rs = get(sizeSlot, R2);
     if (rs != R2) emit(movReg(R2, rs));
     Label sizeOk2 = f_->newLabel();
@@ -309,7 +309,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         Label ok = f_->newLabel();
         f_->jumpImm(BPF_JNE, R0, -2, ok);
         emit(movImm(R1, 0));
-        fault(kFltBadAddr, R1); // strtok(NULL, ...) with nothing to continue
+        fault(faultCode(Fault::BadAddr), R1); // strtok(NULL, ...) with nothing to continue
         f_->bind(ok);
         // The token lives in strtok's buffer; hand out a copy.
         emit(movReg(R1, R9));
@@ -356,7 +356,7 @@ int FunctionCompiler::call(const ir::Node &n) {
             f_->jumpImm(BPF_JSLT, r, 2, bad);
             f_->jumpImm(BPF_JSLE, r, 36, ok);
             f_->bind(bad);
-            fault(kFltIllOp, r);
+            fault(faultCode(Fault::IllOp), r);
             f_->bind(ok);
         } else {
             base = alloc();
@@ -396,7 +396,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         Label ok1 = f_->newLabel(), ok2 = f_->newLabel(), ok3 = f_->newLabel();
         f_->jumpImm(BPF_JEQ, R0, 0, ok1);
         rp = get(p, R3);
-        fault(kFltBadAddr, rp);
+        fault(faultCode(Fault::BadAddr), rp);
         f_->bind(ok1);
         emit(movReg(R1, R9));
         emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state + 8)));
@@ -407,7 +407,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         f_->callHelper(BPF_FUNC_probe_read_kernel);
         f_->jumpImm(BPF_JEQ, R0, 0, ok2);
         rp = get(p, R3);
-        fault(kFltBadAddr, rp);
+        fault(faultCode(Fault::BadAddr), rp);
         f_->bind(ok2);
         int d = stringResult();
         int ctx = alloc();
@@ -417,7 +417,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         f_->call(pb_.subprogram(SubprogramKind::DPath));
         f_->jumpImm(BPF_JEQ, R0, 0, ok3);
         rp = get(p, R3);
-        fault(kFltBadAddr, rp);
+        fault(faultCode(Fault::BadAddr), rp);
         f_->bind(ok3);
         release(p);
         release(ctx);
@@ -635,7 +635,7 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
         Label readOk = f_->newLabel();
         f_->jumpImm(BPF_JEQ, R0, 0, readOk);
         ra = get(src, R3);
-        fault(kFltBadAddr, ra);
+        fault(faultCode(Fault::BadAddr), ra);
         f_->bind(readOk);
         argumentsToRegisters({d, ctx});
         SubprogramKind sk =
@@ -650,7 +650,7 @@ int FunctionCompiler::addressToString(const ir::Node &n) {
     }
     if (kind >= 0) {
         Reg rk = get(kind, R1);
-        fault(kFltIllOp, rk);
+        fault(faultCode(Fault::IllOp), rk);
     }
     f_->bind(done);
     if (kind >= 0) release(kind);
@@ -681,7 +681,7 @@ int FunctionCompiler::copyOut(const ir::Node &n) {
         if (rs != R1) emit(movReg(R1, rs));
         emit(movImm(R0, 1));
         f_->jumpImm(BPF_JEQ, R0, 0, never); // keeps what follows reachable
-        fault(kFltBadAddr, R1);
+        fault(faultCode(Fault::BadAddr), R1);
         f_->bind(never);
         release(s);
         int r = alloc();
@@ -712,11 +712,11 @@ int FunctionCompiler::copyOut(const ir::Node &n) {
     Label bad = f_->newLabel(), done = f_->newLabel(), sizeOk = f_->newLabel();
     uint32_t limit = isStr ? g.layout.strslot : g.layout.scratchSize;
     f_->jumpImm(BPF_JLE, R3, static_cast<int32_t>(limit), sizeOk);
-    fault(kFltBadSize, R3);
+    fault(faultCode(Fault::BadSize), R3);
     f_->bind(sizeOk);
     f_->jumpImm(BPF_JEQ, R3, 0, done);
     if (scratch && !isStr) {
-        scratchPointer(R2, {s, 0, Space::Scratch}, R3, kFltBadAddr);
+        scratchPointer(R2, {s, 0, Space::Scratch}, R3, faultCode(Fault::BadAddr));
         rn = get(size, R3);
         if (rn != R3) emit(movReg(R3, rn));
         Label ok2 = f_->newLabel();
@@ -733,7 +733,7 @@ int FunctionCompiler::copyOut(const ir::Node &n) {
     f_->jumpImm(BPF_JEQ, R0, 0, done);
     f_->bind(bad);
     ra = get(addr, R1);
-    fault(kFltBadAddr, ra);
+    fault(faultCode(Fault::BadAddr), ra);
     f_->bind(done);
     release(s);
     release(addr);

@@ -58,8 +58,8 @@ std::string jsonString(std::string_view s) {
 std::string jsonValue(const DecodedValue &v, const SymbolResolver *syms) {
     char buf[32];
     switch (v.desc.kind) {
-    case codegen::ValueDesc::Kind::String: return jsonString(v.text);
-    case codegen::ValueDesc::Kind::Integer: {
+    case program::ValueDesc::Kind::String: return jsonString(v.text);
+    case program::ValueDesc::Kind::Integer: {
         uint64_t bits = v.bits;
         unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
         if (size < 8) bits &= (1ull << (8 * size)) - 1;
@@ -73,13 +73,13 @@ std::string jsonValue(const DecodedValue &v, const SymbolResolver *syms) {
             std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
         return buf;
     }
-    case codegen::ValueDesc::Kind::Stack: {
+    case program::ValueDesc::Kind::Stack: {
         std::string out = "[";
         for (const std::string &name : stackFrameNames(toFormatValue(v), syms))
             out += (out.size() > 1 ? "," : "") + jsonString(name);
         return out + "]";
     }
-    case codegen::ValueDesc::Kind::Bytes: {
+    case program::ValueDesc::Kind::Bytes: {
         std::string hex;
         for (char c : v.bytes) {
             std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));

@@ -8,21 +8,21 @@
 
 namespace dtrace::output {
 
-DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data) {
+DecodedValue decodeValue(const program::ValueDesc &d, std::span<const uint8_t> data) {
     DecodedValue v;
     v.desc = d;
     switch (d.kind) {
-    case codegen::ValueDesc::Kind::Integer:
+    case program::ValueDesc::Kind::Integer:
         if (data.size() >= 8) std::memcpy(&v.bits, data.data(), 8);
         break;
-    case codegen::ValueDesc::Kind::String: {
+    case program::ValueDesc::Kind::String: {
         size_t n = 0;
         while (n < data.size() && data[n] != 0) ++n;
         v.text.assign(reinterpret_cast<const char *>(data.data()), n);
         break;
     }
-    case codegen::ValueDesc::Kind::Bytes:
-    case codegen::ValueDesc::Kind::Stack:
+    case program::ValueDesc::Kind::Bytes:
+    case program::ValueDesc::Kind::Stack:
         v.bytes.assign(reinterpret_cast<const char *>(data.data()),
                        std::min<size_t>(data.size(), d.typeSize));
         break;
@@ -75,18 +75,18 @@ std::string formatBytes(std::span<const uint8_t> c, bool quiet, bool forceDump) 
 
 std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver *syms,
                         const FormatOptions &opts) {
-    const codegen::ValueDesc &d = v.desc;
+    const program::ValueDesc &d = v.desc;
     switch (d.kind) {
-    case codegen::ValueDesc::Kind::Stack:
+    case program::ValueDesc::Kind::Stack:
         // func(), mod() and their user forms print in a column, quiet or not.
         if (d.symbolForm) return printfString("  %-50s", formatSymbol(v, syms).c_str());
         return formatStack(toFormatValue(v), syms, opts);
-    case codegen::ValueDesc::Kind::String:
+    case program::ValueDesc::Kind::String:
         return quiet ? v.text : printfString("  %-33s", v.text.c_str());
-    case codegen::ValueDesc::Kind::Bytes:
+    case program::ValueDesc::Kind::Bytes:
         return formatBytes({reinterpret_cast<const uint8_t *>(v.bytes.data()), v.bytes.size()},
                            quiet);
-    case codegen::ValueDesc::Kind::Integer: break;
+    case program::ValueDesc::Kind::Integer: break;
     }
     int width;
     switch (d.typeSize) {
@@ -118,9 +118,9 @@ std::string formatSymbol(const DecodedValue &v, const SymbolResolver *syms) {
 
 FormatValue toFormatValue(const DecodedValue &v) {
     switch (v.desc.kind) {
-    case codegen::ValueDesc::Kind::String: return FormatValue::ofString(v.text);
-    case codegen::ValueDesc::Kind::Bytes: return FormatValue::ofBytes(v.bytes);
-    case codegen::ValueDesc::Kind::Stack: {
+    case program::ValueDesc::Kind::String: return FormatValue::ofString(v.text);
+    case program::ValueDesc::Kind::Bytes: return FormatValue::ofBytes(v.bytes);
+    case program::ValueDesc::Kind::Stack: {
         std::vector<uint64_t> words(v.bytes.size() / 8);
         std::memcpy(words.data(), v.bytes.data(), words.size() * 8);
         int pid = -1;
@@ -130,7 +130,7 @@ FormatValue toFormatValue(const DecodedValue &v) {
         }
         return FormatValue::ofStack(std::move(words), pid);
     }
-    case codegen::ValueDesc::Kind::Integer: break;
+    case program::ValueDesc::Kind::Integer: break;
     }
     unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
     if (size > 8) size = 8;

@@ -2,7 +2,7 @@
 // dumps, and the default (non-quiet) probe prefix, as DTrace prints them.
 #pragma once
 
-#include "codegen/compiled.h"
+#include "program/plan.h"
 #include "output/printf_format.h"
 
 #include <cstdint>
@@ -13,13 +13,13 @@ namespace dtrace::output {
 
 // A value read out of a record, according to its description.
 struct DecodedValue {
-    codegen::ValueDesc desc;
+    program::ValueDesc desc;
     uint64_t bits = 0; // integers, normalised to 64 bits
     std::string text;  // strings
     std::string bytes; // structs, arrays
 };
 
-DecodedValue decodeValue(const codegen::ValueDesc &d, std::span<const uint8_t> data);
+DecodedValue decodeValue(const program::ValueDesc &d, std::span<const uint8_t> data);
 
 // trace(): "%d" style when quiet, fixed-width columns otherwise.
 std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver *syms = nullptr,

@@ -5,6 +5,8 @@
 // probes); and the executable mappings of a process from /proc/PID/maps.
 #pragma once
 
+#include "kernel/processes.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -58,13 +60,7 @@ struct UsdtSections {
 };
 UsdtSections readUsdtSections(const std::string &path);
 
-struct ProcessMapping {
-    uint64_t start = 0, end = 0, offset = 0;
-    uint64_t device = 0, inode = 0; // the file's, as stat() gives them
-    std::string path;
-};
-
-// The executable, file-backed mappings of a process (empty if it is gone).
-std::vector<ProcessMapping> executableMappings(int pid);
+using kernel::executableMappings;
+using kernel::ProcessMapping;
 
 } // namespace dtrace::providers

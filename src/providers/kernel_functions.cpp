@@ -1,7 +1,7 @@
 #include "providers/kernel_functions.h"
 
-#include "bpf/kernel_btf.h"
-#include "bpf/loader.h"
+#include "kernel/kernel_btf.h"
+#include "kernel/loader.h"
 #include "providers/tracepoints.h"
 
 #include <bpf/btf.h>
@@ -34,11 +34,11 @@ std::optional<std::unordered_set<std::string>> traceableFunctions() {
 }
 
 const struct btf_type *typeById(unsigned id) {
-    return btf__type_by_id(const_cast<struct btf *>(bpf::vmlinuxBtf()), id);
+    return btf__type_by_id(const_cast<struct btf *>(kernel::vmlinuxBtf()), id);
 }
 
 std::string_view nameOf(const struct btf_type *t) {
-    const char *n = btf__name_by_offset(const_cast<struct btf *>(bpf::vmlinuxBtf()), t->name_off);
+    const char *n = btf__name_by_offset(const_cast<struct btf *>(kernel::vmlinuxBtf()), t->name_off);
     return n ? n : "";
 }
 
@@ -47,7 +47,7 @@ std::string_view nameOf(const struct btf_type *t) {
 const std::vector<KernelFunction> &kernelFunctions() {
     static const std::vector<KernelFunction> functions = [] {
         std::vector<KernelFunction> out;
-        const struct btf *btf = bpf::vmlinuxBtf();
+        const struct btf *btf = kernel::vmlinuxBtf();
         if (!btf) return out;
         auto traceable = traceableFunctions();
         std::unordered_set<std::string_view> seen;
@@ -78,23 +78,23 @@ std::optional<KernelFunction> kernelFunction(std::string_view name) {
 
 FunctionSignature functionSignature(unsigned btfId) {
     FunctionSignature sig;
-    const struct btf *btf = bpf::vmlinuxBtf();
+    const struct btf *btf = kernel::vmlinuxBtf();
     const struct btf_type *fn = btf ? typeById(btfId) : nullptr;
     if (!fn || btf_kind(fn) != BTF_KIND_FUNC) return sig;
     const struct btf_type *proto = typeById(fn->type);
     if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return sig;
-    sig.returnType = bpf::btfTypeName(btf, proto->type);
+    sig.returnType = kernel::btfTypeName(btf, proto->type);
     const struct btf_param *p = btf_params(proto);
     for (unsigned i = 0; i < btf_vlen(proto); ++i) {
         if (p[i].type == 0) break; // "...": the variable part has no types
-        sig.parameters.push_back(bpf::btfTypeName(btf, p[i].type));
+        sig.parameters.push_back(kernel::btfTypeName(btf, p[i].type));
     }
     return sig;
 }
 
 std::vector<std::string_view> rawTracepointNames() {
     std::vector<std::string_view> out;
-    const struct btf *btf = bpf::vmlinuxBtf();
+    const struct btf *btf = kernel::vmlinuxBtf();
     if (!btf) return out;
     constexpr std::string_view prefix = "btf_trace_";
     unsigned n = btf__type_cnt(btf);
@@ -111,7 +111,7 @@ std::vector<std::string_view> rawTracepointNames() {
 
 std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
     std::vector<std::string> out;
-    const struct btf *btf = bpf::vmlinuxBtf();
+    const struct btf *btf = kernel::vmlinuxBtf();
     if (!btf) return out;
     std::string typedefName = "btf_trace_" + std::string(name);
     int id = btf__find_by_name_kind(btf, typedefName.c_str(), BTF_KIND_TYPEDEF);
@@ -122,14 +122,14 @@ std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
     const struct btf_type *proto = typeById(t->type);
     if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return out;
     const struct btf_param *p = btf_params(proto);
-    for (unsigned i = 1; i < btf_vlen(proto); ++i) out.push_back(bpf::btfTypeName(btf, p[i].type));
+    for (unsigned i = 1; i < btf_vlen(proto); ++i) out.push_back(kernel::btfTypeName(btf, p[i].type));
     return out;
 }
 
 std::optional<std::string> trampolinesUnavailable(unsigned btfId) {
     static std::optional<std::optional<std::string>> cached;
     if (cached) return *cached;
-    int err = bpf::probeProgramLoad(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, btfId);
+    int err = kernel::probeProgramLoad(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, btfId);
     if (err == 0) {
         cached.emplace(std::nullopt);
         return std::nullopt;

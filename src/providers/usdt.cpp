@@ -1,6 +1,6 @@
 #include "providers/usdt.h"
 
-#include "bpf/loader.h"
+#include "kernel/loader.h"
 #include "providers/dof.h"
 #include "providers/elf_image.h"
 
@@ -178,7 +178,7 @@ void addDofProbes(int pid, std::string_view providerPattern, const ProbeDescript
         return std::nullopt;
     };
     auto probes = dof::readProbes(img.dof, functionAddress);
-    bpf::Fd file(open(obj.path.c_str(), O_RDONLY | O_CLOEXEC));
+    kernel::Fd file(open(obj.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file.valid()) return;
     // A probe's is-enabled sites in any function of the object are enabled
     // with it (a function may only ask whether a probe is traced).

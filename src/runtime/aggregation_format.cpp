@@ -72,17 +72,17 @@ std::string histogramBar(int64_t value, long double total, bool positives, bool 
 
 // quantize() and lquantize(): the buckets from one before the first used
 // to one after the last (or around zero when none is), with their labels.
-std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+std::string formatHistogram(const program::AggregationDesc &desc, const std::vector<int64_t> &data,
                             int64_t normal, bool zoom) {
     size_t n = data.size();
     if (n < 3) return "";
     size_t first = 0, last = n - 1;
     while (first < n && data[first] == 0) ++first;
     if (first == n) {
-        if (desc.func == ir::AggFunc::Quantize) {
-            first = codegen::kQuantizeZeroBucket - 1;
-            last = codegen::kQuantizeZeroBucket + 1;
-        } else if (desc.func == ir::AggFunc::Llquantize) {
+        if (desc.func == program::AggFunc::Quantize) {
+            first = program::kQuantizeZeroBucket - 1;
+            last = program::kQuantizeZeroBucket + 1;
+        } else if (desc.func == program::AggFunc::Llquantize) {
             size_t z = desc.llquantize.zeroBucket();
             first = z;
             last = std::min(z + 2, n - 1);
@@ -105,9 +105,9 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
     std::string out = output::printfString("\n%16s %41s %-9s\n", "value",
                                            "------------- Distribution -------------", "count");
     for (size_t i = first; i <= last; ++i) {
-        if (desc.func == ir::AggFunc::Quantize) {
+        if (desc.func == program::AggFunc::Quantize) {
             out += output::printfString("%16" PRId64 " ", quantizeBucketValue(i));
-        } else if (desc.func == ir::AggFunc::Llquantize) {
+        } else if (desc.func == program::AggFunc::Llquantize) {
             out += output::printfString("%16s ", llquantizeLabel(desc.llquantize, i).c_str());
         } else {
             int64_t base = desc.params[0], step = desc.params[2];
@@ -133,7 +133,7 @@ std::string formatHistogram(const codegen::AggregationDesc &desc, const std::vec
 std::string jsonAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms) {
     static const char *const kFunctions[] = {"count",  "sum",      "avg",       "min",       "max",
                                              "stddev", "quantize", "lquantize", "llquantize"};
-    const codegen::AggregationDesc &d = *snap.desc;
+    const program::AggregationDesc &d = *snap.desc;
     std::string out = "{\"type\":\"aggregation\",\"name\":" + output::jsonString(d.name) +
                       ",\"function\":\"" + kFunctions[static_cast<int>(d.func)] +
                       "\",\"entries\":[";
@@ -145,7 +145,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
         for (size_t i = 0; i < e.keys.size(); ++i)
             out += (i ? "," : "") + output::jsonValue(e.keys[i], syms);
         out += "],";
-        if (codegen::isHistogram(d.func)) {
+        if (program::isHistogram(d.func)) {
             // The buckets that hold something: their lower bound (null
             // below an lquantize's base) and count.
             out += "\"buckets\":[";
@@ -154,9 +154,9 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
             for (size_t i = 0; i < n; ++i) {
                 if (e.data[i] == 0) continue;
                 std::string min;
-                if (d.func == ir::AggFunc::Quantize)
+                if (d.func == program::AggFunc::Quantize)
                     min = std::to_string(quantizeBucketValue(i));
-                else if (d.func == ir::AggFunc::Llquantize)
+                else if (d.func == program::AggFunc::Llquantize)
                     min = i == 0 ? "null" : std::to_string(llquantizeValue(d.llquantize, i));
                 else if (i == 0)
                     min = "null";
@@ -175,7 +175,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
     return out + "]}";
 }
 
-std::string formatDistribution(const codegen::AggregationDesc &desc,
+std::string formatDistribution(const program::AggregationDesc &desc,
                                const std::vector<int64_t> &data, int64_t normal, bool zoom) {
     return formatHistogram(desc, data, normal, zoom);
 }
@@ -206,8 +206,8 @@ std::string packedCell(int64_t v, long double total, bool utf8) {
 // lquantize() all of them.
 std::pair<size_t, size_t> packedRange(const AggregationSnapshot &snap) {
     size_t n = histogramBuckets(*snap.desc);
-    if (snap.desc->func == ir::AggFunc::Lquantize) return {0, n - 1};
-    const size_t zero = codegen::kQuantizeZeroBucket;
+    if (snap.desc->func == program::AggFunc::Lquantize) return {0, n - 1};
+    const size_t zero = program::kQuantizeZeroBucket;
     size_t lo = n, hi = 0;
     for (const auto &e : snap.entries)
         for (size_t i = 0; i < e.data.size() && i < n; ++i)
@@ -226,7 +226,7 @@ std::pair<size_t, size_t> packedRange(const AggregationSnapshot &snap) {
 int packedKeysWidth(const AggregationEntry &e) {
     int width = 0;
     for (const auto &k : e.keys) {
-        uint32_t size = k.desc.kind == codegen::ValueDesc::Kind::Integer ? k.desc.typeSize : 0;
+        uint32_t size = k.desc.kind == program::ValueDesc::Kind::Integer ? k.desc.typeSize : 0;
         width += (size == 1 ? 3 : size == 2 ? 5 : size == 4 ? 8 : 16) + 1;
     }
     return width;
@@ -236,15 +236,15 @@ std::string formatKeys(const AggregationEntry &e, const output::SymbolResolver *
                        const output::FormatOptions &opts, bool packed) {
     std::string out;
     for (const auto &k : e.keys) {
-        if (k.desc.kind == codegen::ValueDesc::Kind::Stack && k.desc.symbolForm) {
+        if (k.desc.kind == program::ValueDesc::Kind::Stack && k.desc.symbolForm) {
             out += output::printfString("  %-50s", output::formatSymbol(k, syms).c_str());
             continue;
         }
-        if (k.desc.kind == codegen::ValueDesc::Kind::Stack) {
+        if (k.desc.kind == program::ValueDesc::Kind::Stack) {
             out += output::formatStack(output::toFormatValue(k), syms, opts);
             continue;
         }
-        if (k.desc.kind == codegen::ValueDesc::Kind::String) {
+        if (k.desc.kind == program::ValueDesc::Kind::String) {
             out += packed ? output::printfString(" %16s", k.text.c_str())
                           : output::printfString("  %-50s", k.text.c_str());
             continue;
@@ -264,8 +264,8 @@ std::string formatKeys(const AggregationEntry &e, const output::SymbolResolver *
 // buckets as cells under one header of the aggregation's range.
 std::string formatPacked(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
                          const output::FormatOptions &opts) {
-    const codegen::AggregationDesc &d = *snap.desc;
-    const bool linear = d.func == ir::AggFunc::Lquantize;
+    const program::AggregationDesc &d = *snap.desc;
+    const bool linear = d.func == program::AggFunc::Lquantize;
     auto [lo, hi] = packedRange(snap);
     int64_t minValue = linear ? 0 : quantizeBucketValue(lo);
     int64_t maxValue = linear ? 0 : quantizeBucketValue(hi);
@@ -292,7 +292,7 @@ std::string formatPacked(const AggregationSnapshot &snap, const output::SymbolRe
         for (size_t i = lo; i <= hi; ++i)
             out += packedCell(i < e.data.size() ? e.data[i] : 0, total, opts.utf8);
         if (linear) {
-            int64_t limit = d.params[0] + codegen::lquantizeLevels(d.params) * d.params[2];
+            int64_t limit = d.params[0] + program::lquantizeLevels(d.params) * d.params[2];
             out += output::printfString(": %-8s | %" PRId64 "\n",
                                         output::printfString(">= %" PRId64, limit).c_str(), count);
         } else {
@@ -332,13 +332,13 @@ std::string formatValueHistogram(const AggregationSnapshot &snap,
 std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
                               const output::FormatOptions &opts) {
     if (!snap.desc || snap.entries.empty()) return "";
-    const ir::AggFunc f = snap.desc->func;
-    if (opts.aggPack && (f == ir::AggFunc::Quantize || f == ir::AggFunc::Lquantize))
+    const program::AggFunc f = snap.desc->func;
+    if (opts.aggPack && (f == program::AggFunc::Quantize || f == program::AggFunc::Lquantize))
         return formatPacked(snap, syms, opts);
-    if (opts.aggHist && (f == ir::AggFunc::Count || f == ir::AggFunc::Sum))
+    if (opts.aggHist && (f == program::AggFunc::Count || f == program::AggFunc::Sum))
         return formatValueHistogram(snap, syms, opts);
     std::string out;
-    const bool histogram = codegen::isHistogram(f);
+    const bool histogram = program::isHistogram(f);
     for (const auto &e : snap.entries) {
         out += formatKeys(e, syms, opts, false);
         if (histogram) {

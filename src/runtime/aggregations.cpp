@@ -14,13 +14,13 @@
 namespace dtrace::runtime {
 
 int64_t quantizeBucketValue(size_t i) {
-    const auto zero = static_cast<size_t>(codegen::kQuantizeZeroBucket);
+    const auto zero = static_cast<size_t>(program::kQuantizeZeroBucket);
     if (i < zero) return -(int64_t{1} << (zero - 1 - i));
     if (i == zero) return 0;
     return int64_t{1} << (i - zero - 1);
 }
 
-int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i) {
+int64_t llquantizeValue(const program::LlquantizeLayout &l, size_t i) {
     size_t p = l.lower.size();
     if (i == 0) return -l.overflow;
     if (i <= p) return -l.lower[p - i];
@@ -29,7 +29,7 @@ int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i) {
     return l.overflow;
 }
 
-std::string llquantizeLabel(const ir::LlquantizeLayout &l, size_t i) {
+std::string llquantizeLabel(const program::LlquantizeLayout &l, size_t i) {
     size_t p = l.lower.size();
     if (i == 0) return "<= " + std::to_string(-l.overflow);
     if (i == p + 1) return l.zeroLimit == 1 ? "0" : "abs() < " + std::to_string(l.zeroLimit);
@@ -41,14 +41,14 @@ namespace {
 
 // The count at value 0 of a histogram, DTrace's tie-break between equal
 // sums (for lquantize, the bucket that holds 0).
-int64_t zeroBucketCount(const codegen::AggregationDesc *desc, const std::vector<int64_t> &data) {
+int64_t zeroBucketCount(const program::AggregationDesc *desc, const std::vector<int64_t> &data) {
     if (!desc || data.size() < 3) return 0;
-    if (desc->func == ir::AggFunc::Quantize) return data[codegen::kQuantizeZeroBucket];
-    if (desc->func == ir::AggFunc::Llquantize) {
+    if (desc->func == program::AggFunc::Quantize) return data[program::kQuantizeZeroBucket];
+    if (desc->func == program::AggFunc::Llquantize) {
         size_t z = desc->llquantize.zeroBucket();
         return z < data.size() ? data[z] : 0;
     }
-    if (desc->func != ir::AggFunc::Lquantize || desc->params.size() < 3) return 0;
+    if (desc->func != program::AggFunc::Lquantize || desc->params.size() < 3) return 0;
     int64_t base = desc->params[0], step = desc->params[2];
     if (0 < base) return data[0];
     size_t i = 1 + static_cast<size_t>((0 - base) / step);
@@ -72,15 +72,15 @@ uint64_t squareRoot(unsigned __int128 x) {
 }
 } // namespace
 
-int64_t aggregateValue(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+int64_t aggregateValue(const program::AggregationDesc &desc, const std::vector<int64_t> &data,
                        int64_t normal) {
     if (data.empty()) return 0;
     if (normal == 0) normal = 1;
     switch (desc.func) {
-    case ir::AggFunc::Avg:
+    case program::AggFunc::Avg:
         // average of the normalized sum, as DTrace computes it
         return data.size() > 2 && data[1] ? data[2] / normal / data[1] : data[0] / normal;
-    case ir::AggFunc::Stddev: {
+    case program::AggFunc::Stddev: {
         // sqrt(average(x^2) - average(x)^2), in DTrace's integer arithmetic
         if (data.size() < 4 || data[0] == 0) return 0;
         unsigned __int128 squares =
@@ -100,22 +100,22 @@ int64_t aggregateValue(const codegen::AggregationDesc &desc, const std::vector<i
 }
 
 // DTrace orders histograms by the sum of value x count over the buckets.
-long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) const {
+long double AggregationEntry::sortValue(const program::AggregationDesc *desc) const {
     if (data.empty()) return 0;
-    if (desc && desc->func == ir::AggFunc::Quantize) {
+    if (desc && desc->func == program::AggFunc::Quantize) {
         long double total = 0;
         for (size_t i = 0; i < data.size(); ++i)
             total += static_cast<long double>(quantizeBucketValue(i)) * data[i];
         return total;
     }
-    if (desc && desc->func == ir::AggFunc::Llquantize) {
-        const ir::LlquantizeLayout &l = desc->llquantize;
+    if (desc && desc->func == program::AggFunc::Llquantize) {
+        const program::LlquantizeLayout &l = desc->llquantize;
         long double total = 0;
         for (size_t i = 0; i < data.size(); ++i)
             total += static_cast<long double>(llquantizeValue(l, i)) * data[i];
         return total;
     }
-    if (desc && desc->func == ir::AggFunc::Lquantize && desc->params.size() >= 3) {
+    if (desc && desc->func == program::AggFunc::Lquantize && desc->params.size() >= 3) {
         int64_t base = desc->params[0], step = desc->params[2];
         size_t levels = data.size() - 2;
         long double total = static_cast<long double>(data[0]) * static_cast<long double>(base - 1);
@@ -130,7 +130,7 @@ long double AggregationEntry::sortValue(const codegen::AggregationDesc *desc) co
 
 namespace {
 
-std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSize, int cpus) {
+std::vector<int64_t> merge(program::AggFunc f, const uint8_t *values, size_t valueSize, int cpus) {
     auto word = [&](int cpu, size_t i) {
         int64_t v;
         std::memcpy(&v, values + static_cast<size_t>(cpu) * ((valueSize + 7) & ~size_t{7}) + 8 * i,
@@ -139,14 +139,14 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
     };
     std::vector<int64_t> out;
     switch (f) {
-    case ir::AggFunc::Count:
-    case ir::AggFunc::Sum: {
+    case program::AggFunc::Count:
+    case program::AggFunc::Sum: {
         int64_t s = 0;
         for (int c = 0; c < cpus; ++c) s += word(c, 0);
         out = {s};
         break;
     }
-    case ir::AggFunc::Avg: {
+    case program::AggFunc::Avg: {
         int64_t n = 0, s = 0;
         for (int c = 0; c < cpus; ++c) {
             n += word(c, 0);
@@ -155,20 +155,20 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
         out = {n ? s / n : 0, n, s};
         break;
     }
-    case ir::AggFunc::Min:
-    case ir::AggFunc::Max: {
+    case program::AggFunc::Min:
+    case program::AggFunc::Max: {
         bool have = false;
         int64_t best = 0;
         for (int c = 0; c < cpus; ++c) {
             if (!word(c, 1)) continue;
             int64_t v = word(c, 0);
-            if (!have || (f == ir::AggFunc::Min ? v < best : v > best)) best = v;
+            if (!have || (f == program::AggFunc::Min ? v < best : v > best)) best = v;
             have = true;
         }
         out = {best, have ? 1 : 0};
         break;
     }
-    case ir::AggFunc::Stddev: {
+    case program::AggFunc::Stddev: {
         // count, sum, sum of squares (low, high words)
         unsigned __int128 squares = 0;
         int64_t n = 0, s = 0;
@@ -182,9 +182,9 @@ std::vector<int64_t> merge(ir::AggFunc f, const uint8_t *values, size_t valueSiz
                static_cast<int64_t>(static_cast<uint64_t>(squares >> 64))};
         break;
     }
-    case ir::AggFunc::Quantize:
-    case ir::AggFunc::Lquantize:
-    case ir::AggFunc::Llquantize: {
+    case program::AggFunc::Quantize:
+    case program::AggFunc::Lquantize:
+    case program::AggFunc::Llquantize: {
         // The buckets, then whether any CPU's fired.
         size_t buckets = valueSize / 8 - 1;
         out.assign(buckets + 1, 0);
@@ -211,10 +211,10 @@ int compareKeys(const AggregationEntry &a, const AggregationEntry &b, size_t fir
         const auto &x = a.keys[i], &y = b.keys[i];
         int c = 0;
         switch (x.desc.kind) {
-        case codegen::ValueDesc::Kind::String: c = x.text.compare(y.text); break;
-        case codegen::ValueDesc::Kind::Bytes:
-        case codegen::ValueDesc::Kind::Stack: c = x.bytes.compare(y.bytes); break;
-        case codegen::ValueDesc::Kind::Integer: {
+        case program::ValueDesc::Kind::String: c = x.text.compare(y.text); break;
+        case program::ValueDesc::Kind::Bytes:
+        case program::ValueDesc::Kind::Stack: c = x.bytes.compare(y.bytes); break;
+        case program::ValueDesc::Kind::Integer: {
             uint32_t size = x.desc.typeSize;
             uint64_t mask = size > 0 && size < 8 ? (1ull << (8 * size)) - 1 : ~0ull;
             uint64_t xv = x.bits & mask, yv = y.bits & mask;
@@ -264,7 +264,7 @@ void readHashMap(int fd, uint32_t keySize, uint32_t valueSize,
 
 } // namespace
 
-AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int cpus) {
+AggregationSnapshot snapshot(const program::AggregationDesc &desc, int fd, int cpus) {
     AggregationSnapshot snap;
     snap.desc = &desc;
     size_t stride = (desc.valueSize + 7) & ~size_t{7};
@@ -278,18 +278,18 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
         e.rawKey = std::move(key);
         e.cpus = std::move(on);
         e.data = merge(desc.func, values, desc.valueSize, cpus);
-        if ((desc.func == ir::AggFunc::Min || desc.func == ir::AggFunc::Max) && e.data.size() > 1 &&
-            e.data[1] == 0)
+        if ((desc.func == program::AggFunc::Min || desc.func == program::AggFunc::Max) &&
+            e.data.size() > 1 && e.data[1] == 0)
             return;
-        if (!desc.keyed && desc.func == ir::AggFunc::Count && e.data[0] == 0) return;
-        if (!desc.keyed && desc.func == ir::AggFunc::Avg && e.data[1] == 0) return;
+        if (!desc.keyed && desc.func == program::AggFunc::Count && e.data[0] == 0) return;
+        if (!desc.keyed && desc.func == program::AggFunc::Avg && e.data[1] == 0) return;
         // An unkeyed stddev or histogram that never fired is not shown.
-        if (codegen::isHistogram(desc.func)) {
+        if (program::isHistogram(desc.func)) {
             bool fired = !e.data.empty() && e.data.back() != 0;
             if (!e.data.empty()) e.data.pop_back();
             if (!desc.keyed && !fired) return;
         }
-        if (!desc.keyed && desc.func == ir::AggFunc::Stddev && e.data[0] == 0) return;
+        if (!desc.keyed && desc.func == program::AggFunc::Stddev && e.data[0] == 0) return;
         snap.entries.push_back(std::move(e));
     };
     if (!desc.keyed) {
@@ -301,7 +301,7 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
     }
     // Each map entry is one CPU's share of a key: gather the CPUs of each
     // key side by side, as a per-CPU map would give them, then merge.
-    const uint32_t dkey = desc.keySize - codegen::kAggTagSize;
+    const uint32_t dkey = desc.keySize - program::kAggTagSize;
     struct Gathered {
         std::vector<uint8_t> values;
         std::vector<uint32_t> cpus;
@@ -309,7 +309,7 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
     std::unordered_map<std::string, size_t> index;
     std::vector<std::pair<std::string, Gathered>> gathered;
     readHashMap(fd, desc.keySize, desc.valueSize, [&](const uint8_t *key, const uint8_t *value) {
-        codegen::AggregationTag tag;
+        program::AggregationTag tag;
         std::memcpy(&tag, key + dkey, sizeof tag);
         if (tag.slot != desc.slot || tag.cpu >= static_cast<uint32_t>(cpus)) return;
         const uint32_t cpu = tag.cpu;
@@ -330,9 +330,9 @@ AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int fd, int c
 }
 
 void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *syms) {
-    const codegen::AggregationDesc &d = *snap.desc;
+    const program::AggregationDesc &d = *snap.desc;
     bool symbolic = std::any_of(d.keys.begin(), d.keys.end(),
-                                [](const codegen::ValueDesc &k) { return k.symbolForm != 0; });
+                                [](const program::ValueDesc &k) { return k.symbolForm != 0; });
     if (!symbolic) return;
     auto shown = [&](const AggregationEntry &e) {
         std::string key;
@@ -354,18 +354,19 @@ void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *sy
         std::vector<int64_t> &into = merged[it->second].data;
         const std::vector<int64_t> &from = e.data;
         switch (d.func) {
-        case ir::AggFunc::Min:
-        case ir::AggFunc::Max:
+        case program::AggFunc::Min:
+        case program::AggFunc::Max:
             if (from.size() > 1 && from[1] &&
-                (!into[1] || (d.func == ir::AggFunc::Min ? from[0] < into[0] : from[0] > into[0])))
+                (!into[1] ||
+                 (d.func == program::AggFunc::Min ? from[0] < into[0] : from[0] > into[0])))
                 into = from;
             break;
-        case ir::AggFunc::Avg:
+        case program::AggFunc::Avg:
             into[1] += from[1];
             into[2] += from[2];
             into[0] = into[1] ? into[2] / into[1] : 0;
             break;
-        case ir::AggFunc::Stddev: {
+        case program::AggFunc::Stddev: {
             unsigned __int128 a =
                 (static_cast<unsigned __int128>(static_cast<uint64_t>(into[3])) << 64) |
                 static_cast<uint64_t>(into[2]);
@@ -389,10 +390,10 @@ void mergeSymbolKeys(AggregationSnapshot &snap, const output::SymbolResolver *sy
 namespace {
 
 // The map key of a key's entry on one CPU.
-std::vector<uint8_t> cpuKey(const codegen::AggregationDesc &d, const AggregationEntry &e,
+std::vector<uint8_t> cpuKey(const program::AggregationDesc &d, const AggregationEntry &e,
                             uint32_t cpu) {
     std::vector<uint8_t> key = e.rawKey;
-    codegen::AggregationTag tag{cpu, d.slot};
+    program::AggregationTag tag{cpu, d.slot};
     key.resize(e.rawKey.size() + sizeof tag);
     std::memcpy(key.data() + e.rawKey.size(), &tag, sizeof tag);
     return key;

@@ -2,8 +2,8 @@
 // and prints them in DTrace's order and format.
 #pragma once
 
-#include "codegen/compiled.h"
 #include "output/records.h"
+#include "program/plan.h"
 
 #include <cstdint>
 #include <string>
@@ -18,22 +18,22 @@ struct AggregationEntry {
     // Merged values: count/sum: [0]; avg: count, sum; min/max: value, set.
     std::vector<int64_t> data;
     // The value DTrace sorts by (histograms: the sum of value x count).
-    long double sortValue(const codegen::AggregationDesc *desc) const;
+    long double sortValue(const program::AggregationDesc *desc) const;
 };
 
 struct AggregationSnapshot {
-    const codegen::AggregationDesc *desc = nullptr;
+    const program::AggregationDesc *desc = nullptr;
     int64_t normal = 1; // normalize()'s divisor
     std::vector<AggregationEntry> entries;
 };
 
 // The value printed for an entry (count, sum, avg, min, max, stddev),
 // divided by normalize()'s factor.
-int64_t aggregateValue(const codegen::AggregationDesc &desc, const std::vector<int64_t> &data,
+int64_t aggregateValue(const program::AggregationDesc &desc, const std::vector<int64_t> &data,
                        int64_t normal);
 
 // Reads one aggregation from its map.
-AggregationSnapshot snapshot(const codegen::AggregationDesc &desc, int mapFd, int cpus);
+AggregationSnapshot snapshot(const program::AggregationDesc &desc, int mapFd, int cpus);
 
 // Sorts entries as DTrace does: by value, then by key (options aggsortkey,
 // aggsortpos, aggsortkeypos and aggsortrev adjust it).
@@ -54,12 +54,12 @@ void truncateAggregation(AggregationSnapshot &snap, int mapFd, int cpus, int64_t
 int64_t quantizeBucketValue(size_t i);
 // llquantize() bucket i: the value it stands for (its bound nearest zero;
 // the overflow buckets their limits) and its label.
-int64_t llquantizeValue(const ir::LlquantizeLayout &l, size_t i);
-std::string llquantizeLabel(const ir::LlquantizeLayout &l, size_t i);
+int64_t llquantizeValue(const program::LlquantizeLayout &l, size_t i);
+std::string llquantizeLabel(const program::LlquantizeLayout &l, size_t i);
 
 // The buckets of a histogram (its value's words but the last, which says
 // whether it fired).
-inline size_t histogramBuckets(const codegen::AggregationDesc &d) {
+inline size_t histogramBuckets(const program::AggregationDesc &d) {
     return d.valueSize / 8 - 1;
 }
 
@@ -68,7 +68,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
 
 // A quantize() or lquantize() entry's distribution, as %@ and the default
 // printing show it.
-std::string formatDistribution(const codegen::AggregationDesc &desc,
+std::string formatDistribution(const program::AggregationDesc &desc,
                                const std::vector<int64_t> &data, int64_t normal, bool zoom = false);
 
 // The default printing of an aggregation (as at exit and by printa(@a)).

@@ -20,39 +20,11 @@
 
 namespace dtrace::runtime {
 
-namespace {
+namespace {} // namespace
 
-std::string faultText(uint32_t fault, uint64_t value) {
-    char buf[96];
-    switch (fault) {
-    case 1: std::snprintf(buf, sizeof buf, "invalid address (0x%" PRIx64 ")", value); return buf;
-    case 2: std::snprintf(buf, sizeof buf, "invalid alignment (0x%" PRIx64 ")", value); return buf;
-    case 3: return "illegal operation";
-    case 4: return "divide-by-zero";
-    case 5: return "out of scratch space";
-    case 6:
-        std::snprintf(buf, sizeof buf, "invalid kernel access (0x%" PRIx64 ")", value);
-        return buf;
-    case 7:
-        std::snprintf(buf, sizeof buf, "invalid user access (0x%" PRIx64 ")", value);
-        return buf;
-    case 8: return "tuple stack overflow";
-    case 9: return "bad stack";
-    case 10: std::snprintf(buf, sizeof buf, "invalid size (0x%" PRIx64 ")", value); return buf;
-    case 11:
-        std::snprintf(buf, sizeof buf, "index out of bounds (%" PRId64 ")",
-                      static_cast<int64_t>(value));
-        return buf;
-    case 1000: return "library-level fault";
-    default: return "unknown fault";
-    }
-}
-
-} // namespace
-
-Consumer::Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
-                   const providers::ProbeCatalog &catalog, ConsumerConfig config)
-    : prog_(prog), session_(session), catalog_(catalog), config_(config), options_(prog.options),
+Consumer::Consumer(const program::CompiledProgram &prog, kernel::Session &session,
+                   ConsumerConfig config)
+    : prog_(prog), session_(session), config_(config), options_(prog.options),
       json_(prog.options.oformat == program::OutputFormat::Json) {}
 
 void Consumer::jsonLine(const std::string &object) {
@@ -63,8 +35,8 @@ void Consumer::jsonLine(const std::string &object) {
 Consumer::~Consumer() {
     if (original_ && config_.out != original_) std::fclose(config_.out);
     if (rb_) ring_buffer__free(rb_);
-    if (state_) munmap(state_, sizeof(codegen::StateValue));
-    if (specs_) munmap(specs_, prog_.nspec * sizeof(codegen::SpecState));
+    if (state_) munmap(state_, sizeof(program::StateValue));
+    if (specs_) munmap(specs_, prog_.nspec * sizeof(program::SpecState));
 }
 
 int Consumer::onRecord(void *ctx, void *data, size_t size) {
@@ -73,29 +45,32 @@ int Consumer::onRecord(void *ctx, void *data, size_t size) {
 }
 
 bool Consumer::open(std::string &error) {
-    rb_ = ring_buffer__new(session_.maps.at(prog_.buffersMap).get(), onRecord, this, nullptr);
+    rb_ = ring_buffer__new(
+        session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
+        onRecord, this, nullptr);
     if (!rb_) {
         error = "cannot open ring buffer";
         return false;
     }
-    int stateFd = session_.maps.at(prog_.stateMap).get();
+    int stateFd = session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::State))).get();
     void *p =
-        mmap(nullptr, sizeof(codegen::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
+        mmap(nullptr, sizeof(program::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
     if (p == MAP_FAILED) {
         error = std::string("cannot map the state map: ") + std::strerror(errno);
         return false;
     }
-    state_ = static_cast<codegen::StateValue *>(p);
-    if (prog_.specsMap >= 0 && prog_.nspec > 0) {
-        p = mmap(nullptr, prog_.nspec * sizeof(codegen::SpecState), PROT_READ | PROT_WRITE,
-                 MAP_SHARED, session_.maps.at(prog_.specsMap).get(), 0);
+    state_ = static_cast<program::StateValue *>(p);
+    if (int specsMap = prog_.mapOf(program::MapRole::Speculations);
+        specsMap >= 0 && prog_.nspec > 0) {
+        p = mmap(nullptr, prog_.nspec * sizeof(program::SpecState), PROT_READ | PROT_WRITE,
+                 MAP_SHARED, session_.maps.at(static_cast<size_t>(specsMap)).get(), 0);
         if (p == MAP_FAILED) {
             error = std::string("cannot map the speculations: ") + std::strerror(errno);
             return false;
         }
-        specs_ = static_cast<codegen::SpecState *>(p);
+        specs_ = static_cast<program::SpecState *>(p);
     }
-    reported_.assign(static_cast<size_t>(session_.cpus) * codegen::kDropCounters, 0);
+    reported_.assign(static_cast<size_t>(session_.cpus) * program::kDropCounters, 0);
     return true;
 }
 
@@ -116,7 +91,7 @@ void Consumer::poll(int timeoutMs) {
 
 bool Consumer::wakeOnExit(pid_t pid) {
     if (!rb_) return false;
-    exitFd_ = bpf::Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    exitFd_ = kernel::Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     if (!exitFd_.valid()) return false;
     // libbpf takes an event's data as the index of a ring to read: ring 0
     // is read once more, harmlessly, when the process exits.
@@ -136,7 +111,7 @@ void Consumer::drain() {
 }
 
 bool Consumer::exitRequested() const {
-    return state_ && state_->activity != codegen::kActive;
+    return state_ && state_->activity != program::kActive;
 }
 
 void Consumer::heartbeat() {
@@ -150,7 +125,7 @@ void Consumer::heartbeat() {
 }
 
 bool Consumer::aborted() const {
-    return state_ && state_->activity == codegen::kAborted;
+    return state_ && state_->activity == program::kAborted;
 }
 
 int Consumer::exitStatus() const {
@@ -158,11 +133,11 @@ int Consumer::exitStatus() const {
 }
 
 void Consumer::stopProbes() {
-    if (state_ && state_->activity == codegen::kActive) state_->activity = codegen::kStopped;
+    if (state_ && state_->activity == program::kActive) state_->activity = program::kStopped;
 }
 
 std::string Consumer::probeName(uint32_t id) const {
-    const providers::Probe *p = catalog_.byId(id);
+    const program::ProbeInfo *p = prog_.probe(id);
     if (!p) return "";
     return p->function + ":" + p->name;
 }
@@ -180,12 +155,12 @@ output::FormatOptions Consumer::formatOptions() const {
 // flowindent: an entry shows as "=> function" (a system call's) and
 // indents what follows on its CPU by two, a return as "<= function" one
 // level out; other probes as "| function:name".
-std::string Consumer::flowName(const codegen::RecordHeader &h) {
-    const providers::Probe *p = catalog_.byId(h.probeId);
+std::string Consumer::flowName(const program::RecordHeader &h) {
+    const program::ProbeInfo *p = prog_.probe(h.probeId);
     if (!p) return "";
     Flow &flow = flow_[h.cpu];
-    bool entry = p->attach == providers::AttachKind::SyscallEntry;
-    bool ret = p->attach == providers::AttachKind::SyscallReturn;
+    bool entry = p->flow == program::ProbeInfo::Flow::Entry;
+    bool ret = p->flow == program::ProbeInfo::Flow::Return;
     // The records of one firing (several clauses) share its line's depth.
     bool sameFiring = flow.lastProbe == h.probeId && (entry || ret);
     int at = flow.depth;
@@ -252,34 +227,35 @@ void Consumer::runSystem(const std::string &command) {
 }
 
 void Consumer::errorRecord(const uint8_t *data, size_t size) {
-    if (size < sizeof(codegen::ErrorRecord)) return;
-    codegen::ErrorRecord e;
+    if (size < sizeof(program::ErrorRecord)) return;
+    program::ErrorRecord e;
     std::memcpy(&e, data, sizeof e);
-    const providers::Probe *p = catalog_.byId(e.header.probeId);
+    const program::ProbeInfo *p = prog_.probe(e.header.probeId);
     std::string probe = p ? p->fullName() : "?";
     if (json_) {
         jsonLine("{\"type\":\"error\",\"clause\":" + std::to_string(e.clause) + ",\"probe_id\":" +
                  std::to_string(e.header.probeId) + ",\"probe\":" + output::jsonString(probe) +
-                 ",\"fault\":" + output::jsonString(faultText(e.fault, e.value)) +
+                 ",\"fault\":" + output::jsonString(program::faultText(e.fault, e.value)) +
                  ",\"fault_type\":" + std::to_string(e.fault) + ",\"pc\":" + std::to_string(e.pc) +
                  "}");
         return;
     }
     fflush(config_.out);
-    std::fprintf(
-        stderr, "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
-        e.clause, e.header.probeId, probe.c_str(), faultText(e.fault, e.value).c_str(), e.pc);
+    std::fprintf(stderr,
+                 "dtrace: error in dt_clause_%u for probe ID %u (%s): %s at BPF pc %" PRIu64 "\n",
+                 e.clause, e.header.probeId, probe.c_str(),
+                 program::faultText(e.fault, e.value).c_str(), e.pc);
 }
 
 void Consumer::record(const uint8_t *data, size_t size) {
-    if (size < sizeof(codegen::RecordHeader)) return;
-    codegen::RecordHeader h;
+    if (size < sizeof(program::RecordHeader)) return;
+    program::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
-    if (h.epid == codegen::kErrorRecord) {
+    if (h.epid == program::kErrorRecord) {
         errorRecord(data, size);
         return;
     }
-    if (h.epid == codegen::kSpecControl) {
+    if (h.epid == program::kSpecControl) {
         finishSpeculation(data, size);
         return;
     }
@@ -297,7 +273,7 @@ void Consumer::deliver(const uint8_t *data, size_t size) {
         print(data, size);
 }
 
-void Consumer::holdSpeculative(const codegen::RecordHeader &h, const uint8_t *data, size_t size) {
+void Consumer::holdSpeculative(const program::RecordHeader &h, const uint8_t *data, size_t size) {
     uint32_t id = h.speculation & 0xffff, generation = h.speculation >> 16;
     if (auto f = finished_.find(id); f != finished_.end() && f->second == generation) {
         // Speculated while its commit was on the way: DTrace calls the
@@ -314,40 +290,40 @@ void Consumer::holdSpeculative(const codegen::RecordHeader &h, const uint8_t *da
 }
 
 void Consumer::finishSpeculation(const uint8_t *data, size_t size) {
-    if (size < sizeof(codegen::SpecControlRecord)) return;
-    codegen::SpecControlRecord c;
+    if (size < sizeof(program::SpecControlRecord)) return;
+    program::SpecControlRecord c;
     std::memcpy(&c, data, sizeof c);
     uint32_t id = c.header.speculation & 0xffff, generation = c.header.speculation >> 16;
     if (auto s = speculations_.find(id); s != speculations_.end()) {
-        if (s->second.generation == generation && c.op == codegen::kSpecCommit)
+        if (s->second.generation == generation && c.op == program::kSpecCommit)
             for (const auto &r : s->second.records) deliver(r.data(), r.size());
         speculations_.erase(s);
     }
     finished_[id] = generation;
     // Free the ID for speculation() again.
     if (specs_ && id >= 1 && id <= prog_.nspec) {
-        codegen::SpecState &st = specs_[id - 1];
+        program::SpecState &st = specs_[id - 1];
         uint32_t kernelGeneration = __atomic_load_n(&st.generation, __ATOMIC_ACQUIRE);
         if ((kernelGeneration & 0xffff) == generation &&
-            __atomic_load_n(&st.state, __ATOMIC_ACQUIRE) == codegen::kSpecFinishing)
-            __atomic_store_n(&st.state, codegen::kSpecInactive, __ATOMIC_RELEASE);
+            __atomic_load_n(&st.state, __ATOMIC_ACQUIRE) == program::kSpecFinishing)
+            __atomic_store_n(&st.state, program::kSpecInactive, __ATOMIC_RELEASE);
     }
 }
 
 // Which of a clause's actions under if/else ran (all bits: no if/else).
-uint64_t Consumer::presenceMask(const codegen::ClauseDesc &cd, const uint8_t *data, size_t size) {
+uint64_t Consumer::presenceMask(const program::ClauseDesc &cd, const uint8_t *data, size_t size) {
     uint64_t presence = ~0ull;
-    if (cd.hasPresence && size >= codegen::kPresenceOffset + 8)
-        std::memcpy(&presence, data + codegen::kPresenceOffset, 8);
+    if (cd.hasPresence && size >= program::kPresenceOffset + 8)
+        std::memcpy(&presence, data + program::kPresenceOffset, 8);
     return presence;
 }
 
 void Consumer::keepInRing(const uint8_t *data, size_t size) {
-    codegen::RecordHeader h;
+    program::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
-    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    const program::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = presenceMask(cd, data, size);
-    uint64_t charge = codegen::dtraceRecordBytes(cd, presence);
+    uint64_t charge = program::dtraceRecordBytes(cd, presence);
     Ring &ring = rings_[h.cpu];
     // Wrapping overwrites the oldest records first.
     while (!ring.records.empty() && ring.used + charge > config_.ringSize) {
@@ -371,14 +347,14 @@ void Consumer::flushRings() {
 // -x oformat=json: the record as one object: its probe, its values, and
 // the text it would print.
 void Consumer::printJson(const uint8_t *data, size_t size) {
-    codegen::RecordHeader h;
+    program::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
-    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    const program::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = presenceMask(cd, data, size);
     std::string values;
     for (const auto &item : cd.items) {
         if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
-        if (item.kind != codegen::ItemKind::Trace && item.kind != codegen::ItemKind::Printf)
+        if (item.kind != program::ItemKind::Trace && item.kind != program::ItemKind::Printf)
             continue;
         for (size_t i = 0; i < item.values.size(); ++i) {
             uint32_t off = item.valueOffsets[i];
@@ -395,7 +371,7 @@ void Consumer::printJson(const uint8_t *data, size_t size) {
     if (!memory) return;
     printText(data, size, memory, true);
     std::fclose(memory);
-    const providers::Probe *p = catalog_.byId(h.probeId);
+    const program::ProbeInfo *p = prog_.probe(h.probeId);
     jsonLine("{\"type\":\"record\",\"cpu\":" + std::to_string(h.cpu) +
              ",\"probe_id\":" + std::to_string(h.probeId) +
              ",\"probe\":" + output::jsonString(p ? p->fullName() : "") + ",\"values\":[" + values +
@@ -414,10 +390,10 @@ void Consumer::print(const uint8_t *data, size_t size) {
 }
 
 void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet) {
-    codegen::RecordHeader h;
+    program::RecordHeader h;
     std::memcpy(&h, data, sizeof h);
     currentCpu_ = static_cast<int>(h.cpu);
-    const codegen::ClauseDesc &cd = prog_.clauses[h.epid - 1];
+    const program::ClauseDesc &cd = prog_.clauses[h.epid - 1];
     uint64_t presence = presenceMask(cd, data, size);
     if (!quiet) {
         printHeaderOnce();
@@ -433,7 +409,7 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
             std::fprintf(out, "%3d %6u %32s ", currentCpu_, h.probeId, name.c_str());
         }
     }
-    auto decode = [&](const codegen::RecordItem &item, size_t i) {
+    auto decode = [&](const program::RecordItem &item, size_t i) {
         uint32_t off = item.valueOffsets[i];
         const auto &d = item.values[i];
         size_t avail = off < size ? size - off : 0;
@@ -442,11 +418,11 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
     for (const auto &item : cd.items) {
         if (item.presentBit >= 0 && !(presence & (1ull << item.presentBit))) continue;
         switch (item.kind) {
-        case codegen::ItemKind::Trace: {
+        case program::ItemKind::Trace: {
             auto v = decode(item, 0);
             if (options_.rawbytes) {
                 // rawbytes: every traced value as a byte dump.
-                uint32_t n = v.desc.kind == codegen::ValueDesc::Kind::String ? v.desc.typeSize + 1
+                uint32_t n = v.desc.kind == program::ValueDesc::Kind::String ? v.desc.typeSize + 1
                                                                              : v.desc.typeSize;
                 size_t off = item.valueOffsets[0];
                 n = static_cast<uint32_t>(std::min<size_t>(n, off < size ? size - off : 0));
@@ -456,7 +432,7 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
             std::fputs(output::formatTrace(v, quiet, &symbols_, formatOptions()).c_str(), out);
             break;
         }
-        case codegen::ItemKind::Tracemem: {
+        case program::ItemKind::Tracemem: {
             // DTrace's hex dump of the bytes (fewer when a count was given).
             auto bytes = decode(item, 0);
             size_t n = bytes.bytes.size();
@@ -470,42 +446,43 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
                        out);
             break;
         }
-        case codegen::ItemKind::Ftruncate:
+        case program::ItemKind::Ftruncate:
             // ftruncate(): empty the output file and write from its start.
             fflush(config_.out);
             if (ftruncate(fileno(config_.out), 0) == 0) std::rewind(config_.out);
             break;
-        case codegen::ItemKind::Printf:
-        case codegen::ItemKind::Freopen:
-        case codegen::ItemKind::System: {
+        case program::ItemKind::Printf:
+        case program::ItemKind::Freopen:
+        case program::ItemKind::System: {
             std::vector<output::FormatValue> values;
             for (size_t i = 0; i < item.values.size(); ++i)
                 values.push_back(output::toFormatValue(decode(item, i)));
             std::string text = output::format(item.format, values, &symbols_, formatOptions());
-            if (item.kind == codegen::ItemKind::Printf)
+            if (item.kind == program::ItemKind::Printf)
                 std::fputs(text.c_str(), out);
-            else if (item.kind == codegen::ItemKind::Freopen)
+            else if (item.kind == program::ItemKind::Freopen)
                 reopenOutput(text), out = json_ ? out : config_.out;
             else
                 runSystem(text);
             break;
         }
-        case codegen::ItemKind::Exit: break;
-        case codegen::ItemKind::Printa: printa(item); break;
-        case codegen::ItemKind::SetOption: setOption(item, h); break;
-        case codegen::ItemKind::Print: {
+        case program::ItemKind::Exit: break;
+        case program::ItemKind::Printa: printa(item); break;
+        case program::ItemKind::SetOption: setOption(item, h); break;
+        case program::ItemKind::Print: {
             // The address, then the object, cut at printsize.
             uint64_t address = decode(item, 0).bits;
             auto object = decode(item, 1);
             size_t n = std::min<size_t>(object.bytes.size(), options_.printsize);
             std::fprintf(out, "0x%" PRIx64 " = *\n", address);
-            std::string text = formatTyped(
-                item.printType, {reinterpret_cast<const uint8_t *>(object.bytes.data()), n}, 44);
+            std::string text =
+                formatTyped(prog_.types, static_cast<uint32_t>(item.printType),
+                            {reinterpret_cast<const uint8_t *>(object.bytes.data()), n}, 44);
             std::fputs(text.c_str(), out);
             std::fputs("\n", out);
             break;
         }
-        case codegen::ItemKind::AggregationAction:
+        case program::ItemKind::AggregationAction:
             aggregationAction(item,
                               item.values.empty() ? 0 : static_cast<int64_t>(decode(item, 0).bits));
             break;
@@ -515,8 +492,8 @@ void Consumer::printText(const uint8_t *data, size_t size, FILE *out, bool quiet
 }
 
 void Consumer::reportDrops() {
-    int fd = session_.maps.at(prog_.dropsMap).get();
-    size_t n = codegen::kDropCounters;
+    int fd = session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Drops))).get();
+    size_t n = program::kDropCounters;
     std::vector<uint64_t> values(n * static_cast<size_t>(session_.cpus));
     uint32_t key = 0;
     if (bpf_map_lookup_elem(fd, &key, values.data()) != 0) return;
@@ -530,8 +507,8 @@ void Consumer::reportDrops() {
         auto rep = [&](size_t kind) -> uint64_t & {
             return reported_[static_cast<size_t>(c) * n + kind];
         };
-        uint64_t principal = at(codegen::kPrincipalDrops) - rep(codegen::kPrincipalDrops);
-        uint64_t agg = at(codegen::kAggDrops) - rep(codegen::kAggDrops);
+        uint64_t principal = at(program::kPrincipalDrops) - rep(program::kPrincipalDrops);
+        uint64_t agg = at(program::kAggDrops) - rep(program::kAggDrops);
         if (json_) {
             auto drop = [&](uint64_t count, const char *kind, const char *option) {
                 if (count)
@@ -553,11 +530,11 @@ void Consumer::reportDrops() {
             std::fprintf(
                 stderr, "dtrace: %s%" PRIu64 " aggregation drop%s on CPU %d (raise aggsize)\n",
                 config_.droptags ? "[DTRACEDROP_AGGREGATION] " : "", agg, agg == 1 ? "" : "s", c);
-        dyn += at(codegen::kDynvarDrops) - rep(codegen::kDynvarDrops);
-        dbl += at(codegen::kDoubleErrors) - rep(codegen::kDoubleErrors);
-        spec += at(codegen::kSpecDrops) - rep(codegen::kSpecDrops);
-        busy += at(codegen::kSpecBusy) - rep(codegen::kSpecBusy);
-        unavail += at(codegen::kSpecUnavail) - rep(codegen::kSpecUnavail);
+        dyn += at(program::kDynvarDrops) - rep(program::kDynvarDrops);
+        dbl += at(program::kDoubleErrors) - rep(program::kDoubleErrors);
+        spec += at(program::kSpecDrops) - rep(program::kSpecDrops);
+        busy += at(program::kSpecBusy) - rep(program::kSpecBusy);
+        unavail += at(program::kSpecUnavail) - rep(program::kSpecUnavail);
         for (size_t k = 0; k < n; ++k) rep(k) = at(k);
     }
     // Totals over all CPUs, each naming the option that raises its bound
@@ -592,7 +569,7 @@ void Consumer::reportDrops() {
 
 // setopt(): options the consumer uses may change while tracing; others
 // are refused as DTrace refuses them, reported like a fault of the clause.
-void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h) {
+void Consumer::setOption(const program::RecordItem &item, const program::RecordHeader &h) {
     static const char *const kDynamic[] = {
         "agghist",    "aggpack",    "aggpercpu",   "aggrate",    "aggsortkey", "aggsortkeypos",
         "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",
@@ -606,7 +583,7 @@ void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordH
                    }) != std::end(kDynamic);
     if (!error && !dynamic) error = "Operation illegal when tracing is active";
     if (error) {
-        const providers::Probe *p = catalog_.byId(h.probeId);
+        const program::ProbeInfo *p = prog_.probe(h.probeId);
         fflush(config_.out);
         std::fprintf(stderr,
                      "dtrace: error in dt_clause_%u for probe ID %u (%s): couldn't set option "
@@ -618,19 +595,19 @@ void Consumer::setOption(const codegen::RecordItem &item, const codegen::RecordH
     if (item.optionName == "quiet") config_.quiet = options_.quiet;
 }
 
-void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value) {
+void Consumer::aggregationAction(const program::RecordItem &item, int64_t value) {
     int id = item.aggregations.at(0);
     const auto &a = prog_.aggregations.at(static_cast<size_t>(id));
     int fd = session_.maps.at(a.map).get();
     switch (item.aggAction) {
-    case ir::AggregationActionKind::Normalize: normals_[id] = value > 0 ? value : 1; break;
-    case ir::AggregationActionKind::Denormalize: normals_.erase(id); break;
-    case ir::AggregationActionKind::Clear: {
+    case program::AggregationActionKind::Normalize: normals_[id] = value > 0 ? value : 1; break;
+    case program::AggregationActionKind::Denormalize: normals_.erase(id); break;
+    case program::AggregationActionKind::Clear: {
         AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
         clearAggregation(snap, fd, session_.cpus);
         break;
     }
-    case ir::AggregationActionKind::Trunc: {
+    case program::AggregationActionKind::Trunc: {
         AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
         truncateAggregation(snap, fd, session_.cpus, value, options_);
         break;
@@ -639,8 +616,8 @@ void Consumer::aggregationAction(const codegen::RecordItem &item, int64_t value)
 }
 
 void Consumer::rememberKeyProcesses() {
-    auto userFrames = [](const codegen::ValueDesc &k) {
-        return k.kind == codegen::ValueDesc::Kind::Stack && k.userStack;
+    auto userFrames = [](const program::ValueDesc &k) {
+        return k.kind == program::ValueDesc::Kind::Stack && k.userStack;
     };
     for (const auto &a : prog_.aggregations) {
         if (std::none_of(a.keys.begin(), a.keys.end(), userFrames)) continue;
@@ -656,14 +633,14 @@ void Consumer::rememberKeyProcesses() {
     }
 }
 
-AggregationSnapshot Consumer::read(const codegen::AggregationDesc &a) {
+AggregationSnapshot Consumer::read(const program::AggregationDesc &a) {
     AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
     mergeSymbolKeys(snap, &symbols_);
     if (auto n = normals_.find(a.id); n != normals_.end()) snap.normal = n->second;
     return snap;
 }
 
-void Consumer::printa(const codegen::RecordItem &item) {
+void Consumer::printa(const program::RecordItem &item) {
     FILE *out = config_.out;
     std::vector<AggregationSnapshot> snaps;
     for (int id : item.aggregations) {
@@ -701,7 +678,7 @@ void Consumer::printa(const codegen::RecordItem &item) {
                 missing.keys = e.keys;
                 missing.rawKey = e.rawKey;
                 missing.data.assign(
-                    codegen::isHistogram(rows.desc->func) ? histogramBuckets(*rows.desc) : 4, 0);
+                    program::isHistogram(rows.desc->func) ? histogramBuckets(*rows.desc) : 4, 0);
                 rows.entries.push_back(std::move(missing));
             }
     sortEntries(rows, options_);
@@ -713,15 +690,15 @@ void Consumer::printa(const codegen::RecordItem &item) {
             const AggregationEntry *match = nullptr;
             for (const auto &o : snaps[i].entries)
                 if (!match && o.rawKey == e.rawKey) match = &o;
-            const codegen::AggregationDesc &d = *snaps[i].desc;
-            if (codegen::isHistogram(d.func)) {
+            const program::AggregationDesc &d = *snaps[i].desc;
+            if (program::isHistogram(d.func)) {
                 std::vector<int64_t> none(histogramBuckets(d), 0);
                 values.push_back(output::FormatValue::ofText(formatDistribution(
                     d, match ? match->data : none, snaps[i].normal, options_.aggzoom)));
                 continue;
             }
             int64_t v = match ? aggregateValue(d, match->data, snaps[i].normal) : 0;
-            bool sgn = snaps[i].desc->func != ir::AggFunc::Count;
+            bool sgn = snaps[i].desc->func != program::AggFunc::Count;
             values.push_back(output::FormatValue::ofInt(static_cast<uint64_t>(v), 8, sgn));
         }
         std::fputs(output::formatAggregation(item.format, keys, values, &symbols_, formatOptions())
@@ -734,7 +711,7 @@ void Consumer::printAggregations() {
     FILE *out = config_.out;
     // DTrace sorts by aggregation variable before anything else, so
     // aggsortrev reverses the order of the aggregations too.
-    std::vector<const codegen::AggregationDesc *> order;
+    std::vector<const program::AggregationDesc *> order;
     for (const auto &a : prog_.aggregations) order.push_back(&a);
     if (options_.aggsortrev) std::reverse(order.begin(), order.end());
     if (json_) {

@@ -3,9 +3,8 @@
 // and reports everything that was lost.
 #pragma once
 
-#include "bpf/loader.h"
-#include "codegen/compiled.h"
-#include "providers/probe.h"
+#include "kernel/loader.h"
+#include "program/plan.h"
 #include "runtime/aggregations.h"
 #include "runtime/symbols.h"
 #include "runtime/typed_print.h"
@@ -34,8 +33,7 @@ struct ConsumerConfig {
 
 class Consumer {
   public:
-    Consumer(const codegen::CompiledProgram &prog, bpf::Session &session,
-             const providers::ProbeCatalog &catalog, ConsumerConfig config);
+    Consumer(const program::CompiledProgram &prog, kernel::Session &session, ConsumerConfig config);
     ~Consumer();
     Consumer(const Consumer &) = delete;
     Consumer &operator=(const Consumer &) = delete;
@@ -79,34 +77,33 @@ class Consumer {
     void print(const uint8_t *data, size_t size);
     // The record as text, to out (-x oformat=json: to a string).
     void printText(const uint8_t *data, size_t size, FILE *out, bool quiet);
-    static uint64_t presenceMask(const codegen::ClauseDesc &cd, const uint8_t *data, size_t size);
+    static uint64_t presenceMask(const program::ClauseDesc &cd, const uint8_t *data, size_t size);
     void printJson(const uint8_t *data, size_t size);
     void jsonLine(const std::string &object);
     // To the principal buffer: printed now, or kept in a ring.
     void deliver(const uint8_t *data, size_t size);
     void keepInRing(const uint8_t *data, size_t size);
-    void holdSpeculative(const codegen::RecordHeader &h, const uint8_t *data, size_t size);
+    void holdSpeculative(const program::RecordHeader &h, const uint8_t *data, size_t size);
     void finishSpeculation(const uint8_t *data, size_t size);
     void errorRecord(const uint8_t *data, size_t size);
     std::string probeName(uint32_t id) const;
     void printHeaderOnce();
-    std::string flowName(const codegen::RecordHeader &h);
+    std::string flowName(const program::RecordHeader &h);
     output::FormatOptions formatOptions() const;
-    void printa(const codegen::RecordItem &item);
-    void aggregationAction(const codegen::RecordItem &item, int64_t value);
-    void setOption(const codegen::RecordItem &item, const codegen::RecordHeader &h);
+    void printa(const program::RecordItem &item);
+    void aggregationAction(const program::RecordItem &item, int64_t value);
+    void setOption(const program::RecordItem &item, const program::RecordHeader &h);
     // An aggregation as it is now, with its normalization.
-    AggregationSnapshot read(const codegen::AggregationDesc &a);
+    AggregationSnapshot read(const program::AggregationDesc &a);
     void runSystem(const std::string &command);
     void reopenOutput(const std::string &path);
 
-    const codegen::CompiledProgram &prog_;
-    bpf::Session &session_;
-    const providers::ProbeCatalog &catalog_;
+    const program::CompiledProgram &prog_;
+    kernel::Session &session_;
     ConsumerConfig config_;
     ring_buffer *rb_ = nullptr;
-    bpf::Fd exitFd_; // wakeOnExit's pidfd
-    codegen::StateValue *state_ = nullptr;
+    kernel::Fd exitFd_; // wakeOnExit's pidfd
+    program::StateValue *state_ = nullptr;
     bool headerPrinted_ = false;
     int currentCpu_ = 0;
     std::vector<uint64_t> reported_; // drop counters already reported, per CPU and kind
@@ -114,7 +111,7 @@ class Consumer {
     std::set<int> keyProcesses_;     // processes rememberKeyProcesses() has read
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
     Symbols symbols_;
-    program::Options options_;            // the program's options, as setopt() changes them
+    program::Options options_;         // the program's options, as setopt() changes them
     bool json_ = false;                // -x oformat=json
     FILE *original_ = nullptr;         // the output before freopen()
     std::vector<std::string> jsonOut_; // aggregations printa() wrote during a record
@@ -140,7 +137,7 @@ class Consumer {
     };
     std::map<uint32_t, Speculation> speculations_;
     std::map<uint32_t, uint32_t> finished_; // ID -> the generation last committed or discarded
-    codegen::SpecState *specs_ = nullptr;   // the kernel's, memory-mapped
+    program::SpecState *specs_ = nullptr;   // the kernel's, memory-mapped
     uint64_t lateSpeculations_ = 0;         // records speculated after their commit or discard
 };
 

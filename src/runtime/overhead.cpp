@@ -8,10 +8,12 @@
 
 namespace dtrace::runtime {
 
-OverheadMonitor::OverheadMonitor(const codegen::CompiledProgram &prog, const bpf::Session &session)
+OverheadMonitor::OverheadMonitor(const program::CompiledProgram &prog,
+                                 const kernel::Session &session)
     : prog_(prog), cpus_(session.cpus) {
-    if (prog.contextMap >= 0 && static_cast<size_t>(prog.contextMap) < session.maps.size())
-        contextFd_ = session.maps.at(static_cast<size_t>(prog.contextMap)).get();
+    if (int context = prog.mapOf(program::MapRole::Context);
+        context >= 0 && static_cast<size_t>(context) < session.maps.size())
+        contextFd_ = session.maps.at(static_cast<size_t>(context)).get();
 }
 
 bool OverheadMonitor::read(std::vector<Counters> &perCpu) const {
@@ -22,7 +24,7 @@ bool OverheadMonitor::read(std::vector<Counters> &perCpu) const {
         uint32_t key = static_cast<uint32_t>(cpu);
         if (bpf_map_lookup_elem(contextFd_, &key, value.data()) != 0) continue;
         std::memcpy(perCpu[static_cast<size_t>(cpu)].data(), value.data() + prog_.statsOffset + 8,
-                    prog_.statsClauses * sizeof(codegen::ClauseStats));
+                    prog_.statsClauses * sizeof(program::ClauseStats));
     }
     return true;
 }

@@ -4,8 +4,8 @@
 // the tables dtrace prints.
 #pragma once
 
-#include "bpf/loader.h"
-#include "codegen/compiled.h"
+#include "kernel/loader.h"
+#include "program/plan.h"
 
 #include <chrono>
 #include <optional>
@@ -16,7 +16,7 @@ namespace dtrace::runtime {
 
 class OverheadMonitor {
   public:
-    OverheadMonitor(const codegen::CompiledProgram &prog, const bpf::Session &session);
+    OverheadMonitor(const program::CompiledProgram &prog, const kernel::Session &session);
 
     bool enabled() const { return prog_.statsClauses > 0; }
     // Starts an interval (call when the probes are enabled).
@@ -28,11 +28,11 @@ class OverheadMonitor {
     std::string statistics();
 
   private:
-    using Counters = std::vector<codegen::ClauseStats>; // by clause
+    using Counters = std::vector<program::ClauseStats>; // by clause
     bool read(std::vector<Counters> &perCpu) const;
     std::string clauseLabel(uint32_t clause) const;
 
-    const codegen::CompiledProgram &prog_;
+    const program::CompiledProgram &prog_;
     int contextFd_ = -1;
     int cpus_ = 0;
     std::vector<Counters> last_;

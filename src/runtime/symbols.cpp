@@ -1,6 +1,6 @@
 #include "runtime/symbols.h"
 
-#include "providers/kernel_symbols.h"
+#include "kernel/kernel_symbols.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -8,7 +8,7 @@
 namespace dtrace::runtime {
 
 std::string Symbols::kernelSymbol(uint64_t addr, bool withOffset) const {
-    auto hit = providers::KernelSymbols::instance().byAddress(addr);
+    auto hit = kernel::KernelSymbols::instance().byAddress(addr);
     if (!hit) return {};
     const auto &[sym, offset] = *hit;
     std::string out = (sym.module.empty() ? std::string("vmlinux") : sym.module) + "`" + sym.name;
@@ -21,7 +21,7 @@ std::string Symbols::kernelSymbol(uint64_t addr, bool withOffset) const {
 }
 
 bool Symbols::tracingFrame(uint64_t addr) const {
-    auto hit = providers::KernelSymbols::instance().byAddress(addr);
+    auto hit = kernel::KernelSymbols::instance().byAddress(addr);
     if (!hit) return false;
     const std::string &name = hit->first.name;
     auto startsWith = [&](std::string_view p) { return name.rfind(p, 0) == 0; };

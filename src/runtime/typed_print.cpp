@@ -8,30 +8,29 @@ namespace dtrace::runtime {
 
 namespace {
 
-using sema::TypeKind;
-using sema::TypeRef;
+using program::TypeDesc;
+using Kind = program::TypeDesc::Kind;
 
 class Dumper {
   public:
-    Dumper(std::span<const uint8_t> data, uint64_t objectSize, int indent)
-        : data_(data), cut_(data.size() < objectSize), topIndent_(indent) {}
+    Dumper(const std::vector<TypeDesc> &types, std::span<const uint8_t> data, uint64_t objectSize,
+           int indent)
+        : types_(types), data_(data), cut_(data.size() < objectSize), topIndent_(indent) {}
 
     // The value of t at byte `offset` (bit-fields: bitOffset and bitSize
     // within it), without indentation before or newline after.
-    void value(const TypeRef &t, uint64_t offset, unsigned bitOffset, unsigned bitSize,
-               int indent) {
-        TypeRef s = sema::stripTypedefs(t);
-        if (!s) return;
-        std::string name = typeName(t, s);
-        switch (s->kind) {
-        case TypeKind::Struct:
-        case TypeKind::Union: {
+    void value(uint32_t type, uint64_t offset, unsigned bitOffset, unsigned bitSize, int indent) {
+        if (type >= types_.size()) return;
+        const TypeDesc &s = types_[type];
+        const std::string &name = s.name;
+        switch (s.kind) {
+        case Kind::Struct:
+        case Kind::Union: {
             out_ += "(" + name + ") {\n";
-            for (const auto &m : s->members) {
+            for (const auto &m : s.members) {
                 if (ranOut_) break;
                 uint64_t at = offset + m.offsetBits / 8;
-                uint64_t size =
-                    m.bitSize ? (m.offsetBits % 8 + m.bitSize + 7) / 8 : sema::typeSize(m.type);
+                uint64_t size = m.bitSize ? (m.offsetBits % 8 + m.bitSize + 7) / 8 : m.size;
                 if (at >= data_.size()) {
                     ranOut();
                     break;
@@ -45,48 +44,48 @@ class Dumper {
             out_ += spaces(indent) + "}";
             return;
         }
-        case TypeKind::Array: {
+        case Kind::Array: {
             out_ += "(" + name + ") [\n";
-            uint64_t elem = sema::typeSize(s->target);
-            for (uint64_t i = 0; i < s->count && elem; ++i) {
+            uint64_t elem = s.element < types_.size() ? types_[s.element].size : 0;
+            for (uint64_t i = 0; i < s.count && elem; ++i) {
                 uint64_t at = offset + i * elem;
                 if (at >= data_.size()) break;
                 if (isZero(at, elem, 0, 0)) continue;
                 out_ += spaces(indent + 1);
-                value(s->target, at, 0, 0, indent + 1);
+                value(s.element, at, 0, 0, indent + 1);
                 out_ += ",\n";
             }
             out_ += spaces(indent) + "]";
             return;
         }
-        case TypeKind::String: {
+        case Kind::String: {
             std::string text;
-            for (uint64_t i = offset; i < data_.size() && i < offset + s->size && data_[i]; ++i)
+            for (uint64_t i = offset; i < data_.size() && i < offset + s.size && data_[i]; ++i)
                 text += static_cast<char>(data_[i]);
             out_ += "(" + name + ")\"" + text + "\"";
             return;
         }
         default: break;
         }
-        uint64_t bits = scalar(offset, sema::typeSize(t), bitOffset, bitSize);
+        uint64_t bits = scalar(offset, s.size, bitOffset, bitSize);
         unsigned width =
-            bitSize ? bitSize : static_cast<unsigned>(8 * std::min<uint64_t>(8, s->size));
-        if (s->isSigned && width > 0 && width < 64 && (bits >> (width - 1)) & 1)
+            bitSize ? bitSize : static_cast<unsigned>(8 * std::min<uint64_t>(8, s.size));
+        if (s.isSigned && width > 0 && width < 64 && (bits >> (width - 1)) & 1)
             bits |= ~0ull << width; // sign-extend
         out_ += "(" + name + ")";
         char buf[64];
-        if (s->kind == TypeKind::Pointer) {
+        if (s.kind == Kind::Pointer) {
             std::snprintf(buf, sizeof buf, "0x%" PRIx64, bits);
-        } else if (s->kind == TypeKind::Enum) {
-            for (const auto &e : s->enumerators)
+        } else if (s.kind == Kind::Enum) {
+            for (const auto &e : s.enumerators)
                 if (static_cast<uint64_t>(e.value) == bits) {
                     out_ += e.name;
                     return;
                 }
             std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
-        } else if (s->kind == TypeKind::Float) {
+        } else if (s.kind == Kind::Float) {
             double d = 0;
-            if (s->size == 4) {
+            if (s.size == 4) {
                 float f;
                 auto w = static_cast<uint32_t>(bits);
                 std::memcpy(&f, &w, 4);
@@ -97,7 +96,7 @@ class Dumper {
             std::snprintf(buf, sizeof buf, "%g", d);
         } else if (name == "char" && bits >= 0x20 && bits < 0x7f) {
             std::snprintf(buf, sizeof buf, "'%c'", static_cast<char>(bits));
-        } else if (s->isSigned) {
+        } else if (s.isSigned) {
             std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
         } else {
             std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
@@ -109,12 +108,6 @@ class Dumper {
 
   private:
     static std::string spaces(int n) { return std::string(static_cast<size_t>(n), ' '); }
-
-    static std::string typeName(const TypeRef &t, const TypeRef &s) {
-        if ((s->kind == TypeKind::Struct || s->kind == TypeKind::Union) && s->name.empty())
-            return s->kind == TypeKind::Struct ? "struct" : "union";
-        return sema::typeName(t);
-    }
 
     // The first time the recorded bytes end inside the object: "...".
     void ranOut() {
@@ -144,6 +137,7 @@ class Dumper {
         return v;
     }
 
+    const std::vector<TypeDesc> &types_;
     std::span<const uint8_t> data_;
     bool cut_;
     int topIndent_;
@@ -153,10 +147,11 @@ class Dumper {
 
 } // namespace
 
-std::string formatTyped(const TypeRef &t, std::span<const uint8_t> data, int indent) {
-    Dumper d(data, sema::typeSize(t), indent);
+std::string formatTyped(const std::vector<program::TypeDesc> &types, uint32_t type,
+                        std::span<const uint8_t> data, int indent) {
+    Dumper d(types, data, type < types.size() ? types[type].size : 0, indent);
     std::string out(static_cast<size_t>(indent), ' ');
-    d.value(t, 0, 0, 0, indent);
+    d.value(type, 0, 0, 0, indent);
     return out + d.take();
 }
 

@@ -3,16 +3,18 @@
 // zero left out, and "..." where the recorded bytes (printsize) run out.
 #pragma once
 
-#include "sema/types.h"
+#include "program/decode.h"
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace dtrace::runtime {
 
-// The value in `data` (perhaps cut short) of type t, its first line
+// The value in `data` (perhaps cut short) of types[type], its first line
 // indented by `indent` spaces and each level one more.
-std::string formatTyped(const sema::TypeRef &t, std::span<const uint8_t> data, int indent);
+std::string formatTyped(const std::vector<program::TypeDesc> &types, uint32_t type,
+                        std::span<const uint8_t> data, int indent);
 
 } // namespace dtrace::runtime

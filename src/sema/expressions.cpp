@@ -1,7 +1,7 @@
 // Semantic analysis of D expressions: name resolution, C's typing rules
 // with D's additions (strings, dynamic variables, associative arrays),
 // lvalue checks and constant folding.
-#include "providers/kernel_symbols.h"
+#include "kernel/kernel_symbols.h"
 #include "sema/builtins.h"
 #include "sema/sema.h"
 
@@ -1051,7 +1051,7 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
 // BTF where the kernel describes it.
 ir::NodePtr Sema::kernelSymbol(const frontend::Expr &e) {
     std::string sym = e.name.substr(e.name.find('`') + 1);
-    auto ks = providers::KernelSymbols::instance().byName(sym);
+    auto ks = kernel::KernelSymbols::instance().byName(sym);
     std::optional<TypeRef> t = types_->kernelVariable(sym);
     if (!ks) fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown symbol name");
     TypeRef type;

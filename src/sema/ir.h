@@ -4,9 +4,9 @@
 #pragma once
 
 #include "frontend/diagnostics.h"
-#include "program/format.h"
-#include "providers/probe.h"
+#include "program/decode.h"
 #include "program/options.h"
+#include "providers/probe.h"
 #include "sema/types.h"
 
 #include <algorithm>
@@ -61,45 +61,11 @@ enum class Builtin {
     Ipl,
 };
 
-// llquantize(factor, low, high, steps): in each order of magnitude m from
-// low to high, [factor^m, factor^(m+1)) is cut into buckets (steps of them,
-// fewer where they would be narrower than 1); below factor^low is one zero
-// bucket, from factor^(high+1) on an overflow bucket; negative values
-// mirror positive ones. The buckets, in order: negative overflow, the
-// negative buckets from the most negative, zero, the positive buckets,
-// positive overflow.
-struct LlquantizeLayout {
-    std::vector<int64_t> lower; // positive buckets' lower bounds, ascending
-    int64_t zeroLimit = 1;      // factor^low: |v| below it is in the zero bucket
-    int64_t overflow = 0;       // factor^(high+1) (INT64_MAX when larger)
-    size_t buckets() const { return 2 * lower.size() + 3; }
-    size_t zeroBucket() const { return lower.size() + 1; }
-};
-inline LlquantizeLayout llquantizeLayout(const std::vector<int64_t> &params) {
-    LlquantizeLayout l;
-    if (params.size() < 4 || params[0] < 2) return l;
-    const __int128 factor = params[0], steps = std::max<int64_t>(1, params[3]);
-    const __int128 limit = INT64_MAX;
-    __int128 power = 1; // factor^m
-    for (int64_t m = 0; m < params[1] && power <= limit; ++m) power *= factor;
-    l.zeroLimit = static_cast<int64_t>(std::min(power, limit));
-    for (int64_t m = params[1]; m <= params[2] && power <= limit; ++m) {
-        __int128 next = power * factor; // this order's end
-        __int128 nb = std::min(next, steps);
-        for (__int128 k = nb / factor; k < nb; ++k) {
-            __int128 bound = std::max(power, (k * next + nb - 1) / nb);
-            if (bound > limit) break;
-            if (l.lower.empty() || l.lower.back() < bound)
-                l.lower.push_back(static_cast<int64_t>(bound));
-        }
-        power = next;
-    }
-    l.overflow = static_cast<int64_t>(std::min(power, limit));
-    return l;
-}
-
-enum class AggregationActionKind { Normalize, Denormalize, Clear, Trunc };
-enum class AggFunc { Count, Sum, Avg, Min, Max, Stddev, Quantize, Lquantize, Llquantize };
+// The aggregating functions and actions, as the decode tables name them.
+using program::AggFunc;
+using program::AggregationActionKind;
+using program::llquantizeLayout;
+using program::LlquantizeLayout;
 
 struct Aggregation {
     std::string name; // "@" for the anonymous one, else "@name"

@@ -1,6 +1,6 @@
 #include "sema/types.h"
 
-#include "bpf/kernel_btf.h"
+#include "kernel/kernel_btf.h"
 
 #include <bpf/btf.h>
 #include <cstdio>
@@ -407,7 +407,7 @@ void BtfTypes::load() {
     tried_ = true;
     // Shared with the providers; libbpf only reads it. The name index is
     // built only once a program looks up many names (see find()).
-    btf_ = const_cast<struct ::btf *>(bpf::vmlinuxBtf());
+    btf_ = const_cast<struct ::btf *>(kernel::vmlinuxBtf());
 }
 
 bool BtfTypes::available() {

@@ -18,7 +18,7 @@ std::string disassembly(const std::string &src) {
     EXPECT_EQ(c->error, "");
     if (!c->error.empty()) return "";
     auto prog = dtrace::codegen::generate(c->ir);
-    return dtrace::bpf::disassemble(prog);
+    return dtrace::codegen::disassemble(prog);
 }
 
 // Compares with tests/unit/golden/NAME.txt; DTRACE_UPDATE_GOLDEN=1 rewrites it.

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-using dtrace::codegen::ValueDesc;
 using dtrace::output::DecodedValue;
+using dtrace::program::ValueDesc;
 
 namespace {
 
@@ -52,8 +52,8 @@ TEST(Output, PrintableBytesPrintAsAString) {
 }
 
 TEST(Output, AggregationsSortByValue) {
-    dtrace::codegen::AggregationDesc desc;
-    desc.func = dtrace::ir::AggFunc::Count;
+    dtrace::program::AggregationDesc desc;
+    desc.func = dtrace::program::AggFunc::Count;
     dtrace::runtime::AggregationSnapshot snap;
     snap.desc = &desc;
     for (int64_t v : {5, 1, 3}) {

@@ -1,8 +1,8 @@
 // The providers' own parsing and the kernel's BTF as they read it: USDT
 // argument specs, fbt's functions and rawtp's raw tracepoints, and the
 // programs generated for fbt probes.
-#include "bpf/kernel_btf.h"
 #include "compile_helpers.h"
+#include "kernel/kernel_btf.h"
 #include "providers/dof.h"
 #include "providers/kernel_functions.h"
 #include "providers/usdt.h"
@@ -49,7 +49,7 @@ TEST(Usdt, ArgumentSpecs) {
 
 namespace {
 bool haveBtf() {
-    return dtrace::bpf::vmlinuxBtf() != nullptr;
+    return dtrace::kernel::vmlinuxBtf() != nullptr;
 }
 } // namespace
 
@@ -92,11 +92,11 @@ TEST(Fbt, ProgramsAreTrampolinesOnTheirFunctions) {
     auto f = dtrace::providers::kernelFunction("vfs_read");
     int entries = 0, returns = 0;
     for (const auto &p : prog.programs) {
-        if (p.attach != dtrace::providers::AttachKind::Function) continue;
+        if (p.attach.kind != dtrace::program::AttachTarget::Kind::Trampoline) continue;
         EXPECT_EQ(p.type, static_cast<uint32_t>(BPF_PROG_TYPE_TRACING));
-        EXPECT_EQ(p.attachBtfId, f->btfId);
-        if (p.expectedAttachType == BPF_TRACE_FENTRY) ++entries;
-        if (p.expectedAttachType == BPF_TRACE_FEXIT) ++returns;
+        EXPECT_EQ(p.attach.btfId, f->btfId);
+        if (p.attach.attachType == BPF_TRACE_FENTRY) ++entries;
+        if (p.attach.attachType == BPF_TRACE_FEXIT) ++returns;
     }
     EXPECT_EQ(entries, 1);
     EXPECT_EQ(returns, 1);

@@ -1,5 +1,5 @@
 // Mapping a verifier rejection back to the instruction and its reason.
-#include "bpf/verifier_log.h"
+#include "kernel/verifier_log.h"
 
 #include <gtest/gtest.h>
 
@@ -11,14 +11,14 @@ TEST(VerifierLog, FindsTheLastInstructionAndTheReason) {
                       "2: (61) r1 = *(u32 *)(r0 +0)\n"
                       "R0 invalid mem access 'scalar'\n"
                       "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0\n";
-    auto f = dtrace::bpf::parseVerifierLog(log);
+    auto f = dtrace::kernel::parseVerifierLog(log);
     ASSERT_TRUE(f.insn.has_value());
     EXPECT_EQ(*f.insn, 2u);
     EXPECT_EQ(f.reason, "R0 invalid mem access 'scalar'");
 }
 
 TEST(VerifierLog, ComplexityLimit) {
-    auto f = dtrace::bpf::parseVerifierLog(
+    auto f = dtrace::kernel::parseVerifierLog(
         "5: (05) goto pc-3\nThe sequence of 8193 jumps is too complex.\n"
         "verification time 1234 usec\n");
     EXPECT_EQ(f.reason, "The sequence of 8193 jumps is too complex.");
@@ -26,7 +26,7 @@ TEST(VerifierLog, ComplexityLimit) {
 }
 
 TEST(VerifierLog, EmptyLog) {
-    auto f = dtrace::bpf::parseVerifierLog("");
+    auto f = dtrace::kernel::parseVerifierLog("");
     EXPECT_FALSE(f.insn.has_value());
     EXPECT_EQ(f.reason, "");
 }

@@ -3,13 +3,13 @@
 // when the kernel reaps a killed process) releases it.
 #pragma once
 
-#include "codegen/compiled.h"
+#include "program/plan.h"
 
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 class Fd {
   public:
@@ -51,7 +51,7 @@ class Session {
 // Creates the maps (filling the string table and the system call table)
 // and loads every program. On failure, everything created so far is
 // released and the error names the D clause the verifier rejected.
-std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &session, bool verbose);
+std::optional<LoadError> load(const program::CompiledProgram &prog, Session &session, bool verbose);
 
 // BPF_TRACE_UPROBE_MULTI (Linux 6.6), which our libbpf's headers predate:
 // many uprobes of one file in one link, registered and (what matters)
@@ -70,4 +70,4 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
                           const std::vector<uint64_t> &refCtrOffsets,
                           const std::vector<uint64_t> &cookies, bool isReturn, int pid);
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

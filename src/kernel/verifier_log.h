@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 struct VerifierFailure {
     std::optional<size_t> insn; // the last instruction the verifier printed
@@ -15,4 +15,4 @@ struct VerifierFailure {
 
 VerifierFailure parseVerifierLog(const std::string &log);
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

@@ -1,9 +1,9 @@
-#include "bpf/verifier_log.h"
+#include "kernel/verifier_log.h"
 
 #include <cctype>
 #include <sstream>
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 namespace {
 
@@ -47,4 +47,4 @@ VerifierFailure parseVerifierLog(const std::string &log) {
     return f;
 }
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

@@ -1,5 +1,5 @@
-#include "bpf/loader.h"
-#include "bpf/verifier_log.h"
+#include "kernel/loader.h"
+#include "kernel/verifier_log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 Fd &Fd::operator=(Fd &&o) noexcept {
     if (this != &o) {
@@ -38,7 +38,7 @@ std::string errnoText(int err) {
     return std::strerror(err);
 }
 
-Fd createMap(const codegen::MapSpec &m, int cpus, int innerFd, std::string &err) {
+Fd createMap(const program::MapSpec &m, int cpus, int innerFd, std::string &err) {
     LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m.flags);
     if (innerFd >= 0) opts.inner_map_fd = static_cast<__u32>(innerFd);
     uint32_t entries = m.maxEntries ? m.maxEntries : static_cast<uint32_t>(cpus);
@@ -48,37 +48,11 @@ Fd createMap(const codegen::MapSpec &m, int cpus, int innerFd, std::string &err)
     return Fd(fd);
 }
 
-void fillSyscallMap(const codegen::CompiledProgram &prog, int mapFd, uint32_t entries) {
-    struct Value {
-        uint32_t entryId, returnId;
-        uint64_t entryMask, returnMask;
-    };
-    std::map<uint32_t, Value> values;
-    for (const auto &p : prog.programs) {
-        bool entry = p.attach == providers::AttachKind::SyscallEntry;
-        bool ret = p.attach == providers::AttachKind::SyscallReturn;
-        if (!entry && !ret) continue;
-        for (const auto *probe : p.probes) {
-            Value &v = values[static_cast<uint32_t>(probe->syscallNr)];
-            (entry ? v.entryId : v.returnId) = probe->id;
-        }
-        for (const auto &m : p.sysMasks)
-            for (const auto *probe : m.probes) {
-                Value &v = values[static_cast<uint32_t>(probe->syscallNr)];
-                (entry ? v.entryMask : v.returnMask) |= 1ull << m.bit;
-            }
-    }
-    for (auto &[nr, v] : values) {
-        if (nr >= entries) continue;
-        bpf_map_update_elem(mapFd, &nr, &v, BPF_ANY);
-    }
-}
-
 // BTF describing a program's functions: the kernel needs func_info for
 // callbacks (bpf_loop) and reports verifier errors by function name.
 class ProgramBtf {
   public:
-    ProgramBtf(const LinkedProgram &code, uint32_t stringSize, uint32_t contextSize) {
+    ProgramBtf(const bpf::LinkedProgram &code, uint32_t stringSize, uint32_t contextSize) {
         btf_ = btf__new_empty();
         if (!btf_) return;
         int intId = btf__add_int(btf_, "int", 4, BTF_INT_SIGNED);
@@ -99,15 +73,15 @@ class ProgramBtf {
         int stringPtr = bufferType("dt_string", stringSize);
         int contextPtr = bufferType("dt_context", contextSize);
         for (size_t i = 0; i < code.functions.size(); ++i) {
-            const FunctionInfo &fn = code.functions[i];
+            const bpf::FunctionInfo &fn = code.functions[i];
             int proto = i == 0 ? mainProto : subProto;
             if (fn.global) {
                 proto = btf__add_func_proto(btf_, longId);
                 for (size_t a = 0; a < fn.params.size(); ++a) {
                     std::string pname = "p" + std::to_string(a);
-                    int t = fn.params[a] == ParamKind::String    ? stringPtr
-                            : fn.params[a] == ParamKind::Context ? contextPtr
-                                                                 : longId;
+                    int t = fn.params[a] == bpf::ParamKind::String    ? stringPtr
+                            : fn.params[a] == bpf::ParamKind::Context ? contextPtr
+                                                                      : longId;
                     btf__add_func_param(btf_, pname.c_str(), t);
                 }
             }
@@ -138,13 +112,13 @@ class ProgramBtf {
 
 } // namespace
 
-std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, bool verbose) {
+std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, bool verbose) {
     s.cpus = libbpf_num_possible_cpus();
     if (s.cpus <= 0) s.cpus = 1;
     std::string err;
     for (size_t i = 0; i < prog.maps.size(); ++i) {
-        const codegen::MapSpec &m = prog.maps[i];
-        codegen::MapSpec spec = m;
+        const program::MapSpec &m = prog.maps[i];
+        program::MapSpec spec = m;
         Fd fd;
         if (m.ringBufferPerCpu) {
             // A power of two, at least a page, bufsize for every CPU. What
@@ -192,16 +166,17 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             if (bpf_map_update_elem(fd.get(), &key, m.initialValue.data(), BPF_ANY) != 0)
                 return LoadError{"could not enable tracing: cannot initialise " + m.name, ""};
         }
+        for (const auto &[key, value] : m.entries)
+            if (bpf_map_update_elem(fd.get(), key.data(), value.data(), BPF_ANY) != 0)
+                return LoadError{"could not enable tracing: cannot initialise " + m.name, ""};
         if (m.freeze) bpf_map_freeze(fd.get());
-        if (m.name == "sysprobes") fillSyscallMap(prog, fd.get(), m.maxEntries);
         s.maps.push_back(std::move(fd));
     }
 
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
         for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
-        ProgramBtf btf(p.code, prog.stringSize,
-                       prog.maps.at(static_cast<size_t>(prog.contextMap)).valueSize);
+        ProgramBtf btf(p.code, prog.stringSize, prog.contextSize);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
         btf.apply(opts);
         // _DTRACE_VERIFIER_STATS=1 prints what the verifier spent on each
@@ -213,12 +188,17 @@ std::optional<LoadError> load(const codegen::CompiledProgram &prog, Session &s, 
             opts.log_size = static_cast<__u32>(stats.size());
             opts.log_buf = stats.data();
         }
-        // fbt: a trampoline program is verified against its function.
-        uint32_t attachType = p.expectedAttachType;
-        if (p.attach == providers::AttachKind::Uprobe && uprobeMultiSupported())
+        // A trampoline program is verified against its function; uprobes
+        // go in one uprobe_multi link a file where the kernel has them.
+        using Kind = program::AttachTarget::Kind;
+        uint32_t attachType = 0;
+        if (p.attach.kind == Kind::Trampoline) {
+            attachType = p.attach.attachType;
+            opts.attach_btf_id = p.attach.btfId;
+        } else if (p.attach.kind == Kind::Uprobes && uprobeMultiSupported()) {
             attachType = kUprobeMulti;
+        }
         opts.expected_attach_type = static_cast<enum bpf_attach_type>(attachType);
-        opts.attach_btf_id = p.attachBtfId;
         int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                insns.data(), insns.size(), &opts);
         if (!stats.empty() && fd >= 0)
@@ -310,4 +290,4 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
     return static_cast<int>(::syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
 }
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

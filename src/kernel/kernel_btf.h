@@ -7,7 +7,7 @@
 
 struct btf;
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 // Null when the kernel has no BTF.
 const struct btf *vmlinuxBtf();
@@ -18,4 +18,4 @@ const struct btf *vmlinuxBtf();
 // behind a pointer) becomes "void *".
 std::string btfTypeName(const struct btf *btf, unsigned id);
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

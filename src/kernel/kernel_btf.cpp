@@ -1,10 +1,10 @@
-#include "bpf/kernel_btf.h"
+#include "kernel/kernel_btf.h"
 
 #include <bpf/btf.h>
 
 #include <memory>
 
-namespace dtrace::bpf {
+namespace dtrace::kernel {
 
 const struct btf *vmlinuxBtf() {
     struct Free {
@@ -91,4 +91,4 @@ std::string btfTypeName(const struct btf *btf, unsigned id) {
     return "uint64_t";
 }
 
-} // namespace dtrace::bpf
+} // namespace dtrace::kernel

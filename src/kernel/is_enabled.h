@@ -8,27 +8,19 @@
 // and the kernel counts no semaphore for these sites.)
 #pragma once
 
-#include "bpf/loader.h"
-#include "codegen/compiled.h"
+#include "kernel/loader.h"
+#include "program/plan.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace dtrace::providers {
+namespace dtrace::kernel {
 
-// The is-enabled sites of the probes a program enables, in one file of
-// one process.
-struct IsEnabledSites {
-    int pid = 0;
-    std::string path;
-    std::vector<uint64_t> offsets; // in the file
-};
-
-std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog);
+using program::IsEnabledSites;
 
 // Process pid's memory (/proc/PID/mem), read-write: its text too.
-bpf::Fd openProcessMemory(int pid);
+kernel::Fd openProcessMemory(int pid);
 
 // A file by device and inode, which hold in a process's mount namespace
 // as in ours (a path need not).
@@ -68,4 +60,4 @@ class IsEnabledPatches {
     std::vector<IsEnabledSites> pending_;
 };
 
-} // namespace dtrace::providers
+} // namespace dtrace::kernel

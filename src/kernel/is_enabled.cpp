@@ -1,7 +1,7 @@
-#include "providers/is_enabled.h"
+#include "kernel/is_enabled.h"
 
-#include "bpf/loader.h"
-#include "providers/elf_image.h"
+#include "kernel/loader.h"
+#include "kernel/processes.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 #include <map>
 #include <set>
 
-namespace dtrace::providers {
+namespace dtrace::kernel {
 
 namespace {
 
@@ -59,24 +59,9 @@ void warn(int pid, const std::string &why) {
 
 } // namespace
 
-bpf::Fd openProcessMemory(int pid) {
+kernel::Fd openProcessMemory(int pid) {
     std::string mem = "/proc/" + std::to_string(pid) + "/mem";
-    return bpf::Fd(open(mem.c_str(), O_RDWR | O_CLOEXEC));
-}
-
-std::vector<IsEnabledSites> isEnabledSites(const codegen::CompiledProgram &prog) {
-    std::map<std::pair<int, std::string>, std::set<uint64_t>> sites;
-    for (const auto &p : prog.programs) {
-        if (p.attach != AttachKind::Uprobe) continue;
-        for (const Probe *probe : p.probes)
-            if (probe->user && !probe->user->isEnabledSites.empty())
-                sites[{probe->user->pid, probe->user->path}].insert(
-                    probe->user->isEnabledSites.begin(), probe->user->isEnabledSites.end());
-    }
-    std::vector<IsEnabledSites> out;
-    for (const auto &[key, offsets] : sites)
-        out.push_back({key.first, key.second, {offsets.begin(), offsets.end()}});
-    return out;
+    return kernel::Fd(open(mem.c_str(), O_RDWR | O_CLOEXEC));
 }
 
 IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped) {
@@ -87,7 +72,7 @@ IsEnabledSites IsEnabledPatches::patch(const IsEnabledSites &sites, bool stopped
         return unmapped;
     }
     auto maps = executableMappings(sites.pid);
-    bpf::Fd mem = openProcessMemory(sites.pid);
+    kernel::Fd mem = openProcessMemory(sites.pid);
     if (!mem.valid()) {
         if (errno != ENOENT) warn(sites.pid, std::string("/proc/PID/mem: ") + std::strerror(errno));
         return unmapped;
@@ -153,7 +138,7 @@ void IsEnabledPatches::restore() {
     for (const Patch &p : patches_) byPid[p.pid].push_back(&p);
     for (const auto &[pid, patches] : byPid) {
         auto maps = executableMappings(pid);
-        bpf::Fd mem = openProcessMemory(pid);
+        kernel::Fd mem = openProcessMemory(pid);
         if (!mem.valid()) continue;
         for (const Patch *p : patches) {
             bool mapped = false;
@@ -176,4 +161,4 @@ void IsEnabledPatches::restore() {
     pending_.clear();
 }
 
-} // namespace dtrace::providers
+} // namespace dtrace::kernel

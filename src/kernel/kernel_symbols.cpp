@@ -1,10 +1,10 @@
-#include "providers/kernel_symbols.h"
+#include "kernel/kernel_symbols.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
-namespace dtrace::providers {
+namespace dtrace::kernel {
 
 KernelSymbols &KernelSymbols::instance() {
     static KernelSymbols k;
@@ -50,4 +50,4 @@ std::optional<std::pair<KernelSymbol, uint64_t>> KernelSymbols::byAddress(uint64
     return std::make_pair(*it, addr - it->address);
 }
 
-} // namespace dtrace::providers
+} // namespace dtrace::kernel

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dtrace::providers {
+namespace dtrace::kernel {
 
 struct KernelSymbol {
     uint64_t address = 0;
@@ -30,4 +30,4 @@ class KernelSymbols {
     std::vector<KernelSymbol> symbols_; // sorted by address
 };
 
-} // namespace dtrace::providers
+} // namespace dtrace::kernel

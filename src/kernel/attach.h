@@ -1,0 +1,25 @@
+// Attaches loaded programs to their kernel hooks, whatever provider they
+// serve: raw tracepoints, CPU-clock perf events, tracefs events' perf
+// events, uprobes (one uprobe_multi link a file where the kernel has them)
+// and BPF trampolines; and test runs for BEGIN and END in dtrace's own
+// context.
+#pragma once
+
+#include "kernel/loader.h"
+#include "program/plan.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::kernel {
+
+// Attaches every program that has a kernel hook. The links it returns own
+// the attachments: destroying them detaches.
+std::optional<std::string> attachAll(const program::CompiledProgram &prog, const Session &session,
+                                     std::vector<Fd> &links);
+
+// Runs a BEGIN or END program once on this CPU, in this process's context.
+std::optional<std::string> runOnce(int progFd);
+
+} // namespace dtrace::kernel
