@@ -1,7 +1,7 @@
 #include "cli/dof_link.h"
 
 #include "providers/dof.h"
-#include "providers/usdt.h"
+#include "providers/usdt_notes.h"
 
 #include <fcntl.h>
 #include <gelf.h>

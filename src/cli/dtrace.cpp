@@ -98,14 +98,14 @@ int listProbes(CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<
                     p->function.c_str(), p->name.c_str());
         if (!cl.verbose) continue;
         // -v: the probe's stability and its arguments' types.
-        providers::ProbeStability st = providers::probeStability(*p);
+        providers::ProbeStability st = p->owner->stability(*p);
         for (auto [title, a] : {std::pair{"Probe Description Attributes", st.probe},
                                 std::pair{"Argument Attributes", st.arguments}})
             std::printf("\n\t%s\n\t\tIdentifier Names: %s\n\t\tData Semantics:   %s\n"
                         "\t\tDependency Class: %s\n",
                         title, a.names, a.data, a.dependency);
         std::printf("\n\tArgument Types\n");
-        const auto &types = providers::probeArgTypes(*p);
+        const auto &types = catalog.resolved(*p).argTypes;
         for (size_t i = 0; i < types.size(); ++i)
             std::printf("\t\targs[%zu]: %s\n", i, types[i].c_str());
         if (types.empty()) std::printf("\t\tNone\n");
@@ -455,7 +455,7 @@ int run(int argc, char **argv) {
     // this kernel has them, and if not say why in a line.
     for (const auto &p : compiled.programs) {
         if (p.attach.kind != program::AttachTarget::Kind::Trampoline) continue;
-        if (auto why = providers::trampolinesUnavailable(p.attach.btfId)) {
+        if (auto why = kernel::trampolinesUnavailable(p.attach.btfId)) {
             std::fprintf(stderr, "dtrace: could not enable tracing: %s: %s\n",
                          p.attach.description.c_str(), why->c_str());
             killChild();

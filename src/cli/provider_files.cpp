@@ -3,7 +3,7 @@
 #include "cli/dof_link.h"
 
 #include "providers/elf_image.h"
-#include "providers/usdt.h"
+#include "providers/usdt_notes.h"
 
 #include <elf.h>
 

@@ -379,7 +379,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         return s;
     };
     const providers::Probe *probe = errorClause_ ? nullptr : pb_.probe();
-    bool dynamic = pb_.ctx.dynamicProbe && !errorClause_;
+    bool dynamic = !pb_.ctx.probeKnownStatically() && !errorClause_;
     switch (n.builtin) {
     case ir::Builtin::Arg:
         emit(load(Size::DW, R0, R9, static_cast<int16_t>(dctx::kArgs + 8 * n.value)));
@@ -480,8 +480,10 @@ int FunctionCompiler::builtin(const ir::Node &n) {
     case ir::Builtin::Probemod:
     case ir::Builtin::Probefunc:
     case ir::Builtin::Probename: {
-        providers::AttachKind kind = errorClause_ ? providers::AttachKind::Error : pb_.ctx.attach;
-        if (kind == providers::AttachKind::Uprobe) {
+        using Identity = providers::ProgramShape::Identity;
+        const providers::ProbeRole role = errorClause_ ? providers::ProbeRole::Error : pb_.ctx.role;
+        const Identity identity = errorClause_ ? Identity::Static : pb_.ctx.shape.identity;
+        if (identity == Identity::Cookie) {
             // The probe's entry in the names table (its index in the
             // cookie), then the name's offset there: both checked, so the
             // verifier knows the string stays in the table.
@@ -491,44 +493,42 @@ int FunctionCompiler::builtin(const ir::Node &n) {
                                                               : 3;
             Label inTable = f_->newLabel(), inStrings = f_->newLabel();
             emit(load(Size::W, R1, R9, dctx::kFuncOffset));
-            f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(g.uprobeCount), inTable);
+            f_->jumpImm(BPF_JLT, R1, static_cast<int32_t>(g.cookieNames), inTable);
             emit(movImm(R1, 0));
             f_->bind(inTable);
             emit(alu64Imm(BPF_LSH, R1, 4));
-            f_->ldMapValue(R0, g.strtabMap, g.uprobeTableOffset);
+            f_->ldMapValue(R0, g.strtabMap, g.cookieNamesOffset);
             emit(alu64Reg(BPF_ADD, R0, R1));
             emit(load(Size::W, R1, R0, static_cast<int16_t>(4 * field)));
-            f_->jumpImm(BPF_JLE, R1, static_cast<int32_t>(g.uprobeStringsMax), inStrings);
+            f_->jumpImm(BPF_JLE, R1, static_cast<int32_t>(g.cookieNamesMax), inStrings);
             emit(movImm(R1, 0));
             f_->bind(inStrings);
             f_->ldMapValue(R0, g.strtabMap, 0);
             emit(alu64Reg(BPF_ADD, R0, R1));
             break;
         }
-        if (n.builtin == ir::Builtin::Probefunc && dynamic) {
+        if (n.builtin == ir::Builtin::Probefunc && identity == Identity::SelectorTable) {
+            // The name of the selector's probe's function, from the names
+            // table (its offset checked, for the verifier).
             Label ok = f_->newLabel();
             emit(load(Size::W, R1, R9, dctx::kFuncOffset));
-            uint32_t max =
-                g.syscallNamesOffset + (g.syscallCount - 1) * Generator::kSyscallNameWidth;
+            uint32_t first = pb_.ctx.namesOffset;
+            uint32_t max = first + (pb_.ctx.selectors - 1) * Generator::kNameWidth;
             f_->jumpImm(BPF_JLE, R1, static_cast<int32_t>(max), ok);
-            emit(movImm(R1, static_cast<int32_t>(g.syscallNamesOffset)));
+            emit(movImm(R1, static_cast<int32_t>(first)));
             f_->bind(ok);
             f_->ldMapValue(R0, g.strtabMap, 0);
             emit(alu64Reg(BPF_ADD, R0, R1));
             break;
         }
+        // Otherwise the names are known here: a shared program's probes
+        // have the same provider, module and name.
         std::string prov, mod, func, name;
-        if (kind == providers::AttachKind::Error || kind == providers::AttachKind::Begin ||
-            kind == providers::AttachKind::End) {
+        if (role != providers::ProbeRole::Traced) {
             prov = "dtrace";
-            name = kind == providers::AttachKind::Error   ? "ERROR"
-                   : kind == providers::AttachKind::Begin ? "BEGIN"
-                                                          : "END";
-        } else if (kind == providers::AttachKind::SyscallEntry ||
-                   kind == providers::AttachKind::SyscallReturn) {
-            prov = "syscall";
-            mod = "vmlinux";
-            name = kind == providers::AttachKind::SyscallEntry ? "entry" : "return";
+            name = role == providers::ProbeRole::Error   ? "ERROR"
+                   : role == providers::ProbeRole::Begin ? "BEGIN"
+                                                         : "END";
         } else if (probe) {
             prov = probe->provider;
             mod = probe->module;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "program/plan.h"
+#include "providers/provider.h"
 #include "sema/ir.h"
 
 #include <algorithm>
@@ -140,14 +141,23 @@ ValueDesc describeType(const sema::TypeRef &t, uint32_t strslot, uint32_t strsiz
 
 class Generator;
 
-// What one BPF program is for: which probes, which clauses.
+// What one BPF program is for: which probes, in which shape their provider
+// gives it (BEGIN and END: no provider).
 struct ProgramContext {
-    providers::AttachKind attach;
+    providers::ProbeRole role = providers::ProbeRole::Traced;
+    const providers::Provider *provider = nullptr;
+    providers::ProgramShape shape;
     std::vector<const providers::Probe *> probes;
-    bool dynamicProbe = false; // probe identity known only at run time (syscalls)
-    bool isErrorFunction = false;
-    std::string rawTracepoint;     // the raw tracepoint its program attaches to
-    std::vector<uint64_t> cookies; // uprobes: each probe's BPF cookie, as probes
+    std::vector<uint64_t> cookies; // Identity::Cookie: each probe's BPF cookie
+    // Identity::SelectorTable: the table of probes by selector, how many
+    // selectors it has, and the names table (probefunc by selector) in the
+    // string table.
+    bpf::MapId probeTable = -1;
+    uint32_t selectors = 0;
+    uint32_t namesOffset = 0;
+    bool probeKnownStatically() const {
+        return shape.identity == providers::ProgramShape::Identity::Static;
+    }
 };
 
 } // namespace dtrace::codegen

@@ -50,26 +50,21 @@ uint32_t addressFormatBytes(AddressFormat kind);
 void makeGlobalFunction(bpf::Function &f, std::vector<bpf::ParamKind> params, int32_t fallback,
                         std::vector<int> nullable = {});
 
-// A clause of a system call program that wants only some of its calls:
-// bit `bit` of its mask in the syscall table is set for the probes listed.
-struct SyscallClauseMask {
+// A clause of a program shared by several probes (Identity::SelectorTable)
+// that wants only some of them: bit `bit` of the clause mask in the probe
+// table is set for the probes listed.
+struct ClauseMask {
     uint64_t bit = 0;
     std::set<const providers::Probe *> probes;
 };
 
+// Where kernel structures keep what D builtins read (from the program's
+// kernel types).
 struct KernelOffsets {
     int64_t taskRealParent = -1;
     int64_t taskTgid = -1;
     int64_t taskExecRuntime = -1;
     int64_t taskMm = -1;
-    std::vector<int64_t> argRegs; // pt_regs offsets of the first six arguments
-    int64_t regsIp = -1;
-    int64_t regsCs = -1;
-    int64_t regsOrigAx = -1;
-    // A function call's (pid probes): pt_regs offsets of the first six
-    // arguments and of the return value.
-    std::vector<int64_t> callArgRegs;
-    int64_t regsReturn = -1;
     // d_path(): struct path, dentry, qstr, vfsmount and mount.
     int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1,
             dentryNameName = -1, vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1,
@@ -100,7 +95,7 @@ class Generator {
     StringTable strtab;
     uint32_t strsize = 256;
     bpf::MapId dctxMap = -1, stateMap = -1, globalsMap = -1, strtabMap = -1, buffersMap = -1,
-               dropsMap = -1, tlsMap = -1, sysprobesMap = -1, specsMap = -1;
+               dropsMap = -1, tlsMap = -1, specsMap = -1;
     std::map<const ir::Variable *, VarStorage> vars;
     std::map<const ir::Aggregation *, AggStorage> aggs;
     uint32_t tlsValueSize = 8;
@@ -108,16 +103,16 @@ class Generator {
     bpf::MapId histogramZeroMap = -1;
     KernelOffsets kernel;
     std::vector<const ir::Clause *> errorClauses;
-    uint32_t errorProbeId = 3;
-    uint32_t syscallNamesOffset = 0; // string table: names of system calls by number
+    uint32_t errorProbeId = 3, beginProbeId = 1, endProbeId = 2;
     // The CPUs' cpuinfo_t (curcpu, chip, lgrp), added when first used.
     const CpuTable &cpuTable();
     std::optional<CpuTable> cpuTable_;
-    // pid probes' names: a table of (provider, module, function, name)
-    // string offsets, one entry per probe, and the largest offset in it.
-    uint32_t uprobeTableOffset = 0, uprobeCount = 0, uprobeStringsMax = 0;
-    static constexpr uint32_t kSyscallNameWidth = 32;
-    uint32_t syscallCount = 512;
+    // Identity::Cookie probes' names: a table of (provider, module,
+    // function, name) string offsets, one entry per probe (its index is in
+    // its cookie), and the largest offset in it.
+    uint32_t cookieNamesOffset = 0, cookieNames = 0, cookieNamesMax = 0;
+    // A names table's entries (Identity::SelectorTable).
+    static constexpr uint32_t kNameWidth = 32;
 
     bpf::MapId addMap(MapSpec spec);
     // print()'s type descriptors: the index of t's in out.types.
@@ -129,8 +124,13 @@ class Generator {
   private:
     void planVariables();
     void describeProbes();
-    void fillSyscallTable(
-        const std::vector<std::pair<ProgramContext, std::vector<SyscallClauseMask>>> &programs);
+    // A SelectorTable program's probe table and names.
+    void planProbeTable(ProgramContext &ctx);
+    void fillProbeTable(const ProgramContext &ctx, const std::vector<const ir::Clause *> &clauses,
+                        const std::vector<ClauseMask> &masks);
+    void planCookieNames(const std::vector<const providers::Probe *> &probes);
+    std::map<const providers::Probe *, uint32_t> cookieIndex_;
+    std::map<std::vector<std::pair<int, std::string>>, uint32_t> namesTables_;
     std::map<const sema::Type *, int> typeDescriptors_;
     void planAggregations();
     void planKernelOffsets();
@@ -138,12 +138,8 @@ class Generator {
     void planLayout();
     void checkLayout() const;
     void buildPrograms();
-    using AddProgram =
-        std::function<void(const std::string &, ProgramContext, uint32_t,
-                           const std::vector<const ir::Clause *> &, const std::string &)>;
-    void buildUprobePrograms(
-        const std::map<const providers::Probe *, std::vector<const ir::Clause *>> &uprobes,
-        const AddProgram &addProgram);
+    void addProgram(ProgramContext ctx, const std::vector<const ir::Clause *> &clauses);
+    static ProgramContext dtraceProgram(providers::ProbeRole role, const char *name);
     void addDeadman();
 
     std::vector<bool> described_;
@@ -180,29 +176,21 @@ class ProgramBuilder {
     bpf::FunctionId dynamicAccessFunction(bpf::MapId map, bool threadLocal, bool store);
     bpf::FunctionId addFunction(const std::string &name,
                                 const std::function<void(bpf::Function &)> &body);
-    ProgramSpec build(const std::string &name, uint32_t progType,
-                      const std::vector<const ir::Clause *> &clauses, bool usesArgs);
-    // After build(): the clause masks of a system call program.
-    const std::vector<SyscallClauseMask> &syscallMasks() const { return sysMasks_; }
+    ProgramSpec build(const std::vector<const ir::Clause *> &clauses, bool usesArgs);
+    // After build(): the clause masks of a SelectorTable program.
+    const std::vector<ClauseMask> &clauseMasks() const { return masks_; }
 
     // Static probe facts for the clause code.
-    bool singleProbe() const { return !ctx.dynamicProbe && ctx.probes.size() == 1; }
     const providers::Probe *probe() const {
         return ctx.probes.empty() ? nullptr : ctx.probes.front();
     }
 
   private:
-    program::AttachTarget attachTarget() const;
     bpf::LinkedProgram linkFunctions(const std::vector<bpf::Function> &fns) const;
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
-    void emitSyscallEntryArgs(bpf::Function &f);
-    void emitSyscallReturnArgs(bpf::Function &f);
-    void emitSyscallHookFilter(bpf::Function &f, const providers::Hook &hook);
-    void emitArgs(bpf::Function &f);
-    void emitContextArgs(bpf::Function &f, size_t n);
-    void emitUsdtArgs(bpf::Function &f, const std::vector<providers::UsdtArgument> &args);
+    void emitProbeIdentity(bpf::Function &f);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);
@@ -225,7 +213,7 @@ class ProgramBuilder {
     std::map<bpf::MapId, bpf::FunctionId> lookups_;
     std::map<int, bpf::FunctionId> drops_;
     std::map<std::pair<bpf::MapId, bool>, bpf::FunctionId> dynamicAccess_;
-    std::vector<SyscallClauseMask> sysMasks_;
+    std::vector<ClauseMask> masks_;
     bpf::FunctionId speculation_ = -1, specFinish_ = -1, userFault_ = -1, anyLookup_ = -1;
 };
 

@@ -39,9 +39,7 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
     }
     // BEGIN and END fire in no probe context: their stacks are empty. A
     // part of a long clause has no program context to walk from.
-    auto attach = pb_.ctx.attach;
-    bool probeContext =
-        attach != providers::AttachKind::Begin && attach != providers::AttachKind::End;
+    bool probeContext = pb_.ctx.role == providers::ProbeRole::Traced;
     if (probeContext && inPart_)
         fail("D_UNSUPPORTED", n.loc,
              std::string(user ? "ustack" : "stack") +
@@ -51,12 +49,9 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
         emit(movReg(R2, R9));
         emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(frames)));
         emit(movImm(R3, static_cast<int32_t>(bytes - (frames - at))));
-        // A raw tracepoint's kernel stack starts in the tracing machinery:
-        // the clause, the program and the tracepoint's two glue frames.
-        // (A perf event's starts where the interrupt came.)
-        bool rawTracepoint = attach == providers::AttachKind::SyscallEntry ||
-                             attach == providers::AttachKind::SyscallReturn;
-        int32_t skip = !user && rawTracepoint ? 4 : 0;
+        // Where the kernel stack starts in the tracing machinery, the
+        // provider says how many frames to leave off.
+        int32_t skip = user ? 0 : pb_.ctx.shape.kernelStackSkip;
         emit(movImm(R4, user ? BPF_F_USER_STACK : (skip & BPF_F_SKIP_FIELD_MASK)));
         f_->callHelper(BPF_FUNC_get_stack);
     }

@@ -290,4 +290,26 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
     return static_cast<int>(::syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
 }
 
+std::optional<std::string> trampolinesUnavailable(unsigned btfId) {
+    static std::optional<std::optional<std::string>> cached;
+    if (cached) return *cached;
+    int err = probeProgramLoad(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, btfId);
+    if (err == 0) {
+        cached.emplace(std::nullopt);
+        return std::nullopt;
+    }
+    std::string why = "fbt probes cannot fire on this kernel: it does not load BPF trampolines "
+                      "(fentry/fexit programs): ";
+    if (err == EPERM)
+        why += "Operation not permitted (kernel lockdown, or a security module, forbids "
+               "function tracing)";
+    else if (err == ENOTSUP || err == 524 /* ENOTSUPP */ || err == EINVAL)
+        why += "not supported (a kernel built without "
+               "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, or an architecture without them)";
+    else
+        why += std::strerror(err);
+    cached.emplace(why);
+    return why;
+}
+
 } // namespace dtrace::kernel

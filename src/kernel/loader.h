@@ -70,4 +70,9 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
                           const std::vector<uint64_t> &refCtrOffsets,
                           const std::vector<uint64_t> &cookies, bool isReturn, int pid);
 
+// The feature probe for BPF trampolines (fbt): whether this kernel loads an
+// fentry program on function btfId. Nothing when it does; otherwise why
+// not, in a line. Run once per process.
+std::optional<std::string> trampolinesUnavailable(unsigned btfId);
+
 } // namespace dtrace::kernel

@@ -152,22 +152,24 @@ constexpr uint32_t kAggTagSize = sizeof(AggregationTag);
 constexpr uint32_t kQuantizeBuckets = 127;
 constexpr uint32_t kQuantizeZeroBucket = 63;
 
-// A system call program's table (the syscall map, indexed by system call
-// number): the IDs of the call's entry and return probes (0: not enabled)
-// and, for each, which of the program's clauses want it (bit i for clause
-// mask i).
-struct SyscallProbes {
-    uint32_t entryId, returnId;
-    uint64_t entryMask, returnMask;
+// A shared program's probe table (an array map indexed by the selector
+// its provider's code computes, a system call's number): the ID of the
+// probe of that selector (0: none enabled) and which of the program's
+// clauses want it (bit i for clause mask i).
+struct SelectorProbe {
+    uint32_t probeId = 0;
+    uint32_t pad = 0;
+    uint64_t clauseMask = 0;
 };
 
 // Fixed offsets in the per-CPU context (an array map indexed by CPU), where
 // every program keeps the firing's state. Providers' argument code writes
 // kArgs and the probe's identity; the rest is code generation's.
 namespace dctx {
-constexpr int16_t kArgs = 0;          // u64[10]
-constexpr int16_t kProbeId = 80;      // u32: the probe that fired
-constexpr int16_t kSyscallNr = 84;    // u32: system call number (syscall probes)
+constexpr int16_t kArgs = 0;     // u64[10]
+constexpr int16_t kProbeId = 80; // u32: the probe that fired
+constexpr int16_t kSelector =
+    84; // u32: which of a shared program's probes (a system call's number)
 constexpr int16_t kTimestamp = 88;    // u64: cached timestamp (0: not yet read)
 constexpr int16_t kVtimestamp = 96;   // u64: cached vtimestamp
 constexpr int16_t kFaultType = 104;   // u32

@@ -28,7 +28,7 @@ enum class MapRole {
     AssociativeArray, // one associative array
     Aggregations,     // the aggregations of one shape
     HistogramZero,    // zeros to start a histogram's buckets from
-    SyscallProbes,    // system call number -> probes and clause masks
+    ProbeTable,       // a shared program's probes by selector (SelectorProbe)
     Speculations,     // speculation states (memory-mapped)
 };
 

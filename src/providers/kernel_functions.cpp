@@ -38,7 +38,8 @@ const struct btf_type *typeById(unsigned id) {
 }
 
 std::string_view nameOf(const struct btf_type *t) {
-    const char *n = btf__name_by_offset(const_cast<struct btf *>(kernel::vmlinuxBtf()), t->name_off);
+    const char *n =
+        btf__name_by_offset(const_cast<struct btf *>(kernel::vmlinuxBtf()), t->name_off);
     return n ? n : "";
 }
 
@@ -122,30 +123,9 @@ std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
     const struct btf_type *proto = typeById(t->type);
     if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return out;
     const struct btf_param *p = btf_params(proto);
-    for (unsigned i = 1; i < btf_vlen(proto); ++i) out.push_back(kernel::btfTypeName(btf, p[i].type));
+    for (unsigned i = 1; i < btf_vlen(proto); ++i)
+        out.push_back(kernel::btfTypeName(btf, p[i].type));
     return out;
-}
-
-std::optional<std::string> trampolinesUnavailable(unsigned btfId) {
-    static std::optional<std::optional<std::string>> cached;
-    if (cached) return *cached;
-    int err = kernel::probeProgramLoad(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, btfId);
-    if (err == 0) {
-        cached.emplace(std::nullopt);
-        return std::nullopt;
-    }
-    std::string why = "fbt probes cannot fire on this kernel: it does not load BPF trampolines "
-                      "(fentry/fexit programs): ";
-    if (err == EPERM)
-        why += "Operation not permitted (kernel lockdown, or a security module, forbids "
-               "function tracing)";
-    else if (err == ENOTSUP || err == 524 /* ENOTSUPP */ || err == EINVAL)
-        why += "not supported (a kernel built without "
-               "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, or an architecture without them)";
-    else
-        why += std::strerror(err);
-    cached.emplace(why);
-    return why;
 }
 
 } // namespace dtrace::providers

@@ -33,9 +33,4 @@ FunctionSignature functionSignature(unsigned btfId);
 std::vector<std::string_view> rawTracepointNames();
 std::vector<std::string> rawTracepointArgTypes(std::string_view name);
 
-// The feature probe for fbt: whether this kernel loads an fentry program
-// on function btfId (a BPF trampoline). Nothing when it does; otherwise why
-// not, in a line. Run once per process.
-std::optional<std::string> trampolinesUnavailable(unsigned btfId);
-
 } // namespace dtrace::providers

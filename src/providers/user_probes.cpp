@@ -261,7 +261,6 @@ std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
                 p.module = baseName(obj.path);
                 p.function = f->name;
                 p.name = name;
-                p.attach = AttachKind::Uprobe;
                 p.user = UserProbe{pid, obj.path, at, ret, obj.mainExecutable};
                 out.push_back(std::move(p));
             };

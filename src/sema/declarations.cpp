@@ -148,8 +148,7 @@ void Sema::checkMacros(const frontend::Program &prog) {
             std::string body = e.name.substr(e.name.size() > 1 && e.name[1] == '$' ? 2 : 1);
             if (!body.empty() && std::isdigit(static_cast<unsigned char>(body[0]))) {
                 referenced.insert(macroArgumentIndex(body));
-                if (macroArgumentIndex(body) >= ctx_.macroArgs.size() &&
-                    !options_.defaultargs)
+                if (macroArgumentIndex(body) >= ctx_.macroArgs.size() && !options_.defaultargs)
                     fail("D_MACRO_UNDEF", e.loc, "macro argument " + e.name + " is not defined");
             }
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "frontend/ast.h"
+#include "providers/catalog.h"
 #include "sema/ir.h"
 #include "sema/printf_check.h"
 

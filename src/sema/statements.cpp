@@ -154,12 +154,12 @@ void Sema::analyzeClause(const frontend::Clause &c) {
     for (const auto &spec : c.probes) {
         std::string expanded;
         auto probes = matchProbes(spec, expanded);
-        // A mapped probe (proc, sched, io ...) has its own arguments and its
-        // own condition: its clause is compiled for it alone, as DTrace makes
-        // an enabling per probe.
+        // A probe of a provider whose probes have arguments and conditions
+        // of their own (proc, sched, io ...): its clause is compiled for it
+        // alone, as DTrace makes an enabling per probe.
         std::vector<std::vector<const providers::Probe *>> groups(1);
         for (const auto *p : probes) {
-            if (p->attach == providers::AttachKind::Mapped)
+            if (p->owner->separateEnablings())
                 groups.push_back({p});
             else
                 groups.front().push_back(p);
@@ -645,10 +645,10 @@ NodePtr Sema::stackValue(const frontend::Expr &call) {
     };
     auto frames = constantArg(0, user ? "D_USTACK_FRAMES" : "D_STACK_SIZE", false);
     if (user) (void)constantArg(1, "D_USTACK_STRSIZE", true);
-    uint64_t n = frames ? static_cast<uint64_t>(*frames)
-                        : fn == "stack"  ? options_.stackframes
-                        : fn == "ustack" ? options_.ustackframes
-                                         : options_.jstackframes;
+    uint64_t n = frames           ? static_cast<uint64_t>(*frames)
+                 : fn == "stack"  ? options_.stackframes
+                 : fn == "ustack" ? options_.ustackframes
+                                  : options_.jstackframes;
     n = std::min<uint64_t>(std::max<uint64_t>(n, 1), options_.maxframes);
     auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, n));
     node->subr = ir::Subr::Stack;

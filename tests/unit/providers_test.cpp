@@ -5,7 +5,7 @@
 #include "kernel/kernel_btf.h"
 #include "providers/dof.h"
 #include "providers/kernel_functions.h"
-#include "providers/usdt.h"
+#include "providers/usdt_notes.h"
 #include "providers/x86_length.h"
 
 #include <gtest/gtest.h>

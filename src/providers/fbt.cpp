@@ -1,0 +1,116 @@
+// The fbt provider: an entry and a return probe for every kernel function
+// the kernel's BTF describes, as fbt:vmlinux:FUNCTION:entry|return, typed
+// from the function's prototype; each a program on the function's BPF
+// trampoline (fentry, fexit).
+#include "providers/catalog.h"
+#include "providers/firing.h"
+#include "providers/kernel_functions.h"
+#include "providers/registry.h"
+
+#include <set>
+
+namespace dtrace::providers {
+
+namespace {
+
+using namespace bpf;
+namespace dctx = program::dctx;
+
+class FbtProvider final : public Provider {
+  public:
+    std::string_view name() const override { return "fbt"; }
+
+    // Probes for the functions a description names (all of them only when
+    // it names them all, as `dtrace -l` does).
+    void provide(const ProbeDescription &d, ProbeCatalog &catalog) override {
+        if (allMade_ || !fieldMatches(d.provider, "fbt") || !fieldMatches(d.module, "vmlinux"))
+            return;
+        if (!d.name.empty() && !fieldMatches(d.name, "entry") && !fieldMatches(d.name, "return"))
+            return;
+        if (!d.function.empty() && !hasGlob(d.function)) {
+            if (auto f = kernelFunction(d.function)) add(*f, catalog);
+            return;
+        }
+        for (const KernelFunction &f : kernelFunctions())
+            if (fieldMatches(d.function, std::string(f.name))) add(f, catalog);
+        if (d.function.empty() || d.function == "*") allMade_ = true;
+    }
+    // The function's parameters; on return, the returning instruction's
+    // offset (not known to fexit: -1) and the value.
+    void resolve(Probe &p) const override {
+        p.resolved = true;
+        FunctionSignature sig = functionSignature(p.btfId);
+        p.contextArgs = sig.parameters.size();
+        if (isEntry(p))
+            p.argTypes = std::move(sig.parameters);
+        else if (sig.returnType == "void")
+            p.argTypes = {"int"};
+        else
+            p.argTypes = {"int", sig.returnType};
+    }
+    ProbeStability stability(const Probe &) const override {
+        return {kPrivateUnknown, kPrivateIsa};
+    }
+    program::ProbeInfo::Flow flow(const Probe &) const override {
+        return program::ProbeInfo::Flow::None;
+    }
+
+    std::vector<ProgramShape> programShapes(const Probe &p) const override {
+        ProgramShape s;
+        s.programType = BPF_PROG_TYPE_TRACING;
+        s.programName = isEntry(p) ? "dt_fbt_entry" : "dt_fbt_return";
+        return {s};
+    }
+    // The trampoline's context: the function's arguments as u64s, then
+    // (fexit) its return value. Reading past them is refused.
+    void emitArguments(FiringCode &code) const override {
+        const Probe &p = *code.probes.front();
+        Function &f = code.f;
+        if (isEntry(p)) {
+            emitContextArguments(f, p.contextArgs);
+            return;
+        }
+        f.emit(storeImm(Size::DW, R9, dctx::kArgs, -1));
+        if (p.argTypes.size() > 1) {
+            f.emit(load(Size::DW, R1, R6, static_cast<int16_t>(8 * p.contextArgs)));
+            f.emit(store(Size::DW, R9, dctx::kArgs + 8, R1));
+        }
+    }
+    program::AttachTarget attachTarget(const ProgramShape &, std::span<const Probe *const> probes,
+                                       std::span<const uint64_t>) const override {
+        const Probe &p = *probes.front();
+        program::AttachTarget t;
+        t.kind = program::AttachTarget::Kind::Trampoline;
+        t.btfId = p.btfId;
+        t.attachType = isEntry(p) ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT;
+        t.description = p.fullName();
+        return t;
+    }
+
+  private:
+    static bool isEntry(const Probe &p) { return p.name == "entry"; }
+
+    void add(const KernelFunction &f, ProbeCatalog &catalog) {
+        if (!functions_.insert(f.name).second) return;
+        for (const char *probeName : {"entry", "return"}) {
+            Probe p;
+            p.owner = this;
+            p.provider = "fbt";
+            p.module = "vmlinux";
+            p.function = std::string(f.name);
+            p.name = probeName;
+            p.btfId = f.btfId;
+            catalog.add(std::move(p));
+        }
+    }
+    std::set<std::string_view> functions_; // whose probes are made
+    bool allMade_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Provider> makeFbtProvider() {
+    return std::make_unique<FbtProvider>();
+}
+
+} // namespace dtrace::providers

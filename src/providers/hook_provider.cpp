@@ -1,0 +1,103 @@
+#include "providers/hook_provider.h"
+
+#include "providers/catalog.h"
+#include "providers/firing.h"
+#include "providers/kernel_functions.h"
+#include "providers/syscall_table.h"
+
+namespace dtrace::providers {
+
+void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
+    if (made_ || !couldName(d.name, "abcdefghijklmnopqrstuvwxyz0123456789_-") ||
+        !fieldMatches(d.provider, std::string(name())))
+        return;
+    made_ = true;
+    for (Probe &p : probes()) {
+        p.owner = this;
+        catalog.add(std::move(p));
+    }
+}
+
+void HookProvider::resolve(Probe &p) const {
+    p.resolved = true;
+    // A raw tracepoint passes as many arguments as its prototype has.
+    if (p.hook.kind == HookKind::RawTracepoint)
+        p.contextArgs = rawTracepointArgTypes(p.hook.name).size();
+}
+
+Probe HookProvider::mapped(std::string_view probeName, Hook hook, std::string filter,
+                           std::vector<Arg> args) const {
+    Probe p;
+    p.owner = this;
+    p.provider = std::string(name());
+    p.module = "vmlinux";
+    p.name = std::string(probeName);
+    p.hook = std::move(hook);
+    p.filter = std::move(filter);
+    for (Arg &a : args) {
+        p.argTypes.push_back(std::move(a.type));
+        p.argExprs.push_back(std::move(a.expr));
+    }
+    return p;
+}
+
+Hook HookProvider::rawTracepoint(const char *hookName) {
+    return Hook{HookKind::RawTracepoint, hookName, {}, {}};
+}
+
+Hook HookProvider::syscalls(HookKind kind, std::initializer_list<const char *> names) {
+    Hook h{kind, "", {}, {}};
+    for (const char *n : names)
+        if (int nr = syscallNumber(n); nr >= 0) h.syscalls.push_back(nr);
+    return h;
+}
+
+std::vector<ProgramShape> HookProvider::programShapes(const Probe &p) const {
+    const Hook &h = p.hook;
+    std::vector<std::string> hooks{h.kind == HookKind::SyscallEntry    ? "sys_enter"
+                                   : h.kind == HookKind::SyscallReturn ? "sys_exit"
+                                                                       : h.name};
+    hooks.insert(hooks.end(), h.alsoNames.begin(), h.alsoNames.end());
+    std::vector<ProgramShape> shapes;
+    for (std::string &hook : hooks) {
+        ProgramShape s;
+        s.programType = BPF_PROG_TYPE_RAW_TRACEPOINT;
+        s.programName = "dt_" + p.provider;
+        s.hook = std::move(hook);
+        shapes.push_back(std::move(s));
+    }
+    return shapes;
+}
+
+// A hook on system calls runs for the calls it lists only.
+void HookProvider::emitFilter(FiringCode &code) const {
+    const Hook &h = code.probes.front()->hook;
+    if (h.kind == HookKind::RawTracepoint) return;
+    emitSyscallNumber(code.f, h.kind == HookKind::SyscallEntry);
+    emitSyscallFilter(code.f, h.syscalls);
+}
+
+void HookProvider::emitArguments(FiringCode &code) const {
+    const Probe &p = *code.probes.front();
+    switch (p.hook.kind) {
+    case HookKind::SyscallEntry: emitSyscallEntryArguments(code.f); break;
+    case HookKind::SyscallReturn: emitSyscallReturnArguments(code.f); break;
+    case HookKind::RawTracepoint: emitContextArguments(code.f, p.contextArgs); break;
+    }
+}
+
+void HookProvider::emitErrno(FiringCode &code) const {
+    if (code.probes.front()->hook.kind == HookKind::SyscallReturn) emitSyscallErrno(code.f);
+}
+
+program::AttachTarget HookProvider::attachTarget(const ProgramShape &shape,
+                                                 std::span<const Probe *const> probes,
+                                                 std::span<const uint64_t>) const {
+    program::AttachTarget t;
+    t.kind = program::AttachTarget::Kind::RawTracepoint;
+    t.name = shape.hook;
+    t.description = probes.front()->fullName();
+    return t;
+}
+
+} // namespace dtrace::providers

@@ -1,0 +1,51 @@
+// What the providers made of kernel hooks share (proc, sched, io, rawtp):
+// each probe is a raw tracepoint, or the entry or return of some system
+// calls, with a D condition that must hold for the probe to fire and its
+// args[] as D expressions over the hook's own arguments. A probe has a
+// program of its own on each of its hooks, and a clause naming several is
+// compiled for each (its arguments are its own).
+#pragma once
+
+#include "providers/provider.h"
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtrace::providers {
+
+class HookProvider : public Provider {
+  public:
+    // The provider's probes, made once when a description could name one.
+    void provide(const ProbeDescription &d, ProbeCatalog &catalog) override;
+    void resolve(Probe &p) const override;
+    ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
+    bool separateEnablings() const override { return true; }
+
+    std::vector<ProgramShape> programShapes(const Probe &p) const override;
+    void emitFilter(FiringCode &code) const override;
+    void emitArguments(FiringCode &code) const override;
+    void emitErrno(FiringCode &code) const override;
+    program::AttachTarget attachTarget(const ProgramShape &shape,
+                                       std::span<const Probe *const> probes,
+                                       std::span<const uint64_t> cookies) const override;
+
+  protected:
+    // The provider's probes, without IDs.
+    virtual std::vector<Probe> probes() const = 0;
+
+    // Building blocks for probes().
+    struct Arg {
+        std::string type; // the D type of args[i]
+        std::string expr; // over the hook's arguments, arg0..
+    };
+    Probe mapped(std::string_view name, Hook hook, std::string filter, std::vector<Arg> args) const;
+    static Hook rawTracepoint(const char *name);
+    static Hook syscalls(HookKind kind, std::initializer_list<const char *> names);
+
+  private:
+    bool made_ = false;
+};
+
+} // namespace dtrace::providers

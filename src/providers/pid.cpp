@@ -1,0 +1,45 @@
+// The pid provider: a process's functions as pidPID:MODULE:FUNCTION:NAME,
+// NAME being entry, return or an offset into the function, each a uprobe
+// on the ELF file that holds it (user_probes.h). A literal process ID
+// only: DTrace does not glob over processes.
+#include "providers/catalog.h"
+#include "providers/registry.h"
+#include "providers/uprobe_provider.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+namespace dtrace::providers {
+
+namespace {
+
+class PidProvider final : public UprobeProvider {
+  public:
+    std::string_view name() const override { return "pid"; }
+
+    void provide(const ProbeDescription &d, ProbeCatalog &catalog) override {
+        if (!d.provider.starts_with("pid")) return;
+        size_t digits = d.provider.find_last_not_of("0123456789") + 1;
+        if (digits != 3 || digits == d.provider.size()) return;
+        int pid = std::atoi(d.provider.c_str() + 3);
+        if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+            catalog.setMatchError(
+                "failed to grab pid " + std::to_string(pid) + ": " +
+                (pid <= 0 ? "the kernel has no user functions" : std::strerror(ESRCH)));
+            return;
+        }
+        addProbes(userFunctionProbes(pid, d, objectsOf(pid, d.module, catalog)), catalog);
+    }
+    ProbeStability stability(const Probe &) const override {
+        return {kEvolvingIsa, kPrivateUnknown};
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Provider> makePidProvider() {
+    return std::make_unique<PidProvider>();
+}
+
+} // namespace dtrace::providers

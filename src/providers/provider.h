@@ -1,0 +1,128 @@
+// The interface every provider implements, one file per provider: which
+// probes it has (made lazily, as descriptions name them), their arguments
+// and stability, and what code generation and the runtime need to run the
+// clauses of a firing: the kind of BPF program, how the program learns
+// which probe fired and what its arguments are, and where the kernel
+// attaches it. The core (catalog, code generation, runtime) never asks
+// which provider a probe is from: adding a provider is its file and a line
+// in the registry (registry.cpp).
+#pragma once
+
+#include "bpf/assembler.h"
+#include "program/plan.h"
+#include "providers/probe.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dtrace::providers {
+
+class ProbeCatalog;
+
+// The stability levels providers document (Solaris Dynamic Tracing Guide).
+inline constexpr InterfaceAttributes kStable{"Stable", "Stable", "Common"};
+inline constexpr InterfaceAttributes kEvolvingCommon{"Evolving", "Evolving", "Common"};
+inline constexpr InterfaceAttributes kEvolvingIsa{"Evolving", "Evolving", "ISA"};
+inline constexpr InterfaceAttributes kPrivateIsa{"Private", "Private", "ISA"};
+inline constexpr InterfaceAttributes kPrivateUnknown{"Private", "Private", "Unknown"};
+
+// What a probe is to D itself: the dtrace provider's BEGIN, END and ERROR
+// have meanings of their own; every other probe fires where its provider
+// attaches it.
+enum class ProbeRole { Traced, Begin, End, Error };
+
+// The BPF program a probe's clauses are compiled into.
+struct ProgramShape {
+    uint32_t programType = 0; // enum bpf_prog_type
+    std::string programName;  // "dt_sys_enter", "dt_profile", ...
+    // Probes with equal non-empty keys share one program; an empty key
+    // gives the probe a program of its own.
+    std::string shareKey;
+    // How a program shared by several probes learns which one fired: a
+    // table indexed by a number the provider's code leaves in r7 (a system
+    // call's number), or the uprobe's BPF cookie.
+    enum class Identity { Static, SelectorTable, Cookie };
+    Identity identity = Identity::Static;
+    // Cookie: only probes enabled for the same clauses share a program.
+    bool sameClausesOnly = false;
+    // The raw tracepoint (or other hook) this shape's program attaches to;
+    // a probe on several hooks has a shape, and a program, for each.
+    std::string hook;
+    // Frames of the tracing machinery at the top of a kernel stack taken
+    // in this program (stack() leaves them off).
+    int kernelStackSkip = 0;
+};
+
+// The code a provider adds to a program's entry, before the clauses run.
+// Conventions: r6 holds the program's own context (what the kernel passed
+// it), r9 the per-CPU context (program::dctx); r0-r5 and r7-r8 are free,
+// and the stack at fp-8 and below. Code may return from the program (r0 =
+// 0) when the firing is not the probe's.
+struct FiringCode {
+    bpf::Function &f;
+    const ProgramShape &shape;
+    std::span<const Probe *const> probes; // the program's probes
+};
+
+class Provider {
+  public:
+    virtual ~Provider() = default;
+
+    // The provider's name ("syscall"); for pid and USDT providers, the
+    // kind of name ("pid<N>", "<provider><N>").
+    virtual std::string_view name() const = 0;
+
+    // ------------------------------------------------------ probes
+    // Adds the probes every session has (dtrace:::BEGIN, profile-97 ...).
+    virtual void provideFixed(ProbeCatalog &) {}
+    // Adds to the catalog the probes of this provider that a description
+    // could match and that are not there yet (reading what the running
+    // system offers only when the description could name it).
+    virtual void provide(const ProbeDescription &d, ProbeCatalog &catalog) = 0;
+    // Whether a probe of this provider matches a description (pid and USDT
+    // modules go by several names).
+    virtual bool matches(const ProbeDescription &d, const Probe &p) const;
+    // Reads what the running system says of a probe to be enabled or
+    // listed with -v: its argument types, its record layout, how many
+    // arguments its hook passes. Code generation reads only the probe.
+    virtual void resolve(Probe &p) const;
+    // DTrace's stability attributes of the probe and its arguments.
+    virtual ProbeStability stability(const Probe &p) const = 0;
+    virtual ProbeRole role(const Probe &) const { return ProbeRole::Traced; }
+    // Whether each of its probes gets an enabling of its own (its args[]
+    // and condition are D expressions of its own): a clause naming several
+    // is compiled for each.
+    virtual bool separateEnablings() const { return false; }
+    // flowindent: whether a firing enters or returns.
+    virtual program::ProbeInfo::Flow flow(const Probe &) const {
+        return program::ProbeInfo::Flow::None;
+    }
+
+    // ------------------------------------------------------ code generation
+    // The programs a probe's clauses go into (one per hook it fires on).
+    virtual std::vector<ProgramShape> programShapes(const Probe &p) const = 0;
+    // SelectorTable: loads the selector into r7; and each probe's selector.
+    virtual void emitSelector(FiringCode &) const {}
+    virtual uint32_t selector(const Probe &) const { return 0; }
+    // Code that decides whether this firing is the probe's (a system call
+    // hook of several calls): returns from the program when not.
+    virtual void emitFilter(FiringCode &) const {}
+    // The probe's arguments into dctx::kArgs (zeroed before), arg0 first.
+    virtual void emitArguments(FiringCode &) const {}
+    // errno of the firing into dctx::kErrno (zeroed before), where the
+    // probe has one.
+    virtual void emitErrno(FiringCode &) const {}
+    // DTrace-style USDT: the is-enabled sites to patch while the probe is
+    // traced.
+    virtual std::vector<program::IsEnabledSites> isEnabledSites(const Probe &) const { return {}; }
+    // Where the kernel attaches a program of these probes (cookies: each
+    // probe's, for Identity::Cookie).
+    virtual program::AttachTarget attachTarget(const ProgramShape &shape,
+                                               std::span<const Probe *const> probes,
+                                               std::span<const uint64_t> cookies) const = 0;
+};
+
+} // namespace dtrace::providers
