@@ -1,6 +1,6 @@
 #include "cli/child_process.h"
 
-#include "providers/elf_image.h"
+#include "util/error.h"
 
 #include <fcntl.h>
 #include <sys/ptrace.h>
@@ -19,9 +19,9 @@
 
 namespace dtrace::cli {
 
-Child forkCommand(const std::string &command) {
+ChildProcess::ChildProcess(const std::string &command) {
     int fds[2];
-    if (pipe(fds) != 0) return {};
+    if (pipe2(fds, O_CLOEXEC) != 0) throw Error("failed to execute " + command);
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[1]);
@@ -60,27 +60,47 @@ Child forkCommand(const std::string &command) {
         _exit(127);
     }
     close(fds[0]);
-    return {pid, fds[1]};
+    if (pid < 0) {
+        close(fds[1]);
+        throw Error("failed to execute " + command);
+    }
+    pid_ = pid;
+    release_ = kernel::Fd(fds[1]);
 }
 
-namespace {
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0 && !reaped_) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+bool ChildProcess::exited() {
+    if (pid_ <= 0) return true;
+    int status;
+    if (!reaped_ && waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    reaped_ = true;
+    return true;
+}
 
 // Waits for the traced child's next SIGTRAP stop, passing other signals
 // on; false when it exited (or cannot be waited for).
-bool waitForTrap(Child &child) {
+bool ChildProcess::waitForTrap() {
     for (;;) {
         int status = 0;
-        pid_t got = waitpid(child.pid, &status, 0);
+        pid_t got = waitpid(pid_, &status, 0);
         if (got < 0 && errno == EINTR) continue;
-        if (got != child.pid || !WIFSTOPPED(status)) {
-            child.reaped = true;
+        if (got != pid_ || !WIFSTOPPED(status)) {
+            reaped_ = true;
             return false;
         }
         if (WSTOPSIG(status) == SIGTRAP) return true;
-        ptrace(PTRACE_CONT, child.pid, nullptr,
+        ptrace(PTRACE_CONT, pid_, nullptr,
                reinterpret_cast<void *>(static_cast<long>(WSTOPSIG(status))));
     }
 }
+
+namespace {
 
 // The program's entry point (AT_ENTRY), where the dynamic linker has
 // mapped the libraries the program needs.
@@ -96,14 +116,16 @@ std::optional<uint64_t> entryPoint(pid_t pid) {
     return entry;
 }
 
+} // namespace
+
 // Runs the stopped child to its entry point (a breakpoint planted there
 // and removed), so that its libraries are mapped; false if it did not
 // get there.
-bool runToEntry(Child &child) {
+bool ChildProcess::runToEntry() {
 #if defined(__x86_64__)
-    auto entry = entryPoint(child.pid);
+    auto entry = entryPoint(pid_);
     if (!entry) return false;
-    kernel::Fd mem = kernel::openProcessMemory(child.pid);
+    kernel::Fd mem = kernel::openProcessMemory(pid_);
     if (!mem.valid()) return false;
     int fd = mem.get();
     uint8_t original = 0, trap = 0xcc;
@@ -111,37 +133,33 @@ bool runToEntry(Child &child) {
                    pwrite(fd, &trap, 1, static_cast<off_t>(*entry)) == 1;
     bool there = false;
     if (planted) {
-        ptrace(PTRACE_CONT, child.pid, nullptr, nullptr);
-        if (waitForTrap(child)) {
+        ptrace(PTRACE_CONT, pid_, nullptr, nullptr);
+        if (waitForTrap()) {
             user_regs_struct regs{};
-            there =
-                ptrace(PTRACE_GETREGS, child.pid, nullptr, &regs) == 0 && regs.rip == *entry + 1;
+            there = ptrace(PTRACE_GETREGS, pid_, nullptr, &regs) == 0 && regs.rip == *entry + 1;
             if (there) {
                 regs.rip = *entry;
-                ptrace(PTRACE_SETREGS, child.pid, nullptr, &regs);
+                ptrace(PTRACE_SETREGS, pid_, nullptr, &regs);
             }
         }
-        if (!child.reaped) (void)!pwrite(fd, &original, 1, static_cast<off_t>(*entry));
+        if (!reaped_) (void)!pwrite(fd, &original, 1, static_cast<off_t>(*entry));
     }
     return there;
 #else
-    (void)child;
     return false;
 #endif
 }
 
-} // namespace
-
-void releaseChild(Child &child, const std::vector<kernel::IsEnabledSites> &afterExec,
-                  kernel::IsEnabledPatches &patches) {
-    (void)!write(child.release, afterExec.empty() ? "g" : "t", 1);
-    close(child.release);
-    child.release = -1;
-    if (afterExec.empty() || !waitForTrap(child)) return;
+void ChildProcess::release(const std::vector<kernel::IsEnabledSites> &afterExec,
+                           kernel::IsEnabledPatches &patches) {
+    if (!release_.valid()) return;
+    (void)!write(release_.get(), afterExec.empty() ? "g" : "t", 1);
+    release_.reset();
+    if (afterExec.empty() || !waitForTrap()) return;
     for (const kernel::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
     // Sites in libraries: patched at the entry point, before main runs.
-    if (patches.hasPending() && runToEntry(child)) patches.retryPending(true);
-    if (!child.reaped) ptrace(PTRACE_DETACH, child.pid, nullptr, nullptr);
+    if (patches.hasPending() && runToEntry()) patches.retryPending(true);
+    if (!reaped_) ptrace(PTRACE_DETACH, pid_, nullptr, nullptr);
 }
 
 } // namespace dtrace::cli

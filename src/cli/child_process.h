@@ -14,17 +14,30 @@
 
 namespace dtrace::cli {
 
-struct Child {
-    pid_t pid = -1;
-    int release = -1;
-    bool reaped = false; // it exited while dtrace waited for it to stop
+// The -c command's process, owned: a child still running when this is
+// destroyed (dtrace ending for whatever reason) is killed and reaped.
+class ChildProcess {
+  public:
+    // Forks the command (split on white space, no shell), held until
+    // released. Throws Error when it cannot.
+    explicit ChildProcess(const std::string &command);
+    ChildProcess(const ChildProcess &) = delete;
+    ChildProcess &operator=(const ChildProcess &) = delete;
+    ~ChildProcess();
+
+    pid_t pid() const { return pid_; }
+    // Lets the command run, patching the sites given at its stops first.
+    void release(const std::vector<kernel::IsEnabledSites> &afterExec,
+                 kernel::IsEnabledPatches &patches);
+    // Whether it has exited (it is then reaped).
+    bool exited();
+
+  private:
+    bool waitForTrap();
+    bool runToEntry();
+    pid_t pid_ = -1;
+    kernel::Fd release_; // the pipe it waits at before its exec
+    bool reaped_ = false;
 };
-
-// Forks the command (split on white space, no shell), held until released.
-Child forkCommand(const std::string &command);
-
-// Lets the command run, patching the sites given at its stops first.
-void releaseChild(Child &child, const std::vector<kernel::IsEnabledSites> &afterExec,
-                  kernel::IsEnabledPatches &patches);
 
 } // namespace dtrace::cli

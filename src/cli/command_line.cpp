@@ -1,5 +1,7 @@
 #include "cli/command_line.h"
 
+#include "util/error.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -73,7 +75,9 @@ ProgramSource description(const std::string &arg, bool fromFlag) {
 
 } // namespace
 
-std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &out) {
+namespace {
+
+std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &out) {
     int i = 1;
     for (; i < argc; ++i) {
         std::string_view a = argv[i];
@@ -154,6 +158,14 @@ std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &
     }
     for (; i < argc; ++i) out.macroArgs.emplace_back(argv[i]);
     return std::nullopt;
+}
+
+} // namespace
+
+CommandLine parseCommandLine(int argc, char **argv) {
+    CommandLine cl;
+    if (auto err = collectArguments(argc, argv, cl)) throw UsageError(*err);
+    return cl;
 }
 
 } // namespace dtrace::cli

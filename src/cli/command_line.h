@@ -36,8 +36,8 @@ struct CommandLine {
     bool linkObject = false;  // -G: the USDT object to link
 };
 
-// Parses argv; on error returns a message for "dtrace: ..." and usage.
-std::optional<std::string> parseCommandLine(int argc, char **argv, CommandLine &out);
+// Parses argv; throws UsageError.
+CommandLine parseCommandLine(int argc, char **argv);
 std::string usage();
 
 } // namespace dtrace::cli

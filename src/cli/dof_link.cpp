@@ -1,5 +1,7 @@
 #include "cli/dof_link.h"
 
+#include "util/error.h"
+
 #include "providers/dof.h"
 #include "providers/usdt_notes.h"
 
@@ -201,36 +203,35 @@ class ObjectRewriter {
         : providers_(providers), path_(path), file_(path) {}
 
     // Finds and rewrites the sites and adds the DOF, in memory.
-    std::optional<std::string> prepare() {
-        if (file_.fd() < 0) return failure(std::strerror(errno));
+    void prepare() {
+        if (file_.fd() < 0) failure(std::strerror(errno));
         Elf *e = file_.get();
         GElf_Ehdr eh;
-        if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
-            return failure("not an ELF file");
-        if (eh.e_type != ET_REL) return std::nullopt; // nothing to rewrite in a linked file
-        if (auto err = readSymbols()) return err;
+        if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) failure("not an ELF file");
+        if (eh.e_type != ET_REL) return; // nothing to rewrite in a linked file
+        readSymbols();
         if (probeSymbols_.empty()) {
             if (hasSection(".gnu.lto_"))
-                return failure("it holds LTO bytecode, whose probe calls -G cannot see "
-                               "(compile it without -flto, or with -ffat-lto-objects)");
-            return std::nullopt;
+                failure("it holds LTO bytecode, whose probe calls -G cannot see "
+                        "(compile it without -flto, or with -ffat-lto-objects)");
+            return;
         }
         if (eh.e_machine != EM_X86_64)
-            return failure("DTrace-style probe sites can be linked on x86-64 only");
-        if (auto err = rewriteSites()) return err;
-        if (sites_.empty()) return std::nullopt;
-        return addDofSections();
+            failure("DTrace-style probe sites can be linked on x86-64 only");
+        rewriteSites();
+        if (sites_.empty()) return;
+        addDofSections();
     }
 
-    std::optional<std::string> write() {
-        if (sites_.empty()) return std::nullopt;
-        if (elf_update(file_.get(), ELF_C_WRITE) < 0) return failure(elf_errmsg(-1));
-        return std::nullopt;
+    void write() {
+        if (sites_.empty()) return;
+        if (elf_update(file_.get(), ELF_C_WRITE) < 0) failure(elf_errmsg(-1));
+        return;
     }
 
   private:
-    std::string failure(const std::string &why) const {
-        return "failed to process " + path_ + ": " + why;
+    [[noreturn]] void failure(const std::string &why) const {
+        throw Error("failed to process " + path_ + ": " + why);
     }
 
     bool hasSection(const char *prefix) const {
@@ -247,16 +248,16 @@ class ObjectRewriter {
     }
 
     // The symbol table, and which undefined symbols are probe functions.
-    std::optional<std::string> readSymbols() {
+    void readSymbols() {
         Elf *e = file_.get();
         GElf_Shdr symsh{};
         for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
             GElf_Shdr sh;
             if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB) symtab_ = scn, symsh = sh;
         }
-        if (!symtab_ || symsh.sh_entsize == 0) return std::nullopt;
+        if (!symtab_ || symsh.sh_entsize == 0) return;
         symdata_ = elf_getdata(symtab_, nullptr);
-        if (!symdata_) return std::nullopt;
+        if (!symdata_) return;
         size_t count = symsh.sh_size / symsh.sh_entsize;
 
         std::map<std::string, SiteTarget> targets;
@@ -279,10 +280,10 @@ class ObjectRewriter {
             for (const ProviderSpec &prov : providers_)
                 if (names_[i].starts_with(dofProbeFunction(prov.name, "")) ||
                     names_[i].starts_with(dofIsEnabledFunction(prov.name, "")))
-                    return "failed to link script: " + path_ + " calls " + names_[i] +
-                           ", a probe the provider " + prov.name + " does not declare";
+                    throw Error("failed to link script: " + path_ + " calls " + names_[i] +
+                                ", a probe the provider " + prov.name + " does not declare");
         }
-        return std::nullopt;
+        return;
     }
 
     // The function symbol whose range holds offset site of section shndx.
@@ -298,7 +299,7 @@ class ObjectRewriter {
 
     // Each call of a probe function: the call replaced, its relocation
     // dropped; the probe functions' symbols made weak (nothing defines them).
-    std::optional<std::string> rewriteSites() {
+    void rewriteSites() {
         Elf *e = file_.get();
         for (Elf_Scn *scn = elf_nextscn(e, nullptr); scn; scn = elf_nextscn(e, scn)) {
             GElf_Shdr sh;
@@ -321,10 +322,9 @@ class ObjectRewriter {
                 uint64_t site = r.r_offset - 1;
                 if ((type != R_X86_64_PC32 && type != R_X86_64_PLT32) || r.r_offset == 0 ||
                     r.r_offset + 4 > code->d_size || (bytes[site] != 0xe8 && bytes[site] != 0xe9))
-                    return failure("the reference to " + callee +
-                                   " is not a call (built with -fno-plt?)");
+                    failure("the reference to " + callee + " is not a call (built with -fno-plt?)");
                 auto function = functionAt(sh.sh_info, site);
-                if (!function) return failure("the call of " + callee + " is in no function");
+                if (!function) failure("the call of " + callee + " is in no function");
                 bool jump = bytes[site] == 0xe9;
                 const uint8_t *with = target->second.isEnabled
                                           ? (jump ? kIsEnabledJump : kIsEnabledCall)
@@ -345,7 +345,7 @@ class ObjectRewriter {
             gelf_update_sym(symdata_, static_cast<int>(index), &s);
         }
         elf_flagdata(symdata_, ELF_C_SET, ELF_F_DIRTY);
-        return std::nullopt;
+        return;
     }
 
     Elf_Scn *addSection(uint32_t name, uint32_t type, uint64_t flags, void *data, size_t size,
@@ -373,7 +373,7 @@ class ObjectRewriter {
     }
 
     // .SUNW_dof and its relocations (each probe's function address).
-    std::optional<std::string> addDofSections() {
+    void addDofSections() {
         Elf *e = file_.get();
         dof_ = buildDof(sites_);
         for (const auto &[at, symbol] : dof_.addressRelocations)
@@ -383,7 +383,7 @@ class ObjectRewriter {
         elf_getshdrstrndx(e, &shstrndx);
         Elf_Scn *shstr = elf_getscn(e, shstrndx);
         Elf_Data *namesData = shstr ? elf_getdata(shstr, nullptr) : nullptr;
-        if (!namesData) return failure("no section name table");
+        if (!namesData) failure("no section name table");
         const auto *old = static_cast<const uint8_t *>(namesData->d_buf);
         sectionNames_.assign(old, old + namesData->d_size);
         auto relaName = static_cast<uint32_t>(sectionNames_.size());
@@ -400,8 +400,8 @@ class ObjectRewriter {
                                    relocations_.size() * sizeof(Elf64_Rela), ELF_T_RELA,
                                    static_cast<uint32_t>(elf_ndxscn(symtab_)),
                                    static_cast<uint32_t>(elf_ndxscn(dofScn)), sizeof(Elf64_Rela)))
-            return failure(elf_errmsg(-1));
-        return std::nullopt;
+            failure(elf_errmsg(-1));
+        return;
     }
 
     const std::vector<ProviderSpec> &providers_;
@@ -429,8 +429,8 @@ std::string dofIsEnabledFunction(const std::string &provider, const std::string 
     return "__dtraceenabled_" + provider + "___" + probe;
 }
 
-std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &providers,
-                                             const std::vector<std::string> &objects) {
+void linkDofProbeSites(const std::vector<ProviderSpec> &providers,
+                       const std::vector<std::string> &objects) {
     // Every object is prepared before any is written: one that cannot be
     // rewritten leaves all of them as they were.
     std::vector<std::unique_ptr<ObjectRewriter>> rewriters;
@@ -439,11 +439,9 @@ std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &pr
         struct stat st;
         if (stat(obj.c_str(), &st) == 0 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
         rewriters.push_back(std::make_unique<ObjectRewriter>(providers, obj));
-        if (auto err = rewriters.back()->prepare()) return err;
+        rewriters.back()->prepare();
     }
-    for (auto &r : rewriters)
-        if (auto err = r->write()) return err;
-    return std::nullopt;
+    for (auto &r : rewriters) r->write();
 }
 
 } // namespace dtrace::cli

@@ -18,10 +18,10 @@
 namespace dtrace::cli {
 
 // Rewrites the DTrace-style sites of the providers' probes in each
-// object; an error message if one cannot be (the objects are then left
-// as they were).
-std::optional<std::string> linkDofProbeSites(const std::vector<ProviderSpec> &providers,
-                                             const std::vector<std::string> &objects);
+// object; throws Error if one cannot be (the objects are then left as
+// they were).
+void linkDofProbeSites(const std::vector<ProviderSpec> &providers,
+                       const std::vector<std::string> &objects);
 
 // The function names a DTrace-style site calls.
 std::string dofProbeFunction(const std::string &provider, const std::string &probe);

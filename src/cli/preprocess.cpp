@@ -1,5 +1,11 @@
 #include "cli/preprocess.h"
 
+#include "kernel/loader.h"
+#include "util/error.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -9,8 +15,7 @@
 
 namespace dtrace::cli {
 
-std::optional<std::string> preprocess(const std::string &source,
-                                      const std::vector<std::string> &args) {
+std::string preprocess(const std::string &source, const std::vector<std::string> &args) {
     // As DTrace runs it: the platform's own predefinitions stay, but not
     // __GNUC__, so system headers keep to what D can parse.
     std::vector<std::string> argv = {"cpp",        "-D__linux__",   "-D__linux",
@@ -25,43 +30,42 @@ std::optional<std::string> preprocess(const std::string &source,
     // Name the input as DTrace does, so cpp's messages read "/dev/stdin:N:".
     argv.push_back("/dev/stdin");
 
-    int in[2];
-    if (pipe(in) != 0) return std::nullopt;
+    // cpp prints its own errors on stderr; DTrace then says this.
+    const Error failed("Preprocessor failed to process input program");
+    int pipeFds[2];
+    if (pipe2(pipeFds, O_CLOEXEC) != 0) throw failed;
+    kernel::Fd in(pipeFds[0]), toCpp(pipeFds[1]);
     // Output goes to a memory file so a large program cannot deadlock us.
-    int out = memfd_create("dtrace-cpp", MFD_CLOEXEC);
-    if (out < 0) return std::nullopt;
+    kernel::Fd out(memfd_create("dtrace-cpp", MFD_CLOEXEC));
+    if (!out.valid()) throw failed;
     pid_t pid = fork();
+    if (pid < 0) throw failed;
     if (pid == 0) {
-        dup2(in[0], STDIN_FILENO);
-        dup2(out, STDOUT_FILENO);
-        close(in[0]);
-        close(in[1]);
+        dup2(in.get(), STDIN_FILENO);
+        dup2(out.get(), STDOUT_FILENO);
         std::vector<char *> cargv;
         for (auto &a : argv) cargv.push_back(a.data());
         cargv.push_back(nullptr);
         execvp("cpp", cargv.data());
         _exit(127);
     }
-    close(in[0]);
+    in.reset();
     size_t off = 0;
     while (off < source.size()) {
-        ssize_t n = write(in[1], source.data() + off, source.size() - off);
+        ssize_t n = write(toCpp.get(), source.data() + off, source.size() - off);
         if (n <= 0) break;
         off += static_cast<size_t>(n);
     }
-    close(in[1]);
+    toCpp.reset();
     int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        close(out);
-        return std::nullopt;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw failed;
     std::string text;
-    lseek(out, 0, SEEK_SET);
+    lseek(out.get(), 0, SEEK_SET);
     char buf[65536];
     ssize_t n;
-    while ((n = read(out, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-    close(out);
+    while ((n = read(out.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     return text;
 }
 

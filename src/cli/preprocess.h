@@ -7,9 +7,8 @@
 
 namespace dtrace::cli {
 
-// The preprocessed text, or nothing when cpp failed (it has then printed
+// The preprocessed text; throws Error when cpp failed (it has then printed
 // its own errors on stderr).
-std::optional<std::string> preprocess(const std::string &source,
-                                      const std::vector<std::string> &args);
+std::string preprocess(const std::string &source, const std::vector<std::string> &args);
 
 } // namespace dtrace::cli

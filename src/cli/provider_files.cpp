@@ -1,5 +1,7 @@
 #include "cli/provider_files.h"
 
+#include "util/error.h"
+
 #include "cli/dof_link.h"
 
 #include "providers/elf_image.h"
@@ -175,8 +177,7 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
 // An ELF relocatable with one section, .probes, of 2-byte semaphores, each
 // a hidden global symbol (each shared object has its own), and an empty
 // .note.GNU-stack so the stack stays non-executable.
-std::optional<std::string> writeProviderObject(const std::vector<ProviderSpec> &providers,
-                                               const std::string &path) {
+void writeProviderObject(const std::vector<ProviderSpec> &providers, const std::string &path) {
     std::vector<std::string> symbols;
     for (const ProviderSpec &prov : providers)
         for (const ProviderProbeSpec &p : prov.probes)
@@ -259,20 +260,19 @@ std::optional<std::string> writeProviderObject(const std::vector<ProviderSpec> &
     std::memcpy(file.data(), &eh, sizeof eh);
 
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) return "failed to open " + path + ": " + std::strerror(errno);
+    if (!out) throw Error("failed to open " + path + ": " + std::strerror(errno));
     out.write(file.data(), static_cast<std::streamsize>(file.size()));
-    if (!out) return "failed to write " + path + ": " + std::strerror(errno);
-    return std::nullopt;
+    if (!out) throw Error("failed to write " + path + ": " + std::strerror(errno));
 }
 
-std::optional<std::string> checkProbeSites(const std::vector<ProviderSpec> &providers,
-                                           const std::vector<std::string> &objects) {
+void checkProbeSites(const std::vector<ProviderSpec> &providers,
+                     const std::vector<std::string> &objects) {
     std::set<std::pair<std::string, std::string>> declared;
     for (const ProviderSpec &prov : providers)
         for (const ProviderProbeSpec &p : prov.probes) declared.insert({prov.name, p.name});
     for (const std::string &obj : objects) {
         auto img = providers::readElfImage(obj);
-        if (!img) return "failed to process " + obj + ": not an ELF file";
+        if (!img) throw Error("failed to process " + obj + ": not an ELF file");
         for (const providers::ElfNote &n : img->notes) {
             auto note = providers::parseStapsdtNote(n);
             if (!note || note->name.empty()) continue;
@@ -280,11 +280,10 @@ std::optional<std::string> checkProbeSites(const std::vector<ProviderSpec> &prov
             bool known = false;
             for (const ProviderSpec &prov : providers) known = known || prov.name == provider;
             if (known && !declared.count({provider, name}))
-                return "failed to link script: " + obj + " has a site of probe " + provider + ":" +
-                       name + ", which the provider does not declare";
+                throw Error("failed to link script: " + obj + " has a site of probe " + provider +
+                            ":" + name + ", which the provider does not declare");
         }
     }
-    return std::nullopt;
 }
 
 } // namespace dtrace::cli

@@ -27,14 +27,13 @@ std::string providerHeader(const std::vector<ProviderSpec> &providers, const std
                            const std::string &source);
 
 // Writes the relocatable object that defines the providers' semaphores;
-// an error message on failure.
-std::optional<std::string> writeProviderObject(const std::vector<ProviderSpec> &providers,
-                                               const std::string &path);
+// throws Error on failure.
+void writeProviderObject(const std::vector<ProviderSpec> &providers, const std::string &path);
 
 // Checks that the probe sites in the given objects belong to the
-// providers' declared probes; an error message if one does not.
-std::optional<std::string> checkProbeSites(const std::vector<ProviderSpec> &providers,
-                                           const std::vector<std::string> &objects);
+// providers' declared probes; throws Error if one does not.
+void checkProbeSites(const std::vector<ProviderSpec> &providers,
+                     const std::vector<std::string> &objects);
 
 // A probe parameter's type as C spells it (D's string is a char *).
 std::string cParameterType(const std::string &type);

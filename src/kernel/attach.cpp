@@ -212,8 +212,8 @@ std::optional<std::string> attachUprobesMulti(const program::AttachTarget &t, in
 
 } // namespace
 
-std::optional<std::string> attachAll(const program::CompiledProgram &prog, const Session &session,
-                                     std::vector<Fd> &links) {
+void attachAll(const program::CompiledProgram &prog, const Session &session,
+               std::vector<Fd> &links) {
     using Kind = program::AttachTarget::Kind;
     for (size_t i = 0; i < prog.programs.size(); ++i) {
         const program::ProgramSpec &p = prog.programs[i];
@@ -256,17 +256,15 @@ std::optional<std::string> attachAll(const program::CompiledProgram &prog, const
             std::fprintf(stderr, "dtrace: the deadman is off: %s\n", err->c_str());
             continue;
         }
-        return err;
+        throw Error(*err);
     }
-    return std::nullopt;
 }
 
-std::optional<std::string> runOnce(int progFd) {
+void runOnce(int progFd) {
     uint64_t ctx[2] = {0, 0};
     LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
     if (bpf_prog_test_run_opts(progFd, &opts) != 0)
-        return std::string("could not run BEGIN/END: ") + std::strerror(errno);
-    return std::nullopt;
+        throw Error(std::string("could not run BEGIN/END: ") + std::strerror(errno));
 }
 
 } // namespace dtrace::kernel

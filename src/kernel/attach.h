@@ -15,11 +15,12 @@
 namespace dtrace::kernel {
 
 // Attaches every program that has a kernel hook. The links it returns own
-// the attachments: destroying them detaches.
-std::optional<std::string> attachAll(const program::CompiledProgram &prog, const Session &session,
-                                     std::vector<Fd> &links);
+// the attachments: destroying them detaches. Throws Error.
+void attachAll(const program::CompiledProgram &prog, const Session &session,
+               std::vector<Fd> &links);
 
 // Runs a BEGIN or END program once on this CPU, in this process's context.
-std::optional<std::string> runOnce(int progFd);
+// Throws Error.
+void runOnce(int progFd);
 
 } // namespace dtrace::kernel

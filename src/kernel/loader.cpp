@@ -14,24 +14,6 @@
 
 namespace dtrace::kernel {
 
-Fd &Fd::operator=(Fd &&o) noexcept {
-    if (this != &o) {
-        reset();
-        fd_ = o.fd_;
-        o.fd_ = -1;
-    }
-    return *this;
-}
-
-Fd::~Fd() {
-    reset();
-}
-
-void Fd::reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
-
 namespace {
 
 std::string errnoText(int err) {
@@ -112,7 +94,7 @@ class ProgramBtf {
 
 } // namespace
 
-std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, bool verbose) {
+void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
     s.cpus = libbpf_num_possible_cpus();
     if (s.cpus <= 0) s.cpus = 1;
     std::string err;
@@ -136,11 +118,11 @@ std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, 
                     if (fd.valid()) break;
                 }
                 if (manual || size <= 4096)
-                    return LoadError{
+                    throw LoadError(
                         "could not enable tracing: cannot allocate a principal buffer of " +
                             std::to_string(perCpu) + " bytes per CPU: " +
                             (err.empty() ? std::string("too large") : err) + " (lower bufsize)",
-                        ""};
+                        "");
                 size >>= 1;
                 s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
             }
@@ -150,10 +132,10 @@ std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, 
         }
         if (!fd.valid()) {
             if (errno == E2BIG || errno == ENOMEM)
-                return LoadError{"could not enable tracing: " + err +
-                                     " (lower dynvarsize, aggsize or strsize)",
-                                 ""};
-            return LoadError{"could not enable tracing: " + err, ""};
+                throw LoadError("could not enable tracing: " + err +
+                                    " (lower dynvarsize, aggsize or strsize)",
+                                "");
+            throw LoadError("could not enable tracing: " + err, "");
         }
         uint64_t entries = m.maxEntries ? m.maxEntries : static_cast<uint64_t>(s.cpus);
         uint64_t per = m.type == BPF_MAP_TYPE_PERCPU_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_HASH
@@ -164,11 +146,11 @@ std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, 
         if (!m.initialValue.empty()) {
             uint32_t key = 0;
             if (bpf_map_update_elem(fd.get(), &key, m.initialValue.data(), BPF_ANY) != 0)
-                return LoadError{"could not enable tracing: cannot initialise " + m.name, ""};
+                throw LoadError("could not enable tracing: cannot initialise " + m.name, "");
         }
         for (const auto &[key, value] : m.entries)
             if (bpf_map_update_elem(fd.get(), key.data(), value.data(), BPF_ANY) != 0)
-                return LoadError{"could not enable tracing: cannot initialise " + m.name, ""};
+                throw LoadError("could not enable tracing: cannot initialise " + m.name, "");
         if (m.freeze) bpf_map_freeze(fd.get());
         s.maps.push_back(std::move(fd));
     }
@@ -239,13 +221,12 @@ std::optional<LoadError> load(const program::CompiledProgram &prog, Session &s, 
                 std::string msg = "could not enable tracing: BPF verifier rejected program " +
                                   p.name + where + ": " + reason;
                 if (!verbose) msg += " (use -v for the verifier log)";
-                return LoadError{msg, log};
+                throw LoadError(msg, log);
             }
         }
         s.programs.emplace_back(fd);
         s.attachTypes.push_back(attachType);
     }
-    return std::nullopt;
 }
 
 int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {

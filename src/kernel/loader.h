@@ -4,6 +4,8 @@
 #pragma once
 
 #include "program/plan.h"
+#include "util/error.h"
+#include "util/fd.h"
 
 #include <optional>
 #include <string>
@@ -11,26 +13,18 @@
 
 namespace dtrace::kernel {
 
-class Fd {
+using dtrace::Fd;
+
+// A program the kernel would not load (the verifier's log kept for -v),
+// or a map it would not create.
+class LoadError : public Error {
   public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    Fd(Fd &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd &operator=(Fd &&o) noexcept;
-    ~Fd();
-    int get() const { return fd_; }
-    bool valid() const { return fd_ >= 0; }
-    void reset();
+    LoadError(std::string message, std::string verifierLog = {})
+        : Error(std::move(message)), verifierLog_(std::move(verifierLog)) {}
+    const std::string &verifierLog() const { return verifierLog_; }
 
   private:
-    int fd_ = -1;
-};
-
-struct LoadError {
-    std::string message; // DTrace-style, without the "dtrace: " prefix
-    std::string verifierLog;
+    std::string verifierLog_;
 };
 
 // The kernel objects of one tracing session.
@@ -51,7 +45,7 @@ class Session {
 // Creates the maps (filling the string table and the system call table)
 // and loads every program. On failure, everything created so far is
 // released and the error names the D clause the verifier rejected.
-std::optional<LoadError> load(const program::CompiledProgram &prog, Session &session, bool verbose);
+void load(const program::CompiledProgram &prog, Session &session, bool verbose);
 
 // BPF_TRACE_UPROBE_MULTI (Linux 6.6), which our libbpf's headers predate:
 // many uprobes of one file in one link, registered and (what matters)

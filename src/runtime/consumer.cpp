@@ -44,34 +44,26 @@ int Consumer::onRecord(void *ctx, void *data, size_t size) {
     return 0;
 }
 
-bool Consumer::open(std::string &error) {
+void Consumer::open() {
+    const std::string why = "could not enable tracing: ";
     rb_ = ring_buffer__new(
         session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
         onRecord, this, nullptr);
-    if (!rb_) {
-        error = "cannot open ring buffer";
-        return false;
-    }
+    if (!rb_) throw Error(why + "cannot open ring buffer");
     int stateFd = session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::State))).get();
     void *p =
         mmap(nullptr, sizeof(program::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
-    if (p == MAP_FAILED) {
-        error = std::string("cannot map the state map: ") + std::strerror(errno);
-        return false;
-    }
+    if (p == MAP_FAILED) throw Error(why + "cannot map the state map: " + std::strerror(errno));
     state_ = static_cast<program::StateValue *>(p);
     if (int specsMap = prog_.mapOf(program::MapRole::Speculations);
         specsMap >= 0 && prog_.nspec > 0) {
         p = mmap(nullptr, prog_.nspec * sizeof(program::SpecState), PROT_READ | PROT_WRITE,
                  MAP_SHARED, session_.maps.at(static_cast<size_t>(specsMap)).get(), 0);
-        if (p == MAP_FAILED) {
-            error = std::string("cannot map the speculations: ") + std::strerror(errno);
-            return false;
-        }
+        if (p == MAP_FAILED)
+            throw Error(why + "cannot map the speculations: " + std::strerror(errno));
         specs_ = static_cast<program::SpecState *>(p);
     }
     reported_.assign(static_cast<size_t>(session_.cpus) * program::kDropCounters, 0);
-    return true;
 }
 
 void Consumer::setWalltimeOffset() {

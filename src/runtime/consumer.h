@@ -38,8 +38,8 @@ class Consumer {
     Consumer(const Consumer &) = delete;
     Consumer &operator=(const Consumer &) = delete;
 
-    // Sets up the ring buffers and maps the shared state; false on error.
-    bool open(std::string &error);
+    // Sets up the ring buffers and maps the shared state.
+    void open(); // throws Error
     // Waits up to timeoutMs for a wake-up, then drains every buffer.
     void poll(int timeoutMs);
     void drain();

@@ -1,8 +1,13 @@
 // The one way dtrace fails. Whatever finds a failure throws an Error (a
-// CompileError when it is about the D program: a D_* tag and the line);
-// the command catches it once, prints it in DTrace's words ("dtrace: " and
-// the message) and exits with status 1. Warnings are printed where they
-// arise and do not throw.
+// CompileError when it is about the D program: a D_* tag and the line; a
+// UsageError for the command line); the command catches it once, prints
+// it in DTrace's words ("dtrace: " and the message) and exits with status
+// 1 (2 for usage). Where context adds to a message (which script failed to
+// compile), a caller catches, and throws the Error with it. Warnings are
+// printed where they arise and do not throw; a function that only judges
+// whether something may be done (an option's value, a feature of the
+// kernel) returns why not, as std::optional<std::string>, and its caller
+// decides whether that is fatal.
 #pragma once
 
 #include <stdexcept>
@@ -19,6 +24,12 @@ class Error : public std::runtime_error {
     // message: DTrace's words, without the "dtrace: " prefix.
     explicit Error(std::string message) : std::runtime_error(message) {}
     std::string message() const { return what(); }
+};
+
+// A command line dtrace cannot take: printed with the usage, status 2.
+class UsageError : public Error {
+  public:
+    using Error::Error;
 };
 
 // An error in the D program: DTrace's tag (D_SYNTAX, ...), where, and what.

@@ -1,0 +1,64 @@
+#include "cli/compile.h"
+
+#include "cli/preprocess.h"
+#include "codegen/codegen.h"
+#include "frontend/parser.h"
+
+#include <chrono>
+
+namespace dtrace::cli {
+
+std::string compileErrorText(const ProgramSource &src, const CompileError &e, bool errtags) {
+    std::string tag = errtags && !e.tag().empty() ? "[" + e.tag() + "] " : "";
+    std::string where = e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "";
+    return (src.kind == ProgramSource::Kind::Script ? "failed to compile script "
+                                                    : "invalid probe specifier ") +
+           src.name + ": " + tag + where + e.message();
+}
+
+CompiledSources compileSources(const CommandLine &cl, sema::Sema &sema, sema::CompileContext &ctx,
+                               const std::string &argv0, double *cppMs) {
+    using Clock = std::chrono::steady_clock;
+    CompiledSources out;
+    out.asts.reserve(cl.sources.size());
+    for (const auto &src : cl.sources) {
+        ctx.macroArgs.clear();
+        ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name : argv0);
+        for (const auto &a : cl.macroArgs) ctx.macroArgs.push_back(a);
+        sema.setMacroArguments(ctx.macroArgs);
+        bool errtags = sema.options().errtags;
+        try {
+            std::string text = src.text;
+            if (cl.cpp && src.kind == ProgramSource::Kind::Script) {
+                Clock::time_point start = Clock::now();
+                try {
+                    text = preprocess(text, cl.cppArgs);
+                } catch (const Error &e) {
+                    throw Error("failed to compile script " + src.name + ": " + e.message());
+                }
+                if (cppMs)
+                    *cppMs +=
+                        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+            }
+            frontend::Parser parser(
+                text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
+            out.asts.push_back(parser.parseProgram());
+            out.matched.push_back(sema.analyzeSource(out.asts.back()));
+        } catch (const CompileError &e) {
+            // A #pragma in the failing program may have asked for the tags.
+            throw Error(compileErrorText(src, e, errtags || sema.options().errtags));
+        }
+    }
+    out.ir = sema.finish();
+    return out;
+}
+
+program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &ir) {
+    try {
+        return codegen::generate(ir);
+    } catch (const CompileError &e) {
+        throw Error(compileErrorText(cl.sources.front(), e, ir.options.errtags));
+    }
+}
+
+} // namespace dtrace::cli

@@ -1,0 +1,58 @@
+#include "cli/list.h"
+
+#include "util/error.h"
+
+#include <cstdio>
+
+namespace dtrace::cli {
+
+// The `dtrace -l` table.
+int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target) {
+    std::vector<const providers::Probe *> probes;
+    if (cl.sources.empty()) {
+        probes = catalog.list({});
+    } else {
+        for (const auto &s : cl.sources) {
+            if (s.kind == ProgramSource::Kind::Script) continue;
+            std::string desc = s.name;
+            if (!s.fromFlag) {
+                size_t cut = desc.find_first_of("/{ \t");
+                desc = desc.substr(0, cut);
+            }
+            if (target)
+                for (size_t at; (at = desc.find("$target")) != std::string::npos;)
+                    desc.replace(at, 7, std::to_string(*target));
+            providers::ProbeDescription d;
+            if (!providers::parseProbeDescription(desc, d))
+                throw Error("invalid probe specifier " + desc +
+                            ": Overspecified probe description");
+            auto m = catalog.list(d);
+            if (m.empty() && !cl.zeroMatchOk)
+                throw Error("invalid probe specifier " + s.name + ": probe description " +
+                            d.text() + " does not match any probes");
+            probes.insert(probes.end(), m.begin(), m.end());
+        }
+    }
+    std::printf("%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
+    for (const auto *p : probes) {
+        std::printf("%5u %10s %17s %33s %s\n", p->id, p->provider.c_str(), p->module.c_str(),
+                    p->function.c_str(), p->name.c_str());
+        if (!cl.verbose) continue;
+        // -v: the probe's stability and its arguments' types.
+        providers::ProbeStability st = p->owner->stability(*p);
+        for (auto [title, a] : {std::pair{"Probe Description Attributes", st.probe},
+                                std::pair{"Argument Attributes", st.arguments}})
+            std::printf("\n\t%s\n\t\tIdentifier Names: %s\n\t\tData Semantics:   %s\n"
+                        "\t\tDependency Class: %s\n",
+                        title, a.names, a.data, a.dependency);
+        std::printf("\n\tArgument Types\n");
+        const auto &types = catalog.resolved(*p).argTypes;
+        for (size_t i = 0; i < types.size(); ++i)
+            std::printf("\t\targs[%zu]: %s\n", i, types[i].c_str());
+        if (types.empty()) std::printf("\t\tNone\n");
+        std::printf("\n");
+    }
+    return 0;
+}
+
+} // namespace dtrace::cli

@@ -1,0 +1,349 @@
+#include "cli/session.h"
+
+#include "cli/compile.h"
+#include "cli/list.h"
+#include "codegen/codegen.h"
+#include "kernel/attach.h"
+#include "providers/user_probes.h"
+#include "runtime/consumer.h"
+#include "runtime/overhead.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace dtrace::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsedMs(Clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+std::atomic<bool> gInterrupted{false};
+
+void onSignal(int) {
+    gInterrupted = true;
+}
+
+void installSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The program of a role (BEGIN, END), or -1.
+int programFd(const program::CompiledProgram &compiled, const kernel::Session &session,
+              program::ProgramRole role) {
+    for (size_t i = 0; i < compiled.programs.size(); ++i)
+        if (compiled.programs[i].role == role) return session.programs[i].get();
+    return -1;
+}
+
+} // namespace
+
+TracingSession::TracingSession(CommandLine &cl, program::Options options,
+                               providers::ProbeCatalog &catalog, std::string argv0)
+    : cl_(cl), options_(std::move(options)), catalog_(catalog), argv0_(std::move(argv0)),
+      testing_(std::getenv("_DTRACE_TESTING") != nullptr),
+      timing_(std::getenv("_DTRACE_TIMING") != nullptr) {
+    ctx_.allowZeroMatches = cl_.zeroMatchOk;
+}
+
+TracingSession::~TracingSession() = default;
+
+int TracingSession::run() {
+    startTarget();
+    // -l with -c or -p: the process's probes too ($target).
+    if (cl_.list) return listProbes(cl_, catalog_, ctx_.targetPid);
+    compile();
+    if (cl_.disassemble) std::fputs(codegen::disassemble(compiled_).c_str(), stderr);
+    if (cl_.compileOnly) return 0;
+    if (compiled_.needsDestructive && !ir_.options.destructive)
+        throw Error("could not enable tracing: Destructive actions not allowed");
+    reportMatches();
+    // Declarations only: nothing can ever fire.
+    if (ir_.clauses.empty()) return 0;
+    openOutput();
+    checkEnabling();
+    load();
+    // For bench/: the cost of compiling and verifying, without tracing.
+    if (std::getenv("_DTRACE_LOAD_ONLY")) return 0;
+    enable();
+    bool normal = traceUntilDone();
+    return finish(normal);
+}
+
+// -c: the command exists before compilation so that $target is known (it
+// waits, not yet exec'd, until tracing is on). -p: the process must exist.
+void TracingSession::startTarget() {
+    if (cl_.command) {
+        child_.emplace(*cl_.command);
+        ctx_.targetPid = child_->pid();
+        // It has not exec'd yet: pid probes are those of the command.
+        std::string first = cl_.command->substr(0, cl_.command->find_first_of(" \t"));
+        catalog_.expectExec(child_->pid(), providers::resolveCommand(first));
+    } else if (cl_.pid) {
+        if (kill(*cl_.pid, 0) != 0 && errno == ESRCH)
+            throw Error("failed to grab pid " + std::to_string(*cl_.pid) + ": No such process");
+        ctx_.targetPid = *cl_.pid;
+    }
+}
+
+void TracingSession::compile() {
+    Clock::time_point start = Clock::now();
+    sema::Sema sema(options_, catalog_, ctx_);
+    CompiledSources sources = compileSources(cl_, sema, ctx_, argv0_, &cppMs_);
+    matched_ = std::move(sources.matched);
+    ir_ = std::move(sources.ir);
+    compileMs_ = elapsedMs(start) - cppMs_;
+    Clock::time_point codegenStart = Clock::now();
+    compiled_ = generateCode(cl_, ir_);
+    codegenMs_ = elapsedMs(codegenStart);
+}
+
+void TracingSession::reportMatches() {
+    if (ir_.options.quiet) return;
+    for (size_t i = 0; i < cl_.sources.size(); ++i) {
+        const auto &s = cl_.sources[i];
+        size_t n = matched_[i];
+        std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n",
+                     s.kind == ProgramSource::Kind::Script ? "script" : "description",
+                     s.name.c_str(), n, n == 1 ? "" : "s");
+    }
+}
+
+void TracingSession::openOutput() {
+    if (!cl_.outputFile) return;
+    out_.reset(std::fopen(cl_.outputFile->c_str(), "w"));
+    if (!out_)
+        throw Error("failed to open output file '" + *cl_.outputFile +
+                    "': " + std::strerror(errno));
+}
+
+// What DTrace refuses before enabling anything: a record larger than the
+// principal buffer, an associative array larger than the dynamic variable
+// space; and fbt where the kernel has no BPF trampolines (said in a line
+// before anything is loaded).
+void TracingSession::checkEnabling() {
+    const program::Options &opts = ir_.options;
+    const program::BufferPolicy policy = opts.bufpolicy;
+    // (An error record that does not fit is counted as a drop, as DTrace
+    // does not size the buffer for faults.)
+    uint64_t largest = 0, largestEnd = 0;
+    for (const auto &c : compiled_.clauses) {
+        // A ring counts records as DTrace does (see dtraceRecordBytes); a
+        // record takes its ring header too.
+        uint64_t size = !c.recordSize                           ? 0
+                        : policy == program::BufferPolicy::Ring ? program::dtraceRecordBytes(c)
+                                                                : c.recordSize + 8;
+        largest = std::max(largest, size);
+        if (c.isEndClause) largestEnd = std::max(largestEnd, size);
+    }
+    if (policy == program::BufferPolicy::Fill && largestEnd > opts.bufsize)
+        throw Error("could not enable tracing: END enablings exceed size of principal buffer");
+    if (largest > opts.bufsize)
+        throw Error("could not enable tracing: Enabling exceeds size of buffer");
+    for (const auto &m : compiled_.maps)
+        if (m.role == program::MapRole::AssociativeArray &&
+            m.keySize + m.valueSize > opts.dynvarsize)
+            throw Error("could not enable tracing: Enabling exceeds size of buffer");
+    for (const auto &p : compiled_.programs) {
+        if (p.attach.kind != program::AttachTarget::Kind::Trampoline) continue;
+        if (auto why = kernel::trampolinesUnavailable(p.attach.btfId))
+            throw Error("could not enable tracing: " + p.attach.description + ": " + *why);
+        break;
+    }
+}
+
+void TracingSession::load() {
+    Clock::time_point start = Clock::now();
+    try {
+        kernel::load(compiled_, kernel_, cl_.verbose);
+    } catch (const kernel::LoadError &e) {
+        // -v: the verifier's own words, after DTrace's line.
+        std::string log = cl_.verbose ? e.verifierLog() : std::string();
+        while (!log.empty() && log.back() == '\n') log.pop_back();
+        if (log.empty()) throw;
+        throw Error(e.message() + "\n" + log);
+    }
+    if (cl_.verbose)
+        std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n",
+                     kernel_.memoryBytes);
+    if (kernel_.bufsizeLowered && !ir_.options.quietresize) {
+        uint64_t b = kernel_.bufsizeLowered;
+        const char *unit = "";
+        for (const char *u : {"k", "m", "g"})
+            if (b >= 1024 && b % 1024 == 0) b /= 1024, unit = u;
+        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n",
+                     static_cast<unsigned long long>(b), unit);
+    }
+    if (timing_)
+        std::fprintf(stderr,
+                     "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps "
+                     "and verifier %.2f ms\n",
+                     cppMs_, compileMs_, codegenMs_, elapsedMs(start));
+}
+
+// BEGIN runs first and completes before any other probe is enabled; its
+// records are consumed once tracing is on, as in DTrace (so the effects of
+// its system() actions can be traced). Then the probes are attached, the
+// is-enabled sites patched, and the -c command let go.
+void TracingSession::enable() {
+    const program::Options &opts = ir_.options;
+    runtime::ConsumerConfig cc;
+    cc.quiet = opts.quiet;
+    cc.testing = testing_;
+    cc.droptags = opts.droptags;
+    cc.ring = opts.bufpolicy == program::BufferPolicy::Ring;
+    cc.ringSize = opts.bufsize;
+    cc.out = out_ ? out_.get() : stdout;
+    consumer_ = std::make_unique<runtime::Consumer>(compiled_, kernel_, cc);
+    consumer_->open();
+    consumer_->setWalltimeOffset();
+    installSignals();
+
+    if (int beginFd = programFd(compiled_, kernel_, program::ProgramRole::Begin); beginFd >= 0) {
+        try {
+            kernel::runOnce(beginFd);
+        } catch (const Error &e) {
+            std::fprintf(stderr, "dtrace: %s\n", e.what());
+        }
+    }
+    if (!consumer_->exitRequested()) {
+        kernel::attachAll(compiled_, kernel_, links_);
+        // DTrace-style is-enabled sites: patched now in a running process,
+        // in the -c command once it has exec'd.
+        std::vector<kernel::IsEnabledSites> afterExec;
+        for (const program::IsEnabledSites &sites : compiled_.isEnabledSites) {
+            if (child_ && sites.pid == child_->pid())
+                afterExec.push_back(sites);
+            else
+                isEnabledPatches_.apply(sites);
+        }
+        if (child_) child_->release(afterExec, isEnabledPatches_);
+    }
+    consumer_->heartbeat();
+    consumer_->drain();
+    overhead_ = std::make_unique<runtime::OverheadMonitor>(compiled_, kernel_);
+    overhead_->start();
+}
+
+// The consumer's loop: drains the buffers at switchrate, reports drops and
+// checks the overload governor at statusrate, keeps the deadman fed, until
+// exit(), a signal, or the end of the traced process. Then the probes stop
+// and are detached. False when tracing was aborted (overload, deadman).
+bool TracingSession::traceUntilDone() {
+    const program::Options &opts = ir_.options;
+    runtime::Consumer &consumer = *consumer_;
+    const bool governor = !opts.nooverload;
+    const auto overloadPct = static_cast<double>(opts.overload);
+    // Go round the loop well within the deadman interval.
+    uint64_t loopNs = std::min(opts.switchrate, opts.statusrate);
+    if (opts.deadman) loopNs = std::min(loopNs, opts.deadman / 4);
+    // Committed and discarded speculations are freed as the consumer reads
+    // them: at cleanrate at least.
+    if (compiled_.nspec) loopNs = std::min(loopNs, opts.cleanrate);
+    // User frames are named from the live process: read them soon.
+    if (compiled_.usesUserStacks) loopNs = std::min<uint64_t>(loopNs, 10000000);
+    int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
+    // The end of the traced process ends tracing at once.
+    if (pid_t watched = child_ ? child_->pid() : cl_.pid ? *cl_.pid : 0; watched > 0)
+        if (!consumer.wakeOnExit(watched)) pollMs = std::min(pollMs, 20);
+    auto nextStatus = Clock::now() + std::chrono::nanoseconds(opts.statusrate);
+    auto nextKeyScan = Clock::now();
+    auto nextPendingScan = Clock::now();
+    while (!consumer.exitRequested() && !gInterrupted) {
+        consumer.heartbeat();
+        consumer.poll(pollMs);
+        if (compiled_.usesUserStacks) {
+            if (child_) consumer.rememberProcess(child_->pid());
+            if (cl_.pid) consumer.rememberProcess(*cl_.pid);
+            if (Clock::now() >= nextKeyScan) {
+                consumer.rememberKeyProcesses();
+                nextKeyScan = Clock::now() + std::chrono::milliseconds(100);
+            }
+        }
+        // Is-enabled sites of libraries the process had not loaded yet.
+        if (isEnabledPatches_.hasPending() && Clock::now() >= nextPendingScan) {
+            isEnabledPatches_.retryPending();
+            nextPendingScan = Clock::now() + std::chrono::milliseconds(20);
+        }
+        if (Clock::now() >= nextStatus) {
+            consumer.reportDrops();
+            // SystemTap's overload governor: too much of a CPU in probes.
+            if (governor && (overloaded_ = overhead_->check(overloadPct))) break;
+            nextStatus = Clock::now() + std::chrono::nanoseconds(opts.statusrate);
+        }
+        if (child_) {
+            if (child_->exited()) {
+                if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child_->pid());
+                child_.reset();
+                break;
+            }
+        } else if (cl_.pid && kill(*cl_.pid, 0) != 0 && errno == ESRCH) {
+            if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", *cl_.pid);
+            break;
+        }
+    }
+    // DTrace notices exit() at its next status check: a statusrate the
+    // user set is kept (by default the end comes at once).
+    if (consumer.exitRequested() && opts.chosen("statusrate"))
+        while (!gInterrupted && Clock::now() < nextStatus) {
+            consumer.heartbeat();
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(nextStatus - Clock::now());
+            consumer.poll(static_cast<int>(std::clamp<int64_t>(left.count(), 1, pollMs)));
+        }
+    consumer.stopProbes();
+    links_.clear(); // detach
+    isEnabledPatches_.restore();
+    consumer.drain();
+    return !overloaded_ && !consumer.aborted();
+}
+
+int TracingSession::finish(bool normal) {
+    const program::Options &opts = ir_.options;
+    runtime::Consumer &consumer = *consumer_;
+    if (!normal) {
+        consumer.flushRings();
+        if (overloaded_) {
+            std::fputs(overloaded_->c_str(), stderr);
+            if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+        } else {
+            std::fprintf(stderr,
+                         "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
+            consumer.reportDrops();
+        }
+        return 1;
+    }
+    if (int endFd = programFd(compiled_, kernel_, program::ProgramRole::End); endFd >= 0) {
+        try {
+            kernel::runOnce(endFd);
+        } catch (const Error &e) {
+            std::fprintf(stderr, "dtrace: %s\n", e.what());
+        }
+        consumer.drain();
+    }
+    consumer.flushRings();
+    consumer.reportDrops();
+    Clock::time_point printStart = Clock::now();
+    consumer.printAggregations();
+    if (timing_)
+        std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
+                     elapsedMs(printStart));
+    if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+    return consumer.exitRequested() ? consumer.exitStatus() : 0;
+}
+
+} // namespace dtrace::cli

@@ -1,0 +1,80 @@
+// A tracing session of dtrace(8), in the steps a reader can follow: the
+// target process (-c, -p), compilation, the checks before anything is
+// enabled, loading, then tracing (BEGIN, the probes, the consumer's loop),
+// and the end (END, the aggregations). Every step throws Error when it
+// fails; what the session owns (the -c child, the output file, the
+// kernel's objects) is released by its destructor, whatever the way out.
+#pragma once
+
+#include "cli/child_process.h"
+#include "cli/command_line.h"
+#include "kernel/is_enabled.h"
+#include "kernel/loader.h"
+#include "program/plan.h"
+#include "providers/catalog.h"
+#include "sema/sema.h"
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dtrace::runtime {
+class Consumer;
+class OverheadMonitor;
+} // namespace dtrace::runtime
+
+namespace dtrace::cli {
+
+class TracingSession {
+  public:
+    TracingSession(CommandLine &cl, program::Options options, providers::ProbeCatalog &catalog,
+                   std::string argv0);
+    ~TracingSession();
+    TracingSession(const TracingSession &) = delete;
+    TracingSession &operator=(const TracingSession &) = delete;
+
+    // The whole session; its exit status.
+    int run();
+
+  private:
+    struct OutputCloser {
+        void operator()(FILE *f) const {
+            if (f && f != stdout) std::fclose(f);
+        }
+    };
+
+    void startTarget();      // -c forks the command (held), -p checks the process
+    void compile();          // the programs, into compiled_
+    void reportMatches();    // "dtrace: script 'x.d' matched N probes"
+    void checkEnabling();    // what DTrace refuses before enabling anything
+    void openOutput();       // -o
+    void load();             // maps and programs into the kernel
+    void enable();           // BEGIN, then the probes, then the -c command runs
+    bool traceUntilDone();   // the consumer's loop; false when aborted
+    int finish(bool normal); // END, drops, aggregations; the exit status
+
+    CommandLine &cl_;
+    program::Options options_;
+    providers::ProbeCatalog &catalog_;
+    std::string argv0_;
+    const bool testing_;
+    sema::CompileContext ctx_;
+    std::optional<ChildProcess> child_;
+    std::vector<size_t> matched_;
+    ir::Program ir_;
+    program::CompiledProgram compiled_;
+    std::unique_ptr<FILE, OutputCloser> out_;
+    kernel::Session kernel_;
+    std::unique_ptr<runtime::Consumer> consumer_;
+    std::unique_ptr<runtime::OverheadMonitor> overhead_;
+    std::vector<Fd> links_; // the attachments: cleared to detach
+    kernel::IsEnabledPatches isEnabledPatches_;
+    std::optional<std::string> overloaded_;
+    // _DTRACE_TIMING=1: where start-up time goes (for bench/).
+    const bool timing_;
+    double cppMs_ = 0, compileMs_ = 0, codegenMs_ = 0;
+};
+
+} // namespace dtrace::cli
