@@ -3,6 +3,7 @@
 #include "cli/preprocess.h"
 #include "codegen/codegen.h"
 #include "frontend/parser.h"
+#include "util/large_stack.h"
 
 #include <chrono>
 
@@ -16,8 +17,36 @@ std::string compileErrorText(const ProgramSource &src, const CompileError &e, bo
            src.name + ": " + tag + where + e.message();
 }
 
+namespace {
+CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
+                                   sema::CompileContext &ctx, const std::string &argv0,
+                                   double *cppMs);
+} // namespace
+
 CompiledSources compileSources(const CommandLine &cl, sema::Sema &sema, sema::CompileContext &ctx,
                                const std::string &argv0, double *cppMs) {
+    CompiledSources out;
+    runWithStack(kCompilerStack, [&] { out = compileOnThisStack(cl, sema, ctx, argv0, cppMs); });
+    return out;
+}
+
+program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &ir) {
+    program::CompiledProgram out;
+    runWithStack(kCompilerStack, [&] {
+        try {
+            out = codegen::generate(ir);
+        } catch (const CompileError &e) {
+            throw Error(compileErrorText(cl.sources.front(), e, ir.options.errtags));
+        }
+    });
+    return out;
+}
+
+namespace {
+
+CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
+                                   sema::CompileContext &ctx, const std::string &argv0,
+                                   double *cppMs) {
     using Clock = std::chrono::steady_clock;
     CompiledSources out;
     out.asts.reserve(cl.sources.size());
@@ -53,12 +82,6 @@ CompiledSources compileSources(const CommandLine &cl, sema::Sema &sema, sema::Co
     return out;
 }
 
-program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &ir) {
-    try {
-        return codegen::generate(ir);
-    } catch (const CompileError &e) {
-        throw Error(compileErrorText(cl.sources.front(), e, ir.options.errtags));
-    }
-}
+} // namespace
 
 } // namespace dtrace::cli

@@ -46,7 +46,7 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
                         "\t\tDependency Class: %s\n",
                         title, a.names, a.data, a.dependency);
         std::printf("\n\tArgument Types\n");
-        const auto &types = catalog.resolved(*p).argTypes;
+        const auto &types = catalog.argumentTypes(*p);
         for (size_t i = 0; i < types.size(); ++i)
             std::printf("\t\targs[%zu]: %s\n", i, types[i].c_str());
         if (types.empty()) std::printf("\t\tNone\n");

@@ -6,6 +6,7 @@
 #include "cli/provider_files.h"
 #include "frontend/parser.h"
 #include "sema/sema.h"
+#include "util/large_stack.h"
 
 #include <cctype>
 #include <cerrno>
@@ -41,10 +42,12 @@ int buildProviderFiles(const CommandLine &cl, const program::Options &options,
                     throw Error("failed to compile script " + src.name + ": " + e.message());
                 }
             }
-            frontend::Parser parser(
-                text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
-            asts.push_back(parser.parseProgram());
-            sema.analyzeSource(asts.back());
+            runWithStack(kCompilerStack, [&] {
+                frontend::Parser parser(
+                    text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
+                asts.push_back(parser.parseProgram());
+                sema.analyzeSource(asts.back());
+            });
             for (const auto &item : asts.back().items) {
                 const auto *def = std::get_if<frontend::ProviderDef>(&item);
                 if (!def) continue;

@@ -131,6 +131,7 @@ class Generator {
     void planCookieNames(const std::vector<const providers::Probe *> &probes);
     std::map<const providers::Probe *, uint32_t> cookieIndex_;
     std::map<std::vector<std::pair<int, std::string>>, uint32_t> namesTables_;
+    std::map<std::pair<int, std::string>, std::set<uint64_t>> isEnabledSites_;
     std::map<const sema::Type *, int> typeDescriptors_;
     void planAggregations();
     void planKernelOffsets();

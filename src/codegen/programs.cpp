@@ -104,6 +104,8 @@ void Generator::buildPrograms() {
     }
     addProgram(dtraceProgram(ProbeRole::End, "dt_end"), end);
     addDeadman();
+    for (const auto &[key, offsets] : isEnabledSites_)
+        out.isEnabledSites.push_back({key.first, key.second, {offsets.begin(), offsets.end()}});
 }
 
 // BEGIN's and END's programs: raw tracepoint programs the consumer runs
@@ -123,10 +125,12 @@ void Generator::addProgram(ProgramContext ctx, const std::vector<const ir::Claus
     out.programs.push_back(pb.build(clauses, args));
     if (pb.ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable)
         fillProbeTable(pb.ctx, clauses, pb.clauseMasks());
+    // Is-enabled sites to patch, by process and file (each file opened once).
     if (pb.ctx.provider)
         for (const auto *p : pb.ctx.probes)
             for (auto &sites : pb.ctx.provider->isEnabledSites(*p))
-                out.isEnabledSites.push_back(std::move(sites));
+                isEnabledSites_[{sites.pid, sites.path}].insert(sites.offsets.begin(),
+                                                                sites.offsets.end());
 }
 
 // A shared program's table of probes by selector (an array map), and the

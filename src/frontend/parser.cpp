@@ -37,6 +37,17 @@ bool isStorageKeyword(std::string_view w) {
            w == "self" || w == "this";
 }
 
+// The parser's own recursion (a parenthesis, a cast, a unary operator, a
+// block ...): a level of recursion, and of the tree it builds.
+class RecursionGuard {
+  public:
+    RecursionGuard(int &recursion, int &depth, SourceLoc loc)
+        : recursion_(recursion, loc, kMaxNesting), depth_(depth, loc, kMaxDepth) {}
+
+  private:
+    NestingGuard recursion_, depth_;
+};
+
 // A left-associative chain (a + b + c ..., a[1][2] ..., a, b, c) is as
 // deep as it is long: each operator counts against the nesting bound
 // until the chain is parsed.
@@ -47,7 +58,7 @@ class ChainDepth {
     ChainDepth(const ChainDepth &) = delete;
     ChainDepth &operator=(const ChainDepth &) = delete;
     void deepen(SourceLoc loc) {
-        if (depth_ + 1 > kMaxNesting) fail("D_SYNTAX", loc, "expression nested too deeply");
+        if (depth_ + 1 > kMaxDepth) fail("D_SYNTAX", loc, "expression nested too deeply");
         ++depth_;
         ++added_;
     }
@@ -516,7 +527,7 @@ DeclSpec Parser::parseDeclSpec(bool allowStorage) {
 }
 
 std::shared_ptr<StructBody> Parser::parseStructBody() {
-    NestingGuard guard(depth_, cur_.loc);
+    RecursionGuard guard(recursion_, depth_, cur_.loc);
     auto body = std::make_shared<StructBody>();
     body->loc = cur_.loc;
     advance(); // {
@@ -569,7 +580,7 @@ std::shared_ptr<Param> Parser::parseParam() {
 }
 
 Declarator Parser::parseDeclarator(bool abstract) {
-    NestingGuard guard(depth_, cur_.loc);
+    RecursionGuard guard(recursion_, depth_, cur_.loc);
     Declarator d;
     d.loc = cur_.loc;
     std::vector<Derivation> pointers;
@@ -684,7 +695,7 @@ std::vector<StmtPtr> Parser::parseStatements() {
 }
 
 StmtPtr Parser::parseStatement() {
-    NestingGuard guard(depth_, cur_.loc);
+    RecursionGuard guard(recursion_, depth_, cur_.loc);
     auto s = std::make_unique<Stmt>();
     s->loc = cur_.loc;
     if (at(";")) {
@@ -761,7 +772,7 @@ ExprPtr Parser::parseAssignment() {
         a->op = cur_.text;
         advance();
         a->args.push_back(std::move(lhs));
-        NestingGuard guard(depth_, a->loc);
+        RecursionGuard guard(recursion_, depth_, a->loc);
         a->args.push_back(parseAssignment());
         return a;
     }
@@ -772,7 +783,7 @@ ExprPtr Parser::parseConditional() {
     ExprPtr cond = parseBinary(0);
     if (!at("?")) return cond;
     ExprPtr c = makeExpr(ExprKind::Conditional, cur_.loc);
-    NestingGuard guard(depth_, c->loc);
+    RecursionGuard guard(recursion_, depth_, c->loc);
     advance();
     c->args.push_back(std::move(cond));
     c->args.push_back(parseExpression());
@@ -806,7 +817,7 @@ ExprPtr Parser::parseBinary(int level) {
 ExprPtr Parser::parseCast() {
     if (at("(") && startsTypeName(peekNext())) {
         SourceLoc loc = cur_.loc;
-        NestingGuard guard(depth_, loc);
+        RecursionGuard guard(recursion_, depth_, loc);
         advance();
         ++nesting_;
         ExprPtr c = makeExpr(ExprKind::Cast, loc);
@@ -822,10 +833,10 @@ ExprPtr Parser::parseCast() {
 ExprPtr Parser::parseUnary() {
     SourceLoc loc = cur_.loc;
     // An operator's operand nests (- - x, sizeof sizeof x).
-    std::optional<NestingGuard> operand;
+    std::optional<RecursionGuard> operand;
     if (at("++") || at("--") || at("-") || at("+") || at("!") || at("~") || at("*") || at("&") ||
         (cur_.kind == TokenKind::Keyword && (cur_.text == "sizeof" || cur_.text == "stringof")))
-        operand.emplace(depth_, loc);
+        operand.emplace(recursion_, depth_, loc);
     if (at("++") || at("--")) {
         ExprPtr e = makeExpr(at("++") ? ExprKind::PreIncrement : ExprKind::PreDecrement, loc);
         e->op = cur_.text;
@@ -865,7 +876,7 @@ ExprPtr Parser::parseUnary() {
 }
 
 std::vector<ExprPtr> Parser::parseArguments(std::string_view close) {
-    NestingGuard guard(depth_, cur_.loc);
+    RecursionGuard guard(recursion_, depth_, cur_.loc);
     std::vector<ExprPtr> args;
     ++nesting_;
     if (cur_.kind == TokenKind::EndPredicate && close == ")")
@@ -1012,7 +1023,7 @@ ExprPtr Parser::parsePrimary() {
             e->typeName = parseTypeName();
             expect(">");
             expect("(");
-            NestingGuard guard(depth_, loc);
+            RecursionGuard guard(recursion_, depth_, loc);
             ++nesting_;
             e->args.push_back(parseExpression());
             --nesting_;
@@ -1023,7 +1034,7 @@ ExprPtr Parser::parsePrimary() {
     }
     case TokenKind::Punct:
         if (t.text == "(") {
-            NestingGuard guard(depth_, loc);
+            RecursionGuard guard(recursion_, depth_, loc);
             advance();
             ++nesting_;
             ExprPtr e = parseExpression();

@@ -76,8 +76,9 @@ class Parser {
     std::optional<Token> next_;
     bool inPredicate_ = false;
     int nesting_ = 0; // open ( and [ inside expressions
-    // How deeply the constructs being parsed nest (expressions, operands of
-    // operator chains, statements, declarators), bounded by kMaxNesting.
+    // How deeply the parser recurses (bounded by kMaxNesting), and how
+    // deep the tree it builds is (kMaxDepth; operator chains count).
+    int recursion_ = 0;
     int depth_ = 0;
     TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;

@@ -2,7 +2,7 @@
 // dumps, and the default (non-quiet) probe prefix, as DTrace prints them.
 #pragma once
 
-#include "program/plan.h"
+#include "program/decode.h"
 #include "output/printf_format.h"
 
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "program/decode.h"
 #include "program/options.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -112,7 +113,7 @@ struct CompiledProgram {
     std::vector<ClauseDesc> clauses; // by clause index
     std::vector<AggregationDesc> aggregations;
     std::vector<TypeDesc> types;   // print()'s types
-    std::vector<ProbeInfo> probes; // that can fire (BEGIN, END, ERROR, the enabled ones)
+    std::vector<ProbeInfo> probes; // that can fire, by ID (BEGIN, END, ERROR, the enabled ones)
     Options options;
     // Facts of the programs the runtime needs.
     uint32_t nspec = 0;          // speculations (0: the program uses none)
@@ -135,9 +136,9 @@ struct CompiledProgram {
         return -1;
     }
     const ProbeInfo *probe(uint32_t id) const {
-        for (const ProbeInfo &p : probes)
-            if (p.id == id) return &p;
-        return nullptr;
+        auto it = std::lower_bound(probes.begin(), probes.end(), id,
+                                   [](const ProbeInfo &p, uint32_t want) { return p.id < want; });
+        return it != probes.end() && it->id == id ? &*it : nullptr;
     }
 };
 

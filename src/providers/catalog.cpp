@@ -2,6 +2,8 @@
 
 #include "providers/registry.h"
 
+#include <stdexcept>
+
 namespace dtrace::providers {
 
 ProbeCatalog::ProbeCatalog() : ProbeCatalog(makeProviders()) {}
@@ -16,6 +18,7 @@ ProbeCatalog::ProbeCatalog(std::vector<std::unique_ptr<Provider>> providers)
 ProbeCatalog::~ProbeCatalog() = default;
 
 const Probe *ProbeCatalog::add(Probe p) {
+    if (!p.owner) throw std::logic_error("probe " + p.fullName() + " has no provider");
     p.id = static_cast<uint32_t>(probes_.size() + 1);
     probes_.push_back(std::make_unique<Probe>(std::move(p)));
     return probes_.back().get();
@@ -45,10 +48,25 @@ std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
     return find(d);
 }
 
+Probe &ProbeCatalog::mine(const Probe &p) {
+    if (p.id == 0 || p.id > probes_.size() || probes_[p.id - 1].get() != &p)
+        throw std::logic_error("probe " + p.fullName() + " is not the catalog's");
+    return *probes_[p.id - 1];
+}
+
 const Probe &ProbeCatalog::resolved(const Probe &p) {
-    Probe &mine = *probes_.at(p.id - 1);
-    if (!mine.resolved) mine.owner->resolve(mine);
-    return mine;
+    Probe &m = mine(p);
+    if (!m.resolved) m.owner->resolve(m);
+    m.resolved = true;
+    return m;
+}
+
+const std::vector<std::string> &ProbeCatalog::argumentTypes(const Probe &p) {
+    Probe &m = mine(p);
+    resolved(m);
+    if (!m.argumentsResolved) m.owner->resolveArguments(m);
+    m.argumentsResolved = true;
+    return m.argTypes;
 }
 
 } // namespace dtrace::providers

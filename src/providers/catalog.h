@@ -26,9 +26,10 @@ class ProbeCatalog {
     // Every probe whose provider matches, for `dtrace -l`.
     std::vector<const Probe *> list(const ProbeDescription &desc);
     const Probe *byId(uint32_t id) const;
-    // A probe's argument types and other facts of the running system, read
-    // once (dtrace -l -v).
+    // A probe's facts of the running system, read once.
     const Probe &resolved(const Probe &p);
+    // Its native argument types (args[], dtrace -l -v), read once.
+    const std::vector<std::string> &argumentTypes(const Probe &p);
 
     // For providers: adds a probe (the catalog gives it its ID).
     const Probe *add(Probe p);
@@ -45,6 +46,7 @@ class ProbeCatalog {
 
   private:
     std::vector<const Probe *> find(const ProbeDescription &desc);
+    Probe &mine(const Probe &p);
     std::vector<std::unique_ptr<Provider>> providers_;
     std::vector<std::unique_ptr<Probe>> probes_;
     std::map<int, std::string> pendingExec_;

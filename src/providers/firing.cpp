@@ -75,9 +75,11 @@ void emitContextArguments(Function &f, size_t n) {
 void emitTimerArguments(Function &f) {
     Label user = f.newLabel(), done = f.newLabel();
     f.emit(load(Size::DW, R1, R6, ptregs::kIp));
-    f.emit(load(Size::DW, R2, R6, ptregs::kCs));
-    f.emit(alu64Imm(BPF_AND, R2, 3));
-    f.jumpImm(BPF_JNE, R2, 0, user);
+    if constexpr (ptregs::kCs >= 0) {
+        f.emit(load(Size::DW, R2, R6, ptregs::kCs));
+        f.emit(alu64Imm(BPF_AND, R2, 3));
+        f.jumpImm(BPF_JNE, R2, 0, user);
+    }
     f.emit(store(Size::DW, R9, dctx::kArgs, R1));
     f.jump(done);
     f.bind(user);

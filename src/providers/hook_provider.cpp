@@ -21,8 +21,11 @@ void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
 void HookProvider::resolve(Probe &p) const {
     p.resolved = true;
     // A raw tracepoint passes as many arguments as its prototype has.
-    if (p.hook.kind == HookKind::RawTracepoint)
-        p.contextArgs = rawTracepointArgTypes(p.hook.name).size();
+    if (p.hook.kind != HookKind::RawTracepoint) return;
+    p.hook.argCounts.clear();
+    p.hook.argCounts.push_back(rawTracepointArgTypes(p.hook.name).size());
+    for (const std::string &also : p.hook.alsoNames)
+        p.hook.argCounts.push_back(rawTracepointArgTypes(also).size());
 }
 
 Probe HookProvider::mapped(std::string_view probeName, Hook hook, std::string filter,
@@ -82,7 +85,15 @@ void HookProvider::emitArguments(FiringCode &code) const {
     switch (p.hook.kind) {
     case HookKind::SyscallEntry: emitSyscallEntryArguments(code.f); break;
     case HookKind::SyscallReturn: emitSyscallReturnArguments(code.f); break;
-    case HookKind::RawTracepoint: emitContextArguments(code.f, p.contextArgs); break;
+    case HookKind::RawTracepoint: {
+        // As many as this program's raw tracepoint passes.
+        size_t n = 0;
+        for (size_t i = 0; i <= p.hook.alsoNames.size() && i < p.hook.argCounts.size(); ++i)
+            if ((i == 0 ? p.hook.name : p.hook.alsoNames[i - 1]) == code.shape.hook)
+                n = p.hook.argCounts[i];
+        emitContextArguments(code.f, n);
+        break;
+    }
     }
 }
 

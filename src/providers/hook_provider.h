@@ -21,7 +21,7 @@ class HookProvider : public Provider {
     void provide(const ProbeDescription &d, ProbeCatalog &catalog) override;
     void resolve(Probe &p) const override;
     ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
-    bool separateEnablings() const override { return true; }
+    bool separateEnabling(const Probe &) const override { return true; }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override;
     void emitFilter(FiringCode &code) const override;

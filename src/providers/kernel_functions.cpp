@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <unordered_set>
 
 namespace dtrace::providers {
@@ -93,32 +94,45 @@ FunctionSignature functionSignature(unsigned btfId) {
     return sig;
 }
 
+namespace {
+
+// The raw tracepoints' btf_trace_NAME typedefs by NAME, found in one pass
+// over BTF (finding one by name is a pass of its own).
+const std::map<std::string_view, unsigned> &rawTracepointTypedefs() {
+    static const std::map<std::string_view, unsigned> index = [] {
+        std::map<std::string_view, unsigned> out;
+        const struct btf *btf = kernel::vmlinuxBtf();
+        if (!btf) return out;
+        constexpr std::string_view prefix = "btf_trace_";
+        unsigned n = btf__type_cnt(btf);
+        for (unsigned id = 1; id < n; ++id) {
+            const struct btf_type *t = typeById(id);
+            if (btf_kind(t) != BTF_KIND_TYPEDEF) continue;
+            std::string_view name = nameOf(t);
+            if (name.substr(0, prefix.size()) == prefix)
+                out.emplace(name.substr(prefix.size()), id);
+        }
+        return out;
+    }();
+    return index;
+}
+
+} // namespace
+
 std::vector<std::string_view> rawTracepointNames() {
     std::vector<std::string_view> out;
-    const struct btf *btf = kernel::vmlinuxBtf();
-    if (!btf) return out;
-    constexpr std::string_view prefix = "btf_trace_";
-    unsigned n = btf__type_cnt(btf);
-    for (unsigned id = 1; id < n; ++id) {
-        const struct btf_type *t = typeById(id);
-        if (btf_kind(t) != BTF_KIND_TYPEDEF) continue;
-        std::string_view name = nameOf(t);
-        if (name.substr(0, prefix.size()) == prefix) out.push_back(name.substr(prefix.size()));
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    for (const auto &[name, id] : rawTracepointTypedefs()) out.push_back(name);
     return out;
 }
 
 std::vector<std::string> rawTracepointArgTypes(std::string_view name) {
     std::vector<std::string> out;
     const struct btf *btf = kernel::vmlinuxBtf();
-    if (!btf) return out;
-    std::string typedefName = "btf_trace_" + std::string(name);
-    int id = btf__find_by_name_kind(btf, typedefName.c_str(), BTF_KIND_TYPEDEF);
-    if (id <= 0) return out;
+    auto found = rawTracepointTypedefs().find(name);
+    if (!btf || found == rawTracepointTypedefs().end()) return out;
+    unsigned id = found->second;
     // A pointer to void (*)(void *ctx, the arguments).
-    const struct btf_type *t = typeById(typeById(static_cast<unsigned>(id))->type);
+    const struct btf_type *t = typeById(typeById(id)->type);
     if (!t || btf_kind(t) != BTF_KIND_PTR) return out;
     const struct btf_type *proto = typeById(t->type);
     if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return out;

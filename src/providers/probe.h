@@ -66,6 +66,9 @@ struct Hook {
     // More raw tracepoints whose arguments have the same meaning (the
     // probe fires on each).
     std::vector<std::string> alsoNames;
+    // Raw tracepoints: how many arguments each passes (name, then
+    // alsoNames), resolved when the probe is matched.
+    std::vector<size_t> argCounts;
 };
 
 struct Probe {
@@ -90,10 +93,11 @@ struct Probe {
     std::vector<std::string> argExprs;
 
     // Resolved from the running system when the probe is matched (the
-    // provider's resolve()): the native argument types (C spelling), how
-    // many u64 arguments its hook passes (reading past them is refused),
-    // and an sdt probe's record layout.
-    bool resolved = false;
+    // provider's resolve()): how many u64 arguments its hook passes
+    // (reading past them is refused), an sdt probe's record layout; and the
+    // native argument types (C spelling), when asked for
+    // (ProbeCatalog::argumentTypes()).
+    bool resolved = false, argumentsResolved = false;
     std::vector<std::string> argTypes;
     size_t contextArgs = 0;
     std::optional<TracepointFormat> format;

@@ -85,17 +85,21 @@ class Provider {
     // Whether a probe of this provider matches a description (pid and USDT
     // modules go by several names).
     virtual bool matches(const ProbeDescription &d, const Probe &p) const;
-    // Reads what the running system says of a probe to be enabled or
-    // listed with -v: its argument types, its record layout, how many
-    // arguments its hook passes. Code generation reads only the probe.
+    // Reads what the running system says of a probe to be enabled: its
+    // record layout, how many arguments its hook passes, and (where that
+    // costs nothing more) its argument types. Code generation reads only
+    // the probe. Called for every probe a description matches: cheap.
     virtual void resolve(Probe &p) const;
+    // Reads the argument types where they cost a read of their own (a
+    // system call's tracefs format), when args[] or -l -v asks for them.
+    virtual void resolveArguments(Probe &) const {}
     // DTrace's stability attributes of the probe and its arguments.
     virtual ProbeStability stability(const Probe &p) const = 0;
     virtual ProbeRole role(const Probe &) const { return ProbeRole::Traced; }
-    // Whether each of its probes gets an enabling of its own (its args[]
-    // and condition are D expressions of its own): a clause naming several
-    // is compiled for each.
-    virtual bool separateEnablings() const { return false; }
+    // Whether a probe gets an enabling of its own (its args[] and condition
+    // are D expressions of its own): a clause naming several is compiled
+    // for each.
+    virtual bool separateEnabling(const Probe &) const { return false; }
     // flowindent: whether a firing enters or returns.
     virtual program::ProbeInfo::Flow flow(const Probe &) const {
         return program::ProbeInfo::Flow::None;

@@ -31,6 +31,7 @@ class RawtpProvider final : public HookProvider {
     void resolve(Probe &p) const override {
         HookProvider::resolve(p);
         p.argTypes = rawTracepointArgTypes(p.hook.name);
+        p.argumentsResolved = true;
     }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};

@@ -18,6 +18,7 @@ class SchedProvider final : public HookProvider {
     std::string_view name() const override { return "sched"; }
 
     // The tick is a timer; the other probes are on hooks.
+    bool separateEnabling(const Probe &p) const override { return !isTick(p); }
     ProbeStability stability(const Probe &p) const override {
         return isTick(p) ? ProbeStability{kEvolvingCommon, kEvolvingCommon}
                          : HookProvider::stability(p);

@@ -59,8 +59,9 @@ class SyscallProvider final : public Provider {
                 catalog.add(std::move(p));
             }
     }
-    void resolve(Probe &p) const override {
-        p.resolved = true;
+    // The types are in the call's tracefs format file, read only when
+    // asked for (a description may match every call).
+    void resolveArguments(Probe &p) const override {
         // DTrace gives the return value as both arg0 and arg1.
         p.argTypes = isEntry(p) ? syscallArgumentTypes("sys_enter_" + p.function)
                                 : std::vector<std::string>{"long", "long"};

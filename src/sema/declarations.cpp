@@ -15,25 +15,13 @@ using frontend::Derivation;
 
 namespace {
 
-// D's predefined integer constants.
+// D's predefined integer constants (besides the fault types, from the
+// ABI's table).
 struct NamedConstant {
     const char *name;
     int64_t value;
 };
 constexpr NamedConstant kConstants[] = {
-    {"DTRACEFLT_UNKNOWN", 0},
-    {"DTRACEFLT_BADADDR", 1},
-    {"DTRACEFLT_BADALIGN", 2},
-    {"DTRACEFLT_ILLOP", 3},
-    {"DTRACEFLT_DIVZERO", 4},
-    {"DTRACEFLT_NOSCRATCH", 5},
-    {"DTRACEFLT_KPRIV", 6},
-    {"DTRACEFLT_UPRIV", 7},
-    {"DTRACEFLT_TUPOFLOW", 8},
-    {"DTRACEFLT_BADSTACK", 9},
-    {"DTRACEFLT_BADSIZE", 10},
-    {"DTRACEFLT_BADINDEX", 11},
-    {"DTRACEFLT_LIBRARY", 1000},
     // Address families and link types for inet_ntop and link_ntop.
     {"AF_INET", 2},
     {"AF_INET6", 10},
@@ -70,6 +58,8 @@ Sema::Sema(program::Options options, providers::ProbeCatalog &catalog, CompileCo
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
       types_(std::make_unique<TypeTable>()) {
     for (const NamedConstant &c : kConstants) enumerators_[c.name] = {types_->intType(), c.value};
+    for (const program::FaultName &f : program::kFaultNames)
+        enumerators_[std::string(f.name)] = {types_->intType(), program::faultCode(f.fault)};
     enumerators_["NULL"] = {types_->intType(),
                             0}; // as in C, a plain 0 that converts to any pointer
 }

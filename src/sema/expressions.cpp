@@ -923,12 +923,15 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
         if (i->isConstant()) {
             int64_t idx = i->value;
             const auto *probe = currentProbes_.empty() ? nullptr : currentProbes_.front();
-            size_t nargs = probe ? probe->argTypes.size() : 0;
+            const std::vector<std::string> noArgs;
+            const std::vector<std::string> &argTypes =
+                probe ? catalog_.argumentTypes(*probe) : noArgs;
+            size_t nargs = argTypes.size();
             if (idx < 0 || static_cast<size_t>(idx) >= nargs || idx > 9)
                 fail("D_ARGS_IDX", e.loc,
                      "index " + std::to_string(idx) + " is out of range for " +
                          (probe ? probe->fullName() : std::string("probe")) + " args[ ]");
-            TypeRef at = parseTypeString(probe->argTypes[idx]);
+            TypeRef at = parseTypeString(argTypes[static_cast<size_t>(idx)]);
             // A mapped probe's argument is a D expression over its hook's.
             if (static_cast<size_t>(idx) < probe->argExprs.size() &&
                 !probe->argExprs[static_cast<size_t>(idx)].empty()) {

@@ -159,7 +159,7 @@ void Sema::analyzeClause(const frontend::Clause &c) {
         // alone, as DTrace makes an enabling per probe.
         std::vector<std::vector<const providers::Probe *>> groups(1);
         for (const auto *p : probes) {
-            if (p->owner->separateEnablings())
+            if (p->owner->separateEnabling(*p))
                 groups.push_back({p});
             else
                 groups.front().push_back(p);

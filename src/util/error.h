@@ -51,13 +51,19 @@ class CompileError : public Error {
 }
 
 // Recursive passes over D source (the parser, semantic analysis, code
-// generation) count their depth with this: past kMaxNesting levels the
-// program is refused instead of overflowing the stack.
-constexpr int kMaxNesting = 512;
+// generation) count their depth with this: past the limit the program is
+// refused instead of overflowing the stack. The parser bounds its own
+// recursion (parentheses, casts, unary operators, blocks) to kMaxNesting
+// levels, and the expression trees it builds (left-associative chains such
+// as a + b + c ... count a level an operator) to kMaxDepth; the passes
+// after it, which recurse on those trees, to kMaxDepth. The compiler runs
+// on a stack sized for them (kCompilerStack, util/large_stack.h).
+constexpr int kMaxNesting = 1000;
+constexpr int kMaxDepth = 10000;
 class NestingGuard {
   public:
-    NestingGuard(int &depth, SourceLoc loc) : depth_(depth) {
-        if (++depth_ > kMaxNesting) {
+    NestingGuard(int &depth, SourceLoc loc, int limit = kMaxDepth) : depth_(depth) {
+        if (++depth_ > limit) {
             --depth_;
             fail("D_SYNTAX", loc, "expression nested too deeply");
         }

@@ -14,7 +14,11 @@ python3 -c "print('BEGIN { y = 1; x = ' + ' + '.join(['y'] * 20000) + '; exit(0)
 expect sum.d 'line 1: expression nested too deeply'
 python3 -c "print('BEGIN {\n' + 'if (1) {\n' * 3000 + 'x = 1;' + '}' * 3000 + '}')" > ifs.d
 expect ifs.d 'line [0-9]*: expression nested too deeply'
-# Within the bound, deep nesting compiles and runs.
+# Within the bound, deep nesting compiles and runs: a generated predicate
+# of 2,000 terms, a sum of 5,000, 900 parentheses.
+python3 -c "print('BEGIN /' + ' || '.join(['pid == %d' % i for i in range(2000)]) + ' || 1/ { printf(\"or\\\\n\"); } BEGIN { y = 1; x = ' + ' + '.join(['y'] * 5000) + '; printf(\"%d\\\\n\", x); z = ' + '(' * 900 + '7' + ')' * 900 + '; printf(\"%d\\\\n\", z); exit(0); }')" > wide.d
+"$DTRACE" -qs wide.d >out 2>err || { echo "FAIL: wide.d"; head -c 600 err; exit 1; }
+[ "$(cat out)" = "$(printf 'or\n5000\n7')" ] || { echo "FAIL: wide.d printed"; cat out; exit 1; }
 python3 -c "print('BEGIN { y = 1; x = ' + '(' * 200 + ' + '.join(['y'] * 200) + ')' * 200 + '; printf(\"%d\\\\n\", x); exit(0); }')" > deep.d
 "$DTRACE" -qs deep.d >out 2>err || { echo "FAIL: deep.d"; cat err; exit 1; }
 [ "$(cat out)" = 200 ] || { echo "FAIL: deep.d printed"; cat out; exit 1; }
