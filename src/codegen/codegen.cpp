@@ -338,35 +338,19 @@ void Generator::planAggregations() {
     }
 }
 
-const CpuTable &Generator::cpuTable() {
-    if (cpuTable_) return *cpuTable_;
-    // The topology sysfs reports: the package (chip) and NUMA node (lgrp)
-    // of each possible CPU; Linux has no processor sets (pset -1).
-    int n = std::max(libbpf_num_possible_cpus(), 1);
-    std::vector<uint8_t> blob(static_cast<size_t>(n) * CpuTable::kEntrySize, 0);
-    for (int cpu = 0; cpu < n; ++cpu) {
-        std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu);
-        int32_t chip = 0, lgrp = 0, pset = -1;
-        if (std::FILE *fp = std::fopen((dir + "/topology/physical_package_id").c_str(), "r")) {
-            if (std::fscanf(fp, "%d", &chip) != 1) chip = 0;
-            std::fclose(fp);
-        }
-        std::error_code ec;
-        for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
-            std::string name = e.path().filename().string();
-            if (name.size() > 4 && name.compare(0, 4, "node") == 0 &&
-                std::isdigit(static_cast<unsigned char>(name[4])))
-                lgrp = std::atoi(name.c_str() + 4);
-        }
-        int32_t fields[4] = {cpu, pset, chip, lgrp};
-        std::memcpy(blob.data() + static_cast<size_t>(cpu) * CpuTable::kEntrySize, fields,
-                    sizeof fields);
-    }
-    CpuTable t;
-    t.offset = strtab.addBlob(blob);
-    t.count = static_cast<uint32_t>(n);
-    cpuTable_ = t;
-    return *cpuTable_;
+// The CPUs' cpuinfo_t (curcpu, chip, lgrp): a map of an entry per possible
+// CPU, which the loader fills from the system's topology.
+bpf::MapId Generator::cpuInfoMap() {
+    if (cpuInfoMap_ >= 0) return cpuInfoMap_;
+    MapSpec m;
+    m.role = MapRole::CpuInfo;
+    m.name = "cpuinfo";
+    m.type = BPF_MAP_TYPE_ARRAY;
+    m.keySize = 4;
+    m.valueSize = sizeof(program::CpuInfo);
+    m.maxEntries = 0; // one per possible CPU
+    cpuInfoMap_ = addMap(std::move(m));
+    return cpuInfoMap_;
 }
 
 void Generator::planKernelOffsets() {

@@ -76,13 +76,6 @@ struct KernelOffsets {
     }
 };
 
-// cpuinfo_t for each possible CPU, as D lays it out: cpu_id, cpu_pset,
-// cpu_chip, cpu_lgrp (ints), cpu_info (a pointer, unused on Linux).
-struct CpuTable {
-    static constexpr uint32_t kEntrySize = 24;
-    uint32_t offset = 0; // in the string table
-    uint32_t count = 1;
-};
 
 class Generator {
   public:
@@ -105,8 +98,8 @@ class Generator {
     std::vector<const ir::Clause *> errorClauses;
     uint32_t errorProbeId = 3, beginProbeId = 1, endProbeId = 2;
     // The CPUs' cpuinfo_t (curcpu, chip, lgrp), added when first used.
-    const CpuTable &cpuTable();
-    std::optional<CpuTable> cpuTable_;
+    bpf::MapId cpuInfoMap();
+    bpf::MapId cpuInfoMap_ = -1;
     // Identity::Cookie probes' names: a table of (provider, module,
     // function, name) string offsets, one entry per probe (its index is in
     // its cookie), and the largest offset in it.

@@ -481,19 +481,25 @@ int FunctionCompiler::call(const ir::Node &n) {
         return v;
     }
     case ir::Subr::Cpuinfo: {
-        // The CPU's entry in the table of cpuinfo_t (in the string table),
-        // the last entry for a number past the end.
-        const CpuTable &t = pb_.g.cpuTable();
+        // The CPU's entry in the cpuinfo map; CPU 0's for a number past
+        // the last CPU.
+        bpf::MapId map = pb_.g.cpuInfoMap();
         int v = value(*n.kids[0]);
-        Reg r = R1;
-        emit(alu32Reg(BPF_MOV, r, get(v, R1)));
-        Label ok = f_->newLabel();
-        f_->jumpImm(BPF_JLT, r, static_cast<int32_t>(t.count), ok);
-        emit(movImm(r, static_cast<int32_t>(t.count - 1)));
-        f_->bind(ok);
-        emit(alu64Imm(BPF_MUL, r, static_cast<int32_t>(CpuTable::kEntrySize)));
-        f_->ldMapValue(R0, pb_.g.strtabMap, t.offset);
-        emit(alu64Reg(BPF_ADD, R0, r));
+        emit(alu32Reg(BPF_MOV, R1, get(v, R1)));
+        emit(store(Size::W, R9, dctx::kScratch, R1));
+        emit(movReg(R2, R9));
+        emit(alu64Imm(BPF_ADD, R2, dctx::kScratch));
+        callLookup(map);
+        Label found = f_->newLabel();
+        f_->jumpImm(BPF_JNE, R0, 0, found);
+        emit(storeImm(Size::W, R9, dctx::kScratch, 0));
+        emit(movReg(R2, R9));
+        emit(alu64Imm(BPF_ADD, R2, dctx::kScratch));
+        callLookup(map);
+        f_->jumpImm(BPF_JNE, R0, 0, found);
+        emit(movReg(R0, R9)); // (never: CPU 0 exists) a zeroed scratch word
+        emit(alu64Imm(BPF_ADD, R0, dctx::kScratch));
+        f_->bind(found);
         put(v, R0);
         return v;
     }

@@ -1,4 +1,6 @@
 #include "kernel/loader.h"
+
+#include "kernel/cpus.h"
 #include "kernel/verifier_log.h"
 
 #include <bpf/bpf.h>
@@ -151,6 +153,11 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
         for (const auto &[key, value] : m.entries)
             if (bpf_map_update_elem(fd.get(), key.data(), value.data(), BPF_ANY) != 0)
                 throw LoadError("could not enable tracing: cannot initialise " + m.name, "");
+        if (m.role == program::MapRole::CpuInfo) {
+            const auto cpus = cpuTopology();
+            for (uint32_t cpu = 0; cpu < cpus.size(); ++cpu)
+                bpf_map_update_elem(fd.get(), &cpu, &cpus[cpu], BPF_ANY);
+        }
         if (m.freeze) bpf_map_freeze(fd.get());
         s.maps.push_back(std::move(fd));
     }

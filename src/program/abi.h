@@ -162,6 +162,18 @@ struct SelectorProbe {
     uint64_t clauseMask = 0;
 };
 
+// cpuinfo_t, as D lays it out: the CPU's number, its processor set (-1
+// on Linux), chip and locality group; cpu_info is a pointer Linux has no
+// use for. The cpuinfo map holds one for each possible CPU.
+struct CpuInfo {
+    int32_t id;
+    int32_t pset;
+    int32_t chip;
+    int32_t lgrp;
+    uint64_t info;
+};
+static_assert(sizeof(CpuInfo) == 24);
+
 // Fixed offsets in the per-CPU context (an array map indexed by CPU), where
 // every program keeps the firing's state. Providers' argument code writes
 // kArgs and the probe's identity; the rest is code generation's.

@@ -31,6 +31,7 @@ enum class MapRole {
     HistogramZero,    // zeros to start a histogram's buckets from
     ProbeTable,       // a shared program's probes by selector (SelectorProbe)
     Speculations,     // speculation states (memory-mapped)
+    CpuInfo,          // each possible CPU's cpuinfo_t, filled from the system at load
 };
 
 struct MapSpec {
