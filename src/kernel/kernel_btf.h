@@ -9,7 +9,8 @@ struct btf;
 
 namespace dtrace::kernel {
 
-// Null when the kernel has no BTF.
+// Null when the kernel has no BTF. _DTRACE_VMLINUX_BTF names a raw BTF
+// file to use instead (the tests' made-up kernel).
 const struct btf *vmlinuxBtf();
 
 // The C spelling of BTF type id, as a declaration of that type without a

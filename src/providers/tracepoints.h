@@ -30,7 +30,8 @@ struct TracepointFormat {
 };
 
 // The tracefs mount: /sys/kernel/tracing, else /sys/kernel/debug/tracing;
-// empty when neither holds events.
+// empty when neither holds events. _DTRACE_TRACEFS names a directory to use
+// instead (the tests' made-up tracefs).
 const std::string &tracefsRoot();
 
 // Every event, as (subsystem, event), from available_events.
