@@ -33,34 +33,6 @@ void Function::jumpReg(uint8_t op, Reg a, Reg b, Label target) {
     emit(bpf::jumpReg(op, a, b));
 }
 
-namespace {
-
-uint8_t invertedJump(uint8_t op) {
-    switch (op) {
-    case BPF_JEQ: return BPF_JNE;
-    case BPF_JNE: return BPF_JEQ;
-    case BPF_JGT: return BPF_JLE;
-    case BPF_JLE: return BPF_JGT;
-    case BPF_JGE: return BPF_JLT;
-    case BPF_JLT: return BPF_JGE;
-    case BPF_JSGT: return BPF_JSLE;
-    case BPF_JSLE: return BPF_JSGT;
-    case BPF_JSGE: return BPF_JSLT;
-    case BPF_JSLT: return BPF_JSGE;
-    default: throw std::logic_error("no inverse for jump op " + std::to_string(op));
-    }
-}
-
-} // namespace
-
-void Function::exitIfImm(uint8_t op, Reg r, int32_t imm) {
-    Label stay = newLabel();
-    jumpImm(invertedJump(op), r, imm, stay);
-    emit(movImm(R0, 0));
-    emit(exitInsn());
-    bind(stay);
-}
-
 void Function::call(FunctionId target) {
     calls_.emplace_back(code_.size(), target);
     emit(make(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));

@@ -50,10 +50,6 @@ class Function {
     void jump(Label target);
     void jumpImm(uint8_t op, Reg r, int32_t imm, Label target);
     void jumpReg(uint8_t op, Reg a, Reg b, Label target);
-    // Returns from the function (r0 = 0) if `r op imm`: the test inverted
-    // around a local exit, so it reaches from anywhere in a long function
-    // and costs what a jump to a shared exit would.
-    void exitIfImm(uint8_t op, Reg r, int32_t imm);
     void call(FunctionId target);
     // r = the address of a function, for callbacks (bpf_loop).
     void ldFunction(Reg r, FunctionId target);

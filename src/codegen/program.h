@@ -184,7 +184,7 @@ class ProgramBuilder {
     void emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
-    void emitProbeIdentity(bpf::Function &f);
+    void emitProbeIdentity(bpf::Function &f, bpf::Label out);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);

@@ -320,6 +320,10 @@ void emitDropIncrement(bpf::Function &f, Generator &g, DropCounter which) {
 void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Clause *> &clauses,
                                const std::vector<bpf::FunctionId> &clauseFns,
                                bpf::FunctionId errorFn, bool usesArgs) {
+    // Every early way out jumps to the exit at the end: with at most 256
+    // functions in a program (linkFunctions), the entry stays within a
+    // jump's reach.
+    Label out = f.newLabel();
     f.emit(movReg(R6, R1));
     f.callHelper(BPF_FUNC_get_smp_processor_id);
     f.emit(store(Size::W, FP, -8, R0));
@@ -327,7 +331,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     f.emit(movReg(R2, FP));
     f.emit(alu64Imm(BPF_ADD, R2, -8));
     f.callHelper(BPF_FUNC_map_lookup_elem);
-    f.exitIfImm(BPF_JEQ, R0, 0);
+    f.jumpImm(BPF_JEQ, R0, 0, out);
     f.emit(movReg(R9, R0));
     f.emit(load(Size::W, R0, FP, -8));
     f.emit(store(Size::DW, R9, dctx::kCpu, R0));
@@ -335,9 +339,9 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         // Probes do nothing once exit() was called or tracing was stopped.
         f.ldMapValue(R1, g.stateMap, 0);
         f.emit(load(Size::W, R1, R1, 0));
-        f.exitIfImm(BPF_JNE, R1, 0);
+        f.jumpImm(BPF_JNE, R1, 0, out);
     }
-    emitProbeIdentity(f);
+    emitProbeIdentity(f, out);
     f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
     f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
     f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
@@ -380,12 +384,10 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             }
         }
         if (ctx.role != providers::ProbeRole::End) {
-            // After exit(), later clauses of this firing do nothing. (An
-            // exit here, not a jump to the end: with hundreds of clauses
-            // the end is further than a jump reaches.)
+            // After exit(), later clauses of this firing do nothing.
             f.ldMapValue(R1, g.stateMap, 0);
             f.emit(load(Size::W, R1, R1, 0));
-            f.exitIfImm(BPF_JNE, R1, 0);
+            f.jumpImm(BPF_JNE, R1, 0, out);
         }
         emitAccountedCall(f, c.index, clauseFns[i]);
         if (errorFn >= 0) {
@@ -396,6 +398,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         }
         f.bind(skip);
     }
+    f.bind(out);
     f.emit(movImm(R0, 0));
     f.emit(exitInsn());
 }
@@ -404,22 +407,22 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
 // statically, looked up in the program's probe table by the selector the
 // provider's code leaves in r7 (r8: the entry), or taken from the uprobe's
 // cookie.
-void ProgramBuilder::emitProbeIdentity(bpf::Function &f) {
+void ProgramBuilder::emitProbeIdentity(bpf::Function &f, Label out) {
     using Identity = providers::ProgramShape::Identity;
     providers::FiringCode code{f, ctx.shape, ctx.probes};
     switch (ctx.shape.identity) {
     case Identity::SelectorTable:
         ctx.provider->emitSelector(code);
-        f.exitIfImm(BPF_JGE, R7, static_cast<int32_t>(ctx.selectors));
+        f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(ctx.selectors), out);
         f.emit(store(Size::W, FP, -8, R7));
         f.ldMap(R1, ctx.probeTable);
         f.emit(movReg(R2, FP));
         f.emit(alu64Imm(BPF_ADD, R2, -8));
         f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.exitIfImm(BPF_JEQ, R0, 0);
+        f.jumpImm(BPF_JEQ, R0, 0, out);
         f.emit(movReg(R8, R0));
         f.emit(load(Size::W, R1, R8, offsetof(program::SelectorProbe, probeId)));
-        f.exitIfImm(BPF_JEQ, R1, 0);
+        f.jumpImm(BPF_JEQ, R1, 0, out);
         f.emit(store(Size::W, R9, dctx::kProbeId, R1));
         f.emit(store(Size::W, R9, dctx::kSelector, R7));
         f.emit(movReg(R1, R7));
