@@ -488,12 +488,10 @@ ExprPtr Parser::parseCast() {
 
 ExprPtr Parser::parseUnary() {
     SourceLoc loc = cur_.loc;
-    // An operator's operand nests (- - x, sizeof sizeof x).
-    std::optional<RecursionGuard> operand;
-    if (at("++") || at("--") || at("-") || at("+") || at("!") || at("~") || at("*") || at("&") ||
-        (cur_.kind == TokenKind::Keyword && (cur_.text == "sizeof" || cur_.text == "stringof")))
-        operand.emplace(recursion_, depth_, loc);
+    // An operator's operand nests (- - x, sizeof sizeof x): each branch
+    // below that recurses guards its level.
     if (at("++") || at("--")) {
+        RecursionGuard operand(recursion_, depth_, loc);
         ExprPtr e = makeExpr(at("++") ? ExprKind::PreIncrement : ExprKind::PreDecrement, loc);
         e->op = cur_.text;
         advance();
@@ -501,6 +499,7 @@ ExprPtr Parser::parseUnary() {
         return e;
     }
     if (at("-") || at("+") || at("!") || at("~") || at("*") || at("&")) {
+        RecursionGuard operand(recursion_, depth_, loc);
         ExprPtr e = makeExpr(ExprKind::Unary, loc);
         e->op = cur_.text;
         advance();
@@ -508,6 +507,7 @@ ExprPtr Parser::parseUnary() {
         return e;
     }
     if (cur_.kind == TokenKind::Keyword && cur_.text == "sizeof") {
+        RecursionGuard operand(recursion_, depth_, loc);
         advance();
         if (at("(") && startsTypeName(peekNext())) {
             advance();
@@ -523,6 +523,7 @@ ExprPtr Parser::parseUnary() {
         return e;
     }
     if (cur_.kind == TokenKind::Keyword && cur_.text == "stringof") {
+        RecursionGuard operand(recursion_, depth_, loc);
         advance();
         ExprPtr e = makeExpr(ExprKind::Stringof, loc);
         e->args.push_back(parseUnary());
@@ -557,8 +558,8 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
     ChainDepth chain(depth_);
     for (;;) {
         SourceLoc loc = cur_.loc;
-        if (at("[") || at("(") || at(".") || at("->") || at("++") || at("--")) chain.deepen(loc);
         if (at("[")) {
+            chain.deepen(loc);
             advance();
             ExprPtr idx = makeExpr(ExprKind::Index, loc);
             idx->args.push_back(std::move(e));
@@ -566,6 +567,7 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
             e = std::move(idx);
         } else if (at("(")) {
             if (e->kind != ExprKind::Identifier) syntaxError();
+            chain.deepen(loc);
             advance();
             ExprPtr call = makeExpr(ExprKind::Call, e->loc);
             call->name = e->name;
@@ -573,6 +575,7 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
             e = std::move(call);
         } else if (at(".") || at("->")) {
             bool arrow = at("->");
+            chain.deepen(loc);
             advance();
             if (cur_.kind != TokenKind::Identifier && cur_.kind != TokenKind::Keyword)
                 syntaxError();
@@ -582,6 +585,7 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
             advance();
             e = std::move(m);
         } else if (at("++") || at("--")) {
+            chain.deepen(loc);
             ExprPtr p = makeExpr(at("++") ? ExprKind::PostIncrement : ExprKind::PostDecrement, loc);
             p->op = cur_.text;
             advance();
