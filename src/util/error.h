@@ -46,9 +46,9 @@ class CompileError : public Error {
     SourceLoc loc_;
 };
 
-[[noreturn]] inline void fail(const char *tag, SourceLoc loc, std::string message) {
-    throw CompileError(tag, loc, std::move(message));
-}
+// Throws CompileError (out of line: hundreds of call sites).
+[[noreturn, gnu::cold, gnu::noinline]] void fail(const char *tag, SourceLoc loc,
+                                                 std::string message);
 
 // Recursive passes over D source (the parser, semantic analysis, code
 // generation) count their depth with this: past the limit the program is
@@ -63,16 +63,14 @@ constexpr int kMaxDepth = 10000;
 class NestingGuard {
   public:
     NestingGuard(int &depth, SourceLoc loc, int limit = kMaxDepth) : depth_(depth) {
-        if (++depth_ > limit) {
-            --depth_;
-            fail("D_SYNTAX", loc, "expression nested too deeply");
-        }
+        if (++depth_ > limit) tooDeep(loc);
     }
     ~NestingGuard() { --depth_; }
     NestingGuard(const NestingGuard &) = delete;
     NestingGuard &operator=(const NestingGuard &) = delete;
 
   private:
+    [[noreturn, gnu::cold, gnu::noinline]] void tooDeep(SourceLoc loc);
     int &depth_;
 };
 
