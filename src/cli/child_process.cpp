@@ -71,7 +71,8 @@ ChildProcess::ChildProcess(const std::string &command) {
 ChildProcess::~ChildProcess() {
     if (pid_ > 0 && !reaped_) {
         kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
+        while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
     }
 }
 

@@ -9,6 +9,12 @@
 
 namespace dtrace::cli {
 
+size_t sourceBytes(const CommandLine &cl) {
+    size_t n = 0;
+    for (const auto &src : cl.sources) n += src.text.size();
+    return n;
+}
+
 std::string compileErrorText(const ProgramSource &src, const CompileError &e, bool errtags) {
     std::string tag = errtags && !e.tag().empty() ? "[" + e.tag() + "] " : "";
     std::string where = e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "";
@@ -26,13 +32,14 @@ CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
 CompiledSources compileSources(const CommandLine &cl, sema::Sema &sema, sema::CompileContext &ctx,
                                const std::string &argv0, double *cppMs) {
     CompiledSources out;
-    runWithStack(kCompilerStack, [&] { out = compileOnThisStack(cl, sema, ctx, argv0, cppMs); });
+    runWithStack(kCompilerStack, sourceBytes(cl),
+                 [&] { out = compileOnThisStack(cl, sema, ctx, argv0, cppMs); });
     return out;
 }
 
 program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &ir) {
     program::CompiledProgram out;
-    runWithStack(kCompilerStack, [&] {
+    runWithStack(kCompilerStack, sourceBytes(cl), [&] {
         try {
             out = codegen::generate(ir);
         } catch (const CompileError &e) {

@@ -18,6 +18,10 @@ namespace dtrace::cli {
 // -xerrtags), or for a description "invalid probe specifier ...".
 std::string compileErrorText(const ProgramSource &src, const CompileError &e, bool errtags);
 
+// The bytes of D the command line gives (the compiler's stack is sized by
+// it).
+size_t sourceBytes(const CommandLine &cl);
+
 struct CompiledSources {
     std::vector<frontend::Program> asts;
     std::vector<size_t> matched; // probes each program matched

@@ -1,11 +1,12 @@
 #include "cli/preprocess.h"
 
-#include "kernel/loader.h"
 #include "util/error.h"
+#include "util/fd.h"
 
 #include <fcntl.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -34,9 +35,9 @@ std::string preprocess(const std::string &source, const std::vector<std::string>
     const Error failed("Preprocessor failed to process input program");
     int pipeFds[2];
     if (pipe2(pipeFds, O_CLOEXEC) != 0) throw failed;
-    kernel::Fd in(pipeFds[0]), toCpp(pipeFds[1]);
+    Fd in(pipeFds[0]), toCpp(pipeFds[1]);
     // Output goes to a memory file so a large program cannot deadlock us.
-    kernel::Fd out(memfd_create("dtrace-cpp", MFD_CLOEXEC));
+    Fd out(memfd_create("dtrace-cpp", MFD_CLOEXEC));
     if (!out.valid()) throw failed;
     pid_t pid = fork();
     if (pid < 0) throw failed;
@@ -50,13 +51,21 @@ std::string preprocess(const std::string &source, const std::vector<std::string>
         _exit(127);
     }
     in.reset();
+    // cpp may stop reading (an #include it cannot find): a write then fails
+    // with EPIPE, not a SIGPIPE that would end dtrace.
+    struct sigaction ignore {
+    }, old{};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &old);
     size_t off = 0;
     while (off < source.size()) {
         ssize_t n = write(toCpp.get(), source.data() + off, source.size() - off);
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         off += static_cast<size_t>(n);
     }
     toCpp.reset();
+    sigaction(SIGPIPE, &old, nullptr);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -42,7 +42,7 @@ int buildProviderFiles(const CommandLine &cl, const program::Options &options,
                     throw Error("failed to compile script " + src.name + ": " + e.message());
                 }
             }
-            runWithStack(kCompilerStack, [&] {
+            runWithStack(kCompilerStack, text.size(), [&] {
                 frontend::Parser parser(
                     text, [&](std::string_view n, bool k) { return sema.isTypeName(n, k); });
                 asts.push_back(parser.parseProgram());

@@ -35,7 +35,12 @@ class IsEnabledPatches {
     IsEnabledPatches() = default;
     IsEnabledPatches(const IsEnabledPatches &) = delete;
     IsEnabledPatches &operator=(const IsEnabledPatches &) = delete;
-    ~IsEnabledPatches() { restore(); }
+    ~IsEnabledPatches() {
+        try {
+            restore();
+        } catch (...) { // (out of memory while unwinding: nothing more to do)
+        }
+    }
 
     // Patches the sites in the process; those in a file it has not mapped
     // yet (a library it will load) wait for retryPending(). What cannot be

@@ -3,8 +3,8 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <exception>
 
 namespace dtrace {
@@ -26,21 +26,22 @@ void *runTask(void *arg) {
     return nullptr;
 }
 
-// A thread of its own with a stack of `bytes` (reserved, not committed,
-// and off transparent huge pages, whose first touch would zero 2 MB);
-// false when there is none to be had.
+// fn on a thread with a stack of `bytes`: reserved, not committed, off
+// transparent huge pages (whose first touch would zero 2 MB), with a guard
+// of 1 MB at its far end. False when there is none to be had.
 bool runOnThread(size_t bytes, const std::function<void()> &fn) {
+    const size_t guard = 1u << 20;
     void *stack = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return false;
     madvise(stack, bytes, MADV_NOHUGEPAGE);
-    mprotect(stack, 4096, PROT_NONE); // a guard page at its far end
+    mprotect(stack, guard, PROT_NONE);
     Task task{&fn, nullptr};
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstack(&attr, stack, bytes);
+    int err = pthread_attr_setstack(&attr, stack, bytes);
     pthread_t thread;
-    int err = pthread_create(&thread, &attr, runTask, &task);
+    if (err == 0) err = pthread_create(&thread, &attr, runTask, &task);
     pthread_attr_destroy(&attr);
     if (err == 0) pthread_join(thread, nullptr);
     munmap(stack, bytes);
@@ -49,40 +50,31 @@ bool runOnThread(size_t bytes, const std::function<void()> &fn) {
     return true;
 }
 
+// How much stack a compile may take per byte of its source, at most: a
+// parenthesis costs the parser some fifteen frames (~3 KB); ASan triples
+// that.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kStackPerSourceByte = 12u << 10;
+#else
+constexpr size_t kStackPerSourceByte = 4u << 10;
+#endif
+
 } // namespace
 
-// The main thread's stack grows on demand up to RLIMIT_STACK, checked when
-// it grows: raising the soft limit for the call is enough (the kernel left
-// at least 128 MB below the stack when it placed the process's mappings),
-// and costs nothing until the stack is used. The limit is put back after,
-// so that processes dtrace starts later do not inherit it.
-void runWithStack(size_t bytes, const std::function<void()> &fn) {
-    struct rlimit old {};
-    bool raised = false;
-    if (getrlimit(RLIMIT_STACK, &old) == 0) {
-        if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur >= bytes) {
-            fn();
-            return;
-        }
-        if (old.rlim_cur == RLIM_INFINITY) {
-            fn();
-            return;
-        }
-        struct rlimit more = old;
-        more.rlim_cur =
-            old.rlim_max == RLIM_INFINITY ? bytes : std::min<rlim_t>(old.rlim_max, bytes);
-        raised = more.rlim_cur >= bytes && setrlimit(RLIMIT_STACK, &more) == 0;
-    }
-    if (!raised) {
-        // A hard limit in the way: a thread with a stack of its own.
-        if (runOnThread(bytes, fn)) return;
+void runWithStack(size_t bytes, size_t sourceBytes, const std::function<void()> &fn) {
+    // A program nests no deeper than it is long: a small one fits in this
+    // thread's stack, and needs no other (starting one costs ~0.2 ms).
+    struct rlimit limit {};
+    if (getrlimit(RLIMIT_STACK, &limit) == 0 && gettid() == getpid() &&
+        (limit.rlim_cur == RLIM_INFINITY ||
+         sourceBytes * kStackPerSourceByte + (1u << 20) <= limit.rlim_cur)) {
         fn();
         return;
     }
-    struct Restore {
-        const struct rlimit &old;
-        ~Restore() { setrlimit(RLIMIT_STACK, &old); }
-    } restore{old};
+    // Under a tight address-space limit, a smaller stack; at worst, this
+    // thread's.
+    for (size_t size = bytes; size >= (16u << 20); size /= 4)
+        if (runOnThread(size, fn)) return;
     fn();
 }
 

@@ -6,11 +6,13 @@
 // the diff.
 #include "../unit/compile_helpers.h"
 #include "fake_kernel.h"
+#include "providers/registry.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace {
@@ -28,7 +30,15 @@ std::string attachText(const AttachTarget &t) {
                (t.oneCpu ? " on one CPU" : "");
     case Kind::Tracepoint:
         return "tracepoint " + t.name + " (id " + std::to_string(t.tracepointId) + ")";
-    case Kind::Uprobes: return std::to_string(t.uprobes.size()) + " uprobes";
+    case Kind::Uprobes: {
+        std::string out = std::to_string(t.uprobes.size()) + " uprobes:";
+        for (const auto &u : t.uprobes)
+            out += "\n    " + u.probe + " at " + u.path + "+" + std::to_string(u.offset) +
+                   (u.isReturn ? " (return)" : "") + " pid " + std::to_string(u.pid) +
+                   " semaphore " + std::to_string(u.semaphoreOffset) + " cookie " +
+                   std::to_string(u.cookie);
+        return out;
+    }
     case Kind::Trampoline:
         return std::string(t.attachType == BPF_TRACE_FEXIT ? "fexit" : "fentry") + " on BTF id " +
                std::to_string(t.btfId);
@@ -49,20 +59,27 @@ std::string describe(const CompiledProgram &prog) {
     for (const auto &p : prog.programs)
         out += "  " + p.name + " type " + std::to_string(p.type) + ": " + attachText(p.attach) +
                ", " + std::to_string(p.code.insns.size()) + " insns\n";
+    for (const auto &sites : prog.isEnabledSites) {
+        out += "is-enabled sites in " + sites.path + " of pid " + std::to_string(sites.pid) + ":";
+        for (uint64_t o : sites.offsets) out += " " + std::to_string(o);
+        out += "\n";
+    }
     out += "probes:\n";
     for (const auto &p : prog.probes) out += "  " + p.fullName() + "\n";
     return out + dtrace::codegen::disassemble(prog);
 }
 
-std::string generated(const std::string &src) {
-    auto c = dtrace::test::compile(src);
+using Prepare = std::function<void(dtrace::providers::ProbeCatalog &)>;
+
+std::string generated(const std::string &src, const Prepare &prepare = {}) {
+    auto c = dtrace::test::compile(src, {}, prepare);
     EXPECT_EQ(c->error, "") << src;
     if (!c->error.empty()) return "";
     return describe(dtrace::codegen::generate(c->ir));
 }
 
-void expectGolden(const std::string &name, const std::string &src) {
-    std::string actual = "// " + src + "\n" + generated(src);
+void expectGolden(const std::string &name, const std::string &src, const Prepare &prepare = {}) {
+    std::string actual = "// " + src + "\n" + generated(src, prepare);
     std::string path = std::string(DTRACE_SOURCE_DIR) + "/tests/golden/expected/" + name + ".txt";
     if (std::getenv("DTRACE_UPDATE_GOLDEN")) {
         std::ofstream(path) << actual;
@@ -124,6 +141,64 @@ TEST(GoldenProvider, Io) {
     expectGolden("provider_io", "io:::wait-start { @[pid] = count(); }");
 }
 
+// pid and USDT probes of a made-up process (no process has its ID): the
+// probes the providers would make of its objects, added to the catalog.
+constexpr const char *kNoSuchPid = "999999999";
+
+dtrace::providers::Probe userProbe(const dtrace::providers::Provider *owner, std::string provider,
+                                   std::string function, std::string name, uint64_t offset,
+                                   bool isReturn) {
+    dtrace::providers::Probe p;
+    p.owner = owner;
+    p.provider = std::move(provider);
+    p.module = "app";
+    p.function = std::move(function);
+    p.name = std::move(name);
+    dtrace::providers::UserProbe u;
+    u.pid = 999999999;
+    u.path = "/opt/app/bin/app";
+    u.offset = offset;
+    u.isReturn = isReturn;
+    u.mainExecutable = true;
+    p.user = std::move(u);
+    return p;
+}
+
+TEST(GoldenProvider, Pid) {
+    static const auto pid = dtrace::providers::makePidProvider();
+    std::string prov = std::string("pid") + kNoSuchPid;
+    expectGolden("provider_pid",
+                 prov + ":a.out:main:entry { trace(arg0); trace(probefunc); } " + prov +
+                     ":a.out:main:return { trace(arg1); } " + prov +
+                     ":a.out:main:10 { @ = count(); }",
+                 [&](dtrace::providers::ProbeCatalog &catalog) {
+                     catalog.add(userProbe(pid.get(), prov, "main", "entry", 0x1130, false));
+                     catalog.add(userProbe(pid.get(), prov, "main", "return", 0x1130, true));
+                     catalog.add(userProbe(pid.get(), prov, "main", "10", 0x1140, false));
+                 });
+}
+
+TEST(GoldenProvider, Usdt) {
+    using dtrace::providers::UsdtArgument;
+    static const auto usdt = dtrace::providers::makeUsdtProvider();
+    std::string prov = std::string("myapp") + kNoSuchPid;
+    expectGolden("provider_usdt",
+                 prov +
+                     ":::work-start { trace(arg0); trace(arg1); trace(arg2); trace(probename); }",
+                 [&](dtrace::providers::ProbeCatalog &catalog) {
+                     auto p = userProbe(usdt.get(), prov, "worker", "work-start", 0x2200, false);
+                     p.user->usdt = true;
+                     p.user->semaphoreOffset = 0x4010;
+                     p.user->isEnabledSites = {0x2210};
+                     // -4@%edi, 8@16(%rbp), 4@$3
+                     p.user->arguments = {{UsdtArgument::Kind::Register, -4, 112, 0},
+                                          {UsdtArgument::Kind::Memory, 8, 32, 16},
+                                          {UsdtArgument::Kind::Constant, 4, 0, 3}};
+                     p.argTypes = {"int", "long", "int"};
+                     catalog.add(std::move(p));
+                 });
+}
+
 // --------------------------------------------------------------- actions
 
 TEST(GoldenAction, TraceAndPrintf) {
@@ -164,6 +239,13 @@ TEST(GoldenAction, Variables) {
 TEST(GoldenAction, Predicates) {
     expectGolden("action_predicates", "BEGIN /pid != 0 && execname == \"dtrace\"/ { trace(ppid); } "
                                       "BEGIN { if (tid > 1) { trace(1); } else { trace(2); } }");
+}
+
+TEST(GoldenAction, OutputAndDestructive) {
+    expectGolden("action_output_destructive",
+                 "BEGIN { system(\"echo %d\", pid); freopen(\"/tmp/out.%d\", pid); ftruncate(); "
+                 "chill(100); raise(0); this->p = alloca(8); copyout(this->p, arg0, 8); "
+                 "copyoutstr(\"s\", arg0, 2); exit(3); }");
 }
 
 // ----------------------------------------------------------- subroutines

@@ -6,6 +6,7 @@
 #include "frontend/parser.h"
 #include "sema/sema.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,9 +19,14 @@ struct Compiled {
     ir::Program ir;
 };
 
-inline std::unique_ptr<Compiled> compile(const std::string &src, std::vector<std::string> args = {}) {
+// prepare: adds probes of its own to the catalog first (a test's made-up
+// processes).
+inline std::unique_ptr<Compiled>
+compile(const std::string &src, std::vector<std::string> args = {},
+        const std::function<void(providers::ProbeCatalog &)> &prepare = {}) {
     auto c = std::make_unique<Compiled>();
     c->catalog = std::make_unique<providers::ProbeCatalog>();
+    if (prepare) prepare(*c->catalog);
     sema::CompileContext ctx;
     ctx.macroArgs.push_back("test.d");
     for (auto &a : args) ctx.macroArgs.push_back(a);
@@ -36,6 +42,8 @@ inline std::unique_ptr<Compiled> compile(const std::string &src, std::vector<std
     return c;
 }
 
-inline std::string errorOf(const std::string &src) { return compile(src)->error; }
+inline std::string errorOf(const std::string &src) {
+    return compile(src)->error;
+}
 
 } // namespace dtrace::test
