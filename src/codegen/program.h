@@ -76,7 +76,6 @@ struct KernelOffsets {
     }
 };
 
-
 class Generator {
   public:
     explicit Generator(const ir::Program &prog);
@@ -134,17 +133,38 @@ class Generator {
     void buildPrograms();
     void addProgram(ProgramContext ctx, const std::vector<const ir::Clause *> &clauses);
     static ProgramContext dtraceProgram(providers::ProbeRole role, const char *name);
+    static bool chainable(const ProgramContext &ctx);
+    bpf::MapId addChainMap();
+    static constexpr size_t kMaxChain = 33;
     void addDeadman();
 
     std::vector<bool> described_;
 };
 
+// A probe's clauses past the functions one program may have go in a chain
+// of programs, each tail-calling the next (through the ProgramChain map):
+// where this program is in its chain.
+struct ChainPosition {
+    bpf::MapId map = -1;       // -1: a program alone
+    uint32_t slot = 0;         // 0: the chain's first, which the kernel runs
+    bool next = false;         // a program follows
+    uint64_t firstMaskBit = 0; // SelectorTable clause masks go on from here
+};
+
+// What linkFunctions() throws when a program would have more functions than
+// the kernel allows: the clauses go in a chain instead.
+struct TooManyFunctions {
+    const ir::Clause *firstPast = nullptr; // the first clause past the limit
+    size_t functions = 0;
+};
+
 class ProgramBuilder {
   public:
-    ProgramBuilder(Generator &g, ProgramContext ctx);
+    ProgramBuilder(Generator &g, ProgramContext ctx, ChainPosition chain = {});
 
     Generator &g;
     ProgramContext ctx;
+    ChainPosition chain;
     std::vector<bpf::Function> functions;
 
     bpf::FunctionId subprogram(SubprogramKind k);
@@ -185,6 +205,7 @@ class ProgramBuilder {
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
     void emitProbeIdentity(bpf::Function &f, bpf::Label out);
+    void emitContinuationEntry(bpf::Function &f, bpf::Label out);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);

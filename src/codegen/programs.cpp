@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bpf/libbpf.h>
+#include <cstring>
 #include <set>
 #include <tuple>
 
@@ -121,16 +122,97 @@ ProgramContext Generator::dtraceProgram(providers::ProbeRole role, const char *n
 void Generator::addProgram(ProgramContext ctx, const std::vector<const ir::Clause *> &clauses) {
     bool args = std::any_of(clauses.begin(), clauses.end(),
                             [](const ir::Clause *c) { return usesProbeArguments(*c); });
-    ProgramBuilder pb(*this, std::move(ctx));
-    out.programs.push_back(pb.build(clauses, args));
-    if (pb.ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable)
-        fillProbeTable(pb.ctx, clauses, pb.clauseMasks());
+    // The clauses, in as many programs as the functions they need take: a
+    // part that will not go in one program is halved, and the program
+    // before each part tail-calls it.
+    std::vector<std::vector<const ir::Clause *>> parts{clauses};
+    std::vector<ProgramSpec> chainPrograms;
+    std::vector<std::vector<ClauseMask>> chainMasks; // each program's
+    ChainPosition pos;
+    for (size_t i = 0; i < parts.size();) {
+        pos.slot = static_cast<uint32_t>(i);
+        pos.next = i + 1 < parts.size();
+        pos.firstMaskBit = 0; // the bits the programs before took
+        for (const auto &m : chainMasks)
+            if (!m.empty()) pos.firstMaskBit = m.back().bit + 1;
+        ProgramBuilder pb(*this, ctx, pos);
+        try {
+            chainPrograms.push_back(pb.build(parts[i], args));
+            chainMasks.push_back(pb.clauseMasks());
+        } catch (const TooManyFunctions &too) {
+            const ir::Clause *c = too.firstPast ? too.firstPast : parts[i].front();
+            if (parts[i].size() == 1 || !chainable(ctx))
+                fail("D_UNSUPPORTED", c->loc,
+                     "too many clauses for one probe: " + ctx.shape.programName + " needs " +
+                         std::to_string(too.functions) +
+                         " BPF functions for its clauses, more than the 256 a BPF program may "
+                         "have (clause " +
+                         std::to_string(c->index) + ", " + c->description + ", is past the limit)");
+            // Halve this part; the program before it must now tail-call.
+            size_t half = parts[i].size() / 2;
+            std::vector<const ir::Clause *> rest(parts[i].begin() + static_cast<long>(half),
+                                                 parts[i].end());
+            parts[i].resize(half);
+            parts.insert(parts.begin() + static_cast<long>(i) + 1, std::move(rest));
+            if (parts.size() > kMaxChain)
+                fail("D_UNSUPPORTED", c->loc,
+                     "too many clauses for one probe: " + ctx.shape.programName +
+                         " would need "
+                         "more than " +
+                         std::to_string(kMaxChain) +
+                         " programs for them, more than the kernel tail-calls in turn");
+            if (pos.map < 0) pos.map = addChainMap();
+            if (i > 0) {
+                // The program before was the last: rebuilt to tail-call.
+                chainPrograms.pop_back();
+                chainMasks.pop_back();
+                --i;
+            }
+            continue;
+        }
+        ++i;
+    }
+    std::vector<ClauseMask> masks;
+    for (const auto &m : chainMasks) masks.insert(masks.end(), m.begin(), m.end());
+    for (size_t i = 0; i < chainPrograms.size(); ++i) {
+        ProgramSpec &spec = chainPrograms[i];
+        if (i > 0) {
+            spec.role = program::ProgramRole::Continuation;
+            spec.attach = chainPrograms.front().attach;
+            spec.chainMap = pos.map;
+            spec.chainSlot = static_cast<uint32_t>(i);
+        }
+        out.programs.push_back(std::move(spec));
+    }
+    if (pos.map >= 0)
+        out.maps[static_cast<size_t>(pos.map)].maxEntries =
+            static_cast<uint32_t>(chainPrograms.size());
+    if (ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable)
+        fillProbeTable(ctx, clauses, masks);
     // Is-enabled sites to patch, by process and file (each file opened once).
-    if (pb.ctx.provider)
-        for (const auto *p : pb.ctx.probes)
-            for (auto &sites : pb.ctx.provider->isEnabledSites(*p))
+    if (ctx.provider)
+        for (const auto *p : ctx.probes)
+            for (auto &sites : ctx.provider->isEnabledSites(*p))
                 isEnabledSites_[{sites.pid, sites.path}].insert(sites.offsets.begin(),
                                                                 sites.offsets.end());
+}
+
+// Programs a chain may have: the kernel follows at most 33 tail calls.
+bool Generator::chainable(const ProgramContext &ctx) {
+    // A trampoline program's tail calls are bound to its function: not
+    // chained.
+    return ctx.shape.programType != BPF_PROG_TYPE_TRACING;
+}
+
+bpf::MapId Generator::addChainMap() {
+    MapSpec m;
+    m.role = MapRole::ProgramChain;
+    m.name = "chain";
+    m.type = BPF_MAP_TYPE_PROG_ARRAY;
+    m.keySize = 4;
+    m.valueSize = 4;
+    m.maxEntries = 2; // set once the chain is complete
+    return addMap(std::move(m));
 }
 
 // A shared program's table of probes by selector (an array map), and the
@@ -155,7 +237,7 @@ void Generator::planProbeTable(ProgramContext &ctx) {
     m.name = "probetab";
     m.type = BPF_MAP_TYPE_ARRAY;
     m.keySize = 4;
-    m.valueSize = sizeof(program::SelectorProbe);
+    m.valueSize = program::kClauseMasksOffset; // and the masks' words, once they are known
     m.maxEntries = ctx.selectors;
     ctx.probeTable = addMap(std::move(m));
 }
@@ -163,17 +245,31 @@ void Generator::planProbeTable(ProgramContext &ctx) {
 // Its entries: each probe's ID, and the bits of the clauses that want it.
 void Generator::fillProbeTable(const ProgramContext &ctx, const std::vector<const ir::Clause *> &,
                                const std::vector<ClauseMask> &masks) {
-    std::map<uint32_t, program::SelectorProbe> values;
-    for (const auto *p : ctx.probes) values[ctx.provider->selector(*p)].probeId = p->id;
-    for (const ClauseMask &m : masks)
-        for (const auto *p : m.probes)
-            values[ctx.provider->selector(*p)].clauseMask |= 1ull << m.bit;
+    size_t words = 0;
+    for (const ClauseMask &m : masks) words = std::max<size_t>(words, m.bit / 64 + 1);
     MapSpec &map = out.maps[static_cast<size_t>(ctx.probeTable)];
-    for (const auto &[sel, v] : values) {
+    map.valueSize = program::kClauseMasksOffset + static_cast<uint32_t>(8 * words);
+    std::map<uint32_t, std::vector<uint8_t>> values;
+    auto valueOf = [&](const providers::Probe *p) -> std::vector<uint8_t> & {
+        auto &v = values[ctx.provider->selector(*p)];
+        v.resize(map.valueSize, 0);
+        return v;
+    };
+    for (const auto *p : ctx.probes) {
+        uint32_t id = p->id;
+        std::memcpy(valueOf(p).data() + offsetof(program::SelectorProbe, probeId), &id, 4);
+    }
+    for (const ClauseMask &m : masks)
+        for (const auto *p : m.probes) {
+            uint8_t *word = valueOf(p).data() + program::kClauseMasksOffset + 8 * (m.bit / 64);
+            uint64_t bits;
+            std::memcpy(&bits, word, 8);
+            bits |= 1ull << (m.bit % 64);
+            std::memcpy(word, &bits, 8);
+        }
+    for (auto &[sel, v] : values) {
         const auto *k = reinterpret_cast<const uint8_t *>(&sel);
-        const auto *b = reinterpret_cast<const uint8_t *>(&v);
-        map.entries.emplace_back(std::vector<uint8_t>(k, k + sizeof sel),
-                                 std::vector<uint8_t>(b, b + sizeof v));
+        map.entries.emplace_back(std::vector<uint8_t>(k, k + sizeof sel), std::move(v));
     }
 }
 
@@ -234,7 +330,8 @@ void Generator::addDeadman() {
 
 // --------------------------------------------------------- ProgramBuilder
 
-ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c) : g(gen), ctx(std::move(c)) {}
+ProgramBuilder::ProgramBuilder(Generator &gen, ProgramContext c, ChainPosition pos)
+    : g(gen), ctx(std::move(c)), chain(pos) {}
 
 // Writes a record from the per-CPU context to this CPU's ring buffer, or
 // counts a drop. Clobbers r0-r5 and the stack word at fp-8.
@@ -324,44 +421,48 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     // functions in a program (linkFunctions), the entry stays within a
     // jump's reach.
     Label out = f.newLabel();
-    f.emit(movReg(R6, R1));
-    f.callHelper(BPF_FUNC_get_smp_processor_id);
-    f.emit(store(Size::W, FP, -8, R0));
-    f.ldMap(R1, g.dctxMap);
-    f.emit(movReg(R2, FP));
-    f.emit(alu64Imm(BPF_ADD, R2, -8));
-    f.callHelper(BPF_FUNC_map_lookup_elem);
-    f.jumpImm(BPF_JEQ, R0, 0, out);
-    f.emit(movReg(R9, R0));
-    f.emit(load(Size::W, R0, FP, -8));
-    f.emit(store(Size::DW, R9, dctx::kCpu, R0));
-    if (ctx.role == providers::ProbeRole::Traced) {
-        // Probes do nothing once exit() was called or tracing was stopped.
-        f.ldMapValue(R1, g.stateMap, 0);
-        f.emit(load(Size::W, R1, R1, 0));
-        f.jumpImm(BPF_JNE, R1, 0, out);
+    if (chain.slot > 0) {
+        emitContinuationEntry(f, out);
+    } else {
+        f.emit(movReg(R6, R1));
+        f.callHelper(BPF_FUNC_get_smp_processor_id);
+        f.emit(store(Size::W, FP, -8, R0));
+        f.ldMap(R1, g.dctxMap);
+        f.emit(movReg(R2, FP));
+        f.emit(alu64Imm(BPF_ADD, R2, -8));
+        f.callHelper(BPF_FUNC_map_lookup_elem);
+        f.jumpImm(BPF_JEQ, R0, 0, out);
+        f.emit(movReg(R9, R0));
+        f.emit(load(Size::W, R0, FP, -8));
+        f.emit(store(Size::DW, R9, dctx::kCpu, R0));
+        if (ctx.role == providers::ProbeRole::Traced) {
+            // Probes do nothing once exit() was called or tracing was stopped.
+            f.ldMapValue(R1, g.stateMap, 0);
+            f.emit(load(Size::W, R1, R1, 0));
+            f.jumpImm(BPF_JNE, R1, 0, out);
+        }
+        emitProbeIdentity(f, out);
+        f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
+        f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
+        f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
+        providers::FiringCode code{f, ctx.shape, ctx.probes};
+        if (usesArgs) {
+            for (int i = 0; i < 10; ++i)
+                f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
+            if (ctx.provider) ctx.provider->emitArguments(code);
+        }
+        // alloca() hands out real addresses: remember where this context is
+        // (after the arguments, whose staging area overlaps this word).
+        f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
+        if (ctx.provider) ctx.provider->emitErrno(code);
+        for (uint32_t off = 0; off < g.layout.localsSize; off += 8)
+            f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(g.layout.locals + off), 0));
     }
-    emitProbeIdentity(f, out);
-    f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
-    f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
-    f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
-    providers::FiringCode code{f, ctx.shape, ctx.probes};
-    if (usesArgs) {
-        for (int i = 0; i < 10; ++i)
-            f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
-        if (ctx.provider) ctx.provider->emitArguments(code);
-    }
-    // alloca() hands out real addresses: remember where this context is
-    // (after the arguments, whose staging area overlaps this word).
-    f.emit(store(Size::DW, R9, dctx::kSelfAddress, R9));
-    if (ctx.provider) ctx.provider->emitErrno(code);
-    for (uint32_t off = 0; off < g.layout.localsSize; off += 8)
-        f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(g.layout.locals + off), 0));
 
     // A shared program's clauses that want only some of its probes test
     // their bit in the probe's clause mask (r8: its probe table entry).
     const bool shared = ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable;
-    uint64_t maskBit = 0;
+    uint64_t maskBit = chain.firstMaskBit;
     for (size_t i = 0; i < clauses.size(); ++i) {
         const ir::Clause &c = *clauses[i];
         Label skip = f.newLabel();
@@ -371,12 +472,10 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
                 if (std::find(ctx.probes.begin(), ctx.probes.end(), p) != ctx.probes.end())
                     mine.insert(p);
             if (mine.size() != ctx.probes.size()) {
-                if (maskBit >= 64)
-                    fail("D_UNSUPPORTED", c.loc,
-                         "too many clauses for some of " + ctx.shape.programName +
-                             "'s probes in one program (64)");
-                f.emit(load(Size::DW, R1, R8, offsetof(program::SelectorProbe, clauseMask)));
-                f.ldImm64(R2, 1ull << maskBit);
+                f.emit(
+                    load(Size::DW, R1, R8,
+                         static_cast<int16_t>(program::kClauseMasksOffset + 8 * (maskBit / 64))));
+                f.ldImm64(R2, 1ull << (maskBit % 64));
                 f.emit(alu64Reg(BPF_AND, R1, R2));
                 f.jumpImm(BPF_JEQ, R1, 0, skip);
                 masks_.push_back({maskBit, {mine.begin(), mine.end()}});
@@ -398,9 +497,40 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         }
         f.bind(skip);
     }
+    if (chain.next) {
+        // The next program of the chain, with this firing's context.
+        f.emit(movReg(R1, R6));
+        f.ldMap(R2, chain.map);
+        f.emit(movImm(R3, static_cast<int32_t>(chain.slot + 1)));
+        f.callHelper(BPF_FUNC_tail_call);
+    }
     f.bind(out);
     f.emit(movImm(R0, 0));
     f.emit(exitInsn());
+}
+
+// A continuation's entry: the firing's context is in the per-CPU context
+// already (the program before set it up); a shared program's clause masks
+// need the probe's table entry again (r8).
+void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
+    f.emit(movReg(R6, R1));
+    f.callHelper(BPF_FUNC_get_smp_processor_id);
+    f.emit(store(Size::W, FP, -8, R0));
+    f.ldMap(R1, g.dctxMap);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, out);
+    f.emit(movReg(R9, R0));
+    if (ctx.shape.identity != providers::ProgramShape::Identity::SelectorTable) return;
+    f.emit(load(Size::W, R7, R9, dctx::kSelector));
+    f.emit(store(Size::W, FP, -8, R7));
+    f.ldMap(R1, ctx.probeTable);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, out);
+    f.emit(movReg(R8, R0));
 }
 
 // dctx::kProbeId (and kFuncOffset, for probefunc) of the firing: known
@@ -645,18 +775,11 @@ bpf::LinkedProgram ProgramBuilder::linkFunctions(const std::vector<bpf::Function
     // (MAX_SUBPROGS): name the first clause past it.
     constexpr size_t kMaxFunctions = 256;
     if (fns.size() > kMaxFunctions) {
-        const ir::Clause *first = nullptr;
-        for (size_t i = kMaxFunctions; i < fns.size() && !first; ++i)
+        TooManyFunctions too{nullptr, fns.size()};
+        for (size_t i = kMaxFunctions; i < fns.size() && !too.firstPast; ++i)
             for (const auto &c : g.prog.clauses)
-                if (fns[i].name() == "dt_clause_" + std::to_string(c.index)) first = &c;
-        if (!first && !g.prog.clauses.empty()) first = &g.prog.clauses.front();
-        fail("D_UNSUPPORTED", first ? first->loc : SourceLoc{},
-             "too many clauses for one probe: " + fns.front().name() + " needs " +
-                 std::to_string(fns.size()) + " BPF functions for its clauses, more than the " +
-                 std::to_string(kMaxFunctions) + " a BPF program may have" +
-                 (first ? " (clause " + std::to_string(first->index) + ", " + first->description +
-                              ", is past the limit)"
-                        : ""));
+                if (fns[i].name() == "dt_clause_" + std::to_string(c.index)) too.firstPast = &c;
+        throw too;
     }
     try {
         return bpf::link(fns);

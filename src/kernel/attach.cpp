@@ -218,6 +218,7 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
     for (size_t i = 0; i < prog.programs.size(); ++i) {
         const program::ProgramSpec &p = prog.programs[i];
         const program::AttachTarget &t = p.attach;
+        if (p.role == program::ProgramRole::Continuation) continue; // tail-called, not attached
         int progFd = session.programs.at(i).get();
         std::optional<std::string> err;
         switch (t.kind) {

@@ -234,6 +234,17 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
         s.programs.emplace_back(fd);
         s.attachTypes.push_back(attachType);
     }
+    // A chain's programs in its map, for the program before each to
+    // tail-call.
+    for (size_t i = 0; i < prog.programs.size(); ++i) {
+        const program::ProgramSpec &p = prog.programs[i];
+        if (p.role != program::ProgramRole::Continuation) continue;
+        int progFd = s.programs[i].get();
+        if (bpf_map_update_elem(s.maps.at(static_cast<size_t>(p.chainMap)).get(), &p.chainSlot,
+                                &progFd, BPF_ANY) != 0)
+            throw LoadError("could not enable tracing: cannot chain program " + p.name + ": " +
+                            errnoText(errno));
+    }
 }
 
 int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {

@@ -154,13 +154,14 @@ constexpr uint32_t kQuantizeZeroBucket = 63;
 
 // A shared program's probe table (an array map indexed by the selector
 // its provider's code computes, a system call's number): the ID of the
-// probe of that selector (0: none enabled) and which of the program's
-// clauses want it (bit i for clause mask i).
+// probe of that selector (0: none enabled), then as many u64s as its
+// clause masks need: bit i (of word i / 64) for clause mask i, set when
+// that clause wants the probe.
 struct SelectorProbe {
     uint32_t probeId = 0;
     uint32_t pad = 0;
-    uint64_t clauseMask = 0;
 };
+constexpr uint32_t kClauseMasksOffset = sizeof(SelectorProbe);
 
 // cpuinfo_t, as D lays it out: the CPU's number, its processor set (-1
 // on Linux), chip and locality group; cpu_info is a pointer Linux has no

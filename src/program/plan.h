@@ -32,6 +32,7 @@ enum class MapRole {
     ProbeTable,       // a shared program's probes by selector (SelectorProbe)
     Speculations,     // speculation states (memory-mapped)
     CpuInfo,          // each possible CPU's cpuinfo_t, filled from the system at load
+    ProgramChain,     // the programs a program tail-calls in turn (by slot)
 };
 
 struct MapSpec {
@@ -87,14 +88,20 @@ enum class ProgramRole {
     Begin,   // dtrace:::BEGIN, run once by the consumer before tracing
     End,     // dtrace:::END, run once by the consumer after
     Deadman, // the deadman's timer: a safety net, tracing goes on without it
+    // The clauses of a probe past what one program may hold: tail-called
+    // by the program before it (chainSlot of the map chainMap), loaded as
+    // the first of its chain is, never attached.
+    Continuation,
 };
 
 struct ProgramSpec {
     std::string name;
     uint32_t type = 0; // enum bpf_prog_type
     ProgramRole role = ProgramRole::Probes;
-    AttachTarget attach;
+    AttachTarget attach; // a Continuation: its chain's first program's
     bpf::LinkedProgram code;
+    int chainMap = -1; // a Continuation: its ProgramChain map, and its slot there
+    uint32_t chainSlot = 0;
 };
 
 // The is-enabled sites of the DTrace-style USDT probes a program enables,

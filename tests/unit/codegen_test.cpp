@@ -46,3 +46,28 @@ TEST(Codegen, EveryProgramChecksTheExitState) {
     // The state map is read before any clause runs.
     EXPECT_NE(d.find("&map[state] + 0"), std::string::npos);
 }
+
+// More clauses on one probe than a BPF program may have functions: a chain
+// of programs, each tail-calling the next through a program array.
+TEST(Codegen, ClausesPastTheFunctionLimitGoInAChain) {
+    std::string src;
+    for (int i = 0; i < 400; ++i) src += "BEGIN { x++; }\n";
+    auto c = compile(src);
+    ASSERT_EQ(c->error, "");
+    auto prog = dtrace::codegen::generate(c->ir);
+    int begins = 0, continuations = 0;
+    for (const auto &p : prog.programs) {
+        if (p.role == dtrace::program::ProgramRole::Begin) ++begins;
+        if (p.role == dtrace::program::ProgramRole::Continuation) {
+            ++continuations;
+            EXPECT_GE(p.chainMap, 0);
+            EXPECT_EQ(prog.maps.at(static_cast<size_t>(p.chainMap)).type,
+                      static_cast<uint32_t>(BPF_MAP_TYPE_PROG_ARRAY));
+        }
+        EXPECT_LE(p.code.functions.size(), 256u);
+    }
+    EXPECT_EQ(begins, 1);
+    EXPECT_GE(continuations, 1);
+    // The first tail-calls the next.
+    EXPECT_NE(dtrace::codegen::disassemble(prog).find("call 12"), std::string::npos);
+}
