@@ -192,12 +192,13 @@ constexpr int16_t kFaultPc = 120;     // u64
 constexpr int16_t kSaved = 128;       // u64[7]: args 0..5 and probe id, while ERROR runs
 constexpr int16_t kErrno = 184;       // u64: errno of this firing
 constexpr int16_t kScratch = 192;     // u64[4]: destination of checked loads
-constexpr int16_t kFuncOffset = 224;  // u32: offset of probefunc in the string table
 constexpr int16_t kScratchTop = 232;  // u64: bytes of scratch alloca'd by this clause
 constexpr int16_t kSelfAddress = 240; // u64: this context's own address (for alloca pointers)
-// (the syscall probes read pt_regs, 64 bytes, into kScratch.. at entry)
-constexpr int16_t kCpu = 256; // u64: the CPU this firing runs on
-constexpr int16_t kFixedEnd = 264;
+// (the syscall probes read pt_regs, 64 bytes, into kScratch.. at entry:
+// nothing that must outlive the arguments' reading may lie in 192..255)
+constexpr int16_t kCpu = 256;        // u64: the CPU this firing runs on
+constexpr int16_t kFuncOffset = 264; // u32: offset of probefunc in the string table
+constexpr int16_t kFixedEnd = 272;
 } // namespace dctx
 
 } // namespace dtrace::program
