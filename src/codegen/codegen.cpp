@@ -132,7 +132,8 @@ std::vector<uint8_t> StringTable::bytes() const {
 
 // -------------------------------------------------------------- Generator
 
-Generator::Generator(const ir::Program &p) : prog(p), strtab(0) {
+Generator::Generator(const ir::Program &p, uint32_t recordReserve) : prog(p), strtab(0) {
+    layout.recordReserve = recordReserve;
     strsize = static_cast<uint32_t>(prog.options.strsize);
     layout.strslot = std::max<uint32_t>(16, round8(strsize + 1));
     strtab = StringTable(layout.strslot);
@@ -409,19 +410,8 @@ void Generator::planKernelOffsets() {
 }
 
 void Generator::planLayout() {
-    layout.locals = dctx::kFixedEnd;
-    layout.localsSize = round8(layout.localsSize);
-    layout.keys = layout.locals + layout.localsSize;
-    layout.keysSize = round8(std::max<uint32_t>(8, layout.keysSize));
-    layout.zero = layout.keys + layout.keysSize;
-    layout.scratchSize = round8(prog.options.scratchsize);
-    // The zero area also zeroes alloca'd memory.
-    layout.zeroSize =
-        round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
-    // The sink takes stores to dynamic variables that could not be allocated.
-    layout.strtok = layout.zero + 2 * layout.zeroSize;
-    layout.numbuf = layout.strtok + layout.strslot + 48;
-    layout.scratch = layout.numbuf + 96; // 72 bytes of digits or address, then three words
+    // What the program uses that the layout sizes: d_path, stacks, symbols,
+    // and the string temporaries of the statement that uses most.
     bool usesDPath = false;
     uint32_t kernelStack = 0, userStack = 0;
     bool usesSymbols = false, userSymbols = false;
@@ -439,21 +429,6 @@ void Generator::planLayout() {
                 most = std::max(most, static_cast<uint32_t>(sema::typeSize(n.type)));
             }
         });
-    if (usesDPath) {
-        layout.pathbuf = layout.scratch;
-        layout.scratch += 2 * layout.strslot + 8;
-    }
-    // stack() and ustack() collect their frames here (one of each per
-    // statement).
-    layout.kernelStack = layout.scratch;
-    layout.userStack = layout.kernelStack + kernelStack;
-    layout.symbol = layout.userStack + userStack; // func() and the like: 16 bytes
-    layout.scratch = layout.symbol + (usesSymbols ? 16 : 0);
-    layout.usesStacks = kernelStack || userStack;
-    out.usesUserStacks = userStack != 0 || userSymbols;
-    // A string's worth of slack after the scratch keeps the verifier's
-    // view of a string stored at its top inside the context.
-    layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
     // String temporaries live for one statement (codegen reuses them from
     // the next), so the context needs the most any one statement uses.
     uint32_t maxStrings = 0;
@@ -480,22 +455,63 @@ void Generator::planLayout() {
         if (c.predicate) maxStrings = std::max(maxStrings, countStrings(*c.predicate));
         visit(c.body);
     }
-    layout.strtmpSlots = maxStrings;
-    layout.stats = layout.strtmp + layout.strtmpSlots * layout.strslot;
+
+    // The immediate region.
+    layout.locals = dctx::kFixedEnd;
+    layout.localsSize = round8(layout.localsSize);
+    layout.keys = layout.locals + layout.localsSize;
+    layout.keysSize = round8(std::max<uint32_t>(8, layout.keysSize));
+    layout.numbuf = layout.keys + layout.keysSize;
+    layout.strtokState = layout.numbuf + 96; // 72 bytes of digits or address, then three words
+    uint32_t at = layout.strtokState + 48;
+    if (usesDPath) {
+        layout.pathbuf = at;
+        at += 2 * layout.strslot + 8;
+    }
+    // stack() and ustack() collect their frames here (one of each per
+    // statement).
+    layout.kernelStack = at;
+    layout.userStack = layout.kernelStack + kernelStack;
+    layout.symbol = layout.userStack + userStack; // func() and the like: 16 bytes
+    at = layout.symbol + (usesSymbols ? 16 : 0);
+    layout.usesStacks = kernelStack || userStack;
+    out.usesUserStacks = userStack != 0 || userSymbols;
     bool accounting = !prog.options.nooverload || prog.options.probestats;
     layout.statsClauses = accounting ? static_cast<uint32_t>(prog.clauses.size()) : 0;
-    layout.recordSize = 64;
     uint32_t statsBytes = accounting ? 8 + layout.statsClauses * sizeof(ClauseStats) : 0;
-    if (layout.stats + statsBytes + layout.recordSize <= Layout::kImmediateLimit) {
-        layout.record = layout.stats + statsBytes;
-    } else {
-        // Hundreds of clauses: their accounting goes past what an
-        // instruction's offset reaches, addressed through a pointer.
-        layout.record = layout.stats;
-        layout.stats = Layout::kFarStats;
+    layout.recordSize = 64;
+    bool statsNear = at + statsBytes + layout.recordReserve <= Layout::kImmediateLimit;
+    if (statsNear) {
+        layout.stats = at;
+        at += statsBytes;
+    }
+    layout.record = at;
+    at = layout.record + std::max(layout.recordSize, layout.recordReserve);
+
+    // The pointer region.
+    layout.zero = round8(at);
+    layout.scratchSize = round8(prog.options.scratchsize);
+    // The zero area also zeroes alloca'd memory; its second half is the
+    // sink that takes stores to dynamic variables that could not be
+    // allocated.
+    layout.zeroSize =
+        round8(std::max({layout.zeroSize, layout.strslot, tlsValueSize, layout.scratchSize}));
+    layout.strtok = layout.zero + 2 * layout.zeroSize;
+    layout.scratch = layout.strtok + layout.strslot;
+    // A string's worth of slack after the scratch keeps the verifier's
+    // view of a string stored at its top inside the context.
+    layout.strtmp = layout.scratch + layout.scratchSize + layout.strslot;
+    layout.strtmpSlots = maxStrings;
+    // A string written at an offset into the last temporary (strjoin's
+    // second part) may, as far as the verifier can tell, run a string's
+    // length past it: slack of a string after them.
+    layout.end = layout.strtmp + (layout.strtmpSlots + 1) * layout.strslot;
+    // Hundreds of clauses: their accounting after it all.
+    if (!statsNear) {
+        layout.stats = round8(layout.end);
+        layout.end = layout.stats + statsBytes;
     }
 }
-
 // The probes that can fire, as the consumer names them.
 void Generator::describeProbes() {
     std::set<const providers::Probe *> seen;
@@ -646,9 +662,17 @@ std::string disassemble(const program::CompiledProgram &prog) {
     return out;
 }
 
+// The record area sits in the immediate region before the pointer region,
+// so its size is reserved before code is generated: when the records turn
+// out larger than reserved, the code is generated again with room for them.
 CompiledProgram generate(const ir::Program &prog) {
-    Generator g(prog);
-    return g.run();
+    uint32_t reserve = Generator::kRecordReserve;
+    for (;;) {
+        Generator g(prog, reserve);
+        CompiledProgram out = g.run();
+        if (g.layout.recordSize <= reserve) return out;
+        reserve = g.layout.recordSize;
+    }
 }
 
 } // namespace dtrace::codegen

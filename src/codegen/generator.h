@@ -84,35 +84,44 @@ struct AggStorage {
     bool keyed = false;
 };
 
+// The per-CPU context, in two regions. First what instructions address at
+// r9 + a 16-bit offset (which must end below kImmediateLimit): the fixed
+// part, clause-locals, keys, the number buffer, strtok's state, d_path's
+// buffer, stack frames, the accounting, the record (its size reserved
+// before code is generated). Then what code addresses through a pointer
+// (r9 + a 32-bit immediate), as large as strsize makes it: the zero area,
+// strtok's buffer, alloca'd scratch, the string temporaries; and the
+// accounting of hundreds of clauses.
 struct Layout {
     uint32_t locals = 0, localsSize = 0;
     uint32_t keys = 0, keysSize = 0;
-    uint32_t zero = 0, zeroSize = 0;
-    uint32_t strtmp = 0, strtmpSlots = 0;
-    uint32_t strtok = 0;  // strtok's buffer (strslot), position, valid flag, delimiter bitmap
-    uint32_t numbuf = 0;  // lltostr's digits (72 bytes) and state (24), address formatting
-    uint32_t pathbuf = 0; // d_path's path, built right to left (2 strslots), when used
+    uint32_t numbuf = 0;      // lltostr's digits (72 bytes) and state (24), address formatting
+    uint32_t strtokState = 0; // strtok's position, valid flag, delimiter bitmap (48 bytes)
+    uint32_t pathbuf = 0;     // d_path's path, built right to left (2 strslots), when used
     uint32_t kernelStack = 0, userStack = 0; // stack() and ustack() frames, when used
     uint32_t symbol = 0;                     // func(), ufunc() ...: process ID and address
     bool usesStacks =
         false; // clause functions keep the program's context (fp + kStackProgramContext)
-    uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
     // Per-clause accounting (overload governor, probestats): a sample
     // counter, then for each clause the words of ClauseStats.
     uint32_t stats = 0, statsClauses = 0;
-    uint32_t record = 0, recordSize = 0;
+    uint32_t record = 0, recordSize = 0, recordReserve = 0;
+    // The pointer region.
+    uint32_t zero = 0, zeroSize = 0;
+    uint32_t strtok = 0;                   // strtok's buffer (strslot)
+    uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
+    uint32_t strtmp = 0, strtmpSlots = 0;
+    uint32_t end = 0;     // of the pointer region
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)
     // What instructions address at r9 + a 16-bit offset must end here.
     static constexpr uint32_t kImmediateLimit = 32767;
-    // Where the accounting of hundreds of clauses goes when it does not fit
-    // below that (addressed through a pointer).
-    static constexpr uint32_t kFarStats = 32768;
-    uint32_t total() const { return record + recordSize; }
+    // The end of the immediate region.
+    uint32_t total() const { return record + std::max(recordSize, recordReserve); }
     uint32_t contextSize() const {
         uint32_t statsEnd =
             statsClauses ? stats + 8 + statsClauses * static_cast<uint32_t>(sizeof(ClauseStats))
                          : 0;
-        return std::max(total(), statsEnd);
+        return std::max({total(), end, statsEnd});
     }
 };
 

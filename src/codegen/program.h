@@ -78,7 +78,9 @@ struct KernelOffsets {
 
 class Generator {
   public:
-    explicit Generator(const ir::Program &prog);
+    Generator(const ir::Program &prog, uint32_t recordReserve);
+    // The record area reserved at first (codegen runs again for more).
+    static constexpr uint32_t kRecordReserve = 512;
     CompiledProgram run();
 
     const ir::Program &prog;

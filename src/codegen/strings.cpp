@@ -291,54 +291,74 @@ void ProgramBuilder::emitStrchr(bpf::Function &f, bool last) {
 // dt_index(s, sub, start) and dt_rindex(s, sub, start): the first
 // occurrence of sub at or after start (the last at or before it), or -1.
 // A negative start means "from the beginning" (rindex: "from the end").
-// One bpf_loop walks (candidate, matched-so-far) pairs, so the verifier
-// checks a single small loop body.
+// One bpf_loop walks the candidates, each checked by dt_match_at (a
+// bpf_loop of its own): at most strsize + 1 steps a loop, whatever strsize
+// is.
 void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
     const uint32_t S = g.strsize;
     makeGlobal(f, {ParamKind::String, ParamKind::String, ParamKind::Scalar}, -1);
     FunctionId strlen = subprogram(SubprogramKind::Strlen);
-    // ctx: fp-48 s, -40 sub, -32 candidate i, -24 result, -16 limit, -8 j
-    // The loop index k stands for the pair (candidate i, position j), j
-    // fastest; ctx[40] remembers the last candidate that failed. Deriving
-    // i and j from k keeps the verifier's view of the loop state fixed.
-    FunctionId cb = addFunction(reverse ? "dt_rindex_cb" : "dt_index_cb", [&](Function &c) {
-        Label stop = c.newLabel(), fail = c.newLabel(), found = c.newLabel(), skip = c.newLabel();
+    // dt_match_at(s, sub, i): 1 if sub occurs in s at i, else 0.
+    FunctionId matchCb = addFunction("dt_match_at_cb", [&](Function &c) {
+        // r1 = j; ctx: 0 s, 8 sub, 16 i, 24 result
+        Label stop = c.newLabel(), differ = c.newLabel();
         c.emit(movReg(R6, R2));
-        c.emit(movReg(R7, R1));
-        c.emit(alu64Imm(BPF_DIV, R7, static_cast<int32_t>(S + 1)));
-        c.emit(movReg(R8, R1));
-        c.emit(alu64Imm(BPF_MOD, R8, static_cast<int32_t>(S + 1))); // j
-        c.emit(load(Size::DW, R1, R6, 16));                         // start
-        if (reverse) {
-            c.emit(alu64Reg(BPF_SUB, R1, R7));
-            c.emit(movReg(R7, R1));
-            c.jumpImm(BPF_JSLT, R7, 0, stop);
-        } else {
-            c.emit(alu64Reg(BPF_ADD, R7, R1));
-            c.emit(load(Size::DW, R1, R6, 32));
-            c.jumpReg(BPF_JSGT, R7, R1, stop);
-        }
-        c.jumpImm(BPF_JGT, R7, static_cast<int32_t>(S), stop);
-        c.jumpImm(BPF_JGT, R8, static_cast<int32_t>(S), stop);
-        c.emit(load(Size::DW, R1, R6, 40));
-        c.jumpReg(BPF_JEQ, R1, R7, skip); // this candidate already failed
+        c.jumpImm(BPF_JGT, R1, static_cast<int32_t>(S), stop);
         c.emit(load(Size::DW, R2, R6, 8));
-        c.emit(alu64Reg(BPF_ADD, R2, R8));
+        c.emit(alu64Reg(BPF_ADD, R2, R1));
         c.emit(load(Size::B, R2, R2, 0)); // sub[j]
-        c.jumpImm(BPF_JEQ, R2, 0, found);
-        c.emit(movReg(R3, R7));
-        c.emit(alu64Reg(BPF_ADD, R3, R8));
-        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), fail);
+        Label more = c.newLabel();
+        c.jumpImm(BPF_JNE, R2, 0, more);
+        c.emit(storeImm(Size::DW, R6, 24, 1)); // all of sub matched
+        c.jump(stop);
+        c.bind(more);
+        c.emit(load(Size::DW, R3, R6, 16));
+        c.emit(alu64Reg(BPF_ADD, R3, R1));
+        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), differ);
         c.emit(load(Size::DW, R4, R6, 0));
         c.emit(alu64Reg(BPF_ADD, R4, R3));
         c.emit(load(Size::B, R4, R4, 0)); // s[i + j]
-        c.jumpReg(BPF_JEQ, R4, R2, skip);
-        c.bind(fail);
-        c.emit(store(Size::DW, R6, 40, R7));
-        c.bind(skip);
+        c.jumpReg(BPF_JNE, R4, R2, differ);
         returnImm(c, 0);
-        c.bind(found);
+        c.bind(differ);
+        c.bind(stop);
+        returnImm(c, 1);
+    });
+    FunctionId matchAt = addFunction("dt_match_at", [&](Function &m) {
+        makeGlobal(m, {ParamKind::String, ParamKind::String, ParamKind::Scalar}, 0);
+        m.emit(store(Size::DW, FP, -32, R1));
+        m.emit(store(Size::DW, FP, -24, R2));
+        m.emit(store(Size::DW, FP, -16, R3));
+        m.emit(storeImm(Size::DW, FP, -8, 0));
+        emitLoop(m, matchCb, static_cast<int32_t>(S + 1), -32);
+        m.emit(load(Size::DW, R0, FP, -8));
+        m.emit(exitInsn());
+    });
+    // The candidates: r1 = k; ctx: fp-48 s, -40 sub, -32 start, -24
+    // result, -16 the last candidate.
+    FunctionId cb = addFunction(reverse ? "dt_rindex_cb" : "dt_index_cb", [&](Function &c) {
+        Label stop = c.newLabel();
+        c.emit(movReg(R6, R2));
+        c.emit(load(Size::DW, R3, R6, 16)); // start
+        if (reverse) {
+            c.emit(alu64Reg(BPF_SUB, R3, R1));
+            c.jumpImm(BPF_JSLT, R3, 0, stop);
+        } else {
+            c.emit(alu64Reg(BPF_ADD, R3, R1));
+            c.emit(load(Size::DW, R4, R6, 32));
+            c.jumpReg(BPF_JSGT, R3, R4, stop);
+        }
+        c.jumpImm(BPF_JGT, R3, static_cast<int32_t>(S), stop);
+        c.emit(movReg(R7, R3));
+        c.emit(load(Size::DW, R1, R6, 0));
+        c.emit(load(Size::DW, R2, R6, 8));
+        c.call(matchAt);
+        Label next = c.newLabel();
+        c.jumpImm(BPF_JEQ, R0, 0, next);
         c.emit(store(Size::DW, R6, 24, R7));
+        c.jump(stop);
+        c.bind(next);
+        returnImm(c, 0);
         c.bind(stop);
         returnImm(c, 1);
     });
@@ -347,8 +367,7 @@ void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
     f.emit(store(Size::DW, FP, -40, R2));
     f.emit(store(Size::DW, FP, -32, R3));
     f.emit(storeImm(Size::DW, FP, -24, -1));
-    f.emit(storeImm(Size::DW, FP, -8, -1)); // no candidate has failed
-    f.call(strlen);                         // strlen(s)
+    f.call(strlen); // strlen(s)
     f.emit(store(Size::DW, FP, -16, R0));
     if (reverse) {
         f.emit(load(Size::DW, R1, FP, -40));
@@ -368,7 +387,7 @@ void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
         f.emit(storeImm(Size::DW, FP, -32, 0));
         f.bind(haveStart);
     }
-    emitLoop(f, cb, static_cast<int32_t>((S + 2) * (S + 2)), -48);
+    emitLoop(f, cb, static_cast<int32_t>(S + 2), -48);
     f.bind(done);
     f.emit(load(Size::DW, R0, FP, -24));
     f.emit(exitInsn());
@@ -380,7 +399,7 @@ void ProgramBuilder::emitIndex(bpf::Function &f, bool reverse) {
 void ProgramBuilder::emitStrtok(bpf::Function &f) {
     const uint32_t S = g.strsize, L = g.layout.strslot;
     const int32_t tok = static_cast<int32_t>(g.layout.strtok);
-    const int16_t pos = static_cast<int16_t>(g.layout.strtok + L);
+    const int16_t pos = static_cast<int16_t>(g.layout.strtokState);
     const int16_t valid = static_cast<int16_t>(pos + 8);
     const int32_t bitmap = valid + 8;
     // ctx: fp-32 dctx, -24 delim, -16 result, -8 first index
