@@ -104,6 +104,13 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
                      "invalid key #" + std::to_string(i) + " for " + name + ": " +
                          (k->kind == NodeKind::AggregationRef ? std::string("aggregation")
                                                               : describe(k->type)));
+            // A char array keys by the string it holds (as printa's %s and
+            // the default output then show it).
+            if (isCharArray(k->type)) {
+                auto c = mk(NodeKind::Cast, k->loc, types_->stringType());
+                c->kids.push_back(std::move(k));
+                k = std::move(c);
+            }
             keyTypes.push_back(k->type);
             st->keys.push_back(std::move(k));
         }

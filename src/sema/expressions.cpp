@@ -82,8 +82,10 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     case ExprKind::Stringof: {
         NodePtr n = expr(*e.args[0]);
         if (isString(n->type)) return n;
-        if (!isScalar(n->type))
-            fail("D_STRINGOF_TYPE", e.loc, "stringof( ) operand must be a scalar or string");
+        // Scalars, pointers and what D takes for a string (char arrays).
+        if (!isScalar(n->type) && !isCharArray(n->type))
+            fail("D_STRINGOF_TYPE", e.loc,
+                 "cannot apply stringof to a value of type " + describe(n->type));
         auto c = mk(NodeKind::Cast, e.loc, types_->stringType());
         c->kids.push_back(std::move(n));
         return c;

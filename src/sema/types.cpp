@@ -47,6 +47,12 @@ bool isArray(const TypeRef &t) {
     auto s = stripTypedefs(t);
     return s && s->kind == TypeKind::Array;
 }
+bool isCharArray(const TypeRef &t) {
+    auto s = stripTypedefs(t);
+    if (!s || s->kind != TypeKind::Array) return false;
+    auto e = stripTypedefs(s->target);
+    return e && e->isChar();
+}
 bool isFunction(const TypeRef &t) {
     auto s = stripTypedefs(t);
     return s && s->kind == TypeKind::Function;

@@ -83,6 +83,8 @@ bool isString(const TypeRef &t);
 bool isVoid(const TypeRef &t);
 bool isStructOrUnion(const TypeRef &t);
 bool isArray(const TypeRef &t);
+// An array of char, which D takes for a string where it wants one.
+bool isCharArray(const TypeRef &t);
 bool isFunction(const TypeRef &t);
 bool isSignedInt(const TypeRef &t);
 bool isStack(const TypeRef &t);

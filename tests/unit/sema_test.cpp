@@ -113,3 +113,13 @@ TEST(Sema, PredicateMustBeScalar) {
     EXPECT_EQ(errorOf("int a[4];\nBEGIN\n/a/\n{\n}"),
               "D_PRED_SCALAR line 5: predicate result must be of scalar type");
 }
+
+// stringof takes scalars, pointers and char arrays (DTrace's strcompat),
+// and says what else it was given in DTrace's words.
+TEST(Sema, StringofTakesCharArraysAndRefusesStructs) {
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = stringof(curthread->comm); }"), "");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = stringof(1); y = stringof(curthread); }"), "");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = stringof(curthread->se); }"),
+              "D_STRINGOF_TYPE line 1: cannot apply stringof to a value of type struct "
+              "sched_entity");
+}
