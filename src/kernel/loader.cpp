@@ -1,5 +1,6 @@
 #include "kernel/loader.h"
 
+#include "bpf/insn.h"
 #include "kernel/cpus.h"
 #include "kernel/verifier_log.h"
 
@@ -30,6 +31,66 @@ Fd createMap(const program::MapSpec &m, int cpus, int innerFd, std::string &err)
                             m.valueSize, entries, &opts);
     if (fd < 0) err = "failed to create map " + m.name + ": " + errnoText(errno);
     return Fd(fd);
+}
+
+// A hash map not preallocated takes its elements from per-CPU caches that
+// start with one element when an element is larger than 256 bytes (a
+// string key), refilled only after an interrupt: a firing that adds two
+// such keys would find none for the second. A small program run once on
+// each CPU takes an element from each such map and gives it back, and the
+// caches are refilled before tracing starts.
+void warmElementCaches(const program::CompiledProgram &prog, const Session &s) {
+    std::vector<size_t> maps;
+    uint32_t keyMost = 0, valueMost = 0;
+    for (size_t i = 0; i < prog.maps.size(); ++i) {
+        const program::MapSpec &m = prog.maps[i];
+        if (m.type != BPF_MAP_TYPE_HASH || !(m.flags & BPF_F_NO_PREALLOC) ||
+            m.keySize + m.valueSize <= 200)
+            continue;
+        maps.push_back(i);
+        keyMost = std::max(keyMost, m.keySize);
+        valueMost = std::max(valueMost, m.valueSize);
+    }
+    if (maps.empty()) return;
+    // The key: all ones, which no firing makes (an aggregation's tag names
+    // no CPU and no slot so); then a value.
+    std::vector<uint8_t> buffer(keyMost + valueMost, 0);
+    std::fill(buffer.begin(), buffer.begin() + keyMost, 0xff);
+    LIBBPF_OPTS(bpf_map_create_opts, bopts);
+    Fd bufferMap(bpf_map_create(BPF_MAP_TYPE_ARRAY, "dt_warm", 4,
+                                static_cast<uint32_t>(buffer.size()), 1, &bopts));
+    uint32_t zero = 0;
+    if (!bufferMap.valid() ||
+        bpf_map_update_elem(bufferMap.get(), &zero, buffer.data(), BPF_ANY) != 0)
+        return;
+    using namespace bpf;
+    std::vector<Insn> code;
+    auto ldMap = [&](Reg r, int fd, bool value, uint32_t offset) {
+        code.push_back(ldImm64Lo(r, value ? BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD, fd));
+        code.push_back(ldImm64Hi(static_cast<int32_t>(offset)));
+    };
+    for (size_t i : maps) {
+        int fd = s.maps[i].get();
+        ldMap(R1, fd, false, 0);
+        ldMap(R2, bufferMap.get(), true, 0);
+        ldMap(R3, bufferMap.get(), true, keyMost);
+        code.push_back(movImm(R4, BPF_NOEXIST));
+        code.push_back(callHelper(BPF_FUNC_map_update_elem));
+        ldMap(R1, fd, false, 0);
+        ldMap(R2, bufferMap.get(), true, 0);
+        code.push_back(callHelper(BPF_FUNC_map_delete_elem));
+    }
+    code.push_back(movImm(R0, 0));
+    code.push_back(exitInsn());
+    LIBBPF_OPTS(bpf_prog_load_opts, opts);
+    Fd program(bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "dt_warm", "GPL", code.data(),
+                             code.size(), &opts));
+    if (!program.valid()) return;
+    for (int cpu = 0; cpu < s.cpus; ++cpu) {
+        LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU,
+                    .cpu = static_cast<__u32>(cpu));
+        bpf_prog_test_run_opts(program.get(), &run); // an offline CPU: nothing to warm
+    }
 }
 
 // BTF describing a program's functions: the kernel needs func_info for
@@ -161,6 +222,7 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
         if (m.freeze) bpf_map_freeze(fd.get());
         s.maps.push_back(std::move(fd));
     }
+    warmElementCaches(prog, s);
 
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
