@@ -27,9 +27,12 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
                 throw Error("invalid probe specifier " + desc +
                             ": Overspecified probe description");
             auto m = catalog.list(d);
-            if (m.empty() && !cl.zeroMatchOk)
+            if (m.empty() && !cl.zeroMatchOk) {
+                std::string why = catalog.whyNoProbes(d);
                 throw Error("invalid probe specifier " + s.name + ": probe description " +
-                            d.text() + " does not match any probes");
+                            d.text() + " does not match any probes" +
+                            (why.empty() ? "" : ": " + why));
+            }
             probes.insert(probes.end(), m.begin(), m.end());
         }
     }

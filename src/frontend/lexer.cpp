@@ -76,14 +76,16 @@ void Lexer::controlLine() {
     size_t e = src_.find('\n', pos_);
     if (e == std::string_view::npos) {
         // DTrace insists on a newline ending every control line.
-        bool interpreterLine = startLine == 1 && src_.substr(start, 2) == "#!";
+        bool interpreterLine = src_.substr(start, 2) == "#!";
         if (!interpreterLine)
             error("D_SYNTAX", "end-of-file encountered before end of control line");
         e = src_.size();
     }
     std::string_view text = src_.substr(start + 1, e - start - 1);
     pos_ = e; // the newline itself is consumed by the caller
-    if (startLine == 1 && src_.substr(start, 2) == "#!") return;
+    // An interpreter line is ignored wherever it stands, as DTrace does:
+    // scripts often put comments above their "#!/usr/sbin/dtrace -s".
+    if (src_.substr(start, 2) == "#!") return;
 
     // Split into words; quoted strings stay one word.
     std::vector<std::string> words;

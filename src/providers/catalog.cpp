@@ -1,6 +1,7 @@
 #include "providers/catalog.h"
 
 #include "providers/registry.h"
+#include "providers/unavailable.h"
 
 #include <stdexcept>
 
@@ -46,6 +47,14 @@ std::vector<const Probe *> ProbeCatalog::match(const ProbeDescription &d) {
 
 std::vector<const Probe *> ProbeCatalog::list(const ProbeDescription &d) {
     return find(d);
+}
+
+std::string ProbeCatalog::whyNoProbes(const ProbeDescription &d) const {
+    for (const auto &provider : providers_) {
+        std::string why = provider->unavailableReason(d);
+        if (!why.empty()) return why;
+    }
+    return missingProviderReason(d.provider);
 }
 
 Probe &ProbeCatalog::mine(const Probe &p) {

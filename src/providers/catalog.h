@@ -36,6 +36,9 @@ class ProbeCatalog {
     // Why the last match found no probes for a process (no such process).
     void setMatchError(std::string why) { matchError_ = std::move(why); }
     const std::string &matchError() const { return matchError_; }
+    // Why a description found no probes, where a provider it names
+    // cannot work here (empty when it simply matches none).
+    std::string whyNoProbes(const ProbeDescription &desc) const;
     // Process pid (started by dtrace) is about to exec path: its probes are
     // those of the objects that program will load.
     void expectExec(int pid, std::string path) { pendingExec_[pid] = std::move(path); }

@@ -51,8 +51,8 @@ class FbtProvider final : public Provider {
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};
     }
-    program::ProbeInfo::Flow flow(const Probe &) const override {
-        return program::ProbeInfo::Flow::None;
+    program::ProbeInfo::Flow flow(const Probe &p) const override {
+        return isEntry(p) ? program::ProbeInfo::Flow::Entry : program::ProbeInfo::Flow::Return;
     }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {

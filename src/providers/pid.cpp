@@ -34,6 +34,13 @@ class PidProvider final : public UprobeProvider {
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingIsa, kPrivateUnknown};
     }
+    // flowindent: a function's entry and return (an offset probe is
+    // neither).
+    program::ProbeInfo::Flow flow(const Probe &p) const override {
+        if (p.name == "entry") return program::ProbeInfo::Flow::Entry;
+        if (p.name == "return") return program::ProbeInfo::Flow::Return;
+        return program::ProbeInfo::Flow::None;
+    }
 };
 
 } // namespace

@@ -82,6 +82,9 @@ class Provider {
     // could match and that are not there yet (reading what the running
     // system offers only when the description could name it).
     virtual void provide(const ProbeDescription &d, ProbeCatalog &catalog) = 0;
+    // Why the provider has no probes for a description naming it, where
+    // the running kernel lacks what it needs (empty otherwise).
+    virtual std::string unavailableReason(const ProbeDescription &) const { return {}; }
     // Whether a probe of this provider matches a description (pid and USDT
     // modules go by several names).
     virtual bool matches(const ProbeDescription &d, const Probe &p) const;

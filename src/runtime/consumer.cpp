@@ -144,9 +144,9 @@ output::FormatOptions Consumer::formatOptions() const {
     return o;
 }
 
-// flowindent: an entry shows as "=> function" (a system call's) and
-// indents what follows on its CPU by two, a return as "<= function" one
-// level out; other probes as "| function:name".
+// flowindent: an entry shows as "-> function" ("=> function" for a system
+// call) and indents what follows on its CPU by two, a return as "<-" ("<=")
+// one level out; other probes as "| function:name".
 std::string Consumer::flowName(const program::RecordHeader &h) {
     const program::ProbeInfo *p = prog_.probe(h.probeId);
     if (!p) return "";
@@ -166,8 +166,9 @@ std::string Consumer::flowName(const program::RecordHeader &h) {
     }
     flow.lastProbe = h.probeId;
     std::string s(static_cast<size_t>(std::max(0, at)), ' ');
-    s += entry ? "=> " + p->function
-         : ret ? "<= " + p->function
+    bool syscall = p->provider == "syscall";
+    s += entry ? (syscall ? "=> " : "-> ") + p->function
+         : ret ? (syscall ? "<= " : "<- ") + p->function
                : "| " + p->function + ":" + p->name;
     return s;
 }

@@ -314,7 +314,8 @@ NodePtr Sema::cast(const frontend::Expr &e) {
         n->kids.push_back(std::move(x));
         return fold(std::move(n));
     }
-    if (isString(t) && (isString(x->type) || isScalar(x->type))) {
+    // A char array casts to the string it holds, as stringof() takes it.
+    if (isString(t) && (isString(x->type) || isScalar(x->type) || isCharArray(x->type))) {
         auto n = mk(NodeKind::Cast, e.loc, t);
         n->kids.push_back(std::move(x));
         return n;

@@ -72,9 +72,12 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
     auto probes = catalog_.match(desc);
     if (probes.empty() && !catalog_.matchError().empty())
         fail("D_PROC_BADPID", spec.loc, catalog_.matchError());
-    if (probes.empty() && !ctx_.allowZeroMatches)
+    if (probes.empty() && !ctx_.allowZeroMatches) {
+        std::string why = catalog_.whyNoProbes(desc);
         fail("D_PDESC_ZERO", spec.loc,
-             "probe description " + expanded + " does not match any probes");
+             "probe description " + expanded + " does not match any probes" +
+                 (why.empty() ? "" : ": " + why));
+    }
     return probes;
 }
 

@@ -155,3 +155,13 @@ TEST(Lexer, UnterminatedControlLineIsReported) {
     EXPECT_EQ(errorTag("x;\n#pragma"),
               "D_SYNTAX: end-of-file encountered before end of control line");
 }
+
+// DTrace discards an interpreter line wherever it stands: scripts put a
+// comment block or a blank line above "#!/usr/sbin/dtrace -s".
+TEST(Lexer, InterpreterLinesAreIgnoredOnAnyLine) {
+    Lexer lx("/* about */\n\n#!/usr/sbin/dtrace -qs\n  #!/usr/sbin/dtrace -s\nBEGIN");
+    Token t = lx.next(Lexer::Mode::Program);
+    EXPECT_EQ(t.text, "BEGIN");
+    EXPECT_EQ(t.loc.line, 5);
+    EXPECT_TRUE(lx.pragmas().empty());
+}

@@ -116,6 +116,15 @@ TEST(Sema, PredicateMustBeScalar) {
 
 // stringof takes scalars, pointers and char arrays (DTrace's strcompat),
 // and says what else it was given in DTrace's words.
+// A cast to string takes what stringof() takes: a char array is the
+// string it holds; a struct is no string.
+TEST(Sema, CharArraysCastToString) {
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = (string)curthread->comm; }"), "");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = (string)curthread->se; }"),
+              "D_CAST_INVAL line 1: invalid cast expression: \"struct sched_entity\" to "
+              "\"string\"");
+}
+
 TEST(Sema, StringofTakesCharArraysAndRefusesStructs) {
     EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = stringof(curthread->comm); }"), "");
     EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = stringof(1); y = stringof(curthread); }"), "");
