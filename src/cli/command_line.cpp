@@ -107,7 +107,7 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
             case 'D': out.cppArgs.push_back("-D" + arg); break;
             case 'U': out.cppArgs.push_back("-U" + arg); break;
             case 'I': out.cppArgs.push_back("-I" + arg); break;
-            case 'L': break;
+            case 'L': out.libraryDirs.push_back(arg); break;
             case 'e': out.compileOnly = true; break;
             case 'F': out.xoptions.emplace_back("flowindent", std::nullopt); break;
             case 'l': out.list = true; break;

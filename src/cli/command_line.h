@@ -22,6 +22,7 @@ struct CommandLine {
         xoptions;                       // -x, and flags that set options
     std::vector<std::string> cppArgs;   // -D, -U, -I
     std::vector<std::string> macroArgs; // $1 ...
+    std::vector<std::string> libraryDirs; // -L: D library directories
     std::optional<std::string> command; // -c
     std::optional<int> pid;             // -p
     std::optional<std::string> outputFile;

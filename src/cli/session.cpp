@@ -58,6 +58,7 @@ TracingSession::TracingSession(CommandLine &cl, program::Options options,
       testing_(std::getenv("_DTRACE_TESTING") != nullptr),
       timing_(std::getenv("_DTRACE_TIMING") != nullptr) {
     ctx_.allowZeroMatches = cl_.zeroMatchOk;
+    ctx_.libraryDirs = cl_.libraryDirs;
 }
 
 TracingSession::~TracingSession() = default;

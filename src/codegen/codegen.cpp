@@ -415,9 +415,13 @@ void Generator::planLayout() {
     bool usesDPath = false;
     uint32_t kernelStack = 0, userStack = 0;
     bool usesSymbols = false, userSymbols = false;
-    for (const auto &c : prog.clauses)
+    uint64_t translations = 0;
+    for (const auto &c : prog.clauses) {
+        uint64_t clauseTranslations = 0;
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind != ir::NodeKind::Call) return;
+            if (n.subr == ir::Subr::Alloca && n.translated && n.kids[0]->isConstant())
+                clauseTranslations += round8(static_cast<uint32_t>(n.kids[0]->value));
             if (n.subr == ir::Subr::DPath) usesDPath = true;
             if (n.subr == ir::Subr::Stack && !n.kids.empty()) {
                 usesSymbols = true;
@@ -429,6 +433,8 @@ void Generator::planLayout() {
                 most = std::max(most, static_cast<uint32_t>(sema::typeSize(n.type)));
             }
         });
+        translations = std::max(translations, clauseTranslations);
+    }
     // String temporaries live for one statement (codegen reuses them from
     // the next), so the context needs the most any one statement uses.
     uint32_t maxStrings = 0;
@@ -490,7 +496,11 @@ void Generator::planLayout() {
 
     // The pointer region.
     layout.zero = round8(at);
-    layout.scratchSize = round8(prog.options.scratchsize);
+    // Whole translated structs (xlate<psinfo_t>) are built in scratch
+    // memory of their own, past what scratchsize gives alloca().
+    layout.allocaLimit = round8(prog.options.scratchsize);
+    layout.scratchSize =
+        layout.allocaLimit + static_cast<uint32_t>(std::min<uint64_t>(translations, 16384));
     // The zero area also zeroes alloca'd memory; its second half is the
     // sink that takes stores to dynamic variables that could not be
     // allocated.

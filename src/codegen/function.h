@@ -91,7 +91,7 @@ class FunctionCompiler {
     int assign(const ir::Node &n);
     int incdec(const ir::Node &n);
     int call(const ir::Node &n);
-    int allocaScratch(int sizeSlot);
+    int allocaScratch(int sizeSlot, bool translation = false);
     void copyIntoScratch(int dst, int sizeSlot, int src, bool user, bool srcIsScratch);
     bool mayBeNull(const ir::Node &n) const;
     void checkNotNull(const ir::Node &n, int slot);

@@ -110,6 +110,7 @@ struct Layout {
     uint32_t zero = 0, zeroSize = 0;
     uint32_t strtok = 0;                   // strtok's buffer (strslot)
     uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
+    uint32_t allocaLimit = 0;              // what alloca() may take of it (scratchsize)
     uint32_t strtmp = 0, strtmpSlots = 0;
     uint32_t end = 0;     // of the pointer region
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)

@@ -103,19 +103,20 @@ void FunctionCompiler::argumentsToRegisters(const std::vector<int> &slots) {
 
 // alloca(size): zeroed scratch memory, 8-byte aligned, valid to the end
 // of the clause; the value is a real address.
-int FunctionCompiler::allocaScratch(int sizeSlot) {
+int FunctionCompiler::allocaScratch(int sizeSlot, bool translation) {
     const Layout &l = pb_.g.layout;
+    int32_t limit = static_cast<int32_t>(translation ? l.scratchSize : l.allocaLimit);
     Reg rs = get(sizeSlot, R1);
     if (rs != R1) emit(movReg(R1, rs));
     Label bad = f_->newLabel(), ok = f_->newLabel();
-    f_->jumpImm(BPF_JGT, R1, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jumpImm(BPF_JGT, R1, limit, bad);
     emit(load(Size::DW, R2, R9, dctx::kScratchTop));
-    f_->jumpImm(BPF_JGT, R2, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jumpImm(BPF_JGT, R2, limit, bad);
     emit(movReg(R3, R1));
     emit(alu64Imm(BPF_ADD, R3, 7));
     emit(alu64Imm(BPF_AND, R3, ~7));
     emit(alu64Reg(BPF_ADD, R3, R2)); // the new top
-    f_->jumpImm(BPF_JGT, R3, static_cast<int32_t>(l.scratchSize), bad);
+    f_->jumpImm(BPF_JGT, R3, limit, bad);
     f_->jump(ok);
     f_->bind(bad);
     emit(movImm(R1, 0));
@@ -518,7 +519,7 @@ int FunctionCompiler::call(const ir::Node &n) {
     }
     case ir::Subr::Alloca: {
         int size = value(*n.kids[0]);
-        int p = allocaScratch(size);
+        int p = allocaScratch(size, n.translated);
         release(size);
         return p;
     }

@@ -294,8 +294,14 @@ Declarator Parser::parseDeclarator(bool abstract) {
                 a.kind = Derivation::Kind::Array;
             } else if (startsTypeName(cur_)) {
                 a.kind = Derivation::Kind::Assoc;
+                // Keys are parameter declarations: they may be named (an
+                // inline's parameters: `inline fileinfo_t fds[int fd] = ...`).
                 for (;;) {
-                    a.keys.push_back(std::shared_ptr<TypeName>(parseTypeName().release()));
+                    auto key = std::make_shared<TypeName>();
+                    key->loc = cur_.loc;
+                    key->spec = parseDeclSpec(false);
+                    key->decl = parseDeclarator(true);
+                    a.keys.push_back(std::move(key));
                     if (!accept(",")) break;
                 }
             } else {

@@ -71,6 +71,7 @@ const std::array kOptions = {
     OptionInfo{"knodefs", Kind::Flag, nullptr, true, &Options::knodefs},
     OptionInfo{"ldpath", Kind::Text, nullptr, false, &Options::ldpath},
     OptionInfo{"lazyload", Kind::Flag, nullptr, true, &Options::lazyload},
+    OptionInfo{"libdir", Kind::Text, nullptr, false, &Options::libdir},
     OptionInfo{"linkmode", Kind::Text, nullptr, false, &Options::linkmode},
     OptionInfo{"linktype", Kind::Text, nullptr, false, &Options::linktype},
     OptionInfo{"lockmem", Kind::Size, nullptr, true, &Options::lockmem},

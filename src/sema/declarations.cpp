@@ -67,7 +67,7 @@ Sema::Sema(program::Options options, providers::ProbeCatalog &catalog, CompileCo
 bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
     // Kernel typedefs are consulted only for names D does not know, so a
     // program that uses none of them never loads BTF.
-    if (types_->isTypedefName(name, false) || isLibraryTypeName(name)) return true;
+    if (types_->isTypedefName(name, false) || library().definingType(name)) return true;
     if (findBuiltinVar(name) || globals_.count(name) || inlines_.count(name) ||
         enumerators_.count(name))
         return false;
@@ -273,6 +273,8 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
         std::string name = spec.name;
         if (auto q = name.rfind('`'); q != std::string::npos) name = name.substr(q + 1);
         TypeRef t = types_->tagged(kind, name);
+        if ((!t || (!t->complete && !t->btfId)) && loadLibraryTag(kw + name))
+            t = types_->tagged(kind, name);
         if (t) return t;
         return types_->declareTag(kind, name);
     }
@@ -407,10 +409,7 @@ TypeRef Sema::resolveDeclSpec(const DeclSpec &s, SourceLoc loc) {
             t = types_->stringType();
         } else if (s.base == DeclSpec::Base::Named) {
             t = types_->named(s.name);
-            if (!t && isLibraryTypeName(s.name)) {
-                loadTranslatorLibrary();
-                t = types_->named(s.name);
-            }
+            if (!t && loadLibraryType(s.name)) t = types_->named(s.name);
             if (!t)
                 fail("D_TYPE_ERR", loc, "failed to resolve type " + s.name + ": Unknown type name");
         } else if (s.base == DeclSpec::Base::Enum) {
@@ -597,9 +596,10 @@ void Sema::declare(const frontend::Declaration &d) {
 }
 
 void Sema::declareInline(const frontend::Declaration &d) {
-    TypeRef base = resolveDeclSpec(d.spec, d.loc);
     const auto &decl = d.declarators.front();
-    TypeRef t = applyDeclarator(base, decl, nullptr);
+    loadLibraryIdentifier(decl.name); // a redefinition of the library's is refused
+    InlineDef def = inlineDefinition(d);
+    TypeRef t = def.type;
     if (inlines_.count(decl.name))
         fail("D_DECL_IDRED", decl.loc,
              "identifier redefined: " + decl.name +
@@ -607,6 +607,14 @@ void Sema::declareInline(const frontend::Declaration &d) {
                  (isArray(inlines_.at(decl.name).type) ? "array inline" : "scalar inline"));
     if (globals_.count(decl.name) || findBuiltinVar(decl.name))
         fail("D_DECL_IDRED", decl.loc, "identifier redeclared: " + decl.name);
+    // Parameters are typed placeholders while the value is checked.
+    size_t depth = bindings_.size();
+    for (const auto &[name, type] : def.params) bindings_.push_back({name, nullptr, type, depth});
+    struct Unbind {
+        std::vector<Binding> &b;
+        size_t depth;
+        ~Unbind() { b.erase(b.begin() + static_cast<std::ptrdiff_t>(depth), b.end()); }
+    } unbind{bindings_, depth};
     if (const frontend::Expr *x = findXlate(*decl.initializer)) {
         // A translated value is built where the inline is used.
         TypeRef outType;
@@ -615,7 +623,7 @@ void Sema::declareInline(const frontend::Declaration &d) {
             fail("D_OP_INCOMPAT", decl.loc,
                  "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
                      "\" = \"" + describe(outType) + "\"");
-        inlines_[decl.name] = {t, decl.initializer.get()};
+        inlines_[decl.name] = std::move(def);
         return;
     }
     ir::NodePtr value = expr(*decl.initializer);
@@ -623,7 +631,7 @@ void Sema::declareInline(const frontend::Declaration &d) {
         fail("D_OP_INCOMPAT", decl.loc,
              "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
                  "\" = \"" + describe(value->type) + "\"");
-    inlines_[decl.name] = {t, decl.initializer.get()};
+    inlines_[decl.name] = std::move(def);
 }
 
 } // namespace dtrace::sema

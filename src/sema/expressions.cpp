@@ -182,8 +182,7 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
         NodePtr b = boundIdentifier(name, e.loc, bound);
         if (bound) return b;
     }
-    if (isLibraryIdentifier(name) && !inlines_.count(name) && !globals_.count(name))
-        loadTranslatorLibrary();
+    loadLibraryIdentifier(name);
     if (const BuiltinVarInfo *b = findBuiltinVar(name)) {
         auto n = mk(NodeKind::BuiltinVar, e.loc, parseTypeString(b->typeName));
         n->builtin = b->builtin;
@@ -192,6 +191,8 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
     }
     if (name == "args") fail("D_IDENT_BADREF", e.loc, "args[ ] may not be referenced as scalar");
     if (auto it = inlines_.find(name); it != inlines_.end()) {
+        if (!it->second.params.empty())
+            fail("D_IDENT_BADREF", e.loc, name + "[ ] may not be referenced as scalar");
         NodePtr v = expr(*it->second.value);
         return convert(std::move(v), it->second.type);
     }

@@ -11,9 +11,14 @@ using ir::NodePtr;
 
 NodePtr Sema::member(const frontend::Expr &e) {
     bool arrow = e.kind == ExprKind::Arrow;
-    if (const frontend::Expr *x = findXlate(*e.args[0]))
+    // fds[fd].fi_name: an inline with parameters, bound while its value
+    // (often a translation) is analysed.
+    InlineCall call(*this, *e.args[0]);
+    const frontend::Expr &baseExpr = call.value ? *call.value : *e.args[0];
+    if (const frontend::Expr *x = findXlate(baseExpr))
         return translatedMember(*x, e.name, arrow, e.loc);
-    NodePtr base = expr(*e.args[0]);
+    NodePtr base = expr(baseExpr);
+    if (call.value) base = convert(std::move(base), call.type);
     if (arrow) {
         if (!isPointer(base->type))
             fail("D_OP_PTR", e.loc, "operator -> must be applied to a pointer");
@@ -58,6 +63,11 @@ NodePtr Sema::member(const frontend::Expr &e) {
 
 // a[i] for associative arrays, args[], arrays and pointers.
 NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
+    if (InlineCall call(*this, e); call.value) {
+        if (forAssignment)
+            fail("D_OP_LVAL", e.loc, "operator = requires modifiable lvalue as an operand");
+        return convert(expr(*call.value), call.type);
+    }
     const frontend::Expr &base = *e.args[0];
     size_t nkeys = e.args.size() - 1;
     if (base.kind == ExprKind::Identifier && base.name == "args") {

@@ -6,6 +6,7 @@
 #include "frontend/ast.h"
 #include "providers/catalog.h"
 #include "sema/ir.h"
+#include "sema/library.h"
 #include "sema/printf_check.h"
 
 #include <map>
@@ -22,6 +23,7 @@ struct CompileContext {
     std::vector<std::string> macroArgs; // $0 (script name), $1, ...
     std::optional<int> targetPid;       // $target (-p or -c)
     bool allowZeroMatches = false;      // -Z
+    std::vector<std::string> libraryDirs; // -L, searched before the installed D library
 };
 
 // Where an identifier could resolve in D's global scope.
@@ -32,9 +34,6 @@ struct BuiltinVarInfo {
     const char *typeName; // D type: "int", "string", "uint64_t", "struct task_struct *"
 };
 const BuiltinVarInfo *findBuiltinVar(std::string_view name);
-// Names the D library (psinfo_t, curpsinfo, ...) defines when first used.
-bool isLibraryTypeName(std::string_view name);
-bool isLibraryIdentifier(std::string_view name);
 // The number of a macro argument ($12 -> 12); one too large to be an
 // argument's (more digits than any argv) counts as SIZE_MAX.
 size_t macroArgumentIndex(std::string_view digits);
@@ -123,7 +122,29 @@ class Sema {
     ir::NodePtr boundIdentifier(std::string_view name, SourceLoc loc, bool &found);
     ir::NodePtr translateMemberValue(const TranslatorDef &t, const std::string &member,
                                      const frontend::Expr *arg, SourceLoc loc);
-    void loadTranslatorLibrary();
+    // The D library (library.h): a file is loaded when a name it defines
+    // is first used; each returns whether it loaded one.
+    const LibraryIndex &library() const;
+    void loadLibraryFile(const LibraryFile &f);
+    bool loadLibraryIdentifier(std::string_view name);
+    bool loadLibraryType(std::string_view name);
+    bool loadLibraryTag(std::string_view kindAndTag);
+    void loadLibraryTranslators(std::string_view output);
+    // name[args] of an inline with parameters: its value with each
+    // parameter bound to its argument while the scope lives.
+    class InlineCall {
+      public:
+        InlineCall(Sema &sema, const frontend::Expr &e);
+        ~InlineCall();
+        InlineCall(const InlineCall &) = delete;
+        InlineCall &operator=(const InlineCall &) = delete;
+        const frontend::Expr *value = nullptr; // null: e is no such call
+        TypeRef type;
+
+      private:
+        Sema &sema_;
+        size_t depth_;
+    };
 
     ir::NodePtr binaryNode(ir::Op op, ir::NodePtr a, ir::NodePtr b, SourceLoc loc,
                            const std::string &spelling);
@@ -165,7 +186,10 @@ class Sema {
     struct InlineDef {
         TypeRef type;
         const frontend::Expr *value;
+        // An inline with parameters (`inline fileinfo_t fds[int fd] = ...`).
+        std::vector<std::pair<std::string, TypeRef>> params;
     };
+    InlineDef inlineDefinition(const frontend::Declaration &d);
     std::map<std::string, InlineDef, std::less<>> inlines_;
     std::set<const providers::Probe *> enabled_;
     int clauseCount_ = 0;
@@ -210,7 +234,8 @@ class Sema {
     };
     std::vector<Binding> bindings_;
     int xlateTemps_ = 0;
-    bool libraryLoaded_ = false;
+    mutable std::unique_ptr<LibraryIndex> libraryIndex_;
+    std::set<const LibraryFile *> loadedLibraryFiles_;
     std::vector<std::unique_ptr<frontend::Program>> library_; // D library sources kept alive
     std::map<std::string, const frontend::Expr *> parsedProbeExpressions_;
     std::vector<frontend::ExprPtr> probeExpressions_; // providers' D, kept alive

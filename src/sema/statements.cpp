@@ -188,7 +188,6 @@ void Sema::analyzeEnabling(const frontend::Clause &c,
 // A D expression a provider defines (a mapped probe's condition or one of
 // its arguments), over the hook's arguments arg0..
 const frontend::Expr &Sema::parseProbeExpression(const std::string &text) {
-    if (text.find("xlate") != std::string::npos) loadTranslatorLibrary();
     probeExpressions_.push_back(frontend::Parser(text, [this](std::string_view n, bool kernel) {
                                     return isTypeName(n, kernel);
                                 }).parseStandaloneExpression());
