@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -19,7 +20,46 @@
 
 namespace dtrace::cli {
 
+namespace {
+
+// The program execvp would run for a name: itself when it has a slash,
+// else the first executable file of that name on PATH.
+std::string resolveProgram(const std::string &name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char *env = std::getenv("PATH");
+    std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin";
+    size_t at = 0;
+    for (;;) {
+        size_t colon = path.find(':', at);
+        std::string dir = path.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (colon == std::string::npos) break;
+        at = colon + 1;
+    }
+    return name;
+}
+
+} // namespace
+
 ChildProcess::ChildProcess(const std::string &command) {
+    // DTrace splits the command on white space; no shell. All of it is
+    // done before the fork: the child runs no code of the C library that a
+    // pid$target probe could see before it becomes the command (execvp
+    // would call getenv), nor allocates in a copy of a threaded process.
+    std::vector<std::string> words;
+    size_t i = 0;
+    while (i < command.size()) {
+        while (i < command.size() && std::isspace(static_cast<unsigned char>(command[i]))) ++i;
+        size_t j = i;
+        while (j < command.size() && !std::isspace(static_cast<unsigned char>(command[j]))) ++j;
+        if (j > i) words.push_back(command.substr(i, j - i));
+        i = j;
+    }
+    std::string program = words.empty() ? std::string() : resolveProgram(words[0]);
+    std::vector<char *> argv;
+    for (auto &w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw Error("failed to execute " + command);
     pid_t pid = fork();
@@ -41,20 +81,7 @@ ChildProcess::ChildProcess(const std::string &command) {
                          std::strerror(errno));
             _exit(127);
         }
-        // DTrace splits the command on white space; no shell.
-        std::vector<std::string> words;
-        size_t i = 0;
-        while (i < command.size()) {
-            while (i < command.size() && std::isspace(static_cast<unsigned char>(command[i]))) ++i;
-            size_t j = i;
-            while (j < command.size() && !std::isspace(static_cast<unsigned char>(command[j]))) ++j;
-            if (j > i) words.push_back(command.substr(i, j - i));
-            i = j;
-        }
-        std::vector<char *> argv;
-        for (auto &w : words) argv.push_back(w.data());
-        argv.push_back(nullptr);
-        if (!argv.empty() && argv[0]) execvp(argv[0], argv.data());
+        if (argv[0]) execve(program.c_str(), argv.data(), environ);
         std::fprintf(stderr, "dtrace: failed to execute %s: %s\n", command.c_str(),
                      std::strerror(errno));
         _exit(127);

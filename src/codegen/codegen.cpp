@@ -416,9 +416,14 @@ void Generator::planLayout() {
     uint32_t kernelStack = 0, userStack = 0;
     bool usesSymbols = false, userSymbols = false;
     uint64_t translations = 0;
+    bool usesFrames = false; // caller, ucaller, stackdepth, ustackdepth
     for (const auto &c : prog.clauses) {
         uint64_t clauseTranslations = 0;
         walkClause(c, [&](const ir::Node &n) {
+            if (n.kind == ir::NodeKind::BuiltinVar &&
+                (n.builtin == ir::Builtin::Caller || n.builtin == ir::Builtin::Ucaller ||
+                 n.builtin == ir::Builtin::Stackdepth || n.builtin == ir::Builtin::Ustackdepth))
+                usesFrames = true;
             if (n.kind != ir::NodeKind::Call) return;
             if (n.subr == ir::Subr::Alloca && n.translated && n.kids[0]->isConstant())
                 clauseTranslations += round8(static_cast<uint32_t>(n.kids[0]->value));
@@ -480,7 +485,7 @@ void Generator::planLayout() {
     layout.userStack = layout.kernelStack + kernelStack;
     layout.symbol = layout.userStack + userStack; // func() and the like: 16 bytes
     at = layout.symbol + (usesSymbols ? 16 : 0);
-    layout.usesStacks = kernelStack || userStack;
+    layout.usesStacks = kernelStack || userStack || usesFrames;
     out.usesUserStacks = userStack != 0 || userSymbols;
     bool accounting = !prog.options.nooverload || prog.options.probestats;
     layout.statsClauses = accounting ? static_cast<uint32_t>(prog.clauses.size()) : 0;
@@ -516,6 +521,11 @@ void Generator::planLayout() {
     // second part) may, as far as the verifier can tell, run a string's
     // length past it: slack of a string after them.
     layout.end = layout.strtmp + (layout.strtmpSlots + 1) * layout.strslot;
+    // caller, stackdepth and the like read a whole stack's frames here.
+    if (usesFrames) {
+        layout.frames = layout.end;
+        layout.end += Layout::kMaxFrames * 8;
+    }
     // Hundreds of clauses: their accounting after it all.
     if (!statsNear) {
         layout.stats = round8(layout.end);

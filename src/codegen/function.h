@@ -32,6 +32,8 @@ inline constexpr int16_t kStackProgramContext = kStackTemps - 8 * kMaxStackSlots
 // An alloca pointer is its offset in the scratch area plus this (so that
 // none is NULL), as DTrace for Linux shows them.
 inline constexpr int32_t kScratchPointerBias = 8;
+// The registers uregs[] reads: those struct pt_regs saves (x86-64: r15 ... ss).
+inline constexpr int32_t kUserRegisters = 21;
 
 inline bool isSigned(const sema::TypeRef &t) {
     return sema::isSignedInt(t);
@@ -92,6 +94,7 @@ class FunctionCompiler {
     int incdec(const ir::Node &n);
     int call(const ir::Node &n);
     int allocaScratch(int sizeSlot, bool translation = false);
+    void stackFrames(const ir::Node &n);
     void copyIntoScratch(int dst, int sizeSlot, int src, bool user, bool srcIsScratch);
     bool mayBeNull(const ir::Node &n) const;
     void checkNotNull(const ir::Node &n, int slot);

@@ -111,6 +111,9 @@ struct Layout {
     uint32_t strtok = 0;                   // strtok's buffer (strslot)
     uint32_t scratch = 0, scratchSize = 0; // alloca'd memory
     uint32_t allocaLimit = 0;              // what alloca() may take of it (scratchsize)
+    // A stack's frames for caller, ucaller, stackdepth and ustackdepth.
+    uint32_t frames = 0;
+    static constexpr uint32_t kMaxFrames = 127; // the kernel's perf_event_max_stack
     uint32_t strtmp = 0, strtmpSlots = 0;
     uint32_t end = 0;     // of the pointer region
     uint32_t strslot = 0; // bytes per string temporary (strsize + 1, rounded)

@@ -504,6 +504,45 @@ int FunctionCompiler::call(const ir::Node &n) {
         put(v, R0);
         return v;
     }
+    case ir::Subr::Uregs: {
+        // The thread's saved user registers (pt_regs, in the order of
+        // <sys/reg.h>): their address copied out as a number (the
+        // verifier allows no variable offset into a kernel pointer), then
+        // the register read from it. An index past them is an illegal
+        // operation.
+        int v = value(*n.kids[0]);
+        Reg ri = get(v, R1);
+        Label inRange = f_->newLabel();
+        f_->jumpImm(BPF_JLE, ri, kUserRegisters - 1, inRange);
+        fault(faultCode(Fault::IllOp), ri);
+        f_->bind(inRange);
+        f_->callHelper(BPF_FUNC_get_current_task_btf);
+        emit(movReg(R1, R0));
+        f_->callHelper(BPF_FUNC_task_pt_regs);
+        emit(store(Size::DW, FP, -16, R0));
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+        emit(movImm(R2, 8));
+        emit(movReg(R3, FP));
+        emit(alu64Imm(BPF_ADD, R3, -16));
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        ri = get(v, R3);
+        if (ri != R3) emit(movReg(R3, ri));
+        emit(alu64Imm(BPF_LSH, R3, 3));
+        emit(load(Size::DW, R1, R9, dctx::kScratch));
+        emit(alu64Reg(BPF_ADD, R3, R1));
+        emit(movReg(R1, R9));
+        emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+        emit(movImm(R2, 8));
+        f_->callHelper(BPF_FUNC_probe_read_kernel);
+        Label read = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R0, 0, read);
+        emit(storeImm(Size::DW, R9, dctx::kScratch, 0));
+        f_->bind(read);
+        emit(load(Size::DW, R0, R9, dctx::kScratch));
+        put(v, R0);
+        return v;
+    }
     case ir::Subr::Getmajor:
     case ir::Subr::Getminor: {
         // Linux's kernel-internal dev_t: 12 bits of major above 20 of minor.

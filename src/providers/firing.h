@@ -23,6 +23,7 @@ constexpr int16_t kReturn = 80;                              // ax
 constexpr int16_t kOrigAx = 120;                             // the system call's number
 constexpr int16_t kIp = 128;
 constexpr int16_t kCs = 136;
+constexpr int16_t kSp = 152;
 } // namespace ptregs
 
 // r7 = the system call's number: on entry the raw tracepoint's second

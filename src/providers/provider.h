@@ -54,6 +54,10 @@ struct ProgramShape {
     // Frames of the tracing machinery at the top of a kernel stack taken
     // in this program (stack() leaves them off).
     int kernelStackSkip = 0;
+    // The program fires at a user function's first instruction (its
+    // context a pt_regs): the return address is at the top of the stack,
+    // where no frame-pointer walk finds it (ucaller).
+    bool userFunctionEntry = false;
 };
 
 // The code a provider adds to a program's entry, before the clauses run.

@@ -77,7 +77,11 @@ std::vector<ProgramShape> UprobeProvider::programShapes(const Probe &p) const {
     const UserProbe &u = *p.user;
     ProgramShape s;
     s.programType = BPF_PROG_TYPE_KPROBE;
-    s.programName = u.isReturn ? "dt_uretprobe" : u.usdt ? "dt_usdt" : "dt_uprobe";
+    s.userFunctionEntry = !u.isReturn && !u.usdt && p.name == "entry";
+    s.programName = u.isReturn            ? "dt_uretprobe"
+                    : u.usdt              ? "dt_usdt"
+                    : s.userFunctionEntry ? "dt_uentry"
+                                          : "dt_uprobe";
     s.shareKey = s.programName + ":" + (u.usdt ? argumentsKey(u.arguments) : std::string());
     s.identity = ProgramShape::Identity::Cookie;
     s.sameClausesOnly = true;

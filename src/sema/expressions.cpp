@@ -189,7 +189,8 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
         n->value = b->argIndex;
         return n;
     }
-    if (name == "args") fail("D_IDENT_BADREF", e.loc, "args[ ] may not be referenced as scalar");
+    if (name == "args" || name == "uregs")
+        fail("D_IDENT_BADREF", e.loc, name + "[ ] may not be referenced as scalar");
     if (auto it = inlines_.find(name); it != inlines_.end()) {
         if (!it->second.params.empty())
             fail("D_IDENT_BADREF", e.loc, name + "[ ] may not be referenced as scalar");

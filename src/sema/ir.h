@@ -167,6 +167,7 @@ enum class Subr {
     LinkNtop,
     Speculation, // speculation(): a free speculative buffer's ID, or 0
     Stack,       // stack(n), ustack(n): value = the frames
+    Uregs,       // uregs[i]: the current thread's user register i (pt_regs order)
 };
 
 struct Node;

@@ -61,6 +61,36 @@ NodePtr Sema::member(const frontend::Expr &e) {
     return n;
 }
 
+// uregs[R_*]: a user register of the current thread, by a constant index
+// (regs.d names them). Those struct pt_regs saves are read from it; the
+// segment registers and bases from the thread's own state.
+NodePtr Sema::userRegister(const frontend::Expr &e) {
+    size_t nkeys = e.args.size() - 1;
+    if (nkeys != 1)
+        fail("D_PROTO_LEN", e.loc,
+             "uregs[ ] prototype mismatch: " + std::to_string(nkeys) + " args passed, 1 expected");
+    NodePtr i = expr(*e.args[1]);
+    if (!i->isConstant() || !isInteger(i->type))
+        fail("D_PROTO_ARG", e.loc,
+             "uregs[ ] argument #1 is incompatible with prototype:\n\tprototype: int\n\t "
+             "argument: " +
+                 describe(i->type));
+    // <sys/reg.h>: FS_BASE (21) and after are not in pt_regs.
+    static constexpr const char *kThreadRegisters[] = {
+        "curthread->thread.fsbase", "curthread->thread.gsbase", "curthread->thread.ds",
+        "curthread->thread.es",     "curthread->thread.fsindex", "curthread->thread.gsindex"};
+    if (i->value < 0 || i->value > 26)
+        fail("D_REGS_IDX", e.loc,
+             "index " + std::to_string(i->value) + " is out of range for array uregs");
+    if (i->value >= 21)
+        return convert(probeExpression(kThreadRegisters[i->value - 21], e.loc),
+                       types_->ulongType());
+    auto n = mk(NodeKind::Call, e.loc, types_->ulongType());
+    n->subr = ir::Subr::Uregs;
+    n->kids.push_back(std::move(i));
+    return n;
+}
+
 // a[i] for associative arrays, args[], arrays and pointers.
 NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
     if (InlineCall call(*this, e); call.value) {
@@ -103,6 +133,7 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
         }
         fail("D_ARGS_IDX", e.loc, "args[ ] index must be a constant");
     }
+    if (base.kind == ExprKind::Identifier && base.name == "uregs") return userRegister(e);
     bool isAssocBase = base.kind == ExprKind::SelfVar || base.kind == ExprKind::ThisVar ||
                        base.kind == ExprKind::Identifier;
     if (isAssocBase && base.kind == ExprKind::Identifier) {

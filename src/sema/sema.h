@@ -105,6 +105,7 @@ class Sema {
     ir::NodePtr conditional(const frontend::Expr &e);
     ir::NodePtr cast(const frontend::Expr &e);
     ir::NodePtr index(const frontend::Expr &e, bool forAssignment);
+    ir::NodePtr userRegister(const frontend::Expr &e);
     ir::NodePtr member(const frontend::Expr &e);
     ir::NodePtr call(const frontend::Expr &e);
     ir::NodePtr subroutine(const frontend::Expr &e, std::vector<ir::NodePtr> args);

@@ -132,3 +132,31 @@ TEST(Sema, StringofTakesCharArraysAndRefusesStructs) {
               "D_STRINGOF_TYPE line 1: cannot apply stringof to a value of type struct "
               "sched_entity");
 }
+
+// An inline with parameters stands for its value with each parameter bound
+// to the argument given; the arguments must match its prototype.
+TEST(Sema, InlinesWithParameters) {
+    EXPECT_EQ(dtrace::test::errorOf("inline int twice[int x] = x * 2;\n"
+                                    "BEGIN { y = twice[3] + twice[pid]; }"),
+              "");
+    EXPECT_EQ(dtrace::test::errorOf("inline int twice[int x] = x * 2;\nBEGIN { y = twice[1, 2]; }"),
+              "D_PROTO_LEN line 2: twice[ ] prototype mismatch: 2 args passed, 1 expected");
+    EXPECT_EQ(dtrace::test::errorOf("inline int twice[int x] = x * 2;\nBEGIN { y = twice; }"),
+              "D_IDENT_BADREF line 2: twice[ ] may not be referenced as scalar");
+    EXPECT_EQ(dtrace::test::errorOf("inline int twice[int x] = x * 2;\nBEGIN { twice[1] = 2; }"),
+              "D_OP_LVAL line 2: operator = requires modifiable lvalue as an operand");
+    // The library's fds[] is one.
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { s = fds[0].fi_pathname; }"), "");
+}
+
+// uregs[] takes a constant index among the registers regs.d names.
+TEST(Sema, UregsTakesAConstantRegisterIndex) {
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs[R_PC] + uregs[R_GS]; }"), "");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs[99]; }"),
+              "D_REGS_IDX line 1: index 99 is out of range for array uregs");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs[pid]; }"),
+              "D_PROTO_ARG line 1: uregs[ ] argument #1 is incompatible with prototype:\n"
+              "\tprototype: int\n\t argument: pid_t");
+    EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs; }"),
+              "D_IDENT_BADREF line 1: uregs[ ] may not be referenced as scalar");
+}

@@ -1,0 +1,52 @@
+# The D library (lib/dtrace): its constants, types, translators and inlines
+# are there for every program, loaded when a name is first used; -L adds a
+# directory of one's own, -xnolibs leaves the installed library out.
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+
+# errno and signal constants; errno of a failed open.
+out=$(timeout 20 "$DTRACE" -q -c 'cat /nonexistent/file' -n '
+BEGIN { printf("EPERM=%d ENOENT=%d SIGKILL=%d SIGCHLD=%d O_CREAT=%x\n", EPERM, ENOENT, SIGKILL, SIGCHLD, O_CREAT); }
+syscall::openat:return /pid == $target && errno == ENOENT/ { printf("open failed: ENOENT\n"); exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q '^EPERM=1 ENOENT=2 SIGKILL=9 SIGCHLD=17 O_CREAT=40$' || fail "constants"
+echo "$out" | grep -q '^open failed: ENOENT$' || fail "errno against ENOENT"
+
+# fds[]: the file behind a descriptor; cwd.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo 'echo hi > out.txt' > "$tmp/w.sh"
+out=$(cd "$tmp" && timeout 20 "$DTRACE" -q -c "sh $tmp/w.sh" -n '
+syscall::write:entry /pid == $target && arg0 == 1/ {
+	printf("%s %s %s %d\n", fds[1].fi_pathname, fds[1].fi_name, cwd, fds[1].fi_oflags & O_ACCMODE);
+	exit(0);
+}' 2>&1)
+echo "$out"
+echo "$out" | grep -q "^$tmp/out.txt out.txt $tmp 1\$" || fail "fds[] or cwd"
+
+# uregs[]: the user registers saved at entry to the kernel (x86-64: the
+# system call number in orig_rax).
+if [ "$(uname -m)" = x86_64 ]; then
+	out=$(timeout 20 "$DTRACE" -q -c 'cat /dev/null' -n '
+syscall::openat:entry /pid == $target/ { printf("%d %d\n", uregs[R_ORIG_RAX], uregs[R_PC] != 0); exit(0); }' 2>&1)
+	echo "$out"
+	echo "$out" | grep -q '^257 1$' || fail "uregs[]"
+fi
+
+# A library directory of one's own: its inlines are found; the installed
+# library still is.
+echo 'inline int MY_ANSWER = 42;' > "$tmp/mine.d"
+out=$("$DTRACE" -q -L "$tmp" -n 'BEGIN { printf("%d %d\n", MY_ANSWER, EPERM); exit(0); }' 2>&1)
+echo "$out"
+[ "$out" = "42 1" ] || fail "-L"
+out=$("$DTRACE" -q -xlibdir="$tmp" -n 'BEGIN { printf("%d\n", MY_ANSWER); exit(0); }' 2>&1)
+[ "$out" = "42" ] || fail "-xlibdir"
+out=$("$DTRACE" -q -xnolibs -n 'BEGIN { printf("%d\n", EPERM); exit(0); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q 'failed to resolve EPERM: Unknown variable name' || fail "-xnolibs"
+# A library file that does not compile is named in the error.
+echo 'inline int BROKEN = ;' > "$tmp/broken.d"
+out=$("$DTRACE" -q -L "$tmp" -n 'BEGIN { trace(BROKEN); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q "failed to compile D library file $tmp/broken.d: line 1: syntax error" || fail "library errors"
+exit 0
