@@ -200,7 +200,8 @@ bool setChoice(E &to, const std::array<std::string_view, N> &names, std::string_
 constexpr const char *kInvalidValue = "Invalid value for specified option";
 
 // A flag takes no value, or a boolean one in any case: "false", "no",
-// "off", "unset" ... unset it, as setopt("aggsortkey", "false") does.
+// "off", "unset" ... unset it, as setopt("aggsortkey", "false") does; a
+// number is on unless it is 0.
 std::optional<bool> flagValue(std::optional<std::string_view> value) {
     if (!value || value->empty()) return true;
     std::string v;
@@ -211,6 +212,9 @@ std::optional<bool> flagValue(std::optional<std::string_view> value) {
                                                             "set", "enable", "enabled"};
     if (std::find(kOff.begin(), kOff.end(), v) != kOff.end()) return false;
     if (std::find(kOn.begin(), kOn.end(), v) != kOn.end()) return true;
+    // A number, as DTrace reads a runtime option's value: not 0 is on
+    // (setopt("aggsortrev", "4")).
+    if (v.find_first_not_of("0123456789") == std::string::npos) return v.find_first_not_of('0') != std::string::npos;
     return std::nullopt;
 }
 

@@ -21,4 +21,13 @@ out=$("$DTRACE" -x strsize=4 -q -n 'BEGIN { s = "abcdefgh"; printf("%s\n", s); e
 [ "$out" = "abcd" ] || { echo "FAIL: strsize: '$out'"; exit 1; }
 "$DTRACE" -x nosuchoption -n 'BEGIN { exit(0); }' 2>err && { echo "FAIL: bad option accepted"; exit 1; }
 grep -q 'failed to set -x nosuchoption: Invalid option name' err || { echo "FAIL: option message"; cat err; exit 1; }
+# A flag's value may be a number, as DTrace reads runtime options: not 0
+# is on, 0 off (setopt("aggsortrev", "4") in published scripts).
+out=$("$DTRACE" -x quiet=1 -n 'BEGIN { trace("q"); exit(0); }' 2>&1)
+[ "$out" = "q" ] || { echo "FAIL: quiet=1: '$out'"; exit 1; }
+out=$("$DTRACE" -x quiet=0 -n 'BEGIN { trace("q"); exit(0); }' 2>/dev/null | grep -c BEGIN)
+[ "$out" = 1 ] || { echo "FAIL: quiet=0"; exit 1; }
+out=$("$DTRACE" -q -n 'BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); setopt("aggsortrev", "4"); exit(0); }' 2>&1)
+echo "$out" | grep -q 'couldn' && { echo "FAIL: setopt with a number: $out"; exit 1; }
+[ "$(echo "$out" | awk 'NF { print $1; exit }')" = 2 ] || { echo "FAIL: aggsortrev=4 not on: $out"; exit 1; }
 exit 0
