@@ -5,6 +5,8 @@
 #include "providers/kernel_functions.h"
 #include "providers/syscall_table.h"
 
+#include <algorithm>
+
 namespace dtrace::providers {
 
 void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
@@ -13,9 +15,24 @@ void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
         return;
     made_ = true;
     for (Probe &p : probes()) {
+        if (checksHooks() && p.hook.kind == HookKind::RawTracepoint &&
+            !rawTracepointExists(p.hook.name)) {
+            if (std::find(missingHooks_.begin(), missingHooks_.end(), p.hook.name) ==
+                missingHooks_.end())
+                missingHooks_.push_back(p.hook.name);
+            continue;
+        }
         p.owner = this;
         catalog.add(std::move(p));
     }
+}
+
+std::string HookProvider::unavailableReason(const ProbeDescription &d) const {
+    if (missingHooks_.empty() || !fieldMatches(d.provider, std::string(name()))) return {};
+    std::string hooks;
+    for (const std::string &h : missingHooks_) hooks += (hooks.empty() ? "" : ", ") + h;
+    return "the " + std::string(name()) + " provider's probes need the kernel tracepoint" +
+           (missingHooks_.size() > 1 ? "s " : " ") + hooks + ", which this kernel lacks";
 }
 
 void HookProvider::resolve(Probe &p) const {

@@ -20,6 +20,8 @@ class HookProvider : public Provider {
     // The provider's probes, made once when a description could name one.
     void provide(const ProbeDescription &d, ProbeCatalog &catalog) override;
     void resolve(Probe &p) const override;
+    // The kernel lacks the tracepoints some of its probes need.
+    std::string unavailableReason(const ProbeDescription &d) const override;
     ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
     bool separateEnabling(const Probe &) const override { return true; }
 
@@ -44,8 +46,13 @@ class HookProvider : public Provider {
     static Hook rawTracepoint(const char *name);
     static Hook syscalls(HookKind kind, std::initializer_list<const char *> names);
 
+    // Whether the provider's probes are made only where the running
+    // kernel has their hooks (those of newer kernels: network, locks).
+    virtual bool checksHooks() const { return false; }
+
   private:
     bool made_ = false;
+    std::vector<std::string> missingHooks_;
 };
 
 } // namespace dtrace::providers

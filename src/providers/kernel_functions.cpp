@@ -119,6 +119,10 @@ const std::map<std::string_view, unsigned> &rawTracepointTypedefs() {
 
 } // namespace
 
+bool rawTracepointExists(std::string_view name) {
+    return rawTracepointTypedefs().count(name) != 0;
+}
+
 std::vector<std::string_view> rawTracepointNames() {
     std::vector<std::string_view> out;
     for (const auto &[name, id] : rawTracepointTypedefs()) out.push_back(name);

@@ -31,6 +31,7 @@ FunctionSignature functionSignature(unsigned btfId);
 // types of a raw tracepoint's arguments (the prototype's, after its
 // leading context pointer).
 std::vector<std::string_view> rawTracepointNames();
+bool rawTracepointExists(std::string_view name);
 std::vector<std::string> rawTracepointArgTypes(std::string_view name);
 
 } // namespace dtrace::providers

@@ -13,6 +13,9 @@ std::vector<std::unique_ptr<Provider>> makeProviders() {
     all.push_back(makeProcProvider());
     all.push_back(makeSchedProvider());
     all.push_back(makeIoProvider());
+    all.push_back(makeIpProvider());
+    all.push_back(makeTcpProvider());
+    all.push_back(makeUdpProvider());
     all.push_back(makeFbtProvider());
     all.push_back(makeRawtpProvider());
     return all;

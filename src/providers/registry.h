@@ -21,6 +21,9 @@ std::unique_ptr<Provider> makeSdtProvider();     // sdt.cpp: kernel tracepoints
 std::unique_ptr<Provider> makeProcProvider();    // proc.cpp
 std::unique_ptr<Provider> makeSchedProvider();   // sched.cpp
 std::unique_ptr<Provider> makeIoProvider();      // io.cpp
+std::unique_ptr<Provider> makeIpProvider();      // ip.cpp: packets (net tracepoints)
+std::unique_ptr<Provider> makeTcpProvider();     // tcp.cpp: segments, connections
+std::unique_ptr<Provider> makeUdpProvider();     // udp.cpp: datagrams
 std::unique_ptr<Provider> makeFbtProvider();     // fbt.cpp: kernel functions
 std::unique_ptr<Provider> makeRawtpProvider();   // rawtp.cpp: raw tracepoints
 
