@@ -17,10 +17,14 @@ size_t sourceBytes(const CommandLine &cl) {
 
 std::string compileErrorText(const ProgramSource &src, const CompileError &e, bool errtags) {
     std::string tag = errtags && !e.tag().empty() ? "[" + e.tag() + "] " : "";
-    std::string where = e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "";
-    return (src.kind == ProgramSource::Kind::Script ? "failed to compile script "
-                                                    : "invalid probe specifier ") +
-           src.name + ": " + tag + where + e.message();
+    // A script's errors name the line; a program on the command line's
+    // name the part of the clause (DTrace's "in action list: ").
+    bool script = src.kind == ProgramSource::Kind::Script;
+    std::string where = script ? (e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "")
+                        : e.region().empty() ? ""
+                                             : "in " + e.region() + ": ";
+    return (script ? "failed to compile script " : "invalid probe specifier ") + src.name + ": " +
+           tag + where + e.message();
 }
 
 namespace {

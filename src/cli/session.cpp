@@ -155,6 +155,12 @@ void TracingSession::checkEnabling() {
         throw Error("could not enable tracing: END enablings exceed size of principal buffer");
     if (largest > opts.bufsize)
         throw Error("could not enable tracing: Enabling exceeds size of buffer");
+    // An aggregation's entry (its key and value) must fit in aggsize.
+    for (const auto &a : compiled_.aggregations) {
+        uint64_t key = a.keys.empty() ? 0 : a.keySize - program::kAggTagSize;
+        if (key + a.valueSize > opts.aggsize)
+            throw Error("could not enable tracing: Enabling exceeds size of buffer");
+    }
     for (const auto &m : compiled_.maps)
         if (m.role == program::MapRole::AssociativeArray &&
             m.keySize + m.valueSize > opts.dynvarsize)

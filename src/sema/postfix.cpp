@@ -72,7 +72,7 @@ NodePtr Sema::userRegister(const frontend::Expr &e) {
     NodePtr i = expr(*e.args[1]);
     if (!i->isConstant() || !isInteger(i->type))
         fail("D_PROTO_ARG", e.loc,
-             "uregs[ ] argument #1 is incompatible with prototype:\n\tprototype: int\n\t "
+             "uregs[ ] argument #1 is incompatible with prototype:\n\tprototype: integer constant\n\t "
              "argument: " +
                  describe(i->type));
     // <sys/reg.h>: FS_BASE (21) and after are not in pt_regs.

@@ -161,13 +161,24 @@ void Sema::analyzeEnabling(const frontend::Clause &c,
     NodePtr filter;
     if (probes.size() == 1 && !probes.front()->filter.empty())
         filter = probeExpression(probes.front()->filter, c.loc);
+    // An error says which part of the clause it is in.
+    auto inRegion = [](const char *region, auto &&analyse) {
+        try {
+            analyse();
+        } catch (CompileError &e) {
+            if (e.region().empty()) e.setRegion(region);
+            throw;
+        }
+    };
     if (c.predicate) {
-        inPredicate_ = true;
-        NodePtr p = expr(*c.predicate);
-        inPredicate_ = false;
-        if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
-            fail("D_PRED_SCALAR", c.endLoc, "predicate result must be of scalar type");
-        out.predicate = std::move(p);
+        inRegion("predicate", [&] {
+            inPredicate_ = true;
+            NodePtr p = expr(*c.predicate);
+            inPredicate_ = false;
+            if (!isScalar(p->type) || p->kind == NodeKind::AggregationRef)
+                fail("D_PRED_SCALAR", c.endLoc, "predicate result must be of scalar type");
+            out.predicate = std::move(p);
+        });
     }
     if (filter) {
         if (out.predicate) {
@@ -180,7 +191,7 @@ void Sema::analyzeEnabling(const frontend::Clause &c,
             out.predicate = std::move(filter);
         }
     }
-    analyzeStatements(c.body, out.body);
+    inRegion("action list", [&] { analyzeStatements(c.body, out.body); });
     for (const auto *p : probes) enabled_.insert(p);
     out_.clauses.push_back(std::move(out));
 }

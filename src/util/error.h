@@ -40,10 +40,15 @@ class CompileError : public Error {
 
     const std::string &tag() const { return tag_; }
     SourceLoc loc() const { return loc_; }
+    // The part of a clause being analysed ("predicate", "action list"):
+    // DTrace names it for a program given on the command line.
+    const std::string &region() const { return region_; }
+    void setRegion(std::string r) { region_ = std::move(r); }
 
   private:
     std::string tag_;
     SourceLoc loc_;
+    std::string region_;
 };
 
 // Throws CompileError (out of line: hundreds of call sites).

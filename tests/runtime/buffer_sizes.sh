@@ -27,4 +27,11 @@ rc=$?
 echo "$out" | tail -2
 [ "$rc" = 0 ] || { echo "FAIL: bufpolicy=fill did not end tracing ($rc)"; exit 1; }
 echo "$out" | grep -q '^END ran$' || { echo "FAIL: END did not run after the buffer filled"; exit 1; }
+# An aggregation whose entry (key and value) aggsize cannot hold.
+out=$("$DTRACE" -x aggsize=8 -q -n 'BEGIN { @a[probename, execname] = quantize(1); exit(0); }' 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$out" = "dtrace: could not enable tracing: Enabling exceeds size of buffer" ] ||
+    { echo "FAIL: aggsize too small ($rc): $out"; exit 1; }
+out=$("$DTRACE" -x aggsize=64 -q -n 'BEGIN { @a = count(); exit(0); }' 2>&1)
+[ "$(echo $out)" = 1 ] || { echo "FAIL: an aggregation that fits aggsize: $out"; exit 1; }
 exit 0

@@ -8,7 +8,13 @@ grep -qx 'dtrace: failed to compile script e.d: line 3: failed to resolve x: Unk
 "$DTRACE" -xerrtags -s e.d 2>err
 grep -q '\[D_IDENT_UNDEF\] line 3' err || { cat err; exit 1; }
 "$DTRACE" -n 'BEGIN { trace(1' 2>err
-grep -q "^dtrace: invalid probe specifier BEGIN { trace(1: line 1: syntax error near end of input" err || { cat err; exit 1; }
+grep -q "^dtrace: invalid probe specifier BEGIN { trace(1: syntax error near end of input" err || { cat err; exit 1; }
+# On the command line, an error in a clause names the part it is in, as
+# DTrace does ("in action list: ", "in predicate: "), not a line.
+"$DTRACE" -n 'BEGIN { trace(x); }' 2>err
+grep -qx 'dtrace: invalid probe specifier BEGIN { trace(x); }: in action list: failed to resolve x: Unknown variable name' err || { cat err; exit 1; }
+"$DTRACE" -n 'BEGIN /y/ { exit(0); }' 2>err
+grep -qx 'dtrace: invalid probe specifier BEGIN /y/ { exit(0); }: in predicate: failed to resolve y: Unknown variable name' err || { cat err; exit 1; }
 # Found by the fuzzer: a macro argument number beyond any integer.
 "$DTRACE" -n 'BEGIN { trace($$1718446744073709551615); }' 2>err; rc=$?
 [ $rc = 1 ] || { echo "FAIL: huge macro argument: status $rc"; cat err; exit 1; }

@@ -25,7 +25,7 @@ python3 -c "print('BEGIN { y = 1; x = ' + '(' * 200 + ' + '.join(['y'] * 200) + 
 # strsize=1m: the per-CPU working memory, not an assembler limit.
 "$DTRACE" -x strsize=1m -n 'syscall::openat:entry { self->s[copyinstr(arg1)] = strjoin(copyinstr(arg1), execname); }' >out 2>err; rc=$?
 [ $rc = 1 ] || { echo "FAIL: strsize=1m: exit status $rc"; cat err; exit 1; }
-grep -q 'line 1: program needs [0-9]* bytes of per-CPU working memory, more than 32767: lower strsize' err || { cat err; exit 1; }
+grep -q ': program needs [0-9]* bytes of per-CPU working memory, more than 32767: lower strsize' err || { cat err; exit 1; }
 # More clauses on one probe than a BPF program may have functions: a chain
 # of programs, each tail-calling the next, runs them all, in order (with
 # clause masks past 64 in a shared system call program); past what the

@@ -156,7 +156,7 @@ TEST(Sema, UregsTakesAConstantRegisterIndex) {
               "D_REGS_IDX line 1: index 99 is out of range for array uregs");
     EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs[pid]; }"),
               "D_PROTO_ARG line 1: uregs[ ] argument #1 is incompatible with prototype:\n"
-              "\tprototype: int\n\t argument: pid_t");
+              "\tprototype: integer constant\n\t argument: pid_t");
     EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs; }"),
               "D_IDENT_BADREF line 1: uregs[ ] may not be referenced as scalar");
 }
