@@ -155,12 +155,15 @@ void TracingSession::checkEnabling() {
         throw Error("could not enable tracing: END enablings exceed size of principal buffer");
     if (largest > opts.bufsize)
         throw Error("could not enable tracing: Enabling exceeds size of buffer");
-    // An aggregation's entry (its key and value) must fit in aggsize.
+    // aggsize must hold an entry of the largest key and the largest value
+    // the aggregations have.
+    uint64_t maxKey = 0, maxValue = 0;
     for (const auto &a : compiled_.aggregations) {
-        uint64_t key = a.keys.empty() ? 0 : a.keySize - program::kAggTagSize;
-        if (key + a.valueSize > opts.aggsize)
-            throw Error("could not enable tracing: Enabling exceeds size of buffer");
+        maxKey = std::max<uint64_t>(maxKey, a.keys.empty() ? 0 : a.keySize - program::kAggTagSize);
+        maxValue = std::max<uint64_t>(maxValue, a.valueSize);
     }
+    if (maxValue && maxKey + maxValue > opts.aggsize)
+        throw Error("could not enable tracing: Enabling exceeds size of buffer");
     for (const auto &m : compiled_.maps)
         if (m.role == program::MapRole::AssociativeArray &&
             m.keySize + m.valueSize > opts.dynvarsize)

@@ -33,9 +33,14 @@ class ProbeCatalog {
 
     // For providers: adds a probe (the catalog gives it its ID).
     const Probe *add(Probe p);
-    // Why the last match found no probes for a process (no such process).
-    void setMatchError(std::string why) { matchError_ = std::move(why); }
+    // Why the last match found no probes for a process (no such process,
+    // no such function ...): DTrace's D_PROC_* tag and message.
+    void setMatchError(std::string tag, std::string why) {
+        matchErrorTag_ = std::move(tag);
+        matchError_ = std::move(why);
+    }
     const std::string &matchError() const { return matchError_; }
+    const std::string &matchErrorTag() const { return matchErrorTag_; }
     // Why a description found no probes, where a provider it names
     // cannot work here (empty when it simply matches none).
     std::string whyNoProbes(const ProbeDescription &desc) const;
@@ -53,7 +58,7 @@ class ProbeCatalog {
     std::vector<std::unique_ptr<Provider>> providers_;
     std::vector<std::unique_ptr<Probe>> probes_;
     std::map<int, std::string> pendingExec_;
-    std::string matchError_;
+    std::string matchError_, matchErrorTag_;
 };
 
 } // namespace dtrace::providers

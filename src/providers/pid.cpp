@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <unistd.h>
 
 namespace dtrace::providers {
 
@@ -23,13 +24,29 @@ class PidProvider final : public UprobeProvider {
         size_t digits = d.provider.find_last_not_of("0123456789") + 1;
         if (digits != 3 || digits == d.provider.size()) return;
         int pid = std::atoi(d.provider.c_str() + 3);
-        if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
-            catalog.setMatchError(
-                "failed to grab pid " + std::to_string(pid) + ": " +
-                (pid <= 0 ? "the kernel has no user functions" : std::strerror(ESRCH)));
+        if (pid <= 0) {
+            catalog.setMatchError("D_PROC_BADPID", d.provider + " does not contain a valid pid");
             return;
         }
-        addProbes(userFunctionProbes(pid, d, objectsOf(pid, d.module, catalog)), catalog);
+        if (kill(pid, 0) != 0 && errno == ESRCH) {
+            catalog.setMatchError("D_PROC_GRAB", "failed to grab process " + std::to_string(pid));
+            return;
+        }
+        if (pid == getpid()) {
+            catalog.setMatchError("D_PROC_DYN",
+                                  "process " + std::to_string(pid) + " is dtrace itself");
+            return;
+        }
+        auto objects = objectsOf(pid, d.module, catalog);
+        auto probes = userFunctionProbes(pid, d, objects);
+        if (probes.empty()) {
+            UserProbeError why = userProbeError(d, objects);
+            if (!why.tag.empty()) {
+                catalog.setMatchError(why.tag, why.message);
+                return;
+            }
+        }
+        addProbes(std::move(probes), catalog);
     }
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingIsa, kPrivateUnknown};

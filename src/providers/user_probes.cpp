@@ -223,6 +223,31 @@ class FirstBytes {
 
 } // namespace
 
+UserProbeError userProbeError(const ProbeDescription &d, const std::vector<ProcessObject> &objects) {
+    if (!d.name.empty() && !hasGlob(d.name) && d.name != "entry" && d.name != "return" &&
+        !isHexOffset(d.name))
+        return {"D_PROC_NAME", "'" + d.name + "' is an invalid probe name"};
+    if (d.function.empty() || hasGlob(d.function) || d.module.empty() || hasGlob(d.module))
+        return {};
+    for (const ProcessObject &obj : objects) {
+        if (!moduleMatches(d.module, obj)) continue;
+        auto img = readElfImage(obj.path);
+        if (!img) continue;
+        for (const ElfFunction &f : img->functions) {
+            if (f.name != d.function) continue;
+            uint64_t rel = isHexOffset(d.name) ? std::strtoull(d.name.c_str(), nullptr, 16) : 0;
+            if (isHexOffset(d.name) && rel >= f.size) {
+                char hex[32];
+                std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(rel));
+                return {"D_PROC_OFF", "offset " + std::string(hex) + " outside of function '" +
+                                          d.function + "'"};
+            }
+            return {};
+        }
+    }
+    return {"D_PROC_FUNC", "failed to lookup '" + d.function + "' in module '" + d.module + "'"};
+}
+
 std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
                                       const std::vector<ProcessObject> &objects) {
     std::vector<Probe> out;

@@ -36,6 +36,14 @@ bool moduleMatches(std::string_view pattern, const ProcessObject &object);
 std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
                                       const std::vector<ProcessObject> &objects);
 
+// Why d names no probe of its process's functions when it names one
+// function of one module (DTrace's D_PROC_NAME, D_PROC_FUNC, D_PROC_OFF
+// and their messages); empty tag when it is not that.
+struct UserProbeError {
+    std::string tag, message;
+};
+UserProbeError userProbeError(const ProbeDescription &d, const std::vector<ProcessObject> &objects);
+
 // The executable a command name runs (searched along PATH); empty if none.
 std::string resolveCommand(const std::string &name);
 

@@ -71,7 +71,7 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
     expanded = desc.text();
     auto probes = catalog_.match(desc);
     if (probes.empty() && !catalog_.matchError().empty())
-        fail("D_PROC_BADPID", spec.loc, catalog_.matchError());
+        fail(catalog_.matchErrorTag().c_str(), spec.loc, catalog_.matchError());
     if (probes.empty() && !ctx_.allowZeroMatches) {
         std::string why = catalog_.whyNoProbes(desc);
         fail("D_PDESC_ZERO", spec.loc,

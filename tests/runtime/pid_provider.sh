@@ -79,9 +79,22 @@ n=$("$DTRACE" -l -n 'pid$target:libc.so.6::entry' -c "$W" | wc -l)
 out=$("$DTRACE" -l -n "pid$$:libc.so.6:malloc:" 2>&1)
 echo "$out" | grep -Eq "^ *[0-9]+ +pid$$ +libc.so.6 +malloc entry$" || fail "listing: $out"
 echo "$out" | grep -Eq "^ *[0-9]+ +pid$$ +libc.so.6 +malloc return$" || fail "listing: $out"
-out=$("$DTRACE" -x errtags -n 'pid0:::entry' 2>&1)
-echo "$out" | grep -q 'D_PROC_BADPID.*failed to grab pid 0' || fail "pid0: $out"
-out=$("$DTRACE" -x errtags -n 'pid999999999:::entry' 2>&1)
-echo "$out" | grep -q 'D_PROC_BADPID.*failed to grab pid 999999999: No such process' ||
+# DTrace's D_PROC_* errors: no such pid, process, function, probe name,
+# offset; dtrace itself.
+err() { "$DTRACE" -x errtags "$@" 2>&1; }
+out=$(err -n 'pid0:::entry')
+echo "$out" | grep -q '\[D_PROC_BADPID\] pid0 does not contain a valid pid' || fail "pid0: $out"
+out=$(err -n 'pid999999999:::entry')
+echo "$out" | grep -q '\[D_PROC_GRAB\] failed to grab process 999999999$' ||
     fail "a process that does not exist: $out"
+out=$(err -n "pid$$:libc.so.6:no_such_function:entry")
+echo "$out" | grep -q "\[D_PROC_FUNC\] failed to lookup 'no_such_function' in module 'libc.so.6'" ||
+    fail "no such function: $out"
+out=$(err -n "pid$$:libc.so.6:malloc:middle")
+echo "$out" | grep -q "\[D_PROC_NAME\] 'middle' is an invalid probe name" || fail "probe name: $out"
+out=$(err -n "pid$$:libc.so.6:malloc:ffffff")
+echo "$out" | grep -q "\[D_PROC_OFF\] offset 0xffffff outside of function 'malloc'" ||
+    fail "offset: $out"
+out=$(err -n 'pid$pid::malloc:entry')
+echo "$out" | grep -q '\[D_PROC_DYN\] process [0-9]* is dtrace itself' || fail "dtrace itself: $out"
 exit 0
