@@ -234,7 +234,9 @@ Token Lexer::lexString(char quote) {
         }
         if (c == '\n') {
             ++line_; // DTrace reports the line after the newline
-            error("D_STR_NL", "newline encountered in string literal");
+            if (quote == '"')
+                error("D_STR_NL", "newline encountered in string literal");
+            error("D_CHR_NL", "newline encountered in character constant");
         }
         ++pos_;
         if (c == quote) break;

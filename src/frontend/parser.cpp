@@ -566,7 +566,8 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
             for (auto &a : parseArguments("]")) idx->args.push_back(std::move(a));
             e = std::move(idx);
         } else if (at("(")) {
-            if (e->kind != ExprKind::Identifier) syntaxError();
+            if (e->kind != ExprKind::Identifier)
+                fail("D_FUNC_IDENT", loc, "function designator is not of function type");
             chain.deepen(loc);
             advance();
             ExprPtr call = makeExpr(ExprKind::Call, e->loc);

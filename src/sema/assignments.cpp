@@ -104,6 +104,10 @@ NodePtr Sema::assign(const frontend::Expr &e) {
                 target->kind != NodeKind::Deref && target->kind != NodeKind::Member &&
                 target->kind != NodeKind::Element)
                 fail("D_OP_LVAL", e.loc, "operator = requires modifiable lvalue as an operand");
+            if ((isArray(target->type) || isFunction(target->type)) && !isString(target->type))
+                fail("D_OP_ARRFUN", e.loc,
+                     "operator = may not be applied to operand of type \"" +
+                         describe(target->type) + "\"");
             // Assigning 0 to a dynamic variable deletes it, whatever its type.
             bool dynamic =
                 target->kind == NodeKind::ArrayElem ||
@@ -139,6 +143,13 @@ NodePtr Sema::assign(const frontend::Expr &e) {
     NodePtr target = lvalue(lhs, op.c_str());
     NodePtr value = expr(*e.args[1]);
     std::string binop = op.substr(0, op.size() - 1);
+    // Pointer arithmetic needs the size of what the pointer points to.
+    if ((op == "+=" || op == "-=") && isPointer(target->type)) {
+        TypeRef to = stripTypedefs(target->type)->target;
+        if (isVoid(to) || isFunction(to))
+            fail("D_OP_VFPTR", e.loc,
+                 "operator " + op + " requires left-hand scalar operand of known size");
+    }
     if (isVoid(value->type) || !isScalar(target->type) || !(isScalar(value->type)))
         fail("D_OP_INCOMPAT", e.loc,
              "operands have incompatible types: \"" + describe(target->type) + "\" " + op + " \"" +
@@ -221,6 +232,12 @@ NodePtr Sema::incdec(const frontend::Expr &e) {
     if (!isScalar(target->type))
         fail("D_OP_SCALAR", e.loc,
              std::string("operator ") + op + " requires operand of scalar type");
+    if (isPointer(target->type)) {
+        TypeRef to = stripTypedefs(target->type)->target;
+        if (isVoid(to) || isFunction(to))
+            fail("D_OP_VFPTR", e.loc,
+                 std::string("operator ") + op + " requires an operand of known size");
+    }
     auto n = mk(NodeKind::IncDec, e.loc, target->type);
     int64_t step = 1;
     if (isPointer(target->type))

@@ -32,10 +32,38 @@ void Sema::protoArgError(std::string_view fn, int argno, const std::string &prot
              "\n\t argument: " + describe(arg));
 }
 
+bool Sema::isActionCall(const frontend::Expr &e) {
+    if (e.kind != ExprKind::Call) return false;
+    const FunctionInfo *f = findFunction(e.name);
+    return f && f->kind == FunctionKind::Action && e.name != "stack" && e.name != "ustack" &&
+           e.name != "jstack" && e.name != "func" && e.name != "sym" && e.name != "mod" &&
+           e.name != "ufunc" && e.name != "usym" && e.name != "umod";
+}
+
+bool Sema::isDynamic(const ir::Node &n) {
+    return n.kind == NodeKind::AggregationRef || n.translated;
+}
+
 // A call in an expression: subroutines have values; actions are void.
 NodePtr Sema::call(const frontend::Expr &e) {
     const FunctionInfo *f = findFunction(e.name);
-    if (!f) fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown function name");
+    if (!f) {
+        // A name that is something else may not be called.
+        loadLibraryIdentifier(e.name);
+        const char *kind = nullptr;
+        if (e.name == "args" || e.name == "uregs")
+            kind = "associative array";
+        else if (ir::Variable *v = findVariable(ir::Scope::Global, e.name))
+            kind = v->isAssoc() ? "associative array" : "scalar";
+        else if (findBuiltinVar(e.name) || inlines_.count(e.name))
+            kind = "scalar";
+        else if (enumerators_.count(e.name))
+            kind = "enumerator";
+        if (kind)
+            fail("D_FUNC_IDKIND", e.loc,
+                 std::string(kind) + " '" + e.name + "' may not be referenced as a function");
+        fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + e.name + ": Unknown function name");
+    }
     size_t max = f->maxArgs < 0 ? SIZE_MAX : static_cast<size_t>(f->maxArgs);
     checkArgCount(e.name, e.args.size(), static_cast<size_t>(f->minArgs), max, e.loc);
     if (f->kind == FunctionKind::Aggregating)

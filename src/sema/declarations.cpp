@@ -286,7 +286,15 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
     std::vector<Member> members;
     for (const auto &m : spec.structBody->members) {
         TypeRef base = resolveDeclSpec(m.spec, m.decl.loc);
-        TypeRef mt = applyDeclarator(base, m.decl, nullptr);
+        declaringMember_ = true;
+        TypeRef mt;
+        try {
+            mt = applyDeclarator(base, m.decl, nullptr);
+        } catch (...) {
+            declaringMember_ = false;
+            throw;
+        }
+        declaringMember_ = false;
         auto ms = stripTypedefs(mt);
         if (isVoid(mt) || isFunction(mt))
             fail("D_DECL_VOIDOBJ", m.decl.loc, "cannot have void member: " + m.decl.name);
@@ -449,14 +457,21 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
                 fail("D_DECL_ARRSUB", d.loc,
                      "positive integral constant expression or tuple signature expected as array "
                      "declaration subscript");
+            if (static_cast<uint64_t>(n) > UINT32_MAX)
+                fail("D_DECL_ARRBIG", d.loc, "array dimension too big");
             t = types_->arrayOf(t, static_cast<uint64_t>(n));
             break;
         }
         case Derivation::Kind::Assoc: {
-            if (!assocKeys || i + 1 != d.derivs.size())
+            if (i + 1 != d.derivs.size())
+                fail("D_DECL_DYNOBJ", d.loc, "cannot declare array of associative arrays");
+            if (declaringMember_)
+                fail("D_DECL_DYNOBJ", d.loc, "cannot have dynamic member: " + d.name);
+            if (!assocKeys)
                 fail("D_DECL_ARRSUB", d.loc,
                      "positive integral constant expression or tuple signature expected as array "
                      "declaration subscript");
+            checkParameterNames(dv.keys, "array", d.loc);
             for (const auto &k : dv.keys) {
                 if (k->spec.storage != DeclSpec::Storage::None)
                     fail("D_DECL_PARMCLASS", d.loc,
@@ -479,10 +494,18 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
                                  prm->decl.name + ", parameter #" + std::to_string(p + 1));
                 TypeRef pt = applyDeclarator(resolveDeclSpec(prm->spec, d.loc), prm->decl, nullptr);
                 if (isVoid(pt)) {
-                    if (dv.params.size() != 1 || !prm->decl.name.empty())
+                    if (dv.params.size() != 1)
                         fail("D_DECL_PROTO_VOID", d.loc, "void must be sole parameter");
+                    if (!prm->decl.name.empty())
+                        fail("D_DECL_PROTO_NAME", d.loc,
+                             "void parameter may not have a name: " + prm->decl.name);
                     continue;
                 }
+                for (size_t q = 0; q < p; ++q)
+                    if (!prm->decl.name.empty() && dv.params[q]->decl.name == prm->decl.name)
+                        fail("D_DECL_PROTO_FORM", d.loc,
+                             "parameter is already declared in function prototype: " +
+                                 prm->decl.name + ", parameter #" + std::to_string(p + 1));
                 params.push_back(pt);
             }
             t = types_->function(t, std::move(params), dv.varargs);
@@ -491,6 +514,18 @@ TypeRef Sema::applyDeclarator(TypeRef base, const frontend::Declarator &d,
         }
     }
     return t;
+}
+
+// A parameter named twice in a prototype (an array's, a function's).
+void Sema::checkParameterNames(const std::vector<std::shared_ptr<frontend::TypeName>> &params,
+                               const char *kind, SourceLoc loc) {
+    for (size_t p = 0; p < params.size(); ++p)
+        for (size_t q = 0; q < p; ++q)
+            if (!params[p]->decl.name.empty() && params[q]->decl.name == params[p]->decl.name)
+                fail("D_DECL_PROTO_FORM", loc,
+                     std::string("parameter is already declared in ") + kind +
+                         " prototype: " + params[p]->decl.name + ", parameter #" +
+                         std::to_string(p + 1));
 }
 
 TypeRef Sema::resolveTypeName(const frontend::TypeName &tn) {

@@ -52,8 +52,12 @@ NodePtr Sema::expr(const frontend::Expr &e) {
     case ExprKind::Assign: return assign(e);
     case ExprKind::Conditional: return conditional(e);
     case ExprKind::Comma: {
+        if (isActionCall(*e.args[0]) || isActionCall(*e.args[1]))
+            fail("D_OP_ACT", e.loc, "operator , operands cannot be actions");
         NodePtr a = expr(*e.args[0]);
         NodePtr b = expr(*e.args[1]);
+        if (isDynamic(*a) || isDynamic(*b))
+            fail("D_OP_DYN", e.loc, "operator , operands cannot be of dynamic type");
         auto n = mk(NodeKind::Comma, e.loc, b->type);
         n->kids.push_back(std::move(a));
         n->kids.push_back(std::move(b));
@@ -235,6 +239,13 @@ NodePtr Sema::macro(const frontend::Expr &e) {
         char *end = nullptr;
         errno = 0;
         unsigned long long num = std::strtoull(v.c_str(), &end, 0);
+        // A number too large for 64 bits (its sign aside).
+        if (errno == ERANGE && end && *end == '\0') {
+            size_t digits = v.find_first_not_of("+-");
+            fail("D_MACRO_OFLOW", e.loc,
+                 "macro argument " + m + " constant " + v.substr(digits == std::string::npos ? 0 : digits) +
+                     " results in integer overflow");
+        }
         if (!v.empty() && end && *end == '\0' && errno == 0 &&
             (std::isdigit(static_cast<unsigned char>(v[0])))) {
             frontend::Expr ie(ExprKind::Integer, e.loc);

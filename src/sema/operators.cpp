@@ -265,8 +265,13 @@ NodePtr Sema::conditional(const frontend::Expr &e) {
     NodePtr c = expr(*e.args[0]);
     if (!isScalar(c->type))
         fail("D_OP_SCALAR", e.loc, "operator ?: expression must be of scalar type");
+    // Actions have no value to choose.
+    if (isActionCall(*e.args[1]) || isActionCall(*e.args[2]))
+        fail("D_OP_ACT", e.loc, "action cannot be used in a conditional context");
     NodePtr a = expr(*e.args[1]);
     NodePtr b = expr(*e.args[2]);
+    if (isDynamic(*a) || isDynamic(*b))
+        fail("D_OP_DYN", e.loc, "operator ?: operands cannot be of dynamic type");
     TypeRef t;
     if (isArithmetic(a->type) && isArithmetic(b->type)) {
         t = arithmeticResult(a->type, b->type);

@@ -11,6 +11,15 @@ using ir::NodePtr;
 
 NodePtr Sema::member(const frontend::Expr &e) {
     bool arrow = e.kind == ExprKind::Arrow;
+    // A member name that is an integer constant's (an enumerator, or an
+    // inline of one) is that constant to DTrace, not a name.
+    bool constantName = enumerators_.count(e.name) != 0;
+    if (auto it = inlines_.find(e.name); it != inlines_.end() && it->second.params.empty() &&
+                                         it->second.value && isInteger(it->second.type))
+        constantName = constantName || it->second.value->kind == ExprKind::Integer;
+    if (constantName)
+        fail("D_OP_IDENT", e.loc,
+             std::string("operator ") + (arrow ? "->" : ".") + " must be followed by an identifier");
     // fds[fd].fi_name: an inline with parameters, bound while its value
     // (often a translation) is analysed.
     InlineCall call(*this, *e.args[0]);
@@ -107,6 +116,12 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
             std::string proto = "int";
             protoArgError("args", 1, proto, i->type, e.loc);
         }
+        if (!inClause_)
+            fail("D_ARGS_NONE", e.loc, "args[ ] may not be referenced outside of a probe clause");
+        if (currentProbes_.empty())
+            fail("D_ARGS_MULTI", e.loc,
+                 "args[ ] may not be referenced because probe description " +
+                     currentDescription_ + " matches an unstable set of probes");
         if (i->isConstant()) {
             int64_t idx = i->value;
             const auto *probe = currentProbes_.empty() ? nullptr : currentProbes_.front();

@@ -77,6 +77,8 @@ class Sema {
 
     // Types.
     TypeRef resolveDeclSpec(const frontend::DeclSpec &spec, SourceLoc loc);
+    void checkParameterNames(const std::vector<std::shared_ptr<frontend::TypeName>> &params,
+                             const char *kind, SourceLoc loc);
     TypeRef applyDeclarator(TypeRef base, const frontend::Declarator &d,
                             std::vector<TypeRef> *assocKeys);
     TypeRef resolveTypeName(const frontend::TypeName &t);
@@ -106,6 +108,10 @@ class Sema {
     ir::NodePtr cast(const frontend::Expr &e);
     ir::NodePtr index(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr userRegister(const frontend::Expr &e);
+    // A call of an action (trace(), printf() ...), which has no value.
+    static bool isActionCall(const frontend::Expr &e);
+    // A value of D's dynamic type: an aggregation or translated data.
+    static bool isDynamic(const ir::Node &n);
     ir::NodePtr member(const frontend::Expr &e);
     ir::NodePtr call(const frontend::Expr &e);
     ir::NodePtr subroutine(const frontend::Expr &e, std::vector<ir::NodePtr> args);
@@ -215,6 +221,9 @@ class Sema {
     // The probes of the clause being analysed (for args[] types).
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;
+    bool inClause_ = false;
+    bool declaringMember_ = false;     // applying a struct or union member's declarator            // analysing a clause (args[] has a probe)
+    std::string currentDescription_;   // the clause's probe description, as given
     bool externDeclaration_ = false; // extern arrays may omit their bound
     TypeRef aggregationType_;
     struct TranslatorDef {

@@ -156,7 +156,13 @@ void Sema::analyzeEnabling(const frontend::Clause &c,
     out.description = description;
     out.source = sourceCount_;
     currentProbes_ = probes;
+    currentDescription_ = description;
     clauseActions_ = 0;
+    struct InClause {
+        bool &flag;
+        explicit InClause(bool &f) : flag(f) { flag = true; }
+        ~InClause() { flag = false; }
+    } inClause(inClause_);
     declareIncremented(c);
     NodePtr filter;
     if (probes.size() == 1 && !probes.front()->filter.empty())

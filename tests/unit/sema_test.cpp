@@ -160,3 +160,46 @@ TEST(Sema, UregsTakesAConstantRegisterIndex) {
     EXPECT_EQ(dtrace::test::errorOf("BEGIN { x = uregs; }"),
               "D_IDENT_BADREF line 1: uregs[ ] may not be referenced as scalar");
 }
+
+// DTrace's diagnostics for misused operators, calls, declarations and
+// args[], each in its own words and tag.
+TEST(Sema, DiagnosticsOfTheReference) {
+    struct Case {
+        const char *program, *error;
+    };
+    const Case cases[] = {
+        {"BEGIN { 1(); }", "D_FUNC_IDENT line 1: function designator is not of function type"},
+        {"BEGIN { timestamp(); }",
+         "D_FUNC_IDKIND line 1: scalar 'timestamp' may not be referenced as a function"},
+        {"BEGIN { args(); }",
+         "D_FUNC_IDKIND line 1: associative array 'args' may not be referenced as a function"},
+        {"inline int foo = 1;\nBEGIN { trace(curthread->foo); }",
+         "D_OP_IDENT line 2: operator -> must be followed by an identifier"},
+        {"BEGIN { p = (void *)0; p++; }",
+         "D_OP_VFPTR line 1: operator ++ requires an operand of known size"},
+        {"BEGIN { p = (void *)0; p += 1; }",
+         "D_OP_VFPTR line 1: operator += requires left-hand scalar operand of known size"},
+        {"BEGIN { curthread->comm = \"x\"; }",
+         "D_OP_ARRFUN line 1: operator = may not be applied to operand of type \"char [16]\""},
+        {"BEGIN { @a = count(); trace((@a, 1)); }",
+         "D_OP_DYN line 1: operator , operands cannot be of dynamic type"},
+        {"BEGIN { @a = count(); trace(1 ? @a : 2); }",
+         "D_OP_DYN line 1: operator ?: operands cannot be of dynamic type"},
+        {"BEGIN { (trace(1), 2); }", "D_OP_ACT line 1: operator , operands cannot be actions"},
+        {"BEGIN { 1 ? trace(1) : trace(2); }",
+         "D_OP_ACT line 1: action cannot be used in a conditional context"},
+        {"BEGIN { trace('a\n); }", "D_CHR_NL line 2: newline encountered in character constant"},
+        {"inline int x = args[0];",
+         "D_ARGS_NONE line 1: args[ ] may not be referenced outside of a probe clause"},
+        {"int a[4294967296];", "D_DECL_ARRBIG line 1: array dimension too big"},
+        {"int x[5][int];", "D_DECL_DYNOBJ line 1: cannot declare array of associative arrays"},
+        {"struct s { int a[int]; };", "D_DECL_DYNOBJ line 1: cannot have dynamic member: a"},
+        {"int f(void x);", "D_DECL_PROTO_NAME line 1: void parameter may not have a name: x"},
+        {"int f(int x, int x);", "D_DECL_PROTO_FORM line 1: parameter is already declared in "
+                                 "function prototype: x, parameter #2"},
+    };
+    for (const Case &c : cases) EXPECT_EQ(dtrace::test::errorOf(c.program), c.error) << c.program;
+    EXPECT_EQ(dtrace::test::compile("BEGIN { trace($1); }", {"99999999999999999999"})->error,
+              "D_MACRO_OFLOW line 1: macro argument $1 constant 99999999999999999999 results in "
+              "integer overflow");
+}
