@@ -383,6 +383,14 @@ NodePtr Sema::symbolValue(const frontend::Expr &call) {
     return node;
 }
 
+// An element of an aggregation that no statement gives a value (printa(@a[1])).
+void Sema::failIfUndefinedAggregation(const frontend::Expr &a, const char *tag) {
+    if (a.kind != ExprKind::Index || a.args[0]->kind != ExprKind::Aggregation) return;
+    const std::string &name = a.args[0]->name;
+    if (aggs_.count(name)) return;
+    fail(tag, a.loc, "undefined aggregation: " + (name.empty() || name[0] != '@' ? "@" + name : name));
+}
+
 // normalize(@a, n), denormalize(@a), clear(@a), trunc(@a[, n]): done by
 // the consumer when it reads the record, in order with the other output.
 ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
@@ -392,6 +400,10 @@ ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
                       : fn == "clear"       ? "D_CLEAR_AGGARG"
                                             : "D_TRUNC_AGGARG";
     const frontend::Expr &a = *call.args[0];
+    std::string undefinedTag = fn == "clear" ? "D_CLEAR_AGGBAD"
+                               : fn == "trunc" ? "D_TRUNC_AGGBAD"
+                                               : "D_NORMALIZE_AGGBAD";
+    failIfUndefinedAggregation(a, undefinedTag.c_str());
     if (a.kind != ExprKind::Aggregation) {
         const FunctionInfo *af = a.kind == ExprKind::Call ? findFunction(a.name) : nullptr;
         if (af && af->kind == FunctionKind::Aggregating)
@@ -441,6 +453,7 @@ ir::StmtPtr Sema::analyzePrinta(const frontend::Expr &call) {
     std::vector<PrintfArgType> types;
     for (size_t i = first; i < call.args.size(); ++i) {
         const frontend::Expr &a = *call.args[i];
+        failIfUndefinedAggregation(a, "D_PRINTA_AGGBAD");
         if (a.kind != ExprKind::Aggregation) {
             NodePtr n = expr(a);
             fail("D_PRINTA_AGGARG", call.loc,

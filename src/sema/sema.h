@@ -216,6 +216,7 @@ class Sema {
     void checkLquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
     void checkLlquantize(const std::string &fn, ir::Stmt &st, SourceLoc loc);
     ir::StmtPtr analyzeAggregationAction(const frontend::Expr &call);
+    void failIfUndefinedAggregation(const frontend::Expr &a, const char *tag);
     ir::NodePtr stackValue(const frontend::Expr &call);
     ir::NodePtr symbolValue(const frontend::Expr &call);
     // The probes of the clause being analysed (for args[] types).

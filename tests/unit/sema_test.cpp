@@ -197,6 +197,11 @@ TEST(Sema, DiagnosticsOfTheReference) {
         {"int f(void x);", "D_DECL_PROTO_NAME line 1: void parameter may not have a name: x"},
         {"int f(int x, int x);", "D_DECL_PROTO_FORM line 1: parameter is already declared in "
                                  "function prototype: x, parameter #2"},
+        {"BEGIN { printa(@a[1]); }", "D_PRINTA_AGGBAD line 1: undefined aggregation: @a"},
+        {"BEGIN { clear(@a[1]); }", "D_CLEAR_AGGBAD line 1: undefined aggregation: @a"},
+        {"BEGIN { trunc(@b[1], 2); }", "D_TRUNC_AGGBAD line 1: undefined aggregation: @b"},
+        {"BEGIN { normalize(@c[1], 2); }",
+         "D_NORMALIZE_AGGBAD line 1: undefined aggregation: @c"},
     };
     for (const Case &c : cases) EXPECT_EQ(dtrace::test::errorOf(c.program), c.error) << c.program;
     EXPECT_EQ(dtrace::test::compile("BEGIN { trace($1); }", {"99999999999999999999"})->error,
