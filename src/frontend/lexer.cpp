@@ -234,8 +234,7 @@ Token Lexer::lexString(char quote) {
         }
         if (c == '\n') {
             ++line_; // DTrace reports the line after the newline
-            if (quote == '"')
-                error("D_STR_NL", "newline encountered in string literal");
+            if (quote == '"') error("D_STR_NL", "newline encountered in string literal");
             error("D_CHR_NL", "newline encountered in character constant");
         }
         ++pos_;
@@ -366,8 +365,10 @@ Token Lexer::next(Mode mode, bool inPredicate) {
         size_t s = pos_;
         if (c == '`') ++pos_;
         while (isIdentChar(peek())) ++pos_;
-        if (c != '`' && peek() == '`' && isIdentStart(peek(1))) {
-            ++pos_;
+        // mod`sym names a kernel symbol, mod``sym a user one.
+        if (c != '`' && peek() == '`' &&
+            (isIdentStart(peek(1)) || (peek(1) == '`' && isIdentStart(peek(2))))) {
+            pos_ += peek(1) == '`' ? 2 : 1;
             while (isIdentChar(peek())) ++pos_;
         }
         Token id;

@@ -388,7 +388,8 @@ void Sema::failIfUndefinedAggregation(const frontend::Expr &a, const char *tag) 
     if (a.kind != ExprKind::Index || a.args[0]->kind != ExprKind::Aggregation) return;
     const std::string &name = a.args[0]->name;
     if (aggs_.count(name)) return;
-    fail(tag, a.loc, "undefined aggregation: " + (name.empty() || name[0] != '@' ? "@" + name : name));
+    fail(tag, a.loc,
+         "undefined aggregation: " + (name.empty() || name[0] != '@' ? "@" + name : name));
 }
 
 // normalize(@a, n), denormalize(@a), clear(@a), trunc(@a[, n]): done by
@@ -400,7 +401,7 @@ ir::StmtPtr Sema::analyzeAggregationAction(const frontend::Expr &call) {
                       : fn == "clear"       ? "D_CLEAR_AGGARG"
                                             : "D_TRUNC_AGGARG";
     const frontend::Expr &a = *call.args[0];
-    std::string undefinedTag = fn == "clear" ? "D_CLEAR_AGGBAD"
+    std::string undefinedTag = fn == "clear"   ? "D_CLEAR_AGGBAD"
                                : fn == "trunc" ? "D_TRUNC_AGGBAD"
                                                : "D_NORMALIZE_AGGBAD";
     failIfUndefinedAggregation(a, undefinedTag.c_str());

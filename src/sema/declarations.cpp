@@ -1,6 +1,8 @@
 // Semantic analysis of the top level: pragmas, declarations, types,
 // inlines, and the walk over clauses.
+#include "sema/builtins.h"
 #include "sema/sema.h"
+#include "sema/sema_internal.h"
 
 #include <algorithm>
 #include <cctype>
@@ -41,8 +43,6 @@ size_t macroArgumentIndex(std::string_view digits) {
     return v;
 }
 
-namespace {
-
 // Whether /proc/modules lists a kernel module.
 bool kernelModuleLoaded(const std::string &name) {
     std::ifstream in("/proc/modules");
@@ -51,8 +51,6 @@ bool kernelModuleLoaded(const std::string &name) {
         if (line.compare(0, name.size() + 1, name + " ") == 0) return true;
     return false;
 }
-
-} // namespace
 
 Sema::Sema(program::Options options, providers::ProbeCatalog &catalog, CompileContext ctx)
     : options_(std::move(options)), catalog_(catalog), ctx_(std::move(ctx)),
@@ -72,6 +70,27 @@ bool Sema::isTypeName(std::string_view name, bool consultKernel) const {
         enumerators_.count(name))
         return false;
     return consultKernel && types_->isTypedefName(name, true);
+}
+
+// "#pragma D attributes" and "#pragma D binding" apply to an identifier the
+// program itself declares: one defined before it (built in, by the D
+// library or by an earlier program) is out of reach, and one never declared
+// leaves the pragma unused.
+void Sema::checkPragmaTarget(const frontend::Program &prog, SourceLoc loc, const char *pragma,
+                             const std::string &name) {
+    if (findBuiltinVar(name) || findFunction(name) || globals_.count(name) ||
+        inlines_.count(name) || library().definingIdentifier(name))
+        fail("D_PRAGMA_SCOPE", loc,
+             std::string("#pragma ") + pragma +
+                 " cannot modify entity defined outside program scope");
+    using Storage = frontend::DeclSpec::Storage;
+    for (const auto &item : prog.items)
+        if (const auto *d = std::get_if<frontend::Declaration>(&item))
+            if (d->spec.storage != Storage::Typedef && d->spec.storage != Storage::Self &&
+                d->spec.storage != Storage::This)
+                for (const auto &decl : d->declarators)
+                    if (decl.name == name) return;
+    fail("D_PRAGMA_UNUSED", loc, std::string("unused #pragma ") + pragma);
 }
 
 void Sema::applyPragmas(const frontend::Program &prog) {
@@ -94,13 +113,20 @@ void Sema::applyPragmas(const frontend::Program &prog) {
                 }
             }
         } else if (what == "attributes") {
-            if (p.words.size() != 4)
+            // "<attributes> <ident>" or "<attributes> provider <name> <part>"
+            bool ofProvider = p.words.size() == 6 && p.words[3] == "provider";
+            if (p.words.size() != 4 && !ofProvider)
                 fail("D_PRAGMA_MALFORM", p.loc,
                      "malformed #pragma attributes <attributes> <ident>");
             // Stability attributes are name/name/class triples.
             const std::string &a = p.words[2];
             if (std::count(a.begin(), a.end(), '/') != 2)
                 fail("D_PRAGMA_INVAL", p.loc, "invalid attributes specified by #pragma attributes");
+            if (!ofProvider) checkPragmaTarget(prog, p.loc, "attributes", p.words[3]);
+        } else if (what == "binding") {
+            if (p.words.size() != 4)
+                fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma binding <version> <ident>");
+            checkPragmaTarget(prog, p.loc, "binding", p.words[3]);
         } else if (what == "error") {
             std::string msg = "#error: ";
             for (size_t i = 2; i < p.words.size(); ++i) msg += p.words[i] + " ";
@@ -121,7 +147,7 @@ void Sema::applyPragmas(const frontend::Program &prog) {
                 fail("D_PRAGMA_INVAL", p.loc,
                      "invalid class " + kind + " specified by #pragma depends_on");
             }
-        } else if (what == "binding" || what == "stability" || what == "ident" || what == "line") {
+        } else if (what == "stability" || what == "ident" || what == "line") {
             // Accepted; libraries and stability are not modelled yet.
         } else {
             fail("D_PRAGMA_INVAL", p.loc, "invalid #pragma D directive: " + what);
@@ -193,8 +219,9 @@ size_t Sema::analyzeSource(const frontend::Program &prog) {
             analyzeClause(*c);
         } else if (const auto *t = std::get_if<frontend::Translator>(&item)) {
             defineTranslator(*t);
-        } else if (std::get_if<frontend::ProviderDef>(&item)) {
-            // USDT provider definitions matter only to -h and -G.
+        } else if (const auto *def = std::get_if<frontend::ProviderDef>(&item)) {
+            // USDT provider definitions make probes only for -h and -G.
+            checkProviderDefinition(*def);
         }
     }
     if (!anyClause && prog.items.empty() && !options_.empty)
@@ -523,9 +550,8 @@ void Sema::checkParameterNames(const std::vector<std::shared_ptr<frontend::TypeN
         for (size_t q = 0; q < p; ++q)
             if (!params[p]->decl.name.empty() && params[q]->decl.name == params[p]->decl.name)
                 fail("D_DECL_PROTO_FORM", loc,
-                     std::string("parameter is already declared in ") + kind +
-                         " prototype: " + params[p]->decl.name + ", parameter #" +
-                         std::to_string(p + 1));
+                     std::string("parameter is already declared in ") + kind + " prototype: " +
+                         params[p]->decl.name + ", parameter #" + std::to_string(p + 1));
 }
 
 TypeRef Sema::resolveTypeName(const frontend::TypeName &tn) {

@@ -243,7 +243,8 @@ NodePtr Sema::macro(const frontend::Expr &e) {
         if (errno == ERANGE && end && *end == '\0') {
             size_t digits = v.find_first_not_of("+-");
             fail("D_MACRO_OFLOW", e.loc,
-                 "macro argument " + m + " constant " + v.substr(digits == std::string::npos ? 0 : digits) +
+                 "macro argument " + m + " constant " +
+                     v.substr(digits == std::string::npos ? 0 : digits) +
                      " results in integer overflow");
         }
         if (!v.empty() && end && *end == '\0' && errno == 0 &&
@@ -332,6 +333,15 @@ void Sema::trackAlloca(ir::Variable &v, const ir::Node &value, SourceLoc loc) {
 // `sym or mod`sym: the kernel object at the symbol's address, typed from
 // BTF where the kernel describes it.
 ir::NodePtr Sema::kernelSymbol(const frontend::Expr &e) {
+    if (size_t user = e.name.find("``"); user != std::string::npos) {
+        std::string module = e.name.substr(0, user), sym = e.name.substr(user + 2);
+        if (module == "vmlinux" || kernelModuleLoaded(module))
+            fail("D_SYM_BADREF", e.loc,
+                 "kernel module '" + module + "' symbol '" + sym +
+                     "' may not be referenced as a user symbol");
+        fail("D_IDENT_UNDEF", e.loc,
+             "failed to resolve " + e.name + ": user symbols are not available on Linux");
+    }
     std::string sym = e.name.substr(e.name.find('`') + 1);
     auto ks = kernel::KernelSymbols::instance().byName(sym);
     std::optional<TypeRef> t = types_->kernelVariable(sym);

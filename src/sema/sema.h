@@ -20,9 +20,9 @@ namespace dtrace::sema {
 
 // What the command line tells the compiler.
 struct CompileContext {
-    std::vector<std::string> macroArgs; // $0 (script name), $1, ...
-    std::optional<int> targetPid;       // $target (-p or -c)
-    bool allowZeroMatches = false;      // -Z
+    std::vector<std::string> macroArgs;   // $0 (script name), $1, ...
+    std::optional<int> targetPid;         // $target (-p or -c)
+    bool allowZeroMatches = false;        // -Z
     std::vector<std::string> libraryDirs; // -L, searched before the installed D library
 };
 
@@ -62,6 +62,8 @@ class Sema {
     int depth_ = 0; // of expr() and analyzeStatement() (NestingGuard)
     // Top level.
     void applyPragmas(const frontend::Program &prog);
+    void checkPragmaTarget(const frontend::Program &prog, SourceLoc loc, const char *pragma,
+                           const std::string &name);
     void declare(const frontend::Declaration &d);
     void declareInline(const frontend::Declaration &d);
     void analyzeClause(const frontend::Clause &c);
@@ -120,6 +122,9 @@ class Sema {
 
     // Translators (translators.cpp).
     void defineTranslator(const frontend::Translator &t);
+    bool translatorExists(const TypeRef &from, const TypeRef &to) const;
+    // Provider definitions (provider_definitions.cpp).
+    void checkProviderDefinition(const frontend::ProviderDef &def);
     const frontend::Expr *findXlate(const frontend::Expr &e);
     struct TranslatorDef;
     const TranslatorDef &lookupTranslator(const frontend::Expr &xlate, TypeRef &outType);
@@ -223,8 +228,9 @@ class Sema {
     std::vector<const providers::Probe *> currentProbes_;
     bool inPredicate_ = false;
     bool inClause_ = false;
-    bool declaringMember_ = false;     // applying a struct or union member's declarator            // analysing a clause (args[] has a probe)
-    std::string currentDescription_;   // the clause's probe description, as given
+    bool declaringMember_ = false;   // applying a struct or union member's declarator            //
+                                     // analysing a clause (args[] has a probe)
+    std::string currentDescription_; // the clause's probe description, as given
     bool externDeclaration_ = false; // extern arrays may omit their bound
     TypeRef aggregationType_;
     struct TranslatorDef {
@@ -234,6 +240,13 @@ class Sema {
         std::map<std::string, const frontend::Expr *, std::less<>> members;
     };
     std::vector<TranslatorDef> translators_;
+    struct DeclaredProbe {
+        std::string name; // "::q"
+        std::vector<TypeRef> input, output;
+        bool hasOutput = false;
+        SourceLoc loc;
+    };
+    std::map<std::string, std::vector<DeclaredProbe>, std::less<>> declaredProviders_;
     // Translator input names in scope while a member's expression is
     // analysed: bound to the xlate argument (re-analysed where it is used),
     // or to a typed placeholder when a declaration is checked.

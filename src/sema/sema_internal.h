@@ -5,8 +5,12 @@
 #include "sema/ir.h"
 
 #include <memory>
+#include <string>
 
 namespace dtrace::sema {
+
+// Whether /proc/modules lists a kernel module.
+bool kernelModuleLoaded(const std::string &name);
 
 inline ir::NodePtr mk(ir::NodeKind k, SourceLoc loc, TypeRef t) {
     return std::make_unique<ir::Node>(k, loc, std::move(t));

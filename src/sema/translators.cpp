@@ -89,6 +89,15 @@ const frontend::Expr *Sema::findXlate(const frontend::Expr &e) {
     return nullptr;
 }
 
+// Whether a translator turns `from` into `to`, or into what `to` points to.
+bool Sema::translatorExists(const TypeRef &from, const TypeRef &to) const {
+    TypeRef output = stripTypedefs(to);
+    if (isPointer(output)) output = output->target;
+    for (const TranslatorDef &t : translators_)
+        if (sameType(t.output, output) && inputMatches(t.input, from)) return true;
+    return false;
+}
+
 const Sema::TranslatorDef &Sema::lookupTranslator(const frontend::Expr &xlate, TypeRef &outType) {
     const frontend::TypeName &tn = *xlate.typeName;
     outType = resolveTypeName(tn);
@@ -106,7 +115,8 @@ const Sema::TranslatorDef &Sema::lookupTranslator(const frontend::Expr &xlate, T
     if (tn.spec.base == Base::Struct) loadLibraryTranslators("struct " + tn.spec.name);
     if (tn.spec.base == Base::Union) loadLibraryTranslators("union " + tn.spec.name);
     for (size_t i = known; i < translators_.size(); ++i)
-        if (sameType(translators_[i].output, target) && inputMatches(translators_[i].input, arg->type))
+        if (sameType(translators_[i].output, target) &&
+            inputMatches(translators_[i].input, arg->type))
             return translators_[i];
     fail("D_XLATE_NONE", xlate.loc,
          "translator does not exist: " + describe(arg->type) + " -> " + describe(target));

@@ -198,12 +198,48 @@ TEST(Sema, DiagnosticsOfTheReference) {
         {"int f(int x, int x);", "D_DECL_PROTO_FORM line 1: parameter is already declared in "
                                  "function prototype: x, parameter #2"},
         {"BEGIN { printa(@a[1]); }", "D_PRINTA_AGGBAD line 1: undefined aggregation: @a"},
+        {"provider p1 { probe q(); };",
+         "D_PROV_BADNAME line 1: provider name may not end with a digit: p1"},
+        {"provider p { probe q(); probe q(); };", "D_PROV_PRDUP line 1: probe redeclared: p:::q"},
+        {"provider p { probe q__start(); probe q__start(); };",
+         "D_PROV_PRDUP line 1: probe redeclared: p:::q-start"},
+        {"provider p { probe q(int a) : (char *a); };",
+         "D_PROV_PRXLATOR line 1: translator for p:::q output argument #1 from int to char * is "
+         "not defined"},
+        {"provider p { probe q(int); };\nprovider p { probe q(char); };",
+         "D_PROV_INCOMPAT line 2: probe p:::q output prototype argument #1 mismatch:\n"
+         "\t current: char\n\tprevious: int"},
+        {"provider p { probe q(int); };\nprovider p { probe q(int, int); };",
+         "D_PROV_INCOMPAT line 2: probe p:::q output prototype mismatch:\n"
+         "\t current: 2 args\n\tprevious: 1 arg"},
+        {"provider p { probe q(); };\nprovider p { probe r(); };",
+         "D_PROV_INCOMPAT line 2: provider interface mismatch: p\n"
+         "\t current: probe p:::r defined\n\tprevious: probe p:::r not defined"},
+        {"#pragma D attributes Stable/Stable/Common timestamp\nBEGIN { }",
+         "D_PRAGMA_SCOPE line 1: #pragma attributes cannot modify entity defined outside "
+         "program scope"},
+        {"#pragma D binding \"1.0\" EPERM\nBEGIN { }",
+         "D_PRAGMA_SCOPE line 1: #pragma binding cannot modify entity defined outside program "
+         "scope"},
+        {"BEGIN { }\n#pragma D attributes Evolving/Evolving/Common foo\n",
+         "D_PRAGMA_UNUSED line 2: unused #pragma attributes"},
+        {"BEGIN { trace(vmlinux``max_pfn); }",
+         "D_SYM_BADREF line 1: kernel module 'vmlinux' symbol 'max_pfn' may not be referenced "
+         "as a user symbol"},
         {"BEGIN { clear(@a[1]); }", "D_CLEAR_AGGBAD line 1: undefined aggregation: @a"},
         {"BEGIN { trunc(@b[1], 2); }", "D_TRUNC_AGGBAD line 1: undefined aggregation: @b"},
-        {"BEGIN { normalize(@c[1], 2); }",
-         "D_NORMALIZE_AGGBAD line 1: undefined aggregation: @c"},
+        {"BEGIN { normalize(@c[1], 2); }", "D_NORMALIZE_AGGBAD line 1: undefined aggregation: @c"},
     };
     for (const Case &c : cases) EXPECT_EQ(dtrace::test::errorOf(c.program), c.error) << c.program;
+    // What the program declares itself, its pragmas may name; a provider
+    // may map an output argument to its input by name or translate it.
+    EXPECT_EQ(dtrace::test::errorOf("int foo;\n#pragma D attributes Evolving/Evolving/Common foo\n"
+                                    "#pragma D binding \"1.0\" bar\ninline int bar = 3;\n"
+                                    "BEGIN { }"),
+              "");
+    EXPECT_EQ(dtrace::test::errorOf("provider p { probe q(int a, char *b) : (char *b, long a); };\n"
+                                    "BEGIN { }"),
+              "");
     EXPECT_EQ(dtrace::test::compile("BEGIN { trace($1); }", {"99999999999999999999"})->error,
               "D_MACRO_OFLOW line 1: macro argument $1 constant 99999999999999999999 results in "
               "integer overflow");
