@@ -146,6 +146,16 @@ bpf::MapId Generator::addMap(MapSpec spec) {
     return static_cast<bpf::MapId>(out.maps.size() - 1);
 }
 
+bpf::MapId Generator::providerMap(const MapSpec &spec) {
+    auto [it, fresh] = providerMaps_.try_emplace(spec.name, -1);
+    if (fresh) {
+        MapSpec m = spec;
+        m.role = MapRole::ProviderState;
+        it->second = addMap(std::move(m));
+    }
+    return it->second;
+}
+
 bool Generator::clauseDescribed(int index) const {
     return index >= 0 && static_cast<size_t>(index) < described_.size() && described_[index];
 }

@@ -522,7 +522,9 @@ int FunctionCompiler::builtin(const ir::Node &n) {
             break;
         }
         // Otherwise the names are known here: a shared program's probes
-        // have the same provider, module and name.
+        // have the same provider and module, and the same name unless the
+        // clause was compiled for one of them alone (lockstat's).
+        if (clause_ && clause_->probes.size() == 1) probe = clause_->probes.front();
         std::string prov, mod, func, name;
         if (role != providers::ProbeRole::Traced) {
             prov = "dtrace";

@@ -76,7 +76,7 @@ struct KernelOffsets {
     }
 };
 
-class Generator {
+class Generator final : public providers::ProviderMaps {
   public:
     Generator(const ir::Program &prog, uint32_t recordReserve);
     // The record area reserved at first (codegen runs again for more).
@@ -109,6 +109,7 @@ class Generator {
     static constexpr uint32_t kNameWidth = 32;
 
     bpf::MapId addMap(MapSpec spec);
+    bpf::MapId providerMap(const MapSpec &spec) override;
     // print()'s type descriptors: the index of t's in out.types.
     int typeDescriptor(const sema::TypeRef &t);
     ClauseDesc &clauseDesc(const ir::Clause &c);
@@ -116,6 +117,7 @@ class Generator {
     void markDescribed(int index) { described_.at(static_cast<size_t>(index)) = true; }
 
   private:
+    std::map<std::string, bpf::MapId> providerMaps_;
     void planVariables();
     void describeProbes();
     // A SelectorTable program's probe table and names.

@@ -445,7 +445,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
         f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
         f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
-        providers::FiringCode code{f, ctx.shape, ctx.probes};
+        providers::FiringCode code{f, ctx.shape, ctx.probes, &g};
         if (usesArgs) {
             for (int i = 0; i < 10; ++i)
                 f.emit(storeImm(Size::DW, R9, static_cast<int16_t>(dctx::kArgs + 8 * i), 0));
@@ -539,7 +539,7 @@ void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
 // cookie.
 void ProgramBuilder::emitProbeIdentity(bpf::Function &f, Label out) {
     using Identity = providers::ProgramShape::Identity;
-    providers::FiringCode code{f, ctx.shape, ctx.probes};
+    providers::FiringCode code{f, ctx.shape, ctx.probes, &g};
     switch (ctx.shape.identity) {
     case Identity::SelectorTable:
         ctx.provider->emitSelector(code);

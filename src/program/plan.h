@@ -33,6 +33,7 @@ enum class MapRole {
     Speculations,     // speculation states (memory-mapped)
     CpuInfo,          // each possible CPU's cpuinfo_t, filled from the system at load
     ProgramChain,     // the programs a program tail-calls in turn (by slot)
+    ProviderState,    // a provider's own state across firings (lockstat: contention starts)
 };
 
 struct MapSpec {

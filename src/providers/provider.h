@@ -65,10 +65,22 @@ struct ProgramShape {
 // it), r9 the per-CPU context (program::dctx); r0-r5 and r7-r8 are free,
 // and the stack at fp-8 and below. Code may return from the program (r0 =
 // 0) when the firing is not the probe's.
+// Maps a provider's code keeps state in across firings (lockstat: when
+// each thread's lock contention began), made by code generation: one for
+// each name in a program, however many of its programs use it.
+class ProviderMaps {
+  public:
+    virtual bpf::MapId providerMap(const program::MapSpec &spec) = 0;
+
+  protected:
+    ~ProviderMaps() = default;
+};
+
 struct FiringCode {
     bpf::Function &f;
     const ProgramShape &shape;
     std::span<const Probe *const> probes; // the program's probes
+    ProviderMaps *maps = nullptr;
 };
 
 class Provider {

@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Provider>> makeProviders() {
     all.push_back(makeIpProvider());
     all.push_back(makeTcpProvider());
     all.push_back(makeUdpProvider());
+    all.push_back(makeLockstatProvider());
     all.push_back(makeFbtProvider());
     all.push_back(makeRawtpProvider());
     return all;

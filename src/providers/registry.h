@@ -24,6 +24,7 @@ std::unique_ptr<Provider> makeIoProvider();      // io.cpp
 std::unique_ptr<Provider> makeIpProvider();      // ip.cpp: packets (net tracepoints)
 std::unique_ptr<Provider> makeTcpProvider();     // tcp.cpp: segments, connections
 std::unique_ptr<Provider> makeUdpProvider();     // udp.cpp: datagrams
+std::unique_ptr<Provider> makeLockstatProvider(); // lockstat.cpp: lock contention
 std::unique_ptr<Provider> makeFbtProvider();     // fbt.cpp: kernel functions
 std::unique_ptr<Provider> makeRawtpProvider();   // rawtp.cpp: raw tracepoints
 
