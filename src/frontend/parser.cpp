@@ -566,12 +566,13 @@ ExprPtr Parser::parsePostfix(ExprPtr e) {
             for (auto &a : parseArguments("]")) idx->args.push_back(std::move(a));
             e = std::move(idx);
         } else if (at("(")) {
-            if (e->kind != ExprKind::Identifier)
-                fail("D_FUNC_IDENT", loc, "function designator is not of function type");
+            // A call of something other than a name (an unnamed Call) is an
+            // error semantic analysis reports, after the declarations before it.
+            bool named = e->kind == ExprKind::Identifier;
             chain.deepen(loc);
             advance();
-            ExprPtr call = makeExpr(ExprKind::Call, e->loc);
-            call->name = e->name;
+            ExprPtr call = makeExpr(ExprKind::Call, named ? e->loc : loc);
+            if (named) call->name = e->name;
             call->args = parseArguments(")");
             e = std::move(call);
         } else if (at(".") || at("->")) {

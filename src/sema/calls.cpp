@@ -46,6 +46,7 @@ bool Sema::isDynamic(const ir::Node &n) {
 
 // A call in an expression: subroutines have values; actions are void.
 NodePtr Sema::call(const frontend::Expr &e) {
+    if (e.name.empty()) fail("D_FUNC_IDENT", e.loc, "function designator is not of function type");
     const FunctionInfo *f = findFunction(e.name);
     if (!f) {
         // A name that is something else may not be called.

@@ -169,6 +169,9 @@ TEST(Sema, DiagnosticsOfTheReference) {
     };
     const Case cases[] = {
         {"BEGIN { 1(); }", "D_FUNC_IDENT line 1: function designator is not of function type"},
+        {"struct a { struct b x; };\nBEGIN { (1)(2); }",
+         "D_DECL_INCOMPLETE line 1: incomplete struct/union/enum struct b: x"},
+        {"BEGIN { (1)(2); }", "D_FUNC_IDENT line 1: function designator is not of function type"},
         {"BEGIN { timestamp(); }",
          "D_FUNC_IDKIND line 1: scalar 'timestamp' may not be referenced as a function"},
         {"BEGIN { args(); }",
