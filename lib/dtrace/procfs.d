@@ -171,6 +171,8 @@ translator psinfo_t < struct task_struct *T > {
 	    T->mm->rss_stat[3].count) * 4 : 0;
 	pr_ttydev = T->signal->tty ? T->signal->tty : (struct tty_struct *)-1;
 	pr_fname = T->comm;
+	/* Another process's arguments are in its memory, out of reach: its name. */
+	pr_psargs = T == curthread ? execargs : stringof(T->comm);
 	pr_wstat = T->exit_code;
 	pr_argv = T->mm ? T->mm->arg_start : 0;
 	pr_envp = T->mm ? T->mm->env_start : 0;

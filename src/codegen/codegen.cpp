@@ -380,7 +380,8 @@ void Generator::planKernelOffsets() {
                 (n.kind == ir::NodeKind::Deref && n.userAddress))
                 needTask = true;
             if (n.kind != ir::NodeKind::BuiltinVar) return;
-            if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp)
+            if (n.builtin == ir::Builtin::Ppid || n.builtin == ir::Builtin::Vtimestamp ||
+                n.builtin == ir::Builtin::Execargs)
                 needTask = true;
         });
     }
@@ -391,6 +392,11 @@ void Generator::planKernelOffsets() {
                 kernel.taskRealParent = m->offsetBits / 8;
             if (auto m = sema::findMember(task, "tgid")) kernel.taskTgid = m->offsetBits / 8;
             if (auto m = sema::findMember(task, "mm")) kernel.taskMm = m->offsetBits / 8;
+            auto mm = types.tagged(sema::TypeKind::Struct, "mm_struct");
+            auto start = mm ? sema::findMember(types.complete(mm), "arg_start") : std::nullopt;
+            auto end = mm ? sema::findMember(types.complete(mm), "arg_end") : std::nullopt;
+            if (start && end && end->offsetBits == start->offsetBits + 64)
+                kernel.mmArgStart = start->offsetBits / 8;
             if (auto se = sema::findMember(task, "se"))
                 if (auto r = sema::findMember(types.complete(se->type), "sum_exec_runtime"))
                     kernel.taskExecRuntime = se->offsetBits / 8 + r->offsetBits / 8;

@@ -436,6 +436,69 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(off)));
         break;
     }
+    case ir::Builtin::Execargs: {
+        // The current process's arguments (its mm's arg_start to arg_end),
+        // the NULs between them shown as spaces; "" for a kernel thread.
+        int t = stringTemp();
+        const int32_t off =
+            static_cast<int32_t>(g.layout.strtmp + static_cast<uint32_t>(t) * g.layout.strslot);
+        const auto S = static_cast<int32_t>(g.strsize);
+        Label done = f_->newLabel();
+        auto slotTo = [&](Reg r) {
+            emit(movReg(r, R9));
+            emit(alu64Imm(BPF_ADD, r, off));
+        };
+        auto argumentBytes = [&] { // r2 = arg_end - arg_start, at most strsize
+            Label inRange = f_->newLabel();
+            emit(load(Size::DW, R2, R9, dctx::kScratch + 8));
+            emit(load(Size::DW, R3, R9, dctx::kScratch));
+            emit(alu64Reg(BPF_SUB, R2, R3));
+            f_->jumpImm(BPF_JSLE, R2, S, inRange);
+            emit(movImm(R2, S));
+            f_->bind(inRange);
+        };
+        slotTo(R1);
+        emit(storeImm(Size::B, R1, 0, 0));
+        if (g.kernel.taskMm >= 0 && g.kernel.mmArgStart >= 0) {
+            f_->callHelper(BPF_FUNC_get_current_task);
+            emit(movReg(R3, R0));
+            emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskMm)));
+            emit(movReg(R1, R9));
+            emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+            emit(movImm(R2, 8));
+            f_->callHelper(BPF_FUNC_probe_read_kernel);
+            f_->jumpImm(BPF_JNE, R0, 0, done);
+            emit(load(Size::DW, R3, R9, dctx::kScratch));
+            f_->jumpImm(BPF_JEQ, R3, 0, done);
+            emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.mmArgStart)));
+            emit(movReg(R1, R9));
+            emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+            emit(movImm(R2, 16));
+            f_->callHelper(BPF_FUNC_probe_read_kernel);
+            f_->jumpImm(BPF_JNE, R0, 0, done);
+            argumentBytes();
+            f_->jumpImm(BPF_JSLE, R2, 0, done);
+            emit(load(Size::DW, R3, R9, dctx::kScratch));
+            slotTo(R1);
+            f_->callHelper(BPF_FUNC_probe_read_user);
+            Label read = f_->newLabel();
+            f_->jumpImm(BPF_JEQ, R0, 0, read);
+            slotTo(R1);
+            emit(storeImm(Size::B, R1, 0, 0));
+            f_->jump(done);
+            f_->bind(read);
+            slotTo(R1);
+            emit(alu64Imm(BPF_ADD, R1, S));
+            emit(storeImm(Size::B, R1, 0, 0));
+            argumentBytes();
+            emit(alu64Imm(BPF_SUB, R2, 1));
+            slotTo(R1);
+            f_->call(pb_.subprogram(SubprogramKind::NulToSpace));
+        }
+        f_->bind(done);
+        slotTo(R0);
+        break;
+    }
     case ir::Builtin::Timestamp:
     case ir::Builtin::Vtimestamp: {
         // Constant for the whole probe firing, as in DTrace.

@@ -32,6 +32,7 @@ enum class SubprogramKind {
     Progenyof,
     DPath,
     Chill,
+    NulToSpace,
     FormatInet4,
     FormatInet6,
     FormatInet6Strict,
@@ -65,6 +66,7 @@ struct KernelOffsets {
     int64_t taskTgid = -1;
     int64_t taskExecRuntime = -1;
     int64_t taskMm = -1;
+    int64_t mmArgStart = -1; // struct mm_struct: arg_start, and arg_end after it
     // d_path(): struct path, dentry, qstr, vfsmount and mount.
     int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1,
             dentryNameName = -1, vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1,
@@ -226,6 +228,7 @@ class ProgramBuilder {
     void emitProgenyof(bpf::Function &f);
     void emitDPath(bpf::Function &f);
     void emitChill(bpf::Function &f);
+    void emitNulToSpace(bpf::Function &f);
     void emitDynamicLoad(bpf::Function &f, bpf::MapId map, bool threadLocal);
     void emitDynamicStore(bpf::Function &f, bpf::MapId map, bool threadLocal);
     std::map<SubprogramKind, bpf::FunctionId> subprograms_;

@@ -113,6 +113,9 @@ bpf::FunctionId ProgramBuilder::subprogram(SubprogramKind k) {
     case SubprogramKind::Progenyof:
         id = addFunction("dt_progenyof", [&](Function &f) { emitProgenyof(f); });
         break;
+    case SubprogramKind::NulToSpace:
+        id = addFunction("dt_nul_to_space", [&](Function &f) { emitNulToSpace(f); });
+        break;
     case SubprogramKind::Chill:
         id = addFunction("dt_chill", [&](Function &f) { emitChill(f); });
         break;
@@ -561,6 +564,33 @@ void ProgramBuilder::emitCase(bpf::Function &f, bool upper) {
     f.emit(store(Size::DW, FP, -8, R2));
     f.emit(storeImm(Size::B, R1, static_cast<int16_t>(S), 0));
     emitLoop(f, cb, static_cast<int32_t>(S + 1), -16);
+    returnImm(f, 0);
+}
+
+// dt_nul_to_space(dst, n): the first n bytes of dst with each NUL a space
+// (a process's arguments, as its command line shows them).
+void ProgramBuilder::emitNulToSpace(bpf::Function &f) {
+    const uint32_t S = g.strsize;
+    makeGlobal(f, {ParamKind::String, ParamKind::Scalar}, 0);
+    // ctx: fp-16 dst, fp-8 n
+    FunctionId cb = addFunction("dt_nul_to_space_cb", [&](Function &c) {
+        Label stop = c.newLabel(), keep = c.newLabel();
+        c.emit(load(Size::DW, R3, R2, 8));
+        c.jumpReg(BPF_JGE, R1, R3, stop);
+        c.jumpImm(BPF_JGE, R1, static_cast<int32_t>(S), stop);
+        c.emit(load(Size::DW, R4, R2, 0));
+        c.emit(alu64Reg(BPF_ADD, R4, R1));
+        c.emit(load(Size::B, R3, R4, 0));
+        c.jumpImm(BPF_JNE, R3, 0, keep);
+        c.emit(storeImm(Size::B, R4, 0, ' '));
+        c.bind(keep);
+        returnImm(c, 0);
+        c.bind(stop);
+        returnImm(c, 1);
+    });
+    f.emit(store(Size::DW, FP, -16, R1));
+    f.emit(store(Size::DW, FP, -8, R2));
+    emitLoop(f, cb, static_cast<int32_t>(S), -16);
     returnImm(f, 0);
 }
 

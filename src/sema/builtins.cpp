@@ -25,6 +25,7 @@ constexpr std::array kBuiltinVars = {
     BuiltinVarInfo{"uid", ir::Builtin::Uid, 0, "uid_t"},
     BuiltinVarInfo{"gid", ir::Builtin::Gid, 0, "gid_t"},
     BuiltinVarInfo{"execname", ir::Builtin::Execname, 0, "string"},
+    BuiltinVarInfo{"execargs", ir::Builtin::Execargs, 0, "string"},
     BuiltinVarInfo{"timestamp", ir::Builtin::Timestamp, 0, "uint64_t"},
     BuiltinVarInfo{"vtimestamp", ir::Builtin::Vtimestamp, 0, "uint64_t"},
     BuiltinVarInfo{"walltimestamp", ir::Builtin::Walltimestamp, 0, "int64_t"},

@@ -42,6 +42,7 @@ enum class Builtin {
     Uid,
     Gid,
     Execname,
+    Execargs,
     Timestamp,
     Vtimestamp,
     Walltimestamp,

@@ -33,6 +33,15 @@ syscall::openat:entry /pid == $target/ { printf("%d %d\n", uregs[R_ORIG_RAX], ur
 	echo "$out" | grep -q '^257 1$' || fail "uregs[]"
 fi
 
+# execargs and pr_psargs: the process's arguments, separated by spaces (a
+# kernel thread has none); another process's psinfo_t gives its name.
+out=$("$DTRACE" -q -c '/bin/echo one  two three' -n 'int done;
+proc:::exec-success { printf("[%s] [%s]\n", execargs, curpsinfo->pr_psargs); }
+sched:::enqueue /curpsinfo->pr_pid == 0 && !done/ { printf("kernel [%s]\n", execargs); done = 1; }' 2>&1)
+echo "$out"
+echo "$out" | grep -q '^\[/bin/echo one two three\] \[/bin/echo one two three\]$' || fail "execargs, pr_psargs"
+echo "$out" | grep -q '^kernel \[\]$' || fail "execargs of a kernel thread"
+
 # A library directory of one's own: its inlines are found; the installed
 # library still is.
 echo 'inline int MY_ANSWER = 42;' > "$tmp/mine.d"

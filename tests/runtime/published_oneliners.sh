@@ -1,0 +1,43 @@
+# Published DTrace one-liners (tests/realworld/oneliners.tsv) run unchanged:
+# each either traces and prints, or fails with one line naming what Linux
+# or this kernel lacks, as its entry expects. A command with shell syntax
+# runs under sh; others run directly (the pid provider needs the program).
+set -u
+here=$(dirname "$(realpath "$0")")
+list=${ONELINERS:-$here/../realworld/oneliners.tsv}
+[ -x "${WORKLOADS:-}/loopback" ] || { echo "SKIP: workloads not built"; exit 77; }
+failed=0 n=0
+while IFS=$'\t' read -r source prog cmd expect; do
+	case "$source" in '#'* | '') continue ;; esac
+	n=$((n + 1))
+	cmd=${cmd//\$WORKLOADS/$WORKLOADS}
+	rm -f /var/tmp/dtrace-ol
+	if [ "$cmd" = - ]; then
+		timeout 30 "$DTRACE" -q -n "$prog" -n 'tick-1s { exit(0); }' >out 2>err
+	elif [[ "$cmd" == *[\;\&\$\>\|]* ]]; then
+		printf '%s\n' "$cmd" >cmd.sh
+		timeout 30 "$DTRACE" -q -n "$prog" -c "sh $PWD/cmd.sh" >out 2>err
+	else
+		timeout 30 "$DTRACE" -q -n "$prog" -c "$cmd" >out 2>err
+	fi
+	rc=$?
+	rm -f /var/tmp/dtrace-ol
+	# What the traced command printed is not the one-liner's output.
+	grep -v '^dtrace: pid [0-9]* has exited$' err >err.dtrace
+	ok=
+	case "$expect" in output*)
+		[ $rc = 0 ] && [ -s out ] && ok=1 ;;
+	esac
+	if [ -z "$ok" ] && [[ "$expect" == *reason:* ]]; then
+		why=${expect#*reason:}
+		[ $rc != 0 ] && [ "$(wc -l <err.dtrace)" = 1 ] && grep -Eq "$why" err.dtrace && ok=1
+	fi
+	if [ -n "$ok" ]; then
+		echo "ok   $source"
+	else
+		echo "FAIL $source (exit $rc, $(wc -l <out) lines): $(head -c 300 err.dtrace)"
+		failed=$((failed + 1))
+	fi
+done <"$list"
+echo "$((n - failed)) of $n one-liners as expected"
+[ $failed = 0 ]
