@@ -16,17 +16,23 @@ namespace dtrace::providers {
 
 namespace {
 
-void readSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh, std::vector<ElfFunction> &out) {
+void readSymbols(Elf *e, Elf_Scn *scn, const GElf_Shdr &sh, std::vector<ElfFunction> &out,
+                 std::vector<std::string> &indirect) {
     Elf_Data *data = elf_getdata(scn, nullptr);
     if (!data || sh.sh_entsize == 0) return;
     size_t n = sh.sh_size / sh.sh_entsize;
     for (size_t i = 0; i < n; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-        if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
+        int type = GELF_ST_TYPE(sym.st_info);
+        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_value == 0) continue;
         if (sym.st_shndx == SHN_UNDEF) continue;
         const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
         if (!name || !*name) continue;
+        if (type == STT_GNU_IFUNC) {
+            indirect.push_back(name);
+            continue;
+        }
         out.push_back({name, sym.st_value, sym.st_size});
     }
 }
@@ -144,8 +150,8 @@ std::optional<ElfImage> readElfImage(const std::string &path) {
             img.dof = sectionBytes(scn);
     }
     if (symtab && !img.notes.empty()) readDataSymbols(e, symtab, symsh, img.dataSymbols);
-    if (symtab) readSymbols(e, symtab, symsh, img.functions);
-    if (dynsym) readSymbols(e, dynsym, dynsh, img.functions);
+    if (symtab) readSymbols(e, symtab, symsh, img.functions, img.indirectFunctions);
+    if (dynsym) readSymbols(e, dynsym, dynsh, img.functions, img.indirectFunctions);
     std::sort(img.functions.begin(), img.functions.end(),
               [](const ElfFunction &a, const ElfFunction &b) {
                   return a.address != b.address ? a.address < b.address : a.name < b.name;

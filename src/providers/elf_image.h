@@ -35,6 +35,9 @@ struct ElfNote {
 struct ElfImage {
     bool shared = false;                // ET_DYN: loaded at a bias
     std::vector<ElfFunction> functions; // sorted by address
+    // GNU indirect functions (strlen in glibc): the symbol is the resolver
+    // that picks an implementation at load time, which calls never reach.
+    std::vector<std::string> indirectFunctions;
     std::vector<ElfSegment> loads;      // PT_LOAD
     std::vector<std::string> needed;    // DT_NEEDED
     std::vector<std::string> runpath;   // DT_RUNPATH / DT_RPATH directories

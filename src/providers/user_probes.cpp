@@ -227,8 +227,19 @@ UserProbeError userProbeError(const ProbeDescription &d, const std::vector<Proce
     if (!d.name.empty() && !hasGlob(d.name) && d.name != "entry" && d.name != "return" &&
         !isHexOffset(d.name))
         return {"D_PROC_NAME", "'" + d.name + "' is an invalid probe name"};
-    if (d.function.empty() || hasGlob(d.function) || d.module.empty() || hasGlob(d.module))
-        return {};
+    if (d.function.empty() || hasGlob(d.function)) return {};
+    for (const ProcessObject &obj : objects) {
+        if (!moduleMatches(d.module, obj)) continue;
+        auto img = readElfImage(obj.path);
+        if (img && std::find(img->indirectFunctions.begin(), img->indirectFunctions.end(),
+                             d.function) != img->indirectFunctions.end())
+            return {"D_PROC_FUNC", "failed to lookup '" + d.function + "' in module '" +
+                                       (d.module.empty() ? baseName(obj.path) : d.module) +
+                                       "': it is an indirect function (GNU ifunc), a "
+                                       "resolver run once at load time to pick the "
+                                       "implementation that calls reach"};
+    }
+    if (d.module.empty() || hasGlob(d.module)) return {};
     for (const ProcessObject &obj : objects) {
         if (!moduleMatches(d.module, obj)) continue;
         auto img = readElfImage(obj.path);
