@@ -38,13 +38,13 @@ struct ElfImage {
     // GNU indirect functions (strlen in glibc): the symbol is the resolver
     // that picks an implementation at load time, which calls never reach.
     std::vector<std::string> indirectFunctions;
-    std::vector<ElfSegment> loads;      // PT_LOAD
-    std::vector<std::string> needed;    // DT_NEEDED
-    std::vector<std::string> runpath;   // DT_RUNPATH / DT_RPATH directories
-    std::string interpreter;            // PT_INTERP
-    std::vector<ElfNote> notes;         // SHT_NOTE sections
-    uint64_t probesBase = 0;            // .stapsdt.base's address (0: none)
-    std::vector<uint8_t> dof;           // .SUNW_dof's contents (DTrace-style USDT)
+    std::vector<ElfSegment> loads;    // PT_LOAD
+    std::vector<std::string> needed;  // DT_NEEDED
+    std::vector<std::string> runpath; // DT_RUNPATH / DT_RPATH directories
+    std::string interpreter;          // PT_INTERP
+    std::vector<ElfNote> notes;       // SHT_NOTE sections
+    uint64_t probesBase = 0;          // .stapsdt.base's address (0: none)
+    std::vector<uint8_t> dof;         // .SUNW_dof's contents (DTrace-style USDT)
     // Data symbols (STT_OBJECT), read only for a file with USDT notes,
     // whose arguments may name them ("8@counter(%rip)").
     std::map<std::string, uint64_t, std::less<>> dataSymbols;

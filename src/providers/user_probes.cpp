@@ -223,7 +223,8 @@ class FirstBytes {
 
 } // namespace
 
-UserProbeError userProbeError(const ProbeDescription &d, const std::vector<ProcessObject> &objects) {
+UserProbeError userProbeError(const ProbeDescription &d,
+                              const std::vector<ProcessObject> &objects) {
     if (!d.name.empty() && !hasGlob(d.name) && d.name != "entry" && d.name != "return" &&
         !isHexOffset(d.name))
         return {"D_PROC_NAME", "'" + d.name + "' is an invalid probe name"};
@@ -250,8 +251,8 @@ UserProbeError userProbeError(const ProbeDescription &d, const std::vector<Proce
             if (isHexOffset(d.name) && rel >= f.size) {
                 char hex[32];
                 std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(rel));
-                return {"D_PROC_OFF", "offset " + std::string(hex) + " outside of function '" +
-                                          d.function + "'"};
+                return {"D_PROC_OFF",
+                        "offset " + std::string(hex) + " outside of function '" + d.function + "'"};
             }
             return {};
         }

@@ -212,6 +212,11 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
         return n;
     }
     if (forAssignment) return nullptr;
+    // Solaris's built-in variables that Linux has nothing for.
+    if (name == "zonename")
+        fail("D_IDENT_UNDEF", e.loc,
+             "failed to resolve zonename: zonename is not available on Linux: it has no Solaris "
+             "zones");
     fail("D_IDENT_UNDEF", e.loc, "failed to resolve " + name + ": Unknown variable name");
 }
 
