@@ -228,6 +228,8 @@ UserProbeError userProbeError(const ProbeDescription &d,
     if (!d.name.empty() && !hasGlob(d.name) && d.name != "entry" && d.name != "return" &&
         !isHexOffset(d.name))
         return {"D_PROC_NAME", "'" + d.name + "' is an invalid probe name"};
+    if (d.function == "-" && !d.module.empty() && d.module != "a.out")
+        return {"D_PROC_LIB", "only the a.out module is valid with the '-' function"};
     if (d.function.empty() || hasGlob(d.function)) return {};
     for (const ProcessObject &obj : objects) {
         if (!moduleMatches(d.module, obj)) continue;
@@ -269,6 +271,22 @@ std::vector<Probe> userFunctionProbes(int pid, const ProbeDescription &d,
         if (!moduleMatches(d.module, obj)) continue;
         auto img = readElfImage(obj.path);
         if (!img) continue;
+        // pid$target:a.out:-:ADDR: the instruction at a (linked) address
+        // of the executable, in no function in particular.
+        if (d.function == "-") {
+            if (!obj.mainExecutable || !offsetProbe) continue;
+            auto off = img->fileOffset(std::strtoull(d.name.c_str(), nullptr, 16));
+            FirstBytes code(obj.path);
+            if (!off || !code.probeable(*off)) continue;
+            Probe p;
+            p.provider = provider;
+            p.module = baseName(obj.path);
+            p.function = "-";
+            p.name = d.name;
+            p.user = UserProbe{pid, obj.path, *off, false, obj.mainExecutable};
+            out.push_back(std::move(p));
+            continue;
+        }
         // One name for each address when a glob takes many functions
         // (aliases would fire twice): the one with fewest leading
         // underscores, then the shortest.

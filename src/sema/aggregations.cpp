@@ -148,6 +148,10 @@ ir::StmtPtr Sema::analyzeAggregation(const frontend::Expr &assign) {
         if (i == 0 || isIncrement) {
             if (i == 0 && isString(a->type))
                 fail("D_AGG_SCALAR", rhs.loc, fn + "( ) requires a scalar value");
+            if (isIncrement && (!isScalar(a->type) || a->kind == NodeKind::AggregationRef))
+                fail("D_PROTO_ARG", rhs.loc,
+                     fn + "( ) increment value (argument #" + std::to_string(i + 1) +
+                         ") must be of scalar type");
             if (!isScalar(a->type) || a->kind == NodeKind::AggregationRef)
                 protoArgError(fn, static_cast<int>(i + 1), "int64_t", a->type, rhs.loc);
             a = convert(std::move(a), types_->int64Type());

@@ -95,6 +95,17 @@ echo "$out" | grep -q "\[D_PROC_NAME\] 'middle' is an invalid probe name" || fai
 out=$(err -n "pid$$:libc.so.6:malloc:ffffff")
 echo "$out" | grep -q "\[D_PROC_OFF\] offset 0xffffff outside of function 'malloc'" ||
     fail "offset: $out"
+out=$(err -n "pid$$:libc.so.6:-:1000")
+echo "$out" | grep -q "\[D_PROC_LIB\] only the a.out module is valid with the '-' function" ||
+    fail "'-' in a library: $out"
+out=$(err -n "pid$$::strlen:entry")
+echo "$out" | grep -q "\[D_PROC_FUNC\] failed to lookup 'strlen' in module 'libc.so.6': it is an indirect function (GNU ifunc)" ||
+    fail "an indirect function: $out"
+# pid$target:a.out:-:ADDR: the instruction at an address of the executable.
+addr=$(nm "$WORKLOADS/functions" | awk '$3 == "add" { sub(/^0+/, "", $1); print $1 }')
+out=$("$DTRACE" -q -n "pid\$target:a.out:-:$addr { printf(\"at %s %s\\n\", probefunc, probename); }" \
+    -c "$WORKLOADS/functions" 2>&1)
+echo "$out" | grep -q "^at - $addr$" || fail "an address probe: $out"
 out=$(err -n 'pid$pid::malloc:entry')
 echo "$out" | grep -q '\[D_PROC_DYN\] process [0-9]* is dtrace itself' || fail "dtrace itself: $out"
 exit 0

@@ -172,6 +172,8 @@ TEST(Sema, DiagnosticsOfTheReference) {
         {"struct a { struct b x; };\nBEGIN { (1)(2); }",
          "D_DECL_INCOMPLETE line 1: incomplete struct/union/enum struct b: x"},
         {"BEGIN { (1)(2); }", "D_FUNC_IDENT line 1: function designator is not of function type"},
+        {"BEGIN { @ = quantize(1, \"a\"); }",
+         "D_PROTO_ARG line 1: quantize( ) increment value (argument #2) must be of scalar type"},
         {"BEGIN { trace(zonename); }",
          "D_IDENT_UNDEF line 1: failed to resolve zonename: zonename is not available on Linux: "
          "it has no Solaris zones"},
