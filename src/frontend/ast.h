@@ -37,6 +37,7 @@ struct DeclSpec {
     std::shared_ptr<StructBody> structBody;
     std::shared_ptr<EnumBody> enumBody;
     SourceLoc loc;
+    SourceLoc bodyLoc; // the body's opening brace
 };
 
 struct Param;

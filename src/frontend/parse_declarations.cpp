@@ -160,6 +160,13 @@ DeclSpec Parser::parseDeclSpec(bool allowStorage) {
                     advance();
                 }
                 if (at("{")) {
+                    s.bodyLoc = cur_.loc;
+                    std::string tag = (s.base == DeclSpec::Base::Struct  ? "struct "
+                                       : s.base == DeclSpec::Base::Union ? "union "
+                                                                         : "enum ") +
+                                      s.name;
+                    if (!s.name.empty() && !definedTags_.insert(tag).second)
+                        fail("D_DECL_TYPERED", cur_.loc, "type redeclared: " + tag);
                     if (s.base == DeclSpec::Base::Enum)
                         s.enumBody = parseEnumBody();
                     else

@@ -80,6 +80,9 @@ class Parser {
     // deep the tree it builds is (kMaxDepth; operator chains count).
     int recursion_ = 0;
     int depth_ = 0;
+    // "struct s", "enum e": tags this text has given a body (a second body
+    // is an error at its opening brace, as DTrace reads it).
+    std::set<std::string> definedTags_;
     TypeNameOracle isTypeNameOracle_;
     std::set<std::string, std::less<>> typedefs_;
     std::set<std::string, std::less<>> variables_;

@@ -261,7 +261,8 @@ TypeRef Sema::defineEnum(const frontend::DeclSpec &spec, SourceLoc loc) {
         return types_->declareTag(TypeKind::Enum, spec.name);
     }
     if (!spec.name.empty() && types_->tagDefinedByProgram(TypeKind::Enum, spec.name))
-        fail("D_DECL_TYPERED", loc, "type redeclared: enum " + spec.name);
+        fail("D_DECL_TYPERED", spec.bodyLoc.line ? spec.bodyLoc : loc,
+             "type redeclared: enum " + spec.name);
     auto t = types_->declareTag(TypeKind::Enum, spec.name);
     int64_t next = 0;
     std::vector<Enumerator> values;
@@ -306,7 +307,8 @@ TypeRef Sema::defineStruct(const frontend::DeclSpec &spec, SourceLoc loc) {
         return types_->declareTag(kind, name);
     }
     if (!spec.name.empty() && types_->tagDefinedByProgram(kind, spec.name))
-        fail("D_DECL_TYPERED", loc, "type redeclared: " + std::string(kw) + spec.name);
+        fail("D_DECL_TYPERED", spec.bodyLoc.line ? spec.bodyLoc : loc,
+             "type redeclared: " + std::string(kw) + spec.name);
     auto t = types_->declareTag(kind, spec.name);
     uint64_t offsetBits = 0, sizeBits = 0;
     unsigned maxAlign = 1;
