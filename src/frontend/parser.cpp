@@ -481,6 +481,8 @@ ExprPtr Parser::parseCast() {
         --nesting_;
         expect(")");
         c->args.push_back(parseCast());
+        // Like a binary operator's: at the line of the token after it.
+        c->loc = cur_.loc;
         return c;
     }
     return parseUnary();

@@ -172,6 +172,9 @@ TEST(Sema, DiagnosticsOfTheReference) {
         {"struct a { struct b x; };\nBEGIN { (1)(2); }",
          "D_DECL_INCOMPLETE line 1: incomplete struct/union/enum struct b: x"},
         {"BEGIN { (1)(2); }", "D_FUNC_IDENT line 1: function designator is not of function type"},
+        // A cast's errors are at the line of the token after it.
+        {"BEGIN {\n x = (int)\n \"a\"\n}",
+         "D_CAST_INVAL line 4: invalid cast expression: \"string\" to \"int\""},
         // A second body is an error at its brace, before the body is read.
         {"struct s { int a; };\nstruct s\n{\n int b\n};",
          "D_DECL_TYPERED line 3: type redeclared: struct s"},
