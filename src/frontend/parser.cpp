@@ -430,6 +430,7 @@ ExprPtr Parser::parseAssignment() {
         a->args.push_back(std::move(lhs));
         RecursionGuard guard(recursion_, depth_, a->loc);
         a->args.push_back(parseAssignment());
+        a->loc = cur_.loc; // at the token after it, as DTrace places a node
         return a;
     }
     return lhs;
@@ -445,6 +446,7 @@ ExprPtr Parser::parseConditional() {
     c->args.push_back(parseExpression());
     expect(":");
     c->args.push_back(parseConditional());
+    c->loc = cur_.loc;
     return c;
 }
 
@@ -498,6 +500,7 @@ ExprPtr Parser::parseUnary() {
         e->op = cur_.text;
         advance();
         e->args.push_back(parseUnary());
+        e->loc = cur_.loc;
         return e;
     }
     if (at("-") || at("+") || at("!") || at("~") || at("*") || at("&")) {
@@ -506,6 +509,7 @@ ExprPtr Parser::parseUnary() {
         e->op = cur_.text;
         advance();
         e->args.push_back(parseCast());
+        e->loc = cur_.loc;
         return e;
     }
     if (cur_.kind == TokenKind::Keyword && cur_.text == "sizeof") {

@@ -175,6 +175,8 @@ TEST(Sema, DiagnosticsOfTheReference) {
         // A cast's errors are at the line of the token after it.
         {"BEGIN {\n x = (int)\n \"a\"\n}",
          "D_CAST_INVAL line 4: invalid cast expression: \"string\" to \"int\""},
+        {"BEGIN {\n x = -\n \"a\"\n}",
+         "D_OP_ARITH line 4: operator - requires an operand of arithmetic type"},
         // A second body is an error at its brace, before the body is read.
         {"struct s { int a; };\nstruct s\n{\n int b\n};",
          "D_DECL_TYPERED line 3: type redeclared: struct s"},
