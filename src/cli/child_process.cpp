@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <cstdlib>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -31,7 +31,8 @@ std::string resolveProgram(const std::string &name) {
     size_t at = 0;
     for (;;) {
         size_t colon = path.find(':', at);
-        std::string dir = path.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+        std::string dir =
+            path.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
         std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
         if (access(candidate.c_str(), X_OK) == 0) return candidate;
         if (colon == std::string::npos) break;
@@ -103,12 +104,32 @@ ChildProcess::~ChildProcess() {
     }
 }
 
-bool ChildProcess::exited() {
-    if (pid_ <= 0) return true;
-    int status;
-    if (!reaped_ && waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    reaped_ = true;
-    return true;
+bool ChildProcess::exited(const std::function<void()> &atExit) {
+    if (pid_ <= 0 || reaped_) return true;
+    for (int events = 0; events < 64; ++events) {
+        int status = 0;
+        pid_t got = waitpid(pid_, &status, WNOHANG);
+        if (got < 0 && errno == EINTR) continue;
+        if (got == 0) return false;
+        if (got != pid_ || !WIFSTOPPED(status)) {
+            reaped_ = true;
+            return true;
+        }
+        // Traced: its stops. At its exit it is read, then let go; a
+        // signal it was sent is passed on (a stop it entered, whose
+        // signal info cannot be read, is not sent again, or it would
+        // come back here at once).
+        long signal = 0;
+        siginfo_t info;
+        if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+            if (atExit) atExit();
+        } else if (status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)) &&
+                   ptrace(PTRACE_GETSIGINFO, pid_, nullptr, &info) == 0) {
+            signal = WSTOPSIG(status);
+        }
+        ptrace(PTRACE_CONT, pid_, nullptr, reinterpret_cast<void *>(signal));
+    }
+    return false;
 }
 
 // Waits for the traced child's next SIGTRAP stop, passing other signals
@@ -179,15 +200,25 @@ bool ChildProcess::runToEntry() {
 }
 
 void ChildProcess::release(const std::vector<kernel::IsEnabledSites> &afterExec,
-                           kernel::IsEnabledPatches &patches) {
+                           kernel::IsEnabledPatches &patches, bool holdAtExit) {
     if (!release_.valid()) return;
-    (void)!write(release_.get(), afterExec.empty() ? "g" : "t", 1);
+    bool trace = !afterExec.empty() || holdAtExit;
+    (void)!write(release_.get(), trace ? "t" : "g", 1);
     release_.reset();
-    if (afterExec.empty() || !waitForTrap()) return;
+    if (!trace || !waitForTrap()) return;
     for (const kernel::IsEnabledSites &sites : afterExec) patches.apply(sites, true);
     // Sites in libraries: patched at the entry point, before main runs.
     if (patches.hasPending() && runToEntry()) patches.retryPending(true);
-    if (!reaped_) ptrace(PTRACE_DETACH, pid_, nullptr, nullptr);
+    if (reaped_) return;
+    if (holdAtExit &&
+        ptrace(PTRACE_SETOPTIONS, pid_, nullptr,
+               reinterpret_cast<void *>(static_cast<long>(PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC |
+                                                          PTRACE_O_EXITKILL))) == 0) {
+        traced_ = true;
+        ptrace(PTRACE_CONT, pid_, nullptr, nullptr);
+    } else {
+        ptrace(PTRACE_DETACH, pid_, nullptr, nullptr);
+    }
 }
 
 } // namespace dtrace::cli

@@ -2,13 +2,17 @@
 // enabled. With DTrace-style is-enabled sites to patch in it, it is
 // released under ptrace: stopped at its exec, and again at its entry point
 // if the sites are in libraries the dynamic linker maps, patched while
-// stopped, then let go untraced.
+// stopped, then let go untraced. When its user stacks are to be named, it
+// stays traced until it exits, and stops there while its mappings are
+// read (as DTrace holds the processes it grabs): a command that ends
+// before dtrace has looked at it still has its frames named.
 #pragma once
 
 #include "kernel/is_enabled.h"
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,11 +30,13 @@ class ChildProcess {
     ~ChildProcess();
 
     pid_t pid() const { return pid_; }
-    // Lets the command run, patching the sites given at its stops first.
+    // Lets the command run, patching the sites given at its stops first;
+    // holdAtExit keeps it traced, to stop as it exits.
     void release(const std::vector<kernel::IsEnabledSites> &afterExec,
-                 kernel::IsEnabledPatches &patches);
-    // Whether it has exited (it is then reaped).
-    bool exited();
+                 kernel::IsEnabledPatches &patches, bool holdAtExit);
+    // Whether it has exited (it is then reaped). A command held at its
+    // exit calls atExit there (its mappings still readable), then goes on.
+    bool exited(const std::function<void()> &atExit = {});
 
   private:
     bool waitForTrap();
@@ -38,6 +44,7 @@ class ChildProcess {
     pid_t pid_ = -1;
     kernel::Fd release_; // the pipe it waits at before its exec
     bool reaped_ = false;
+    bool traced_ = false; // still under ptrace (held at its exit)
 };
 
 } // namespace dtrace::cli

@@ -241,7 +241,7 @@ void TracingSession::enable() {
             else
                 isEnabledPatches_.apply(sites);
         }
-        if (child_) child_->release(afterExec, isEnabledPatches_);
+        if (child_) child_->release(afterExec, isEnabledPatches_, compiled_.usesUserStacks);
     }
     consumer_->heartbeat();
     consumer_->drain();
@@ -296,7 +296,8 @@ bool TracingSession::traceUntilDone() {
             nextStatus = Clock::now() + std::chrono::nanoseconds(opts.statusrate);
         }
         if (child_) {
-            if (child_->exited()) {
+            pid_t child = child_->pid();
+            if (child_->exited([&] { consumer.rememberProcess(child); })) {
                 if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child_->pid());
                 child_.reset();
                 break;

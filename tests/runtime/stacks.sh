@@ -59,4 +59,11 @@ n=$(echo "$out" | grep -Ec '^ +libc\.so\.[0-9]+`[A-Za-z_]*nanosleep')
 out=$("$DTRACE" -x errtags -n 'BEGIN { stack(0); }' 2>&1)
 echo "$out" | grep -q 'D_STACK_SIZE.*stack( ) argument #1 must be a non-zero positive integer constant' ||
     fail "stack(0): $out"
+# A -c command that exits before dtrace looks at it still has its user
+# frames named: it is held at its exit while its mappings are read.
+out=$("$DTRACE" -q -c /bin/echo -n 'syscall::write:entry /pid == $target/ { ustack(); }' 2>&1)
+echo "$out"
+echo "$out" | grep -q 'libc\.so\.6`.*write' || fail "ustack() of a command that has exited"
+out=$("$DTRACE" -q -c '/bin/ls /' -n 'pid$target::malloc:entry { @[ustack()] = count(); }' 2>&1)
+echo "$out" | grep -q 'libc\.so\.6`malloc$' || fail "aggregated ustack() of a command that has exited"
 exit 0
