@@ -36,8 +36,13 @@ std::string Symbols::userSymbol(int pid, uint64_t addr, bool withOffset) const {
     auto hit = user_.lookup(pid, addr);
     if (!hit) return {};
     std::string out = hit->module + "`" + hit->name;
-    if (hit->name.empty()) out.pop_back(); // no symbol: module+offset
-    if (withOffset && (hit->offset || hit->name.empty())) {
+    if (hit->name.empty()) {
+        // No symbol: the module and the address, as DTrace prints them.
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%" PRIx64, addr);
+        return out + buf;
+    }
+    if (withOffset && hit->offset) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "+0x%" PRIx64, hit->offset);
         out += buf;
