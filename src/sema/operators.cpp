@@ -257,8 +257,27 @@ NodePtr Sema::binaryNode(ir::Op op, NodePtr a, NodePtr b, SourceLoc loc,
 
 NodePtr Sema::binary(const frontend::Expr &e) {
     NodePtr a = expr(*e.args[0]);
-    NodePtr b = expr(*e.args[1]);
-    return binaryNode(binaryOperator(e.op), std::move(a), std::move(b), e.loc, e.op);
+    ir::Op op = binaryOperator(e.op);
+    // An enum compared with a name: the name is looked for among the
+    // enum's enumerators, and one that is a global variable too is
+    // ambiguous.
+    const frontend::Expr &rhs = *e.args[1];
+    if (isComparison(op) && rhs.kind == ExprKind::Identifier) {
+        TypeRef lt = stripTypedefs(a->type);
+        if (lt && lt->kind == TypeKind::Enum && !lt->complete) lt = types_->complete(lt);
+        if (lt && lt->kind == TypeKind::Enum)
+            for (const Enumerator &en : lt->enumerators) {
+                if (en.name != rhs.name) continue;
+                if (ir::Variable *v = findVariable(ir::Scope::Global, rhs.name))
+                    fail("D_IDENT_AMBIG", e.loc,
+                         "ambiguous use of operator " + e.op + ": " + rhs.name + " is both a " +
+                             typeName(a->type) + " enum tag and a global " +
+                             (v->isAssoc() ? "associative array" : "scalar"));
+                break;
+            }
+    }
+    NodePtr b = expr(rhs);
+    return binaryNode(op, std::move(a), std::move(b), e.loc, e.op);
 }
 
 NodePtr Sema::conditional(const frontend::Expr &e) {

@@ -19,4 +19,13 @@ grep -qx 'dtrace: invalid probe specifier BEGIN /y/ { exit(0); }: in predicate: 
 "$DTRACE" -n 'BEGIN { trace($$1718446744073709551615); }' 2>err; rc=$?
 [ $rc = 1 ] || { echo "FAIL: huge macro argument: status $rc"; cat err; exit 1; }
 grep -q 'macro argument \$\$1718446744073709551615 is not defined' err || { cat err; exit 1; }
+
+# A kernel enum compared with a name that is both its enumerator and a
+# global variable: ambiguous (D_IDENT_AMBIG); without the global, the
+# enumerator.
+"$DTRACE" -x errtags -n 'int PIDTYPE_PID; BEGIN { this->t = (enum pid_type)0; trace(this->t == PIDTYPE_PID); }' 2>err; rc=$?
+[ $rc = 1 ] || { echo "FAIL: ambiguous enumerator: status $rc"; cat err; exit 1; }
+grep -q 'D_IDENT_AMBIG.*ambiguous use of operator ==: PIDTYPE_PID is both a enum pid_type enum tag and a global scalar' err || { cat err; exit 1; }
+out=$("$DTRACE" -q -n 'BEGIN { this->t = (enum pid_type)0; trace(this->t == PIDTYPE_PID); exit(0); }' 2>&1)
+[ "$out" = 1 ] || { echo "FAIL: enumerator in a comparison: $out"; exit 1; }
 exit 0
