@@ -153,6 +153,11 @@ void TracingSession::checkEnabling() {
     }
     if (policy == program::BufferPolicy::Fill && largestEnd > opts.bufsize)
         throw Error("could not enable tracing: END enablings exceed size of principal buffer");
+    // A fault's ERROR record (its five values after the EPID, 48 bytes as
+    // DTrace counts it) can come from any probe: a switch or fill buffer
+    // must hold one with DTrace's header (8 bytes) and size word (4).
+    constexpr uint64_t kErrorRecordBytes = 8 + 4 + 48;
+    if (policy != program::BufferPolicy::Ring) largest = std::max(largest, kErrorRecordBytes);
     if (largest > opts.bufsize)
         throw Error("could not enable tracing: Enabling exceeds size of buffer");
     // aggsize must hold an entry of the largest key and the largest value

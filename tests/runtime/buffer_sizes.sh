@@ -34,4 +34,13 @@ rc=$?
     { echo "FAIL: aggsize too small ($rc): $out"; exit 1; }
 out=$("$DTRACE" -x aggsize=64 -q -n 'BEGIN { @a = count(); exit(0); }' 2>&1)
 [ "$(echo $out)" = 1 ] || { echo "FAIL: an aggregation that fits aggsize: $out"; exit 1; }
+# A principal buffer must hold a fault's ERROR record with its header
+# (60 bytes), unless it is a ring.
+out=$("$DTRACE" -q -x bufsize=59 -n 'BEGIN { exit(0); }' 2>&1)
+[ "$out" = "dtrace: could not enable tracing: Enabling exceeds size of buffer" ] ||
+    { echo "FAIL: bufsize=59: $out"; exit 1; }
+out=$("$DTRACE" -q -x bufsize=60 -n 'BEGIN { printf("ok\n"); exit(0); }' 2>&1)
+[ "$out" = ok ] || { echo "FAIL: bufsize=60: $out"; exit 1; }
+out=$("$DTRACE" -q -x bufpolicy=ring -x bufsize=16 -n 'BEGIN { exit(0); }' 2>&1)
+[ -z "$out" ] || { echo "FAIL: a 16-byte ring: $out"; exit 1; }
 exit 0
