@@ -211,6 +211,69 @@ translator ipinfo_t < struct sock *S > {
 	ip_daddr = xlate <tcpsinfo_t *> (S)->tcps_raddr;
 };
 
+/* The segment behind a state change, where one is implied (the hook passes
+   none): connect-request sent a SYN; connect-established received a
+   SYN-ACK, accept-established an ACK, connect-refused a RST. Its ends come
+   from the socket; sequence numbers and window are not known. */
+struct __dtrace_tcp_segment { char unused; };
+
+inline int __dtrace_tcp_segment_in =
+    (arg1 == TCP_STATE_SYN_SENT && (arg2 == TCP_STATE_ESTABLISHED || arg2 == TCP_STATE_CLOSED)) ||
+    ((arg1 == TCP_STATE_SYN_RECEIVED || arg1 == TCP_STATE_NEW_SYN_RECV) &&
+    arg2 == TCP_STATE_ESTABLISHED);
+inline int __dtrace_tcp_segment_out = arg1 == TCP_STATE_CLOSED && arg2 == TCP_STATE_SYN_SENT;
+
+translator tcpinfo_t < struct __dtrace_tcp_segment *G > {
+	tcp_sport = __dtrace_tcp_segment_in ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_rport :
+	    __dtrace_tcp_segment_out ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_lport : 0;
+	tcp_dport = __dtrace_tcp_segment_in ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_lport :
+	    __dtrace_tcp_segment_out ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_rport : 0;
+	tcp_seq = 0;
+	tcp_ack = 0;
+	tcp_offset = __dtrace_tcp_segment_in || __dtrace_tcp_segment_out ? 20 : 0;
+	tcp_flags = __dtrace_tcp_segment_out ? TH_SYN :
+	    arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_ESTABLISHED ? TH_SYN | TH_ACK :
+	    arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_CLOSED ? TH_RST | TH_ACK :
+	    __dtrace_tcp_segment_in ? TH_ACK : 0;
+	tcp_window = 0;
+	tcp_checksum = 0;
+	tcp_urgent = 0;
+	tcp_hdr = 0;
+};
+
+translator ipinfo_t < struct __dtrace_tcp_segment *G > {
+	ip_ver = xlate <ipinfo_t *> ((struct sock *)G)->ip_ver;
+	ip_plength = __dtrace_tcp_segment_in || __dtrace_tcp_segment_out ? 20 : 0;
+	ip_saddr = __dtrace_tcp_segment_in ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_raddr :
+	    xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_laddr;
+	ip_daddr = __dtrace_tcp_segment_in ? xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_laddr :
+	    xlate <tcpsinfo_t *> ((struct sock *)G)->tcps_raddr;
+};
+
+/* A reset received for a connection request (tcp_receive_reset): its
+   ends from the socket, the remote one its source. */
+struct __dtrace_tcp_reset_in { char unused; };
+
+translator tcpinfo_t < struct __dtrace_tcp_reset_in *R > {
+	tcp_sport = xlate <tcpsinfo_t *> ((struct sock *)R)->tcps_rport;
+	tcp_dport = xlate <tcpsinfo_t *> ((struct sock *)R)->tcps_lport;
+	tcp_seq = 0;
+	tcp_ack = 0;
+	tcp_offset = 20;
+	tcp_flags = TH_RST | TH_ACK;
+	tcp_window = 0;
+	tcp_checksum = 0;
+	tcp_urgent = 0;
+	tcp_hdr = 0;
+};
+
+translator ipinfo_t < struct __dtrace_tcp_reset_in *R > {
+	ip_ver = xlate <ipinfo_t *> ((struct sock *)R)->ip_ver;
+	ip_plength = 20;
+	ip_saddr = xlate <tcpsinfo_t *> ((struct sock *)R)->tcps_raddr;
+	ip_daddr = xlate <tcpsinfo_t *> ((struct sock *)R)->tcps_laddr;
+};
+
 translator tcplsinfo_t < int I > {
 	tcps_state = I;
 };

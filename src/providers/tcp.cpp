@@ -6,6 +6,7 @@
 // ipinfo_t, tcpsinfo_t, tcpinfo_t, and for state-change tcplsinfo_t
 // (tcp.d).
 #include "providers/hook_provider.h"
+#include "providers/kernel_functions.h"
 #include "providers/registry.h"
 
 namespace dtrace::providers {
@@ -42,13 +43,23 @@ class TcpProvider final : public HookProvider {
                 false);
         segment("receive", "tcp_probe", "((struct sk_buff *)arg1)", "((struct sock *)arg0)", "",
                 false);
+        // A connection request: the SYN (without ACK) as it is sent, when
+        // its ports are known (the state change to SYN_SENT comes before
+        // the local port is chosen).
+        segment("connect-request", "net_dev_queue", queued, queued + "->sk",
+                "(" + queued + "->protocol == htons(ETH_P_IP) || " + queued +
+                    "->protocol == htons(ETH_P_IPV6)) && (*((uint8_t *)tcp_header[" + queued +
+                    "] + 13) & (TH_SYN | TH_ACK)) == TH_SYN",
+                false);
         // A SYN (without ACK) answered with a reset, by no socket or a
         // listening one.
         const std::string reset = "((struct sk_buff *)arg1)";
-        segment("accept-refused", "tcp_send_reset", reset, "((struct sock *)arg0)",
-                "(*((uint8_t *)tcp_header[" + reset + "] + 13) & (TH_SYN | TH_ACK)) == TH_SYN && "
+        segment(
+            "accept-refused", "tcp_send_reset", reset, "((struct sock *)arg0)",
+            "(*((uint8_t *)tcp_header[" + reset +
+                "] + 13) & (TH_SYN | TH_ACK)) == TH_SYN && "
                 "(arg0 == 0 || ((struct sock *)arg0)->__sk_common.skc_state == TCP_STATE_LISTEN)",
-                true);
+            true);
 
         // State changes of TCP sockets: inet_sock_set_state(sk, old, new).
         auto change = [&](const char *probe, std::string transition, bool withOld) {
@@ -57,18 +68,33 @@ class TcpProvider final : public HookProvider {
             std::vector<Arg> args{
                 {"pktinfo_t *", "xlate <pktinfo_t *> ((struct sk_buff *)NULL)"},
                 {"csinfo_t *", "xlate <csinfo_t *> ((struct sock *)arg0)"},
-                {"ipinfo_t *", "xlate <ipinfo_t *> ((struct sock *)arg0)"},
-                {"tcpsinfo_t *",
-                 "xlate <tcpsinfo_t *> ((struct __dtrace_tcp_state_change *)arg0)"},
-                {"tcpinfo_t *", "xlate <tcpinfo_t *> ((struct tcphdr *)NULL)"}};
+                {"ipinfo_t *", "xlate <ipinfo_t *> ((struct __dtrace_tcp_segment *)arg0)"},
+                {"tcpsinfo_t *", "xlate <tcpsinfo_t *> ((struct __dtrace_tcp_state_change *)arg0)"},
+                {"tcpinfo_t *", "xlate <tcpinfo_t *> ((struct __dtrace_tcp_segment *)arg0)"}};
             if (withOld) args.push_back({"tcplsinfo_t *", "xlate <tcplsinfo_t *> ((int)arg1)"});
             out.push_back(mapped(probe, rawTracepoint("inet_sock_set_state"), filter, args));
         };
         change("state-change", "", true);
-        change("connect-request", "arg1 == TCP_STATE_CLOSED && arg2 == TCP_STATE_SYN_SENT", false);
-        change("connect-established",
-               "arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_ESTABLISHED", false);
-        change("connect-refused", "arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_CLOSED", false);
+        change("connect-established", "arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_ESTABLISHED",
+               false);
+        // A connection request answered with a reset: where the kernel has
+        // tcp_receive_reset (6.10), when the reset arrives (the socket
+        // still has its ports), else as the socket closes.
+        if (rawTracepointExists("tcp_receive_reset")) {
+            const std::string sk = "((struct sock *)arg0)";
+            out.push_back(mapped(
+                "connect-refused", rawTracepoint("tcp_receive_reset"),
+                sk + "->sk_protocol == IPPROTO_TCP && " + sk +
+                    "->__sk_common.skc_state == TCP_STATE_SYN_SENT",
+                {{"pktinfo_t *", "xlate <pktinfo_t *> ((struct sk_buff *)NULL)"},
+                 {"csinfo_t *", "xlate <csinfo_t *> (" + sk + ")"},
+                 {"ipinfo_t *", "xlate <ipinfo_t *> ((struct __dtrace_tcp_reset_in *)arg0)"},
+                 {"tcpsinfo_t *", "xlate <tcpsinfo_t *> (" + sk + ")"},
+                 {"tcpinfo_t *", "xlate <tcpinfo_t *> ((struct __dtrace_tcp_reset_in *)arg0)"}}));
+        } else {
+            change("connect-refused", "arg1 == TCP_STATE_SYN_SENT && arg2 == TCP_STATE_CLOSED",
+                   false);
+        }
         change("accept-established",
                "arg1 == TCP_STATE_SYN_RECEIVED && arg2 == TCP_STATE_ESTABLISHED", false);
         return out;

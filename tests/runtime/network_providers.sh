@@ -16,6 +16,17 @@ tcp:::accept-established
 	printf("%s %s %d\n", probename, args[3]->tcps_raddr, args[3]->tcps_rport);
 }
 tcp:::accept-refused { printf("accept-refused %d\n", args[3]->tcps_lport); }
+/* The segment each implies: its ports and flags, the remote end first
+   for one received. */
+tcp:::connect-request, tcp:::connect-established, tcp:::connect-refused,
+tcp:::accept-established
+/args[3]->tcps_raddr == "127.0.0.1"/
+{
+	printf("segment %s %d %d %x\n", probename,
+	    args[4]->tcp_sport == args[3]->tcps_lport && args[4]->tcp_dport == args[3]->tcps_rport,
+	    args[4]->tcp_sport == args[3]->tcps_rport && args[4]->tcp_dport == args[3]->tcps_lport &&
+	    args[4]->tcp_sport != 0, args[4]->tcp_flags);
+}
 tcp:::send, tcp:::receive
 /args[4]->tcp_flags & TH_PSH && args[3]->tcps_laddr == "127.0.0.1"/
 {
@@ -38,7 +49,8 @@ for line in "state state-closed -> state-listen" "state state-closed -> state-sy
     "send 127.0.0.1 127.0.0.1 5 bytes 1 1" "receive 127.0.0.1 127.0.0.1 5 bytes 1 1" \
     "accept-refused 1" "connect-refused 127.0.0.1 1" \
     "udp send 127.0.0.1 0 127.0.0.1 1 18" "udp receive 127.0.0.1 1 127.0.0.1 0 18" \
-    "ip send lo UDP 1 no-v6"; do
+    "ip send lo UDP 1 no-v6" "segment connect-request 1 0 2" "segment connect-established 0 1 12" \
+    "segment accept-established 0 1 10" "segment connect-refused 0 1 14"; do
 	echo "$out" | grep -q "^$line" || fail "no line '$line'"
 done
 exit 0
