@@ -372,7 +372,9 @@ void Generator::planKernelOffsets() {
     for (const auto &c : prog.clauses) {
         walkClause(c, [&](const ir::Node &n) {
             if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::Progenyof) needTask = true;
-            if (n.kind == ir::NodeKind::Call && n.subr == ir::Subr::DPath) needPaths = true;
+            if (n.kind == ir::NodeKind::Call &&
+                (n.subr == ir::Subr::DPath || n.subr == ir::Subr::DMountpoint))
+                needPaths = true;
             // A failed user-space read tells a kernel thread (no mm) apart.
             if ((n.kind == ir::NodeKind::Call &&
                  (n.subr == ir::Subr::Copyin || n.subr == ir::Subr::Copyinstr ||
@@ -443,7 +445,7 @@ void Generator::planLayout() {
             if (n.kind != ir::NodeKind::Call) return;
             if (n.subr == ir::Subr::Alloca && n.translated && n.kids[0]->isConstant())
                 clauseTranslations += round8(static_cast<uint32_t>(n.kids[0]->value));
-            if (n.subr == ir::Subr::DPath) usesDPath = true;
+            if (n.subr == ir::Subr::DPath || n.subr == ir::Subr::DMountpoint) usesDPath = true;
             if (n.subr == ir::Subr::Stack && !n.kids.empty()) {
                 usesSymbols = true;
                 if (sema::stripTypedefs(n.type)->stack == sema::Type::Stack::User)

@@ -424,6 +424,55 @@ int FunctionCompiler::call(const ir::Node &n) {
         release(ctx);
         return d;
     }
+    case ir::Subr::DMountpoint: {
+        // __d_mountpoint(struct path *): d_path() of where the path's mount
+        // is mounted (its parent mount and mount point), "/" for the root.
+        Generator &g = pb_.g;
+        if (!g.kernel.pathsKnown())
+            fail("D_UNSUPPORTED", n.loc,
+                 "d_path( ) needs the kernel's path, dentry and mount types from BTF");
+        int p = value(*n.kids[0]);
+        const uint32_t state = g.layout.numbuf;
+        const auto mountMnt = static_cast<int32_t>(g.kernel.mountMnt);
+        // A kernel word at r3 + offset into state + at (a bad read faults).
+        auto readWord = [&](int32_t offset, uint32_t at) {
+            emit(alu64Imm(BPF_ADD, R3, offset));
+            emit(movReg(R1, R9));
+            emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state + at)));
+            emit(movImm(R2, 8));
+            f_->callHelper(BPF_FUNC_probe_read_kernel);
+            Label ok = f_->newLabel();
+            f_->jumpImm(BPF_JEQ, R0, 0, ok);
+            Reg rp = get(p, R3);
+            fault(faultCode(Fault::BadAddr), rp);
+            f_->bind(ok);
+        };
+        Reg rp = get(p, R3);
+        if (rp != R3) emit(movReg(R3, rp));
+        readWord(static_cast<int32_t>(g.kernel.pathMnt), 0); // the vfsmount
+        // Its struct mount, around it: the parent and the mount point.
+        emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
+        readWord(static_cast<int32_t>(g.kernel.mountMountpoint) - mountMnt, 8);
+        emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
+        readWord(static_cast<int32_t>(g.kernel.mountParent) - mountMnt, 0);
+        emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
+        emit(alu64Imm(BPF_ADD, R3, mountMnt));
+        emit(store(Size::DW, R9, static_cast<int16_t>(state), R3));
+        int d = stringResult();
+        int ctx = alloc();
+        emit(movReg(R0, R9));
+        put(ctx, R0);
+        argumentsToRegisters({d, ctx});
+        f_->call(pb_.subprogram(SubprogramKind::DPath));
+        Label done = f_->newLabel();
+        f_->jumpImm(BPF_JEQ, R0, 0, done);
+        rp = get(p, R3);
+        fault(faultCode(Fault::BadAddr), rp);
+        f_->bind(done);
+        release(p);
+        release(ctx);
+        return d;
+    }
     case ir::Subr::Progenyof: {
         // Is the current process pid or one of its descendants?
         if (pb_.g.kernel.taskRealParent < 0 || pb_.g.kernel.taskTgid < 0)

@@ -91,6 +91,7 @@ constexpr std::array kFunctions = {
     FunctionInfo{"copyinstr", FunctionKind::Subroutine, 1, 2},
     FunctionInfo{"copyinto", FunctionKind::Subroutine, 3, 3},
     FunctionInfo{"d_path", FunctionKind::Subroutine, 1, 1},
+    FunctionInfo{"__d_mountpoint", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"dirname", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"getmajor", FunctionKind::Subroutine, 1, 1},
     FunctionInfo{"getminor", FunctionKind::Subroutine, 1, 1},

@@ -144,6 +144,7 @@ const std::vector<SubroutineProto> &subroutineTable() {
         {"rw_read_held", ir::Subr::None, "int", {"rwlock_t *"}},
         {"rw_write_held", ir::Subr::None, "int", {"rwlock_t *"}},
         {"d_path", ir::Subr::DPath, "string", {"void *"}},
+        {"__d_mountpoint", ir::Subr::DMountpoint, "string", {"void *"}},
         {"speculation", ir::Subr::Speculation, "int", {}},
     };
     return table;

@@ -157,6 +157,7 @@ enum class Subr {
     Progenyof,
     Cpuinfo, // __cpuinfo(cpu): the address of the CPU's cpuinfo_t
     DPath,
+    DMountpoint, // the mount point of a struct path's file system
     Copyout,
     Copyoutstr,
     Raise,

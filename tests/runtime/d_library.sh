@@ -23,6 +23,12 @@ syscall::write:entry /pid == $target && arg0 == 1/ {
 }' 2>&1)
 echo "$out"
 echo "$out" | grep -q "^$tmp/out.txt out.txt $tmp 1\$" || fail "fds[] or cwd"
+# fi_mount: where the file's file system is mounted (that df names).
+mnt=$(df --output=target "$tmp" | tail -1)
+out=$(cd "$tmp" && timeout 20 "$DTRACE" -q -c "sh $tmp/w.sh" -n '
+syscall::write:entry /pid == $target && arg0 == 1/ { printf("[%s]\n", fds[1].fi_mount); exit(0); }' 2>&1)
+echo "$out"
+[ "$out" = "[$mnt]" ] || fail "fi_mount: $out, not $mnt"
 
 # uregs[]: the user registers saved at entry to the kernel (x86-64: the
 # system call number in orig_rax).
