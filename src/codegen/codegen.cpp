@@ -135,7 +135,9 @@ std::vector<uint8_t> StringTable::bytes() const {
 Generator::Generator(const ir::Program &p, uint32_t recordReserve) : prog(p), strtab(0) {
     layout.recordReserve = recordReserve;
     strsize = static_cast<uint32_t>(prog.options.strsize);
-    layout.strslot = std::max<uint32_t>(16, round8(strsize + 1));
+    // A string, its NUL, and (the slot's last byte) a global or clause-local
+    // string variable's mark that it holds NULL.
+    layout.strslot = std::max<uint32_t>(16, round8(strsize + 2));
     strtab = StringTable(layout.strslot);
     out.options = prog.options;
     out.matchedProbes = prog.matchedProbes;

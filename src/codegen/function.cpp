@@ -298,6 +298,14 @@ int FunctionCompiler::stringValue(const ir::Node &n) {
         Address a = address(n, false);
         int s = alloc();
         addressOf(R0, a);
+        if (n.kind == NodeKind::Var && n.var->scope != ir::Scope::ThreadLocal) {
+            // A global or clause-local string set to NULL is NULL.
+            Label notNull = f_->newLabel();
+            emit(load(Size::B, R1, R0, static_cast<int16_t>(g.layout.strslot - 1)));
+            f_->jumpImm(BPF_JEQ, R1, 0, notNull);
+            emit(movImm(R0, 0));
+            f_->bind(notNull);
+        }
         put(s, R0);
         release(a.slot);
         return s;

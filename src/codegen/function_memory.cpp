@@ -466,17 +466,32 @@ int FunctionCompiler::assign(const ir::Node &n) {
             deleteDynamic(target);
             return constantValue(val);
         }
+        // A global or clause-local string variable holds NULL as "" with a
+        // mark in its slot's last byte (read back as NULL).
+        const bool markedString = sema::isString(target.type) && target.kind == NodeKind::Var &&
+                                  target.var->scope != ir::Scope::ThreadLocal;
+        auto setNullMark = [&](bool isNull) {
+            Address a = address(target, true);
+            addressOf(R1, a);
+            release(a.slot);
+            if (isNull) emit(storeImm(Size::B, R1, 0, 0));
+            emit(storeImm(Size::B, R1, static_cast<int16_t>(pb_.g.layout.strslot - 1),
+                          isNull ? 1 : 0));
+        };
+        if (markedString && val.isConstant() && val.value == 0) {
+            setNullMark(true);
+            return constantValue(val);
+        }
         int v = value(val);
         if (sema::isString(target.type) && mayBeNull(val)) {
-            // Storing NULL: a dynamic variable is deleted, another holds "".
+            // Storing NULL: a dynamic variable is deleted, another is marked.
             Label notNull = f_->newLabel(), done = f_->newLabel();
             Reg r = get(v, R1);
             f_->jumpImm(BPF_JNE, r, 0, notNull);
-            bool dynamic =
-                target.kind == NodeKind::ArrayElem ||
-                (target.kind == NodeKind::Var && target.var->scope == ir::Scope::ThreadLocal);
-            if (dynamic) {
+            if (dynamicTarget) {
                 deleteDynamic(target);
+            } else if (markedString) {
+                setNullMark(true);
             } else {
                 Address a = address(target, true);
                 addressOf(R1, a);
@@ -486,10 +501,12 @@ int FunctionCompiler::assign(const ir::Node &n) {
             f_->jump(done);
             f_->bind(notNull);
             storeAggregate(target, val, v);
+            if (markedString) setNullMark(false);
             f_->bind(done);
             return v;
         }
         storeAggregate(target, val, v);
+        if (markedString) setNullMark(false);
         return v;
     }
     if (!n.str.empty()) {

@@ -13,9 +13,9 @@ bool FunctionCompiler::mayBeNull(const ir::Node &n) const {
                n.subr == ir::Subr::Strstr || n.subr == ir::Subr::Strtok;
     if (n.kind == ir::NodeKind::Conditional) return mayBeNull(*n.kids[1]) || mayBeNull(*n.kids[2]);
     // A string element that was never assigned (or deleted) is NULL.
+    // So is a string variable set to NULL.
     if (sema::isString(n.type) &&
-        (n.kind == ir::NodeKind::ArrayElem ||
-         (n.kind == ir::NodeKind::Var && n.var->scope == ir::Scope::ThreadLocal)))
+        (n.kind == ir::NodeKind::ArrayElem || n.kind == ir::NodeKind::Var))
         return true;
     if (n.kind == ir::NodeKind::Comma) return mayBeNull(*n.kids[1]);
     return false;

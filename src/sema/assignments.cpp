@@ -123,9 +123,9 @@ NodePtr Sema::assign(const frontend::Expr &e) {
         if (isInteger(target->type) || isPointer(target->type))
             value = convert(std::move(value), target->type);
         else if (isString(target->type) && value->isConstant() && value->value == 0 &&
-                 (target->kind == NodeKind::ArrayElem ||
-                  (target->kind == NodeKind::Var && target->var->scope == ir::Scope::ThreadLocal)))
-            value = constant(0, types_->voidPtrType(), value->loc); // deletes the element
+                 (target->kind == NodeKind::ArrayElem || target->kind == NodeKind::Var))
+            // Deletes a dynamic element; another variable holds NULL.
+            value = constant(0, types_->voidPtrType(), value->loc);
         else if (isString(target->type) && value->isConstant() && value->value == 0)
             value = emptyString(value->loc); // a NULL string is the empty string
         else if (isString(target->type) && !isString(value->type))
