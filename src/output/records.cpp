@@ -109,8 +109,10 @@ std::string formatSymbol(const DecodedValue &v, const SymbolResolver *syms) {
     FormatValue f = toFormatValue(v);
     uint64_t pc = f.frames.empty() ? 0 : f.frames.front();
     std::string name;
+    const bool withOffset = v.desc.symbolForm == 3; // uaddr()
     if (syms)
-        name = f.pid >= 0 ? syms->userSymbol(f.pid, pc, false) : syms->kernelSymbol(pc, false);
+        name = f.pid >= 0 ? syms->userSymbol(f.pid, pc, withOffset)
+                          : syms->kernelSymbol(pc, withOffset);
     if (name.empty()) return printfString("0x%" PRIx64, pc);
     if (v.desc.symbolForm == 2) name = name.substr(0, name.find('`'));
     return name;

@@ -22,7 +22,7 @@ struct ValueDesc {
     enum class Kind { Integer, String, Bytes, Stack };
     Kind kind = Kind::Integer;
     bool userStack = false; // Kind::Stack: a ustack (the process ID, then the frames)
-    uint8_t symbolForm = 0; // Kind::Stack: func/sym (1) or mod (2) of its one frame
+    uint8_t symbolForm = 0; // Kind::Stack: func/sym (1), mod (2) or uaddr (3) of its one frame
     uint32_t size = 8;      // bytes in the record (strings: strsize + 1)
     uint32_t typeSize = 8;  // the D type's size (for integer printing width)
     bool isSigned = true;

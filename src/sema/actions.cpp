@@ -258,7 +258,7 @@ ir::StmtPtr Sema::analyzeCallStatement(const frontend::Expr &call) {
         return st;
     }
     if (fn == "func" || fn == "sym" || fn == "mod" || fn == "ufunc" || fn == "usym" ||
-        fn == "umod") {
+        fn == "umod" || fn == "uaddr") {
         noteAction(ActionClass::DataRecording, call.loc);
         auto st = mkStmt(ir::StmtKind::Trace, call.loc);
         st->expr = symbolValue(call);
@@ -367,7 +367,8 @@ NodePtr Sema::stackValue(const frontend::Expr &call) {
 }
 
 // func(pc), sym(pc), mod(pc) and ufunc, usym, umod: the address, shown as
-// the function (or module) it is in; a one-frame stack underneath.
+// the function (or module) it is in; uaddr: with its offset in the
+// function. A one-frame stack underneath.
 NodePtr Sema::symbolValue(const frontend::Expr &call) {
     const std::string &fn = call.name;
     checkArgCount(fn, call.args.size(), 1, 1, call.loc);
@@ -375,7 +376,7 @@ NodePtr Sema::symbolValue(const frontend::Expr &call) {
     if (!isInteger(address->type) && !isPointer(address->type))
         protoArgError(fn, 1, "uint64_t", address->type, call.loc);
     bool user = fn[0] == 'u';
-    uint8_t form = fn.ends_with("mod") ? 2 : 1;
+    uint8_t form = fn.ends_with("mod") ? 2 : fn == "uaddr" ? 3 : 1;
     auto node = mk(NodeKind::Call, call.loc, types_->stackType(user, 1, form));
     node->subr = ir::Subr::Stack;
     node->value = 1;

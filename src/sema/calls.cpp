@@ -37,7 +37,7 @@ bool Sema::isActionCall(const frontend::Expr &e) {
     const FunctionInfo *f = findFunction(e.name);
     return f && f->kind == FunctionKind::Action && e.name != "stack" && e.name != "ustack" &&
            e.name != "jstack" && e.name != "func" && e.name != "sym" && e.name != "mod" &&
-           e.name != "ufunc" && e.name != "usym" && e.name != "umod";
+           e.name != "ufunc" && e.name != "usym" && e.name != "umod" && e.name != "uaddr";
 }
 
 bool Sema::isDynamic(const ir::Node &n) {
@@ -72,7 +72,7 @@ NodePtr Sema::call(const frontend::Expr &e) {
     // stack() and ustack() are values too: aggregation keys.
     if (e.name == "stack" || e.name == "ustack" || e.name == "jstack") return stackValue(e);
     if (e.name == "func" || e.name == "sym" || e.name == "mod" || e.name == "ufunc" ||
-        e.name == "usym" || e.name == "umod")
+        e.name == "usym" || e.name == "umod" || e.name == "uaddr")
         return symbolValue(e);
     std::vector<NodePtr> args;
     for (const auto &a : e.args) args.push_back(expr(*a));

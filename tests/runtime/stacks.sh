@@ -66,4 +66,8 @@ echo "$out"
 echo "$out" | grep -q 'libc\.so\.6`.*write' || fail "ustack() of a command that has exited"
 out=$("$DTRACE" -q -c '/bin/ls /' -n 'pid$target::malloc:entry { @[ustack()] = count(); }' 2>&1)
 echo "$out" | grep -q 'libc\.so\.6`malloc$' || fail "aggregated ustack() of a command that has exited"
+# uaddr(): a user address as module`symbol+offset, an aggregation key.
+out=$("$DTRACE" -q -c /bin/echo -n 'syscall::write:entry /pid == $target/ { @[uaddr(uregs[R_PC])] = count(); uaddr(uregs[R_PC]); }' 2>&1)
+echo "$out"
+echo "$out" | grep -Eq '^ +libc\.so\.6`[A-Za-z_]*write[A-Za-z_0-9]*\+0x[0-9a-f]+ +1$' || fail "uaddr() as a key"
 exit 0
