@@ -78,6 +78,19 @@ void FunctionCompiler::normalize(Reg r, const TypeRef &t) {
     }
 }
 
+// The word at this offset in the current task_struct, into dctx::kScratch;
+// to `failed` when it cannot be read.
+void FunctionCompiler::readCurrentTaskWord(int64_t offset, bpf::Label failed) {
+    f_->callHelper(BPF_FUNC_get_current_task);
+    emit(movReg(R3, R0));
+    emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(offset)));
+    emit(movReg(R1, R9));
+    emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+    emit(movImm(R2, 8));
+    f_->callHelper(BPF_FUNC_probe_read_kernel);
+    f_->jumpImm(BPF_JNE, R0, 0, failed);
+}
+
 // Records a fault and leaves the clause.
 void FunctionCompiler::fault(uint32_t type, Reg value) {
     if (errorClause_) {
@@ -413,14 +426,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         emit(movImm(R0, 0));
         put(s, R0);
         if (g.kernel.taskRealParent < 0 || g.kernel.taskTgid < 0) break;
-        f_->callHelper(BPF_FUNC_get_current_task);
-        emit(movReg(R3, R0));
-        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskRealParent)));
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-        emit(movImm(R2, 8));
-        f_->callHelper(BPF_FUNC_probe_read_kernel);
-        f_->jumpImm(BPF_JNE, R0, 0, done);
+        readCurrentTaskWord(g.kernel.taskRealParent, done);
         emit(load(Size::DW, R3, R9, dctx::kScratch));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskTgid)));
         emit(movReg(R1, R9));
@@ -468,14 +474,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         slotTo(R1);
         emit(storeImm(Size::B, R1, 0, 0));
         if (g.kernel.taskMm >= 0 && g.kernel.mmArgStart >= 0) {
-            f_->callHelper(BPF_FUNC_get_current_task);
-            emit(movReg(R3, R0));
-            emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskMm)));
-            emit(movReg(R1, R9));
-            emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-            emit(movImm(R2, 8));
-            f_->callHelper(BPF_FUNC_probe_read_kernel);
-            f_->jumpImm(BPF_JNE, R0, 0, done);
+            readCurrentTaskWord(g.kernel.taskMm, done);
             emit(load(Size::DW, R3, R9, dctx::kScratch));
             f_->jumpImm(BPF_JEQ, R3, 0, done);
             emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.mmArgStart)));

@@ -118,6 +118,8 @@ class FunctionCompiler {
     int stringTemp();
     int stringResult();
     int addressToString(const ir::Node &n);
+    int walkPath(int p);
+    void readCurrentTaskWord(int64_t offset, bpf::Label failed);
     int copyOut(const ir::Node &n);
     int strcmpCall(int a, int b);
 

@@ -394,7 +394,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.pathMnt)));
         emit(movImm(R2, 8));
         f_->callHelper(BPF_FUNC_probe_read_kernel);
-        Label ok1 = f_->newLabel(), ok2 = f_->newLabel(), ok3 = f_->newLabel();
+        Label ok1 = f_->newLabel(), ok2 = f_->newLabel();
         f_->jumpImm(BPF_JEQ, R0, 0, ok1);
         rp = get(p, R3);
         fault(faultCode(Fault::BadAddr), rp);
@@ -410,19 +410,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         rp = get(p, R3);
         fault(faultCode(Fault::BadAddr), rp);
         f_->bind(ok2);
-        int d = stringResult();
-        int ctx = alloc();
-        emit(movReg(R0, R9));
-        put(ctx, R0);
-        argumentsToRegisters({d, ctx});
-        f_->call(pb_.subprogram(SubprogramKind::DPath));
-        f_->jumpImm(BPF_JEQ, R0, 0, ok3);
-        rp = get(p, R3);
-        fault(faultCode(Fault::BadAddr), rp);
-        f_->bind(ok3);
-        release(p);
-        release(ctx);
-        return d;
+        return walkPath(p);
     }
     case ir::Subr::DMountpoint: {
         // __d_mountpoint(struct path *): d_path() of where the path's mount
@@ -458,20 +446,7 @@ int FunctionCompiler::call(const ir::Node &n) {
         emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
         emit(alu64Imm(BPF_ADD, R3, mountMnt));
         emit(store(Size::DW, R9, static_cast<int16_t>(state), R3));
-        int d = stringResult();
-        int ctx = alloc();
-        emit(movReg(R0, R9));
-        put(ctx, R0);
-        argumentsToRegisters({d, ctx});
-        f_->call(pb_.subprogram(SubprogramKind::DPath));
-        Label done = f_->newLabel();
-        f_->jumpImm(BPF_JEQ, R0, 0, done);
-        rp = get(p, R3);
-        fault(faultCode(Fault::BadAddr), rp);
-        f_->bind(done);
-        release(p);
-        release(ctx);
-        return d;
+        return walkPath(p);
     }
     case ir::Subr::Progenyof: {
         // Is the current process pid or one of its descendants?
@@ -671,6 +646,25 @@ int FunctionCompiler::call(const ir::Node &n) {
 } // namespace dtrace::codegen
 
 namespace dtrace::codegen {
+
+// The d_path walk from the mount and dentry in the number buffer's state
+// into a new string (a bad read faults at p's address); releases p.
+int FunctionCompiler::walkPath(int p) {
+    int d = stringResult();
+    int ctx = alloc();
+    emit(movReg(R0, R9));
+    put(ctx, R0);
+    argumentsToRegisters({d, ctx});
+    f_->call(pb_.subprogram(SubprogramKind::DPath));
+    Label done = f_->newLabel();
+    f_->jumpImm(BPF_JEQ, R0, 0, done);
+    Reg rp = get(p, R3);
+    fault(faultCode(Fault::BadAddr), rp);
+    f_->bind(done);
+    release(p);
+    release(ctx);
+    return d;
+}
 
 // inet_ntoa, inet_ntoa6, inet_ntop and link_ntop: the address bytes are
 // copied into the context (a bad address faults), then a shared global

@@ -3,6 +3,7 @@
 // declared twice, a provider declared again with other probes, and output
 // arguments that need a translator nobody defined.
 #include "frontend/diagnostics.h"
+#include "providers/usdt_notes.h"
 #include "sema/sema.h"
 
 #include <cctype>
@@ -16,20 +17,6 @@ namespace {
 constexpr size_t kMaxProviderName = 63;
 constexpr size_t kMaxProbeName = 63;
 constexpr size_t kMaxProbeParams = 255;
-
-// "__" in a probe's declared name is "-" in its name.
-std::string hyphenated(std::string_view name) {
-    std::string out;
-    for (size_t i = 0; i < name.size(); ++i) {
-        if (name[i] == '_' && i + 1 < name.size() && name[i + 1] == '_') {
-            out += '-';
-            ++i;
-        } else {
-            out += name[i];
-        }
-    }
-    return out;
-}
 
 // Whether a value of type `from` may be passed where `to` is declared
 // without a translator (DTrace's argument compatibility).
@@ -72,7 +59,7 @@ void Sema::checkProviderDefinition(const frontend::ProviderDef &def) {
 
     std::vector<DeclaredProbe> probes;
     for (const frontend::ProviderProbe &probe : def.probes) {
-        std::string name = "::" + hyphenated(probe.name);
+        std::string name = "::" + providers::usdtProbeName(probe.name);
         if (probe.name.find('`') != std::string::npos)
             fail("D_PROV_BADNAME", probe.loc,
                  "probe name may not contain scoping operator: " + name);
