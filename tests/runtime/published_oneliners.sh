@@ -13,12 +13,12 @@ while IFS=$'\t' read -r source prog cmd expect; do
 	cmd=${cmd//\$WORKLOADS/$WORKLOADS}
 	rm -f /var/tmp/dtrace-ol
 	if [ "$cmd" = - ]; then
-		timeout 30 "$DTRACE" -q -n "$prog" -n 'tick-1s { exit(0); }' >out 2>err
+		timeout 30 "$DTRACE" -q -n "$prog" -n 'tick-1s { exit(0); }' </dev/null >out 2>err
 	elif [[ "$cmd" == *[\;\&\$\>\|]* ]]; then
 		printf '%s\n' "$cmd" >cmd.sh
-		timeout 30 "$DTRACE" -q -n "$prog" -c "sh $PWD/cmd.sh" >out 2>err
+		timeout 30 "$DTRACE" -q -n "$prog" -c "sh $PWD/cmd.sh" </dev/null >out 2>err
 	else
-		timeout 30 "$DTRACE" -q -n "$prog" -c "$cmd" >out 2>err
+		timeout 30 "$DTRACE" -q -n "$prog" -c "$cmd" </dev/null >out 2>err
 	fi
 	rc=$?
 	rm -f /var/tmp/dtrace-ol
