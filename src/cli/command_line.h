@@ -19,12 +19,12 @@ struct ProgramSource {
 struct CommandLine {
     std::vector<ProgramSource> sources;
     std::vector<std::pair<std::string, std::optional<std::string>>>
-        xoptions;                       // -x, and flags that set options
-    std::vector<std::string> cppArgs;   // -D, -U, -I
-    std::vector<std::string> macroArgs; // $1 ...
+        xoptions;                         // -x, and flags that set options
+    std::vector<std::string> cppArgs;     // -D, -U, -I
+    std::vector<std::string> macroArgs;   // $1 ...
     std::vector<std::string> libraryDirs; // -L: D library directories
-    std::optional<std::string> command; // -c
-    std::optional<int> pid;             // -p
+    std::optional<std::string> command;   // -c
+    std::optional<int> pid;               // -p
     std::optional<std::string> outputFile;
     bool compileOnly = false; // -e
     bool list = false;        // -l

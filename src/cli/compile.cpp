@@ -20,9 +20,10 @@ std::string compileErrorText(const ProgramSource &src, const CompileError &e, bo
     // A script's errors name the line; a program on the command line's
     // name the part of the clause (DTrace's "in action list: ").
     bool script = src.kind == ProgramSource::Kind::Script;
-    std::string where = script ? (e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "")
-                        : e.region().empty() ? ""
-                                             : "in " + e.region() + ": ";
+    std::string where =
+        script ? (e.loc().line > 0 ? "line " + std::to_string(e.loc().line) + ": " : "")
+        : e.region().empty() ? ""
+                             : "in " + e.region() + ": ";
     return (script ? "failed to compile script " : "invalid probe specifier ") + src.name + ": " +
            tag + where + e.message();
 }

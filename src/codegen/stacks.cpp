@@ -48,8 +48,8 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
     // At a user function's entry the frame-pointer walk misses its
     // caller (the return address is on top of the stack, no frame made
     // yet): the walk goes one frame on, and the caller is put in second.
-    const bool entry = user && probeContext && pb_.ctx.shape.userFunctionEntry &&
-                       bytes - (frames - at) >= 16;
+    const bool entry =
+        user && probeContext && pb_.ctx.shape.userFunctionEntry && bytes - (frames - at) >= 16;
     if (probeContext) {
         uint32_t walk = entry ? frames + 8 : frames;
         emit(load(Size::DW, R1, FP, kStackProgramContext));
@@ -85,7 +85,8 @@ int FunctionCompiler::stackValue(const ir::Node &n) {
 void FunctionCompiler::stackFrames(const ir::Node &n) {
     const Generator &g = pb_.g;
     const bool user = n.builtin == ir::Builtin::Ucaller || n.builtin == ir::Builtin::Ustackdepth;
-    const bool depth = n.builtin == ir::Builtin::Stackdepth || n.builtin == ir::Builtin::Ustackdepth;
+    const bool depth =
+        n.builtin == ir::Builtin::Stackdepth || n.builtin == ir::Builtin::Ustackdepth;
     if (pb_.ctx.role != providers::ProbeRole::Traced) {
         emit(movImm(R0, 0));
         return;

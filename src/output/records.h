@@ -2,8 +2,8 @@
 // dumps, and the default (non-quiet) probe prefix, as DTrace prints them.
 #pragma once
 
-#include "program/decode.h"
 #include "output/printf_format.h"
+#include "program/decode.h"
 
 #include <cstdint>
 #include <span>

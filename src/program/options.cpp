@@ -214,7 +214,8 @@ std::optional<bool> flagValue(std::optional<std::string_view> value) {
     if (std::find(kOn.begin(), kOn.end(), v) != kOn.end()) return true;
     // A number, as DTrace reads a runtime option's value: not 0 is on
     // (setopt("aggsortrev", "4")).
-    if (v.find_first_not_of("0123456789") == std::string::npos) return v.find_first_not_of('0') != std::string::npos;
+    if (v.find_first_not_of("0123456789") == std::string::npos)
+        return v.find_first_not_of('0') != std::string::npos;
     return std::nullopt;
 }
 

@@ -20,19 +20,18 @@ class IpProvider final : public HookProvider {
     std::vector<Probe> probes() const override {
         const std::string skb = "((struct sk_buff *)arg0)";
         auto packet = [&](const char *probe, const char *hook, const std::string &header) {
-            std::string isIp = skb + "->protocol == htons(ETH_P_IP) || " + skb +
-                               "->protocol == htons(ETH_P_IPV6)";
-            return mapped(probe, rawTracepoint(hook), isIp,
-                          {{"pktinfo_t *", "xlate <pktinfo_t *> (" + skb + ")"},
-                           {"csinfo_t *", "xlate <csinfo_t *> (" + skb + "->sk)"},
-                           {"ipinfo_t *", "xlate <ipinfo_t *> (" + header + ")"},
-                           {"ifinfo_t *", "xlate <ifinfo_t *> (" + skb + "->dev)"},
-                           {"ipv4info_t *", "xlate <ipv4info_t *> (ip_version[" + header +
-                                                "] == 4 ? (struct iphdr *)" + header +
-                                                " : NULL)"},
-                           {"ipv6info_t *", "xlate <ipv6info_t *> (ip_version[" + header +
-                                                "] == 6 ? (struct ipv6hdr *)" + header +
-                                                " : NULL)"}});
+            std::string isIp =
+                skb + "->protocol == htons(ETH_P_IP) || " + skb + "->protocol == htons(ETH_P_IPV6)";
+            return mapped(
+                probe, rawTracepoint(hook), isIp,
+                {{"pktinfo_t *", "xlate <pktinfo_t *> (" + skb + ")"},
+                 {"csinfo_t *", "xlate <csinfo_t *> (" + skb + "->sk)"},
+                 {"ipinfo_t *", "xlate <ipinfo_t *> (" + header + ")"},
+                 {"ifinfo_t *", "xlate <ifinfo_t *> (" + skb + "->dev)"},
+                 {"ipv4info_t *", "xlate <ipv4info_t *> (ip_version[" + header +
+                                      "] == 4 ? (struct iphdr *)" + header + " : NULL)"},
+                 {"ipv6info_t *", "xlate <ipv6info_t *> (ip_version[" + header +
+                                      "] == 6 ? (struct ipv6hdr *)" + header + " : NULL)"}});
         };
         return {packet("send", "net_dev_queue", "ip_header[" + skb + "]"),
                 packet("receive", "netif_receive_skb", "ip_header_received[" + skb + "]")};

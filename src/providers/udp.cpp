@@ -20,12 +20,12 @@ class UdpProvider final : public HookProvider {
         const std::string skb = "((struct sk_buff *)arg0)";
         auto datagram = [&](const char *probe, const char *hook, bool out) {
             std::string ip = out ? "ip_header[" + skb + "]" : "ip_header_received[" + skb + "]";
-            std::string udp =
-                out ? "udp_header[" + skb + "]" : "udp_header_received[" + skb + "]";
+            std::string udp = out ? "udp_header[" + skb + "]" : "udp_header_received[" + skb + "]";
             std::string isUdp = "(" + skb + "->protocol == htons(ETH_P_IP) || " + skb +
                                 "->protocol == htons(ETH_P_IPV6)) && ip_next_protocol[" + ip +
                                 "] == IPPROTO_UDP";
-            std::string way = out ? "(struct __dtrace_packet_out *)" : "(struct __dtrace_packet_in *)";
+            std::string way =
+                out ? "(struct __dtrace_packet_out *)" : "(struct __dtrace_packet_in *)";
             return mapped(probe, rawTracepoint(hook), isUdp,
                           {{"pktinfo_t *", "xlate <pktinfo_t *> (" + skb + ")"},
                            {"csinfo_t *", "xlate <csinfo_t *> (" + skb + "->sk)"},

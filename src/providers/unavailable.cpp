@@ -30,8 +30,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kSolaris
 std::string missingProviderReason(std::string_view provider) {
     for (const auto &[name, why] : kSolarisOnly)
         if (name == provider)
-            return "the " + std::string(name) + " provider is not available on Linux: " +
-                   std::string(why);
+            return "the " + std::string(name) +
+                   " provider is not available on Linux: " + std::string(why);
     return {};
 }
 

@@ -75,7 +75,9 @@ void LibraryIndex::index(const LibraryFile &cf) const {
         throw Error("failed to read D library file " + f.path + ": line " +
                     std::to_string(e.loc().line) + ": " + e.message());
     }
-    auto isIdent = [&](size_t i) { return i < toks.size() && toks[i].kind == TokenKind::Identifier; };
+    auto isIdent = [&](size_t i) {
+        return i < toks.size() && toks[i].kind == TokenKind::Identifier;
+    };
     int brace = 0;
     for (size_t i = 0; i < toks.size(); ++i) {
         const Token &t = toks[i];

@@ -102,9 +102,9 @@ Sema::InlineDef Sema::inlineDefinition(const frontend::Declaration &d) {
                      "inline " + decl.name + " parameters must be named");
             frontend::Declarator unnamed = key->decl;
             unnamed.name.clear();
-            def.params.emplace_back(key->decl.name,
-                                    applyDeclarator(resolveDeclSpec(key->spec, key->loc),
-                                                    unnamed, nullptr));
+            def.params.emplace_back(
+                key->decl.name,
+                applyDeclarator(resolveDeclSpec(key->spec, key->loc), unnamed, nullptr));
         }
         decl.derivs.pop_back();
     }
@@ -134,8 +134,8 @@ Sema::InlineCall::InlineCall(Sema &sema, const frontend::Expr &e)
             fail("D_PROTO_ARG", e.loc,
                  name + "[ ] argument #" + std::to_string(i + 1) +
                      " is incompatible with prototype:\n\tprototype: " +
-                     sema.describe(def.params[i].second) + "\n\t argument: " +
-                     sema.describe(a->type));
+                     sema.describe(def.params[i].second) +
+                     "\n\t argument: " + sema.describe(a->type));
     }
     // Each argument is analysed where the call stands (outside the
     // parameters bound here).

@@ -19,7 +19,8 @@ NodePtr Sema::member(const frontend::Expr &e) {
         constantName = constantName || it->second.value->kind == ExprKind::Integer;
     if (constantName)
         fail("D_OP_IDENT", e.loc,
-             std::string("operator ") + (arrow ? "->" : ".") + " must be followed by an identifier");
+             std::string("operator ") + (arrow ? "->" : ".") +
+                 " must be followed by an identifier");
     // fds[fd].fi_name: an inline with parameters, bound while its value
     // (often a translation) is analysed.
     InlineCall call(*this, *e.args[0]);
@@ -81,12 +82,13 @@ NodePtr Sema::userRegister(const frontend::Expr &e) {
     NodePtr i = expr(*e.args[1]);
     if (!i->isConstant() || !isInteger(i->type))
         fail("D_PROTO_ARG", e.loc,
-             "uregs[ ] argument #1 is incompatible with prototype:\n\tprototype: integer constant\n\t "
+             "uregs[ ] argument #1 is incompatible with prototype:\n\tprototype: integer "
+             "constant\n\t "
              "argument: " +
                  describe(i->type));
     // <sys/reg.h>: FS_BASE (21) and after are not in pt_regs.
     static constexpr const char *kThreadRegisters[] = {
-        "curthread->thread.fsbase", "curthread->thread.gsbase", "curthread->thread.ds",
+        "curthread->thread.fsbase", "curthread->thread.gsbase",  "curthread->thread.ds",
         "curthread->thread.es",     "curthread->thread.fsindex", "curthread->thread.gsindex"};
     if (i->value < 0 || i->value > 26)
         fail("D_REGS_IDX", e.loc,
@@ -120,8 +122,8 @@ NodePtr Sema::index(const frontend::Expr &e, bool forAssignment) {
             fail("D_ARGS_NONE", e.loc, "args[ ] may not be referenced outside of a probe clause");
         if (currentProbes_.empty())
             fail("D_ARGS_MULTI", e.loc,
-                 "args[ ] may not be referenced because probe description " +
-                     currentDescription_ + " matches an unstable set of probes");
+                 "args[ ] may not be referenced because probe description " + currentDescription_ +
+                     " matches an unstable set of probes");
         if (i->isConstant()) {
             int64_t idx = i->value;
             const auto *probe = currentProbes_.empty() ? nullptr : currentProbes_.front();
