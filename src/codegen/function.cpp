@@ -84,9 +84,15 @@ void FunctionCompiler::readCurrentTaskWord(int64_t offset, bpf::Label failed) {
     f_->callHelper(BPF_FUNC_get_current_task);
     emit(movReg(R3, R0));
     emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(offset)));
+    readKernelToScratch(8, failed);
+}
+
+// The size bytes of kernel memory at r3 into dctx::kScratch; to `failed`
+// when they cannot be read.
+void FunctionCompiler::readKernelToScratch(int32_t size, bpf::Label failed) {
     emit(movReg(R1, R9));
     emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-    emit(movImm(R2, 8));
+    emit(movImm(R2, size));
     f_->callHelper(BPF_FUNC_probe_read_kernel);
     f_->jumpImm(BPF_JNE, R0, 0, failed);
 }
@@ -429,11 +435,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
         readCurrentTaskWord(g.kernel.taskRealParent, done);
         emit(load(Size::DW, R3, R9, dctx::kScratch));
         emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.taskTgid)));
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-        emit(movImm(R2, 4));
-        f_->callHelper(BPF_FUNC_probe_read_kernel);
-        f_->jumpImm(BPF_JNE, R0, 0, done);
+        readKernelToScratch(4, done);
         emit(load(Size::W, R0, R9, dctx::kScratch));
         put(s, R0);
         f_->bind(done);
@@ -478,11 +480,7 @@ int FunctionCompiler::builtin(const ir::Node &n) {
             emit(load(Size::DW, R3, R9, dctx::kScratch));
             f_->jumpImm(BPF_JEQ, R3, 0, done);
             emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.mmArgStart)));
-            emit(movReg(R1, R9));
-            emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
-            emit(movImm(R2, 16));
-            f_->callHelper(BPF_FUNC_probe_read_kernel);
-            f_->jumpImm(BPF_JNE, R0, 0, done);
+            readKernelToScratch(16, done); // arg_start, arg_end
             argumentBytes();
             f_->jumpImm(BPF_JSLE, R2, 0, done);
             emit(load(Size::DW, R3, R9, dctx::kScratch));

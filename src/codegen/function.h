@@ -120,6 +120,7 @@ class FunctionCompiler {
     int addressToString(const ir::Node &n);
     int walkPath(int p);
     void readCurrentTaskWord(int64_t offset, bpf::Label failed);
+    void readKernelToScratch(int32_t size, bpf::Label failed);
     int copyOut(const ir::Node &n);
     int strcmpCall(int a, int b);
 

@@ -212,6 +212,7 @@ class ProgramBuilder {
                    bool usesArgs);
     void emitProbeIdentity(bpf::Function &f, bpf::Label out);
     void emitContinuationEntry(bpf::Function &f, bpf::Label out);
+    void emitContextLookup(bpf::Function &f, bpf::Label out);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);
     bpf::FunctionId emitErrorDispatcher();
     void emitStrcmp(bpf::Function &f);

@@ -424,15 +424,7 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     if (chain.slot > 0) {
         emitContinuationEntry(f, out);
     } else {
-        f.emit(movReg(R6, R1));
-        f.callHelper(BPF_FUNC_get_smp_processor_id);
-        f.emit(store(Size::W, FP, -8, R0));
-        f.ldMap(R1, g.dctxMap);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, -8));
-        f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, out);
-        f.emit(movReg(R9, R0));
+        emitContextLookup(f, out);
         f.emit(load(Size::W, R0, FP, -8));
         f.emit(store(Size::DW, R9, dctx::kCpu, R0));
         if (ctx.role == providers::ProbeRole::Traced) {
@@ -509,10 +501,9 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     f.emit(exitInsn());
 }
 
-// A continuation's entry: the firing's context is in the per-CPU context
-// already (the program before set it up); a shared program's clause masks
-// need the probe's table entry again (r8).
-void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
+// r6 = the program's context, r9 = this CPU's per-CPU context (to `out`
+// if there is none); the CPU's number stays at fp-8.
+void ProgramBuilder::emitContextLookup(bpf::Function &f, Label out) {
     f.emit(movReg(R6, R1));
     f.callHelper(BPF_FUNC_get_smp_processor_id);
     f.emit(store(Size::W, FP, -8, R0));
@@ -522,6 +513,13 @@ void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
     f.callHelper(BPF_FUNC_map_lookup_elem);
     f.jumpImm(BPF_JEQ, R0, 0, out);
     f.emit(movReg(R9, R0));
+}
+
+// A continuation's entry: the firing's context is in the per-CPU context
+// already (the program before set it up); a shared program's clause masks
+// need the probe's table entry again (r8).
+void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
+    emitContextLookup(f, out);
     if (ctx.shape.identity != providers::ProgramShape::Identity::SelectorTable) return;
     f.emit(load(Size::W, R7, R9, dctx::kSelector));
     f.emit(store(Size::W, FP, -8, R7));

@@ -377,44 +377,14 @@ int FunctionCompiler::call(const ir::Node &n) {
     }
     case ir::Subr::Copyout:
     case ir::Subr::Copyoutstr: return copyOut(n);
-    case ir::Subr::DPath: {
+    case ir::Subr::DPath:
+    case ir::Subr::DMountpoint: {
         // d_path(struct path *): the path's mount and dentry are read here
         // (a bad address faults); a global function walks up the dentries
         // and across mounts, building the name right to left.
-        Generator &g = pb_.g;
-        if (!g.kernel.pathsKnown())
-            fail("D_UNSUPPORTED", n.loc,
-                 "d_path( ) needs the kernel's path, dentry and mount types from BTF");
-        int p = value(*n.kids[0]);
-        const uint32_t state = g.layout.numbuf;
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state)));
-        Reg rp = get(p, R3);
-        if (rp != R3) emit(movReg(R3, rp));
-        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.pathMnt)));
-        emit(movImm(R2, 8));
-        f_->callHelper(BPF_FUNC_probe_read_kernel);
-        Label ok1 = f_->newLabel(), ok2 = f_->newLabel();
-        f_->jumpImm(BPF_JEQ, R0, 0, ok1);
-        rp = get(p, R3);
-        fault(faultCode(Fault::BadAddr), rp);
-        f_->bind(ok1);
-        emit(movReg(R1, R9));
-        emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state + 8)));
-        rp = get(p, R3);
-        if (rp != R3) emit(movReg(R3, rp));
-        emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(g.kernel.pathDentry)));
-        emit(movImm(R2, 8));
-        f_->callHelper(BPF_FUNC_probe_read_kernel);
-        f_->jumpImm(BPF_JEQ, R0, 0, ok2);
-        rp = get(p, R3);
-        fault(faultCode(Fault::BadAddr), rp);
-        f_->bind(ok2);
-        return walkPath(p);
-    }
-    case ir::Subr::DMountpoint: {
-        // __d_mountpoint(struct path *): d_path() of where the path's mount
-        // is mounted (its parent mount and mount point), "/" for the root.
+        // __d_mountpoint(struct path *): the same walk from where the
+        // path's mount is mounted (its parent mount and mount point), "/"
+        // for the root.
         Generator &g = pb_.g;
         if (!g.kernel.pathsKnown())
             fail("D_UNSUPPORTED", n.loc,
@@ -423,8 +393,8 @@ int FunctionCompiler::call(const ir::Node &n) {
         const uint32_t state = g.layout.numbuf;
         const auto mountMnt = static_cast<int32_t>(g.kernel.mountMnt);
         // A kernel word at r3 + offset into state + at (a bad read faults).
-        auto readWord = [&](int32_t offset, uint32_t at) {
-            emit(alu64Imm(BPF_ADD, R3, offset));
+        auto readWord = [&](int64_t offset, uint32_t at) {
+            emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(offset)));
             emit(movReg(R1, R9));
             emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(state + at)));
             emit(movImm(R2, 8));
@@ -435,14 +405,23 @@ int FunctionCompiler::call(const ir::Node &n) {
             fault(faultCode(Fault::BadAddr), rp);
             f_->bind(ok);
         };
-        Reg rp = get(p, R3);
-        if (rp != R3) emit(movReg(R3, rp));
-        readWord(static_cast<int32_t>(g.kernel.pathMnt), 0); // the vfsmount
-        // Its struct mount, around it: the parent and the mount point.
+        auto pathTo = [&] { // r3 = the struct path
+            Reg rp = get(p, R3);
+            if (rp != R3) emit(movReg(R3, rp));
+        };
+        pathTo();
+        readWord(g.kernel.pathMnt, 0); // the vfsmount
+        if (n.subr == ir::Subr::DPath) {
+            pathTo();
+            readWord(g.kernel.pathDentry, 8);
+            return walkPath(p);
+        }
+        // The vfsmount's struct mount, around it: the parent and the mount
+        // point.
         emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
-        readWord(static_cast<int32_t>(g.kernel.mountMountpoint) - mountMnt, 8);
+        readWord(g.kernel.mountMountpoint - mountMnt, 8);
         emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
-        readWord(static_cast<int32_t>(g.kernel.mountParent) - mountMnt, 0);
+        readWord(g.kernel.mountParent - mountMnt, 0);
         emit(load(Size::DW, R3, R9, static_cast<int16_t>(state)));
         emit(alu64Imm(BPF_ADD, R3, mountMnt));
         emit(store(Size::DW, R9, static_cast<int16_t>(state), R3));

@@ -164,16 +164,22 @@ class LockstatProvider final : public Provider {
     // Remembers when the thread's contention began. A mutex first spins
     // (LCB_F_SPIN) and, failing that, sleeps: the sleep's contention_begin
     // keeps the spin's start, so the wait is reported once, as a block.
-    static void emitBegin(Function &f, MapId map) {
-        Label fresh = f.newLabel(), done = f.newLabel();
+    // r0 = the thread's contention in progress on the hook's lock (its
+    // first argument), else to `none`.
+    static void emitThreadsContention(Function &f, MapId map, Label none) {
         f.ldMap(R1, map);
         f.emit(movReg(R2, FP));
         f.emit(alu64Imm(BPF_ADD, R2, kKey));
         f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, fresh);
+        f.jumpImm(BPF_JEQ, R0, 0, none);
         f.emit(load(Size::DW, R1, R0, 8));
         f.emit(load(Size::DW, R2, R6, 0));
-        f.jumpReg(BPF_JNE, R1, R2, fresh);
+        f.jumpReg(BPF_JNE, R1, R2, none);
+    }
+
+    static void emitBegin(Function &f, MapId map) {
+        Label fresh = f.newLabel(), done = f.newLabel();
+        emitThreadsContention(f, map, fresh);
         f.emit(load(Size::DW, R1, R0, 16));
         f.emit(alu64Imm(BPF_AND, R1, kSpin));
         f.jumpImm(BPF_JEQ, R1, 0, fresh);
@@ -205,15 +211,8 @@ class LockstatProvider final : public Provider {
     // time waited, and the map's entry gone.
     static void emitEnd(Function &f, MapId map) {
         Label none = f.newLabel(), done = f.newLabel(), notMutex = f.newLabel(),
-              notRw = f.newLabel(), block = f.newLabel();
-        f.ldMap(R1, map);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, none);
-        f.emit(load(Size::DW, R1, R0, 8));
-        f.emit(load(Size::DW, R2, R6, 0));
-        f.jumpReg(BPF_JNE, R1, R2, none);
+              notRw = f.newLabel();
+        emitThreadsContention(f, map, none);
         f.emit(load(Size::DW, R1, R0, 0));
         f.emit(store(Size::DW, FP, kStart, R1));
         f.emit(load(Size::DW, R1, R0, 16));
@@ -267,14 +266,11 @@ class LockstatProvider final : public Provider {
         f.jumpImm(BPF_JEQ, R1, 0, done);
         f.emit(movImm(R7, RwSpin));
         f.jump(done);
-        f.bind(notRw);
+        f.bind(notRw); // a plain lock: spun on is spin-spin; slept for, no probe
         f.emit(movReg(R1, R8));
         f.emit(alu64Imm(BPF_AND, R1, kSpin));
-        f.jumpImm(BPF_JEQ, R1, 0, block);
+        f.jumpImm(BPF_JEQ, R1, 0, done);
         f.emit(movImm(R7, SpinSpin));
-        f.jump(done);
-        f.bind(block);
-        f.emit(movImm(R7, kNoProbe));
         f.jump(done);
         f.bind(none);
         f.emit(movImm(R7, kNoProbe));
