@@ -28,8 +28,9 @@ std::string preprocess(const std::string &source, const std::vector<std::string>
         while (ss >> w) argv.push_back(w);
     }
     for (const auto &a : args) argv.push_back(a);
-    // Name the input as DTrace does, so cpp's messages read "/dev/stdin:N:".
-    argv.push_back("/dev/stdin");
+    // Name the input as DTrace does, so cpp's messages read "/dev/stdin:N:"
+    // (a system without that link, a bare container's /dev: "-").
+    argv.push_back(::access("/dev/stdin", F_OK) == 0 ? "/dev/stdin" : "-");
 
     // cpp prints its own errors on stderr; DTrace then says this.
     const Error failed("Preprocessor failed to process input program");

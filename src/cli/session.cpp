@@ -4,6 +4,7 @@
 #include "cli/list.h"
 #include "codegen/codegen.h"
 #include "kernel/attach.h"
+#include "providers/kprobes.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
 #include "runtime/overhead.h"
@@ -175,8 +176,11 @@ void TracingSession::checkEnabling() {
             throw Error("could not enable tracing: Enabling exceeds size of buffer");
     for (const auto &p : compiled_.programs) {
         if (p.attach.kind != program::AttachTarget::Kind::Trampoline) continue;
-        if (auto why = kernel::trampolinesUnavailable(p.attach.btfId))
+        if (auto why = kernel::trampolinesUnavailable(p.attach.btfId)) {
+            // fbt falls back to kprobes when it can: here it could not.
+            if (auto noKprobes = providers::kprobesUnavailable()) *why += "; and " + *noKprobes;
             throw Error("could not enable tracing: " + p.attach.description + ": " + *why);
+        }
         break;
     }
 }

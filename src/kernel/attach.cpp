@@ -104,6 +104,57 @@ const UprobePmu &uprobePmu() {
     return pmu;
 }
 
+// The kprobe PMU's type and the config bit of a kretprobe (-1: none).
+struct KprobePmu {
+    int type = -1;
+    int retprobeBit = -1;
+};
+
+const KprobePmu &kprobePmu() {
+    static const KprobePmu pmu = [] {
+        KprobePmu k;
+        if (FILE *f = std::fopen("/sys/bus/event_source/devices/kprobe/type", "r")) {
+            if (std::fscanf(f, "%d", &k.type) != 1) k.type = -1;
+            std::fclose(f);
+        }
+        if (FILE *f = std::fopen("/sys/bus/event_source/devices/kprobe/format/retprobe", "r")) {
+            if (std::fscanf(f, "config:%d", &k.retprobeBit) != 1) k.retprobeBit = -1;
+            std::fclose(f);
+        }
+        return k;
+    }();
+    return pmu;
+}
+
+// A kprobe (or kretprobe) perf event on the function, on every CPU, with
+// the program linked to it.
+std::optional<std::string> attachKprobe(const program::AttachTarget &t, int progFd,
+                                        std::vector<Fd> &links) {
+    const KprobePmu &pmu = kprobePmu();
+    if (pmu.type < 0 || (t.kretprobe && pmu.retprobeBit < 0))
+        return "could not enable " + t.description + ": this kernel has no " +
+               (t.kretprobe ? "kretprobes" : "kprobes");
+    struct perf_event_attr attr {};
+    attr.size = sizeof(attr);
+    attr.type = static_cast<uint32_t>(pmu.type);
+    if (t.kretprobe) attr.config |= 1ULL << pmu.retprobeBit;
+    attr.config1 = reinterpret_cast<uint64_t>(t.name.c_str()); // kprobe_func
+    attr.config2 = 0;                                           // probe_offset
+    int fd = perfEventOpen(&attr, 0);
+    if (fd < 0)
+        return "could not enable " + t.description + ": cannot create a " +
+               (t.kretprobe ? "kretprobe" : "kprobe") + " on " + t.name + ": " +
+               std::strerror(errno);
+    Fd event(fd);
+    int link = bpf_link_create(progFd, fd, BPF_PERF_EVENT, nullptr);
+    if (link < 0)
+        return "could not enable " + t.description + ": cannot attach to its kprobe: " +
+               std::strerror(errno);
+    links.push_back(std::move(event));
+    links.emplace_back(link);
+    return std::nullopt;
+}
+
 // Why a site's uprobe could not be made, after its probe's name.
 std::string uprobeFailure(const program::UprobeSite &u, int err) {
     std::string why =
@@ -240,6 +291,7 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
                 links.emplace_back(fd);
             break;
         }
+        case Kind::Kprobe: err = attachKprobe(t, progFd, links); break;
         case Kind::RawTracepoint: {
             int fd = bpf_raw_tracepoint_open(t.name.c_str(), progFd);
             if (fd < 0)
@@ -259,6 +311,10 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
         }
         throw Error(*err);
     }
+}
+
+bool kprobePmuAvailable() {
+    return kprobePmu().type >= 0;
 }
 
 void runOnce(int progFd) {

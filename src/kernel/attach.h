@@ -1,7 +1,7 @@
 // Attaches loaded programs to their kernel hooks, whatever provider they
 // serve: raw tracepoints, CPU-clock perf events, tracefs events' perf
-// events, uprobes (one uprobe_multi link a file where the kernel has them)
-// and BPF trampolines; and test runs for BEGIN and END in dtrace's own
+// events, uprobes (one uprobe_multi link a file where the kernel has them),
+// BPF trampolines and kprobes; and test runs for BEGIN and END in dtrace's own
 // context.
 #pragma once
 
@@ -18,6 +18,9 @@ namespace dtrace::kernel {
 // the attachments: destroying them detaches. Throws Error.
 void attachAll(const program::CompiledProgram &prog, const Session &session,
                std::vector<Fd> &links);
+
+// Whether the kernel makes kprobes through perf events (the kprobe PMU).
+bool kprobePmuAvailable();
 
 // Runs a BEGIN or END program once on this CPU, in this process's context.
 // Throws Error.

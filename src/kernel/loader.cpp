@@ -95,9 +95,14 @@ void warmElementCaches(const program::CompiledProgram &prog, const Session &s) {
 
 // BTF describing a program's functions: the kernel needs func_info for
 // callbacks (bpf_loop) and reports verifier errors by function name.
+// allStatic: every function static, verified at each call with the types
+// its caller passes. Older verifiers (Linux 6.1) check a global function
+// alone with its pointer arguments as plain memory, which their map
+// helpers refuse as keys and values.
 class ProgramBtf {
   public:
-    ProgramBtf(const bpf::LinkedProgram &code, uint32_t stringSize, uint32_t contextSize) {
+    ProgramBtf(const bpf::LinkedProgram &code, uint32_t stringSize, uint32_t contextSize,
+               bool allStatic) {
         btf_ = btf__new_empty();
         if (!btf_) return;
         int intId = btf__add_int(btf_, "int", 4, BTF_INT_SIGNED);
@@ -120,7 +125,8 @@ class ProgramBtf {
         for (size_t i = 0; i < code.functions.size(); ++i) {
             const bpf::FunctionInfo &fn = code.functions[i];
             int proto = i == 0 ? mainProto : subProto;
-            if (fn.global) {
+            bool global = fn.global && !allStatic;
+            if (global) {
                 proto = btf__add_func_proto(btf_, longId);
                 for (size_t a = 0; a < fn.params.size(); ++a) {
                     std::string pname = "p" + std::to_string(a);
@@ -131,7 +137,7 @@ class ProgramBtf {
                 }
             }
             int id = btf__add_func(btf_, fn.name.c_str(),
-                                   i == 0 || fn.global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
+                                   i == 0 || global ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
             if (id < 0) return;
             info_.push_back({static_cast<__u32>(fn.start), static_cast<__u32>(id)});
         }
@@ -142,6 +148,11 @@ class ProgramBtf {
     }
     ProgramBtf(const ProgramBtf &) = delete;
     ProgramBtf &operator=(const ProgramBtf &) = delete;
+    bool hasGlobalFunctions(const bpf::LinkedProgram &code) const {
+        for (size_t i = 1; i < code.functions.size(); ++i)
+            if (code.functions[i].global) return true;
+        return false;
+    }
     void apply(bpf_prog_load_opts &opts) const {
         if (info_.empty()) return;
         opts.prog_btf_fd = btf__fd(btf_);
@@ -224,10 +235,13 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
     }
     warmElementCaches(prog, s);
 
+    // Set once a program loads only with its functions static (see
+    // ProgramBtf): the later ones are loaded so from the start.
+    static bool allStatic = false;
     for (const auto &p : prog.programs) {
         std::vector<struct bpf_insn> insns = p.code.insns;
         for (const auto &r : p.code.mapRelocs) insns[r.insn].imm = s.maps.at(r.map).get();
-        ProgramBtf btf(p.code, prog.stringSize, prog.contextSize);
+        ProgramBtf btf(p.code, prog.stringSize, prog.contextSize, allStatic);
         LIBBPF_OPTS(bpf_prog_load_opts, opts);
         btf.apply(opts);
         // _DTRACE_VERIFIER_STATS=1 prints what the verifier spent on each
@@ -269,6 +283,16 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
             lopts.attach_btf_id = opts.attach_btf_id;
             int fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
                                     insns.data(), insns.size(), &lopts);
+            if (fd2 < 0 && !allStatic && btf.hasGlobalFunctions(p.code)) {
+                ProgramBtf staticBtf(p.code, prog.stringSize, prog.contextSize, true);
+                LIBBPF_OPTS(bpf_prog_load_opts, sopts);
+                staticBtf.apply(sopts);
+                sopts.expected_attach_type = opts.expected_attach_type;
+                sopts.attach_btf_id = opts.attach_btf_id;
+                fd2 = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
+                                    insns.data(), insns.size(), &sopts);
+                if (fd2 >= 0) allStatic = true;
+            }
             if (fd2 >= 0) {
                 fd = fd2;
             } else {
@@ -324,8 +348,28 @@ int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
     return 0;
 }
 
+// Kernels before 6.6 load a kprobe program whatever its expected attach
+// type says, so the load alone proves nothing: a link on "/" (no regular
+// file) is refused with EBADF only by a kernel that has uprobe_multi.
 bool uprobeMultiSupported() {
-    static const bool supported = probeProgramLoad(BPF_PROG_TYPE_KPROBE, kUprobeMulti) == 0;
+    static const bool supported = [] {
+        const struct bpf_insn insns[] = {
+            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts,
+                    .expected_attach_type = static_cast<enum bpf_attach_type>(kUprobeMulti));
+        Fd prog(bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_feature", "GPL", insns, 2, &opts));
+        if (prog.get() < 0) return false;
+        std::vector<uint64_t> offsets{0}, cookies{0};
+        int link = createUprobeMultiLink(prog.get(), "/", offsets, {}, cookies, false, 0);
+        int err = errno;
+        if (link >= 0) {
+            ::close(link);
+            return false;
+        }
+        return err == EBADF;
+    }();
     return supported;
 }
 

@@ -71,15 +71,17 @@ struct AttachTarget {
         Tracepoint,    // a tracefs event's perf event (tracepointId)
         Uprobes,       // uprobes (sites), one link per file where the kernel can
         Trampoline,    // a BPF trampoline on a kernel function (btfId, attachType)
+        Kprobe,        // a kprobe or kretprobe (kretprobe) on a kernel function (name)
     };
     Kind kind = Kind::None;
-    std::string name;          // RawTracepoint; Tracepoint: "subsystem/event"
+    std::string name;          // RawTracepoint, Kprobe; Tracepoint: "subsystem/event"
     uint64_t tracepointId = 0; // Tracepoint
     uint64_t periodNs = 0;     // Timer
     bool oneCpu = false;       // Timer: tick-N fires on one CPU
     std::vector<UprobeSite> uprobes;
     uint32_t btfId = 0;      // Trampoline: the function
     uint32_t attachType = 0; // Trampoline: BPF_TRACE_FENTRY or BPF_TRACE_FEXIT
+    bool kretprobe = false;  // Kprobe: at the function's return
     std::string description; // what it traces, for messages ("profile-97", a probe's name)
 };
 

@@ -1,12 +1,16 @@
 // The fbt provider: an entry and a return probe for every kernel function
 // the kernel's BTF describes, as fbt:vmlinux:FUNCTION:entry|return, typed
 // from the function's prototype; each a program on the function's BPF
-// trampoline (fentry, fexit).
+// trampoline (fentry, fexit), or on a kprobe and kretprobe where the kernel
+// loads no trampolines but has kprobes.
+#include "kernel/loader.h"
 #include "providers/catalog.h"
 #include "providers/firing.h"
 #include "providers/kernel_functions.h"
+#include "providers/kprobes.h"
 #include "providers/registry.h"
 
+#include <cstdlib>
 #include <set>
 
 namespace dtrace::providers {
@@ -15,6 +19,18 @@ namespace {
 
 using namespace bpf;
 namespace dctx = program::dctx;
+
+// Trampolines where the kernel loads them (cheaper, and they see the
+// return's arguments); kprobes where it does not but has them. Decided
+// once, on the first function probed. _DTRACE_FBT_KPROBES=1 asks for
+// kprobes (the tests of that path on kernels that have both).
+bool usesKprobes(unsigned btfId) {
+    static const bool kprobes = [btfId] {
+        if (const char *e = std::getenv("_DTRACE_FBT_KPROBES"); e && *e && *e != '0') return true;
+        return kernel::trampolinesUnavailable(btfId) && !kprobesUnavailable();
+    }();
+    return kprobes;
+}
 
 class FbtProvider final : public Provider {
   public:
@@ -56,6 +72,8 @@ class FbtProvider final : public Provider {
     }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
+        if (usesKprobes(p.btfId))
+            return {kprobeShape(!isEntry(p), isEntry(p) ? "dt_fbt_kprobe" : "dt_fbt_kretprobe")};
         ProgramShape s;
         s.programType = BPF_PROG_TYPE_TRACING;
         s.programName = isEntry(p) ? "dt_fbt_entry" : "dt_fbt_return";
@@ -66,6 +84,13 @@ class FbtProvider final : public Provider {
     void emitArguments(FiringCode &code) const override {
         const Probe &p = *code.probes.front();
         Function &f = code.f;
+        if (usesKprobes(p.btfId)) {
+            if (isEntry(p))
+                emitKprobeEntryArguments(f, p.contextArgs);
+            else
+                emitKprobeReturnArguments(f, p.argTypes.size() > 1);
+            return;
+        }
         if (isEntry(p)) {
             emitContextArguments(f, p.contextArgs);
             return;
@@ -79,6 +104,7 @@ class FbtProvider final : public Provider {
     program::AttachTarget attachTarget(const ProgramShape &, std::span<const Probe *const> probes,
                                        std::span<const uint64_t>) const override {
         const Probe &p = *probes.front();
+        if (usesKprobes(p.btfId)) return kprobeTarget(p, !isEntry(p));
         program::AttachTarget t;
         t.kind = program::AttachTarget::Kind::Trampoline;
         t.btfId = p.btfId;

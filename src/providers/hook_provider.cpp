@@ -3,6 +3,7 @@
 #include "providers/catalog.h"
 #include "providers/firing.h"
 #include "providers/kernel_functions.h"
+#include "providers/kprobes.h"
 #include "providers/syscall_table.h"
 
 #include <algorithm>
@@ -15,7 +16,7 @@ void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
         return;
     made_ = true;
     for (Probe &p : probes()) {
-        if (checksHooks() && p.hook.kind == HookKind::RawTracepoint &&
+        if (checksHooks() && p.hook.kind == HookKind::RawTracepoint && !p.hook.name.empty() &&
             !rawTracepointExists(p.hook.name)) {
             if (std::find(missingHooks_.begin(), missingHooks_.end(), p.hook.name) ==
                 missingHooks_.end())
@@ -65,6 +66,15 @@ Hook HookProvider::rawTracepoint(const char *hookName) {
     return Hook{HookKind::RawTracepoint, hookName, {}, {}};
 }
 
+std::optional<Hook> HookProvider::kernelFunctionOr(const char *tracepoint,
+                                                   std::string_view function) {
+    if (rawTracepointExists(tracepoint)) return rawTracepoint(tracepoint);
+    if (kprobesUnavailable()) return std::nullopt;
+    auto symbol = traceableSymbol(function);
+    if (!symbol) return std::nullopt;
+    return Hook{HookKind::KernelFunction, *symbol, {}, {}};
+}
+
 Hook HookProvider::syscalls(HookKind kind, std::initializer_list<const char *> names) {
     Hook h{kind, "", {}, {}};
     for (const char *n : names)
@@ -79,6 +89,11 @@ std::vector<ProgramShape> HookProvider::programShapes(const Probe &p) const {
                                                                        : h.name};
     hooks.insert(hooks.end(), h.alsoNames.begin(), h.alsoNames.end());
     std::vector<ProgramShape> shapes;
+    if (h.kind == HookKind::KernelFunction) {
+        ProgramShape s = kprobeShape(false, ("dt_" + p.provider).c_str());
+        s.hook = h.name;
+        return {s};
+    }
     for (std::string &hook : hooks) {
         ProgramShape s;
         s.programType = BPF_PROG_TYPE_RAW_TRACEPOINT;
@@ -92,7 +107,7 @@ std::vector<ProgramShape> HookProvider::programShapes(const Probe &p) const {
 // A hook on system calls runs for the calls it lists only.
 void HookProvider::emitFilter(FiringCode &code) const {
     const Hook &h = code.probes.front()->hook;
-    if (h.kind == HookKind::RawTracepoint) return;
+    if (h.kind == HookKind::RawTracepoint || h.kind == HookKind::KernelFunction) return;
     emitSyscallNumber(code.f, h.kind == HookKind::SyscallEntry);
     emitSyscallFilter(code.f, h.syscalls);
 }
@@ -102,6 +117,7 @@ void HookProvider::emitArguments(FiringCode &code) const {
     switch (p.hook.kind) {
     case HookKind::SyscallEntry: emitSyscallEntryArguments(code.f); break;
     case HookKind::SyscallReturn: emitSyscallReturnArguments(code.f); break;
+    case HookKind::KernelFunction: emitKprobeEntryArguments(code.f, 6); break;
     case HookKind::RawTracepoint: {
         // As many as this program's raw tracepoint passes.
         size_t n = 0;
@@ -122,6 +138,11 @@ program::AttachTarget HookProvider::attachTarget(const ProgramShape &shape,
                                                  std::span<const Probe *const> probes,
                                                  std::span<const uint64_t>) const {
     program::AttachTarget t;
+    if (probes.front()->hook.kind == HookKind::KernelFunction) {
+        t = kprobeTarget(*probes.front(), false);
+        t.name = shape.hook;
+        return t;
+    }
     t.kind = program::AttachTarget::Kind::RawTracepoint;
     t.name = shape.hook;
     t.description = probes.front()->fullName();

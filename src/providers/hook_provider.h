@@ -9,6 +9,7 @@
 #include "providers/provider.h"
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,11 +45,16 @@ class HookProvider : public Provider {
     };
     Probe mapped(std::string_view name, Hook hook, std::string filter, std::vector<Arg> args) const;
     static Hook rawTracepoint(const char *name);
+    // The raw tracepoint where the kernel has it; else a kprobe on the
+    // kernel function (or a compiler's copy of it, function.isra.0) whose
+    // entry is the same moment; nothing when neither can be had.
+    static std::optional<Hook> kernelFunctionOr(const char *tracepoint, std::string_view function);
     static Hook syscalls(HookKind kind, std::initializer_list<const char *> names);
 
     // Whether the provider's probes are made only where the running
-    // kernel has their hooks (those of newer kernels: network, locks).
-    virtual bool checksHooks() const { return false; }
+    // kernel has their hooks (a probe on a newer kernel's tracepoint is
+    // left out, and a description naming it told why).
+    virtual bool checksHooks() const { return true; }
 
   private:
     bool made_ = false;

@@ -56,12 +56,14 @@ struct UserProbe {
 };
 
 // Where a Mapped probe's program attaches, and what its native arguments
-// (arg0..) are: a raw tracepoint's arguments, or a system call's (on entry)
-// or its return value (on return), for the calls listed.
-enum class HookKind { RawTracepoint, SyscallEntry, SyscallReturn };
+// (arg0..) are: a raw tracepoint's arguments, a system call's (on entry)
+// or its return value (on return), for the calls listed, or a kernel
+// function's arguments at its entry (a kprobe: where a kernel lacks the
+// tracepoint a probe is otherwise built on).
+enum class HookKind { RawTracepoint, SyscallEntry, SyscallReturn, KernelFunction };
 struct Hook {
     HookKind kind = HookKind::RawTracepoint;
-    std::string name;          // the raw tracepoint
+    std::string name;          // the raw tracepoint; the function's symbol
     std::vector<int> syscalls; // system call numbers
     // More raw tracepoints whose arguments have the same meaning (the
     // probe fires on each).

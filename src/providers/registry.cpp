@@ -18,6 +18,7 @@ std::vector<std::unique_ptr<Provider>> makeProviders() {
     all.push_back(makeUdpProvider());
     all.push_back(makeLockstatProvider());
     all.push_back(makeFbtProvider());
+    all.push_back(makeRawFbtProvider());
     all.push_back(makeRawtpProvider());
     return all;
 }

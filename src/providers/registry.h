@@ -26,6 +26,7 @@ std::unique_ptr<Provider> makeTcpProvider();      // tcp.cpp: segments, connecti
 std::unique_ptr<Provider> makeUdpProvider();      // udp.cpp: datagrams
 std::unique_ptr<Provider> makeLockstatProvider(); // lockstat.cpp: lock contention
 std::unique_ptr<Provider> makeFbtProvider();      // fbt.cpp: kernel functions
+std::unique_ptr<Provider> makeRawFbtProvider();   // rawfbt.cpp: kprobes on kernel functions
 std::unique_ptr<Provider> makeRawtpProvider();    // rawtp.cpp: raw tracepoints
 
 } // namespace dtrace::providers

@@ -70,7 +70,11 @@ class SchedProvider final : public HookProvider {
         // sched_switch(preempt, prev, next, prev_state) runs as prev; the end
         // of __schedule (sched_exit_tp(is_switch)) runs as the thread that now
         // has the CPU: the switched-to thread after a switch, else the same.
-        add("on-cpu", rawTracepoint("sched_exit_tp"), "arg0 != 0", {});
+        // Kernels before sched_exit_tp (6.1): on-cpu at the entry of
+        // finish_task_switch, which runs as the switched-to thread;
+        // remain-cpu is not to be had there.
+        if (auto h = kernelFunctionOr("sched_exit_tp", "finish_task_switch"))
+            add("on-cpu", *h, h->kind == HookKind::RawTracepoint ? "arg0 != 0" : "", {});
         add("remain-cpu", rawTracepoint("sched_exit_tp"), "arg0 == 0", {});
         add("off-cpu", rawTracepoint("sched_switch"), "",
             {{"lwpsinfo_t *", lwp(2)}, {"psinfo_t *", ps(2)}});

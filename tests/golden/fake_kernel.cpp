@@ -130,6 +130,10 @@ void makeBtf(const std::string &path) {
         {{"preempt", w.boolT}, {"prev", taskPtr}, {"next", taskPtr}, {"prev_state", w.uintT}});
     rawTracepoint("btf_trace_sched_exit_tp", {{"is_switch", w.boolT}});
     rawTracepoint("btf_trace_sched_process_exit", {{"p", taskPtr}, {"group_dead", w.boolT}});
+    // The io provider's (their requests left untyped: no test reads them).
+    rawTracepoint("btf_trace_block_rq_issue", {{"rq", w.voidPtr}});
+    rawTracepoint("btf_trace_block_rq_complete",
+                  {{"rq", w.voidPtr}, {"error", w.intT}, {"nr_bytes", w.uintT}});
     w.write(path);
 }
 

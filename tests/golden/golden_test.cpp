@@ -42,6 +42,7 @@ std::string attachText(const AttachTarget &t) {
     case Kind::Trampoline:
         return std::string(t.attachType == BPF_TRACE_FEXIT ? "fexit" : "fentry") + " on BTF id " +
                std::to_string(t.btfId);
+    case Kind::Kprobe: return std::string(t.kretprobe ? "kretprobe" : "kprobe") + " on " + t.name;
     }
     return "?";
 }
