@@ -3,7 +3,7 @@ BUILD ?= build
 SHARED ?= $(abspath ../shared)
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test unit runtime ratchet conformance bench fuzz asan clean
+.PHONY: all setup build demo test test-guest unit runtime ratchet conformance bench fuzz asan clean
 
 all: build
 
@@ -22,6 +22,14 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 	@scripts/ratchet.sh $(BUILD)/dtrace $(SHARED)/conformance
+
+# On Debian 12's own kernel (6.1) in a QEMU guest (tests/guest): every
+# runtime test, then the conformance ratchet. Fetches Debian's kernel
+# package with apt once; slow (the guest runs under TCG).
+test-guest: build
+	tests/guest/suite.sh runtime $(BUILD); r=$$?; \
+	SHARED=$(SHARED) tests/guest/suite.sh ratchet $(BUILD); r2=$$?; \
+	[ $$r -eq 0 -o $$r -eq 77 ] && [ $$r2 -eq 0 -o $$r2 -eq 77 ]
 
 # The conformance ratchet alone (tests known to pass).
 ratchet: build

@@ -7,8 +7,10 @@
 #include "program/options.h"
 #include "providers/catalog.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <sys/resource.h>
 
 namespace dtrace::cli {
 
@@ -47,6 +49,30 @@ program::Options takeOptions(CommandLine &cl) {
     return options;
 }
 
+// Every probe site holds a file descriptor (the link of a uprobe or
+// kprobe's perf event, where the kernel has no multi-site links): take
+// up to 65536 open files where root may raise the hard limit (to
+// fs.nr_open), else the most the hard limit allows.
+void raiseOpenFileLimit() {
+    struct rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    unsigned long nrOpen = 0;
+    if (FILE *f = std::fopen("/proc/sys/fs/nr_open", "r")) {
+        if (std::fscanf(f, "%lu", &nrOpen) != 1) nrOpen = 0;
+        std::fclose(f);
+    }
+    // Not past 65536: commands dtrace starts inherit the limit, and some
+    // walk every descriptor it allows.
+    nrOpen = std::min(nrOpen, 65536UL);
+    if (nrOpen > limit.rlim_max) {
+        struct rlimit all {nrOpen, nrOpen};
+        if (setrlimit(RLIMIT_NOFILE, &all) == 0) return;
+    }
+    if (limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 } // namespace
 
 int run(int argc, char **argv) {
@@ -58,6 +84,7 @@ int run(int argc, char **argv) {
     if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
     if (cl.list && !cl.command && !cl.pid) return listProbes(cl, catalog, std::nullopt);
     if (cl.sources.empty() && !cl.list) throw UsageError("");
+    raiseOpenFileLimit();
     TracingSession session(cl, std::move(options), catalog, argv[0]);
     return session.run();
 }

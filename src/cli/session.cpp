@@ -326,7 +326,7 @@ bool TracingSession::traceUntilDone() {
             consumer.poll(static_cast<int>(std::clamp<int64_t>(left.count(), 1, pollMs)));
         }
     consumer.stopProbes();
-    links_.clear(); // detach
+    detacher_ = std::jthread([links = std::move(links_)]() mutable { kernel::detachAll(links); });
     isEnabledPatches_.restore();
     consumer.drain();
     return !overloaded_ && !consumer.aborted();
@@ -363,6 +363,8 @@ int TracingSession::finish(bool normal) {
         std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
                      elapsedMs(printStart));
     if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+    std::fflush(nullptr);
+    if (detacher_.joinable()) detacher_.join();
     return consumer.exitRequested() ? consumer.exitStatus() : 0;
 }
 

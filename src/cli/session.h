@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dtrace::runtime {
@@ -70,6 +71,9 @@ class TracingSession {
     std::unique_ptr<runtime::Consumer> consumer_;
     std::unique_ptr<runtime::OverheadMonitor> overhead_;
     std::vector<Fd> links_; // the attachments: cleared to detach
+    // Detaches links_ while END runs and output prints: on kernels without
+    // uprobe_multi a big pid glob takes a grace period a probe to detach.
+    std::jthread detacher_;
     kernel::IsEnabledPatches isEnabledPatches_;
     std::optional<std::string> overloaded_;
     // _DTRACE_TIMING=1: where start-up time goes (for bench/).

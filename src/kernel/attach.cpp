@@ -3,12 +3,14 @@
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <thread>
 #include <unistd.h>
 
 namespace dtrace::kernel {
@@ -139,7 +141,7 @@ std::optional<std::string> attachKprobe(const program::AttachTarget &t, int prog
     attr.type = static_cast<uint32_t>(pmu.type);
     if (t.kretprobe) attr.config |= 1ULL << pmu.retprobeBit;
     attr.config1 = reinterpret_cast<uint64_t>(t.name.c_str()); // kprobe_func
-    attr.config2 = 0;                                           // probe_offset
+    attr.config2 = 0;                                          // probe_offset
     int fd = perfEventOpen(&attr, 0);
     if (fd < 0)
         return "could not enable " + t.description + ": cannot create a " +
@@ -148,17 +150,20 @@ std::optional<std::string> attachKprobe(const program::AttachTarget &t, int prog
     Fd event(fd);
     int link = bpf_link_create(progFd, fd, BPF_PERF_EVENT, nullptr);
     if (link < 0)
-        return "could not enable " + t.description + ": cannot attach to its kprobe: " +
-               std::strerror(errno);
-    links.push_back(std::move(event));
-    links.emplace_back(link);
+        return "could not enable " + t.description +
+               ": cannot attach to its kprobe: " + std::strerror(errno);
+    links.emplace_back(link); // it holds the perf event
     return std::nullopt;
 }
 
 // Why a site's uprobe could not be made, after its probe's name.
 std::string uprobeFailure(const program::UprobeSite &u, int err) {
-    std::string why =
-        err == 524 /* ENOTSUPP */ ? "an instruction uprobes cannot probe" : std::strerror(err);
+    std::string why = err == 524 /* ENOTSUPP */ ? "an instruction uprobes cannot probe"
+                      : err == EMFILE
+                          ? std::string(std::strerror(err)) +
+                                " (each probe site holds files on this kernel: raise the "
+                                "open-file limit, ulimit -n, or enable fewer probes)"
+                          : std::strerror(err);
     return u.probe + ": cannot create a uprobe on " + u.path + " at offset " +
            std::to_string(u.offset) + ": " + why;
 }
@@ -200,7 +205,7 @@ std::optional<std::string> attachUprobes(const program::AttachTarget &t, int pro
         if (link < 0)
             return "could not enable " + u.probe +
                    ": cannot attach to its uprobe: " + std::strerror(errno);
-        links.push_back(std::move(event));
+        // The link holds the perf event: one descriptor a site, not two.
         links.emplace_back(link);
     }
     return std::nullopt;
@@ -311,6 +316,20 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
         }
         throw Error(*err);
     }
+}
+
+void detachAll(std::vector<Fd> &links) {
+    constexpr size_t kLinksPerThread = 16, kMaxThreads = 64;
+    size_t threads = std::min(kMaxThreads, links.size() / kLinksPerThread);
+    if (threads > 1) {
+        std::vector<std::jthread> closers;
+        size_t share = (links.size() + threads - 1) / threads;
+        for (size_t first = 0; first < links.size(); first += share)
+            closers.emplace_back([&links, first, last = std::min(links.size(), first + share)] {
+                for (size_t i = first; i < last; ++i) links[i].reset();
+            });
+    }
+    links.clear();
 }
 
 bool kprobePmuAvailable() {

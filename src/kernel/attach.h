@@ -19,6 +19,11 @@ namespace dtrace::kernel {
 void attachAll(const program::CompiledProgram &prog, const Session &session,
                std::vector<Fd> &links);
 
+// Detaches every link. Without uprobe_multi a pid glob is one perf event a
+// probe, and each perf event's release waits for an RCU grace period: closed
+// from many threads at once, the waits overlap. Leaves links empty.
+void detachAll(std::vector<Fd> &links);
+
 // Whether the kernel makes kprobes through perf events (the kprobe PMU).
 bool kprobePmuAvailable();
 

@@ -18,9 +18,7 @@ void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
     for (Probe &p : probes()) {
         if (checksHooks() && p.hook.kind == HookKind::RawTracepoint && !p.hook.name.empty() &&
             !rawTracepointExists(p.hook.name)) {
-            if (std::find(missingHooks_.begin(), missingHooks_.end(), p.hook.name) ==
-                missingHooks_.end())
-                missingHooks_.push_back(p.hook.name);
+            missing_.push_back({p.name, p.hook.name});
             continue;
         }
         p.owner = this;
@@ -28,12 +26,20 @@ void HookProvider::provide(const ProbeDescription &d, ProbeCatalog &catalog) {
     }
 }
 
+// Said only to a description that names the provider and could name a
+// probe left out.
 std::string HookProvider::unavailableReason(const ProbeDescription &d) const {
-    if (missingHooks_.empty() || !fieldMatches(d.provider, std::string(name()))) return {};
-    std::string hooks;
-    for (const std::string &h : missingHooks_) hooks += (hooks.empty() ? "" : ", ") + h;
+    if (d.provider.empty() || !fieldMatches(d.provider, std::string(name()))) return {};
+    std::vector<std::string> hooks;
+    for (const auto &[probe, hook] : missing_)
+        if (fieldMatches(d.name, probe) &&
+            std::find(hooks.begin(), hooks.end(), hook) == hooks.end())
+            hooks.push_back(hook);
+    if (hooks.empty()) return {};
+    std::string list;
+    for (const std::string &h : hooks) list += (list.empty() ? "" : ", ") + h;
     return "the " + std::string(name()) + " provider's probes need the kernel tracepoint" +
-           (missingHooks_.size() > 1 ? "s " : " ") + hooks + ", which this kernel lacks";
+           (hooks.size() > 1 ? "s " : " ") + list + ", which this kernel lacks";
 }
 
 void HookProvider::resolve(Probe &p) const {
@@ -66,12 +72,10 @@ Hook HookProvider::rawTracepoint(const char *hookName) {
     return Hook{HookKind::RawTracepoint, hookName, {}, {}};
 }
 
-std::optional<Hook> HookProvider::kernelFunctionOr(const char *tracepoint,
-                                                   std::string_view function) {
-    if (rawTracepointExists(tracepoint)) return rawTracepoint(tracepoint);
-    if (kprobesUnavailable()) return std::nullopt;
+Hook HookProvider::kernelFunctionOr(const char *tracepoint, std::string_view function) {
+    if (rawTracepointExists(tracepoint) || kprobesUnavailable()) return rawTracepoint(tracepoint);
     auto symbol = traceableSymbol(function);
-    if (!symbol) return std::nullopt;
+    if (!symbol) return rawTracepoint(tracepoint);
     return Hook{HookKind::KernelFunction, *symbol, {}, {}};
 }
 
@@ -89,12 +93,13 @@ std::vector<ProgramShape> HookProvider::programShapes(const Probe &p) const {
                                                                        : h.name};
     hooks.insert(hooks.end(), h.alsoNames.begin(), h.alsoNames.end());
     std::vector<ProgramShape> shapes;
-    if (h.kind == HookKind::KernelFunction) {
-        ProgramShape s = kprobeShape(false, ("dt_" + p.provider).c_str());
-        s.hook = h.name;
-        return {s};
-    }
     for (std::string &hook : hooks) {
+        if (h.kind == HookKind::KernelFunction) {
+            ProgramShape s = kprobeShape(false, ("dt_" + p.provider).c_str());
+            s.hook = std::move(hook);
+            shapes.push_back(std::move(s));
+            continue;
+        }
         ProgramShape s;
         s.programType = BPF_PROG_TYPE_RAW_TRACEPOINT;
         s.programName = "dt_" + p.provider;

@@ -47,8 +47,9 @@ class HookProvider : public Provider {
     static Hook rawTracepoint(const char *name);
     // The raw tracepoint where the kernel has it; else a kprobe on the
     // kernel function (or a compiler's copy of it, function.isra.0) whose
-    // entry is the same moment; nothing when neither can be had.
-    static std::optional<Hook> kernelFunctionOr(const char *tracepoint, std::string_view function);
+    // entry is the same moment; when neither can be had, the tracepoint
+    // (its probes are then left out, and a description naming one told why).
+    static Hook kernelFunctionOr(const char *tracepoint, std::string_view function);
     static Hook syscalls(HookKind kind, std::initializer_list<const char *> names);
 
     // Whether the provider's probes are made only where the running
@@ -58,7 +59,8 @@ class HookProvider : public Provider {
 
   private:
     bool made_ = false;
-    std::vector<std::string> missingHooks_;
+    // Probes left out, and the tracepoint each lacks.
+    std::vector<std::pair<std::string, std::string>> missing_;
 };
 
 } // namespace dtrace::providers

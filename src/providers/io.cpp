@@ -38,11 +38,10 @@ class IoProvider final : public HookProvider {
         out.push_back(mapped("wait-start", rawTracepoint("sched_switch"),
                              "arg0 == 0 && arg3 != 0 && ((struct task_struct *)arg1)->in_iowait",
                              {}));
-        if (auto h = kernelFunctionOr("sched_exit_tp", "finish_task_switch"))
-            out.push_back(mapped("wait-done", *h,
-                                 (h->kind == HookKind::RawTracepoint ? "arg0 != 0 && " : "") +
-                                     inIowait,
-                                 {}));
+        Hook switchedTo = kernelFunctionOr("sched_exit_tp", "finish_task_switch");
+        out.push_back(mapped(
+            "wait-done", switchedTo,
+            (switchedTo.kind == HookKind::RawTracepoint ? "arg0 != 0 && " : "") + inIowait, {}));
         return out;
     }
 };

@@ -73,8 +73,9 @@ class SchedProvider final : public HookProvider {
         // Kernels before sched_exit_tp (6.1): on-cpu at the entry of
         // finish_task_switch, which runs as the switched-to thread;
         // remain-cpu is not to be had there.
-        if (auto h = kernelFunctionOr("sched_exit_tp", "finish_task_switch"))
-            add("on-cpu", *h, h->kind == HookKind::RawTracepoint ? "arg0 != 0" : "", {});
+        Hook switchedTo = kernelFunctionOr("sched_exit_tp", "finish_task_switch");
+        add("on-cpu", switchedTo, switchedTo.kind == HookKind::RawTracepoint ? "arg0 != 0" : "",
+            {});
         add("remain-cpu", rawTracepoint("sched_exit_tp"), "arg0 == 0", {});
         add("off-cpu", rawTracepoint("sched_switch"), "",
             {{"lwpsinfo_t *", lwp(2)}, {"psinfo_t *", ps(2)}});
@@ -101,8 +102,16 @@ class SchedProvider final : public HookProvider {
             {{"lwpsinfo_t *", lwp(0)},
              {"psinfo_t *", ps(0)},
              {"int", "arg1 != 0 ? " + task(1) + "->prio : " + task(0) + "->normal_prio"}});
-        add("surrender", rawTracepoint("sched_set_need_resched_tp"), "",
-            {{"lwpsinfo_t *", lwp(0)}, {"psinfo_t *", ps(0)}});
+        // A thread asked to give up its CPU: sched_set_need_resched_tp(task,
+        // ...) where the kernel has it (newer than 6.1), else resched_curr(rq) for
+        // the run queue's current thread.
+        Hook resched = kernelFunctionOr("sched_set_need_resched_tp", "resched_curr");
+        std::string asked = resched.kind == HookKind::RawTracepoint
+                                ? task(0)
+                                : std::string("((struct rq *)arg0)->curr");
+        add("surrender", resched, "",
+            {{"lwpsinfo_t *", "xlate <lwpsinfo_t *> (" + asked + ")"},
+             {"psinfo_t *", "xlate <psinfo_t *> (" + asked + ")"}});
         // The clock tick: a CPU-clock event at the kernel's user-visible rate,
         // in the context of whatever thread it interrupts.
         Probe tick;

@@ -7,11 +7,34 @@
 // (tcp.d).
 #include "providers/hook_provider.h"
 #include "providers/kernel_functions.h"
+#include "providers/kprobes.h"
 #include "providers/registry.h"
+#include "providers/tracepoints.h"
+
+#include <algorithm>
 
 namespace dtrace::providers {
 
 namespace {
+
+// Where resets are sent: tcp_send_reset(sk, skb). Older kernels (6.1) fire
+// it only for resets sent for a socket (its record then the shared
+// tcp_event_sk_skb one, with a sport field): a SYN to a closed port goes
+// unseen. There the functions that answer a segment with a reset,
+// tcp_v4_send_reset(sk, skb) and tcp_v6_send_reset(sk, skb), through kprobes.
+Hook resetHook() {
+    Hook tracepoint{HookKind::RawTracepoint, "tcp_send_reset", {}, {}};
+    auto format = readTracepointFormat("tcp", "tcp_send_reset");
+    bool socketsOnly = format && std::ranges::any_of(format->fields, [](const TracepointField &f) {
+                           return f.name == "sport";
+                       });
+    if (!socketsOnly || kprobesUnavailable()) return tracepoint;
+    auto v4 = traceableSymbol("tcp_v4_send_reset");
+    if (!v4) return tracepoint;
+    Hook h{HookKind::KernelFunction, *v4, {}, {}};
+    if (auto v6 = traceableSymbol("tcp_v6_send_reset")) h.alsoNames.push_back(*v6);
+    return h;
+}
 
 class TcpProvider final : public HookProvider {
   public:
@@ -23,13 +46,13 @@ class TcpProvider final : public HookProvider {
     std::vector<Probe> probes() const override {
         std::vector<Probe> out;
         // Segments: the packet at argument `s`, its socket at `sk`.
-        auto segment = [&](const char *probe, const char *hook, const std::string &s,
+        auto segment = [&](const char *probe, Hook hook, const std::string &s,
                            const std::string &sk, std::string filter, bool refused) {
             std::string ip = "ip_header[" + s + "]";
             std::string tcps = refused ? "(struct __dtrace_packet_in *)" + s : sk;
             if (!filter.empty()) filter += " && ";
             filter += "ip_next_protocol[" + ip + "] == IPPROTO_TCP";
-            out.push_back(mapped(probe, rawTracepoint(hook), filter,
+            out.push_back(mapped(probe, std::move(hook), filter,
                                  {{"pktinfo_t *", "xlate <pktinfo_t *> (" + s + ")"},
                                   {"csinfo_t *", "xlate <csinfo_t *> (" + sk + ")"},
                                   {"ipinfo_t *", "xlate <ipinfo_t *> (" + ip + ")"},
@@ -37,16 +60,16 @@ class TcpProvider final : public HookProvider {
                                   {"tcpinfo_t *", "xlate <tcpinfo_t *> (tcp_header[" + s + "])"}}));
         };
         const std::string queued = "((struct sk_buff *)arg0)";
-        segment("send", "net_dev_queue", queued, queued + "->sk",
+        segment("send", rawTracepoint("net_dev_queue"), queued, queued + "->sk",
                 "(" + queued + "->protocol == htons(ETH_P_IP) || " + queued +
                     "->protocol == htons(ETH_P_IPV6))",
                 false);
-        segment("receive", "tcp_probe", "((struct sk_buff *)arg1)", "((struct sock *)arg0)", "",
-                false);
+        segment("receive", rawTracepoint("tcp_probe"), "((struct sk_buff *)arg1)",
+                "((struct sock *)arg0)", "", false);
         // A connection request: the SYN (without ACK) as it is sent, when
         // its ports are known (the state change to SYN_SENT comes before
         // the local port is chosen).
-        segment("connect-request", "net_dev_queue", queued, queued + "->sk",
+        segment("connect-request", rawTracepoint("net_dev_queue"), queued, queued + "->sk",
                 "(" + queued + "->protocol == htons(ETH_P_IP) || " + queued +
                     "->protocol == htons(ETH_P_IPV6)) && (*((uint8_t *)tcp_header[" + queued +
                     "] + 13) & (TH_SYN | TH_ACK)) == TH_SYN",
@@ -55,7 +78,7 @@ class TcpProvider final : public HookProvider {
         // listening one.
         const std::string reset = "((struct sk_buff *)arg1)";
         segment(
-            "accept-refused", "tcp_send_reset", reset, "((struct sock *)arg0)",
+            "accept-refused", resetHook(), reset, "((struct sock *)arg0)",
             "(*((uint8_t *)tcp_header[" + reset +
                 "] + 13) & (TH_SYN | TH_ACK)) == TH_SYN && "
                 "(arg0 == 0 || ((struct sock *)arg0)->__sk_common.skc_state == TCP_STATE_LISTEN)",

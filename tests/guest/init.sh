@@ -5,8 +5,7 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for k in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-    9pnet 9pnet_virtio netfs fscache 9p overlay; do
+for k in $(cat /mods/order); do
     [ -f /mods/$k.ko ] && insmod /mods/$k.ko 2>/dev/null
 done
 fail() { echo "GUEST-FAILED: $*"; poweroff -f; }
@@ -17,7 +16,10 @@ mount -t overlay overlay -o lowerdir=/host,upperdir=/rw/up,workdir=/rw/work /new
     fail "no overlay"
 mount -t devtmpfs dev /new/dev
 mount -t tmpfs tmpfs /new/run
-mount -t tmpfs tmpfs /new/tmp
+# /tmp on the scratch disk where there is one (block I/O for the io
+# provider's tests), else in memory.
+mount -t ext4 /dev/vda /new/tmp 2>/dev/null || mount -t tmpfs tmpfs /new/tmp
+chmod 1777 /new/tmp
 mkdir -p /new/run/result
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none result /new/run/result ||
     fail "no result share"
@@ -32,6 +34,8 @@ mkdir -p /dev/pts; mount -t devpts devpts /dev/pts 2>/dev/null
 # The links udev makes on a real system (cpp reads /dev/stdin).
 ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
+# The loopback interface, up as on any booted system (network tests).
+/bin/busybox ip link set lo up 2>/dev/null
 ulimit -l unlimited
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 export DTRACE_GUEST_KERNEL="$(uname -r)"

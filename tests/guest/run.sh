@@ -54,7 +54,15 @@ fi
 mkdir -p "$cache" || skip "cannot create $cache"
 exec 9>"$cache/.lock"
 flock 9
-if [[ ! -f $cache/ready ]]; then
+# The modules the guest loads, in order: virtio and 9p for the host's root,
+# overlay above it, and virtio_blk with ext4 for a scratch disk at /tmp
+# (so that block I/O has a real device to go to).
+mods="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+    drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci net/9p/9pnet
+    net/9p/9pnet_virtio fs/netfs/netfs fs/fscache/fscache fs/9p/9p fs/overlayfs/overlay
+    drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
+ready=$cache/ready-$(echo "$mods" | md5sum | cut -c1-8)
+if [[ ! -f $ready ]]; then
     echo "guest: fetching Debian's kernel package" >&2
     pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
           sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1)
@@ -67,9 +75,7 @@ if [[ ! -f $cache/ready ]]; then
     kver=$(ls "$cache/root/lib/modules" | head -n 1)
     cp "$cache"/root/boot/vmlinuz-* "$cache/vmlinuz"
     m=$cache/root/lib/modules/$kver/kernel
-    for k in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
-        drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci net/9p/9pnet \
-        net/9p/9pnet_virtio fs/netfs/netfs fs/fscache/fscache fs/9p/9p fs/overlayfs/overlay; do
+    for k in $mods; do
         f=$(ls "$m/$k.ko"* 2>/dev/null | head -n 1)
         [[ -n $f ]] || continue
         case $f in
@@ -79,8 +85,9 @@ if [[ ! -f $cache/ready ]]; then
         esac
     done
     echo "$kver" >"$cache/version"
-    rm -rf "$cache/root" "$cache/initrd.gz"
-    touch "$cache/ready"
+    for k in $mods; do basename "$k"; done >"$cache/mods/order"
+    rm -rf "$cache/root" "$cache/initrd.gz" "$cache"/ready*
+    touch "$ready"
 fi
 # The initramfs: a static busybox, the 9p and overlay modules, and an init
 # (init.sh) that mounts the host's root and runs the command file it finds
@@ -101,10 +108,14 @@ share=$(mktemp -d /var/tmp/dtrace-guest-run.XXXXXX)
 trap 'kill "$qpid" 2>/dev/null; rm -rf "$share"' EXIT
 printf 'cd %q || exit 125\n%s\n' "$dir" "$cmd" >"$share/command.sh"
 : >"$share/output"
+# The scratch disk (sparse; the guest's /tmp when it mounts).
+disk=()
+truncate -s 1G "$share/scratch.img" && mkfs.ext4 -q -F "$share/scratch.img" 2>/dev/null &&
+    disk=(-drive "file=$share/scratch.img,if=virtio,format=raw,cache=unsafe")
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 4096 -smp 2 -nographic \
     -no-reboot -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-    -virtfs "local,path=$share,mount_tag=result,security_model=none" \
+    -virtfs "local,path=$share,mount_tag=result,security_model=none" "${disk[@]}" \
     -append "console=ttyS0 panic=-1 quiet loglevel=1" >"$share/console" 2>&1 &
 qpid=$!
 # Stream the command's output while the guest runs.

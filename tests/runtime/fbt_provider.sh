@@ -24,7 +24,7 @@ echo "$out" | grep -q 'D_PDESC_ZERO.*does not match any probes' || fail "an unkn
 out=$(timeout 30 "$DTRACE" -q -n '
 fbt::vfs_read:entry /pid == $target/ { @reads = count(); }
 fbt::vfs_read:return /pid == $target/ { @ret = max(args[1]); }
-END { printa("reads %@d\n", @reads); printa("max %@d\n", @ret); }' -c 'head -c 100 /etc/passwd' 2>&1)
+END { printa("reads %@d\n", @reads); printa("max %@d\n", @ret); }' -c 'head -n 2 /etc/passwd' 2>&1)
 rc=$?
 if echo "$out" | grep -q 'fbt probes cannot fire on this kernel'; then
     [ "$rc" -ne 0 ] || fail "fbt unavailable, yet dtrace exited 0"

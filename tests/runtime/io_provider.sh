@@ -36,7 +36,8 @@ bytes=$(echo "$writes" | awk '$3 % 4096 == 0 { n += $3 } END { print n + 0 }')
 done=$(echo "$out" | awk '/^done / { n += $2 } END { print n + 0 }')
 [ "$done" -ge 32768 ] || fail "io:::done: $done bytes of dd's writes completed"
 n=$(echo "$out" | sed -n 's/^waits //p')
-[ "${n:-0}" -ge 4 ] || fail "io:::wait-start/wait-done: dd waited ${n:-0} times"
+# (A write the device finishes before dd has gone to sleep has no wait.)
+[ "${n:-0}" -ge 1 ] || fail "io:::wait-start/wait-done: dd waited ${n:-0} times"
 
 out=$(timeout 30 "$DTRACE" -q -c "dd if=data of=/dev/null bs=16k count=2 iflag=direct" \
     -n "$probes" 2>&1)
