@@ -167,8 +167,7 @@ translator psinfo_t < struct task_struct *T > {
 	pr_addr = (uintptr_t)T->mm;
 	/* Pages of 4 KB (x86-64 and arm64 kernels as distributions build them). */
 	pr_size = T->mm ? T->mm->total_vm * 4 : 0;
-	pr_rssize = T->mm ? (T->mm->rss_stat[0].count + T->mm->rss_stat[1].count +
-	    T->mm->rss_stat[3].count) * 4 : 0;
+	pr_rssize = T->mm ? __dtrace_rss_pages[T->mm] * 4 : 0;
 	pr_ttydev = T->signal->tty ? T->signal->tty : (struct tty_struct *)-1;
 	pr_fname = T->comm;
 	/* Another process's arguments are in its memory, out of reach: its name. */

@@ -70,13 +70,18 @@ int TracingSession::run() {
     if (cl_.list) return listProbes(cl_, catalog_, ctx_.targetPid);
     compile();
     if (cl_.disassemble) std::fputs(codegen::disassemble(compiled_).c_str(), stderr);
-    if (cl_.compileOnly) return 0;
+    if (cl_.compileOnly) {
+        // -e -v: the report, and each probe description's attributes.
+        if (cl_.verbose)
+            for (size_t i = 0; i < cl_.sources.size(); ++i) reportStability(stdout, i, true);
+        return 0;
+    }
     if (compiled_.needsDestructive && !ir_.options.destructive)
         throw Error("could not enable tracing: Destructive actions not allowed");
+    openOutput();
     reportMatches();
     // Declarations only: nothing can ever fire.
     if (ir_.clauses.empty()) return 0;
-    openOutput();
     checkEnabling();
     load();
     // For bench/: the cost of compiling and verifying, without tracing.
@@ -114,15 +119,75 @@ void TracingSession::compile() {
     codegenMs_ = elapsedMs(codegenStart);
 }
 
+// A program's name in reports: a script's path, or a description up to
+// its predicate or action list, as DTrace crops it.
+static std::string reportedName(const ProgramSource &s) {
+    if (s.kind == ProgramSource::Kind::Script) return s.name;
+    return s.name.substr(0, s.name.find_first_of("{/;"));
+}
+
 void TracingSession::reportMatches() {
-    if (ir_.options.quiet) return;
     for (size_t i = 0; i < cl_.sources.size(); ++i) {
         const auto &s = cl_.sources[i];
+        const char *kind = s.kind == ProgramSource::Kind::Script ? "script" : "description";
         size_t n = matched_[i];
-        std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n",
-                     s.kind == ProgramSource::Kind::Script ? "script" : "description",
-                     s.name.c_str(), n, n == 1 ? "" : "s");
+        if (!ir_.options.quiet)
+            std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n", kind,
+                         reportedName(s).c_str(), n, n == 1 ? "" : "s");
+        if (cl_.verbose) reportStability(out_ ? out_.get() : stdout, i, false);
     }
+}
+
+// -v: the lowest stability attributes of a program's probe descriptions
+// and of its statements (to the output, even with -q, as DTrace does).
+void TracingSession::reportStability(FILE *out, size_t source, bool descriptions) const {
+    const auto &s = cl_.sources[source];
+    program::Attributes described = program::kHighest, statements = program::kHighest;
+    bool any = false;
+    for (const auto &c : ir_.clauses)
+        if (static_cast<size_t>(c.source) == source) {
+            any = true;
+            described = program::lowest(described, c.descriptionAttributes);
+            statements = program::lowest(statements, c.statementAttributes);
+        }
+    if (!any) described = statements = program::kStableCommon;
+    std::fprintf(out, "\nStability attributes for %s %s:\n",
+                 s.kind == ProgramSource::Kind::Script ? "script" : "description",
+                 reportedName(s).c_str());
+    auto attributes = [out](const char *title, const program::Attributes &a) {
+        std::fprintf(out,
+                     "\n\t%s\n\t\tIdentifier Names: %s\n\t\tData Semantics:   %s\n"
+                     "\t\tDependency Class: %s\n",
+                     title, program::stabilityName(a.name), program::stabilityName(a.data),
+                     program::dependencyClassName(a.dependency));
+    };
+    attributes("Minimum Probe Description Attributes", described);
+    attributes("Minimum Statement Attributes", statements);
+    if (!descriptions) {
+        std::fprintf(out, "\n");
+        std::fflush(out);
+        return;
+    }
+    // -e: each description (once), and what its probes are.
+    const std::string *previous = nullptr;
+    for (const auto &c : ir_.clauses) {
+        if (static_cast<size_t>(c.source) != source || (previous && *previous == c.description))
+            continue;
+        previous = &c.description;
+        providers::ProbeDescription d;
+        providers::parseProbeDescription(c.description, d);
+        std::fprintf(out, "\n%s\n", d.text().c_str());
+        if (c.probes.empty() || c.unstableDescription) continue;
+        attributes("Probe Description Attributes", c.descriptionAttributes);
+        attributes("Argument Attributes", c.argumentAttributes);
+        std::fprintf(out, "\n\tArgument Types\n");
+        const auto &types = catalog_.argumentTypes(*c.probes.front());
+        for (size_t i = 0; i < types.size(); ++i)
+            std::fprintf(out, "\t\targs[%zu]: %s\n", i, types[i].c_str());
+        if (types.empty()) std::fprintf(out, "\t\tNone\n");
+        std::fprintf(out, "\n");
+    }
+    std::fflush(out);
 }
 
 void TracingSession::openOutput() {

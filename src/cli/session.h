@@ -53,6 +53,7 @@ class TracingSession {
     void openOutput();       // -o
     void load();             // maps and programs into the kernel
     void enable();           // BEGIN, then the probes, then the -c command runs
+    void reportStability(FILE *out, size_t source, bool descriptions) const;
     bool traceUntilDone();   // the consumer's loop; false when aborted
     int finish(bool normal); // END, drops, aggregations; the exit status
 

@@ -426,6 +426,8 @@ void Generator::planKernelOffsets() {
         kernel.mountParent = offsetOf("mount", "mnt_parent");
         kernel.mountMountpoint = offsetOf("mount", "mnt_mountpoint");
         kernel.mountMnt = offsetOf("mount", "mnt");
+        kernel.taskFs = offsetOf("task_struct", "fs");
+        kernel.fsRoot = offsetOf("fs_struct", "root");
     }
 }
 

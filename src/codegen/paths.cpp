@@ -284,7 +284,8 @@ void ProgramBuilder::emitDPath(bpf::Function &f) {
         static_cast<int32_t>(g.layout.strslot); // the NUL's index in the path buffer
     auto slot = [&](int32_t off) { return static_cast<int16_t>(numbuf + off); };
     const int16_t kMnt = slot(0), kDentry = slot(8), kPos = slot(16), kFailed = slot(24),
-                  kTmp = slot(32), kLen = slot(40), kName = slot(48);
+                  kTmp = slot(32), kLen = slot(40), kName = slot(48), kRootMnt = slot(56),
+                  kRootDentry = slot(64);
     makeGlobalFunction(f, {ParamKind::String, ParamKind::Context}, 0);
     // r7: dctx. Reads a kernel word at (reg + off) into tmp; on failure
     // marks the walk failed and stops.
@@ -303,6 +304,13 @@ void ProgramBuilder::emitDPath(bpf::Function &f) {
         c.emit(load(Size::DW, R8, R7, kDentry));
         c.emit(load(Size::DW, R6, R7, kMnt));
         c.jumpImm(BPF_JEQ, R8, 0, stop);
+        // At the thread's root (a chroot's): the path is complete.
+        Label belowRoot = c.newLabel();
+        c.emit(load(Size::DW, R1, R7, kRootDentry));
+        c.jumpReg(BPF_JNE, R1, R8, belowRoot);
+        c.emit(load(Size::DW, R1, R7, kRootMnt));
+        c.jumpReg(BPF_JEQ, R1, R6, stop);
+        c.bind(belowRoot);
         // At the root of this mount (or of the file system)?
         readWord(R6, k.vfsmountRoot, kTmp, 8);
         c.emit(load(Size::DW, R1, R7, kTmp));
@@ -363,6 +371,35 @@ void ProgramBuilder::emitDPath(bpf::Function &f) {
     f.emit(storeImm(Size::DW, R7, kPos, end));
     f.emit(storeImm(Size::DW, R7, kFailed, 0));
     f.emit(storeImm(Size::B, R7, static_cast<int16_t>(buf + end), 0));
+    // The thread's root: current->fs->root's mount and dentry (none where
+    // they cannot be read, and then the walk goes to the top).
+    f.emit(storeImm(Size::DW, R7, kRootMnt, 0));
+    f.emit(storeImm(Size::DW, R7, kRootDentry, 0));
+    if (k.taskFs >= 0 && k.fsRoot >= 0) {
+        Label noRoot = f.newLabel();
+        f.callHelper(BPF_FUNC_get_current_task);
+        f.emit(movReg(R3, R0));
+        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(k.taskFs)));
+        f.emit(movReg(R1, R7));
+        f.emit(alu64Imm(BPF_ADD, R1, kTmp));
+        f.emit(movImm(R2, 8));
+        f.callHelper(BPF_FUNC_probe_read_kernel);
+        f.jumpImm(BPF_JNE, R0, 0, noRoot);
+        f.emit(load(Size::DW, R3, R7, kTmp));
+        f.jumpImm(BPF_JEQ, R3, 0, noRoot);
+        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(k.fsRoot + k.pathMnt)));
+        f.emit(movReg(R1, R7));
+        f.emit(alu64Imm(BPF_ADD, R1, kRootMnt));
+        f.emit(movImm(R2, 8));
+        f.callHelper(BPF_FUNC_probe_read_kernel);
+        f.emit(load(Size::DW, R3, R7, kTmp));
+        f.emit(alu64Imm(BPF_ADD, R3, static_cast<int32_t>(k.fsRoot + k.pathDentry)));
+        f.emit(movReg(R1, R7));
+        f.emit(alu64Imm(BPF_ADD, R1, kRootDentry));
+        f.emit(movImm(R2, 8));
+        f.callHelper(BPF_FUNC_probe_read_kernel);
+        f.bind(noRoot);
+    }
     f.emit(movImm(R1, 256));
     f.ldFunction(R2, step);
     f.emit(movReg(R3, FP));

@@ -71,6 +71,9 @@ struct KernelOffsets {
     int64_t pathMnt = -1, pathDentry = -1, dentryParent = -1, dentryNameLen = -1,
             dentryNameName = -1, vfsmountRoot = -1, mountParent = -1, mountMountpoint = -1,
             mountMnt = -1;
+    // Where the current thread's root is (task_struct.fs, fs_struct.root):
+    // d_path() stops there, as the kernel's does for a chroot.
+    int64_t taskFs = -1, fsRoot = -1;
     bool pathsKnown() const {
         return pathMnt >= 0 && pathDentry >= 0 && dentryParent >= 0 && dentryNameLen >= 0 &&
                dentryNameName >= 0 && vfsmountRoot >= 0 && mountParent >= 0 &&

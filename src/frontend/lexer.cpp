@@ -1,5 +1,7 @@
 #include "frontend/lexer.h"
 
+#include "program/stability.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -125,8 +127,8 @@ void Lexer::controlLine() {
             p.words.assign(words.begin() + 1, words.end());
             // DTrace acts on a pragma as it reads it: bad attributes are
             // refused here, before whatever follows fails to parse.
-            if (p.words.size() == 4 && p.words[1] == "attributes" &&
-                std::count(p.words[2].begin(), p.words[2].end(), '/') != 2) {
+            if (p.words.size() >= 4 && p.words[1] == "attributes" &&
+                !program::parseAttributes(p.words[2])) {
                 line_ = startLine;
                 error("D_PRAGMA_INVAL", "invalid attributes specified by #pragma attributes");
             }

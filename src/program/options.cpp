@@ -1,4 +1,5 @@
 #include "program/options.h"
+#include "program/stability.h"
 
 #include <algorithm>
 #include <array>
@@ -306,6 +307,9 @@ std::optional<std::string> Options::set(std::string_view name,
     const OptionInfo *o = lookup(name);
     if (!o) return "Invalid option name";
     if (fromProgram && !o->programAllowed) return "Option cannot be used from within a D program";
+    // The minimum stability attributes: a triple as DTrace reads one.
+    if (name == "amin" && (!value || !parseAttributes(*value)))
+        return "Invalid value for specified option";
     auto error = assign(*this, *o, value);
     if (!error) chosen_.emplace(name);
     return error;

@@ -28,6 +28,11 @@ class DtraceProvider final : public Provider {
                : p.name == "END" ? ProbeRole::End
                                  : ProbeRole::Error;
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kStableCommon, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kStableCommon,
+                kStableCommon};
+    }
     ProbeStability stability(const Probe &) const override { return {kStable, kStable}; }
 
     // Code generation makes BEGIN's and END's programs and the ERROR

@@ -64,6 +64,11 @@ class FbtProvider final : public Provider {
         else
             p.argTypes = {"int", sig.returnType};
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
+                kPrivateIsaAttrs};
+    }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};
     }

@@ -3,6 +3,7 @@
 // (raw tracepoints, system call returns) with DTrace's arguments
 // (psinfo_t, lwpsinfo_t) as D expressions over the hooks' own.
 #include "providers/hook_provider.h"
+#include "providers/kprobes.h"
 #include "providers/registry.h"
 #include "providers/tracepoints.h"
 
@@ -25,8 +26,20 @@ class ProcProvider final : public HookProvider {
         bool groupDeadArg = false;
         if (auto fmt = readTracepointFormat("sched", "sched_process_exit"))
             for (const auto &f : fmt->fields) groupDeadArg |= f.name == "group_dead";
-        std::string lastThread =
-            groupDeadArg ? "arg1 != 0" : "((struct task_struct *)arg0)->signal->live.counter == 0";
+        // Older ones (6.1) call taskstats_exit(task, group_dead) just
+        // before: a kprobe there has the same arguments. Without either,
+        // the signal struct's count of live threads (which two threads
+        // exiting at once can both see at 0).
+        Hook exitHook = rawTracepoint("sched_process_exit");
+        std::string lastThread = "arg1 != 0";
+        if (!groupDeadArg) {
+            auto taskstats =
+                kprobesUnavailable() ? std::nullopt : traceableSymbol("taskstats_exit");
+            if (taskstats)
+                exitHook = Hook{HookKind::KernelFunction, *taskstats, {}, {}};
+            else
+                lastThread = "((struct task_struct *)arg0)->signal->live.counter == 0";
+        }
         // SIGCHLD's codes: CLD_EXITED, CLD_KILLED, CLD_DUMPED.
         const char *reason = "(((struct task_struct *)arg0)->exit_code & 0x7f) == 0 ? 1 : "
                              "(((struct task_struct *)arg0)->exit_code & 0x80) ? 3 : 2";
@@ -44,8 +57,7 @@ class ProcProvider final : public HookProvider {
         out.push_back(mapped("exec-failure", syscalls(HookKind::SyscallReturn, {"execve"}),
                              "(long)arg0 < 0", {{"int", "(int)-(long)arg0"}}));
         out.push_back(mapped("exec-success", rawTracepoint("sched_process_exec"), "", {}));
-        out.push_back(
-            mapped("exit", rawTracepoint("sched_process_exit"), lastThread, {{"int", reason}}));
+        out.push_back(mapped("exit", std::move(exitHook), lastThread, {{"int", reason}}));
         out.push_back(mapped("lwp-exit", rawTracepoint("sched_process_exit"), "", {}));
         // A new thread's first return to user space is from the system call
         // that created it, returning 0 (in the new thread).

@@ -88,6 +88,11 @@ class ProfileProvider final : public Provider {
         p.resolved = true;
         if (p.name.starts_with("profile-")) p.argTypes = {"uint64_t", "uint64_t"};
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingCommonAttrs, kUnstableUnknownAttrs, kPrivateUnknownAttrs,
+                kEvolvingCommonAttrs, kEvolvingCommonAttrs};
+    }
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingCommon, kEvolvingCommon};
     }

@@ -10,6 +10,7 @@
 
 #include "bpf/assembler.h"
 #include "program/plan.h"
+#include "program/stability.h"
 #include "providers/probe.h"
 
 #include <cstdint>
@@ -114,6 +115,13 @@ class Provider {
     virtual void resolveArguments(Probe &) const {}
     // DTrace's stability attributes of the probe and its arguments.
     virtual ProbeStability stability(const Probe &p) const = 0;
+    // The same, part by part, as D's compiler weighs a description (the
+    // default is that of the SDT-style providers: proc, sched, io, ...).
+    virtual program::ProviderAttributes attributes() const {
+        using namespace program;
+        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kEvolvingIsaAttrs,
+                kEvolvingIsaAttrs};
+    }
     virtual ProbeRole role(const Probe &) const { return ProbeRole::Traced; }
     // Whether a probe gets an enabling of its own (its args[] and condition
     // are D expressions of its own): a clause naming several is compiled

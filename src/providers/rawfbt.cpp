@@ -23,7 +23,8 @@ class RawFbtProvider final : public Provider {
             return;
         if (kprobesUnavailable()) return;
         for (const TraceableFunction &f : traceableFunctions())
-            if (fieldMatches(d.module, f.module) && fieldMatches(d.function, f.name)) add(f, catalog);
+            if (fieldMatches(d.module, f.module) && fieldMatches(d.function, f.name))
+                add(f, catalog);
         if ((d.function.empty() || d.function == "*") && (d.module.empty() || d.module == "*"))
             allMade_ = true;
     }
@@ -35,6 +36,11 @@ class RawFbtProvider final : public Provider {
     void resolve(Probe &p) const override {
         p.resolved = true;
         p.contextArgs = isEntry(p) ? 6 : 0;
+    }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
+                kPrivateIsaAttrs};
     }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};

@@ -33,6 +33,11 @@ class RawtpProvider final : public HookProvider {
         p.argTypes = rawTracepointArgTypes(p.hook.name);
         p.argumentsResolved = true;
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs,
+                kPrivateIsaAttrs};
+    }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};
     }

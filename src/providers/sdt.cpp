@@ -45,6 +45,11 @@ class SdtProvider final : public Provider {
         if (p.format)
             for (const auto &field : p.format->fields) p.argTypes.push_back(field.argType);
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs,
+                kPrivateIsaAttrs};
+    }
     ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kPrivateIsa}; }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {

@@ -66,6 +66,11 @@ class SyscallProvider final : public Provider {
         p.argTypes = isEntry(p) ? syscallArgumentTypes("sys_enter_" + p.function)
                                 : std::vector<std::string>{"long", "long"};
     }
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
+                kPrivateIsaAttrs};
+    }
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingCommon, kPrivateIsa};
     }

@@ -113,16 +113,7 @@ void Sema::applyPragmas(const frontend::Program &prog) {
                 }
             }
         } else if (what == "attributes") {
-            // "<attributes> <ident>" or "<attributes> provider <name> <part>"
-            bool ofProvider = p.words.size() == 6 && p.words[3] == "provider";
-            if (p.words.size() != 4 && !ofProvider)
-                fail("D_PRAGMA_MALFORM", p.loc,
-                     "malformed #pragma attributes <attributes> <ident>");
-            // Stability attributes are name/name/class triples.
-            const std::string &a = p.words[2];
-            if (std::count(a.begin(), a.end(), '/') != 2)
-                fail("D_PRAGMA_INVAL", p.loc, "invalid attributes specified by #pragma attributes");
-            if (!ofProvider) checkPragmaTarget(prog, p.loc, "attributes", p.words[3]);
+            applyAttributesPragma(prog, p);
         } else if (what == "binding") {
             if (p.words.size() != 4)
                 fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma binding <version> <ident>");
@@ -663,6 +654,7 @@ void Sema::declareInline(const frontend::Declaration &d) {
     loadLibraryIdentifier(decl.name); // a redefinition of the library's is refused
     InlineDef def = inlineDefinition(d);
     TypeRef t = def.type;
+    programInlines_.insert(decl.name);
     if (inlines_.count(decl.name))
         fail("D_DECL_IDRED", decl.loc,
              "identifier redefined: " + decl.name +
@@ -695,6 +687,38 @@ void Sema::declareInline(const frontend::Declaration &d) {
              "inline " + decl.name + " definition uses incompatible types: \"" + describe(t) +
                  "\" = \"" + describe(value->type) + "\"");
     inlines_[decl.name] = std::move(def);
+}
+
+// "#pragma D attributes <attributes> <ident>" gives one of the program's
+// identifiers its stability attributes; "... provider <name> <part>" a
+// part of a provider's (for the clauses that follow).
+void Sema::applyAttributesPragma(const frontend::Program &prog, const frontend::PragmaLine &p) {
+    bool ofProvider = p.words.size() >= 4 && p.words[3] == "provider";
+    if (p.words.size() < 4 || (ofProvider && p.words.size() < 6))
+        fail("D_PRAGMA_MALFORM", p.loc, "malformed #pragma attributes <attributes> <ident>");
+    auto a = program::parseAttributes(p.words[2]);
+    if (!a) fail("D_PRAGMA_INVAL", p.loc, "invalid attributes specified by #pragma attributes");
+    if (!ofProvider) {
+        checkPragmaTarget(prog, p.loc, "attributes", p.words[3]);
+        pragmaAttributes_[p.words[3]] = *a;
+        return;
+    }
+    const std::string &provider = p.words[4], &part = p.words[5];
+    auto probes = catalog_.match({provider, "", "", ""});
+    if (probes.empty()) fail("D_PRAGMA_UNUSED", p.loc, "unused #pragma attributes");
+    program::ProviderAttributes attrs = providerAttributes(*probes.front()->owner);
+    program::Attributes *target = part == "provider"   ? &attrs.provider
+                                  : part == "module"   ? &attrs.module
+                                  : part == "function" ? &attrs.function
+                                  : part == "name"     ? &attrs.name
+                                  : part == "args"     ? &attrs.arguments
+                                                       : nullptr;
+    // (DTrace's message names the two the other way round.)
+    if (!target)
+        fail("D_PRAGMA_INVAL", p.loc,
+             "invalid component \"" + provider + "\" in attribute #pragma for provider " + part);
+    *target = *a;
+    pragmaProviderAttributes_[provider] = attrs;
 }
 
 } // namespace dtrace::sema

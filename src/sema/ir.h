@@ -6,6 +6,7 @@
 #include "frontend/diagnostics.h"
 #include "program/decode.h"
 #include "program/options.h"
+#include "program/stability.h"
 #include "providers/probe.h"
 #include "sema/types.h"
 
@@ -246,6 +247,10 @@ struct Clause {
     SourceLoc loc;
     std::string description; // the probe description as written
     int source = 0;          // which -s/-n program it came from
+    // DTrace's stability attributes of its probe description and of its
+    // statements and predicate (for -v).
+    program::Attributes descriptionAttributes, statementAttributes, argumentAttributes;
+    bool unstableDescription = false; // matched an unstable set of probes
 };
 
 struct Program {

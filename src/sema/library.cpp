@@ -4,10 +4,12 @@
 #include "frontend/lexer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/utsname.h>
 
 namespace dtrace::sema {
 
@@ -28,17 +30,58 @@ std::optional<std::string> LibraryIndex::defaultDirectory() {
     return std::nullopt;
 }
 
+namespace {
+
+// "6.2" as (6, 2); nothing for a name that is not a kernel version.
+std::optional<std::pair<int, int>> kernelVersion(std::string_view s) {
+    int major = 0, minor = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), major);
+    if (ec != std::errc() || p == s.data() + s.size() || *p != '.') return std::nullopt;
+    auto [q, ec2] = std::from_chars(p + 1, s.data() + s.size(), minor);
+    if (ec2 != std::errc()) return std::nullopt;
+    return std::pair{major, minor};
+}
+
+std::pair<int, int> runningKernelVersion() {
+    struct utsname u {};
+    if (uname(&u) == 0)
+        if (auto v = kernelVersion(u.release)) return *v;
+    return {0, 0};
+}
+
+// The .d files of a directory, sorted.
+std::vector<fs::path> libraryFiles(const fs::path &dir) {
+    std::error_code ec;
+    std::vector<fs::path> paths;
+    for (const auto &entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".d" && entry.is_regular_file(ec))
+            paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
+} // namespace
+
 void LibraryIndex::scan() const {
     if (scanned_) return;
     scanned_ = true;
     std::set<std::string> seen;
+    const auto running = runningKernelVersion();
     for (const std::string &dir : dirs_) {
         std::error_code ec;
-        std::vector<fs::path> paths;
+        // Definitions that depend on the kernel's structures live in
+        // subdirectories named for the first kernel version they fit
+        // ("6.2"): the highest not above the running kernel's hides the
+        // same file names at the top.
+        std::optional<std::pair<std::pair<int, int>, fs::path>> versioned;
         for (const auto &entry : fs::directory_iterator(dir, ec))
-            if (entry.path().extension() == ".d" && entry.is_regular_file(ec))
-                paths.push_back(entry.path());
-        std::sort(paths.begin(), paths.end());
+            if (entry.is_directory(ec))
+                if (auto v = kernelVersion(entry.path().filename().string());
+                    v && *v <= running && (!versioned || versioned->first < *v))
+                    versioned = {{*v, entry.path()}};
+        std::vector<fs::path> paths;
+        if (versioned) paths = libraryFiles(versioned->second);
+        for (fs::path &p : libraryFiles(dir)) paths.push_back(std::move(p));
         for (const fs::path &p : paths) {
             std::string name = p.filename().string();
             if (!seen.insert(name).second) continue; // hidden by an earlier directory

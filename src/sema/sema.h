@@ -120,6 +120,24 @@ class Sema {
     ir::NodePtr dynamicVar(const frontend::Expr &e, bool forAssignment);
     ir::NodePtr lvalue(const frontend::Expr &e, const char *op);
 
+    // Stability attributes (stability.cpp).
+    std::optional<program::Attributes> minimumAttributes() const;
+    void checkMinimumAttributes(const program::Attributes &a, const std::string &what,
+                                SourceLoc loc) const;
+    program::ProviderAttributes providerAttributes(const providers::Provider &p) const;
+    program::Attributes descriptionAttributes(const std::string &description,
+                                              const std::vector<const providers::Probe *> &probes);
+    program::Attributes typeAttributes(const frontend::TypeName &t, SourceLoc loc);
+    program::Attributes identifierAttributes(const std::string &name, SourceLoc loc,
+                                             bool isArray);
+    program::Attributes inlineAttributes(const std::string &name, const frontend::Expr &value);
+    program::Attributes translatorAttributes(const frontend::Expr &xlate);
+    program::Attributes attributesOf(const frontend::Expr &e);
+    void statementAttributes(const frontend::Stmt &s, program::Attributes &into);
+    void clauseAttributes(const frontend::Clause &c, const std::string &description,
+                          const std::vector<const providers::Probe *> &probes, ir::Clause &out);
+    void applyAttributesPragma(const frontend::Program &prog, const frontend::PragmaLine &p);
+
     // Translators (translators.cpp).
     void defineTranslator(const frontend::Translator &t);
     bool translatorExists(const TypeRef &from, const TypeRef &to) const;
@@ -257,6 +275,21 @@ class Sema {
         size_t outerDepth = 0;
     };
     std::vector<Binding> bindings_;
+    // Stability: the matched provider's attributes while a clause is
+    // weighed (its probe* variables and args[]), what #pragma D attributes
+    // gave the program's identifiers and providers, the program's own
+    // inlines, and what inlines and translators were found to weigh.
+    program::ProviderAttributes contextAttributes_{program::kStableCommon, program::kStableCommon,
+                                                   program::kStableCommon, program::kStableCommon,
+                                                   program::kStableCommon};
+    std::map<std::string, program::Attributes, std::less<>> pragmaAttributes_;
+    std::map<std::string, program::ProviderAttributes, std::less<>> pragmaProviderAttributes_;
+    std::set<std::string, std::less<>> programInlines_;
+    std::map<std::string, program::Attributes, std::less<>> inlineAttributeCache_;
+    std::map<const TranslatorDef *, program::Attributes> translatorAttributeCache_;
+    std::vector<std::string> translatorInput_;
+    bool suspendMinimum_ = false;
+    bool unstableDescription_ = false;
     int xlateTemps_ = 0;
     mutable std::unique_ptr<LibraryIndex> libraryIndex_;
     std::set<const LibraryFile *> loadedLibraryFiles_;

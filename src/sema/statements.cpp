@@ -198,6 +198,7 @@ void Sema::analyzeEnabling(const frontend::Clause &c,
         }
     }
     inRegion("action list", [&] { analyzeStatements(c.body, out.body); });
+    clauseAttributes(c, description, probes, out);
     for (const auto *p : probes) enabled_.insert(p);
     out_.clauses.push_back(std::move(out));
 }

@@ -21,7 +21,7 @@ smoke+='|sdt_tracepoints|network_providers|lockstat_provider|speculation|tls_and
 # longer time-out (configured in the guest's own copy of the build tree).
 ctest_in_guest() {
     echo "cmake -DDTRACE_TEST_TIMEOUT=600 . >/dev/null &&
-          WORKLOADS=$build/workloads ctest $1 --output-on-failure -j 1"
+          DTRACE_TEST_LIMIT=540 WORKLOADS=$build/workloads ctest $1 --output-on-failure -j 1"
 }
 
 case $set_name in

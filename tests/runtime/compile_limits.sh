@@ -38,7 +38,9 @@ s = ''.join('syscall::getpid:entry /pid == \$target/ { x++; }\n' for _ in range(
 s += ''.join('syscall::getppid:entry /pid == \$target/ { y++; }\n' for _ in range(90))
 s += 'syscall::getppid:entry /pid == \$target/ { printf(\"%s %d %d\\\\n\", probefunc, x, y); exit(0); }'
 print(s)" > chain.d
-"$DTRACE" -qs chain.d -c 'python3 -c "import os; os.getpid(); os.getppid()"' >out 2>err || { echo "FAIL: chain.d"; head -c 600 err; exit 1; }
+# (-c splits on white space, as DTrace's does: no quotes, so a script file.)
+printf 'import os\nos.getpid()\nos.getppid()\n' >getpids.py
+"$DTRACE" -qs chain.d -c 'python3 getpids.py' >out 2>err || { echo "FAIL: chain.d"; head -c 600 err; exit 1; }
 [ "$(cat out)" = "getppid 300 90" ] || { echo "FAIL: chain.d printed"; cat out err; exit 1; }
 python3 -c "print(''.join('BEGIN { x++; }\n' for _ in range(9000)) + 'BEGIN { exit(0); }')" > begin9000.d
 expect begin9000.d 'too many clauses for one probe: dt_begin would need more than 33 programs'
