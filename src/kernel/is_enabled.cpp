@@ -3,6 +3,8 @@
 #include "kernel/loader.h"
 #include "kernel/processes.h"
 
+#include <sys/mman.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,10 +42,21 @@ std::optional<SitePatch> sitePatch(const uint8_t bytes[5]) {
     return std::nullopt;
 }
 
+// A file as processes' mappings show it. On overlayfs (a container's root)
+// they show the file underneath, whose device and inode are not what
+// stat() of the path gives: a page of it mapped here shows which.
 std::optional<FileId> fileId(const std::string &path) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return std::nullopt;
-    return FileId{st.st_dev, st.st_ino};
+    FileId id{st.st_dev, st.st_ino};
+    kernel::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return id;
+    void *page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (page == MAP_FAILED) return id;
+    for (const ProcessMapping &m : fileMappings(getpid(), false))
+        if (m.start == reinterpret_cast<uint64_t>(page)) id = {m.device, m.inode};
+    munmap(page, 4096);
+    return id;
 }
 
 bool isOf(const ProcessMapping &m, const FileId &file) {

@@ -7,6 +7,10 @@
 namespace dtrace::kernel {
 
 std::vector<ProcessMapping> executableMappings(int pid) {
+    return fileMappings(pid, true);
+}
+
+std::vector<ProcessMapping> fileMappings(int pid, bool executableOnly) {
     std::vector<ProcessMapping> maps;
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/maps", pid);
@@ -19,7 +23,7 @@ std::vector<ProcessMapping> executableMappings(int pid) {
         char perms[8], file[4096] = {0};
         int n = std::sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
                             &offset, &major, &minor, &inode, file);
-        if (n < 8 || perms[2] != 'x' || file[0] != '/') continue;
+        if (n < 8 || (executableOnly && perms[2] != 'x') || file[0] != '/') continue;
         maps.push_back({start, end, offset, makedev(major, minor), inode, file});
     }
     std::fclose(f);

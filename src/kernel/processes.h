@@ -16,5 +16,7 @@ struct ProcessMapping {
 
 // The executable, file-backed mappings of a process (empty if it is gone).
 std::vector<ProcessMapping> executableMappings(int pid);
+// Every file-backed mapping, or the executable ones only.
+std::vector<ProcessMapping> fileMappings(int pid, bool executableOnly);
 
 } // namespace dtrace::kernel

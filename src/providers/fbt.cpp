@@ -20,16 +20,24 @@ namespace {
 using namespace bpf;
 namespace dctx = program::dctx;
 
+// Functions a trampoline cannot take on every kernel: variadic ones, more
+// than six parameters (x86-64 before 6.6), structs passed by value.
+bool trampolineRefuses(unsigned btfId) {
+    FunctionSignature sig = functionSignature(btfId);
+    return sig.variadic || sig.parameters.size() > 6 || sig.structByValue;
+}
+
 // Trampolines where the kernel loads them (cheaper, and they see the
-// return's arguments); kprobes where it does not but has them. Decided
-// once, on the first function probed. _DTRACE_FBT_KPROBES=1 asks for
-// kprobes (the tests of that path on kernels that have both).
+// return's arguments); kprobes where it does not but has them, and for
+// the functions trampolines refuse. Decided once, on the first function
+// probed. _DTRACE_FBT_KPROBES=1 asks for kprobes (the tests of that path
+// on kernels that have both).
 bool usesKprobes(unsigned btfId) {
     static const bool kprobes = [btfId] {
         if (const char *e = std::getenv("_DTRACE_FBT_KPROBES"); e && *e && *e != '0') return true;
         return kernel::trampolinesUnavailable(btfId) && !kprobesUnavailable();
     }();
-    return kprobes;
+    return kprobes || (trampolineRefuses(btfId) && !kprobesUnavailable());
 }
 
 class FbtProvider final : public Provider {

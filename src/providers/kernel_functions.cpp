@@ -88,8 +88,14 @@ FunctionSignature functionSignature(unsigned btfId) {
     sig.returnType = kernel::btfTypeName(btf, proto->type);
     const struct btf_param *p = btf_params(proto);
     for (unsigned i = 0; i < btf_vlen(proto); ++i) {
-        if (p[i].type == 0) break; // "...": the variable part has no types
+        if (p[i].type == 0) { // "...": the variable part has no types
+            sig.variadic = true;
+            break;
+        }
         sig.parameters.push_back(kernel::btfTypeName(btf, p[i].type));
+        int plain = btf__resolve_type(btf, p[i].type);
+        if (plain > 0 && btf_is_composite(typeById(static_cast<unsigned>(plain))))
+            sig.structByValue = true;
     }
     return sig;
 }

@@ -24,6 +24,8 @@ std::optional<KernelFunction> kernelFunction(std::string_view name);
 struct FunctionSignature {
     std::vector<std::string> parameters;
     std::string returnType = "void";
+    bool variadic = false;      // ends in "...", which trampolines refuse
+    bool structByValue = false; // a struct or union parameter passed by value
 };
 FunctionSignature functionSignature(unsigned btfId);
 

@@ -198,8 +198,9 @@ NodePtr Sema::identifier(const frontend::Expr &e, bool forAssignment) {
     if (auto it = inlines_.find(name); it != inlines_.end()) {
         if (!it->second.params.empty())
             fail("D_IDENT_BADREF", e.loc, name + "[ ] may not be referenced as scalar");
-        NodePtr v = expr(*it->second.value);
-        return convert(std::move(v), it->second.type);
+        NodePtr v = convert(expr(*it->second.value), it->second.type);
+        v->loc = e.loc; // errors about the value name where it is used
+        return v;
     }
     if (auto it = enumerators_.find(name); it != enumerators_.end())
         return constant(it->second.second, it->second.first, e.loc);

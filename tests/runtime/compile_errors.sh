@@ -28,4 +28,10 @@ grep -q 'macro argument \$\$1718446744073709551615 is not defined' err || { cat 
 grep -q 'D_IDENT_AMBIG.*ambiguous use of operator ==: PIDTYPE_PID is both a enum pid_type enum tag and a global scalar' err || { cat err; exit 1; }
 out=$("$DTRACE" -q -n 'BEGIN { this->t = (enum pid_type)0; trace(this->t == PIDTYPE_PID); exit(0); }' 2>&1)
 [ "$out" = 1 ] || { echo "FAIL: enumerator in a comparison: $out"; exit 1; }
+
+# An error about an inline's value (the D library's curpsinfo) names the
+# line where the script uses it.
+printf 'BEGIN\n{\n\t@a[curpsinfo] = count();\n}\n' >inline_key.d
+"$DTRACE" -x errtags -s inline_key.d 2>err
+grep -q 'D_KEY_TYPE\] line 3: invalid key #1 for @a: psinfo_t \*' err || { echo "FAIL: inline use line"; cat err; exit 1; }
 exit 0
