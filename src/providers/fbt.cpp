@@ -72,11 +72,7 @@ class FbtProvider final : public Provider {
         else
             p.argTypes = {"int", sig.returnType};
     }
-    program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
-                kPrivateIsaAttrs};
-    }
+    program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};
     }

@@ -48,11 +48,6 @@ class PidProvider final : public UprobeProvider {
         }
         addProbes(std::move(probes), catalog);
     }
-    program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kEvolvingIsaAttrs,
-                kPrivateUnknownAttrs};
-    }
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingIsa, kPrivateUnknown};
     }

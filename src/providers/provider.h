@@ -30,6 +30,18 @@ inline constexpr InterfaceAttributes kEvolvingIsa{"Evolving", "Evolving", "ISA"}
 inline constexpr InterfaceAttributes kPrivateIsa{"Private", "Private", "ISA"};
 inline constexpr InterfaceAttributes kPrivateUnknown{"Private", "Private", "Unknown"};
 
+// The attributes of providers that name a kernel function (fbt, rawfbt,
+// syscall): functions and arguments private to the ISA.
+inline constexpr program::ProviderAttributes kFunctionProviderAttributes{
+    program::kEvolvingCommonAttrs, program::kPrivateUnknownAttrs, program::kPrivateIsaAttrs,
+    program::kEvolvingCommonAttrs, program::kPrivateIsaAttrs};
+
+// Those of providers that name a kernel tracepoint (sdt, rawtp): its name
+// and arguments are the kernel's, private to the ISA.
+inline constexpr program::ProviderAttributes kTracepointProviderAttributes{
+    program::kEvolvingIsaAttrs, program::kPrivateUnknownAttrs, program::kPrivateUnknownAttrs,
+    program::kPrivateIsaAttrs, program::kPrivateIsaAttrs};
+
 // What a probe is to D itself: the dtrace provider's BEGIN, END and ERROR
 // have meanings of their own; every other probe fires where its provider
 // attaches it.

@@ -37,11 +37,7 @@ class RawFbtProvider final : public Provider {
         p.resolved = true;
         p.contextArgs = isEntry(p) ? 6 : 0;
     }
-    program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
-                kPrivateIsaAttrs};
-    }
+    program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};
     }

@@ -34,9 +34,7 @@ class RawtpProvider final : public HookProvider {
         p.argumentsResolved = true;
     }
     program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs,
-                kPrivateIsaAttrs};
+        return kTracepointProviderAttributes;
     }
     ProbeStability stability(const Probe &) const override {
         return {kPrivateUnknown, kPrivateIsa};

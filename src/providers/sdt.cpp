@@ -46,9 +46,7 @@ class SdtProvider final : public Provider {
             for (const auto &field : p.format->fields) p.argTypes.push_back(field.argType);
     }
     program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs,
-                kPrivateIsaAttrs};
+        return kTracepointProviderAttributes;
     }
     ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kPrivateIsa}; }
 

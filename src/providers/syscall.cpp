@@ -66,11 +66,7 @@ class SyscallProvider final : public Provider {
         p.argTypes = isEntry(p) ? syscallArgumentTypes("sys_enter_" + p.function)
                                 : std::vector<std::string>{"long", "long"};
     }
-    program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingCommonAttrs, kPrivateUnknownAttrs, kPrivateIsaAttrs, kEvolvingCommonAttrs,
-                kPrivateIsaAttrs};
-    }
+    program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
     ProbeStability stability(const Probe &) const override {
         return {kEvolvingCommon, kPrivateIsa};
     }

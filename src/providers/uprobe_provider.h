@@ -15,6 +15,13 @@ namespace dtrace::providers {
 
 class UprobeProvider : public Provider {
   public:
+    // A process's probes: their functions and arguments are the program's
+    // own, unknown to DTrace.
+    program::ProviderAttributes attributes() const override {
+        using namespace program;
+        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kEvolvingIsaAttrs,
+                kPrivateUnknownAttrs};
+    }
     bool matches(const ProbeDescription &d, const Probe &p) const override;
     std::vector<ProgramShape> programShapes(const Probe &p) const override;
     void emitArguments(FiringCode &code) const override;

@@ -41,11 +41,6 @@ class UsdtProvider final : public UprobeProvider {
         if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
         addProbes(usdtProbes(pid, prefix, d, objectsOf(pid, d.module, catalog)), catalog);
     }
-    program::ProviderAttributes attributes() const override {
-        using namespace program;
-        return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kEvolvingIsaAttrs,
-                kPrivateUnknownAttrs};
-    }
     ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
 
   private:
