@@ -86,6 +86,9 @@ FunctionSignature functionSignature(unsigned btfId) {
     const struct btf_type *proto = typeById(fn->type);
     if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO) return sig;
     sig.returnType = kernel::btfTypeName(btf, proto->type);
+    if (int plain = proto->type ? btf__resolve_type(btf, proto->type) : 0;
+        plain > 0 && btf_is_composite(typeById(static_cast<unsigned>(plain))))
+        sig.structByValue = true;
     const struct btf_param *p = btf_params(proto);
     for (unsigned i = 0; i < btf_vlen(proto); ++i) {
         if (p[i].type == 0) { // "...": the variable part has no types

@@ -25,7 +25,7 @@ struct FunctionSignature {
     std::vector<std::string> parameters;
     std::string returnType = "void";
     bool variadic = false;      // ends in "...", which trampolines refuse
-    bool structByValue = false; // a struct or union parameter passed by value
+    bool structByValue = false; // a struct or union passed or returned by value
 };
 FunctionSignature functionSignature(unsigned btfId);
 
