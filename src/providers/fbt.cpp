@@ -55,8 +55,11 @@ class FbtProvider final : public Provider {
             if (auto f = kernelFunction(d.function)) add(*f, catalog);
             return;
         }
+        // A glob takes the functions that can be traced (as DTrace's
+        // listing offers them).
         for (const KernelFunction &f : kernelFunctions())
-            if (fieldMatches(d.function, std::string(f.name))) add(f, catalog);
+            if (fieldMatches(d.function, std::string(f.name)) && ftraceCanTrace(f.name))
+                add(f, catalog);
         if (d.function.empty() || d.function == "*") allMade_ = true;
     }
     // The function's parameters; on return, the returning instruction's

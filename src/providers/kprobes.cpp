@@ -1,5 +1,7 @@
 #include "providers/kprobes.h"
 
+#include <unordered_set>
+
 #include "kernel/attach.h"
 #include "program/abi.h"
 #include "providers/firing.h"
@@ -55,6 +57,16 @@ std::optional<std::string> traceableSymbol(std::string_view function) {
         if (f.name[function.size()] == '.' && !copy) copy = f.name;
     }
     return copy;
+}
+
+bool ftraceCanTrace(std::string_view function) {
+    static const std::unordered_set<std::string_view> names = [] {
+        std::unordered_set<std::string_view> out;
+        for (const TraceableFunction &f : traceableFunctions())
+            if (f.module == "vmlinux") out.insert(f.name);
+        return out;
+    }();
+    return names.empty() || names.count(function) != 0;
 }
 
 ProgramShape kprobeShape(bool isReturn, const char *programName) {

@@ -33,6 +33,11 @@ const std::vector<TraceableFunction> &traceableFunctions();
 // compiler made of it (function.isra.0, function.constprop.0).
 std::optional<std::string> traceableSymbol(std::string_view function);
 
+// Whether ftrace can trace a vmlinux function by this very name (neither a
+// trampoline nor a kprobe can take one it cannot: notrace, inlined away);
+// true where the list cannot be read.
+bool ftraceCanTrace(std::string_view function);
+
 // A kprobe (entry) or kretprobe (return) program for one function.
 ProgramShape kprobeShape(bool isReturn, const char *programName);
 program::AttachTarget kprobeTarget(const Probe &p, bool isReturn);
