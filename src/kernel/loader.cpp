@@ -311,6 +311,11 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
                 if (reason.find("bpf_probe_write_user") != std::string::npos)
                     reason += " (copyout and copyoutstr need a kernel that is not locked down; see "
                               "/sys/kernel/security/lockdown)";
+                // A program for one kernel function names it (the kernel
+                // may refuse a trampoline on it before any instruction).
+                if (where.empty() && p.attach.kind == program::AttachTarget::Kind::Trampoline &&
+                    !p.attach.description.empty())
+                    where = " for " + p.attach.description;
                 std::string msg = "could not enable tracing: BPF verifier rejected program " +
                                   p.name + where + ": " + reason;
                 if (!verbose) msg += " (use -v for the verifier log)";

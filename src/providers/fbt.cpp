@@ -10,6 +10,8 @@
 #include "providers/kprobes.h"
 #include "providers/registry.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <set>
 
@@ -19,6 +21,15 @@ namespace {
 
 using namespace bpf;
 namespace dctx = program::dctx;
+
+// Functions a BPF program's own entry calls (the kernel refuses to trace
+// them from BPF: it would recurse).
+bool tracingMachinery(std::string_view name) {
+    static constexpr std::array<std::string_view, 7> kDenied{
+        "migrate_disable",   "migrate_enable",  "rcu_read_unlock_strict", "preempt_count_add",
+        "preempt_count_sub", "__rcu_read_lock", "__rcu_read_unlock"};
+    return std::find(kDenied.begin(), kDenied.end(), name) != kDenied.end();
+}
 
 // Functions a trampoline cannot take on every kernel: variadic ones, more
 // than six parameters (x86-64 before 6.6), structs passed by value.
@@ -52,13 +63,15 @@ class FbtProvider final : public Provider {
         if (!d.name.empty() && !fieldMatches(d.name, "entry") && !fieldMatches(d.name, "return"))
             return;
         if (!d.function.empty() && !hasGlob(d.function)) {
-            if (auto f = kernelFunction(d.function)) add(*f, catalog);
+            if (auto f = kernelFunction(d.function); f && !tracingMachinery(f->name))
+                add(*f, catalog);
             return;
         }
         // A glob takes the functions that can be traced (as DTrace's
         // listing offers them).
         for (const KernelFunction &f : kernelFunctions())
-            if (fieldMatches(d.function, std::string(f.name)) && ftraceCanTrace(f.name))
+            if (fieldMatches(d.function, std::string(f.name)) && ftraceCanTrace(f.name) &&
+                !tracingMachinery(f.name))
                 add(f, catalog);
         if (d.function.empty() || d.function == "*") allMade_ = true;
     }
