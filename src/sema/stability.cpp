@@ -107,17 +107,16 @@ Attributes Sema::descriptionAttributes(const std::string &description,
 
 Attributes Sema::typeAttributes(const frontend::TypeName &t, SourceLoc loc) {
     TypeRef type = resolveTypeName(t);
-    // Types of the kernel's (from BTF) are private; D's and C's are stable.
-    TypeRef base = type;
-    while (base) {
+    // Types of the kernel's (from BTF, seen through pointers, arrays and
+    // typedefs) are private; D's and C's are stable.
+    bool kernel = false;
+    for (TypeRef base = type; base && !kernel;) {
         TypeRef plain = stripTypedefs(base);
-        if (base->btfId != 0 || (plain && plain->btfId != 0)) break;
-        if (!plain || !plain->target ||
-            (plain->kind != TypeKind::Pointer && plain->kind != TypeKind::Array))
-            break;
-        base = plain->target;
+        kernel = base->btfId != 0 || (plain && plain->btfId != 0);
+        bool derived =
+            plain && (plain->kind == TypeKind::Pointer || plain->kind == TypeKind::Array);
+        base = derived ? plain->target : nullptr;
     }
-    bool kernel = base && (base->btfId != 0 || (stripTypedefs(base) && stripTypedefs(base)->btfId));
     Attributes a = kernel ? program::kPrivateUnknownAttrs : kStableCommon;
     checkMinimumAttributes(a, "type " + typeName(type), loc);
     return a;
