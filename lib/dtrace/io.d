@@ -81,6 +81,54 @@ translator fileinfo_t < struct request *R > {
 	fi_oflags = 0;
 };
 
+/*
+ * What the io provider keeps of the block I/O (bio) a thread submitted
+ * last, copied as it was queued: wait-start's and wait-done's arguments
+ * translate it (the bio itself may be gone when the wait ends). bdev is
+ * NULL when the thread submitted none the provider saw.
+ */
+struct __dtrace_io_wait {
+	struct block_device *bdev;
+	uint64_t sector;
+	uint64_t bytes;
+	uint64_t flags;
+};
+
+translator bufinfo_t < struct __dtrace_io_wait *W > {
+	b_flags = W->bdev == NULL ? 0 :
+	    ((W->flags & 0xff) == 1 ? B_WRITE : B_READ) |
+	    ((W->flags & (1 << 11)) ? 0 : B_ASYNC) | B_BUSY | B_PHYS;
+	b_bcount = W->bytes;
+	b_addr = 0;
+	b_lblkno = W->sector;
+	b_blkno = W->sector;
+	b_resid = 0;
+	b_bufsize = W->bytes;
+	b_iodone = 0;
+	b_error = 0;
+	b_edev = W->bdev != NULL ? W->bdev->bd_dev : 0;
+};
+
+translator devinfo_t < struct __dtrace_io_wait *W > {
+	dev_major = W->bdev != NULL ? W->bdev->bd_dev >> 20 : 0;
+	dev_minor = W->bdev != NULL ? W->bdev->bd_dev & 0xfffff : 0;
+	dev_instance = 0;
+	dev_name = W->bdev != NULL ? stringof(W->bdev->bd_disk->disk_name) : "<none>";
+	dev_statname = W->bdev != NULL ? stringof(W->bdev->bd_disk->disk_name) : "<none>";
+	dev_pathname = W->bdev != NULL ?
+	    strjoin("/dev/", stringof(W->bdev->bd_disk->disk_name)) : "<none>";
+};
+
+translator fileinfo_t < struct __dtrace_io_wait *W > {
+	fi_name = "<none>";
+	fi_dirname = "<none>";
+	fi_pathname = "<none>";
+	fi_offset = -1;
+	fi_fs = "<none>";
+	fi_mount = "<none>";
+	fi_oflags = 0;
+};
+
 /* open(2) flags, as fi_oflags holds them. */
 inline int O_ACCMODE = 0x3;
 inline int O_RDONLY = 0x0;

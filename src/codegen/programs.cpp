@@ -81,6 +81,7 @@ void Generator::buildPrograms() {
             }
             Group &g = groups[it->second];
             g.ctx.probes.push_back(p);
+            if (!g.ctx.shape.runsClauses) continue;
             for (const ir::Clause *c : clauses)
                 if (std::find(g.clauses.begin(), g.clauses.end(), c) == g.clauses.end())
                     g.clauses.push_back(c);

@@ -97,3 +97,61 @@ std::string btfTypeName(const struct btf *btf, unsigned id) {
 }
 
 } // namespace dtrace::kernel
+
+namespace dtrace::kernel {
+
+namespace {
+
+// The struct or union a type id names, through typedefs and qualifiers.
+const struct btf_type *aggregate(const struct btf *btf, unsigned id) {
+    for (int depth = 0; depth < 32 && id != 0; ++depth) {
+        const struct btf_type *t = btf__type_by_id(btf, id);
+        if (!t) return nullptr;
+        if (btf_is_composite(t)) return t;
+        if (!btf_is_typedef(t) && !btf_is_mod(t)) return nullptr;
+        id = t->type;
+    }
+    return nullptr;
+}
+
+// The bit offset of `name` in t, looking into anonymous members too.
+std::optional<uint32_t> findMember(const struct btf *btf, const struct btf_type *t,
+                                   std::string_view name, unsigned *typeId) {
+    const struct btf_member *m = btf_members(t);
+    for (uint16_t i = 0; i < btf_vlen(t); ++i, ++m) {
+        const char *n = btf__name_by_offset(btf, m->name_off);
+        uint32_t at = btf_member_bit_offset(t, i);
+        if (n && *n) {
+            if (name != n) continue;
+            *typeId = m->type;
+            return at;
+        }
+        if (const struct btf_type *inner = aggregate(btf, m->type))
+            if (auto below = findMember(btf, inner, name, typeId)) return at + *below;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<uint32_t> memberBitOffset(const struct btf *btf, std::string_view structName,
+                                        std::string_view path) {
+    if (!btf) return std::nullopt;
+    int id = btf__find_by_name_kind(btf, std::string(structName).c_str(), BTF_KIND_STRUCT);
+    if (id <= 0) return std::nullopt;
+    const struct btf_type *t = btf__type_by_id(btf, static_cast<unsigned>(id));
+    uint32_t offset = 0;
+    while (t) {
+        size_t dot = path.find('.');
+        unsigned memberType = 0;
+        auto at = findMember(btf, t, path.substr(0, dot), &memberType);
+        if (!at) return std::nullopt;
+        offset += *at;
+        if (dot == std::string_view::npos) return offset;
+        path.remove_prefix(dot + 1);
+        t = aggregate(btf, memberType);
+    }
+    return std::nullopt;
+}
+
+} // namespace dtrace::kernel

@@ -71,6 +71,10 @@ struct ProgramShape {
     // context a pt_regs): the return address is at the top of the stack,
     // where no frame-pointer walk finds it (ucaller).
     bool userFunctionEntry = false;
+    // False: a program of the provider's own, keeping state its probes
+    // read (io: the block I/O each thread submitted last). It runs the
+    // provider's emitFilter code and none of the clauses.
+    bool runsClauses = true;
 };
 
 // The code a provider adds to a program's entry, before the clauses run.

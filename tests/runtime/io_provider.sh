@@ -23,9 +23,19 @@ io:::done /started[args[0]->b_blkno] == args[0]->b_bcount && args[0]->b_bcount !
     printf("done %d\n", args[0]->b_bcount);
     started[args[0]->b_blkno] = 0;
 }
-io:::wait-start /pid == $target/ { self->waiting = 1; }
-io:::wait-done /pid == $target && self->waiting/ { @waits = count(); self->waiting = 0; }
-END { printa("waits %@d\n", @waits); }'
+io:::wait-start /pid == $target/ {
+    self->waiting = 1;
+    self->blkno = args[0]->b_blkno;
+    printf("wait %s %d %d,%d %s\n", args[0]->b_flags & B_WRITE ? "write" :
+        args[0]->b_flags & B_READ ? "read" : "none", args[0]->b_bcount,
+        args[1]->dev_major, args[1]->dev_minor, args[1]->dev_pathname);
+}
+io:::wait-done /pid == $target && self->waiting/ {
+    @waits = count();
+    @same = sum(args[0]->b_blkno == self->blkno && args[0]->b_bcount != 0);
+    self->waiting = 0;
+}
+END { printa("waits %@d\n", @waits); printa("same %@d\n", @same); }'
 
 out=$(timeout 30 "$DTRACE" -q -c "dd if=/dev/zero of=data bs=8k count=4 oflag=direct,sync" \
     -n "$probes" 2>&1)
@@ -38,6 +48,11 @@ done=$(echo "$out" | awk '/^done / { n += $2 } END { print n + 0 }')
 n=$(echo "$out" | sed -n 's/^waits //p')
 # (A write the device finishes before dd has gone to sleep has no wait.)
 [ "${n:-0}" -ge 1 ] || fail "io:::wait-start/wait-done: dd waited ${n:-0} times"
+# wait-start's and wait-done's arguments: the I/O dd submitted and waits for.
+echo "$out" | grep -Eq "^wait write [0-9]*[1-9][0-9]* $major,$minor /dev/" ||
+	fail "io:::wait-start: no wait for one of dd's writes on $major,$minor"
+same=$(echo "$out" | sed -n 's/^same //p')
+[ "${same:-0}" -ge 1 ] || fail "io:::wait-done: no wait ended with the I/O its wait-start had"
 
 out=$(timeout 30 "$DTRACE" -q -c "dd if=data of=/dev/null bs=16k count=2 iflag=direct" \
     -n "$probes" 2>&1)
@@ -48,4 +63,6 @@ bytes=$(echo "$reads" | awk '{ n += $3 } END { print n + 0 }')
 [ "$bytes" -ge 32768 ] || fail "io:::start: dd's direct reads came to $bytes bytes"
 done=$(echo "$out" | awk '/^done / { n += $2 } END { print n + 0 }')
 [ "$done" -ge "$bytes" ] || fail "io:::done: $done of $bytes bytes read completed"
+echo "$out" | grep -Eq "^wait read [0-9]*[1-9][0-9]* $major,$minor /dev/" ||
+	fail "io:::wait-start: no wait for one of dd's reads on $major,$minor"
 exit 0
