@@ -82,6 +82,31 @@ TEST(KernelBtf, RawTracepointArguments) {
     EXPECT_TRUE(std::binary_search(names.begin(), names.end(), "sched_switch"));
 }
 
+TEST(KernelBtf, MemberOffsets) {
+    if (!haveBtf()) GTEST_SKIP() << "this kernel has no BTF";
+    using dtrace::kernel::memberBitOffset;
+    const struct btf *btf = dtrace::kernel::vmlinuxBtf();
+    // A nested member lies at its struct's offset plus its own.
+    auto iter = memberBitOffset(btf, "bio", "bi_iter");
+    auto sector = memberBitOffset(btf, "bio", "bi_iter.bi_sector");
+    auto size = memberBitOffset(btf, "bio", "bi_iter.bi_size");
+    auto inner = memberBitOffset(btf, "bvec_iter", "bi_size");
+    ASSERT_TRUE(iter && sector && size && inner);
+    EXPECT_EQ(*sector, *iter + *memberBitOffset(btf, "bvec_iter", "bi_sector"));
+    EXPECT_EQ(*size, *iter + *inner);
+    // The first member of a struct is at 0; a bitfield has its bit.
+    EXPECT_EQ(memberBitOffset(btf, "list_head", "next"), 0u);
+    EXPECT_EQ(memberBitOffset(btf, "list_head", "prev"), 64u);
+    EXPECT_TRUE(memberBitOffset(btf, "task_struct", "in_iowait"));
+    // Members of anonymous unions and structs are found where they lie.
+    EXPECT_EQ(memberBitOffset(btf, "sk_buff", "next"), 0u);
+    EXPECT_EQ(memberBitOffset(btf, "sk_buff", "dev"), 128u);
+    EXPECT_FALSE(memberBitOffset(btf, "bio", "no_such_member"));
+    EXPECT_FALSE(memberBitOffset(btf, "bio", "bi_iter.no_such_member"));
+    EXPECT_FALSE(memberBitOffset(btf, "no_such_struct_here", "x"));
+    EXPECT_FALSE(memberBitOffset(nullptr, "bio", "bi_iter"));
+}
+
 TEST(Fbt, ProgramsAreTrampolinesOnTheirFunctions) {
     if (!haveBtf()) GTEST_SKIP() << "this kernel has no BTF";
     auto c = dtrace::test::compile(
