@@ -6,6 +6,22 @@
 
 namespace dtrace::cli {
 
+namespace {
+
+// A listed probe's description attributes, as DTrace reports them: the
+// lowest of its provider's parts that the probe's name has (an empty
+// module or function counts for nothing, as a glob would not).
+program::Attributes listedAttributes(const providers::Probe &p) {
+    const program::ProviderAttributes pa = p.owner->attributes();
+    program::Attributes a = pa.provider;
+    if (!p.module.empty()) a = program::lowest(a, pa.module);
+    if (!p.function.empty()) a = program::lowest(a, pa.function);
+    if (!p.name.empty()) a = program::lowest(a, pa.name);
+    return a;
+}
+
+} // namespace
+
 // The `dtrace -l` table.
 int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target) {
     std::vector<const providers::Probe *> probes;
@@ -42,12 +58,13 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
                     p->function.c_str(), p->name.c_str());
         if (!cl.verbose) continue;
         // -v: the probe's stability and its arguments' types.
-        providers::ProbeStability st = p->owner->stability(*p);
-        for (auto [title, a] : {std::pair{"Probe Description Attributes", st.probe},
-                                std::pair{"Argument Attributes", st.arguments}})
+        const program::ProviderAttributes pa = p->owner->attributes();
+        for (auto [title, a] : {std::pair{"Probe Description Attributes", listedAttributes(*p)},
+                                std::pair{"Argument Attributes", pa.arguments}})
             std::printf("\n\t%s\n\t\tIdentifier Names: %s\n\t\tData Semantics:   %s\n"
                         "\t\tDependency Class: %s\n",
-                        title, a.names, a.data, a.dependency);
+                        title, program::stabilityName(a.name), program::stabilityName(a.data),
+                        program::dependencyClassName(a.dependency));
         std::printf("\n\tArgument Types\n");
         const auto &types = catalog.argumentTypes(*p);
         for (size_t i = 0; i < types.size(); ++i)

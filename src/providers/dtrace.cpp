@@ -33,7 +33,6 @@ class DtraceProvider final : public Provider {
         return {kStableCommon, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kStableCommon,
                 kStableCommon};
     }
-    ProbeStability stability(const Probe &) const override { return {kStable, kStable}; }
 
     // Code generation makes BEGIN's and END's programs and the ERROR
     // dispatcher itself.

@@ -89,9 +89,6 @@ class FbtProvider final : public Provider {
             p.argTypes = {"int", sig.returnType};
     }
     program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
-    ProbeStability stability(const Probe &) const override {
-        return {kPrivateUnknown, kPrivateIsa};
-    }
     program::ProbeInfo::Flow flow(const Probe &p) const override {
         return isEntry(p) ? program::ProbeInfo::Flow::Entry : program::ProbeInfo::Flow::Return;
     }

@@ -23,7 +23,6 @@ class HookProvider : public Provider {
     void resolve(Probe &p) const override;
     // The kernel lacks the tracepoints some of its probes need.
     std::string unavailableReason(const ProbeDescription &d) const override;
-    ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
     bool separateEnabling(const Probe &) const override { return true; }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override;

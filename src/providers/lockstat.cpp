@@ -98,9 +98,6 @@ class LockstatProvider final : public Provider {
     // Its probes' names and args[0] types differ: a clause is compiled for
     // each (the probes still share a program on each hook).
     bool separateEnabling(const Probe &) const override { return true; }
-    ProbeStability stability(const Probe &) const override {
-        return {kEvolvingCommon, kEvolvingIsa};
-    }
 
     std::vector<ProgramShape> programShapes(const Probe &) const override {
         std::vector<ProgramShape> shapes;

@@ -48,9 +48,6 @@ class PidProvider final : public UprobeProvider {
         }
         addProbes(std::move(probes), catalog);
     }
-    ProbeStability stability(const Probe &) const override {
-        return {kEvolvingIsa, kPrivateUnknown};
-    }
     // flowindent: a function's entry and return (an offset probe is
     // neither).
     program::ProbeInfo::Flow flow(const Probe &p) const override {

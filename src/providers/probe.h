@@ -114,14 +114,6 @@ struct ProbeDescription {
     std::string text() const { return provider + ":" + module + ":" + function + ":" + name; }
 };
 
-// DTrace's interface attributes: two stability levels and a dependency
-// class, for a probe's description and for its arguments.
-struct InterfaceAttributes {
-    const char *names, *data, *dependency;
-};
-struct ProbeStability {
-    InterfaceAttributes probe, arguments;
-};
 
 // Splits "a:b:c:d", "func:name" ... into a description; false if it has
 // more than four fields.

@@ -93,9 +93,6 @@ class ProfileProvider final : public Provider {
         return {kEvolvingCommonAttrs, kUnstableUnknownAttrs, kPrivateUnknownAttrs,
                 kEvolvingCommonAttrs, kEvolvingCommonAttrs};
     }
-    ProbeStability stability(const Probe &) const override {
-        return {kEvolvingCommon, kEvolvingCommon};
-    }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
         return {timerShape(isTick(p))};

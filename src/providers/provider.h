@@ -23,13 +23,6 @@ namespace dtrace::providers {
 
 class ProbeCatalog;
 
-// The stability levels providers document (Solaris Dynamic Tracing Guide).
-inline constexpr InterfaceAttributes kStable{"Stable", "Stable", "Common"};
-inline constexpr InterfaceAttributes kEvolvingCommon{"Evolving", "Evolving", "Common"};
-inline constexpr InterfaceAttributes kEvolvingIsa{"Evolving", "Evolving", "ISA"};
-inline constexpr InterfaceAttributes kPrivateIsa{"Private", "Private", "ISA"};
-inline constexpr InterfaceAttributes kPrivateUnknown{"Private", "Private", "Unknown"};
-
 // The attributes of providers that name a kernel function (fbt, rawfbt,
 // syscall): functions and arguments private to the ISA.
 inline constexpr program::ProviderAttributes kFunctionProviderAttributes{
@@ -129,10 +122,10 @@ class Provider {
     // Reads the argument types where they cost a read of their own (a
     // system call's tracefs format), when args[] or -l -v asks for them.
     virtual void resolveArguments(Probe &) const {}
-    // DTrace's stability attributes of the probe and its arguments.
-    virtual ProbeStability stability(const Probe &p) const = 0;
-    // The same, part by part, as D's compiler weighs a description (the
-    // default is that of the SDT-style providers: proc, sched, io, ...).
+    // DTrace's stability attributes, one for each part of a probe's name
+    // and one for its arguments: what D's compiler weighs a description by
+    // and what -l -v reports (the default is that of the SDT-style
+    // providers: proc, sched, io, ...).
     virtual program::ProviderAttributes attributes() const {
         using namespace program;
         return {kEvolvingIsaAttrs, kPrivateUnknownAttrs, kPrivateUnknownAttrs, kEvolvingIsaAttrs,

@@ -38,9 +38,6 @@ class RawFbtProvider final : public Provider {
         p.contextArgs = isEntry(p) ? 6 : 0;
     }
     program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
-    ProbeStability stability(const Probe &) const override {
-        return {kPrivateUnknown, kPrivateIsa};
-    }
     program::ProbeInfo::Flow flow(const Probe &p) const override {
         return isEntry(p) ? program::ProbeInfo::Flow::Entry : program::ProbeInfo::Flow::Return;
     }

@@ -36,9 +36,6 @@ class RawtpProvider final : public HookProvider {
     program::ProviderAttributes attributes() const override {
         return kTracepointProviderAttributes;
     }
-    ProbeStability stability(const Probe &) const override {
-        return {kPrivateUnknown, kPrivateIsa};
-    }
 
   protected:
     std::vector<Probe> probes() const override {

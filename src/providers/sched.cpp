@@ -19,10 +19,6 @@ class SchedProvider final : public HookProvider {
 
     // The tick is a timer; the other probes are on hooks.
     bool separateEnabling(const Probe &p) const override { return !isTick(p); }
-    ProbeStability stability(const Probe &p) const override {
-        return isTick(p) ? ProbeStability{kEvolvingCommon, kEvolvingCommon}
-                         : HookProvider::stability(p);
-    }
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
         return isTick(p) ? std::vector<ProgramShape>{timerShape(false)}
                          : HookProvider::programShapes(p);

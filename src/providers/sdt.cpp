@@ -48,7 +48,6 @@ class SdtProvider final : public Provider {
     program::ProviderAttributes attributes() const override {
         return kTracepointProviderAttributes;
     }
-    ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kPrivateIsa}; }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
         ProgramShape s;

@@ -67,9 +67,6 @@ class SyscallProvider final : public Provider {
                                 : std::vector<std::string>{"long", "long"};
     }
     program::ProviderAttributes attributes() const override { return kFunctionProviderAttributes; }
-    ProbeStability stability(const Probe &) const override {
-        return {kEvolvingCommon, kPrivateIsa};
-    }
     program::ProbeInfo::Flow flow(const Probe &p) const override {
         return isEntry(p) ? program::ProbeInfo::Flow::Entry : program::ProbeInfo::Flow::Return;
     }

@@ -41,7 +41,6 @@ class UsdtProvider final : public UprobeProvider {
         if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return;
         addProbes(usdtProbes(pid, prefix, d, objectsOf(pid, d.module, catalog)), catalog);
     }
-    ProbeStability stability(const Probe &) const override { return {kEvolvingIsa, kEvolvingIsa}; }
 
   private:
     // A provider glob (myprov*:::): the USDT probes of every process whose

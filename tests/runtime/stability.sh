@@ -107,4 +107,24 @@ out=$(err '#pragma D attributes Stable curthread
 dtrace:::BEGIN { }')
 echo "$out" | grep -q '\[D_PRAGMA_SCOPE\] #pragma attributes cannot modify entity defined outside program scope' ||
     fail "a built-in: $out"
+# -l -v: a listed probe's description attributes are the lowest of its
+# provider's parts its name has (an empty module or function adds none),
+# its argument attributes the provider's arguments'.
+listed() {
+    "$DTRACE" -l -v -n "$1" 2>&1 | awk -v t="$2" '
+        $0 ~ t { on = 1; next }
+        on && /Identifier Names/ { n = $NF }
+        on && /Data Semantics/ { d = $NF }
+        on && /Dependency Class/ { print n "/" d "/" $NF; exit }'
+}
+lchk() {
+    got=$(listed "$1" "$2")
+    [ "$got" = "$3" ] || fail "-l -v $1: $2 $got, not $3"
+}
+lchk dtrace:::BEGIN 'Probe Description' Stable/Stable/Common
+lchk syscall::read:entry 'Probe Description' Private/Private/Unknown
+lchk syscall::read:entry 'Argument Attributes' Private/Private/ISA
+lchk profile:::tick-1s 'Probe Description' Evolving/Evolving/Common
+lchk proc:::exec 'Probe Description' Private/Private/Unknown
+lchk proc:::exec 'Argument Attributes' Evolving/Evolving/ISA
 exit 0
