@@ -134,6 +134,24 @@ void makeBtf(const std::string &path) {
     rawTracepoint("btf_trace_block_rq_issue", {{"rq", w.voidPtr}});
     rawTracepoint("btf_trace_block_rq_complete",
                   {{"rq", w.voidPtr}, {"error", w.intT}, {"nr_bytes", w.uintT}});
+    // What the io provider copies of a bio, and the device it names.
+    int diskName = w.array(w.charT, 32);
+    int gendiskPtr = w.pointerToNext();
+    w.structOf("gendisk", 32);
+    w.field("disk_name", diskName, 0);
+    int bdevPtr = w.pointerToNext();
+    w.structOf("block_device", 16);
+    w.field("bd_dev", w.uintT, 0);
+    w.field("bd_disk", gendiskPtr, 64);
+    int bvecIter = w.structOf("bvec_iter", 16);
+    w.field("bi_sector", w.ulongT, 0);
+    w.field("bi_size", w.uintT, 64);
+    int bioPtr = w.pointerToNext();
+    w.structOf("bio", 64);
+    w.field("bi_bdev", bdevPtr, 64);
+    w.field("bi_opf", w.uintT, 128);
+    w.field("bi_iter", bvecIter, 256);
+    rawTracepoint("btf_trace_block_bio_queue", {{"bio", bioPtr}});
     w.write(path);
 }
 

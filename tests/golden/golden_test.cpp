@@ -139,7 +139,8 @@ TEST(GoldenProvider, Sched) {
                  "sched:::on-cpu { @ = count(); } sched:::tick { @t = count(); }");
 }
 TEST(GoldenProvider, Io) {
-    expectGolden("provider_io", "io:::wait-start { @[pid] = count(); }");
+    expectGolden("provider_io",
+                 "io:::wait-start { @[args[1]->dev_name] = sum(args[0]->b_bcount); }");
 }
 
 // pid and USDT probes of a made-up process (no process has its ID): the
