@@ -7,8 +7,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 # errno and signal constants; errno of a failed open.
 out=$(timeout 20 "$DTRACE" -q -c 'cat /nonexistent/file' -n '
 BEGIN { printf("EPERM=%d ENOENT=%d SIGKILL=%d SIGCHLD=%d O_CREAT=%x\n", EPERM, ENOENT, SIGKILL, SIGCHLD, O_CREAT); }
-syscall::openat:return /pid == $target && errno == ENOENT/ { printf("open failed: ENOENT\n"); exit(0); }' 2>&1)
-echo "$out"
+syscall::openat:return /pid == $target && errno == ENOENT/ { printf("open failed: ENOENT\n"); exit(0); }' 2>errors)
+# (cat's message goes to stderr, apart: it may come in pieces.)
+echo "$out"; cat errors
 echo "$out" | grep -q '^EPERM=1 ENOENT=2 SIGKILL=9 SIGCHLD=17 O_CREAT=40$' || fail "constants"
 echo "$out" | grep -q '^open failed: ENOENT$' || fail "errno against ENOENT"
 
@@ -41,9 +42,11 @@ fi
 
 # execargs and pr_psargs: the process's arguments, separated by spaces (a
 # kernel thread has none); another process's psinfo_t gives its name.
-out=$("$DTRACE" -q -c '/bin/echo one  two three' -n 'int done;
+# (Any kernel thread, one without an mm, that runs while the command does.)
+printf '/bin/echo one  two three\nsleep 0.5\n' >echo.sh
+out=$("$DTRACE" -q -c "sh $PWD/echo.sh" -n 'int done;
 proc:::exec-success { printf("[%s] [%s]\n", execargs, curpsinfo->pr_psargs); }
-sched:::enqueue /curpsinfo->pr_pid == 0 && !done/ { printf("kernel [%s]\n", execargs); done = 1; }' 2>&1)
+sched:::on-cpu /curthread->mm == NULL && !done/ { printf("kernel [%s]\n", execargs); done = 1; }' 2>&1)
 echo "$out"
 echo "$out" | grep -q '^\[/bin/echo one two three\] \[/bin/echo one two three\]$' || fail "execargs, pr_psargs"
 echo "$out" | grep -q '^kernel \[\]$' || fail "execargs of a kernel thread"
