@@ -126,6 +126,24 @@ static std::string reportedName(const ProgramSource &s) {
     return s.name.substr(0, s.name.find_first_of("{/;"));
 }
 
+// Kernel functions enabled one at a time (no kprobe_multi, which takes
+// them all in one link: CONFIG_FPROBE) each wait for the kernel when they
+// are attached and again when detached: past a thousand, say so first.
+void TracingSession::reportSlowAttach() const {
+    using Kind = program::AttachTarget::Kind;
+    size_t oneByOne = 0;
+    for (const program::ProgramSpec &p : compiled_.programs)
+        if (p.role == program::ProgramRole::Probes &&
+            (p.attach.kind == Kind::Kprobe || p.attach.kind == Kind::Trampoline))
+            ++oneByOne;
+    if (oneByOne > 1000 && !ir_.options.quiet)
+        std::fprintf(stderr,
+                     "dtrace: enabling %zu kernel function probes one at a time (this kernel "
+                     "has no kprobe_multi, CONFIG_FPROBE): attaching and detaching them takes "
+                     "a while\n",
+                     oneByOne);
+}
+
 void TracingSession::reportMatches() {
     for (size_t i = 0; i < cl_.sources.size(); ++i) {
         const auto &s = cl_.sources[i];
@@ -305,6 +323,7 @@ void TracingSession::enable() {
         }
     }
     if (!consumer_->exitRequested()) {
+        reportSlowAttach();
         kernel::attachAll(compiled_, kernel_, links_);
         // DTrace-style is-enabled sites: patched now in a running process,
         // in the -c command once it has exec'd.

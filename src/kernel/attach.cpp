@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <span>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <thread>
@@ -266,6 +267,59 @@ std::optional<std::string> attachUprobesMulti(const program::AttachTarget &t, in
     return std::nullopt;
 }
 
+// kprobe_multi: every function in one link. A function the kernel will
+// not probe fails the whole link: halve the set until those are alone.
+void attachKprobeFunctions(int progFd, const program::AttachTarget &t,
+                           std::span<const size_t> which, std::vector<Fd> &links,
+                           std::vector<std::pair<size_t, int>> &failed) {
+    if (which.empty()) return;
+    std::vector<std::string> functions;
+    std::vector<uint64_t> cookies;
+    for (size_t i : which) {
+        functions.push_back(t.functions[i]);
+        cookies.push_back(t.cookies[i]);
+    }
+    int fd = createKprobeMultiLink(progFd, functions, cookies, t.kretprobe);
+    if (fd >= 0) {
+        links.emplace_back(fd);
+        return;
+    }
+    int err = errno;
+    if (which.size() == 1) {
+        failed.emplace_back(which.front(), err);
+        return;
+    }
+    size_t half = which.size() / 2;
+    attachKprobeFunctions(progFd, t, which.first(half), links, failed);
+    attachKprobeFunctions(progFd, t, which.subspan(half), links, failed);
+}
+
+std::optional<std::string> attachKprobesMulti(const program::AttachTarget &t, int progFd,
+                                              std::vector<Fd> &links) {
+    // In the order of their names, as the kernel looks them up.
+    std::vector<size_t> order(t.functions.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return t.functions[a] < t.functions[b]; });
+    std::vector<std::pair<size_t, int>> failed;
+    attachKprobeFunctions(progFd, t, order, links, failed);
+    if (failed.empty()) return std::nullopt;
+    const char *kind = t.kretprobe ? "kretprobe" : "kprobe";
+    auto describe = [&](const std::pair<size_t, int> &f) {
+        return t.name + ":" + t.functions[f.first] + (t.kretprobe ? ":return" : ":entry") +
+               ": cannot create a " + kind + " on " + t.functions[f.first] + ": " +
+               std::strerror(f.second);
+    };
+    // Nothing enabled is an error; some functions a glob matched, a warning.
+    if (failed.size() == t.functions.size()) return "could not enable " + describe(failed.front());
+    for (size_t i = 0; i < failed.size() && i < 5; ++i)
+        std::fprintf(stderr, "dtrace: could not enable %s\n", describe(failed[i]).c_str());
+    if (failed.size() > 5)
+        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
+                     failed.size() - 5);
+    return std::nullopt;
+}
+
 } // namespace
 
 void attachAll(const program::CompiledProgram &prog, const Session &session,
@@ -297,6 +351,7 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
             break;
         }
         case Kind::Kprobe: err = attachKprobe(t, progFd, links); break;
+        case Kind::KprobeMulti: err = attachKprobesMulti(t, progFd, links); break;
         case Kind::RawTracepoint: {
             int fd = bpf_raw_tracepoint_open(t.name.c_str(), progFd);
             if (fd < 0)

@@ -262,6 +262,8 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
             opts.attach_btf_id = p.attach.btfId;
         } else if (p.attach.kind == Kind::Uprobes && uprobeMultiSupported()) {
             attachType = kUprobeMulti;
+        } else if (p.attach.kind == Kind::KprobeMulti) {
+            attachType = BPF_TRACE_KPROBE_MULTI;
         }
         opts.expected_attach_type = static_cast<enum bpf_attach_type>(attachType);
         int fd = bpf_prog_load(static_cast<enum bpf_prog_type>(p.type), p.name.c_str(), "GPL",
@@ -398,6 +400,45 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
     attr.multiFlags = isReturn ? kUprobeMultiReturn : 0;
     attr.pid = static_cast<uint32_t>(pid);
     return static_cast<int>(::syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
+}
+
+// A kernel with kprobe_multi looks the functions up when the link is
+// made: a function that does not exist is ENOENT (ESRCH on some), where a
+// kernel without it refuses the attach type (EINVAL) or has no fprobe
+// (EOPNOTSUPP).
+bool kprobeMultiSupported() {
+    static const bool supported = [] {
+        const struct bpf_insn insns[] = {
+            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+        };
+        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+        Fd prog(bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_feature", "GPL", insns, 2, &opts));
+        if (prog.get() < 0) return false;
+        int link = createKprobeMultiLink(prog.get(), {"dtrace_feature_probe_no_such_function"},
+                                         {0}, false);
+        int err = errno;
+        if (link >= 0) {
+            ::close(link);
+            return true;
+        }
+        return err == ENOENT || err == ESRCH;
+    }();
+    return supported;
+}
+
+int createKprobeMultiLink(int progFd, const std::vector<std::string> &functions,
+                          const std::vector<uint64_t> &cookies, bool isReturn) {
+    std::vector<const char *> syms;
+    syms.reserve(functions.size());
+    for (const std::string &f : functions) syms.push_back(f.c_str());
+    LIBBPF_OPTS(bpf_link_create_opts, opts);
+    opts.kprobe_multi.syms = syms.data();
+    opts.kprobe_multi.cnt = static_cast<__u32>(syms.size());
+    opts.kprobe_multi.cookies = reinterpret_cast<const __u64 *>(cookies.data());
+    opts.kprobe_multi.flags = isReturn ? BPF_F_KPROBE_MULTI_RETURN : 0;
+    int fd = bpf_link_create(progFd, 0, BPF_TRACE_KPROBE_MULTI, &opts);
+    return fd < 0 ? -1 : fd;
 }
 
 std::optional<std::string> trampolinesUnavailable(unsigned btfId) {

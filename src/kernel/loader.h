@@ -64,6 +64,14 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
                           const std::vector<uint64_t> &refCtrOffsets,
                           const std::vector<uint64_t> &cookies, bool isReturn, int pid);
 
+// Whether this kernel attaches many kprobes in one link (kprobe_multi,
+// Linux 5.18, on fprobe): a feature probe, run once.
+bool kprobeMultiSupported();
+// Creates a kprobe_multi link on the functions, each with its cookie; the
+// fd, or -1 with errno set.
+int createKprobeMultiLink(int progFd, const std::vector<std::string> &functions,
+                          const std::vector<uint64_t> &cookies, bool isReturn);
+
 // The feature probe for BPF trampolines (fbt): whether this kernel loads an
 // fentry program on function btfId. Nothing when it does; otherwise why
 // not, in a line. Run once per process.

@@ -72,6 +72,9 @@ struct AttachTarget {
         Uprobes,       // uprobes (sites), one link per file where the kernel can
         Trampoline,    // a BPF trampoline on a kernel function (btfId, attachType)
         Kprobe,        // a kprobe or kretprobe (kretprobe) on a kernel function (name)
+        // kprobes (or kretprobes) on many kernel functions in one kprobe_multi
+        // link, each with its cookie (functions, cookies)
+        KprobeMulti,
     };
     Kind kind = Kind::None;
     std::string name;          // RawTracepoint, Kprobe; Tracepoint: "subsystem/event"
@@ -81,7 +84,9 @@ struct AttachTarget {
     std::vector<UprobeSite> uprobes;
     uint32_t btfId = 0;      // Trampoline: the function
     uint32_t attachType = 0; // Trampoline: BPF_TRACE_FENTRY or BPF_TRACE_FEXIT
-    bool kretprobe = false;  // Kprobe: at the function's return
+    bool kretprobe = false;  // Kprobe, KprobeMulti: at the function's return
+    std::vector<std::string> functions; // KprobeMulti
+    std::vector<uint64_t> cookies;      // KprobeMulti: each function's
     std::string description; // what it traces, for messages ("profile-97", a probe's name)
 };
 

@@ -41,15 +41,29 @@ bool trampolineRefuses(unsigned btfId) {
 // Trampolines where the kernel loads them (cheaper, and they see the
 // return's arguments); kprobes where it does not but has them, and for
 // the functions trampolines refuse. Decided once, on the first function
-// probed. _DTRACE_FBT_KPROBES=1 asks for kprobes (the tests of that path
-// on kernels that have both).
+// probed. _DTRACE_FBT_KPROBES=1 asks for a kprobe a function, =multi for
+// kprobe_multi (the tests of those paths on kernels that have all).
+const char *forcedKprobes() {
+    const char *e = std::getenv("_DTRACE_FBT_KPROBES");
+    return e && *e && *e != '0' ? e : nullptr;
+}
 bool usesKprobes(unsigned btfId) {
     static const bool kprobes = [btfId] {
-        if (const char *e = std::getenv("_DTRACE_FBT_KPROBES"); e && *e && *e != '0') return true;
+        if (forcedKprobes()) return true;
         return kernel::trampolinesUnavailable(btfId) && !kprobesUnavailable();
     }();
     return kprobes || (trampolineRefuses(btfId) && !kprobesUnavailable());
 }
+
+// A trampoline is a program of its own, loaded and verified for its
+// function, and detaching it waits for two RCU-tasks grace periods: past
+// this many functions that costs more than the firings save. One
+// kprobe_multi program takes them all; without it, kprobes each detach
+// after a plain RCU grace period (357 tcp_* functions on Debian 12's 6.1
+// under the guest's emulator: 23 s with kprobes, 55 s with trampolines).
+constexpr size_t kTrampolineFunctions = 128;
+
+enum class Mechanism { Trampoline, Kprobe, KprobeMulti };
 
 class FbtProvider final : public Provider {
   public:
@@ -94,8 +108,13 @@ class FbtProvider final : public Provider {
     }
 
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
-        if (usesKprobes(p.btfId))
+        switch (mechanism(p)) {
+        case Mechanism::Kprobe:
             return {kprobeShape(!isEntry(p), isEntry(p) ? "dt_fbt_kprobe" : "dt_fbt_kretprobe")};
+        case Mechanism::KprobeMulti:
+            return {kprobeMultiShape(!isEntry(p), isEntry(p) ? "dt_fbt_kprobe" : "dt_fbt_kretprobe")};
+        case Mechanism::Trampoline: break;
+        }
         ProgramShape s;
         s.programType = BPF_PROG_TYPE_TRACING;
         s.programName = isEntry(p) ? "dt_fbt_entry" : "dt_fbt_return";
@@ -106,11 +125,19 @@ class FbtProvider final : public Provider {
     void emitArguments(FiringCode &code) const override {
         const Probe &p = *code.probes.front();
         Function &f = code.f;
-        if (usesKprobes(p.btfId)) {
+        if (mechanism(p) != Mechanism::Trampoline) {
+            // A program for many functions reads as many arguments as the
+            // one with most has.
+            size_t n = 0;
+            bool value = false;
+            for (const Probe *q : code.probes) {
+                n = std::max(n, q->contextArgs);
+                value |= q->argTypes.size() > 1;
+            }
             if (isEntry(p))
-                emitKprobeEntryArguments(f, p.contextArgs);
+                emitKprobeEntryArguments(f, n);
             else
-                emitKprobeReturnArguments(f, p.argTypes.size() > 1);
+                emitKprobeReturnArguments(f, value);
             return;
         }
         if (isEntry(p)) {
@@ -124,9 +151,13 @@ class FbtProvider final : public Provider {
         }
     }
     program::AttachTarget attachTarget(const ProgramShape &, std::span<const Probe *const> probes,
-                                       std::span<const uint64_t>) const override {
+                                       std::span<const uint64_t> cookies) const override {
         const Probe &p = *probes.front();
-        if (usesKprobes(p.btfId)) return kprobeTarget(p, !isEntry(p));
+        switch (mechanism(p)) {
+        case Mechanism::Kprobe: return kprobeTarget(p, !isEntry(p));
+        case Mechanism::KprobeMulti: return kprobeMultiTarget(probes, cookies, !isEntry(p));
+        case Mechanism::Trampoline: break;
+        }
         program::AttachTarget t;
         t.kind = program::AttachTarget::Kind::Trampoline;
         t.btfId = p.btfId;
@@ -137,6 +168,23 @@ class FbtProvider final : public Provider {
 
   private:
     static bool isEntry(const Probe &p) { return p.name == "entry"; }
+
+    // How a probe's function is traced; decided when code is made, once
+    // every description has made its probes (so it knows how many).
+    Mechanism mechanism(const Probe &p) const {
+        if (!multi_) {
+            const char *forced = forcedKprobes();
+            multi_ = kprobeMultiAvailable() &&
+                     (forced ? std::string_view(forced) == "multi"
+                             : functions_.size() > kTrampolineFunctions ||
+                                   kernel::trampolinesUnavailable(p.btfId));
+        }
+        if (*multi_) return Mechanism::KprobeMulti;
+        if (usesKprobes(p.btfId) ||
+            (functions_.size() > kTrampolineFunctions && !kprobesUnavailable()))
+            return Mechanism::Kprobe;
+        return Mechanism::Trampoline;
+    }
 
     void add(const KernelFunction &f, ProbeCatalog &catalog) {
         if (!functions_.insert(f.name).second) return;
@@ -153,6 +201,7 @@ class FbtProvider final : public Provider {
     }
     std::set<std::string_view> functions_; // whose probes are made
     bool allMade_ = false;
+    mutable std::optional<bool> multi_; // kprobe_multi for every function
 };
 
 } // namespace

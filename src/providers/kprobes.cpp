@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "kernel/attach.h"
+#include "kernel/loader.h"
 #include "program/abi.h"
 #include "providers/firing.h"
 #include "providers/tracepoints.h"
@@ -83,6 +84,34 @@ program::AttachTarget kprobeTarget(const Probe &p, bool isReturn) {
     t.name = p.function;
     t.kretprobe = isReturn;
     t.description = p.fullName();
+    return t;
+}
+
+bool kprobeMultiAvailable() {
+    return !kprobesUnavailable() && kernel::kprobeMultiSupported();
+}
+
+ProgramShape kprobeMultiShape(bool isReturn, const char *programName) {
+    ProgramShape s = kprobeShape(isReturn, programName);
+    s.shareKey = programName;
+    s.identity = ProgramShape::Identity::Cookie;
+    s.sameClausesOnly = true;
+    return s;
+}
+
+program::AttachTarget kprobeMultiTarget(std::span<const Probe *const> probes,
+                                        std::span<const uint64_t> cookies, bool isReturn) {
+    program::AttachTarget t;
+    t.kind = program::AttachTarget::Kind::KprobeMulti;
+    t.kretprobe = isReturn;
+    for (size_t i = 0; i < probes.size(); ++i) {
+        t.functions.push_back(probes[i]->function);
+        t.cookies.push_back(i < cookies.size() ? cookies[i] : probes[i]->id);
+    }
+    if (!probes.empty()) {
+        t.name = probes.front()->provider + ":" + probes.front()->module;
+        t.description = probes.front()->fullName();
+    }
     return t;
 }
 

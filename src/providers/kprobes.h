@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,14 @@ bool ftraceCanTrace(std::string_view function);
 // A kprobe (entry) or kretprobe (return) program for one function.
 ProgramShape kprobeShape(bool isReturn, const char *programName);
 program::AttachTarget kprobeTarget(const Probe &p, bool isReturn);
+
+// Many functions' kprobes (or kretprobes) in one kprobe_multi link, where
+// the kernel has it: one program for the probes with the same clauses, the
+// probe that fired from the link's cookie.
+bool kprobeMultiAvailable();
+ProgramShape kprobeMultiShape(bool isReturn, const char *programName);
+program::AttachTarget kprobeMultiTarget(std::span<const Probe *const> probes,
+                                        std::span<const uint64_t> cookies, bool isReturn);
 
 // arg0..: the first n arguments of a function at its first instruction:
 // six in registers, the rest above the return address on the stack.

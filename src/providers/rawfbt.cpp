@@ -41,8 +41,12 @@ class RawFbtProvider final : public Provider {
     program::ProbeInfo::Flow flow(const Probe &p) const override {
         return isEntry(p) ? program::ProbeInfo::Flow::Entry : program::ProbeInfo::Flow::Return;
     }
+    // The kernel's own functions in one kprobe_multi link where it has
+    // them (6.1 looks its symbols up in vmlinux only); a kprobe each else.
     std::vector<ProgramShape> programShapes(const Probe &p) const override {
-        return {kprobeShape(!isEntry(p), isEntry(p) ? "dt_rawfbt_entry" : "dt_rawfbt_return")};
+        const char *program = isEntry(p) ? "dt_rawfbt_entry" : "dt_rawfbt_return";
+        if (inMultiLink(p)) return {kprobeMultiShape(!isEntry(p), program)};
+        return {kprobeShape(!isEntry(p), program)};
     }
     void emitArguments(FiringCode &code) const override {
         const Probe &p = *code.probes.front();
@@ -52,13 +56,17 @@ class RawFbtProvider final : public Provider {
             emitKprobeReturnArguments(code.f, true);
     }
     program::AttachTarget attachTarget(const ProgramShape &, std::span<const Probe *const> probes,
-                                       std::span<const uint64_t>) const override {
+                                       std::span<const uint64_t> cookies) const override {
         const Probe &p = *probes.front();
+        if (inMultiLink(p)) return kprobeMultiTarget(probes, cookies, !isEntry(p));
         return kprobeTarget(p, !isEntry(p));
     }
 
   private:
     static bool isEntry(const Probe &p) { return p.name == "entry"; }
+    static bool inMultiLink(const Probe &p) {
+        return p.module == "vmlinux" && kprobeMultiAvailable();
+    }
 
     void add(const TraceableFunction &f, ProbeCatalog &catalog) {
         if (!made_.insert({f.module, f.name}).second) return;

@@ -43,6 +43,13 @@ std::string attachText(const AttachTarget &t) {
         return std::string(t.attachType == BPF_TRACE_FEXIT ? "fexit" : "fentry") + " on BTF id " +
                std::to_string(t.btfId);
     case Kind::Kprobe: return std::string(t.kretprobe ? "kretprobe" : "kprobe") + " on " + t.name;
+    case Kind::KprobeMulti: {
+        std::string out = std::to_string(t.functions.size()) +
+                          (t.kretprobe ? " kretprobes" : " kprobes") + " in one link:";
+        for (size_t i = 0; i < t.functions.size(); ++i)
+            out += "\n    " + t.functions[i] + " cookie " + std::to_string(t.cookies[i]);
+        return out;
+    }
     }
     return "?";
 }

@@ -1,6 +1,8 @@
 # fbt through kprobes and kretprobes: the path fbt takes where the kernel
-# loads no BPF trampolines but has kprobes (forced here with
-# _DTRACE_FBT_KPROBES=1, so kernels with both test it too): typed args[]
+# loads no BPF trampolines but has kprobes, a perf event a function
+# (_DTRACE_FBT_KPROBES=1) or every function in one kprobe_multi link
+# (=multi, what a glob over many functions takes), forced here so that
+# kernels with trampolines test both: typed args[]
 # at entry, arg0 = -1 and the value in arg1 and args[1] at return, a glob
 # over many functions, and a function of more than six arguments (the rest
 # read from the stack).
@@ -9,8 +11,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ -e /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF"; exit 77; }
 [ -e /sys/bus/event_source/devices/kprobe/type ] ||
     { echo "SKIP: this kernel has no kprobes (CONFIG_KPROBES)"; exit 77; }
-export _DTRACE_FBT_KPROBES=1
-
+for mode in 1 multi; do
+export _DTRACE_FBT_KPROBES=$mode
+echo "== _DTRACE_FBT_KPROBES=$mode"
 out=$(timeout 60 "$DTRACE" -q -n '
 fbt::vfs_read:entry /pid == $target/ { @reads = count(); @size = max(args[2]); }
 fbt::vfs_read:return /pid == $target/ { @ret = max(args[1]); @off = min(arg0); @raw = max(arg1); }
@@ -19,7 +22,7 @@ END {
     printa("arg0 %@d\n", @off); printa("arg1 %@d\n", @raw);
 }' -c 'head -n 2 /etc/passwd' 2>&1)
 echo "$out"
-echo "$out" | grep -Eq '^reads [1-9]' || fail "vfs_read:entry did not fire"
+echo "$out" | grep -Eq '^reads [1-9]' || fail "$mode: vfs_read:entry did not fire"
 echo "$out" | grep -Eq '^size [1-9]' || fail "args[2] (size_t count) at entry"
 echo "$out" | grep -Eq '^ret [1-9]' || fail "args[1] (the value) at return"
 echo "$out" | grep -qx 'arg0 -1' || fail "arg0 at return is -1 (a kretprobe knows no offset)"
@@ -29,6 +32,7 @@ out=$(timeout 60 "$DTRACE" -q -n 'fbt::vfs_*:entry /pid == $target/ { @[probefun
 END { printa("%s %@d\n", @); }' -c 'cat /etc/passwd' 2>&1)
 echo "$out" | grep -q '^vfs_read [1-9]' || fail "a glob: vfs_read: $out"
 [ "$(echo "$out" | grep -c '^vfs_')" -ge 2 ] || fail "a glob fired for one function: $out"
+done
 
 # A function of seven or more arguments: its seventh comes off the stack.
 f=$("$DTRACE" -lv -n 'fbt:::entry' 2>/dev/null | awk '

@@ -36,5 +36,15 @@ else
     [ "$rc" = 0 ] || fail "dtrace failed: $out"
     echo "$out" | grep -Eq '^reads [1-9]' || fail "no reads counted: $out"
     echo "$out" | grep -Eq '^max [1-9]' || fail "no return value: $out"
+    # A glob over more functions than trampolines are worth (128): kprobes,
+    # in one kprobe_multi link where the kernel has it.
+    n=$("$DTRACE" -l -n 'fbt::tcp_*:entry' | wc -l)
+    [ "$n" -gt 130 ] || fail "fbt::tcp_*:entry lists only $n lines"
+    out=$(timeout 300 "$DTRACE" -q -n 'fbt::tcp_*:entry { @[probefunc] = count(); }
+        fbt::tcp_*:return { @r = count(); } END { printa("%s %@d\n", @); printa("returns %@d\n", @r); }' \
+        -c "${WORKLOADS:-}/loopback" 2>&1)
+    echo "$out" | tail -5
+    echo "$out" | grep -Eq '^tcp_sendmsg [1-9]' || fail "a glob over $n functions: no tcp_sendmsg: $out"
+    echo "$out" | grep -Eq '^returns [1-9]' || fail "a glob over $n functions: no returns"
 fi
 exit 0

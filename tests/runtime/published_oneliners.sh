@@ -6,7 +6,7 @@ set -u
 here=$(dirname "$(realpath "$0")")
 list=${ONELINERS:-$here/../realworld/oneliners.tsv}
 [ -x "${WORKLOADS:-}/loopback" ] || { echo "SKIP: workloads not built"; exit 77; }
-failed=0 n=0
+failed=0 n=0 skipped=0
 # Under the guest's emulator a glob over a library's functions takes
 # minutes to detach (a grace period a uprobe without uprobe_multi).
 limit=30; [ -n "${DTRACE_GUEST_KERNEL:-}" ] && limit=400
@@ -14,6 +14,14 @@ while IFS=$'\t' read -r source prog cmd expect; do
 	case "$source" in '#'* | '') continue ;; esac
 	n=$((n + 1))
 	cmd=${cmd//\$WORKLOADS/$WORKLOADS}
+	# Every kernel function (~40,000 on Debian 12's kernel, which has no
+	# kprobe_multi) one at a time: about 45 minutes under the guest's
+	# emulator, minutes on hardware. Said, not run, there.
+	if [ -n "${DTRACE_GUEST_KERNEL:-}" ] && [[ "$prog" == fbt:::* ]]; then
+		echo "skip $source (every kernel function one at a time: too slow under emulation)"
+		skipped=$((skipped + 1))
+		continue
+	fi
 	rm -f /var/tmp/dtrace-ol
 	if [ "$cmd" = - ]; then
 		timeout $limit "$DTRACE" -q -n "$prog" -n 'tick-1s { exit(0); }' </dev/null >out 2>err
@@ -42,5 +50,5 @@ while IFS=$'\t' read -r source prog cmd expect; do
 		failed=$((failed + 1))
 	fi
 done <"$list"
-echo "$((n - failed)) of $n one-liners as expected"
+echo "$((n - failed - skipped)) of $n one-liners as expected, $skipped skipped"
 [ $failed = 0 ]
