@@ -212,6 +212,19 @@ std::optional<std::string> attachUprobes(const program::AttachTarget &t, int pro
     return std::nullopt;
 }
 
+// Probes a link could not take, one line each: nothing enabled is an
+// error; some of what a glob matched, a warning (five lines, then a count).
+std::optional<std::string> someNotEnabled(const std::vector<std::string> &why, size_t attempted) {
+    if (why.empty()) return std::nullopt;
+    if (why.size() == attempted) return "could not enable " + why.front();
+    for (size_t i = 0; i < why.size() && i < 5; ++i)
+        std::fprintf(stderr, "dtrace: could not enable %s\n", why[i].c_str());
+    if (why.size() > 5)
+        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
+                     why.size() - 5);
+    return std::nullopt;
+}
+
 // uprobe_multi: the sites of each (file, process) in one link. A site
 // the kernel cannot probe (an instruction uprobes refuse) fails the whole
 // link: halve the set until the sites that fail are alone, and report them.
@@ -253,18 +266,9 @@ std::optional<std::string> attachUprobesMulti(const program::AttachTarget &t, in
     for (const program::UprobeSite &u : t.uprobes) groups[{u.path, u.pid}].push_back(&u);
     std::vector<std::pair<const program::UprobeSite *, int>> failed;
     for (const auto &[key, sites] : groups) attachUprobeSites(progFd, sites, links, failed);
-    if (failed.empty()) return std::nullopt;
-    auto describe = [](const std::pair<const program::UprobeSite *, int> &f) {
-        return uprobeFailure(*f.first, f.second);
-    };
-    // Nothing enabled is an error; some sites a glob matched, a warning.
-    if (failed.size() == t.uprobes.size()) return "could not enable " + describe(failed.front());
-    for (size_t i = 0; i < failed.size() && i < 5; ++i)
-        std::fprintf(stderr, "dtrace: could not enable %s\n", describe(failed[i]).c_str());
-    if (failed.size() > 5)
-        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
-                     failed.size() - 5);
-    return std::nullopt;
+    std::vector<std::string> why;
+    for (const auto &[site, err] : failed) why.push_back(uprobeFailure(*site, err));
+    return someNotEnabled(why, t.uprobes.size());
 }
 
 // kprobe_multi: every function in one link. A function the kernel will
@@ -303,21 +307,13 @@ std::optional<std::string> attachKprobesMulti(const program::AttachTarget &t, in
               [&](size_t a, size_t b) { return t.functions[a] < t.functions[b]; });
     std::vector<std::pair<size_t, int>> failed;
     attachKprobeFunctions(progFd, t, order, links, failed);
-    if (failed.empty()) return std::nullopt;
     const char *kind = t.kretprobe ? "kretprobe" : "kprobe";
-    auto describe = [&](const std::pair<size_t, int> &f) {
-        return t.name + ":" + t.functions[f.first] + (t.kretprobe ? ":return" : ":entry") +
-               ": cannot create a " + kind + " on " + t.functions[f.first] + ": " +
-               std::strerror(f.second);
-    };
-    // Nothing enabled is an error; some functions a glob matched, a warning.
-    if (failed.size() == t.functions.size()) return "could not enable " + describe(failed.front());
-    for (size_t i = 0; i < failed.size() && i < 5; ++i)
-        std::fprintf(stderr, "dtrace: could not enable %s\n", describe(failed[i]).c_str());
-    if (failed.size() > 5)
-        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
-                     failed.size() - 5);
-    return std::nullopt;
+    std::vector<std::string> why;
+    for (const auto &[i, err] : failed)
+        why.push_back(t.name + ":" + t.functions[i] + (t.kretprobe ? ":return" : ":entry") +
+                      ": cannot create a " + kind + " on " + t.functions[i] + ": " +
+                      std::strerror(err));
+    return someNotEnabled(why, t.functions.size());
 }
 
 } // namespace

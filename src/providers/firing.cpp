@@ -72,6 +72,31 @@ void emitContextArguments(Function &f, size_t n) {
     }
 }
 
+void emitStackKeyLookup(Function &f, MapId map, int16_t key, Label none) {
+    f.ldMap(R1, map);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, key));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, none);
+}
+
+void emitStackKeyUpdate(Function &f, MapId map, int16_t key, int16_t value) {
+    f.ldMap(R1, map);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, key));
+    f.emit(movReg(R3, FP));
+    f.emit(alu64Imm(BPF_ADD, R3, value));
+    f.emit(movImm(R4, BPF_ANY));
+    f.callHelper(BPF_FUNC_map_update_elem);
+}
+
+void emitStackKeyDelete(Function &f, MapId map, int16_t key) {
+    f.ldMap(R1, map);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, key));
+    f.callHelper(BPF_FUNC_map_delete_elem);
+}
+
 void emitTimerArguments(Function &f) {
     Label user = f.newLabel(), done = f.newLabel();
     f.emit(load(Size::DW, R1, R6, ptregs::kIp));

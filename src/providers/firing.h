@@ -47,6 +47,13 @@ void emitContextArguments(bpf::Function &f, size_t n);
 // user PC.
 void emitTimerArguments(bpf::Function &f);
 
+// A provider's own map (ProviderMaps), keyed by a word on the stack at
+// fp+key: r0 = the entry's value, else to `none`; the value at fp+value
+// stored; the entry deleted. Clobber r0-r5.
+void emitStackKeyLookup(bpf::Function &f, bpf::MapId map, int16_t key, bpf::Label none);
+void emitStackKeyUpdate(bpf::Function &f, bpf::MapId map, int16_t key, int16_t value);
+void emitStackKeyDelete(bpf::Function &f, bpf::MapId map, int16_t key);
+
 // A CPU-clock event's program (profile-N, tick-N, sched:::tick): one for
 // each probe, on every CPU or (tick) one.
 ProgramShape timerShape(bool oneCpu);

@@ -9,6 +9,7 @@
 // context), and wait-start and wait-done translate that copy (the bio
 // itself may be gone when the wait ends). wait-done consumes it.
 #include "kernel/kernel_btf.h"
+#include "providers/firing.h"
 #include "providers/hook_provider.h"
 #include "providers/kernel_functions.h"
 #include "providers/registry.h"
@@ -105,11 +106,7 @@ class IoProvider final : public HookProvider {
             MapId map = submissions(code);
             f.callHelper(BPF_FUNC_get_current_pid_tgid);
             f.emit(store(Size::DW, FP, kKey, R0));
-            f.ldMap(R1, map);
-            f.emit(movReg(R2, FP));
-            f.emit(alu64Imm(BPF_ADD, R2, kKey));
-            f.callHelper(BPF_FUNC_map_lookup_elem);
-            f.jumpImm(BPF_JEQ, R0, 0, none);
+            emitStackKeyLookup(f, map, kKey, none);
             for (int i = 0; i < kCopyFields; ++i) {
                 f.emit(load(Size::DW, R1, R0, static_cast<int16_t>(8 * i)));
                 f.emit(store(Size::DW, R9, static_cast<int16_t>(kCopyArg + 8 * i), R1));
@@ -199,13 +196,7 @@ class IoProvider final : public HookProvider {
         }
         f.callHelper(BPF_FUNC_get_current_pid_tgid);
         f.emit(store(Size::DW, FP, kKey, R0));
-        f.ldMap(R1, submissions(code));
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.emit(movReg(R3, FP));
-        f.emit(alu64Imm(BPF_ADD, R3, kValue));
-        f.emit(movImm(R4, BPF_ANY));
-        f.callHelper(BPF_FUNC_map_update_elem);
+        emitStackKeyUpdate(f, submissions(code), kKey, kValue);
     }
 
     // wait-done: a wait for I/O that ends (the thread is still in_iowait)
@@ -225,10 +216,7 @@ class IoProvider final : public HookProvider {
         f.emit(load(Size::B, R1, FP, kValue));
         f.emit(alu64Imm(BPF_AND, R1, 1 << (*l.inIowaitBit % 8)));
         f.jumpImm(BPF_JEQ, R1, 0, keep);
-        f.ldMap(R1, map);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.callHelper(BPF_FUNC_map_delete_elem);
+        emitStackKeyDelete(f, map, kKey);
         f.bind(keep);
     }
 };

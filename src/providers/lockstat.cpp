@@ -164,11 +164,7 @@ class LockstatProvider final : public Provider {
     // r0 = the thread's contention in progress on the hook's lock (its
     // first argument), else to `none`.
     static void emitThreadsContention(Function &f, MapId map, Label none) {
-        f.ldMap(R1, map);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, none);
+        emitStackKeyLookup(f, map, kKey, none);
         f.emit(load(Size::DW, R1, R0, 8));
         f.emit(load(Size::DW, R2, R6, 0));
         f.jumpReg(BPF_JNE, R1, R2, none);
@@ -193,13 +189,7 @@ class LockstatProvider final : public Provider {
         f.emit(store(Size::DW, FP, kLock, R1));
         f.emit(load(Size::DW, R1, R6, 8));
         f.emit(store(Size::DW, FP, kFlags, R1));
-        f.ldMap(R1, map);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.emit(movReg(R3, FP));
-        f.emit(alu64Imm(BPF_ADD, R3, kStart));
-        f.emit(movImm(R4, BPF_ANY));
-        f.callHelper(BPF_FUNC_map_update_elem);
+        emitStackKeyUpdate(f, map, kKey, kStart);
         f.bind(done);
         f.emit(movImm(R7, kNoProbe)); // fires nothing
     }
@@ -214,10 +204,7 @@ class LockstatProvider final : public Provider {
         f.emit(store(Size::DW, FP, kStart, R1));
         f.emit(load(Size::DW, R1, R0, 16));
         f.emit(store(Size::DW, FP, kFlags, R1));
-        f.ldMap(R1, map);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, kKey));
-        f.callHelper(BPF_FUNC_map_delete_elem);
+        emitStackKeyDelete(f, map, kKey);
         f.callHelper(BPF_FUNC_ktime_get_ns);
         f.emit(load(Size::DW, R1, FP, kStart));
         f.emit(alu64Reg(BPF_SUB, R0, R1));
