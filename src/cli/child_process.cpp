@@ -58,6 +58,11 @@ ChildProcess::ChildProcess(const std::string &command) {
         i = j;
     }
     std::string program = words.empty() ? std::string() : resolveProgram(words[0]);
+    // A command that cannot run is an error before anything is traced, as
+    // DTrace's own process creation fails (exit status 1).
+    if (words.empty()) throw Error("failed to execute " + command + ": no command");
+    if (access(program.c_str(), X_OK) != 0)
+        throw Error("failed to execute " + command + ": " + std::strerror(errno));
     std::vector<char *> argv;
     for (auto &w : words) argv.push_back(w.data());
     argv.push_back(nullptr);

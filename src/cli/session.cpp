@@ -369,6 +369,10 @@ bool TracingSession::traceUntilDone() {
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
+        if (consumer.outputClosed()) {
+            outputClosed_ = true;
+            break;
+        }
         if (compiled_.usesUserStacks) {
             if (child_) consumer.rememberProcess(child_->pid());
             if (cl_.pid) consumer.rememberProcess(*cl_.pid);
@@ -429,6 +433,15 @@ int TracingSession::finish(bool normal) {
                          "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
             consumer.reportDrops();
         }
+        return 1;
+    }
+    if (outputClosed_) {
+        // As DTrace ends when its output's reader has gone: by SIGPIPE,
+        // once the probes are off (a -c command it made goes too).
+        if (detacher_.joinable()) detacher_.join();
+        child_.reset();
+        std::signal(SIGPIPE, SIG_DFL);
+        std::raise(SIGPIPE);
         return 1;
     }
     if (int endFd = programFd(compiled_, kernel_, program::ProgramRole::End); endFd >= 0) {

@@ -78,6 +78,7 @@ class TracingSession {
     std::jthread detacher_;
     kernel::IsEnabledPatches isEnabledPatches_;
     std::optional<std::string> overloaded_;
+    bool outputClosed_ = false; // the reader of a piped output has gone
     // _DTRACE_TIMING=1: where start-up time goes (for bench/).
     const bool timing_;
     double cppMs_ = 0, compileMs_ = 0, codegenMs_ = 0;

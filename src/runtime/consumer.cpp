@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cinttypes>
 #include <cstring>
+#include <poll.h>
 #include <ctime>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -100,6 +101,14 @@ bool Consumer::wakeOnExit(pid_t pid) {
 void Consumer::drain() {
     if (rb_) ring_buffer__consume(rb_);
     fflush(config_.out);
+}
+
+bool Consumer::outputClosed() const {
+    // A pipe's write end polls as an error once no reader is left, before
+    // anything more is written to it.
+    struct pollfd p {};
+    p.fd = fileno(config_.out);
+    return p.fd >= 0 && ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
 bool Consumer::exitRequested() const {

@@ -53,6 +53,8 @@ class Consumer {
     void heartbeat();
     // The deadman stopped tracing while the consumer did not run.
     bool aborted() const;
+    // Whether the output is a pipe whose reader has gone (`dtrace | head`).
+    bool outputClosed() const;
     int exitStatus() const;
     // The traced process's mappings, read while it lives (ustack() keys
     // are named when aggregations print, perhaps after it has exited).

@@ -30,4 +30,21 @@ out=$("$DTRACE" -x quiet=0 -n 'BEGIN { trace("q"); exit(0); }' 2>/dev/null | gre
 out=$("$DTRACE" -q -n 'BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); setopt("aggsortrev", "4"); exit(0); }' 2>&1)
 echo "$out" | grep -q 'couldn' && { echo "FAIL: setopt with a number: $out"; exit 1; }
 [ "$(echo "$out" | awk 'NF { print $1; exit }')" = 2 ] || { echo "FAIL: aggsortrev=4 not on: $out"; exit 1; }
+# -c with a command that cannot run: an error naming it, exit status 1,
+# nothing traced.
+for cmd in /nonexistent/command no_such_command_on_path /etc/passwd; do
+    "$DTRACE" -n 'BEGIN { printf("traced\n"); exit(0); }' -c "$cmd" >out 2>err
+    rc=$?
+    [ "$rc" = 1 ] || { echo "FAIL: -c $cmd: exit status $rc"; exit 1; }
+    grep -q "^dtrace: failed to execute $cmd: " err || { echo "FAIL: -c $cmd:"; cat err; exit 1; }
+    grep -q traced out && { echo "FAIL: -c $cmd: traced anyway"; exit 1; }
+done
+# Output into a pipe whose reader has gone: dtrace ends as DTrace does, by
+# SIGPIPE, with its -c command.
+timeout 30 "$DTRACE" -q -n 'tick-10ms { printf("line\n"); }' -c 'sleep 60' | head -n 1 >out
+status=${PIPESTATUS[0]}
+[ "$status" = 141 ] || { echo "FAIL: dtrace | head: exit status $status (124: it did not end)"; exit 1; }
+grep -qx line out || { echo "FAIL: dtrace | head printed:"; cat out; exit 1; }
+sleep 0.2
+pgrep -x -f 'sleep 60' >/dev/null && { echo "FAIL: the -c command outlived dtrace"; exit 1; }
 exit 0
