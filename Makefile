@@ -11,7 +11,7 @@ setup:
 	@scripts/setup.sh
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_WERROR=ON
 
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -48,13 +48,13 @@ bench: build
 # hang to fuzz-crashes/current.
 FUZZ_SECONDS ?= 1800
 fuzz: setup
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_WERROR=ON -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
 	cmake --build build-asan -j $(JOBS) --target compile_fuzzer
 	build-asan/compile_fuzzer -seconds $(FUZZ_SECONDS) -corpus fuzz/corpus -crashes fuzz-crashes tests/runtime/*.d
 
 # The unit and runtime tests under AddressSanitizer and LeakSanitizer.
 asan: setup
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_WERROR=ON -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1
 

@@ -102,10 +102,16 @@ ChildProcess::ChildProcess(const std::string &command) {
 }
 
 ChildProcess::~ChildProcess() {
-    if (pid_ > 0 && !reaped_) {
-        kill(pid_, SIGKILL);
-        while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-        }
+    if (pid_ <= 0 || reaped_) return;
+    kill(pid_, SIGKILL);
+    // Until it is gone: a command under ptrace stops once more on its way
+    // out (PTRACE_EVENT_EXIT), and is let go on to die.
+    for (;;) {
+        int status = 0;
+        pid_t r = waitpid(pid_, &status, __WALL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status)) break;
+        ptrace(PTRACE_CONT, pid_, nullptr, nullptr);
     }
 }
 

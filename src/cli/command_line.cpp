@@ -85,6 +85,10 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
             ++i;
             break;
         }
+        if (a == "--help" || a == "--version") {
+            (a == "--help" ? out.help : out.longVersion) = true;
+            continue;
+        }
         if (a.size() < 2 || a[0] != '-') break;
         if (a == "-32" || a == "-64") continue;
         for (size_t j = 1; j < a.size(); ++j) {

@@ -31,6 +31,8 @@ struct CommandLine {
     bool disassemble = false; // -S
     bool verbose = false;     // -v
     bool version = false;     // -V
+    bool longVersion = false; // --version: this program's own version too
+    bool help = false;        // --help: the usage, on stdout
     bool zeroMatchOk = false; // -Z
     bool cpp = false;         // -C
     bool header = false;      // -h: the USDT provider header

@@ -77,7 +77,14 @@ void raiseOpenFileLimit() {
 
 int run(int argc, char **argv) {
     CommandLine cl = parseCommandLine(argc, argv);
-    // -V reports the version and does nothing else, whatever else is given.
+    // --help and --version (GNU's) and -V answer and do nothing else,
+    // whatever else is given.
+    if (cl.help) return std::fputs(usage().c_str(), stdout) >= 0 ? 0 : 1;
+    if (cl.longVersion)
+        return std::printf("dtrace %s (DTrace for Linux on eBPF)\nD language: Oracle D 2.0\n",
+                           DTRACE_VERSION) > 0
+                   ? 0
+                   : 1;
     if (cl.version) return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
     program::Options options = takeOptions(cl);
     providers::ProbeCatalog catalog;

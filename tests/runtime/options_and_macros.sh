@@ -45,6 +45,13 @@ timeout 30 "$DTRACE" -q -n 'tick-10ms { printf("line\n"); }' -c 'sleep 60' | hea
 status=${PIPESTATUS[0]}
 [ "$status" = 141 ] || { echo "FAIL: dtrace | head: exit status $status (124: it did not end)"; exit 1; }
 grep -qx line out || { echo "FAIL: dtrace | head printed:"; cat out; exit 1; }
-sleep 0.2
 pgrep -x -f 'sleep 60' >/dev/null && { echo "FAIL: the -c command outlived dtrace"; exit 1; }
+# --help: the usage on stdout, exit 0; --version: this program's version
+# and the D version; -V: the D version as DTrace prints it.
+out=$("$DTRACE" --help 2>/dev/null) || { echo "FAIL: --help exit status"; exit 1; }
+echo "$out" | grep -q '^Usage: dtrace ' || { echo "FAIL: --help: $out"; exit 1; }
+out=$("$DTRACE" --version 2>/dev/null) || { echo "FAIL: --version exit status"; exit 1; }
+echo "$out" | grep -Eq '^dtrace [0-9]+[.][0-9]+[.][0-9]+ ' || { echo "FAIL: --version: $out"; exit 1; }
+echo "$out" | grep -q 'Oracle D 2.0' || { echo "FAIL: --version: no D version: $out"; exit 1; }
+[ "$("$DTRACE" -V)" = "dtrace: Oracle D 2.0" ] || { echo "FAIL: -V"; exit 1; }
 exit 0
