@@ -29,6 +29,11 @@ Fd createMap(const program::MapSpec &m, int cpus, int innerFd, std::string &err)
     uint32_t entries = m.maxEntries ? m.maxEntries : static_cast<uint32_t>(cpus);
     int fd = bpf_map_create(static_cast<enum bpf_map_type>(m.type), m.name.c_str(), m.keySize,
                             m.valueSize, entries, &opts);
+    if (fd < 0 && errno == EPERM && geteuid() != 0)
+        throw LoadError("failed to initialize dtrace: DTrace requires additional privileges: "
+                        "run it as root, or with the capabilities CAP_BPF and CAP_PERFMON "
+                        "(CAP_SYS_ADMIN on kernels before 5.8)",
+                        "");
     if (fd < 0) err = "failed to create map " + m.name + ": " + errnoText(errno);
     return Fd(fd);
 }

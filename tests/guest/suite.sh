@@ -15,7 +15,11 @@ shared=${SHARED:-$(realpath "$src/../shared" 2>/dev/null)}
 
 smoke='fbt_provider|fbt_kprobes|rawfbt_provider|kernel_data_symbols|pid_provider|usdt_provider'
 smoke+='|syscall_args|proc_provider|sched_provider|io_provider|profile_tick|rawtp_provider'
-smoke+='|sdt_tracepoints|network_providers|lockstat_provider|speculation|tls_and_locals'
+smoke+='|sdt_tracepoints|network_providers|lockstat_provider'
+# (speculation and tls_and_locals, language tests the 6.1 verifier once
+# refused, run in test-guest: after the set above, the guest has twice
+# locked up (soft lockups in two dtrace threads) as speculation began;
+# alone they pass. Being found.)
 
 # TCG runs code several times slower than the host: the runtime tests get a
 # longer time-out (configured in the guest's own copy of the build tree).
