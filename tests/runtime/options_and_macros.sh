@@ -54,4 +54,17 @@ out=$("$DTRACE" --version 2>/dev/null) || { echo "FAIL: --version exit status"; 
 echo "$out" | grep -Eq '^dtrace [0-9]+[.][0-9]+[.][0-9]+ ' || { echo "FAIL: --version: $out"; exit 1; }
 echo "$out" | grep -q 'Oracle D 2.0' || { echo "FAIL: --version: no D version: $out"; exit 1; }
 [ "$("$DTRACE" -V)" = "dtrace: Oracle D 2.0" ] || { echo "FAIL: -V"; exit 1; }
+# Without privileges: DTrace's message, then what Linux needs.
+if command -v setpriv >/dev/null; then
+    dir=$(mktemp -d /tmp/dtrace-priv.XXXXXX)
+    chmod 755 "$dir"
+    cp "$DTRACE" "$dir/dtrace" && chmod 755 "$dir/dtrace"
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        "$dir/dtrace" -q -n 'BEGIN { exit(0); }' >out 2>err
+    rc=$?
+    rm -rf "$dir"
+    [ "$rc" = 1 ] || { echo "FAIL: unprivileged: exit status $rc"; cat err; exit 1; }
+    grep -q '^dtrace: failed to initialize dtrace: DTrace requires additional privileges: run it as root, or with the capabilities CAP_BPF and CAP_PERFMON' err ||
+        { echo "FAIL: unprivileged:"; cat err; exit 1; }
+fi
 exit 0
