@@ -48,8 +48,8 @@ class TracingSession {
 
     void startTarget();      // -c forks the command (held), -p checks the process
     void compile();          // the programs, into compiled_
-    void reportMatches();
-    void reportSlowAttach() const;    // "dtrace: script 'x.d' matched N probes"
+    void reportMatches();    // "dtrace: script 'x.d' matched N probes"
+    void reportSlowAttach() const; // thousands of kernel functions one at a time
     void checkEnabling();    // what DTrace refuses before enabling anything
     void openOutput();       // -o
     void load();             // maps and programs into the kernel

@@ -96,10 +96,6 @@ std::string btfTypeName(const struct btf *btf, unsigned id) {
     return "uint64_t";
 }
 
-} // namespace dtrace::kernel
-
-namespace dtrace::kernel {
-
 namespace {
 
 // The struct or union a type id names, through typedefs and qualifiers.

@@ -345,7 +345,11 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
     }
 }
 
-int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
+namespace {
+
+// The smallest program ("return 0") of a type and attach type: what the
+// feature probes load (errno set when the kernel refuses it).
+Fd loadFeatureProgram(uint32_t type, uint32_t attachType, uint32_t attachBtfId = 0) {
     const struct bpf_insn insns[] = {
         {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, // r0 = 0
         {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
@@ -353,11 +357,15 @@ int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
     LIBBPF_OPTS(bpf_prog_load_opts, opts,
                 .expected_attach_type = static_cast<enum bpf_attach_type>(attachType),
                 .attach_btf_id = attachBtfId);
-    int fd =
-        bpf_prog_load(static_cast<enum bpf_prog_type>(type), "dt_feature", "GPL", insns, 2, &opts);
-    if (fd < 0) return errno;
-    ::close(fd);
-    return 0;
+    return Fd(
+        bpf_prog_load(static_cast<enum bpf_prog_type>(type), "dt_feature", "GPL", insns, 2, &opts));
+}
+
+} // namespace
+
+int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
+    Fd prog = loadFeatureProgram(type, attachType, attachBtfId);
+    return prog.valid() ? 0 : errno;
 }
 
 // Kernels before 6.6 load a kprobe program whatever its expected attach
@@ -365,13 +373,7 @@ int probeProgramLoad(uint32_t type, uint32_t attachType, uint32_t attachBtfId) {
 // file) is refused with EBADF only by a kernel that has uprobe_multi.
 bool uprobeMultiSupported() {
     static const bool supported = [] {
-        const struct bpf_insn insns[] = {
-            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
-            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-        };
-        LIBBPF_OPTS(bpf_prog_load_opts, opts,
-                    .expected_attach_type = static_cast<enum bpf_attach_type>(kUprobeMulti));
-        Fd prog(bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_feature", "GPL", insns, 2, &opts));
+        Fd prog = loadFeatureProgram(BPF_PROG_TYPE_KPROBE, kUprobeMulti);
         if (prog.get() < 0) return false;
         std::vector<uint64_t> offsets{0}, cookies{0};
         int link = createUprobeMultiLink(prog.get(), "/", offsets, {}, cookies, false, 0);
@@ -413,12 +415,7 @@ int createUprobeMultiLink(int progFd, const std::string &path, const std::vector
 // (EOPNOTSUPP).
 bool kprobeMultiSupported() {
     static const bool supported = [] {
-        const struct bpf_insn insns[] = {
-            {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
-            {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-        };
-        LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
-        Fd prog(bpf_prog_load(BPF_PROG_TYPE_KPROBE, "dt_feature", "GPL", insns, 2, &opts));
+        Fd prog = loadFeatureProgram(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI);
         if (prog.get() < 0) return false;
         int link = createKprobeMultiLink(prog.get(), {"dtrace_feature_probe_no_such_function"},
                                          {0}, false);

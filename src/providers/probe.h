@@ -114,7 +114,6 @@ struct ProbeDescription {
     std::string text() const { return provider + ":" + module + ":" + function + ":" + name; }
 };
 
-
 // Splits "a:b:c:d", "func:name" ... into a description; false if it has
 // more than four fields.
 bool parseProbeDescription(std::string_view text, ProbeDescription &out);

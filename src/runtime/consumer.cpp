@@ -11,8 +11,8 @@
 #include <cctype>
 #include <cinttypes>
 #include <cstring>
-#include <poll.h>
 #include <ctime>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
