@@ -3,7 +3,7 @@ BUILD ?= build
 SHARED ?= $(abspath ../shared)
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build demo test test-guest unit runtime ratchet conformance bench fuzz asan clean
+.PHONY: all setup build demo test test-guest unit runtime ratchet conformance bench fuzz asan install deb test-deb release clean
 
 all: build
 
@@ -57,6 +57,28 @@ asan: setup
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDTRACE_WERROR=ON -DDTRACE_SANITIZE=ON -DDTRACE_FUZZ=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j 1
+
+# Installs dtrace, its man pages, the D library and the toolkit under
+# PREFIX (default /usr/local); DESTDIR stages it elsewhere.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package built with Debian's tools (debhelper) from a tarball
+# of this tree, as a packager builds it (no -Werror, no tests); the .deb
+# lands in build-deb/.
+deb: setup
+	@scripts/make-deb.sh build-deb
+
+# The package installed on a fresh Debian 12 (a debootstrap'ed root),
+# then run there: slow, fetches Debian's base system with apt's mirrors.
+test-deb: deb
+	@tests/package/fresh-install.sh build-deb
+
+# The build packagers make (Release, no -Werror), to see that it builds.
+release: setup
+	cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDTRACE_TESTS=OFF
+	cmake --build build-release -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD)

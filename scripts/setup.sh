@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(g++ cmake ninja-build make pkg-config cpp libbpf-dev libelf-dev zlib1g-dev
-      libgtest-dev bpftool python3)
+      libgtest-dev bpftool python3 debhelper dpkg-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

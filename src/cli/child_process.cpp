@@ -3,6 +3,7 @@
 #include "util/error.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -68,9 +69,12 @@ ChildProcess::ChildProcess(const std::string &command) {
     argv.push_back(nullptr);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw Error("failed to execute " + command);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[1]);
+        // It does not outlive dtrace, however dtrace ends (even SIGKILL).
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
         char c;
         if (read(fds[0], &c, 1) != 1) _exit(127);
         close(fds[0]);
@@ -124,6 +128,7 @@ bool ChildProcess::exited(const std::function<void()> &atExit) {
         if (got == 0) return false;
         if (got != pid_ || !WIFSTOPPED(status)) {
             reaped_ = true;
+            status_ = status;
             return true;
         }
         // Traced: its stops. At its exit it is read, then let go; a
@@ -143,6 +148,18 @@ bool ChildProcess::exited(const std::function<void()> &atExit) {
     return false;
 }
 
+std::string ChildProcess::exitNotice() const {
+    std::string pid = std::to_string(pid_);
+    if (WIFSIGNALED(status_)) {
+        const char *name = sigabbrev_np(WTERMSIG(status_));
+        return "pid " + pid + " terminated by " +
+               (name ? std::string("SIG") + name : "signal " + std::to_string(WTERMSIG(status_)));
+    }
+    if (WIFEXITED(status_) && WEXITSTATUS(status_) != 0)
+        return "pid " + pid + " exited with status " + std::to_string(WEXITSTATUS(status_));
+    return "pid " + pid + " has exited";
+}
+
 // Waits for the traced child's next SIGTRAP stop, passing other signals
 // on; false when it exited (or cannot be waited for).
 bool ChildProcess::waitForTrap() {
@@ -152,6 +169,7 @@ bool ChildProcess::waitForTrap() {
         if (got < 0 && errno == EINTR) continue;
         if (got != pid_ || !WIFSTOPPED(status)) {
             reaped_ = true;
+            status_ = status;
             return false;
         }
         if (WSTOPSIG(status) == SIGTRAP) return true;

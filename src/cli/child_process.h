@@ -37,6 +37,9 @@ class ChildProcess {
     // Whether it has exited (it is then reaped). A command held at its
     // exit calls atExit there (its mappings still readable), then goes on.
     bool exited(const std::function<void()> &atExit = {});
+    // How it ended, once exited() said so: DTrace's notice ("has exited",
+    // "exited with status N", "terminated by SIG").
+    std::string exitNotice() const;
 
   private:
     bool waitForTrap();
@@ -44,6 +47,7 @@ class ChildProcess {
     pid_t pid_ = -1;
     kernel::Fd release_; // the pipe it waits at before its exec
     bool reaped_ = false;
+    int status_ = 0;      // its wait status, once reaped
     bool traced_ = false; // still under ptrace (held at its exit)
 };
 

@@ -11,9 +11,9 @@
 namespace dtrace::cli {
 
 std::string usage() {
-    return "Usage: dtrace [-aACeFHlqSvVwZ] [-b bufsz] [-c cmd] [-D name[=def]]\n"
+    return "Usage: dtrace [-32|-64] [-aACeFGhHlqSvVwZ] [-b bufsz] [-c cmd] [-D name[=def]]\n"
            "\t[-I path] [-L path] [-o output] [-p pid] [-s script] [-U name]\n"
-           "\t[-x opt[=val]]\n"
+           "\t[-x opt[=val]] [-X a|c|s|t]\n"
            "\t[-P provider [[ predicate ] action ]]\n"
            "\t[-m [ provider: ] module [[ predicate ] action ]]\n"
            "\t[-f [[ provider: ] module: ] func [[ predicate ] action ]]\n"
@@ -21,6 +21,9 @@ std::string usage() {
            "\t[-i probe-id [[ predicate ] action ]] [ args ... ]\n\n"
            "\tpredicate -> '/' D-expression '/'\n"
            "\t   action -> '{' D-statements '}'\n\n"
+           "\t-64 compile for the 64-bit data model (the only one: -32 is refused)\n"
+           "\t-a  claim anonymous tracing state (not supported: refused)\n"
+           "\t-A  write directives for anonymous tracing (not supported: refused)\n"
            "\t-b  set trace buffer size\n"
            "\t-c  run specified command and exit upon its completion\n"
            "\t-C  run cpp(1) preprocessor on script files\n"
@@ -28,8 +31,13 @@ std::string usage() {
            "\t-e  exit after compiling request but prior to enabling probes\n"
            "\t-f  enable or list probes matching the specified function name\n"
            "\t-F  coalesce trace output by function\n"
+           "\t-G  write an ELF object holding the USDT probes of a provider\n"
+           "\t-h  write a C header declaring the USDT probes of a provider\n"
+           "\t-H  print the files cpp(1) includes, on stderr\n"
+           "\t-i  enable or list probes matching the specified probe ID\n"
            "\t-I  add include directory to preprocessor search path\n"
            "\t-l  list probes matching specified criteria\n"
+           "\t-L  add directory to the D library search path\n"
            "\t-m  enable or list probes matching the specified module name\n"
            "\t-n  enable or list probes matching the specified probe name\n"
            "\t-o  set output file\n"
@@ -43,7 +51,10 @@ std::string usage() {
            "\t-V  report DTrace API version\n"
            "\t-w  permit destructive actions\n"
            "\t-x  enable or modify compiler and tracing options\n"
-           "\t-Z  permit probe descriptions that match zero probes\n";
+           "\t-X  set the C dialect of the preprocessor (ANSI, strict, K&R, transition)\n"
+           "\t-Z  permit probe descriptions that match zero probes\n"
+           "\n\t--help     this text\n"
+           "\t--version  this program's version\n";
 }
 
 namespace {
@@ -90,7 +101,11 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
             continue;
         }
         if (a.size() < 2 || a[0] != '-') break;
-        if (a == "-32" || a == "-64") continue;
+        // The data model: only the kernel's own, 64-bit, exists here.
+        if (a == "-64") continue;
+        if (a == "-32")
+            return std::string("-32: the 32-bit data model is not supported: dtrace compiles "
+                               "for the 64-bit kernel and writes 64-bit ELF objects (-G)");
         for (size_t j = 1; j < a.size(); ++j) {
             char c = a[j];
             std::string arg;
@@ -106,7 +121,7 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
             }
             switch (c) {
             case 'b': out.xoptions.emplace_back("bufsize", arg); break;
-            case 'c': out.command = arg; break;
+            case 'c': out.commands.push_back(arg); break;
             case 'C': out.cpp = true; break;
             case 'D': out.cppArgs.push_back("-D" + arg); break;
             case 'U': out.cppArgs.push_back("-U" + arg); break;
@@ -120,7 +135,7 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
                 char *end = nullptr;
                 long v = std::strtol(arg.c_str(), &end, 10);
                 if (!end || *end || v <= 0) return "invalid process ID: " + arg;
-                out.pid = static_cast<int>(v);
+                out.pids.push_back(static_cast<int>(v));
                 break;
             }
             case 'q': out.xoptions.emplace_back("quiet", std::nullopt); break;
@@ -144,18 +159,27 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
                     out.xoptions.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
                 break;
             }
-            case 'X': break;
+            case 'X':
+                // The C dialect cpp follows (-x stdc).
+                out.xoptions.emplace_back("stdc", arg);
+                break;
             case 'Z': out.zeroMatchOk = true; break;
             case 'n': out.sources.push_back(description(arg, false)); break;
             case 'P': out.sources.push_back(description(arg + ":::", true)); break;
             case 'm': out.sources.push_back(description(arg + "::", true)); break;
             case 'f': out.sources.push_back(description(arg + ":", true)); break;
-            case 'i': out.sources.push_back(description(arg, true)); break;
+            case 'i':
+                out.sources.push_back(description(arg, true));
+                out.sources.back().byId = true;
+                break;
             case 'a':
             case 'A':
+                out.anonymous = true;
+                out.anonymousFlag = c;
+                break;
             case 'G': out.linkObject = true; break;
             case 'h': out.header = true; break;
-            case 'H': return std::string("option -") + c + " is not supported yet";
+            case 'H': out.includedFiles = true; break;
             default: return std::string("invalid option -- '") + c + "'";
             }
         }

@@ -14,6 +14,7 @@ struct ProgramSource {
     std::string name;      // script path or the description as given
     std::string text;      // D source
     bool fromFlag = false; // -P/-m/-f/-i: a bare description
+    bool byId = false;     // -i: a probe ID (or a description)
 };
 
 struct CommandLine {
@@ -21,10 +22,11 @@ struct CommandLine {
     std::vector<std::pair<std::string, std::optional<std::string>>>
         xoptions;                         // -x, and flags that set options
     std::vector<std::string> cppArgs;     // -D, -U, -I
+    std::string cppPath = "cpp";          // -x cpppath
     std::vector<std::string> macroArgs;   // $1 ...
     std::vector<std::string> libraryDirs; // -L: D library directories
-    std::optional<std::string> command;   // -c
-    std::optional<int> pid;               // -p
+    std::vector<std::string> commands;    // -c, each run; the first is $target
+    std::vector<int> pids;                // -p, each grabbed; $target if no -c
     std::optional<std::string> outputFile;
     bool compileOnly = false; // -e
     bool list = false;        // -l
@@ -33,10 +35,13 @@ struct CommandLine {
     bool version = false;     // -V
     bool longVersion = false; // --version: this program's own version too
     bool help = false;        // --help: the usage, on stdout
+    bool includedFiles = false; // -H: cpp prints the files it includes
     bool zeroMatchOk = false; // -Z
     bool cpp = false;         // -C
     bool header = false;      // -h: the USDT provider header
     bool linkObject = false;  // -G: the USDT object to link
+    bool anonymous = false;   // -a or -A: anonymous tracing (refused)
+    char anonymousFlag = 0;
 };
 
 // Parses argv; throws UsageError.

@@ -67,13 +67,14 @@ CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
         ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name : argv0);
         for (const auto &a : cl.macroArgs) ctx.macroArgs.push_back(a);
         sema.setMacroArguments(ctx.macroArgs);
+        sema.setProbeIds(src.byId);
         bool errtags = sema.options().errtags;
         try {
             std::string text = src.text;
             if (cl.cpp && src.kind == ProgramSource::Kind::Script) {
                 Clock::time_point start = Clock::now();
                 try {
-                    text = preprocess(text, cl.cppArgs);
+                    text = preprocess(text, cl.cppArgs, cl.cppPath);
                 } catch (const Error &e) {
                     throw Error("failed to compile script " + src.name + ": " + e.message());
                 }

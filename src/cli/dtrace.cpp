@@ -6,11 +6,15 @@
 #include "cli/session.h"
 #include "program/options.h"
 #include "providers/catalog.h"
+#include "util/error.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace dtrace::cli {
 
@@ -20,7 +24,23 @@ namespace {
 // -U, -I, the C dialect). Throws Error for a bad one.
 program::Options takeOptions(CommandLine &cl) {
     program::Options options;
-    for (const auto &[name, value] : cl.xoptions) {
+    if (cl.includedFiles) cl.cppArgs.push_back("-H");
+    // DTRACE_OPT_NAME=value in the environment sets option name, before
+    // the command line (which wins). DTRACE_OPT_CPPARGS is cpp's.
+    std::vector<std::pair<std::string, std::optional<std::string>>> all;
+    for (char **e = environ; *e; ++e) {
+        std::string_view var = *e;
+        if (!var.starts_with("DTRACE_OPT_")) continue;
+        size_t eq = var.find('=');
+        std::string name(var.substr(11, eq == std::string_view::npos ? eq : eq - 11));
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name == "cppargs") continue;
+        std::string value(eq == std::string_view::npos ? "" : var.substr(eq + 1));
+        all.emplace_back(name, value.empty() ? std::nullopt : std::optional(value));
+    }
+    all.insert(all.end(), cl.xoptions.begin(), cl.xoptions.end());
+    for (const auto &[name, value] : all) {
         if (name == "cpp") {
             cl.cpp = true;
         } else if (name == "define" && value) {
@@ -36,11 +56,35 @@ program::Options takeOptions(CommandLine &cl) {
             if (!value || value->size() != 1 ||
                 std::string("acst").find((*value)[0]) == std::string::npos)
                 throw Error("failed to set -x stdc: Invalid value for specified option");
+            // GNU cpp defines __STDC__ as 1 in every mode but K&R (it
+            // cannot be redefined quietly): a and t keep its default.
             if (*value == "s") cl.cppArgs.push_back("-traditional-cpp");
+            if (*value == "c") cl.cppArgs.push_back("-ansi");
         } else if (auto err = options.set(
                        name, value ? std::optional<std::string_view>(*value) : std::nullopt,
                        false)) {
             throw Error("failed to set -x " + name + ": " + *err);
+        }
+    }
+    // Options that stand for flags, or act before compiling.
+    if (options.zdefs) cl.zeroMatchOk = true;
+    if (options.disasm) cl.disassemble = true;
+    if (!options.cpppath.empty()) cl.cppPath = options.cpppath;
+    if (options.cpu && *options.cpu >= static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_CONF)))
+        throw Error("failed to set -x cpu: no CPU " + std::to_string(*options.cpu) + " (this system has " +
+                    std::to_string(sysconf(_SC_NPROCESSORS_CONF)) + ")");
+    // -x lockmem: the locked-memory limit (maps count against it on
+    // kernels before 5.11; later ones charge the memory cgroup).
+    if (options.chosen("lockmem")) {
+        struct rlimit limit {options.lockmem, options.lockmem};
+        if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0) {
+            // Without CAP_SYS_RESOURCE: the soft limit, up to the hard one.
+            struct rlimit now {};
+            getrlimit(RLIMIT_MEMLOCK, &now);
+            limit.rlim_max = now.rlim_max;
+            if (options.lockmem > now.rlim_max || setrlimit(RLIMIT_MEMLOCK, &limit) != 0)
+                throw Error("failed to set -x lockmem: " + std::string(std::strerror(EPERM)) +
+                            " (the hard limit is " + std::to_string(now.rlim_max) + " bytes)");
         }
     }
     // The test corpus expects no "principal buffer size lowered" notes.
@@ -85,11 +129,29 @@ int run(int argc, char **argv) {
                            DTRACE_VERSION) > 0
                    ? 0
                    : 1;
-    if (cl.version) return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
+    if (cl.version) {
+        // -V -v: the program's own version and build too.
+        if (cl.verbose)
+            return std::printf("dtrace: Oracle D 2.0\nThis is dtrace %s for Linux on eBPF\n"
+                               "D language versions: 1.0 to 2.0\n",
+                               DTRACE_VERSION) > 0
+                       ? 0
+                       : 1;
+        return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
+    }
+    if (cl.anonymous)
+        throw Error(std::string("-") + cl.anonymousFlag +
+                    ": anonymous tracing is not supported: Linux has no DTrace driver to hold an "
+                    "enabling from boot; start dtrace as a service (a systemd unit) instead");
     program::Options options = takeOptions(cl);
     providers::ProbeCatalog catalog;
     if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
-    if (cl.list && !cl.command && !cl.pid) return listProbes(cl, catalog, std::nullopt);
+    // -l -o FILE: the listing goes to the file.
+    if (cl.list && cl.outputFile && !std::freopen(cl.outputFile->c_str(), "w", stdout))
+        throw Error("failed to open output file '" + *cl.outputFile +
+                    "': " + std::strerror(errno));
+    if (cl.list && cl.commands.empty() && cl.pids.empty())
+        return listProbes(cl, catalog, std::nullopt);
     if (cl.sources.empty() && !cl.list) throw UsageError("");
     raiseOpenFileLimit();
     TracingSession session(cl, std::move(options), catalog, argv[0]);

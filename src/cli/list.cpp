@@ -38,6 +38,17 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
             if (target)
                 for (size_t at; (at = desc.find("$target")) != std::string::npos;)
                     desc.replace(at, 7, std::to_string(*target));
+            // -i N: the probe with that ID, as this listing numbers them.
+            if (s.byId && !desc.empty() &&
+                desc.find_first_not_of("0123456789") == std::string::npos) {
+                catalog.list({});
+                const providers::Probe *p =
+                    desc.size() <= 10 ? catalog.byId(static_cast<uint32_t>(std::stoull(desc)))
+                                      : nullptr;
+                if (!p) throw Error("invalid probe specifier " + desc + ": No such probe");
+                probes.push_back(p);
+                continue;
+            }
             providers::ProbeDescription d;
             if (!providers::parseProbeDescription(desc, d))
                 throw Error("invalid probe specifier " + desc +

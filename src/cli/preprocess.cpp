@@ -16,7 +16,8 @@
 
 namespace dtrace::cli {
 
-std::string preprocess(const std::string &source, const std::vector<std::string> &args) {
+std::string preprocess(const std::string &source, const std::vector<std::string> &args,
+                       const std::string &program) {
     // As DTrace runs it: the platform's own predefinitions stay, but not
     // __GNUC__, so system headers keep to what D can parse.
     std::vector<std::string> argv = {"cpp",        "-D__linux__",   "-D__linux",
@@ -48,7 +49,7 @@ std::string preprocess(const std::string &source, const std::vector<std::string>
         std::vector<char *> cargv;
         for (auto &a : argv) cargv.push_back(a.data());
         cargv.push_back(nullptr);
-        execvp("cpp", cargv.data());
+        execvp(program.c_str(), cargv.data());
         _exit(127);
     }
     in.reset();

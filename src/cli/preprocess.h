@@ -9,6 +9,8 @@ namespace dtrace::cli {
 
 // The preprocessed text; throws Error when cpp failed (it has then printed
 // its own errors on stderr).
-std::string preprocess(const std::string &source, const std::vector<std::string> &args);
+// program: the preprocessor to run (-x cpppath; cpp on PATH by default).
+std::string preprocess(const std::string &source, const std::vector<std::string> &args,
+                       const std::string &program = "cpp");
 
 } // namespace dtrace::cli

@@ -37,7 +37,7 @@ int buildProviderFiles(const CommandLine &cl, const program::Options &options,
             std::string text = src.text;
             if (cl.cpp) {
                 try {
-                    text = preprocess(text, cl.cppArgs);
+                    text = preprocess(text, cl.cppArgs, cl.cppPath);
                 } catch (const Error &e) {
                     throw Error("failed to compile script " + src.name + ": " + e.message());
                 }

@@ -57,7 +57,7 @@ TracingSession::TracingSession(CommandLine &cl, program::Options options,
                                providers::ProbeCatalog &catalog, std::string argv0)
     : cl_(cl), options_(std::move(options)), catalog_(catalog), argv0_(std::move(argv0)),
       testing_(std::getenv("_DTRACE_TESTING") != nullptr),
-      timing_(std::getenv("_DTRACE_TIMING") != nullptr) {
+      timing_(std::getenv("_DTRACE_TIMING") != nullptr || options_.debug) {
     ctx_.allowZeroMatches = cl_.zeroMatchOk;
     ctx_.libraryDirs = cl_.libraryDirs;
 }
@@ -91,20 +91,45 @@ int TracingSession::run() {
     return finish(normal);
 }
 
-// -c: the command exists before compilation so that $target is known (it
-// waits, not yet exec'd, until tracing is on). -p: the process must exist.
+// -c: the commands exist before compilation so that $target (the first)
+// is known (they wait, not yet exec'd, until tracing is on). -p: the
+// processes must exist; $target is the first when there is no -c.
 void TracingSession::startTarget() {
-    if (cl_.command) {
-        child_.emplace(*cl_.command);
-        ctx_.targetPid = child_->pid();
+    for (const std::string &command : cl_.commands) {
+        ChildProcess &child = children_.emplace_back(command);
+        if (!ctx_.targetPid) ctx_.targetPid = child.pid();
         // It has not exec'd yet: pid probes are those of the command.
-        std::string first = cl_.command->substr(0, cl_.command->find_first_of(" \t"));
-        catalog_.expectExec(child_->pid(), providers::resolveCommand(first));
-    } else if (cl_.pid) {
-        if (kill(*cl_.pid, 0) != 0 && errno == ESRCH)
-            throw Error("failed to grab pid " + std::to_string(*cl_.pid) + ": No such process");
-        ctx_.targetPid = *cl_.pid;
+        std::string first = command.substr(0, command.find_first_of(" \t"));
+        catalog_.expectExec(child.pid(), providers::resolveCommand(first));
     }
+    for (int pid : cl_.pids) {
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            throw Error("failed to grab pid " + std::to_string(pid) + ": No such process");
+        if (!ctx_.targetPid) ctx_.targetPid = pid;
+        grabbed_.push_back(pid);
+    }
+}
+
+// Whether every -c command and -p process has ended (dtrace then ends),
+// noticing each as it goes; false when there were none.
+bool TracingSession::targetsEnded(runtime::Consumer &consumer) {
+    if (cl_.commands.empty() && cl_.pids.empty()) return false;
+    bool quiet = ir_.options.quiet;
+    for (auto it = children_.begin(); it != children_.end();) {
+        pid_t pid = it->pid();
+        if (!it->exited([&] { consumer.rememberProcess(pid); })) {
+            ++it;
+            continue;
+        }
+        if (!quiet) std::fprintf(stderr, "dtrace: %s\n", it->exitNotice().c_str());
+        it = children_.erase(it);
+    }
+    std::erase_if(grabbed_, [&](int pid) {
+        if (kill(pid, 0) == 0 || errno != ESRCH) return false;
+        if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", pid);
+        return true;
+    });
+    return children_.empty() && grabbed_.empty();
 }
 
 void TracingSession::compile() {
@@ -329,12 +354,19 @@ void TracingSession::enable() {
         // in the -c command once it has exec'd.
         std::vector<kernel::IsEnabledSites> afterExec;
         for (const program::IsEnabledSites &sites : compiled_.isEnabledSites) {
-            if (child_ && sites.pid == child_->pid())
+            bool aCommand = std::any_of(children_.begin(), children_.end(),
+                                        [&](const ChildProcess &c) { return c.pid() == sites.pid; });
+            if (aCommand)
                 afterExec.push_back(sites);
             else
                 isEnabledPatches_.apply(sites);
         }
-        if (child_) child_->release(afterExec, isEnabledPatches_, compiled_.usesUserStacks);
+        for (ChildProcess &child : children_) {
+            std::vector<kernel::IsEnabledSites> its;
+            for (const auto &sites : afterExec)
+                if (sites.pid == child.pid()) its.push_back(sites);
+            child.release(its, isEnabledPatches_, compiled_.usesUserStacks);
+        }
     }
     consumer_->heartbeat();
     consumer_->drain();
@@ -360,9 +392,11 @@ bool TracingSession::traceUntilDone() {
     // User frames are named from the live process: read them soon.
     if (compiled_.usesUserStacks) loopNs = std::min<uint64_t>(loopNs, 10000000);
     int pollMs = static_cast<int>(std::clamp<uint64_t>(loopNs / 1000000, 1, 1000));
-    // The end of the traced process ends tracing at once.
-    if (pid_t watched = child_ ? child_->pid() : cl_.pid ? *cl_.pid : 0; watched > 0)
-        if (!consumer.wakeOnExit(watched)) pollMs = std::min(pollMs, 20);
+    // The end of the traced process ends tracing at once (of several,
+    // each is looked for often).
+    size_t targets = cl_.commands.size() + cl_.pids.size();
+    if (targets == 1 && !consumer.wakeOnExit(*ctx_.targetPid)) pollMs = std::min(pollMs, 20);
+    if (targets > 1) pollMs = std::min(pollMs, 20);
     auto nextStatus = Clock::now() + std::chrono::nanoseconds(opts.statusrate);
     auto nextKeyScan = Clock::now();
     auto nextPendingScan = Clock::now();
@@ -374,8 +408,8 @@ bool TracingSession::traceUntilDone() {
             break;
         }
         if (compiled_.usesUserStacks) {
-            if (child_) consumer.rememberProcess(child_->pid());
-            if (cl_.pid) consumer.rememberProcess(*cl_.pid);
+            for (const ChildProcess &child : children_) consumer.rememberProcess(child.pid());
+            for (int pid : grabbed_) consumer.rememberProcess(pid);
             if (Clock::now() >= nextKeyScan) {
                 consumer.rememberKeyProcesses();
                 nextKeyScan = Clock::now() + std::chrono::milliseconds(100);
@@ -392,17 +426,7 @@ bool TracingSession::traceUntilDone() {
             if (governor && (overloaded_ = overhead_->check(overloadPct))) break;
             nextStatus = Clock::now() + std::chrono::nanoseconds(opts.statusrate);
         }
-        if (child_) {
-            pid_t child = child_->pid();
-            if (child_->exited([&] { consumer.rememberProcess(child); })) {
-                if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child_->pid());
-                child_.reset();
-                break;
-            }
-        } else if (cl_.pid && kill(*cl_.pid, 0) != 0 && errno == ESRCH) {
-            if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", *cl_.pid);
-            break;
-        }
+        if (targetsEnded(consumer)) break;
     }
     // DTrace notices exit() at its next status check: a statusrate the
     // user set is kept (by default the end comes at once).
@@ -439,7 +463,7 @@ int TracingSession::finish(bool normal) {
         // As DTrace ends when its output's reader has gone: by SIGPIPE,
         // once the probes are off (a -c command it made goes too).
         if (detacher_.joinable()) detacher_.join();
-        child_.reset();
+        children_.clear();
         std::signal(SIGPIPE, SIG_DFL);
         std::raise(SIGPIPE);
         return 1;

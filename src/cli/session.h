@@ -7,6 +7,8 @@
 #pragma once
 
 #include "cli/child_process.h"
+
+#include <list>
 #include "cli/command_line.h"
 #include "kernel/is_enabled.h"
 #include "kernel/loader.h"
@@ -56,6 +58,7 @@ class TracingSession {
     void enable();           // BEGIN, then the probes, then the -c command runs
     void reportStability(FILE *out, size_t source, bool descriptions) const;
     bool traceUntilDone();   // the consumer's loop; false when aborted
+    bool targetsEnded(runtime::Consumer &consumer); // every -c and -p process gone
     int finish(bool normal); // END, drops, aggregations; the exit status
 
     CommandLine &cl_;
@@ -64,7 +67,8 @@ class TracingSession {
     std::string argv0_;
     const bool testing_;
     sema::CompileContext ctx_;
-    std::optional<ChildProcess> child_;
+    std::list<ChildProcess> children_; // the -c commands still running
+    std::vector<int> grabbed_;         // the -p processes still running
     std::vector<size_t> matched_;
     ir::Program ir_;
     program::CompiledProgram compiled_;

@@ -428,6 +428,10 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
         emitContextLookup(f, out);
         f.emit(load(Size::W, R0, FP, -8));
         f.emit(store(Size::DW, R9, dctx::kCpu, R0));
+        // -x cpu: probes fire on that CPU only (BEGIN, END and ERROR run
+        // where dtrace runs them).
+        if (ctx.role == providers::ProbeRole::Traced && g.prog.options.cpu)
+            f.jumpImm(BPF_JNE, R0, static_cast<int32_t>(*g.prog.options.cpu), out);
         if (ctx.role == providers::ProbeRole::Traced) {
             // Probes do nothing once exit() was called or tracing was stopped.
             f.ldMapValue(R1, g.stateMap, 0);

@@ -336,6 +336,19 @@ Token Lexer::next(Mode mode, bool inPredicate) {
         return tok;
     };
 
+    // A probe ID (dtrace -i): digits alone, where a clause begins.
+    if (mode == Mode::Program && std::isdigit(static_cast<unsigned char>(c))) {
+        size_t e = pos_;
+        while (e < src_.size() && std::isdigit(static_cast<unsigned char>(src_[e]))) ++e;
+        if (e == src_.size() || std::isspace(static_cast<unsigned char>(src_[e])) ||
+            src_[e] == '{' || src_[e] == '/' || src_[e] == ',') {
+            Token p;
+            p.kind = TokenKind::ProbeSpec;
+            p.text = std::string(src_.substr(pos_, e - pos_));
+            pos_ = e;
+            return finish(std::move(p));
+        }
+    }
     if (mode == Mode::Program && isProbeSpecStart(c)) {
         size_t e = pos_;
         while (e < src_.size() && isProbeSpecChar(src_[e])) ++e;

@@ -23,8 +23,10 @@ int perfEventOpen(struct perf_event_attr *attr, int cpu) {
         ::syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
+// A one-CPU timer (tick-N) goes on CPU `first` if it can (-x cpu: the
+// only CPU whose probes fire), else on the first CPU online.
 std::optional<std::string> attachTimer(const program::AttachTarget &t, int progFd, int cpus,
-                                       std::vector<Fd> &links) {
+                                       int first, std::vector<Fd> &links) {
     struct perf_event_attr attr {};
     attr.size = sizeof(attr);
     attr.type = PERF_TYPE_SOFTWARE;
@@ -33,7 +35,10 @@ std::optional<std::string> attachTimer(const program::AttachTarget &t, int progF
     attr.disabled = 1;
     int attached = 0;
     int lastErr = 0;
-    for (int cpu = 0; cpu < cpus; ++cpu) {
+    for (int i = -1; i < cpus; ++i) {
+        int cpu = i;
+        if (i < 0 && (!t.oneCpu || first < 0 || first >= cpus)) continue;
+        if (i < 0) cpu = first;
         int fd = perfEventOpen(&attr, cpu);
         if (fd < 0) {
             lastErr = errno; // an offline CPU
@@ -329,7 +334,10 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
         std::optional<std::string> err;
         switch (t.kind) {
         case Kind::None: break;
-        case Kind::Timer: err = attachTimer(t, progFd, session.cpus, links); break;
+        case Kind::Timer:
+            err = attachTimer(t, progFd, session.cpus,
+                              prog.options.cpu ? static_cast<int>(*prog.options.cpu) : -1, links);
+            break;
         case Kind::Tracepoint: err = attachTracepoint(t, progFd, links); break;
         case Kind::Uprobes: {
             bool multi = i < session.attachTypes.size() && session.attachTypes[i] == kUprobeMulti;

@@ -19,6 +19,28 @@ namespace dtrace::kernel {
 
 namespace {
 
+// The kernel memory a map holds, as the kernel counts it (fdinfo's
+// memlock: every map, aggregations and the ring buffer included; what
+// bpftool reports), else an estimate from its sizes.
+uint64_t mapMemory(int fd, const program::MapSpec &m, const program::MapSpec &spec, int cpus) {
+    std::string path = "/proc/self/fdinfo/" + std::to_string(fd);
+    if (FILE *f = std::fopen(path.c_str(), "r")) {
+        char line[256];
+        unsigned long long bytes = 0;
+        bool found = false;
+        while (!found && std::fgets(line, sizeof line, f))
+            found = std::sscanf(line, "memlock: %llu", &bytes) == 1;
+        std::fclose(f);
+        if (found && bytes > 0) return bytes;
+    }
+    if (m.type == BPF_MAP_TYPE_RINGBUF) return spec.maxEntries;
+    uint64_t entries = m.maxEntries ? m.maxEntries : static_cast<uint64_t>(cpus);
+    uint64_t per = m.type == BPF_MAP_TYPE_PERCPU_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_HASH
+                       ? static_cast<uint64_t>(cpus)
+                       : 1;
+    return entries * (m.keySize + m.valueSize * per);
+}
+
 std::string errnoText(int err) {
     return std::strerror(err);
 }
@@ -205,7 +227,6 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
                 size >>= 1;
                 s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
             }
-            s.memoryBytes += size;
         } else {
             fd = createMap(spec, s.cpus, -1, err);
         }
@@ -216,12 +237,7 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
                                 "");
             throw LoadError("could not enable tracing: " + err, "");
         }
-        uint64_t entries = m.maxEntries ? m.maxEntries : static_cast<uint64_t>(s.cpus);
-        uint64_t per = m.type == BPF_MAP_TYPE_PERCPU_ARRAY || m.type == BPF_MAP_TYPE_PERCPU_HASH
-                           ? static_cast<uint64_t>(s.cpus)
-                           : 1;
-        if (!(m.flags & BPF_F_NO_PREALLOC))
-            s.memoryBytes += entries * (m.keySize + m.valueSize * per);
+        s.memoryBytes += mapMemory(fd.get(), m, spec, s.cpus);
         if (!m.initialValue.empty()) {
             uint32_t key = 0;
             if (bpf_map_update_elem(fd.get(), &key, m.initialValue.data(), BPF_ANY) != 0)

@@ -30,7 +30,6 @@ struct OptionInfo {
 const std::array kOptions = {
     OptionInfo{"agghist", Kind::Flag, nullptr, true, &Options::agghist},
     OptionInfo{"aggpack", Kind::Flag, nullptr, true, &Options::aggpack},
-    OptionInfo{"aggpercpu", Kind::Flag, nullptr, true, &Options::aggpercpu},
     OptionInfo{"aggrate", Kind::Rate, "1hz", true, &Options::aggrate},
     OptionInfo{"aggsize", Kind::Size, "4m", true, &Options::aggsize},
     OptionInfo{"aggsortkey", Kind::Flag, nullptr, true, &Options::aggsortkey},
@@ -44,12 +43,9 @@ const std::array kOptions = {
     OptionInfo{"bufresize", Kind::Choice, "auto", true, &Options::bufresize},
     OptionInfo{"bufsize", Kind::Size, "4m", true, &Options::bufsize},
     OptionInfo{"cleanrate", Kind::Rate, "101hz", true, &Options::cleanrate},
-    OptionInfo{"core", Kind::Text, nullptr, true, &Options::core},
     OptionInfo{"cpp", Kind::Flag, nullptr, true, &Options::cpp},
-    OptionInfo{"cpphdrs", Kind::Flag, nullptr, true, &Options::cpphdrs},
     OptionInfo{"cpppath", Kind::Text, "cpp", false, &Options::cpppath},
     OptionInfo{"cpu", Kind::Count, nullptr, true, &Options::cpu},
-    OptionInfo{"ctypes", Kind::Text, nullptr, false, &Options::ctypes},
     OptionInfo{"deadman", Kind::Rate, "10s", true, &Options::deadman},
     OptionInfo{"debug", Kind::Flag, nullptr, true, &Options::debug},
     OptionInfo{"defaultargs", Kind::Flag, nullptr, true, &Options::defaultargs},
@@ -57,34 +53,22 @@ const std::array kOptions = {
     OptionInfo{"destructive", Kind::Flag, nullptr, true, &Options::destructive},
     OptionInfo{"disasm", Kind::Count, nullptr, true, &Options::disasm},
     OptionInfo{"droptags", Kind::Flag, nullptr, true, &Options::droptags},
-    OptionInfo{"dtypes", Kind::Text, nullptr, false, &Options::dtypes},
     OptionInfo{"dynvarsize", Kind::Size, "1m", true, &Options::dynvarsize},
     OptionInfo{"empty", Kind::Flag, nullptr, true, &Options::empty},
     OptionInfo{"encoding", Kind::Text, nullptr, true, &Options::encoding},
     OptionInfo{"errtags", Kind::Flag, nullptr, true, &Options::errtags},
     OptionInfo{"evaltime", Kind::Text, nullptr, false, &Options::evaltime},
     OptionInfo{"flowindent", Kind::Flag, nullptr, true, &Options::flowindent},
-    OptionInfo{"grabanon", Kind::Flag, nullptr, true, &Options::grabanon},
     OptionInfo{"incdir", Kind::Text, nullptr, false, &Options::incdir},
-    OptionInfo{"iregs", Kind::Count, nullptr, true, &Options::iregs},
     OptionInfo{"jstackframes", Kind::Count, "50", true, &Options::jstackframes},
-    OptionInfo{"jstackstrsize", Kind::Size, "512", true, &Options::jstackstrsize},
-    OptionInfo{"knodefs", Kind::Flag, nullptr, true, &Options::knodefs},
-    OptionInfo{"ldpath", Kind::Text, nullptr, false, &Options::ldpath},
-    OptionInfo{"lazyload", Kind::Flag, nullptr, true, &Options::lazyload},
     OptionInfo{"libdir", Kind::Text, nullptr, false, &Options::libdir},
-    OptionInfo{"linkmode", Kind::Text, nullptr, false, &Options::linkmode},
-    OptionInfo{"linktype", Kind::Text, nullptr, false, &Options::linktype},
     OptionInfo{"lockmem", Kind::Size, nullptr, true, &Options::lockmem},
     OptionInfo{"maxframes", Kind::Count, "127", true, &Options::maxframes},
-    OptionInfo{"modpath", Kind::Text, nullptr, false, &Options::modpath},
     OptionInfo{"nolibs", Kind::Flag, nullptr, true, &Options::nolibs},
     OptionInfo{"nooverload", Kind::Flag, nullptr, true, &Options::nooverload},
-    OptionInfo{"noresolve", Kind::Flag, nullptr, true, &Options::noresolve},
     OptionInfo{"nspec", Kind::Count, "1", true, &Options::nspec},
     OptionInfo{"oformat", Kind::Choice, "text", true, &Options::oformat},
     OptionInfo{"overload", Kind::Percent, "50", true, &Options::overload},
-    OptionInfo{"pgmax", Kind::Count, nullptr, true, &Options::pgmax},
     OptionInfo{"preallocate", Kind::Flag, nullptr, true, &Options::preallocate},
     OptionInfo{"probestats", Kind::Flag, nullptr, true, &Options::probestats},
     OptionInfo{"printsize", Kind::Size, "4096", true, &Options::printsize},
@@ -97,17 +81,43 @@ const std::array kOptions = {
     OptionInfo{"stackindent", Kind::Count, "14", true, &Options::stackindent},
     OptionInfo{"statusrate", Kind::Rate, "1hz", true, &Options::statusrate},
     OptionInfo{"stdc", Kind::Text, nullptr, false, &Options::stdc},
-    OptionInfo{"strip", Kind::Flag, nullptr, true, &Options::strip},
     OptionInfo{"strsize", Kind::Size, "256", true, &Options::strsize},
     OptionInfo{"switchrate", Kind::Rate, "1hz", true, &Options::switchrate},
     OptionInfo{"syslibdir", Kind::Text, nullptr, false, &Options::syslibdir},
     OptionInfo{"temporal", Kind::Flag, nullptr, true, &Options::temporal},
-    OptionInfo{"tree", Kind::Count, nullptr, true, &Options::tree},
     OptionInfo{"undef", Kind::Text, nullptr, false, &Options::undef},
     OptionInfo{"ustackframes", Kind::Count, "100", true, &Options::ustackframes},
     OptionInfo{"verbose", Kind::Flag, nullptr, true, &Options::verbose},
     OptionInfo{"version", Kind::Text, nullptr, false, &Options::version},
     OptionInfo{"zdefs", Kind::Flag, nullptr, true, &Options::zdefs},
+};
+
+// DTrace's options that have no meaning here, each with the reason it
+// is refused.
+struct RefusedOption {
+    const char *name;
+    const char *reason;
+    bool programAllowed = true; // as in DTrace: some may not be set by a program at all
+};
+constexpr std::array kRefused = {
+    RefusedOption{"aggpercpu", "aggregations are not kept per CPU; key one by cpu instead"},
+    RefusedOption{"core", "dtrace does not dump core on errors here"},
+    RefusedOption{"cpphdrs", "cpp is given no DTrace headers to include"},
+    RefusedOption{"ctypes", "there is no CTF: types come from the kernel's BTF", false},
+    RefusedOption{"dtypes", "there is no CTF: types come from the kernel's BTF", false},
+    RefusedOption{"grabanon", "anonymous tracing is not supported on Linux"},
+    RefusedOption{"iregs", "programs are compiled to BPF, which has no DIF registers to size"},
+    RefusedOption{"jstackstrsize", "Linux has no ustack helpers for jstack() to ask"},
+    RefusedOption{"knodefs", "kernel symbols are always looked up where they are used"},
+    RefusedOption{"ldpath", "dtrace -G writes its object itself and runs no linker", false},
+    RefusedOption{"lazyload", "USDT probes are found in the processes' ELF notes, not loaded as DOF"},
+    RefusedOption{"linkmode", "dtrace -G writes its object itself and runs no linker", false},
+    RefusedOption{"linktype", "dtrace -G writes only ELF objects", false},
+    RefusedOption{"modpath", "kernel types and symbols come from BTF and kallsyms, not module files", false},
+    RefusedOption{"noresolve", "symbols are always resolved"},
+    RefusedOption{"pgmax", "processes are not grabbed through libproc here"},
+    RefusedOption{"strip", "dtrace -G writes only what the object needs"},
+    RefusedOption{"tree", "the compiler has no parse-tree printer"},
 };
 
 const OptionInfo *lookup(std::string_view name) {
@@ -283,6 +293,10 @@ std::optional<std::string> assign(Options &opts, const OptionInfo &o,
             return value && setChoice(opts.*f, kOutputFormats, *value);
         }
     };
+    // The -c command is held before its exec while probes are enabled:
+    // that is when its pid probes are made.
+    if (std::string_view(o.name) == "evaltime" && value && *value != "exec")
+        return "Option not supported here: only evaltime=exec (the command is held at its exec)";
     if (std::string_view(o.name) == "version") {
         if (!value) return kInvalidValue;
         static constexpr std::array<std::string_view, 15> known = {
@@ -304,6 +318,11 @@ Options::Options() {
 
 std::optional<std::string> Options::set(std::string_view name,
                                         std::optional<std::string_view> value, bool fromProgram) {
+    for (const RefusedOption &r : kRefused) {
+        if (name != r.name) continue;
+        if (fromProgram && !r.programAllowed) return "Option cannot be used from within a D program";
+        return std::string("Option not supported here: ") + r.reason;
+    }
     const OptionInfo *o = lookup(name);
     if (!o) return "Invalid option name";
     if (fromProgram && !o->programAllowed) return "Option cannot be used from within a D program";

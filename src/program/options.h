@@ -29,31 +29,28 @@ struct Options {
     bool chosen(std::string_view name) const { return chosen_.count(name) != 0; }
 
     // Sizes, in bytes.
-    uint64_t aggsize = 0, bufsize = 0, dynvarsize = 0, jstackstrsize = 0, lockmem = 0,
+    uint64_t aggsize = 0, bufsize = 0, dynvarsize = 0, lockmem = 0,
              printsize = 0, scratchsize = 0, specsize = 0, strsize = 0;
     // Counts.
-    uint64_t aggsortkeypos = 0, aggsortpos = 0, disasm = 0, iregs = 0, jstackframes = 0,
-             maxframes = 0, nspec = 0, pgmax = 0, stackframes = 0, stackindent = 0, tree = 0,
-             ustackframes = 0;
+    uint64_t aggsortkeypos = 0, aggsortpos = 0, disasm = 0, jstackframes = 0, maxframes = 0,
+             nspec = 0, stackframes = 0, stackindent = 0, ustackframes = 0;
     std::optional<uint64_t> cpu; // -x cpu: the one CPU to trace
     uint64_t overload = 0;       // percent of a CPU in probes before the governor aborts
     // Intervals, in nanoseconds (a rate is given as its interval).
     uint64_t aggrate = 0, cleanrate = 0, deadman = 0, statusrate = 0, switchrate = 0;
     // Flags.
-    bool agghist = false, aggpack = false, aggpercpu = false, aggsortkey = false,
-         aggsortrev = false, aggzoom = false, argref = false, cpp = false, cpphdrs = false,
-         debug = false, defaultargs = false, destructive = false, droptags = false, empty = false,
-         errtags = false, flowindent = false, grabanon = false, knodefs = false, lazyload = false,
-         nolibs = false, nooverload = false, noresolve = false, preallocate = false,
-         probestats = false, quiet = false, quietresize = false, rawbytes = false, strip = false,
-         temporal = false, verbose = false, zdefs = false;
+    bool agghist = false, aggpack = false, aggsortkey = false, aggsortrev = false, aggzoom = false,
+         argref = false, cpp = false, debug = false, defaultargs = false, destructive = false,
+         droptags = false, empty = false, errtags = false, flowindent = false, nolibs = false,
+         nooverload = false, preallocate = false, probestats = false, quiet = false,
+         quietresize = false, rawbytes = false, temporal = false, verbose = false, zdefs = false;
     // Choices.
     BufferPolicy bufpolicy = BufferPolicy::Switch;
     BufferResize bufresize = BufferResize::Auto;
     OutputFormat oformat = OutputFormat::Text;
     // Text.
-    std::string amin, core, cpppath, ctypes, define, dtypes, encoding, evaltime, incdir, ldpath,
-        libdir, linkmode, linktype, modpath, stdc, syslibdir, undef, version;
+    std::string amin, cpppath, define, encoding, evaltime, incdir, libdir, stdc, syslibdir, undef,
+        version;
 
   private:
     std::set<std::string, std::less<>> chosen_;

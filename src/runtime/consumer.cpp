@@ -573,7 +573,7 @@ void Consumer::reportDrops() {
 // are refused as DTrace refuses them, reported like a fault of the clause.
 void Consumer::setOption(const program::RecordItem &item, const program::RecordHeader &h) {
     static const char *const kDynamic[] = {
-        "agghist",    "aggpack",    "aggpercpu",   "aggrate",    "aggsortkey", "aggsortkeypos",
+        "agghist",    "aggpack",    "aggrate",    "aggsortkey", "aggsortkeypos",
         "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",
         "quiet",      "rawbytes",   "stackindent", "statusrate", "switchrate"};
     std::string value = item.optionValue.value_or("1");

@@ -41,6 +41,7 @@ PrintfArgType Sema::printfArgType(const ir::Node &n) const {
     a.isSigned = s->isSigned;
     if (isStack(s)) {
         a.kind = PrintfArgType::Kind::Stack;
+        a.symbol = s->symbolForm != 0;
         return a;
     }
     switch (s->kind) {

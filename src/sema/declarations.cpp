@@ -182,6 +182,11 @@ void Sema::checkMacros(const frontend::Program &prog) {
                 }
             if (c->predicate) walkExpr(*c->predicate);
             walkStmts(c->body);
+        } else if (const auto *d = std::get_if<frontend::Declaration>(&item);
+                   d && d->isInline) {
+            // An inline's value uses its arguments too.
+            for (const auto &decl : d->declarators)
+                if (decl.initializer) walkExpr(*decl.initializer);
         }
     }
     // As in DTrace, an argument no program text uses is an error (unless

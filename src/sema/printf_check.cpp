@@ -124,7 +124,8 @@ bool typeMatches(const program::Conversion &d, const PrintfArgType &t) {
     case program::ConversionCheck::Short: return isIntegerType(t) && t.size == 2;
     case program::ConversionCheck::Long: return isIntegerType(t) && t.size == 8;
     case program::ConversionCheck::Address:
-        return isIntegerType(t) || t.kind == K::Pointer || t.kind == K::Array;
+        return isIntegerType(t) || t.kind == K::Pointer || t.kind == K::Array ||
+               (t.kind == K::Stack && t.symbol);
     case program::ConversionCheck::String:
         return t.kind == K::String ||
                (t.kind == K::Array && t.elemKind == K::Integer && t.elemSize == 1);

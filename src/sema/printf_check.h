@@ -36,6 +36,7 @@ struct PrintfArgType {
     Kind kind = Kind::Integer;
     unsigned size = 8; // bytes
     bool isSigned = true;
+    bool symbol = false; // Kind::Stack: func(), usym() ... (an address, for %a and %A)
     std::string name; // D type name for messages: "int", "char *", "string", "aggregation", ...
 
     // Kind::Array: the element type (a char array is Integer of size 1, a

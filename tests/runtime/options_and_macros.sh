@@ -67,4 +67,7 @@ if command -v setpriv >/dev/null; then
     grep -q '^dtrace: failed to initialize dtrace: DTrace requires additional privileges: run it as root, or with the capabilities CAP_BPF and CAP_PERFMON' err ||
         { echo "FAIL: unprivileged:"; cat err; exit 1; }
 fi
+# A macro argument used only in an inline's value is used.
+out=$("$DTRACE" -q -n 'inline int X = $1; BEGIN { trace(X); exit(0); }' 5 2>&1)
+[ "$out" = "5" ] || { echo "FAIL: \$1 in an inline: '$out'"; exit 1; }
 exit 0
