@@ -4,8 +4,10 @@
 #include "cli/list.h"
 #include "cli/provider_build.h"
 #include "cli/session.h"
+#include "output/json.h"
 #include "program/options.h"
 #include "providers/catalog.h"
+#include "util/messages.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -65,7 +67,9 @@ void raiseOpenFileLimit() {
     // walk every descriptor it allows.
     nrOpen = std::min(nrOpen, 65536UL);
     if (nrOpen > limit.rlim_max) {
-        struct rlimit all {nrOpen, nrOpen};
+        struct rlimit all {
+            nrOpen, nrOpen
+        };
         if (setrlimit(RLIMIT_NOFILE, &all) == 0) return;
     }
     if (limit.rlim_cur >= limit.rlim_max) return;
@@ -73,7 +77,15 @@ void raiseOpenFileLimit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+void jsonMessageSink(Severity severity, std::string_view text, const MessageDetail *detail) {
+    std::fputs((output::jsonMessage(severity, text, detail) + "\n").c_str(), stderr);
+}
+
 } // namespace
+
+void useJsonMessages(bool json) {
+    setMessageSink(json ? jsonMessageSink : nullptr);
+}
 
 int run(int argc, char **argv) {
     CommandLine cl = parseCommandLine(argc, argv);
@@ -86,10 +98,15 @@ int run(int argc, char **argv) {
                    ? 0
                    : 1;
     if (cl.version) return std::printf("dtrace: Oracle D 2.0\n") > 0 ? 0 : 1;
+    // Messages are JSON from the first one, an error in another -x too.
+    for (const auto &[name, value] : cl.xoptions)
+        if (name == "oformat" && value) useJsonMessages(*value == "json");
     program::Options options = takeOptions(cl);
     providers::ProbeCatalog catalog;
     if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
-    if (cl.list && !cl.command && !cl.pid) return listProbes(cl, catalog, std::nullopt);
+    if (cl.list && !cl.command && !cl.pid)
+        return listProbes(cl, catalog, std::nullopt,
+                          options.oformat == program::OutputFormat::Json);
     if (cl.sources.empty() && !cl.list) throw UsageError("");
     raiseOpenFileLimit();
     TracingSession session(cl, std::move(options), catalog, argv[0]);

@@ -1,13 +1,16 @@
 #include "cli/session.h"
 
 #include "cli/compile.h"
+#include "cli/dtrace.h"
 #include "cli/list.h"
 #include "codegen/codegen.h"
 #include "kernel/attach.h"
 #include "providers/kprobes.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
+#include "runtime/metrics_server.h"
 #include "runtime/overhead.h"
+#include "util/messages.h"
 
 #include <atomic>
 #include <cerrno>
@@ -51,6 +54,12 @@ int programFd(const program::CompiledProgram &compiled, const kernel::Session &s
     return -1;
 }
 
+// A report the runtime made as lines that start with "dtrace: ".
+void reportText(Severity severity, std::string_view text) {
+    if (text.starts_with("dtrace: ")) text.remove_prefix(8);
+    if (!text.empty()) report(severity, text);
+}
+
 } // namespace
 
 TracingSession::TracingSession(CommandLine &cl, program::Options options,
@@ -67,7 +76,9 @@ TracingSession::~TracingSession() = default;
 int TracingSession::run() {
     startTarget();
     // -l with -c or -p: the process's probes too ($target).
-    if (cl_.list) return listProbes(cl_, catalog_, ctx_.targetPid);
+    if (cl_.list)
+        return listProbes(cl_, catalog_, ctx_.targetPid,
+                          options_.oformat == program::OutputFormat::Json);
     compile();
     if (cl_.disassemble) std::fputs(codegen::disassemble(compiled_).c_str(), stderr);
     if (cl_.compileOnly) {
@@ -83,6 +94,7 @@ int TracingSession::run() {
     // Declarations only: nothing can ever fire.
     if (ir_.clauses.empty()) return 0;
     checkEnabling();
+    startMetrics();
     load();
     // For bench/: the cost of compiling and verifying, without tracing.
     if (std::getenv("_DTRACE_LOAD_ONLY")) return 0;
@@ -113,6 +125,8 @@ void TracingSession::compile() {
     CompiledSources sources = compileSources(cl_, sema, ctx_, argv0_, &cppMs_);
     matched_ = std::move(sources.matched);
     ir_ = std::move(sources.ir);
+    // #pragma D option oformat=json: messages from now on as JSON too.
+    if (ir_.options.oformat == program::OutputFormat::Json) useJsonMessages(true);
     compileMs_ = elapsedMs(start) - cppMs_;
     Clock::time_point codegenStart = Clock::now();
     compiled_ = generateCode(cl_, ir_);
@@ -137,11 +151,10 @@ void TracingSession::reportSlowAttach() const {
             (p.attach.kind == Kind::Kprobe || p.attach.kind == Kind::Trampoline))
             ++oneByOne;
     if (oneByOne > 1000 && !ir_.options.quiet)
-        std::fprintf(stderr,
-                     "dtrace: enabling %zu kernel function probes one at a time (this kernel "
-                     "has no kprobe_multi, CONFIG_FPROBE): attaching and detaching them takes "
-                     "a while\n",
-                     oneByOne);
+        report(Severity::Info,
+               "enabling " + std::to_string(oneByOne) +
+                   " kernel function probes one at a time (this kernel has no kprobe_multi, "
+                   "CONFIG_FPROBE): attaching and detaching them takes a while");
 }
 
 void TracingSession::reportMatches() {
@@ -150,8 +163,8 @@ void TracingSession::reportMatches() {
         const char *kind = s.kind == ProgramSource::Kind::Script ? "script" : "description";
         size_t n = matched_[i];
         if (!ir_.options.quiet)
-            std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n", kind,
-                         reportedName(s).c_str(), n, n == 1 ? "" : "s");
+            report(Severity::Info, std::string(kind) + " '" + reportedName(s) + "' matched " +
+                                       std::to_string(n) + " probe" + (n == 1 ? "" : "s"));
         if (cl_.verbose) reportStability(out_ ? out_.get() : stdout, i, false);
     }
 }
@@ -280,21 +293,35 @@ void TracingSession::load() {
         throw Error(e.message() + "\n" + log);
     }
     if (cl_.verbose)
-        std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n",
-                     kernel_.memoryBytes);
+        report(Severity::Info, "kernel memory held by this session: " +
+                                   std::to_string(kernel_.memoryBytes) + " bytes");
     if (kernel_.bufsizeLowered && !ir_.options.quietresize) {
         uint64_t b = kernel_.bufsizeLowered;
         const char *unit = "";
         for (const char *u : {"k", "m", "g"})
             if (b >= 1024 && b % 1024 == 0) b /= 1024, unit = u;
-        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n",
-                     static_cast<unsigned long long>(b), unit);
+        report(Severity::Warning, "principal buffer size lowered to " + std::to_string(b) + unit);
     }
     if (timing_)
         std::fprintf(stderr,
                      "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps "
                      "and verifier %.2f ms\n",
                      cppMs_, compileMs_, codegenMs_, elapsedMs(start));
+}
+
+// Bound before the programs load, so that an address in use fails at
+// once; served from the consumer's loop (the aggregations are read there
+// as printa() reads them, with no thread sharing them).
+void TracingSession::startMetrics() {
+    const std::string &address = ir_.options.metrics;
+    if (address.empty()) return;
+    metrics_ = std::make_unique<runtime::MetricsServer>(address);
+    if (!ir_.options.quiet || address.ends_with(":0"))
+        report(Severity::Info, "serving metrics at " + metrics_->url());
+}
+
+void TracingSession::serveMetrics() {
+    if (metrics_) metrics_->serve([this] { return consumer_->metrics(); });
 }
 
 // BEGIN runs first and completes before any other probe is enabled; its
@@ -313,13 +340,15 @@ void TracingSession::enable() {
     consumer_ = std::make_unique<runtime::Consumer>(compiled_, kernel_, cc);
     consumer_->open();
     consumer_->setWalltimeOffset();
+    if (metrics_ && !consumer_->wakeOnReadable(metrics_->waitFd()))
+        throw Error("cannot serve metrics: " + std::string(std::strerror(errno)));
     installSignals();
 
     if (int beginFd = programFd(compiled_, kernel_, program::ProgramRole::Begin); beginFd >= 0) {
         try {
             kernel::runOnce(beginFd);
         } catch (const Error &e) {
-            std::fprintf(stderr, "dtrace: %s\n", e.what());
+            report(Severity::Error, e.what());
         }
     }
     if (!consumer_->exitRequested()) {
@@ -369,6 +398,7 @@ bool TracingSession::traceUntilDone() {
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
+        serveMetrics();
         if (consumer.outputClosed()) {
             outputClosed_ = true;
             break;
@@ -395,12 +425,14 @@ bool TracingSession::traceUntilDone() {
         if (child_) {
             pid_t child = child_->pid();
             if (child_->exited([&] { consumer.rememberProcess(child); })) {
-                if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", child_->pid());
+                if (!opts.quiet)
+                    report(Severity::Info, "pid " + std::to_string(child_->pid()) + " has exited");
                 child_.reset();
                 break;
             }
         } else if (cl_.pid && kill(*cl_.pid, 0) != 0 && errno == ESRCH) {
-            if (!opts.quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", *cl_.pid);
+            if (!opts.quiet)
+                report(Severity::Info, "pid " + std::to_string(*cl_.pid) + " has exited");
             break;
         }
     }
@@ -412,6 +444,7 @@ bool TracingSession::traceUntilDone() {
             auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(nextStatus - Clock::now());
             consumer.poll(static_cast<int>(std::clamp<int64_t>(left.count(), 1, pollMs)));
+            serveMetrics();
         }
     consumer.stopProbes();
     detacher_ = std::jthread([links = std::move(links_)]() mutable { kernel::detachAll(links); });
@@ -426,11 +459,10 @@ int TracingSession::finish(bool normal) {
     if (!normal) {
         consumer.flushRings();
         if (overloaded_) {
-            std::fputs(overloaded_->c_str(), stderr);
-            if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+            reportText(Severity::Error, *overloaded_);
+            if (opts.probestats) reportText(Severity::Info, overhead_->statistics());
         } else {
-            std::fprintf(stderr,
-                         "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
+            report(Severity::Error, "processing aborted: Abort due to systemic unresponsiveness");
             consumer.reportDrops();
         }
         return 1;
@@ -448,7 +480,7 @@ int TracingSession::finish(bool normal) {
         try {
             kernel::runOnce(endFd);
         } catch (const Error &e) {
-            std::fprintf(stderr, "dtrace: %s\n", e.what());
+            report(Severity::Error, e.what());
         }
         consumer.drain();
     }
@@ -459,7 +491,7 @@ int TracingSession::finish(bool normal) {
     if (timing_)
         std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
                      elapsedMs(printStart));
-    if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+    if (opts.probestats) reportText(Severity::Info, overhead_->statistics());
     std::fflush(nullptr);
     if (detacher_.joinable()) detacher_.join();
     return consumer.exitRequested() ? consumer.exitStatus() : 0;

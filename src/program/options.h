@@ -53,7 +53,7 @@ struct Options {
     OutputFormat oformat = OutputFormat::Text;
     // Text.
     std::string amin, core, cpppath, ctypes, define, dtypes, encoding, evaltime, incdir, ldpath,
-        libdir, linkmode, linktype, modpath, stdc, syslibdir, undef, version;
+        libdir, linkmode, linktype, metrics, modpath, stdc, syslibdir, undef, version;
 
   private:
     std::set<std::string, std::less<>> chosen_;
