@@ -47,16 +47,17 @@ class TracingSession {
         }
     };
 
-    void startTarget();            // -c forks the command (held), -p checks the process
-    void compile();                // the programs, into compiled_
-    void reportMatches();          // "dtrace: script 'x.d' matched N probes"
+    void startTarget();      // -c forks the command (held), -p checks the process
+    void compile();          // the programs, into compiled_
+    void reportMatches();    // "dtrace: script 'x.d' matched N probes"
     void reportSlowAttach() const; // thousands of kernel functions one at a time
-    void checkEnabling();          // what DTrace refuses before enabling anything
-    void openOutput();             // -o
-    void startMetrics();           // -x metrics: listening before anything is loaded
-    void serveMetrics();           // answers the scrapes that are waiting
-    void load();                   // maps and programs into the kernel
-    void enable();                 // BEGIN, then the probes, then the -c command runs
+    void checkEnabling();    // what DTrace refuses before enabling anything
+    void openOutput();       // -o
+    // -x metrics: listening before anything is loaded; answering scrapes.
+    void startMetrics();
+    void serveMetrics();
+    void load();             // maps and programs into the kernel
+    void enable();           // BEGIN, then the probes, then the -c command runs
     void reportStability(FILE *out, size_t source, bool descriptions) const;
     bool traceUntilDone();   // the consumer's loop; false when aborted
     int finish(bool normal); // END, drops, aggregations; the exit status
@@ -75,8 +76,9 @@ class TracingSession {
     kernel::Session kernel_;
     std::unique_ptr<runtime::Consumer> consumer_;
     std::unique_ptr<runtime::OverheadMonitor> overhead_;
-    std::unique_ptr<runtime::MetricsServer> metrics_; // -x metrics
-    std::vector<Fd> links_;                           // the attachments: cleared to detach
+    // -x metrics
+    std::unique_ptr<runtime::MetricsServer> metrics_;
+    std::vector<Fd> links_; // the attachments: cleared to detach
     // Detaches links_ while END runs and output prints: on kernels without
     // uprobe_multi a big pid glob takes a grace period a probe to detach.
     std::jthread detacher_;
