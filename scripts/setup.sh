@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(g++ cmake ninja-build make pkg-config cpp libbpf-dev libelf-dev zlib1g-dev
-      libgtest-dev bpftool python3 debhelper dpkg-dev)
+      libgtest-dev bpftool python3 debhelper dpkg-dev
+      prometheus) # promtool and a server for tests/runtime/prometheus_metrics.sh
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -48,7 +48,8 @@ program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &
         try {
             out = codegen::generate(ir);
         } catch (const CompileError &e) {
-            throw Error(compileErrorText(cl.sources.front(), e, ir.options.errtags));
+            throw CompileFailure(compileErrorText(cl.sources.front(), e, ir.options.errtags), e,
+                                 cl.sources.front().name);
         }
     });
     return out;
@@ -88,7 +89,8 @@ CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
             out.matched.push_back(sema.analyzeSource(out.asts.back()));
         } catch (const CompileError &e) {
             // A #pragma in the failing program may have asked for the tags.
-            throw Error(compileErrorText(src, e, errtags || sema.options().errtags));
+            throw CompileFailure(compileErrorText(src, e, errtags || sema.options().errtags), e,
+                                 src.name);
         }
     }
     out.ir = sema.finish();

@@ -4,9 +4,11 @@
 #include "cli/list.h"
 #include "cli/provider_build.h"
 #include "cli/session.h"
+#include "output/json.h"
 #include "program/options.h"
 #include "providers/catalog.h"
 #include "util/error.h"
+#include "util/messages.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -109,7 +111,9 @@ void raiseOpenFileLimit() {
     // walk every descriptor it allows.
     nrOpen = std::min(nrOpen, 65536UL);
     if (nrOpen > limit.rlim_max) {
-        struct rlimit all {nrOpen, nrOpen};
+        struct rlimit all {
+            nrOpen, nrOpen
+        };
         if (setrlimit(RLIMIT_NOFILE, &all) == 0) return;
     }
     if (limit.rlim_cur >= limit.rlim_max) return;
@@ -117,7 +121,15 @@ void raiseOpenFileLimit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+void jsonMessageSink(Severity severity, std::string_view text, const MessageDetail *detail) {
+    std::fputs((output::jsonMessage(severity, text, detail) + "\n").c_str(), stderr);
+}
+
 } // namespace
+
+void useJsonMessages(bool json) {
+    setMessageSink(json ? jsonMessageSink : nullptr);
+}
 
 int run(int argc, char **argv) {
     CommandLine cl = parseCommandLine(argc, argv);
@@ -143,6 +155,9 @@ int run(int argc, char **argv) {
         throw Error(std::string("-") + cl.anonymousFlag +
                     ": anonymous tracing is not supported: Linux has no DTrace driver to hold an "
                     "enabling from boot; start dtrace as a service (a systemd unit) instead");
+    // Messages are JSON from the first one, an error in another -x too.
+    for (const auto &[name, value] : cl.xoptions)
+        if (name == "oformat" && value) useJsonMessages(*value == "json");
     program::Options options = takeOptions(cl);
     providers::ProbeCatalog catalog;
     if (cl.header || cl.linkObject) return buildProviderFiles(cl, options, catalog);
@@ -151,7 +166,8 @@ int run(int argc, char **argv) {
         throw Error("failed to open output file '" + *cl.outputFile +
                     "': " + std::strerror(errno));
     if (cl.list && cl.commands.empty() && cl.pids.empty())
-        return listProbes(cl, catalog, std::nullopt);
+        return listProbes(cl, catalog, std::nullopt,
+                          options.oformat == program::OutputFormat::Json);
     if (cl.sources.empty() && !cl.list) throw UsageError("");
     raiseOpenFileLimit();
     TracingSession session(cl, std::move(options), catalog, argv[0]);

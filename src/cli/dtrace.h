@@ -6,4 +6,7 @@ namespace dtrace::cli {
 
 int run(int argc, char **argv);
 
+// -x oformat=json: dtrace's own messages as JSON lines on stderr.
+void useJsonMessages(bool json);
+
 } // namespace dtrace::cli

@@ -1,5 +1,6 @@
 #include "cli/list.h"
 
+#include "output/json.h"
 #include "util/error.h"
 
 #include <cstdio>
@@ -20,10 +21,35 @@ program::Attributes listedAttributes(const providers::Probe &p) {
     return a;
 }
 
+std::string jsonAttributes(const program::Attributes &a) {
+    return std::string("{\"names\":\"") + program::stabilityName(a.name) + "\",\"data\":\"" +
+           program::stabilityName(a.data) + "\",\"class\":\"" +
+           program::dependencyClassName(a.dependency) + "\"}";
+}
+
+// -x oformat=json: a probe as one line; -v adds what the table's -v adds.
+void printJsonProbe(const providers::Probe &p, providers::ProbeCatalog &catalog, bool verbose) {
+    using output::jsonString;
+    std::string line =
+        output::jsonHead("probe") + ",\"id\":" + std::to_string(p.id) +
+        ",\"provider\":" + jsonString(p.provider) + ",\"module\":" + jsonString(p.module) +
+        ",\"function\":" + jsonString(p.function) + ",\"name\":" + jsonString(p.name);
+    if (verbose) {
+        line += ",\"attributes\":{\"probe\":" + jsonAttributes(listedAttributes(p)) +
+                ",\"arguments\":" + jsonAttributes(p.owner->attributes().arguments) +
+                "},\"argument_types\":[";
+        const auto &types = catalog.argumentTypes(p);
+        for (size_t i = 0; i < types.size(); ++i) line += (i ? "," : "") + jsonString(types[i]);
+        line += "]";
+    }
+    std::puts((line + "}").c_str());
+}
+
 } // namespace
 
 // The `dtrace -l` table.
-int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target) {
+int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target,
+               bool json) {
     std::vector<const providers::Probe *> probes;
     if (cl.sources.empty()) {
         probes = catalog.list({});
@@ -62,6 +88,10 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
             }
             probes.insert(probes.end(), m.begin(), m.end());
         }
+    }
+    if (json) {
+        for (const auto *p : probes) printJsonProbe(*p, catalog, cl.verbose);
+        return 0;
     }
     std::printf("%5s %10s %17s %33s %s\n", "ID", "PROVIDER", "MODULE", "FUNCTION", "NAME");
     for (const auto *p : probes) {

@@ -9,8 +9,9 @@
 
 namespace dtrace::cli {
 
-// Prints the table; the exit status. target: the -c/-p process ($target).
-// Throws Error.
-int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target);
+// Prints the table (json: one JSON line a probe); the exit status.
+// target: the -c/-p process ($target). Throws Error.
+int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target,
+               bool json = false);
 
 } // namespace dtrace::cli

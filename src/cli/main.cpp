@@ -1,22 +1,29 @@
 #include "cli/command_line.h"
 #include "cli/dtrace.h"
 #include "util/error.h"
+#include "util/messages.h"
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 int main(int argc, char **argv) {
+    using dtrace::Severity;
     // The one place failures end up: nothing reaches std::terminate.
     try {
         return dtrace::cli::run(argc, argv);
     } catch (const dtrace::UsageError &e) {
-        if (*e.what()) std::fprintf(stderr, "dtrace: %s\n", e.what());
-        std::fputs(dtrace::cli::usage().c_str(), stderr);
+        if (*e.what()) dtrace::report(Severity::Error, e.what());
+        // (the usage is for people: not among JSON lines)
+        if (dtrace::textMessages()) std::fputs(dtrace::cli::usage().c_str(), stderr);
         return 2;
+    } catch (const dtrace::CompileFailure &e) {
+        dtrace::MessageDetail d{e.tag(), e.source(), e.summary(), e.line()};
+        dtrace::report(Severity::Error, e.what(), &d);
     } catch (const dtrace::Error &e) {
-        std::fprintf(stderr, "dtrace: %s\n", e.what());
+        dtrace::report(Severity::Error, e.what());
     } catch (const std::exception &e) {
-        std::fprintf(stderr, "dtrace: internal error: %s\n", e.what());
+        dtrace::report(Severity::Error, std::string("internal error: ") + e.what());
     }
     return 1;
 }

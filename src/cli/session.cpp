@@ -1,13 +1,16 @@
 #include "cli/session.h"
 
 #include "cli/compile.h"
+#include "cli/dtrace.h"
 #include "cli/list.h"
 #include "codegen/codegen.h"
 #include "kernel/attach.h"
 #include "providers/kprobes.h"
 #include "providers/user_probes.h"
 #include "runtime/consumer.h"
+#include "runtime/metrics_server.h"
 #include "runtime/overhead.h"
+#include "util/messages.h"
 
 #include <atomic>
 #include <cerrno>
@@ -51,6 +54,12 @@ int programFd(const program::CompiledProgram &compiled, const kernel::Session &s
     return -1;
 }
 
+// A report the runtime made as lines that start with "dtrace: ".
+void reportText(Severity severity, std::string_view text) {
+    if (text.starts_with("dtrace: ")) text.remove_prefix(8);
+    if (!text.empty()) report(severity, text);
+}
+
 } // namespace
 
 TracingSession::TracingSession(CommandLine &cl, program::Options options,
@@ -67,7 +76,9 @@ TracingSession::~TracingSession() = default;
 int TracingSession::run() {
     startTarget();
     // -l with -c or -p: the process's probes too ($target).
-    if (cl_.list) return listProbes(cl_, catalog_, ctx_.targetPid);
+    if (cl_.list)
+        return listProbes(cl_, catalog_, ctx_.targetPid,
+                          options_.oformat == program::OutputFormat::Json);
     compile();
     if (cl_.disassemble) std::fputs(codegen::disassemble(compiled_).c_str(), stderr);
     if (cl_.compileOnly) {
@@ -83,6 +94,7 @@ int TracingSession::run() {
     // Declarations only: nothing can ever fire.
     if (ir_.clauses.empty()) return 0;
     checkEnabling();
+    startMetrics();
     load();
     // For bench/: the cost of compiling and verifying, without tracing.
     if (std::getenv("_DTRACE_LOAD_ONLY")) return 0;
@@ -121,12 +133,12 @@ bool TracingSession::targetsEnded(runtime::Consumer &consumer) {
             ++it;
             continue;
         }
-        if (!quiet) std::fprintf(stderr, "dtrace: %s\n", it->exitNotice().c_str());
+        if (!quiet) report(Severity::Info, it->exitNotice());
         it = children_.erase(it);
     }
     std::erase_if(grabbed_, [&](int pid) {
         if (kill(pid, 0) == 0 || errno != ESRCH) return false;
-        if (!quiet) std::fprintf(stderr, "dtrace: pid %d has exited\n", pid);
+        if (!quiet) report(Severity::Info, "pid " + std::to_string(pid) + " has exited");
         return true;
     });
     return children_.empty() && grabbed_.empty();
@@ -138,6 +150,8 @@ void TracingSession::compile() {
     CompiledSources sources = compileSources(cl_, sema, ctx_, argv0_, &cppMs_);
     matched_ = std::move(sources.matched);
     ir_ = std::move(sources.ir);
+    // #pragma D option oformat=json: messages from now on as JSON too.
+    if (ir_.options.oformat == program::OutputFormat::Json) useJsonMessages(true);
     compileMs_ = elapsedMs(start) - cppMs_;
     Clock::time_point codegenStart = Clock::now();
     compiled_ = generateCode(cl_, ir_);
@@ -162,11 +176,10 @@ void TracingSession::reportSlowAttach() const {
             (p.attach.kind == Kind::Kprobe || p.attach.kind == Kind::Trampoline))
             ++oneByOne;
     if (oneByOne > 1000 && !ir_.options.quiet)
-        std::fprintf(stderr,
-                     "dtrace: enabling %zu kernel function probes one at a time (this kernel "
-                     "has no kprobe_multi, CONFIG_FPROBE): attaching and detaching them takes "
-                     "a while\n",
-                     oneByOne);
+        report(Severity::Info,
+               "enabling " + std::to_string(oneByOne) +
+                   " kernel function probes one at a time (this kernel has no kprobe_multi, "
+                   "CONFIG_FPROBE): attaching and detaching them takes a while");
 }
 
 void TracingSession::reportMatches() {
@@ -175,8 +188,8 @@ void TracingSession::reportMatches() {
         const char *kind = s.kind == ProgramSource::Kind::Script ? "script" : "description";
         size_t n = matched_[i];
         if (!ir_.options.quiet)
-            std::fprintf(stderr, "dtrace: %s '%s' matched %zu probe%s\n", kind,
-                         reportedName(s).c_str(), n, n == 1 ? "" : "s");
+            report(Severity::Info, std::string(kind) + " '" + reportedName(s) + "' matched " +
+                                       std::to_string(n) + " probe" + (n == 1 ? "" : "s"));
         if (cl_.verbose) reportStability(out_ ? out_.get() : stdout, i, false);
     }
 }
@@ -305,21 +318,35 @@ void TracingSession::load() {
         throw Error(e.message() + "\n" + log);
     }
     if (cl_.verbose)
-        std::fprintf(stderr, "dtrace: kernel memory held by this session: %zu bytes\n",
-                     kernel_.memoryBytes);
+        report(Severity::Info, "kernel memory held by this session: " +
+                                   std::to_string(kernel_.memoryBytes) + " bytes");
     if (kernel_.bufsizeLowered && !ir_.options.quietresize) {
         uint64_t b = kernel_.bufsizeLowered;
         const char *unit = "";
         for (const char *u : {"k", "m", "g"})
             if (b >= 1024 && b % 1024 == 0) b /= 1024, unit = u;
-        std::fprintf(stderr, "dtrace: principal buffer size lowered to %llu%s\n",
-                     static_cast<unsigned long long>(b), unit);
+        report(Severity::Warning, "principal buffer size lowered to " + std::to_string(b) + unit);
     }
     if (timing_)
         std::fprintf(stderr,
                      "dtrace: timing: cpp %.2f ms, parse and sema %.2f ms, codegen %.2f ms, maps "
                      "and verifier %.2f ms\n",
                      cppMs_, compileMs_, codegenMs_, elapsedMs(start));
+}
+
+// Bound before the programs load, so that an address in use fails at
+// once; served from the consumer's loop (the aggregations are read there
+// as printa() reads them, with no thread sharing them).
+void TracingSession::startMetrics() {
+    const std::string &address = ir_.options.metrics;
+    if (address.empty()) return;
+    metrics_ = std::make_unique<runtime::MetricsServer>(address);
+    if (!ir_.options.quiet || address.ends_with(":0"))
+        report(Severity::Info, "serving metrics at " + metrics_->url());
+}
+
+void TracingSession::serveMetrics() {
+    if (metrics_) metrics_->serve([this] { return consumer_->metrics(); });
 }
 
 // BEGIN runs first and completes before any other probe is enabled; its
@@ -338,13 +365,15 @@ void TracingSession::enable() {
     consumer_ = std::make_unique<runtime::Consumer>(compiled_, kernel_, cc);
     consumer_->open();
     consumer_->setWalltimeOffset();
+    if (metrics_ && !consumer_->wakeOnReadable(metrics_->waitFd()))
+        throw Error("cannot serve metrics: " + std::string(std::strerror(errno)));
     installSignals();
 
     if (int beginFd = programFd(compiled_, kernel_, program::ProgramRole::Begin); beginFd >= 0) {
         try {
             kernel::runOnce(beginFd);
         } catch (const Error &e) {
-            std::fprintf(stderr, "dtrace: %s\n", e.what());
+            report(Severity::Error, e.what());
         }
     }
     if (!consumer_->exitRequested()) {
@@ -403,6 +432,7 @@ bool TracingSession::traceUntilDone() {
     while (!consumer.exitRequested() && !gInterrupted) {
         consumer.heartbeat();
         consumer.poll(pollMs);
+        serveMetrics();
         if (consumer.outputClosed()) {
             outputClosed_ = true;
             break;
@@ -436,6 +466,7 @@ bool TracingSession::traceUntilDone() {
             auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(nextStatus - Clock::now());
             consumer.poll(static_cast<int>(std::clamp<int64_t>(left.count(), 1, pollMs)));
+            serveMetrics();
         }
     consumer.stopProbes();
     detacher_ = std::jthread([links = std::move(links_)]() mutable { kernel::detachAll(links); });
@@ -450,11 +481,10 @@ int TracingSession::finish(bool normal) {
     if (!normal) {
         consumer.flushRings();
         if (overloaded_) {
-            std::fputs(overloaded_->c_str(), stderr);
-            if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+            reportText(Severity::Error, *overloaded_);
+            if (opts.probestats) reportText(Severity::Info, overhead_->statistics());
         } else {
-            std::fprintf(stderr,
-                         "dtrace: processing aborted: Abort due to systemic unresponsiveness\n");
+            report(Severity::Error, "processing aborted: Abort due to systemic unresponsiveness");
             consumer.reportDrops();
         }
         return 1;
@@ -472,7 +502,7 @@ int TracingSession::finish(bool normal) {
         try {
             kernel::runOnce(endFd);
         } catch (const Error &e) {
-            std::fprintf(stderr, "dtrace: %s\n", e.what());
+            report(Severity::Error, e.what());
         }
         consumer.drain();
     }
@@ -483,7 +513,7 @@ int TracingSession::finish(bool normal) {
     if (timing_)
         std::fprintf(stderr, "dtrace: timing: aggregations printed in %.2f ms\n",
                      elapsedMs(printStart));
-    if (opts.probestats) std::fputs(overhead_->statistics().c_str(), stderr);
+    if (opts.probestats) reportText(Severity::Info, overhead_->statistics());
     std::fflush(nullptr);
     if (detacher_.joinable()) detacher_.join();
     return consumer.exitRequested() ? consumer.exitStatus() : 0;

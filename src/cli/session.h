@@ -25,6 +25,7 @@
 
 namespace dtrace::runtime {
 class Consumer;
+class MetricsServer;
 class OverheadMonitor;
 } // namespace dtrace::runtime
 
@@ -54,6 +55,9 @@ class TracingSession {
     void reportSlowAttach() const; // thousands of kernel functions one at a time
     void checkEnabling();    // what DTrace refuses before enabling anything
     void openOutput();       // -o
+    // -x metrics: listening before anything is loaded; answering scrapes.
+    void startMetrics();
+    void serveMetrics();
     void load();             // maps and programs into the kernel
     void enable();           // BEGIN, then the probes, then the -c command runs
     void reportStability(FILE *out, size_t source, bool descriptions) const;
@@ -76,6 +80,8 @@ class TracingSession {
     kernel::Session kernel_;
     std::unique_ptr<runtime::Consumer> consumer_;
     std::unique_ptr<runtime::OverheadMonitor> overhead_;
+    // -x metrics
+    std::unique_ptr<runtime::MetricsServer> metrics_;
     std::vector<Fd> links_; // the attachments: cleared to detach
     // Detaches links_ while END runs and output prints: on kernels without
     // uprobe_multi a big pid glob takes a grace period a probe to detach.

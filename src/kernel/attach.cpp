@@ -1,5 +1,7 @@
 #include "kernel/attach.h"
 
+#include "util/messages.h"
+
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
 
@@ -223,10 +225,10 @@ std::optional<std::string> someNotEnabled(const std::vector<std::string> &why, s
     if (why.empty()) return std::nullopt;
     if (why.size() == attempted) return "could not enable " + why.front();
     for (size_t i = 0; i < why.size() && i < 5; ++i)
-        std::fprintf(stderr, "dtrace: could not enable %s\n", why[i].c_str());
+        report(Severity::Warning, "could not enable " + why[i]);
     if (why.size() > 5)
-        std::fprintf(stderr, "dtrace: ... and %zu more probes that could not be enabled\n",
-                     why.size() - 5);
+        report(Severity::Warning, "... and " + std::to_string(why.size() - 5) +
+                                      " more probes that could not be enabled");
     return std::nullopt;
 }
 
@@ -370,7 +372,7 @@ void attachAll(const program::CompiledProgram &prog, const Session &session,
         // The deadman's own timer is a safety net: without it, tracing goes
         // on, and dtrace says so.
         if (p.role == program::ProgramRole::Deadman) {
-            std::fprintf(stderr, "dtrace: the deadman is off: %s\n", err->c_str());
+            report(Severity::Warning, "the deadman is off: " + *err);
             continue;
         }
         throw Error(*err);

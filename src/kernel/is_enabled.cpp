@@ -2,6 +2,7 @@
 
 #include "kernel/loader.h"
 #include "kernel/processes.h"
+#include "util/messages.h"
 
 #include <sys/mman.h>
 
@@ -64,10 +65,8 @@ bool isOf(const ProcessMapping &m, const FileId &file) {
 }
 
 void warn(int pid, const std::string &why) {
-    std::fprintf(stderr,
-                 "dtrace: warning: an is-enabled probe of pid %d stays disabled (its probe "
-                 "still fires): %s\n",
-                 pid, why.c_str());
+    report(Severity::Warning, "warning: an is-enabled probe of pid " + std::to_string(pid) +
+                                  " stays disabled (its probe still fires): " + why);
 }
 
 } // namespace

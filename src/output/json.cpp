@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <ctime>
 
 namespace dtrace::output {
 
@@ -18,6 +19,44 @@ size_t utf8Length(std::string_view s, size_t i) {
 }
 
 } // namespace
+
+int64_t wallClockNs() {
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string rfc3339(int64_t ns) {
+    time_t seconds = static_cast<time_t>(ns / 1000000000);
+    long fraction = static_cast<long>(ns % 1000000000);
+    if (fraction < 0) fraction += 1000000000, --seconds;
+    struct tm utc {};
+    gmtime_r(&seconds, &utc);
+    char buf[64];
+    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", fraction);
+    return buf;
+}
+
+std::string jsonHead(std::string_view type, int64_t ns) {
+    return "{\"schema\":" + std::to_string(kJsonSchema) + ",\"timestamp\":\"" + rfc3339(ns) +
+           "\",\"type\":" + jsonString(type);
+}
+
+std::string jsonMessage(Severity severity, std::string_view text, const MessageDetail *detail) {
+    static const char *const kSeverities[] = {"error", "warning", "info"};
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    std::string out = jsonHead("message") + ",\"severity\":\"" +
+                      kSeverities[static_cast<int>(severity)] +
+                      "\",\"message\":" + jsonString(text);
+    if (detail) {
+        if (!detail->tag.empty()) out += ",\"tag\":" + jsonString(detail->tag);
+        if (!detail->source.empty()) out += ",\"source\":" + jsonString(detail->source);
+        if (detail->line > 0) out += ",\"line\":" + std::to_string(detail->line);
+        if (!detail->summary.empty()) out += ",\"summary\":" + jsonString(detail->summary);
+    }
+    return out + "}";
+}
 
 std::string jsonString(std::string_view s) {
     std::string out = "\"";

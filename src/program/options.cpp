@@ -1,5 +1,6 @@
 #include "program/options.h"
 #include "program/stability.h"
+#include "util/listen_address.h"
 
 #include <algorithm>
 #include <array>
@@ -64,6 +65,7 @@ const std::array kOptions = {
     OptionInfo{"libdir", Kind::Text, nullptr, false, &Options::libdir},
     OptionInfo{"lockmem", Kind::Size, nullptr, true, &Options::lockmem},
     OptionInfo{"maxframes", Kind::Count, "127", true, &Options::maxframes},
+    OptionInfo{"metrics", Kind::Text, nullptr, false, &Options::metrics},
     OptionInfo{"nolibs", Kind::Flag, nullptr, true, &Options::nolibs},
     OptionInfo{"nooverload", Kind::Flag, nullptr, true, &Options::nooverload},
     OptionInfo{"nspec", Kind::Count, "1", true, &Options::nspec},
@@ -329,6 +331,12 @@ std::optional<std::string> Options::set(std::string_view name,
     // The minimum stability attributes: a triple as DTrace reads one.
     if (name == "amin" && (!value || !parseAttributes(*value)))
         return "Invalid value for specified option";
+    // -x metrics=ADDR:PORT: where /metrics is served.
+    if (name == "metrics") {
+        std::string why;
+        if (!value || !parseListenAddress(*value, &why))
+            return value ? why : "expected ADDR:PORT (such as 127.0.0.1:9464)";
+    }
     auto error = assign(*this, *o, value);
     if (!error) chosen_.emplace(name);
     return error;

@@ -49,8 +49,8 @@ struct Options {
     BufferResize bufresize = BufferResize::Auto;
     OutputFormat oformat = OutputFormat::Text;
     // Text.
-    std::string amin, cpppath, define, encoding, evaltime, incdir, libdir, stdc, syslibdir, undef,
-        version;
+    std::string amin, cpppath, define, encoding, evaltime, incdir, libdir, metrics, stdc, syslibdir,
+        undef, version;
 
   private:
     std::set<std::string, std::less<>> chosen_;

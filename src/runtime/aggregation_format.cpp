@@ -134,7 +134,7 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
     static const char *const kFunctions[] = {"count",  "sum",      "avg",       "min",       "max",
                                              "stddev", "quantize", "lquantize", "llquantize"};
     const program::AggregationDesc &d = *snap.desc;
-    std::string out = "{\"type\":\"aggregation\",\"name\":" + output::jsonString(d.name) +
+    std::string out = output::jsonHead("aggregation") + ",\"name\":" + output::jsonString(d.name) +
                       ",\"function\":\"" + kFunctions[static_cast<int>(d.func)] +
                       "\",\"entries\":[";
     bool firstEntry = true;

@@ -4,6 +4,7 @@
 #include "output/printf_format.h"
 #include "output/records.h"
 #include "runtime/aggregations.h"
+#include "util/messages.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,7 +27,11 @@ namespace {} // namespace
 Consumer::Consumer(const program::CompiledProgram &prog, kernel::Session &session,
                    ConsumerConfig config)
     : prog_(prog), session_(session), config_(config), options_(prog.options),
-      json_(prog.options.oformat == program::OutputFormat::Json) {}
+      json_(prog.options.oformat == program::OutputFormat::Json) {
+    for (const char *kind :
+         {"principal", "aggregation", "dynamic", "dblerror", "spec", "specbusy", "specunavail"})
+        self_.drops[kind] = 0;
+}
 
 void Consumer::jsonLine(const std::string &object) {
     std::fputs(object.c_str(), config_.out);
@@ -86,16 +91,21 @@ bool Consumer::wakeOnExit(pid_t pid) {
     if (!rb_) return false;
     exitFd_ = kernel::Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     if (!exitFd_.valid()) return false;
-    // libbpf takes an event's data as the index of a ring to read: ring 0
-    // is read once more, harmlessly, when the process exits.
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u32 = 0;
-    if (epoll_ctl(ring_buffer__epoll_fd(rb_), EPOLL_CTL_ADD, exitFd_.get(), &ev) != 0) {
+    if (!wakeOnReadable(exitFd_.get())) {
         exitFd_.reset();
         return false;
     }
     return true;
+}
+
+bool Consumer::wakeOnReadable(int fd) {
+    if (!rb_) return false;
+    // libbpf takes an event's data as the index of a ring to read: ring 0
+    // is read once more, harmlessly, when fd wakes the poll.
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = 0;
+    return epoll_ctl(ring_buffer__epoll_fd(rb_), EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
 void Consumer::drain() {
@@ -209,8 +219,8 @@ void Consumer::reopenOutput(const std::string &path) {
     if (FILE *f = std::fopen(path.c_str(), "a"))
         config_.out = f;
     else
-        std::fprintf(stderr, "dtrace: failed to freopen to %s: %s\n", path.c_str(),
-                     std::strerror(errno));
+        report(Severity::Error,
+               "failed to freopen to " + path + ": " + std::string(std::strerror(errno)));
 }
 
 void Consumer::runSystem(const std::string &command) {
@@ -232,11 +242,13 @@ void Consumer::errorRecord(const uint8_t *data, size_t size) {
     if (size < sizeof(program::ErrorRecord)) return;
     program::ErrorRecord e;
     std::memcpy(&e, data, sizeof e);
+    ++self_.errors;
     const program::ProbeInfo *p = prog_.probe(e.header.probeId);
     std::string probe = p ? p->fullName() : "?";
     if (json_) {
-        jsonLine("{\"type\":\"error\",\"clause\":" + std::to_string(e.clause) + ",\"probe_id\":" +
-                 std::to_string(e.header.probeId) + ",\"probe\":" + output::jsonString(probe) +
+        jsonLine(output::jsonHead("error") + ",\"clause\":" + std::to_string(e.clause) +
+                 ",\"probe_id\":" + std::to_string(e.header.probeId) +
+                 ",\"probe\":" + output::jsonString(probe) +
                  ",\"fault\":" + output::jsonString(program::faultText(e.fault, e.value)) +
                  ",\"fault_type\":" + std::to_string(e.fault) + ",\"pc\":" + std::to_string(e.pc) +
                  "}");
@@ -262,6 +274,7 @@ void Consumer::record(const uint8_t *data, size_t size) {
         return;
     }
     if (h.epid == 0 || h.epid > prog_.clauses.size()) return;
+    ++self_.records;
     if (h.speculation)
         holdSpeculative(h, data, size);
     else
@@ -374,7 +387,7 @@ void Consumer::printJson(const uint8_t *data, size_t size) {
     printText(data, size, memory, true);
     std::fclose(memory);
     const program::ProbeInfo *p = prog_.probe(h.probeId);
-    jsonLine("{\"type\":\"record\",\"cpu\":" + std::to_string(h.cpu) +
+    jsonLine(output::jsonHead("record") + ",\"cpu\":" + std::to_string(h.cpu) +
              ",\"probe_id\":" + std::to_string(h.probeId) +
              ",\"probe\":" + output::jsonString(p ? p->fullName() : "") + ",\"values\":[" + values +
              "],\"output\":" + output::jsonString(std::string_view(text, length)) + "}");
@@ -511,10 +524,12 @@ void Consumer::reportDrops() {
         };
         uint64_t principal = at(program::kPrincipalDrops) - rep(program::kPrincipalDrops);
         uint64_t agg = at(program::kAggDrops) - rep(program::kAggDrops);
+        self_.drops["principal"] += principal;
+        self_.drops["aggregation"] += agg;
         if (json_) {
             auto drop = [&](uint64_t count, const char *kind, const char *option) {
                 if (count)
-                    jsonLine(std::string("{\"type\":\"drop\",\"kind\":\"") + kind + "\",\"cpu\":" +
+                    jsonLine(output::jsonHead("drop") + ",\"kind\":\"" + kind + "\",\"cpu\":" +
                              std::to_string(c) + ",\"count\":" + std::to_string(count) +
                              ",\"option\":\"" + option + "\"}");
             };
@@ -545,11 +560,12 @@ void Consumer::reportDrops() {
     // bound (none for double errors).
     auto report = [&](uint64_t count, std::string kind, const char *one, const char *many,
                       const char *option) {
+        std::string lower = kind;
+        for (char &ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        self_.drops[lower] += count;
         if (!count) return;
         if (json_) {
-            for (char &ch : kind)
-                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            jsonLine("{\"type\":\"drop\",\"kind\":" + output::jsonString(kind) +
+            jsonLine(output::jsonHead("drop") + ",\"kind\":" + output::jsonString(lower) +
                      ",\"count\":" + std::to_string(count) +
                      (option ? ",\"option\":" + output::jsonString(option) : std::string()) + "}");
             return;
@@ -587,11 +603,11 @@ void Consumer::setOption(const program::RecordItem &item, const program::RecordH
     if (error) {
         const program::ProbeInfo *p = prog_.probe(h.probeId);
         fflush(config_.out);
-        std::fprintf(stderr,
-                     "dtrace: error in dt_clause_%u for probe ID %u (%s): couldn't set option "
-                     "\"%s\" to \"%s\": %s\n\n",
-                     h.epid - 1, h.probeId, p ? p->fullName().c_str() : "?",
-                     item.optionName.c_str(), value.c_str(), error->c_str());
+        report(Severity::Error, "error in dt_clause_" + std::to_string(h.epid - 1) +
+                                    " for probe ID " + std::to_string(h.probeId) + " (" +
+                                    (p ? p->fullName() : "?") + "): couldn't set option \"" +
+                                    item.optionName + "\" to \"" + value + "\": " + *error +
+                                    "\n\n");
         return;
     }
     if (item.optionName == "quiet") config_.quiet = options_.quiet;
@@ -707,6 +723,15 @@ void Consumer::printa(const program::RecordItem &item) {
                        .c_str(),
                    out);
     }
+}
+
+std::string Consumer::metrics() {
+    std::vector<AggregationSnapshot> snaps;
+    for (const auto &a : prog_.aggregations) {
+        snaps.push_back(read(a));
+        sortEntries(snaps.back(), options_);
+    }
+    return metricsText(snaps, self_, &symbols_);
 }
 
 void Consumer::printAggregations() {

@@ -6,6 +6,7 @@
 #include "kernel/loader.h"
 #include "program/plan.h"
 #include "runtime/aggregations.h"
+#include "runtime/metrics.h"
 #include "runtime/symbols.h"
 #include "runtime/typed_print.h"
 
@@ -47,6 +48,8 @@ class Consumer {
     // buffers' epoll set), so that -c and -p end at once; false when the
     // kernel has no pidfds.
     bool wakeOnExit(pid_t pid);
+    // Makes poll() return when fd is readable too (the metrics server's).
+    bool wakeOnReadable(int fd);
 
     bool exitRequested() const;
     // The consumer is alive: the deadman measures from the last call.
@@ -72,6 +75,9 @@ class Consumer {
     void printAggregations();
     // bufpolicy=ring: prints what the rings hold, CPU by CPU, oldest first.
     void flushRings();
+    // -x metrics: every aggregation as it is now (read as printa() reads
+    // it) and dtrace's own counters, in Prometheus's text format.
+    std::string metrics();
 
   private:
     static int onRecord(void *ctx, void *data, size_t size);
@@ -141,6 +147,7 @@ class Consumer {
     std::map<uint32_t, uint32_t> finished_; // ID -> the generation last committed or discarded
     program::SpecState *specs_ = nullptr;   // the kernel's, memory-mapped
     uint64_t lateSpeculations_ = 0;         // records speculated after their commit or discard
+    SelfMetrics self_;                      // counts -x metrics serves
 };
 
 } // namespace dtrace::runtime

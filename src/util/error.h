@@ -51,6 +51,24 @@ class CompileError : public Error {
     std::string region_;
 };
 
+// A compile error as the command reports it: DTrace's whole text (which
+// script, which line), with its parts kept for -x oformat=json.
+class CompileFailure : public Error {
+  public:
+    CompileFailure(std::string text, const CompileError &e, std::string source)
+        : Error(std::move(text)), tag_(e.tag()), source_(std::move(source)), summary_(e.message()),
+          line_(e.loc().line) {}
+
+    const std::string &tag() const { return tag_; }
+    const std::string &source() const { return source_; }
+    const std::string &summary() const { return summary_; }
+    int line() const { return line_; }
+
+  private:
+    std::string tag_, source_, summary_;
+    int line_ = 0;
+};
+
 // Throws CompileError (out of line: hundreds of call sites).
 [[noreturn, gnu::cold, gnu::noinline]] void fail(const char *tag, SourceLoc loc,
                                                  std::string message);
