@@ -6,6 +6,7 @@
 #include "util/large_stack.h"
 
 #include <chrono>
+#include <cstdlib>
 
 namespace dtrace::cli {
 
@@ -26,6 +27,27 @@ std::string compileErrorText(const ProgramSource &src, const CompileError &e, bo
                              : "in " + e.region() + ": ";
     return (script ? "failed to compile script " : "invalid probe specifier ") + src.name + ": " +
            tag + where + e.message();
+}
+
+std::string sourceContext(const ProgramSource &src, const CompileError &e, bool preprocessed) {
+    // Not for the test corpus (its expected output is DTrace's text alone),
+    // nor after cpp (its lines are not the file's).
+    int line = e.loc().line, column = e.loc().column;
+    if (std::getenv("_DTRACE_TESTING") || preprocessed || line <= 0 || column <= 0) return {};
+    size_t start = 0;
+    for (int l = 1; l < line; ++l) {
+        start = src.text.find('\n', start);
+        if (start == std::string::npos) return {};
+        ++start;
+    }
+    std::string text = src.text.substr(start, src.text.find('\n', start) - start);
+    if (static_cast<size_t>(column) > text.size() + 1) return {};
+    // The caret under the column, tabs kept so that it lines up.
+    std::string marker;
+    for (int i = 0; i + 1 < column; ++i) marker += text[static_cast<size_t>(i)] == '\t' ? '\t' : ' ';
+    std::string number = std::to_string(line);
+    return "\n " + number + " | " + text + "\n " + std::string(number.size(), ' ') + " | " + marker +
+           "^ column " + std::to_string(column);
 }
 
 namespace {
@@ -49,7 +71,8 @@ program::CompiledProgram generateCode(const CommandLine &cl, const ir::Program &
             out = codegen::generate(ir);
         } catch (const CompileError &e) {
             throw CompileFailure(compileErrorText(cl.sources.front(), e, ir.options.errtags), e,
-                                 cl.sources.front().name);
+                                 cl.sources.front().name,
+                                 sourceContext(cl.sources.front(), e, cl.cpp));
         }
     });
     return out;
@@ -90,7 +113,7 @@ CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
         } catch (const CompileError &e) {
             // A #pragma in the failing program may have asked for the tags.
             throw CompileFailure(compileErrorText(src, e, errtags || sema.options().errtags), e,
-                                 src.name);
+                                 src.name, sourceContext(src, e, cl.cpp));
         }
     }
     out.ir = sema.finish();

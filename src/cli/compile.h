@@ -17,6 +17,9 @@ namespace dtrace::cli {
 // "failed to compile script X: [TAG] line N: message" (the tag with
 // -xerrtags), or for a description "invalid probe specifier ...".
 std::string compileErrorText(const ProgramSource &src, const CompileError &e, bool errtags);
+// The source line of the error with a caret under its column ("" where
+// not known or not shown).
+std::string sourceContext(const ProgramSource &src, const CompileError &e, bool preprocessed);
 
 // The bytes of D the command line gives (the compiler's stack is sized by
 // it).

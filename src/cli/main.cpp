@@ -18,8 +18,11 @@ int main(int argc, char **argv) {
         if (dtrace::textMessages()) std::fputs(dtrace::cli::usage().c_str(), stderr);
         return 2;
     } catch (const dtrace::CompileFailure &e) {
-        dtrace::MessageDetail d{e.tag(), e.source(), e.summary(), e.line()};
-        dtrace::report(Severity::Error, e.what(), &d);
+        dtrace::MessageDetail d{e.tag(), e.source(), e.summary(), e.line(), e.column()};
+        // As text: the source line and a caret under the column follow.
+        dtrace::report(Severity::Error,
+                       dtrace::textMessages() ? e.what() + e.context() : std::string(e.what()),
+                       &d);
     } catch (const dtrace::Error &e) {
         dtrace::report(Severity::Error, e.what());
     } catch (const std::exception &e) {

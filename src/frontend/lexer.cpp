@@ -57,7 +57,13 @@ bool Lexer::isKeyword(std::string_view word) {
 }
 
 void Lexer::error(const char *tag, std::string msg) const {
-    fail(tag, {line_}, std::move(msg));
+    fail(tag, here(), std::move(msg));
+}
+
+SourceLoc Lexer::here() const {
+    size_t lineStart = pos_ == 0 ? std::string_view::npos : src_.rfind('\n', pos_ - 1);
+    size_t column = lineStart == std::string_view::npos ? pos_ + 1 : pos_ - lineStart;
+    return {line_, static_cast<int>(column)};
 }
 
 void Lexer::rewind(const Token &tok) {
@@ -225,7 +231,7 @@ std::string Lexer::decodeEscape(bool inString) {
 
 Token Lexer::lexString(char quote) {
     Token t;
-    t.loc = {line_};
+    t.loc = here();
     ++pos_; // opening quote
     std::string value;
     for (;;) {
@@ -274,7 +280,7 @@ Token Lexer::lexString(char quote) {
 Token Lexer::lexNumber() {
     Token t;
     t.kind = TokenKind::Integer;
-    t.loc = {line_};
+    t.loc = here();
     size_t start = pos_;
     unsigned base = 10;
     if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
@@ -321,7 +327,7 @@ Token Lexer::next(Mode mode, bool inPredicate) {
     atLineStart_ = false;
     Token t;
     t.offset = pos_;
-    t.loc = {line_};
+    t.loc = here();
     char c = peek();
     if (c == '\0') {
         t.kind = TokenKind::End;

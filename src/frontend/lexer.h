@@ -85,6 +85,7 @@ class Lexer {
     std::string_view src_;
     size_t pos_ = 0;
     int line_ = 1;
+    SourceLoc here() const; // the line and column of pos_
     bool atLineStart_ = true;
     std::vector<Pragma> pragmas_;
     std::function<bool(std::string_view)> isTypeName_;

@@ -53,6 +53,7 @@ std::string jsonMessage(Severity severity, std::string_view text, const MessageD
         if (!detail->tag.empty()) out += ",\"tag\":" + jsonString(detail->tag);
         if (!detail->source.empty()) out += ",\"source\":" + jsonString(detail->source);
         if (detail->line > 0) out += ",\"line\":" + std::to_string(detail->line);
+        if (detail->column > 0) out += ",\"column\":" + std::to_string(detail->column);
         if (!detail->summary.empty()) out += ",\"summary\":" + jsonString(detail->summary);
     }
     return out + "}";

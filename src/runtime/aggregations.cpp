@@ -429,12 +429,16 @@ void truncateAggregation(AggregationSnapshot &snap, int fd, int cpus, int64_t ke
     sortEntries(snap, byValue);
     size_t n = snap.entries.size();
     size_t k = static_cast<size_t>(keep < 0 ? -keep : keep);
+    std::vector<AggregationEntry> kept;
     for (size_t i = 0; i < n; ++i) {
-        bool kept = keep > 0 ? i + k >= n : keep < 0 ? i < k : false;
-        if (kept) continue;
+        if (keep > 0 ? i + k >= n : keep < 0 ? i < k : false) {
+            kept.push_back(std::move(snap.entries[i]));
+            continue;
+        }
         for (uint32_t cpu : snap.entries[i].cpus)
             bpf_map_delete_elem(fd, cpuKey(*snap.desc, snap.entries[i], cpu).data());
     }
+    snap.entries = std::move(kept); // what is left, as printa() shows it
 }
 
 void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {

@@ -83,6 +83,7 @@ void Consumer::setWalltimeOffset() {
 }
 
 void Consumer::poll(int timeoutMs) {
+    truncated_.clear();
     if (rb_) ring_buffer__poll(rb_, timeoutMs);
     drain();
 }
@@ -109,6 +110,7 @@ bool Consumer::wakeOnReadable(int fd) {
 }
 
 void Consumer::drain() {
+    truncated_.clear();
     if (rb_) ring_buffer__consume(rb_);
     fflush(config_.out);
 }
@@ -623,11 +625,13 @@ void Consumer::aggregationAction(const program::RecordItem &item, int64_t value)
     case program::AggregationActionKind::Clear: {
         AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
         clearAggregation(snap, fd, session_.cpus);
+        truncated_.erase(id);
         break;
     }
     case program::AggregationActionKind::Trunc: {
         AggregationSnapshot snap = snapshot(a, fd, session_.cpus);
         truncateAggregation(snap, fd, session_.cpus, value, options_);
+        if (a.keyed) truncated_[id] = std::move(snap);
         break;
     }
     }
@@ -652,7 +656,10 @@ void Consumer::rememberKeyProcesses() {
 }
 
 AggregationSnapshot Consumer::read(const program::AggregationDesc &a) {
-    AggregationSnapshot snap = snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
+    auto held = truncated_.find(a.id);
+    AggregationSnapshot snap = held != truncated_.end()
+                                   ? held->second
+                                   : snapshot(a, session_.maps.at(a.map).get(), session_.cpus);
     mergeSymbolKeys(snap, &symbols_);
     if (auto n = normals_.find(a.id); n != normals_.end()) snap.normal = n->second;
     return snap;

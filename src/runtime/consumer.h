@@ -118,6 +118,9 @@ class Consumer {
     std::set<int> printed_;          // aggregations printa() has printed
     std::set<int> keyProcesses_;     // processes rememberKeyProcesses() has read
     std::map<int, int64_t> normals_; // normalize()'s factors by aggregation
+    // trunc()'s result, which printa() in the same batch of records prints
+    // (not the kernel's aggregation again, which has gained keys since).
+    std::map<int, AggregationSnapshot> truncated_;
     Symbols symbols_;
     program::Options options_;         // the program's options, as setopt() changes them
     bool json_ = false;                // -x oformat=json

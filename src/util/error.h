@@ -17,6 +17,7 @@ namespace dtrace {
 
 struct SourceLoc {
     int line = 0;
+    int column = 0; // 1-based; 0 when not known
 };
 
 class Error : public std::runtime_error {
@@ -55,18 +56,23 @@ class CompileError : public Error {
 // script, which line), with its parts kept for -x oformat=json.
 class CompileFailure : public Error {
   public:
-    CompileFailure(std::string text, const CompileError &e, std::string source)
+    // context: the source line with a caret under the column, printed
+    // after DTrace's text (empty where it is not shown).
+    CompileFailure(std::string text, const CompileError &e, std::string source,
+                   std::string context = {})
         : Error(std::move(text)), tag_(e.tag()), source_(std::move(source)), summary_(e.message()),
-          line_(e.loc().line) {}
+          context_(std::move(context)), line_(e.loc().line), column_(e.loc().column) {}
 
     const std::string &tag() const { return tag_; }
     const std::string &source() const { return source_; }
     const std::string &summary() const { return summary_; }
+    const std::string &context() const { return context_; }
     int line() const { return line_; }
+    int column() const { return column_; }
 
   private:
-    std::string tag_, source_, summary_;
-    int line_ = 0;
+    std::string tag_, source_, summary_, context_;
+    int line_ = 0, column_ = 0;
 };
 
 // Throws CompileError (out of line: hundreds of call sites).

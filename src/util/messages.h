@@ -16,6 +16,7 @@ struct MessageDetail {
     std::string_view source;  // the script's path or the description
     std::string_view summary; // the message without where it was
     int line = 0;
+    int column = 0;
 };
 
 // text: DTrace's words without the "dtrace: " prefix (a trailing newline

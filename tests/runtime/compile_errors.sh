@@ -34,4 +34,16 @@ out=$("$DTRACE" -q -n 'BEGIN { this->t = (enum pid_type)0; trace(this->t == PIDT
 printf 'BEGIN\n{\n\t@a[curpsinfo] = count();\n}\n' >inline_key.d
 "$DTRACE" -x errtags -s inline_key.d 2>err
 grep -q 'D_KEY_TYPE\] line 3: invalid key #1 for @a: psinfo_t \*' err || { echo "FAIL: inline use line"; cat err; exit 1; }
+
+# After DTrace's text: the source line and a caret under the column (tabs
+# kept); not in the test corpus's mode, whose expected text is DTrace's alone.
+printf 'BEGIN\n{\n\tx = 1 +;\n}\n' > c.d
+"$DTRACE" -s c.d 2>err
+grep -qx 'dtrace: failed to compile script c.d: line 3: syntax error near ";"' err || { cat err; exit 1; }
+grep -qxF "$(printf ' 3 | \tx = 1 +;')" err || { echo "FAIL: no source line"; cat err; exit 1; }
+grep -qxF "$(printf '   | \t       ^ column 9')" err || { echo "FAIL: no caret"; cat err; exit 1; }
+"$DTRACE" -n 'BEGIN { trace(nosuch); }' 2>err
+grep -qxF '   |               ^ column 15' err || { echo "FAIL: no caret for -n"; cat err; exit 1; }
+_DTRACE_TESTING=1 "$DTRACE" -s c.d 2>err
+[ "$(wc -l < err)" = 1 ] || { echo "FAIL: caret under _DTRACE_TESTING"; cat err; exit 1; }
 exit 0
