@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -189,6 +190,33 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
 }
 
 } // namespace
+
+bool mayNameProbeIds(const CommandLine &cl) {
+    for (const ProgramSource &src : cl.sources) {
+        if (src.byId) return true;
+        // Digits alone after the start, a '}', ',' or ';' (where a clause
+        // or a probe list entry begins), before a '{', '/', ',' or space: a
+        // look that may see more than there is (a full listing, 0.2 s).
+        const std::string &t = src.text;
+        char before = '}';
+        for (size_t i = 0; i < t.size(); ++i) {
+            char c = t[i];
+            if (std::isspace(static_cast<unsigned char>(c))) continue;
+            if (std::isdigit(static_cast<unsigned char>(c)) &&
+                (before == '}' || before == ',' || before == ';')) {
+                size_t j = i;
+                while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
+                if (j == t.size() || std::isspace(static_cast<unsigned char>(t[j])) ||
+                    t[j] == '{' || t[j] == '/' || t[j] == ',')
+                    return true;
+                i = j - 1;
+                c = t[i];
+            }
+            before = c;
+        }
+    }
+    return false;
+}
 
 CommandLine parseCommandLine(int argc, char **argv) {
     CommandLine cl;

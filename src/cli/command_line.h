@@ -44,6 +44,11 @@ struct CommandLine {
     char anonymousFlag = 0;
 };
 
+// Whether a program may name a probe by its ID (-i, or a number where a
+// clause's probe description goes): IDs are then given to every probe,
+// in `dtrace -l`'s order, before anything is matched.
+bool mayNameProbeIds(const CommandLine &cl);
+
 // Parses argv; throws UsageError.
 CommandLine parseCommandLine(int argc, char **argv);
 std::string usage();

@@ -41,13 +41,39 @@ std::string sourceContext(const ProgramSource &src, const CompileError &e, bool 
         ++start;
     }
     std::string text = src.text.substr(start, src.text.find('\n', start) - start);
-    if (static_cast<size_t>(column) > text.size() + 1) return {};
-    // The caret under the column, tabs kept so that it lines up.
-    std::string marker;
-    for (int i = 0; i + 1 < column; ++i) marker += text[static_cast<size_t>(i)] == '\t' ? '\t' : ' ';
+    size_t at = static_cast<size_t>(column - 1); // a byte offset
+    if (at > text.size()) return {};
+    // The column in characters (UTF-8), as an editor counts it.
+    size_t characters = 1;
+    for (size_t i = 0; i < at; ++i)
+        if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) ++characters;
+    // A long line is shown around the column.
+    constexpr size_t kWindow = 60;
+    std::string prefix, suffix;
+    if (at > kWindow) {
+        size_t cut = at - kWindow;
+        while (cut < at && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) ++cut;
+        text.erase(0, cut);
+        at -= cut;
+        prefix = "...";
+    }
+    if (text.size() > at + kWindow) {
+        size_t cut = at + kWindow;
+        while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) ++cut;
+        text.erase(cut);
+        suffix = "...";
+    }
+    // The caret under the column: tabs kept, a multibyte character one
+    // column wide (its continuation bytes take none).
+    std::string marker(prefix.size(), ' ');
+    for (size_t i = 0; i < at; ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if ((c & 0xc0) == 0x80) continue;
+        marker += c == '\t' ? '\t' : ' ';
+    }
     std::string number = std::to_string(line);
-    return "\n " + number + " | " + text + "\n " + std::string(number.size(), ' ') + " | " + marker +
-           "^ column " + std::to_string(column);
+    return "\n " + number + " | " + prefix + text + suffix + "\n " + std::string(number.size(), ' ') +
+           " | " + marker + "^ column " + std::to_string(characters);
 }
 
 namespace {
@@ -91,7 +117,6 @@ CompiledSources compileOnThisStack(const CommandLine &cl, sema::Sema &sema,
         ctx.macroArgs.push_back(src.kind == ProgramSource::Kind::Script ? src.name : argv0);
         for (const auto &a : cl.macroArgs) ctx.macroArgs.push_back(a);
         sema.setMacroArguments(ctx.macroArgs);
-        sema.setProbeIds(src.byId);
         bool errtags = sema.options().errtags;
         try {
             std::string text = src.text;

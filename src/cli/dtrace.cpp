@@ -29,7 +29,12 @@ program::Options takeOptions(CommandLine &cl) {
     if (cl.includedFiles) cl.cppArgs.push_back("-H");
     // DTRACE_OPT_NAME=value in the environment sets option name, before
     // the command line (which wins). DTRACE_OPT_CPPARGS is cpp's.
-    std::vector<std::pair<std::string, std::optional<std::string>>> all;
+    struct Setting {
+        std::string name;
+        std::optional<std::string> value;
+        std::string where; // for messages: "-x name" or the variable
+    };
+    std::vector<Setting> all;
     for (char **e = environ; *e; ++e) {
         std::string_view var = *e;
         if (!var.starts_with("DTRACE_OPT_")) continue;
@@ -39,10 +44,11 @@ program::Options takeOptions(CommandLine &cl) {
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (name == "cppargs") continue;
         std::string value(eq == std::string_view::npos ? "" : var.substr(eq + 1));
-        all.emplace_back(name, value.empty() ? std::nullopt : std::optional(value));
+        all.push_back({name, value.empty() ? std::nullopt : std::optional(value),
+                       "option " + std::string(var.substr(0, eq))});
     }
-    all.insert(all.end(), cl.xoptions.begin(), cl.xoptions.end());
-    for (const auto &[name, value] : all) {
+    for (const auto &[name, value] : cl.xoptions) all.push_back({name, value, "-x " + name});
+    for (const auto &[name, value, where] : all) {
         if (name == "cpp") {
             cl.cpp = true;
         } else if (name == "define" && value) {
@@ -57,7 +63,7 @@ program::Options takeOptions(CommandLine &cl) {
             // (transition).
             if (!value || value->size() != 1 ||
                 std::string("acst").find((*value)[0]) == std::string::npos)
-                throw Error("failed to set -x stdc: Invalid value for specified option");
+                throw Error("failed to set " + where + ": Invalid value for specified option");
             // GNU cpp defines __STDC__ as 1 in every mode but K&R (it
             // cannot be redefined quietly): a and t keep its default.
             if (*value == "s") cl.cppArgs.push_back("-traditional-cpp");
@@ -65,28 +71,27 @@ program::Options takeOptions(CommandLine &cl) {
         } else if (auto err = options.set(
                        name, value ? std::optional<std::string_view>(*value) : std::nullopt,
                        false)) {
-            throw Error("failed to set -x " + name + ": " + *err);
+            throw Error("failed to set " + where + ": " + *err);
         }
     }
     // Options that stand for flags, or act before compiling.
     if (options.zdefs) cl.zeroMatchOk = true;
     if (options.disasm) cl.disassemble = true;
     if (!options.cpppath.empty()) cl.cppPath = options.cpppath;
-    if (options.cpu && *options.cpu >= static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_CONF)))
-        throw Error("failed to set -x cpu: no CPU " + std::to_string(*options.cpu) + " (this system has " +
-                    std::to_string(sysconf(_SC_NPROCESSORS_CONF)) + ")");
     // -x lockmem: the locked-memory limit (maps count against it on
     // kernels before 5.11; later ones charge the memory cgroup).
     if (options.chosen("lockmem")) {
-        struct rlimit limit {options.lockmem, options.lockmem};
+        // The soft limit; the hard one only raised (commands dtrace runs
+        // inherit it).
+        struct rlimit now {};
+        getrlimit(RLIMIT_MEMLOCK, &now);
+        struct rlimit limit {options.lockmem, std::max<rlim_t>(options.lockmem, now.rlim_max)};
         if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0) {
-            // Without CAP_SYS_RESOURCE: the soft limit, up to the hard one.
-            struct rlimit now {};
-            getrlimit(RLIMIT_MEMLOCK, &now);
-            limit.rlim_max = now.rlim_max;
-            if (options.lockmem > now.rlim_max || setrlimit(RLIMIT_MEMLOCK, &limit) != 0)
-                throw Error("failed to set -x lockmem: " + std::string(std::strerror(EPERM)) +
-                            " (the hard limit is " + std::to_string(now.rlim_max) + " bytes)");
+            int why = errno;
+            throw Error("failed to set -x lockmem: " + std::string(std::strerror(why)) +
+                        (options.lockmem > now.rlim_max
+                             ? " (above the hard limit of " + std::to_string(now.rlim_max) + " bytes)"
+                             : ""));
         }
     }
     // The test corpus expects no "principal buffer size lowered" notes.
@@ -156,6 +161,7 @@ int run(int argc, char **argv) {
                     ": anonymous tracing is not supported: Linux has no DTrace driver to hold an "
                     "enabling from boot; start dtrace as a service (a systemd unit) instead");
     // Messages are JSON from the first one, an error in another -x too.
+    if (const char *env = std::getenv("DTRACE_OPT_OFORMAT")) useJsonMessages(std::string_view(env) == "json");
     for (const auto &[name, value] : cl.xoptions)
         if (name == "oformat" && value) useJsonMessages(*value == "json");
     program::Options options = takeOptions(cl);

@@ -50,6 +50,8 @@ void printJsonProbe(const providers::Probe &p, providers::ProbeCatalog &catalog,
 // The `dtrace -l` table.
 int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::optional<int> target,
                bool json) {
+    // Probe IDs as a full listing numbers them: every probe first.
+    if (mayNameProbeIds(cl)) catalog.list({});
     std::vector<const providers::Probe *> probes;
     if (cl.sources.empty()) {
         probes = catalog.list({});
@@ -64,13 +66,13 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
             if (target)
                 for (size_t at; (at = desc.find("$target")) != std::string::npos;)
                     desc.replace(at, 7, std::to_string(*target));
-            // -i N: the probe with that ID, as this listing numbers them.
-            if (s.byId && !desc.empty() &&
-                desc.find_first_not_of("0123456789") == std::string::npos) {
+            // A number: the probe with that ID, as this listing numbers them.
+            if (!desc.empty() && desc.find_first_not_of("0123456789") == std::string::npos) {
+                if (desc.size() > 10 || std::stoull(desc) > UINT32_MAX)
+                    throw Error("invalid probe specifier " + desc + ": identifier " + desc +
+                                " exceeds maximum probe id");
                 catalog.list({});
-                const providers::Probe *p =
-                    desc.size() <= 10 ? catalog.byId(static_cast<uint32_t>(std::stoull(desc)))
-                                      : nullptr;
+                const providers::Probe *p = catalog.byId(static_cast<uint32_t>(std::stoull(desc)));
                 if (!p) throw Error("invalid probe specifier " + desc + ": No such probe");
                 probes.push_back(p);
                 continue;

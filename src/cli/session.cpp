@@ -87,6 +87,18 @@ int TracingSession::run() {
             for (size_t i = 0; i < cl_.sources.size(); ++i) reportStability(stdout, i, true);
         return 0;
     }
+    // -x cpu (or its pragma): a CPU that is there and online, or nothing
+    // would ever fire.
+    if (auto cpu = ir_.options.cpu) {
+        bool online = *cpu < static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_CONF));
+        std::string state = "/sys/devices/system/cpu/cpu" + std::to_string(*cpu) + "/online";
+        if (FILE *f = online ? std::fopen(state.c_str(), "r") : nullptr) {
+            online = std::fgetc(f) != '0';
+            std::fclose(f);
+        }
+        if (!online)
+            throw Error("failed to set -x cpu: CPU " + std::to_string(*cpu) + " is not online");
+    }
     if (compiled_.needsDestructive && !ir_.options.destructive)
         throw Error("could not enable tracing: Destructive actions not allowed");
     openOutput();
@@ -146,6 +158,8 @@ bool TracingSession::targetsEnded(runtime::Consumer &consumer) {
 
 void TracingSession::compile() {
     Clock::time_point start = Clock::now();
+    // Probe IDs as `dtrace -l` gives them: every probe listed first.
+    if (mayNameProbeIds(cl_)) catalog_.list({});
     sema::Sema sema(options_, catalog_, ctx_);
     CompiledSources sources = compileSources(cl_, sema, ctx_, argv0_, &cppMs_);
     matched_ = std::move(sources.matched);

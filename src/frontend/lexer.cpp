@@ -61,8 +61,15 @@ void Lexer::error(const char *tag, std::string msg) const {
 }
 
 SourceLoc Lexer::here() const {
-    size_t lineStart = pos_ == 0 ? std::string_view::npos : src_.rfind('\n', pos_ - 1);
-    size_t column = lineStart == std::string_view::npos ? pos_ + 1 : pos_ - lineStart;
+    // The last newline before pos_, found from where the previous token's
+    // search ended (a long one-line program stays linear), or afresh after
+    // a rewind.
+    size_t from = pos_ >= scannedTo_ ? scannedTo_ : 0;
+    if (pos_ < scannedTo_) lastNewline_ = std::string_view::npos;
+    size_t nl = pos_ > from ? src_.substr(from, pos_ - from).rfind('\n') : std::string_view::npos;
+    if (nl != std::string_view::npos) lastNewline_ = from + nl;
+    scannedTo_ = pos_;
+    size_t column = lastNewline_ == std::string_view::npos ? pos_ + 1 : pos_ - lastNewline_;
     return {line_, static_cast<int>(column)};
 }
 

@@ -86,6 +86,8 @@ class Lexer {
     size_t pos_ = 0;
     int line_ = 1;
     SourceLoc here() const; // the line and column of pos_
+    mutable size_t scannedTo_ = 0;                            // here()'s search so far
+    mutable size_t lastNewline_ = std::string_view::npos;     // the last newline before it
     bool atLineStart_ = true;
     std::vector<Pragma> pragmas_;
     std::function<bool(std::string_view)> isTypeName_;

@@ -742,6 +742,7 @@ std::string Consumer::metrics() {
 }
 
 void Consumer::printAggregations() {
+    truncated_.clear(); // the kernel's aggregations, as they are at the end
     FILE *out = config_.out;
     // DTrace sorts by aggregation variable before anything else, so
     // aggsortrev reverses the order of the aggregations too.

@@ -23,7 +23,6 @@ struct CompileContext {
     std::vector<std::string> macroArgs;   // $0 (script name), $1, ...
     std::optional<int> targetPid;         // $target (-p or -c)
     bool allowZeroMatches = false;        // -Z
-    bool probeIds = false;                // -i: a description may be a probe ID
     std::vector<std::string> libraryDirs; // -L, searched before the installed D library
 };
 
@@ -51,7 +50,6 @@ class Sema {
     size_t analyzeSource(const frontend::Program &prog);
     ir::Program finish();
     void setMacroArguments(std::vector<std::string> args) { ctx_.macroArgs = std::move(args); }
-    void setProbeIds(bool allowed) { ctx_.probeIds = allowed; } // -i
 
     const program::Options &options() const { return options_; }
 

@@ -21,18 +21,15 @@ using ir::NodePtr;
 
 std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpecText &spec,
                                                         std::string &expanded) {
-    // A number is a probe ID (as `dtrace -l` lists it), with -i only.
+    // A number is a probe ID, as `dtrace -l` numbers probes (the session
+    // lists every probe first when a program may name one).
     const std::string &s = spec.text;
     if (!s.empty() && std::all_of(s.begin(), s.end(),
                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-        if (!ctx_.probeIds)
-            fail("D_PDESC_INVAL", spec.loc,
-                 "probe identifier " + s + " not permitted when specifying probe name");
-        const providers::Probe *p = nullptr;
-        if (s.size() <= 10 && std::stoull(s) <= UINT32_MAX) {
-            catalog_.list({}); // IDs are given as every probe is listed
-            p = catalog_.byId(static_cast<uint32_t>(std::stoull(s)));
-        }
+        if (s.size() > 10 || std::stoull(s) > UINT32_MAX)
+            fail("D_PDESC_INVAL", spec.loc, "identifier " + s + " exceeds maximum probe id");
+        catalog_.list({});
+        const providers::Probe *p = catalog_.byId(static_cast<uint32_t>(std::stoull(s)));
         if (!p) fail("D_PDESC_INVAL", spec.loc, "invalid probe identifier " + s + ": No such probe");
         frontend::ProbeSpecText named{p->provider + ":" + p->module + ":" + p->function + ":" +
                                           p->name,
