@@ -194,16 +194,34 @@ std::optional<std::string> collectArguments(int argc, char **argv, CommandLine &
 bool mayNameProbeIds(const CommandLine &cl) {
     for (const ProgramSource &src : cl.sources) {
         if (src.byId) return true;
-        // Digits alone after the start, a '}', ',' or ';' (where a clause
-        // or a probe list entry begins), before a '{', '/', ',' or space: a
-        // look that may see more than there is (a full listing, 0.2 s).
+        // Digits alone, outside any brackets, strings and comments, after
+        // the start, a '}', ',' or ';' (where a clause or a probe list
+        // entry begins) and before a '{', '/', ',' or space: a look that
+        // may see more than there is (it costs a full listing, 0.2 s).
         const std::string &t = src.text;
         char before = '}';
+        int depth = 0;
         for (size_t i = 0; i < t.size(); ++i) {
             char c = t[i];
-            if (std::isspace(static_cast<unsigned char>(c))) continue;
-            if (std::isdigit(static_cast<unsigned char>(c)) &&
-                (before == '}' || before == ',' || before == ';')) {
+            if (c == '"' || c == '\'') {
+                for (++i; i < t.size() && t[i] != c; ++i)
+                    if (t[i] == '\\') ++i;
+            } else if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
+                size_t e = t.find("*/", i + 2);
+                i = e == std::string::npos ? t.size() : e + 1;
+                continue;
+            } else if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') {
+                i = t.find('\n', i);
+                if (i == std::string::npos) break;
+                continue;
+            } else if (c == '(' || c == '[' || c == '{') {
+                ++depth;
+            } else if (c == ')' || c == ']' || c == '}') {
+                --depth;
+            } else if (std::isspace(static_cast<unsigned char>(c))) {
+                continue;
+            } else if (std::isdigit(static_cast<unsigned char>(c)) && depth == 0 &&
+                       (before == '}' || before == ',' || before == ';')) {
                 size_t j = i;
                 while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
                 if (j == t.size() || std::isspace(static_cast<unsigned char>(t[j])) ||

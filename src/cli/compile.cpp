@@ -32,8 +32,11 @@ std::string compileErrorText(const ProgramSource &src, const CompileError &e, bo
 std::string sourceContext(const ProgramSource &src, const CompileError &e, bool preprocessed) {
     // Not for the test corpus (its expected output is DTrace's text alone),
     // nor after cpp (its lines are not the file's).
+    // Nor where a whole probe description is the subject (no match, a
+    // provider missing here: the text names it): those stay one line.
     int line = e.loc().line, column = e.loc().column;
     if (std::getenv("_DTRACE_TESTING") || preprocessed || line <= 0 || column <= 0) return {};
+    if (e.tag().starts_with("D_PDESC") || e.tag().starts_with("D_PROC")) return {};
     size_t start = 0;
     for (int l = 1; l < line; ++l) {
         start = src.text.find('\n', start);

@@ -96,37 +96,17 @@ std::string jsonString(std::string_view s) {
 }
 
 std::string jsonValue(const DecodedValue &v, const SymbolResolver *syms) {
-    char buf[32];
     switch (v.desc.kind) {
     case program::ValueDesc::Kind::String: return jsonString(v.text);
-    case program::ValueDesc::Kind::Integer: {
-        uint64_t bits = v.bits;
-        unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
-        if (size < 8) bits &= (1ull << (8 * size)) - 1;
-        bool sgn = v.desc.isSigned && !v.desc.isPointer;
-        if (sgn && size < 8 && (bits >> (8 * size - 1)) & 1) bits |= ~0ull << (8 * size);
-        if (v.desc.isPointer)
-            std::snprintf(buf, sizeof buf, "\"0x%" PRIx64 "\"", bits);
-        else if (sgn)
-            std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
-        else
-            std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
-        return buf;
-    }
+    case program::ValueDesc::Kind::Integer:
+        return v.desc.isPointer ? jsonString(integerText(v)) : integerText(v);
     case program::ValueDesc::Kind::Stack: {
         std::string out = "[";
         for (const std::string &name : stackFrameNames(toFormatValue(v), syms))
             out += (out.size() > 1 ? "," : "") + jsonString(name);
         return out + "]";
     }
-    case program::ValueDesc::Kind::Bytes: {
-        std::string hex;
-        for (char c : v.bytes) {
-            std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));
-            hex += buf;
-        }
-        return jsonString(hex);
-    }
+    case program::ValueDesc::Kind::Bytes: return jsonString(hexText(v));
     }
     return "null";
 }

@@ -139,4 +139,30 @@ FormatValue toFormatValue(const DecodedValue &v) {
     return FormatValue::ofInt(v.bits, size, v.desc.isSigned && !v.desc.isPointer);
 }
 
+std::string integerText(const DecodedValue &v) {
+    char buf[32];
+    uint64_t bits = v.bits;
+    unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
+    if (size < 8) bits &= (1ull << (8 * size)) - 1;
+    bool sgn = v.desc.isSigned && !v.desc.isPointer;
+    if (sgn && size < 8 && (bits >> (8 * size - 1)) & 1) bits |= ~0ull << (8 * size);
+    if (v.desc.isPointer)
+        std::snprintf(buf, sizeof buf, "0x%" PRIx64, bits);
+    else if (sgn)
+        std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
+    else
+        std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
+    return buf;
+}
+
+std::string hexText(const DecodedValue &v) {
+    std::string hex;
+    char buf[4];
+    for (char c : v.bytes) {
+        std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));
+        hex += buf;
+    }
+    return hex;
+}
+
 } // namespace dtrace::output

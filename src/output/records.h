@@ -20,6 +20,11 @@ struct DecodedValue {
 };
 
 DecodedValue decodeValue(const program::ValueDesc &d, std::span<const uint8_t> data);
+// An integer value as text by its type: signed or unsigned decimal, a
+// pointer as 0x hex (what JSON and Prometheus labels show).
+std::string integerText(const DecodedValue &v);
+// Raw bytes as lower-case hex digits.
+std::string hexText(const DecodedValue &v);
 
 // trace(): "%d" style when quiet, fixed-width columns otherwise.
 std::string formatTrace(const DecodedValue &v, bool quiet, const SymbolResolver *syms = nullptr,

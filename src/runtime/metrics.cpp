@@ -14,23 +14,9 @@ namespace {
 // (pointers in hex), symbols as printa() names them, stacks' frames
 // joined by ';', other bytes in hex.
 std::string labelValue(const output::DecodedValue &v, const output::SymbolResolver *syms) {
-    char buf[32];
     switch (v.desc.kind) {
     case program::ValueDesc::Kind::String: return v.text;
-    case program::ValueDesc::Kind::Integer: {
-        uint64_t bits = v.bits;
-        unsigned size = v.desc.typeSize ? v.desc.typeSize : 8;
-        if (size < 8) bits &= (1ull << (8 * size)) - 1;
-        bool sgn = v.desc.isSigned && !v.desc.isPointer;
-        if (sgn && size < 8 && (bits >> (8 * size - 1)) & 1) bits |= ~0ull << (8 * size);
-        if (v.desc.isPointer)
-            std::snprintf(buf, sizeof buf, "0x%" PRIx64, bits);
-        else if (sgn)
-            std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(bits));
-        else
-            std::snprintf(buf, sizeof buf, "%" PRIu64, bits);
-        return buf;
-    }
+    case program::ValueDesc::Kind::Integer: return output::integerText(v);
     case program::ValueDesc::Kind::Stack: {
         if (v.desc.symbolForm) return output::formatSymbol(v, syms);
         std::string out;
@@ -38,14 +24,7 @@ std::string labelValue(const output::DecodedValue &v, const output::SymbolResolv
             out += (out.empty() ? "" : ";") + frame;
         return out;
     }
-    case program::ValueDesc::Kind::Bytes: {
-        std::string hex;
-        for (char c : v.bytes) {
-            std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned char>(c));
-            hex += buf;
-        }
-        return hex;
-    }
+    case program::ValueDesc::Kind::Bytes: return output::hexText(v);
     }
     return "";
 }

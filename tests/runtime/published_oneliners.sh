@@ -34,7 +34,8 @@ while IFS=$'\t' read -r source prog cmd expect; do
 	rc=$?
 	rm -f /var/tmp/dtrace-ol
 	# What the traced command printed is not the one-liner's output.
-	grep -v '^dtrace: pid [0-9]* has exited$' err >err.dtrace
+	# (nor the source line and caret after a compile error's one line)
+	grep -v '^dtrace: pid [0-9]* has exited$' err | grep -Ev '^ [0-9]+ \| |^ +\| ' >err.dtrace
 	ok=
 	case "$expect" in output*)
 		[ $rc = 0 ] && [ -s out ] && ok=1 ;;
