@@ -15,6 +15,9 @@
 # and cpio are installed from Debian when missing. Nested KVM does not work
 # on our machines, so the guest runs under TCG: several times slower than
 # the host, so keep guest test sets small.
+# To debug the guest's kernel: DTRACE_GUEST_LOGLEVEL=4 puts its warnings
+# (soft lockups, backtraces) on the console, DTRACE_GUEST_CONSOLE_LINES
+# how many of the console's last lines a guest that did not finish shows.
 set -uo pipefail
 
 timeout_s=1200
@@ -116,7 +119,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 4096 -smp 2 -nogr
     -no-reboot -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$share,mount_tag=result,security_model=none" "${disk[@]}" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=1" >"$share/console" 2>&1 &
+    -append "console=ttyS0 panic=-1 quiet loglevel=${DTRACE_GUEST_LOGLEVEL:-1}" >"$share/console" 2>&1 &
 qpid=$!
 # Stream the command's output while the guest runs.
 tail -n +1 -F --pid="$qpid" "$share/output" 2>/dev/null
@@ -124,7 +127,7 @@ wait "$qpid"
 qrc=$?
 if [[ ! -f $share/status ]]; then
     echo "guest: the guest did not finish (QEMU exit $qrc); its console's last lines:" >&2
-    tail -n 20 "$share/console" | tr -d '\r' >&2
+    tail -n "${DTRACE_GUEST_CONSOLE_LINES:-20}" "$share/console" | tr -d '\r' >&2
     exit 2
 fi
 exit "$(cat "$share/status")"

@@ -61,6 +61,7 @@ assert len(objs) == 1, objs
 e = objs[0]
 assert e["type"] == "message" and e["severity"] == "error", e
 assert e["tag"] == "D_SYNTAX" and e["line"] == 3 and e["source"].endswith("bad.d"), e
+assert e["column"] == 7 and "\n" not in e["message"], e
 assert e["message"].startswith("failed to compile script ") and "line 3" in e["message"], e
 assert e["summary"].startswith("syntax error"), e
 ' "$tmp/err" || { cat "$tmp/err"; fail "compile error as JSON"; }
