@@ -67,13 +67,10 @@ int listProbes(const CommandLine &cl, providers::ProbeCatalog &catalog, std::opt
                 for (size_t at; (at = desc.find("$target")) != std::string::npos;)
                     desc.replace(at, 7, std::to_string(*target));
             // A number: the probe with that ID, as this listing numbers them.
-            if (!desc.empty() && desc.find_first_not_of("0123456789") == std::string::npos) {
-                if (desc.size() > 10 || std::stoull(desc) > UINT32_MAX)
-                    throw Error("invalid probe specifier " + desc + ": identifier " + desc +
-                                " exceeds maximum probe id");
-                catalog.list({});
-                const providers::Probe *p = catalog.byId(static_cast<uint32_t>(std::stoull(desc)));
-                if (!p) throw Error("invalid probe specifier " + desc + ": No such probe");
+            if (providers::ProbeCatalog::isProbeId(desc)) {
+                std::string why;
+                const providers::Probe *p = catalog.byListedId(desc, why);
+                if (!p) throw Error("invalid probe specifier " + desc + ": " + why);
                 probes.push_back(p);
                 continue;
             }

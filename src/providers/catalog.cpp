@@ -1,5 +1,7 @@
 #include "providers/catalog.h"
 
+#include <charconv>
+
 #include "providers/registry.h"
 #include "providers/unavailable.h"
 
@@ -23,6 +25,23 @@ const Probe *ProbeCatalog::add(Probe p) {
     p.id = static_cast<uint32_t>(probes_.size() + 1);
     probes_.push_back(std::make_unique<Probe>(std::move(p)));
     return probes_.back().get();
+}
+
+bool ProbeCatalog::isProbeId(std::string_view text) {
+    return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+const Probe *ProbeCatalog::byListedId(std::string_view digits, std::string &why) {
+    uint64_t id = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size() || id > UINT32_MAX) {
+        why = "identifier " + std::string(digits) + " exceeds maximum probe id";
+        return nullptr;
+    }
+    list({});
+    const Probe *p = byId(static_cast<uint32_t>(id));
+    if (!p) why = "No such probe";
+    return p;
 }
 
 const Probe *ProbeCatalog::byId(uint32_t id) const {

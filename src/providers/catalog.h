@@ -26,6 +26,12 @@ class ProbeCatalog {
     // Every probe whose provider matches, for `dtrace -l`.
     std::vector<const Probe *> list(const ProbeDescription &desc);
     const Probe *byId(uint32_t id) const;
+    // Whether a description is a probe ID (digits alone).
+    static bool isProbeId(std::string_view text);
+    // The probe a probe ID names, as `dtrace -l` numbers probes (every
+    // probe is listed first); nullptr, with DTrace's reason in why, when
+    // none has it.
+    const Probe *byListedId(std::string_view digits, std::string &why);
     // A probe's facts of the running system, read once.
     const Probe &resolved(const Probe &p);
     // Its native argument types (args[], dtrace -l -v), read once.

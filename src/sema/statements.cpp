@@ -24,13 +24,12 @@ std::vector<const providers::Probe *> Sema::matchProbes(const frontend::ProbeSpe
     // A number is a probe ID, as `dtrace -l` numbers probes (the session
     // lists every probe first when a program may name one).
     const std::string &s = spec.text;
-    if (!s.empty() && std::all_of(s.begin(), s.end(),
-                                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-        if (s.size() > 10 || std::stoull(s) > UINT32_MAX)
-            fail("D_PDESC_INVAL", spec.loc, "identifier " + s + " exceeds maximum probe id");
-        catalog_.list({});
-        const providers::Probe *p = catalog_.byId(static_cast<uint32_t>(std::stoull(s)));
-        if (!p) fail("D_PDESC_INVAL", spec.loc, "invalid probe identifier " + s + ": No such probe");
+    if (providers::ProbeCatalog::isProbeId(s)) {
+        std::string why;
+        const providers::Probe *p = catalog_.byListedId(s, why);
+        if (!p)
+            fail("D_PDESC_INVAL", spec.loc,
+                 why == "No such probe" ? "invalid probe identifier " + s + ": " + why : why);
         frontend::ProbeSpecText named{p->provider + ":" + p->module + ":" + p->function + ":" +
                                           p->name,
                                       spec.loc};
