@@ -214,6 +214,8 @@ class ProgramBuilder {
                    const std::vector<bpf::FunctionId> &clauseFns, bpf::FunctionId errorFn,
                    bool usesArgs);
     void emitProbeIdentity(bpf::Function &f, bpf::Label out);
+    void emitSelectorLookup(bpf::Function &f, bpf::Label out);
+    void emitSelectorIdentity(bpf::Function &f);
     void emitContinuationEntry(bpf::Function &f, bpf::Label out);
     void emitContextLookup(bpf::Function &f, bpf::Label out);
     void emitAccountedCall(bpf::Function &f, int clauseIndex, bpf::FunctionId fn);

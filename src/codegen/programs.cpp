@@ -422,9 +422,18 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     // functions in a program (linkFunctions), the entry stays within a
     // jump's reach.
     Label out = f.newLabel();
+    // A probe table the provider can index without the per-CPU context
+    // (a system call's number) is consulted first: a firing no probe
+    // wants (every other system call) leaves after a few instructions,
+    // with no helper call.
+    const bool selectorFirst = chain.slot == 0 && ctx.role == providers::ProbeRole::Traced &&
+                               ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable &&
+                               ctx.shape.selectorWithoutContext;
     if (chain.slot > 0) {
         emitContinuationEntry(f, out);
     } else {
+        f.emit(movReg(R6, R1));
+        if (selectorFirst) emitSelectorLookup(f, out);
         emitContextLookup(f, out);
         f.emit(load(Size::W, R0, FP, -8));
         f.emit(store(Size::DW, R9, dctx::kCpu, R0));
@@ -438,7 +447,10 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
             f.emit(load(Size::W, R1, R1, 0));
             f.jumpImm(BPF_JNE, R1, 0, out);
         }
-        emitProbeIdentity(f, out);
+        if (selectorFirst)
+            emitSelectorIdentity(f);
+        else
+            emitProbeIdentity(f, out);
         f.emit(storeImm(Size::DW, R9, dctx::kTimestamp, 0));
         f.emit(storeImm(Size::DW, R9, dctx::kVtimestamp, 0));
         f.emit(storeImm(Size::DW, R9, dctx::kErrno, 0));
@@ -506,10 +518,9 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     f.emit(exitInsn());
 }
 
-// r6 = the program's context, r9 = this CPU's per-CPU context (to `out`
-// if there is none); the CPU's number stays at fp-8.
+// r9 = this CPU's per-CPU context (to `out` if there is none); the CPU's
+// number stays at fp-8.
 void ProgramBuilder::emitContextLookup(bpf::Function &f, Label out) {
-    f.emit(movReg(R6, R1));
     f.callHelper(BPF_FUNC_get_smp_processor_id);
     f.emit(store(Size::W, FP, -8, R0));
     f.ldMap(R1, g.dctxMap);
@@ -524,6 +535,7 @@ void ProgramBuilder::emitContextLookup(bpf::Function &f, Label out) {
 // already (the program before set it up); a shared program's clause masks
 // need the probe's table entry again (r8).
 void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
+    f.emit(movReg(R6, R1));
     emitContextLookup(f, out);
     if (ctx.shape.identity != providers::ProgramShape::Identity::SelectorTable) return;
     f.emit(load(Size::W, R7, R9, dctx::kSelector));
@@ -536,6 +548,34 @@ void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
     f.emit(movReg(R8, R0));
 }
 
+// r7 = the selector (the provider's code), r8 = its probe table entry;
+// to `out` when no probe of this program has that selector.
+void ProgramBuilder::emitSelectorLookup(bpf::Function &f, Label out) {
+    providers::FiringCode code{f, ctx.shape, ctx.probes, &g};
+    ctx.provider->emitSelector(code);
+    f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(ctx.selectors), out);
+    f.emit(store(Size::W, FP, -8, R7));
+    f.ldMap(R1, ctx.probeTable);
+    f.emit(movReg(R2, FP));
+    f.emit(alu64Imm(BPF_ADD, R2, -8));
+    f.callHelper(BPF_FUNC_map_lookup_elem);
+    f.jumpImm(BPF_JEQ, R0, 0, out);
+    f.emit(movReg(R8, R0));
+    f.emit(load(Size::W, R1, R8, offsetof(program::SelectorProbe, probeId)));
+    f.jumpImm(BPF_JEQ, R1, 0, out);
+}
+
+// The firing's probe, from the probe table entry in r8 (selector in r7).
+void ProgramBuilder::emitSelectorIdentity(bpf::Function &f) {
+    f.emit(load(Size::W, R1, R8, offsetof(program::SelectorProbe, probeId)));
+    f.emit(store(Size::W, R9, dctx::kProbeId, R1));
+    f.emit(store(Size::W, R9, dctx::kSelector, R7));
+    f.emit(movReg(R1, R7));
+    f.emit(alu64Imm(BPF_LSH, R1, 5)); // kNameWidth
+    f.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(ctx.namesOffset)));
+    f.emit(store(Size::W, R9, dctx::kFuncOffset, R1));
+}
+
 // dctx::kProbeId (and kFuncOffset, for probefunc) of the firing: known
 // statically, looked up in the program's probe table by the selector the
 // provider's code leaves in r7 (r8: the entry), or taken from the uprobe's
@@ -545,23 +585,8 @@ void ProgramBuilder::emitProbeIdentity(bpf::Function &f, Label out) {
     providers::FiringCode code{f, ctx.shape, ctx.probes, &g};
     switch (ctx.shape.identity) {
     case Identity::SelectorTable:
-        ctx.provider->emitSelector(code);
-        f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(ctx.selectors), out);
-        f.emit(store(Size::W, FP, -8, R7));
-        f.ldMap(R1, ctx.probeTable);
-        f.emit(movReg(R2, FP));
-        f.emit(alu64Imm(BPF_ADD, R2, -8));
-        f.callHelper(BPF_FUNC_map_lookup_elem);
-        f.jumpImm(BPF_JEQ, R0, 0, out);
-        f.emit(movReg(R8, R0));
-        f.emit(load(Size::W, R1, R8, offsetof(program::SelectorProbe, probeId)));
-        f.jumpImm(BPF_JEQ, R1, 0, out);
-        f.emit(store(Size::W, R9, dctx::kProbeId, R1));
-        f.emit(store(Size::W, R9, dctx::kSelector, R7));
-        f.emit(movReg(R1, R7));
-        f.emit(alu64Imm(BPF_LSH, R1, 5)); // kNameWidth
-        f.emit(alu64Imm(BPF_ADD, R1, static_cast<int32_t>(ctx.namesOffset)));
-        f.emit(store(Size::W, R9, dctx::kFuncOffset, R1));
+        emitSelectorLookup(f, out);
+        emitSelectorIdentity(f);
         return;
     case Identity::Cookie:
         // The cookie: the probe ID, and its names' index above it.

@@ -14,13 +14,15 @@ void emitSyscallNumber(Function &f, bool entry) {
         f.emit(load(Size::DW, R7, R6, 8));
         return;
     }
+    // On the stack, not in the per-CPU context: the syscall provider looks
+    // the number up before it finds the context.
     f.emit(load(Size::DW, R3, R6, 0));
     f.emit(alu64Imm(BPF_ADD, R3, ptregs::kOrigAx));
-    f.emit(movReg(R1, R9));
-    f.emit(alu64Imm(BPF_ADD, R1, dctx::kScratch));
+    f.emit(movReg(R1, FP));
+    f.emit(alu64Imm(BPF_ADD, R1, -16));
     f.emit(movImm(R2, 8));
     f.callHelper(BPF_FUNC_probe_read_kernel);
-    f.emit(load(Size::DW, R7, R9, dctx::kScratch));
+    f.emit(load(Size::DW, R7, FP, -16));
 }
 
 void emitSyscallEntryArguments(Function &f) {

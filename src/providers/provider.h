@@ -52,6 +52,10 @@ struct ProgramShape {
     // call's number), or the uprobe's BPF cookie.
     enum class Identity { Static, SelectorTable, Cookie };
     Identity identity = Identity::Static;
+    // SelectorTable: the provider's emitSelector code uses neither r9 nor
+    // the stack above fp-16, so the program can look the selector up
+    // before the per-CPU context and leave at once when no probe wants it.
+    bool selectorWithoutContext = false;
     // Cookie: only probes enabled for the same clauses share a program.
     bool sameClausesOnly = false;
     // The raw tracepoint (or other hook) this shape's program attaches to;

@@ -78,6 +78,7 @@ class SyscallProvider final : public Provider {
         s.programName = "dt_" + s.hook;
         s.shareKey = s.hook;
         s.identity = ProgramShape::Identity::SelectorTable;
+        s.selectorWithoutContext = true;
         // A raw tracepoint's kernel stack starts in the tracing machinery:
         // the clause, the program and the tracepoint's two glue frames.
         s.kernelStackSkip = 4;
