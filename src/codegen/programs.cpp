@@ -342,11 +342,36 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
     f.callHelper(BPF_FUNC_get_smp_processor_id);
     f.emit(
         store(Size::W, R9, static_cast<int16_t>(recordOffset + offsetof(RecordHeader, cpu)), R0));
+    if (wakeup) {
+        f.emit(movImm(R4, BPF_RB_FORCE_WAKEUP));
+    } else if (g.prog.options.bufpolicy == program::BufferPolicy::Fill) {
+        // A fill buffer is read when tracing ends, as DTrace's is.
+        f.emit(movImm(R4, BPF_RB_NO_WAKEUP));
+    } else {
+        // No wake-up per record (one costs microseconds): the consumer
+        // reads at switchrate, and is woken by the record that fills the
+        // ring past its mark, so a burst is read while it lasts.
+        Label quiet = f.newLabel(), set = f.newLabel();
+        f.ldMap(R1, g.buffersMap);
+        f.emit(movImm(R2, BPF_RB_AVAIL_DATA));
+        f.callHelper(BPF_FUNC_ringbuf_query);
+        f.ldMapValue(R1, g.stateMap, 0);
+        f.emit(load(Size::DW, R1, R1, program::kStateWakeMarkOffset));
+        f.jumpReg(BPF_JGE, R0, R1, quiet);
+        // What this record takes in the ring: its 8-byte header, and its
+        // length rounded up to 8.
+        f.emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(8 + (size + 7) / 8 * 8)));
+        f.jumpReg(BPF_JLT, R0, R1, quiet);
+        f.emit(movImm(R4, BPF_RB_FORCE_WAKEUP));
+        f.jump(set);
+        f.bind(quiet);
+        f.emit(movImm(R4, BPF_RB_NO_WAKEUP));
+        f.bind(set);
+    }
     f.ldMap(R1, g.buffersMap);
     f.emit(movReg(R2, R9));
     f.emit(alu64Imm(BPF_ADD, R2, static_cast<int32_t>(recordOffset)));
     f.emit(movImm(R3, static_cast<int32_t>(size)));
-    f.emit(movImm(R4, wakeup ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP));
     f.callHelper(BPF_FUNC_ringbuf_output);
     f.jumpImm(BPF_JEQ, R0, 0, done);
     f.bind(drop);

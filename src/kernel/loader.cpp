@@ -19,6 +19,10 @@ namespace dtrace::kernel {
 
 namespace {
 
+// The kernel ring's least size per CPU under bufpolicy=ring (the kept ring
+// is the consumer's, bufsize a CPU).
+constexpr uint64_t kRingPolicyTransport = 1 << 20;
+
 // The kernel memory a map holds, as the kernel counts it (fdinfo's
 // memlock: every map, aggregations and the ring buffer included; what
 // bpftool reports), else an estimate from its sizes.
@@ -208,7 +212,14 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
             // the kernel will not give is halved (bufresize=auto, reported)
             // or refused (bufresize=manual).
             uint64_t perCpu = std::max<uint64_t>(1, prog.options.bufsize);
-            uint64_t want = perCpu * static_cast<uint64_t>(s.cpus);
+            // bufpolicy=ring: the consumer keeps each CPU's newest bufsize
+            // bytes; the kernel's ring is only the way there, and must not
+            // fill (it would drop the newest records) while the consumer
+            // reads a burst.
+            uint64_t transport = perCpu;
+            if (prog.options.bufpolicy == program::BufferPolicy::Ring)
+                transport = std::max<uint64_t>(perCpu, kRingPolicyTransport);
+            uint64_t want = transport * static_cast<uint64_t>(s.cpus);
             uint64_t size = 4096;
             while (size < want && size < (1ull << 40)) size <<= 1;
             bool manual = prog.options.bufresize == program::BufferResize::Manual;
@@ -225,7 +236,8 @@ void load(const program::CompiledProgram &prog, Session &s, bool verbose) {
                             (err.empty() ? std::string("too large") : err) + " (lower bufsize)",
                         "");
                 size >>= 1;
-                s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
+                if (size / static_cast<uint64_t>(s.cpus) < perCpu)
+                    s.bufsizeLowered = std::max<uint64_t>(1, size / static_cast<uint64_t>(s.cpus));
             }
         } else {
             fd = createMap(spec, s.cpus, -1, err);

@@ -108,11 +108,15 @@ struct StateValue {
     int32_t exitStatus;
     uint64_t walltimeOffset; // realtime - monotonic, set by the consumer
     uint64_t heartbeat;      // CLOCK_MONOTONIC ns of the consumer's last pass; 0 before tracing
+    // Bytes waiting in the ring buffer at which a record wakes the consumer
+    // (set by the consumer: half the ring); 0 before it is set.
+    uint64_t wakeMark;
 };
 // kAborted: the deadman found the consumer unresponsive; probes do nothing.
 enum Activity : uint32_t { kActive = 0, kExiting = 1, kStopped = 2, kAborted = 3 };
 constexpr int16_t kStateActivityOffset = 0;
 constexpr int16_t kStateHeartbeatOffset = 16;
+constexpr int16_t kStateWakeMarkOffset = 24;
 
 // Per-CPU counters of what was lost.
 enum DropCounter : uint32_t {

@@ -61,6 +61,14 @@ void Consumer::open() {
         mmap(nullptr, sizeof(program::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
     if (p == MAP_FAILED) throw Error(why + "cannot map the state map: " + std::strerror(errno));
     state_ = static_cast<program::StateValue *>(p);
+    // A record that fills the ring past half wakes this consumer (before
+    // the next switchrate tick), so a burst is read while it lasts.
+    bpf_map_info info{};
+    uint32_t infoLen = sizeof(info);
+    if (bpf_obj_get_info_by_fd(
+            session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
+            &info, &infoLen) == 0)
+        __atomic_store_n(&state_->wakeMark, uint64_t{info.max_entries} / 2, __ATOMIC_RELAXED);
     if (int specsMap = prog_.mapOf(program::MapRole::Speculations);
         specsMap >= 0 && prog_.nspec > 0) {
         p = mmap(nullptr, prog_.nspec * sizeof(program::SpecState), PROT_READ | PROT_WRITE,

@@ -21,6 +21,14 @@ cat "$tmp/out"
 expected=373738383939
 got=$(tr -d '\n' < "$tmp/out")
 [ "$got" = "$expected" ] || { echo "FAIL: ring kept the wrong records"; exit 1; }
+# A burst far longer than the ring: the newest records are kept (the
+# kernel's own ring, the way to the consumer, must not fill and drop them).
+out=$("$DTRACE" -q -x bufpolicy=ring -x bufsize=4k -n '
+syscall::write:entry /pid == $target/ { printf("%d\n", n++); }' \
+    -c 'dd if=/dev/zero of=/dev/null bs=1 count=200000 status=none' 2>&1)
+last=$(echo "$out" | grep -E '^[0-9]+$' | tail -1)
+[ "$last" = 199999 ] || { echo "FAIL: a burst's newest record not kept (last $last):"; echo "$out" | tail -5; exit 1; }
+echo "$out" | grep -q drops && { echo "FAIL: drops under bufpolicy=ring: $(echo "$out" | grep drops)"; exit 1; }
 # A single record larger than the ring cannot be kept.
 out=$("$DTRACE" -q -x bufpolicy=ring -x bufsize=16 -x strsize=64 -n 'BEGIN { trace(execname); exit(0); }' 2>&1)
 [ "$out" = "dtrace: could not enable tracing: Enabling exceeds size of buffer" ] ||
