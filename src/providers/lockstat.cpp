@@ -65,7 +65,7 @@ class LockstatProvider final : public Provider {
     std::string_view name() const override { return "lockstat"; }
 
     void provide(const ProbeDescription &d, ProbeCatalog &catalog) override {
-        if (made_ || !fieldMatches(d.provider, "lockstat")) return;
+        if (made_ || !fieldMatches(d.provider, "lockstat") || !namesLockProbe(d)) return;
         made_ = true;
         hooksPresent_ = rawTracepointExists(kBegin) && rawTracepointExists(kEnd);
         if (!hooksPresent_) return;
@@ -92,6 +92,18 @@ class LockstatProvider final : public Provider {
                        "on Linux: the kernel traces lock contention only, not every acquisition "
                        "and release";
         return {};
+    }
+
+    // Whether a description could name a lockstat probe: the kernel (its
+    // BTF, megabytes) is read only for one that could ("BEGIN" names a
+    // probe of every provider).
+    static bool namesLockProbe(const ProbeDescription &d) {
+        if (!fieldMatches(d.module, "vmlinux") || !fieldMatches(d.function, "")) return false;
+        for (const LockProbe &lp : kProbes)
+            if (fieldMatches(d.name, lp.name)) return true;
+        for (const char *hold : kHoldProbes)
+            if (fieldMatches(d.name, hold)) return true;
+        return false;
     }
 
     void resolve(Probe &p) const override { p.resolved = true; }
