@@ -299,33 +299,73 @@ AggregationSnapshot snapshot(const program::AggregationDesc &desc, int fd, int c
             add(std::move(key), values.data(), {});
         return snap;
     }
-    // Each map entry is one CPU's share of a key: gather the CPUs of each
-    // key side by side, as a per-CPU map would give them, then merge.
+    // Each map entry is one CPU's share of a key. The entries are read into
+    // one flat table (key, CPU, value), ordered by key, and each run of a
+    // key's CPUs merged: a million keys cost a few tens of megabytes here,
+    // not a node and a string each.
     const uint32_t dkey = desc.keySize - program::kAggTagSize;
-    struct Gathered {
-        std::vector<uint8_t> values;
-        std::vector<uint32_t> cpus;
-    };
-    std::unordered_map<std::string, size_t> index;
-    std::vector<std::pair<std::string, Gathered>> gathered;
+    const size_t row = dkey + sizeof(uint32_t) + desc.valueSize;
+    std::vector<uint8_t> table;
+    size_t rows = 0;
     readHashMap(fd, desc.keySize, desc.valueSize, [&](const uint8_t *key, const uint8_t *value) {
         program::AggregationTag tag;
         std::memcpy(&tag, key + dkey, sizeof tag);
         if (tag.slot != desc.slot || tag.cpu >= static_cast<uint32_t>(cpus)) return;
-        const uint32_t cpu = tag.cpu;
-        std::string k(reinterpret_cast<const char *>(key), dkey);
-        auto [it, added] = index.emplace(k, gathered.size());
-        if (added)
-            gathered.emplace_back(
-                std::move(k),
-                Gathered{std::vector<uint8_t>(stride * static_cast<size_t>(cpus)), {}});
-        Gathered &g = gathered[it->second].second;
-        std::memcpy(g.values.data() + stride * cpu, value, desc.valueSize);
-        g.cpus.push_back(cpu);
+        table.resize(table.size() + row);
+        uint8_t *r = table.data() + rows++ * row;
+        std::memcpy(r, key, dkey);
+        std::memcpy(r + dkey, &tag.cpu, sizeof tag.cpu);
+        std::memcpy(r + dkey + sizeof tag.cpu, value, desc.valueSize);
     });
-    snap.entries.reserve(gathered.size());
-    for (auto &[k, g] : gathered)
-        add(std::vector<uint8_t>(k.begin(), k.end()), g.values.data(), std::move(g.cpus));
+    auto rowAt = [&](size_t i) { return table.data() + i * row; };
+    std::vector<uint32_t> order(rows);
+    // group[i]: whether order[i] begins a key's run.
+    std::vector<bool> group(rows, true);
+    if (dkey <= 16) {
+        // Short keys sort as two words held beside their row's index (any
+        // order puts a key's CPUs together; no pointer chased per compare).
+        struct ShortKey {
+            uint64_t w[2];
+            uint32_t index;
+        };
+        std::vector<ShortKey> shortKeys(rows);
+        for (size_t i = 0; i < rows; ++i) {
+            shortKeys[i] = {{0, 0}, static_cast<uint32_t>(i)};
+            std::memcpy(shortKeys[i].w, rowAt(i), dkey);
+        }
+        std::sort(shortKeys.begin(), shortKeys.end(), [](const ShortKey &a, const ShortKey &b) {
+            return a.w[0] != b.w[0] ? a.w[0] < b.w[0] : a.w[1] < b.w[1];
+        });
+        for (size_t i = 0; i < rows; ++i) {
+            order[i] = shortKeys[i].index;
+            group[i] = i == 0 || shortKeys[i].w[0] != shortKeys[i - 1].w[0] ||
+                       shortKeys[i].w[1] != shortKeys[i - 1].w[1];
+        }
+    } else {
+        for (size_t i = 0; i < rows; ++i) order[i] = static_cast<uint32_t>(i);
+        std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+            return std::memcmp(rowAt(a), rowAt(b), dkey) < 0;
+        });
+        for (size_t i = 1; i < rows; ++i)
+            group[i] = std::memcmp(rowAt(order[i]), rowAt(order[i - 1]), dkey) != 0;
+    }
+    snap.entries.reserve(rows);
+    std::vector<uint8_t> values(stride * static_cast<size_t>(cpus));
+    for (size_t i = 0; i < rows;) {
+        const uint8_t *first = rowAt(order[i]);
+        std::fill(values.begin(), values.end(), 0);
+        std::vector<uint32_t> on;
+        size_t j = i;
+        for (; j < rows && (j == i || !group[j]); ++j) {
+            const uint8_t *r = rowAt(order[j]);
+            uint32_t cpu;
+            std::memcpy(&cpu, r + dkey, sizeof cpu);
+            std::memcpy(values.data() + stride * cpu, r + dkey + sizeof cpu, desc.valueSize);
+            on.push_back(cpu);
+        }
+        add(std::vector<uint8_t>(first, first + dkey), values.data(), std::move(on));
+        i = j;
+    }
     return snap;
 }
 
@@ -445,25 +485,107 @@ void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {
     bool byKey = opts.aggsortkey;
     size_t keyPosition = opts.aggsortkeypos;
     bool rev = opts.aggsortrev;
-    std::stable_sort(snap.entries.begin(), snap.entries.end(),
-                     [&](const AggregationEntry &a, const AggregationEntry &b) {
-                         int c = 0;
-                         if (!byKey) {
-                             long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
-                             c = x < y ? -1 : x > y ? 1 : 0;
-                             if (c == 0) {
-                                 int64_t za = zeroBucketCount(snap.desc, a.data),
-                                         zb = zeroBucketCount(snap.desc, b.data);
-                                 c = za < zb ? -1 : za > zb ? 1 : 0;
-                             }
-                         }
-                         if (c == 0) c = compareKeys(a, b, keyPosition);
-                         if (c == 0 && byKey) {
-                             long double x = a.sortValue(snap.desc), y = b.sortValue(snap.desc);
-                             c = x < y ? -1 : x > y ? 1 : 0;
-                         }
-                         return rev ? c > 0 : c < 0;
-                     });
+    // Each entry's sort value and tie-break once, not at every comparison;
+    // the entries are moved once, into their order, at the end.
+    struct SortKey {
+        long double value;
+        int64_t zero;
+    };
+    const size_t n = snap.entries.size();
+    std::vector<SortKey> keys(n);
+    for (size_t i = 0; i < n; ++i)
+        keys[i] = {snap.entries[i].sortValue(snap.desc),
+                   byKey ? 0 : zeroBucketCount(snap.desc, snap.entries[i].data)};
+    // Integer keys (the usual case) compare as their masked words, laid out
+    // side by side in DTrace's key order; others by compareKeys.
+    const size_t width = snap.desc ? snap.desc->keys.size() : 0;
+    bool integerKeys = width > 0 && n > 0;
+    if (snap.desc)
+        for (const auto &k : snap.desc->keys)
+            integerKeys = integerKeys && k.kind == program::ValueDesc::Kind::Integer;
+    std::vector<uint64_t> words;
+    if (integerKeys) {
+        words.resize(n * width);
+        for (size_t i = 0; i < n; ++i) {
+            const AggregationEntry &e = snap.entries[i];
+            if (e.keys.size() != width) {
+                integerKeys = false;
+                break;
+            }
+            for (size_t j = 0; j < width; ++j) {
+                const output::DecodedValue &v = e.keys[(keyPosition + j) % width];
+                uint32_t size = v.desc.typeSize;
+                uint64_t mask = size > 0 && size < 8 ? (1ull << (8 * size)) - 1 : ~0ull;
+                words[i * width + j] = v.bits & mask;
+            }
+        }
+    }
+    auto compareKeyOrder = [&](uint32_t ia, uint32_t ib) {
+        if (!integerKeys) return compareKeys(snap.entries[ia], snap.entries[ib], keyPosition);
+        const uint64_t *x = words.data() + ia * width, *y = words.data() + ib * width;
+        for (size_t j = 0; j < width; ++j)
+            if (x[j] != y[j]) return x[j] < y[j] ? -1 : 1;
+        return 0;
+    };
+    auto compare = [&](const SortKey &x, const SortKey &y, uint32_t ia, uint32_t ib) {
+        int c = 0;
+        if (!byKey) {
+            c = x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
+            if (c == 0) c = x.zero < y.zero ? -1 : x.zero > y.zero ? 1 : 0;
+        }
+        if (c == 0) c = compareKeyOrder(ia, ib);
+        if (c == 0 && byKey) c = x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
+        return rev ? c > 0 : c < 0;
+    };
+    std::vector<uint32_t> order(n);
+    if (integerKeys && width == 1) {
+        // One integer key: everything a comparison needs in one row.
+        struct Row {
+            SortKey key;
+            uint64_t word;
+            uint32_t index;
+        };
+        std::vector<Row> rowsToSort(n);
+        for (size_t i = 0; i < n; ++i)
+            rowsToSort[i] = {keys[i], words[i], static_cast<uint32_t>(i)};
+        // Stable by the index as the last tie-break, without the extra
+        // buffer std::stable_sort takes.
+        std::sort(rowsToSort.begin(), rowsToSort.end(), [&](const Row &a, const Row &b) {
+            int c = 0;
+            if (!byKey) {
+                c = a.key.value < b.key.value ? -1 : a.key.value > b.key.value ? 1 : 0;
+                if (c == 0) c = a.key.zero < b.key.zero ? -1 : a.key.zero > b.key.zero ? 1 : 0;
+            }
+            if (c == 0) c = a.word < b.word ? -1 : a.word > b.word ? 1 : 0;
+            if (c == 0 && byKey)
+                c = a.key.value < b.key.value ? -1 : a.key.value > b.key.value ? 1 : 0;
+            if (c == 0) return a.index < b.index;
+            return rev ? c > 0 : c < 0;
+        });
+        for (size_t i = 0; i < n; ++i) order[i] = rowsToSort[i].index;
+    } else {
+        for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+        std::stable_sort(order.begin(), order.end(), [&](uint32_t ia, uint32_t ib) {
+            return compare(keys[ia], keys[ib], ia, ib);
+        });
+    }
+    keys = {};
+    words = {};
+    // Into their order in place, a cycle at a time (not a second vector of
+    // a million entries).
+    for (size_t start = 0; start < n; ++start) {
+        if (order[start] == start || order[start] == UINT32_MAX) continue;
+        AggregationEntry held = std::move(snap.entries[start]);
+        size_t at = start;
+        while (order[at] != start) {
+            size_t from = order[at];
+            snap.entries[at] = std::move(snap.entries[from]);
+            order[at] = UINT32_MAX;
+            at = from;
+        }
+        snap.entries[at] = std::move(held);
+        order[at] = UINT32_MAX;
+    }
 }
 
 } // namespace dtrace::runtime
