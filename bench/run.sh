@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks dtrace against bpftrace in the same run; prints ratios.
 set -euo pipefail
+# BASELINE_DTRACE (an older dtrace measured in the same run, the column
+# "before") is taken relative to the caller's directory.
+[ -z "${BASELINE_DTRACE:-}" ] || export BASELINE_DTRACE="$(realpath "$BASELINE_DTRACE")"
 cd "$(dirname "$0")/.."
 DTRACE=$(realpath "${1:-build/dtrace}")
 if [ "$(id -u)" -ne 0 ]; then
