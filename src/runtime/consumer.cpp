@@ -40,22 +40,16 @@ void Consumer::jsonLine(const std::string &object) {
 
 Consumer::~Consumer() {
     if (original_ && config_.out != original_) std::fclose(config_.out);
-    if (rb_) ring_buffer__free(rb_);
     if (state_) munmap(state_, sizeof(program::StateValue));
     if (specs_) munmap(specs_, prog_.nspec * sizeof(program::SpecState));
 }
 
-int Consumer::onRecord(void *ctx, void *data, size_t size) {
-    static_cast<Consumer *>(ctx)->record(static_cast<const uint8_t *>(data), size);
-    return 0;
-}
-
 void Consumer::open() {
     const std::string why = "could not enable tracing: ";
-    rb_ = ring_buffer__new(
-        session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
-        onRecord, this, nullptr);
-    if (!rb_) throw Error(why + "cannot open ring buffer");
+    if (!ring_.open(
+            session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
+            [this](const uint8_t *data, size_t size) { record(data, size); }))
+        throw Error(why + "cannot open ring buffer: " + std::strerror(errno));
     int stateFd = session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::State))).get();
     void *p =
         mmap(nullptr, sizeof(program::StateValue), PROT_READ | PROT_WRITE, MAP_SHARED, stateFd, 0);
@@ -92,12 +86,12 @@ void Consumer::setWalltimeOffset() {
 
 void Consumer::poll(int timeoutMs) {
     truncated_.clear();
-    if (rb_) ring_buffer__poll(rb_, timeoutMs);
+    ring_.poll(timeoutMs);
     drain();
 }
 
 bool Consumer::wakeOnExit(pid_t pid) {
-    if (!rb_) return false;
+    if (!ring_.isOpen()) return false;
     exitFd_ = kernel::Fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     if (!exitFd_.valid()) return false;
     if (!wakeOnReadable(exitFd_.get())) {
@@ -108,18 +102,12 @@ bool Consumer::wakeOnExit(pid_t pid) {
 }
 
 bool Consumer::wakeOnReadable(int fd) {
-    if (!rb_) return false;
-    // libbpf takes an event's data as the index of a ring to read: ring 0
-    // is read once more, harmlessly, when fd wakes the poll.
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u32 = 0;
-    return epoll_ctl(ring_buffer__epoll_fd(rb_), EPOLL_CTL_ADD, fd, &ev) == 0;
+    return ring_.isOpen() && ring_.watch(fd);
 }
 
 void Consumer::drain() {
     truncated_.clear();
-    if (rb_) ring_buffer__consume(rb_);
+    ring_.consume();
     fflush(config_.out);
 }
 

@@ -7,6 +7,7 @@
 #include "program/plan.h"
 #include "runtime/aggregations.h"
 #include "runtime/metrics.h"
+#include "runtime/ring_reader.h"
 #include "runtime/symbols.h"
 #include "runtime/typed_print.h"
 
@@ -17,7 +18,6 @@
 #include <string>
 #include <vector>
 
-struct ring_buffer;
 
 namespace dtrace::runtime {
 
@@ -80,7 +80,6 @@ class Consumer {
     std::string metrics();
 
   private:
-    static int onRecord(void *ctx, void *data, size_t size);
     void record(const uint8_t *data, size_t size);
     void print(const uint8_t *data, size_t size);
     // The record as text, to out (-x oformat=json: to a string).
@@ -109,7 +108,7 @@ class Consumer {
     const program::CompiledProgram &prog_;
     kernel::Session &session_;
     ConsumerConfig config_;
-    ring_buffer *rb_ = nullptr;
+    RingReader ring_;
     kernel::Fd exitFd_; // wakeOnExit's pidfd
     program::StateValue *state_ = nullptr;
     bool headerPrinted_ = false;
