@@ -329,6 +329,23 @@ std::string formatValueHistogram(const AggregationSnapshot &snap,
 
 } // namespace
 
+void writeAggregation(std::FILE *out, const AggregationSnapshot &snap,
+                      const output::SymbolResolver *syms, const output::FormatOptions &opts) {
+    const program::AggFunc f = snap.desc ? snap.desc->func : program::AggFunc::Count;
+    if (!snap.desc || opts.aggPack || opts.aggHist || program::isHistogram(f)) {
+        std::fputs(formatAggregation(snap, syms, opts).c_str(), out);
+        return;
+    }
+    // A line at a time: a million keys need not be one string first.
+    std::string line;
+    for (const auto &e : snap.entries) {
+        line = formatKeys(e, syms, opts, false);
+        line += output::printfString(" %16" PRId64 "\n",
+                                     aggregateValue(*snap.desc, e.data, snap.normal));
+        std::fputs(line.c_str(), out);
+    }
+}
+
 std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
                               const output::FormatOptions &opts) {
     if (!snap.desc || snap.entries.empty()) return "";

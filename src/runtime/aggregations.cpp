@@ -548,6 +548,8 @@ void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {
         std::vector<Row> rowsToSort(n);
         for (size_t i = 0; i < n; ++i)
             rowsToSort[i] = {keys[i], words[i], static_cast<uint32_t>(i)};
+        keys = {}; // the rows hold all of it now
+        words = {};
         // Stable by the index as the last tie-break, without the extra
         // buffer std::stable_sort takes.
         std::sort(rowsToSort.begin(), rowsToSort.end(), [&](const Row &a, const Row &b) {

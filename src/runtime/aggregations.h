@@ -6,6 +6,7 @@
 #include "program/plan.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,11 @@ std::string jsonAggregation(const AggregationSnapshot &snap, const output::Symbo
 // printing show it.
 std::string formatDistribution(const program::AggregationDesc &desc,
                                const std::vector<int64_t> &data, int64_t normal, bool zoom = false);
+
+// The default printing of an aggregation written to out as it is
+// formatted (at exit: a large aggregation is not built as one string).
+void writeAggregation(std::FILE *out, const AggregationSnapshot &snap,
+                      const output::SymbolResolver *syms, const output::FormatOptions &opts);
 
 // The default printing of an aggregation (as at exit and by printa(@a)).
 std::string formatAggregation(const AggregationSnapshot &snap,

@@ -766,7 +766,7 @@ void Consumer::printAggregations() {
         AggregationSnapshot snap = read(a);
         if (snap.entries.empty()) continue;
         sortEntries(snap, options_);
-        std::fputs(formatAggregation(snap, &symbols_, formatOptions()).c_str(), out);
+        writeAggregation(out, snap, &symbols_, formatOptions());
     }
     fflush(out);
 }
