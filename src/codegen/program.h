@@ -215,6 +215,7 @@ class ProgramBuilder {
                    bool usesArgs);
     void emitProbeIdentity(bpf::Function &f, bpf::Label out);
     void emitSelectorLookup(bpf::Function &f, bpf::Label out);
+    void emitProbeTableEntry(bpf::Function &f, bpf::Label out);
     void emitSelectorIdentity(bpf::Function &f);
     void emitContinuationEntry(bpf::Function &f, bpf::Label out);
     void emitContextLookup(bpf::Function &f, bpf::Label out);

@@ -564,6 +564,11 @@ void ProgramBuilder::emitContinuationEntry(bpf::Function &f, Label out) {
     emitContextLookup(f, out);
     if (ctx.shape.identity != providers::ProgramShape::Identity::SelectorTable) return;
     f.emit(load(Size::W, R7, R9, dctx::kSelector));
+    emitProbeTableEntry(f, out);
+}
+
+// r8 = the probe table's entry for the selector in r7 (to `out` if none).
+void ProgramBuilder::emitProbeTableEntry(bpf::Function &f, Label out) {
     f.emit(store(Size::W, FP, -8, R7));
     f.ldMap(R1, ctx.probeTable);
     f.emit(movReg(R2, FP));
@@ -579,13 +584,7 @@ void ProgramBuilder::emitSelectorLookup(bpf::Function &f, Label out) {
     providers::FiringCode code{f, ctx.shape, ctx.probes, &g};
     ctx.provider->emitSelector(code);
     f.jumpImm(BPF_JGE, R7, static_cast<int32_t>(ctx.selectors), out);
-    f.emit(store(Size::W, FP, -8, R7));
-    f.ldMap(R1, ctx.probeTable);
-    f.emit(movReg(R2, FP));
-    f.emit(alu64Imm(BPF_ADD, R2, -8));
-    f.callHelper(BPF_FUNC_map_lookup_elem);
-    f.jumpImm(BPF_JEQ, R0, 0, out);
-    f.emit(movReg(R8, R0));
+    emitProbeTableEntry(f, out);
     f.emit(load(Size::W, R1, R8, offsetof(program::SelectorProbe, probeId)));
     f.jumpImm(BPF_JEQ, R1, 0, out);
 }
