@@ -57,12 +57,7 @@ void Consumer::open() {
     state_ = static_cast<program::StateValue *>(p);
     // A record that fills the ring past half wakes this consumer (before
     // the next switchrate tick), so a burst is read while it lasts.
-    bpf_map_info info{};
-    uint32_t infoLen = sizeof(info);
-    if (bpf_obj_get_info_by_fd(
-            session_.maps.at(static_cast<size_t>(prog_.mapOf(program::MapRole::Buffers))).get(),
-            &info, &infoLen) == 0)
-        __atomic_store_n(&state_->wakeMark, uint64_t{info.max_entries} / 2, __ATOMIC_RELAXED);
+    __atomic_store_n(&state_->wakeMark, ring_.size() / 2, __ATOMIC_RELAXED);
     if (int specsMap = prog_.mapOf(program::MapRole::Speculations);
         specsMap >= 0 && prog_.nspec > 0) {
         p = mmap(nullptr, prog_.nspec * sizeof(program::SpecState), PROT_READ | PROT_WRITE,
@@ -587,9 +582,9 @@ void Consumer::reportDrops() {
 // are refused as DTrace refuses them, reported like a fault of the clause.
 void Consumer::setOption(const program::RecordItem &item, const program::RecordHeader &h) {
     static const char *const kDynamic[] = {
-        "agghist",    "aggpack",    "aggrate",    "aggsortkey", "aggsortkeypos",
-        "aggsortpos", "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",
-        "quiet",      "rawbytes",   "stackindent", "statusrate", "switchrate"};
+        "agghist",    "aggpack",     "aggrate",    "aggsortkey", "aggsortkeypos", "aggsortpos",
+        "aggsortrev", "aggzoom",     "cleanrate",  "flowindent", "printsize",     "quiet",
+        "rawbytes",   "stackindent", "statusrate", "switchrate"};
     std::string value = item.optionValue.value_or("1");
     std::optional<std::string> error = options_.set(
         item.optionName, item.optionValue ? std::optional<std::string_view>(value) : std::nullopt,

@@ -27,6 +27,8 @@ class RingReader {
     // Maps the ring of map fd; false (errno set) when it cannot.
     bool open(int mapFd, Handler handler);
     bool isOpen() const { return data_ != nullptr; }
+    // The ring's data bytes (0 before open).
+    uint64_t size() const { return data_ ? mask_ + 1 : 0; }
     // Waits up to timeoutMs for a wake-up (the ring's, or another fd's
     // added with watch), then reads what is there.
     void poll(int timeoutMs);
