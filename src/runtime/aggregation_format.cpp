@@ -327,6 +327,15 @@ std::string formatValueHistogram(const AggregationSnapshot &snap,
     return out;
 }
 
+// An entry of a count(), sum(), avg(), min(), max() or stddev() as the
+// default printing shows it: its keys, then its value.
+std::string valueLine(const AggregationSnapshot &snap, const AggregationEntry &e,
+                      const output::SymbolResolver *syms, const output::FormatOptions &opts) {
+    return formatKeys(e, syms, opts, false) +
+           output::printfString(" %16" PRId64 "\n",
+                                aggregateValue(*snap.desc, e.data, snap.normal));
+}
+
 } // namespace
 
 void writeAggregation(std::FILE *out, const AggregationSnapshot &snap,
@@ -337,13 +346,7 @@ void writeAggregation(std::FILE *out, const AggregationSnapshot &snap,
         return;
     }
     // A line at a time: a million keys need not be one string first.
-    std::string line;
-    for (const auto &e : snap.entries) {
-        line = formatKeys(e, syms, opts, false);
-        line += output::printfString(" %16" PRId64 "\n",
-                                     aggregateValue(*snap.desc, e.data, snap.normal));
-        std::fputs(line.c_str(), out);
-    }
+    for (const auto &e : snap.entries) std::fputs(valueLine(snap, e, syms, opts).c_str(), out);
 }
 
 std::string formatAggregation(const AggregationSnapshot &snap, const output::SymbolResolver *syms,
@@ -357,13 +360,12 @@ std::string formatAggregation(const AggregationSnapshot &snap, const output::Sym
     std::string out;
     const bool histogram = program::isHistogram(f);
     for (const auto &e : snap.entries) {
-        out += formatKeys(e, syms, opts, false);
-        if (histogram) {
-            out += formatHistogram(*snap.desc, e.data, snap.normal, opts.aggZoom) + "\n";
+        if (!histogram) {
+            out += valueLine(snap, e, syms, opts);
             continue;
         }
-        out += output::printfString(" %16" PRId64 "\n",
-                                    aggregateValue(*snap.desc, e.data, snap.normal));
+        out += formatKeys(e, syms, opts, false);
+        out += formatHistogram(*snap.desc, e.data, snap.normal, opts.aggZoom) + "\n";
     }
     return out;
 }
