@@ -527,15 +527,19 @@ void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {
             if (x[j] != y[j]) return x[j] < y[j] ? -1 : 1;
         return 0;
     };
-    auto compare = [&](const SortKey &x, const SortKey &y, uint32_t ia, uint32_t ib) {
+    // DTrace's order: by value (then the zero bucket), then by key; with
+    // aggsortkey by key, then value; aggsortrev reverses it. keyOrder is
+    // asked only when the values tie. 0: the two are equal.
+    auto order3 = [&](const SortKey &x, const SortKey &y, auto keyOrder) {
+        auto byValue = [&] { return x.value < y.value ? -1 : x.value > y.value ? 1 : 0; };
         int c = 0;
         if (!byKey) {
-            c = x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
+            c = byValue();
             if (c == 0) c = x.zero < y.zero ? -1 : x.zero > y.zero ? 1 : 0;
         }
-        if (c == 0) c = compareKeyOrder(ia, ib);
-        if (c == 0 && byKey) c = x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
-        return rev ? c > 0 : c < 0;
+        if (c == 0) c = keyOrder();
+        if (c == 0 && byKey) c = byValue();
+        return rev ? -c : c;
     };
     std::vector<uint32_t> order(n);
     if (integerKeys && width == 1) {
@@ -553,22 +557,16 @@ void sortEntries(AggregationSnapshot &snap, const program::Options &opts) {
         // Stable by the index as the last tie-break, without the extra
         // buffer std::stable_sort takes.
         std::sort(rowsToSort.begin(), rowsToSort.end(), [&](const Row &a, const Row &b) {
-            int c = 0;
-            if (!byKey) {
-                c = a.key.value < b.key.value ? -1 : a.key.value > b.key.value ? 1 : 0;
-                if (c == 0) c = a.key.zero < b.key.zero ? -1 : a.key.zero > b.key.zero ? 1 : 0;
-            }
-            if (c == 0) c = a.word < b.word ? -1 : a.word > b.word ? 1 : 0;
-            if (c == 0 && byKey)
-                c = a.key.value < b.key.value ? -1 : a.key.value > b.key.value ? 1 : 0;
-            if (c == 0) return a.index < b.index;
-            return rev ? c > 0 : c < 0;
+            int c = order3(a.key, b.key, [&] {
+                return a.word < b.word ? -1 : a.word > b.word ? 1 : 0;
+            });
+            return c != 0 ? c < 0 : a.index < b.index;
         });
         for (size_t i = 0; i < n; ++i) order[i] = rowsToSort[i].index;
     } else {
         for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
         std::stable_sort(order.begin(), order.end(), [&](uint32_t ia, uint32_t ib) {
-            return compare(keys[ia], keys[ib], ia, ib);
+            return order3(keys[ia], keys[ib], [&] { return compareKeyOrder(ia, ib); }) < 0;
         });
     }
     keys = {};
