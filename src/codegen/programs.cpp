@@ -358,9 +358,10 @@ void emitRecordOutput(bpf::Function &f, Generator &g, uint32_t recordOffset, uin
         f.ldMapValue(R1, g.stateMap, 0);
         f.emit(load(Size::DW, R1, R1, program::kStateWakeMarkOffset));
         f.jumpReg(BPF_JGE, R0, R1, quiet);
-        // What this record takes in the ring: its 8-byte header, and its
-        // length rounded up to 8.
-        f.emit(alu64Imm(BPF_ADD, R0, static_cast<int32_t>(8 + (size + 7) / 8 * 8)));
+        // What this record takes in the ring: its header, and its length
+        // rounded up to 8.
+        f.emit(
+            alu64Imm(BPF_ADD, R0, static_cast<int32_t>(BPF_RINGBUF_HDR_SZ + (size + 7) / 8 * 8)));
         f.jumpReg(BPF_JLT, R0, R1, quiet);
         f.emit(movImm(R4, BPF_RB_FORCE_WAKEUP));
         f.jump(set);
@@ -451,9 +452,10 @@ void ProgramBuilder::emitEntry(bpf::Function &f, const std::vector<const ir::Cla
     // (a system call's number) is consulted first: a firing no probe
     // wants (every other system call) leaves after a few instructions,
     // with no helper call.
-    const bool selectorFirst = chain.slot == 0 && ctx.role == providers::ProbeRole::Traced &&
-                               ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable &&
-                               ctx.shape.selectorWithoutContext;
+    const bool selectorFirst =
+        ctx.role == providers::ProbeRole::Traced &&
+        ctx.shape.identity == providers::ProgramShape::Identity::SelectorTable &&
+        ctx.shape.selectorWithoutContext;
     if (chain.slot > 0) {
         emitContinuationEntry(f, out);
     } else {
